@@ -1,0 +1,97 @@
+"""kstreams: Kafka Streams for Python.
+
+A KStream DSL and a Processor API compiled into a topology that runs inside
+your process as consume -> process -> produce loops against a Kafka cluster,
+with Kafka Streams' names and semantics in Python's spelling.
+
+Example::
+
+    from kstreams import KafkaStreams, Serdes, StreamsBuilder
+
+    builder = StreamsBuilder()
+    builder.stream("in", key_serde=Serdes.String(), value_serde=Serdes.String()) \\
+        .filter(lambda k, v: v) \\
+        .map_values(str.upper) \\
+        .to("out")
+    streams = KafkaStreams(builder.build(), {
+        "application.id": "upper", "bootstrap.servers": "localhost:9092"})
+    streams.start()
+"""
+
+from kstreams.builder import StreamsBuilder
+from kstreams.config import StreamsConfig
+from kstreams.dsl import (
+    Branched,
+    BranchedKStream,
+    Consumed,
+    KeyValue,
+    KStream,
+    Named,
+    Printed,
+    Produced,
+    Repartitioned,
+)
+from kstreams.errors import (
+    ConfigError,
+    DeserializationError,
+    MissingSourceTopicError,
+    SerializationError,
+    StreamsError,
+    TopologyError,
+)
+from kstreams.handlers import (
+    DeserializationHandlerResponse,
+    LogAndContinueExceptionHandler,
+    LogAndFailExceptionHandler,
+    StreamThreadExceptionResponse,
+)
+from kstreams.processor import (
+    FixedKeyProcessor,
+    Processor,
+    ProcessorContext,
+    PunctuationType,
+    Record,
+)
+from kstreams.runtime import KafkaStreams, TaskId
+from kstreams.serde import FunctionSerde, JsonSerde, Serde, Serdes
+from kstreams.topology import Topology, TopologyDescription
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Branched",
+    "BranchedKStream",
+    "ConfigError",
+    "Consumed",
+    "DeserializationError",
+    "DeserializationHandlerResponse",
+    "FixedKeyProcessor",
+    "FunctionSerde",
+    "JsonSerde",
+    "KStream",
+    "KafkaStreams",
+    "KeyValue",
+    "LogAndContinueExceptionHandler",
+    "LogAndFailExceptionHandler",
+    "MissingSourceTopicError",
+    "Named",
+    "Printed",
+    "Processor",
+    "ProcessorContext",
+    "Produced",
+    "PunctuationType",
+    "Record",
+    "Repartitioned",
+    "Serde",
+    "Serdes",
+    "SerializationError",
+    "StreamThreadExceptionResponse",
+    "StreamsBuilder",
+    "StreamsConfig",
+    "StreamsError",
+    "TaskId",
+    "Topology",
+    "TopologyDescription",
+    "TopologyError",
+    "__version__",
+]

@@ -1,0 +1,309 @@
+"""``KStream``: an unbounded stream of key-value records (Java: ``KStream``).
+
+Example::
+
+    orders = builder.stream("orders", key_serde=Serdes.String(), value_serde=Serdes.JSON())
+    big = orders.filter(lambda k, v: v["amount"] > 100).map_values(lambda v: v["id"])
+    big.to("big-orders", value_serde=Serdes.String())
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from kstreams.dsl.graph import GraphNode
+from kstreams.dsl.options import Named, Printed, Produced, Repartitioned
+from kstreams.errors import TopologyError
+from kstreams.processor import stateless as ops
+from kstreams.topology.nodes import StreamPartitioner, TopicNameExtractor
+from kstreams.topology.topology import Topology
+
+if TYPE_CHECKING:
+    from kstreams.builder import StreamsBuilder
+    from kstreams.dsl.branched import BranchedKStream
+
+
+def takes_key(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` wants ``(key, value)`` rather than ``(value)``: it has two positional parameters."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = [
+        p
+        for p in params
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    return len(positional) >= 2
+
+
+def _name(named: Named | str | None) -> str | None:
+    if named is None:
+        return None
+    if isinstance(named, str):
+        return named
+    return named.name
+
+
+class KStream:
+    """A stream of records; every operation returns a new ``KStream`` (or ends the stream)."""
+
+    def __init__(
+        self,
+        builder: StreamsBuilder,
+        name: str,
+        key_serde: Any = None,
+        value_serde: Any = None,
+        repartition_required: bool = False,
+    ) -> None:
+        self._builder = builder
+        self.name = name
+        self.key_serde = key_serde
+        self.value_serde = value_serde
+        self.repartition_required = repartition_required
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _add_processor(
+        self,
+        prefix: str,
+        supplier: Callable[[], Any],
+        named: Named | str | None,
+        *,
+        key_changing: bool = False,
+        stores: tuple[str, ...] = (),
+    ) -> str:
+        graph = self._builder.graph
+        name = _name(named) or graph.new_name(prefix)
+        parent = self.name
+
+        def write(topology: Topology) -> None:
+            topology.add_processor(name, supplier, parent)
+            node = topology.nodes[name]
+            node.stores.extend(stores)  # type: ignore[union-attr]
+
+        graph.add(GraphNode(name, [parent], write, key_changing=key_changing))
+        return name
+
+    def _derive(
+        self, name: str, key_serde: Any, value_serde: Any, repartition_required: bool
+    ) -> KStream:
+        return KStream(self._builder, name, key_serde, value_serde, repartition_required)
+
+    # -- stateless operations -----------------------------------------------------------------
+    def filter(
+        self, predicate: Callable[[Any, Any], bool], named: Named | str | None = None
+    ) -> KStream:
+        """Keep the records for which ``predicate(key, value)`` is true."""
+        name = self._add_processor("KSTREAM-FILTER-", lambda: ops.FilterProcessor(predicate), named)
+        return self._derive(name, self.key_serde, self.value_serde, self.repartition_required)
+
+    def filter_not(
+        self, predicate: Callable[[Any, Any], bool], named: Named | str | None = None
+    ) -> KStream:
+        """Drop the records for which ``predicate(key, value)`` is true."""
+        name = self._add_processor(
+            "KSTREAM-FILTER-", lambda: ops.FilterProcessor(predicate, negate=True), named
+        )
+        return self._derive(name, self.key_serde, self.value_serde, self.repartition_required)
+
+    def map(self, mapper: Callable[[Any, Any], Any], named: Named | str | None = None) -> KStream:
+        """Replace each record by ``mapper(key, value) -> (new_key, new_value)``. Changes the key."""
+        name = self._add_processor(
+            "KSTREAM-MAP-", lambda: ops.MapProcessor(mapper), named, key_changing=True
+        )
+        return self._derive(name, None, None, True)
+
+    def map_values(
+        self,
+        mapper: Callable[..., Any],
+        named: Named | str | None = None,
+        *,
+        with_key: bool | None = None,
+    ) -> KStream:
+        """Replace each value by ``mapper(value)``, or ``mapper(key, value)`` for a two-argument mapper.
+
+        ``with_key`` forces either form when the mapper's signature can't tell.
+        """
+        wk = takes_key(mapper) if with_key is None else with_key
+        name = self._add_processor(
+            "KSTREAM-MAPVALUES-", lambda: ops.MapValuesProcessor(mapper, wk), named
+        )
+        return self._derive(name, self.key_serde, None, self.repartition_required)
+
+    def flat_map(
+        self, mapper: Callable[[Any, Any], Iterable[Any]], named: Named | str | None = None
+    ) -> KStream:
+        """Replace each record by the ``(key, value)`` pairs ``mapper(key, value)`` returns."""
+        name = self._add_processor(
+            "KSTREAM-FLATMAP-", lambda: ops.FlatMapProcessor(mapper), named, key_changing=True
+        )
+        return self._derive(name, None, None, True)
+
+    def flat_map_values(
+        self,
+        mapper: Callable[..., Iterable[Any]],
+        named: Named | str | None = None,
+        *,
+        with_key: bool | None = None,
+    ) -> KStream:
+        """Replace each record by one record per value of ``mapper(value)`` (or ``mapper(key, value)``)."""
+        wk = takes_key(mapper) if with_key is None else with_key
+        name = self._add_processor(
+            "KSTREAM-FLATMAPVALUES-", lambda: ops.FlatMapValuesProcessor(mapper, wk), named
+        )
+        return self._derive(name, self.key_serde, None, self.repartition_required)
+
+    def select_key(
+        self, selector: Callable[[Any, Any], Any], named: Named | str | None = None
+    ) -> KStream:
+        """Set each record's key to ``selector(key, value)``."""
+        name = self._add_processor(
+            "KSTREAM-KEY-SELECT-",
+            lambda: ops.SelectKeyProcessor(selector),
+            named,
+            key_changing=True,
+        )
+        return self._derive(name, None, self.value_serde, True)
+
+    def peek(self, action: Callable[[Any, Any], None], named: Named | str | None = None) -> KStream:
+        """Call ``action(key, value)`` on each record and pass it on unchanged."""
+        name = self._add_processor("KSTREAM-PEEK-", lambda: ops.PeekProcessor(action), named)
+        return self._derive(name, self.key_serde, self.value_serde, self.repartition_required)
+
+    def foreach(self, action: Callable[[Any, Any], None], named: Named | str | None = None) -> None:
+        """Call ``action(key, value)`` on each record; ends the stream."""
+        self._add_processor("KSTREAM-FOREACH-", lambda: ops.ForeachProcessor(action), named)
+
+    def print(
+        self,
+        printed: Printed | None = None,
+        *,
+        label: str | None = None,
+        mapper: Callable[[Any, Any], str] | None = None,
+        file_path: str | None = None,
+    ) -> None:
+        """Print ``[label]: key, value`` for each record to stdout or a file; ends the stream."""
+        printed = printed or Printed()
+        label = label or printed.label or self.name
+        mapper = mapper or printed.mapper
+        file_path = file_path or printed.file_path
+        self._add_processor(
+            "KSTREAM-PRINTER-",
+            lambda: ops.PrintProcessor(label, mapper, file_path),
+            printed.name,
+        )
+
+    def split(self, named: Named | str | None = None) -> BranchedKStream:
+        """Split the stream by predicates: ``split().branch(p1).branch(p2).default_branch()``.
+
+        Returns a dict of named branches, as Java's ``BranchedKStream`` does.
+        """
+        from kstreams.dsl.branched import BranchedKStream
+
+        return BranchedKStream(self, _name(named))
+
+    def merge(self, other: KStream, named: Named | str | None = None) -> KStream:
+        """One stream with the records of both, in processing order."""
+        if other._builder is not self._builder:
+            raise TopologyError("Cannot merge streams of different StreamsBuilders")
+        graph = self._builder.graph
+        name = _name(named) or graph.new_name("KSTREAM-MERGE-")
+        parents = [self.name, other.name]
+
+        def write(topology: Topology) -> None:
+            topology.add_processor(name, ops.PassThroughProcessor, *parents)
+
+        graph.add(GraphNode(name, parents, write))
+        return self._derive(
+            name, None, None, self.repartition_required or other.repartition_required
+        )
+
+    def process(
+        self,
+        supplier: Callable[[], Any],
+        *store_names: str,
+        named: Named | str | None = None,
+    ) -> KStream:
+        """Run a Processor API processor (``supplier()`` makes one per task) connected to ``store_names``.
+
+        Records it forwards form the returned stream. The key may change.
+        """
+        name = self._add_processor(
+            "KSTREAM-PROCESSOR-", supplier, named, key_changing=True, stores=store_names
+        )
+        return self._derive(name, None, None, True)
+
+    def process_values(
+        self,
+        supplier: Callable[[], Any],
+        *store_names: str,
+        named: Named | str | None = None,
+    ) -> KStream:
+        """Like :meth:`process` for a ``FixedKeyProcessor``: values may change, keys may not."""
+        name = self._add_processor("KSTREAM-PROCESSVALUES-", supplier, named, stores=store_names)
+        return self._derive(name, self.key_serde, None, self.repartition_required)
+
+    # -- sinks ----------------------------------------------------------------------------------
+    def to(
+        self,
+        topic: str | TopicNameExtractor,
+        produced: Produced | None = None,
+        *,
+        key_serde: Any = None,
+        value_serde: Any = None,
+        partitioner: StreamPartitioner | None = None,
+        name: str | None = None,
+    ) -> None:
+        """Write the stream to ``topic`` (or to ``topic(key, value, record_context)``).
+
+        Serdes default to the stream's own, then to the config's defaults.
+        """
+        produced = produced or Produced()
+        ks = key_serde or produced.key_serde or self.key_serde
+        vs = value_serde or produced.value_serde or self.value_serde
+        part = partitioner or produced.partitioner
+        graph = self._builder.graph
+        sink = name or produced.name or graph.new_name("KSTREAM-SINK-")
+        parent = self.name
+
+        def write(topology: Topology) -> None:
+            topology.add_sink(sink, topic, parent, key_serde=ks, value_serde=vs, partitioner=part)
+
+        graph.add(GraphNode(sink, [parent], write))
+
+    def repartition(
+        self,
+        repartitioned: Repartitioned | None = None,
+        *,
+        key_serde: Any = None,
+        value_serde: Any = None,
+        num_partitions: int | None = None,
+        partitioner: StreamPartitioner | None = None,
+        name: str | None = None,
+    ) -> KStream:
+        """Write the stream through the internal topic ``<application.id>-<name>-repartition``.
+
+        The records are read back by a new sub-topology, partitioned by their
+        (new) key. ``num_partitions`` defaults to the upstream topics' count.
+        """
+        r = repartitioned or Repartitioned()
+        ks = key_serde or r.key_serde or self.key_serde
+        vs = value_serde or r.value_serde or self.value_serde
+        n = num_partitions or r.num_partitions
+        part = partitioner or r.partitioner
+        graph = self._builder.graph
+        base = name or r.name or graph.new_name("KSTREAM-REPARTITION-")
+        topic = f"{base}-repartition"
+        sink, source = f"{base}-repartition-sink", f"{base}-repartition-source"
+        parent = self.name
+
+        def write(topology: Topology) -> None:
+            topology.add_internal_topic(topic, n)
+            topology.add_sink(sink, topic, parent, key_serde=ks, value_serde=vs, partitioner=part)
+            topology.add_source(source, topic, key_serde=ks, value_serde=vs)
+
+        graph.add(GraphNode(sink, [parent], write))
+        graph.add(GraphNode(source, [], lambda _t: None))
+        return self._derive(source, ks, vs, False)

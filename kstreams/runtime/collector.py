@@ -1,0 +1,117 @@
+"""Record collectors: where sinks send their serialized records.
+
+The runtime's :class:`KafkaRecordCollector` produces through confluent-kafka;
+the test driver's collector keeps records in memory. Sinks only know the
+:class:`RecordCollector` protocol.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Protocol
+
+from kstreams.errors import ProductionError, StreamsError
+from kstreams.serde.base import Headers
+
+
+class RecordCollector(Protocol):
+    """What a sink needs: send a record, and know a topic's partition count."""
+
+    def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        timestamp: int,
+        headers: Headers,
+        partition: int | None,
+    ) -> None:
+        """Send one serialized record (``partition`` None: the producer's partitioner decides)."""
+
+    def partitions_for(self, topic: str) -> int:
+        """How many partitions ``topic`` has."""
+        ...
+
+
+class KafkaRecordCollector:
+    """Sends records with a confluent-kafka ``Producer`` and remembers delivery failures.
+
+    Delivery reports arrive through the producer's ``on_delivery`` callback;
+    :meth:`flush` waits for every outstanding record and raises
+    :class:`ProductionError` if any failed, so offsets are never committed past
+    a lost record.
+    """
+
+    def __init__(self, producer: Any, metadata_timeout: float = 10.0) -> None:
+        self.producer = producer
+        self._partitions: dict[str, int] = {}
+        self._errors: list[str] = []
+        self._lock = threading.Lock()
+        self._metadata_timeout = metadata_timeout
+        self.sent = 0
+
+    def on_delivery(self, err: Any, msg: Any) -> None:
+        """Delivery callback (set as the producer's ``on_delivery``); records failures."""
+        if err is not None:
+            with self._lock:
+                self._errors.append(f"topic {msg.topic()} partition {msg.partition()}: {err}")
+
+    def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        timestamp: int,
+        headers: Headers,
+        partition: int | None,
+    ) -> None:
+        produce = self.producer.produce
+        kwargs: dict[str, Any] = {"key": key, "value": value, "timestamp": timestamp}
+        if headers:
+            kwargs["headers"] = headers
+        if partition is not None:
+            kwargs["partition"] = partition
+        while True:
+            try:
+                produce(topic, **kwargs)
+                break
+            except BufferError:
+                # The local queue is full: serve delivery reports until there is room.
+                self.producer.poll(0.05)
+        self.sent += 1
+
+    def partitions_for(self, topic: str) -> int:
+        n = self._partitions.get(topic)
+        if n is None:
+            md = self.producer.list_topics(topic, timeout=self._metadata_timeout)
+            t = md.topics.get(topic)
+            if t is None or t.error is not None or not t.partitions:
+                raise StreamsError(
+                    f"Could not get partition information for topic {topic}: "
+                    f"{None if t is None else t.error}"
+                )
+            n = len(t.partitions)
+            self._partitions[topic] = n
+        return n
+
+    def poll(self) -> None:
+        """Serve delivery callbacks without waiting."""
+        self.producer.poll(0)
+
+    def check_errors(self) -> None:
+        """Raise :class:`ProductionError` if a record failed to be delivered."""
+        if self._errors:
+            with self._lock:
+                errors, self._errors = self._errors, []
+            raise ProductionError(
+                f"{len(errors)} record(s) could not be delivered; first: {errors[0]}"
+            )
+
+    def flush(self, timeout: float = 60.0) -> None:
+        """Wait until every record sent so far is acknowledged, then check for failures."""
+        remaining = self.producer.flush(timeout)
+        if remaining:
+            raise ProductionError(
+                f"{remaining} record(s) were still not acknowledged after {timeout}s"
+            )
+        self.check_errors()

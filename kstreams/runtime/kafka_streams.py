@@ -1,0 +1,311 @@
+"""``KafkaStreams``: runs a topology against a Kafka cluster (Java: ``KafkaStreams``).
+
+Example::
+
+    streams = KafkaStreams(builder.build(), {
+        "application.id": "order-router",
+        "bootstrap.servers": "localhost:9092",
+        "default.key.serde": Serdes.String(),
+        "default.value.serde": Serdes.String(),
+    })
+    streams.start()
+    ...
+    streams.close()
+
+Start more processes with the same ``application.id`` to share the work: they
+form one consumer group and split the input partitions.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
+
+from kstreams.config import StreamsConfig
+from kstreams.errors import ConfigError, IllegalStateError, StreamsError
+from kstreams.handlers import StreamThreadExceptionResponse
+from kstreams.runtime.stream_thread import StreamThread
+from kstreams.runtime.topics import prepare_topics
+from kstreams.topology.topology import Topology
+
+log = logging.getLogger("kstreams")
+
+
+class State(enum.Enum):
+    """The lifecycle of a ``KafkaStreams`` client, as in Kafka Streams."""
+
+    CREATED = "CREATED"
+    REBALANCING = "REBALANCING"
+    RUNNING = "RUNNING"
+    PENDING_SHUTDOWN = "PENDING_SHUTDOWN"
+    NOT_RUNNING = "NOT_RUNNING"
+    PENDING_ERROR = "PENDING_ERROR"
+    ERROR = "ERROR"
+
+    def is_running_or_rebalancing(self) -> bool:
+        """Whether the client is processing (or about to)."""
+        return self in (State.RUNNING, State.REBALANCING)
+
+
+_TRANSITIONS = {
+    State.CREATED: {State.REBALANCING, State.PENDING_SHUTDOWN, State.PENDING_ERROR},
+    State.REBALANCING: {
+        State.RUNNING,
+        State.PENDING_SHUTDOWN,
+        State.PENDING_ERROR,
+        State.REBALANCING,
+    },
+    State.RUNNING: {State.REBALANCING, State.PENDING_SHUTDOWN, State.PENDING_ERROR},
+    State.PENDING_SHUTDOWN: {State.NOT_RUNNING},
+    State.NOT_RUNNING: set(),
+    State.PENDING_ERROR: {State.ERROR},
+    State.ERROR: set(),
+}
+
+StateListener = Callable[[State, State], None]
+"""``listener(new_state, old_state)``."""
+
+UncaughtExceptionHandler = Callable[[BaseException], StreamThreadExceptionResponse]
+"""``handler(exception) -> StreamThreadExceptionResponse``."""
+
+
+def _seconds(timeout: timedelta | float | None) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, timedelta):
+        return timeout.total_seconds()
+    return float(timeout)
+
+
+class KafkaStreams:
+    """A client that runs ``topology`` with ``num.stream.threads`` stream threads.
+
+    Unknown or invalid settings raise :class:`~kstreams.errors.ConfigError` here,
+    at construction, naming the key.
+    """
+
+    State = State
+
+    def __init__(self, topology: Topology, config: Mapping[str, Any] | StreamsConfig) -> None:
+        if not isinstance(topology, Topology):
+            raise TypeError(f"topology must be a Topology (builder.build()), got {topology!r}")
+        self.topology = topology
+        self.config = config if isinstance(config, StreamsConfig) else StreamsConfig(config)
+        if self.config.exactly_once:
+            raise ConfigError(
+                "processing.guarantee=exactly_once_v2 is not available in this version of "
+                "kstreams yet; use at_least_once"
+            )
+        self.process_id = uuid.uuid4()
+        base = self.config.get("client.id") or f"{self.config.application_id}-{self.process_id}"
+        self.client_id: str = base
+        self._lock = threading.RLock()
+        self._state = State.CREATED
+        self._state_listener: StateListener | None = None
+        self._handler: UncaughtExceptionHandler | None = None
+        self._thread_states: dict[int, str] = {}
+        self._closed = threading.Event()
+        try:
+            self.admin = AdminClient(self.config.admin_config(client_id=f"{base}-admin"))
+            self._threads = [
+                self._new_thread(i) for i in range(1, self.config.num_stream_threads + 1)
+            ]
+        except KafkaException as exc:
+            raise ConfigError(f"Invalid client configuration: {exc.args[0]}") from exc
+        self._next_thread_index = self.config.num_stream_threads + 1
+        self.error: BaseException | None = None
+
+    def _new_thread(self, index: int) -> StreamThread:
+        return StreamThread(
+            index,
+            self.topology,
+            self.config,
+            self.client_id,
+            self.admin,
+            self._on_thread_state,
+            self._on_thread_error,
+        )
+
+    # -- state ----------------------------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        """The current :class:`State`."""
+        return self._state
+
+    def set_state_listener(self, listener: StateListener) -> None:
+        """Call ``listener(new_state, old_state)`` on every state change. Only before ``start()``."""
+        if self._state is not State.CREATED:
+            raise IllegalStateError(
+                "Can only set StateListener before calling start(). "
+                f"Current state is: {self._state.value}"
+            )
+        self._state_listener = listener
+
+    def set_uncaught_exception_handler(self, handler: UncaughtExceptionHandler) -> None:
+        """Decide what happens when a stream thread dies: replace it or shut the client down."""
+        if self._state is not State.CREATED:
+            raise IllegalStateError(
+                "Can only set UncaughtExceptionHandler before calling start(). "
+                f"Current state is: {self._state.value}"
+            )
+        self._handler = handler
+
+    def _set_state(self, new: State) -> bool:
+        with self._lock:
+            old = self._state
+            if new is old and new is not State.REBALANCING:
+                return False
+            if new not in _TRANSITIONS[old]:
+                return False
+            self._state = new
+        log.info(
+            "stream-client [%s] State transition from %s to %s",
+            self.client_id,
+            old.value,
+            new.value,
+        )
+        if self._state_listener is not None and new is not old:
+            try:
+                self._state_listener(new, old)
+            except Exception:
+                log.exception("state listener failed")
+        return True
+
+    def _on_thread_state(self, thread: StreamThread, state: str) -> None:
+        with self._lock:
+            self._thread_states[thread.index] = state
+            states = set(self._thread_states.values()) - {"DEAD"}
+        if self._state in (
+            State.PENDING_SHUTDOWN,
+            State.NOT_RUNNING,
+            State.PENDING_ERROR,
+            State.ERROR,
+        ):
+            return
+        if states and states <= {"RUNNING"}:
+            self._set_state(State.RUNNING)
+        elif (
+            state in ("PARTITIONS_REVOKED", "PARTITIONS_ASSIGNED", "STARTING")
+            and self._state is State.RUNNING
+        ):
+            self._set_state(State.REBALANCING)
+
+    def _on_thread_error(self, thread: StreamThread, exc: BaseException) -> None:
+        if self._state in (State.PENDING_SHUTDOWN, State.NOT_RUNNING):
+            return
+        response = StreamThreadExceptionResponse.SHUTDOWN_CLIENT
+        if self._handler is not None:
+            try:
+                response = self._handler(exc)
+            except Exception:
+                log.exception("uncaught exception handler failed; shutting down the client")
+        if response is StreamThreadExceptionResponse.REPLACE_THREAD:
+            with self._lock:
+                self._thread_states.pop(thread.index, None)
+                index = self._next_thread_index
+                self._next_thread_index += 1
+                replacement = self._new_thread(index)
+                self._threads = [t for t in self._threads if t is not thread] + [replacement]
+            log.warning("Replacing stream thread %s after: %s", thread.client_id, exc)
+            replacement.start()
+            return
+        if response is StreamThreadExceptionResponse.SHUTDOWN_APPLICATION:
+            log.error(
+                "SHUTDOWN_APPLICATION requested: kstreams shuts down this client; other "
+                "instances are not signalled (a difference from Kafka Streams)"
+            )
+        self.error = exc
+        if self._set_state(State.PENDING_ERROR):
+            threading.Thread(target=self._shutdown_after_error, daemon=True).start()
+
+    def _shutdown_after_error(self) -> None:
+        for t in self._threads:
+            t.shutdown()
+        for t in self._threads:
+            if t is not threading.current_thread():
+                t.join()
+        self._set_state(State.ERROR)
+        self._closed.set()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Check the topics, create internal topics and start the stream threads.
+
+        Raises :class:`~kstreams.errors.MissingSourceTopicError` if a source topic does not exist.
+        """
+        if self._state is not State.CREATED:
+            raise IllegalStateError(
+                f"The client is either already started or already stopped, cannot re-start. "
+                f"Current state: {self._state.value}"
+            )
+        prepare_topics(self.admin, self.topology, self.config)
+        self._set_state(State.REBALANCING)
+        for t in self._threads:
+            t.start()
+
+    def close(self, timeout: timedelta | float | None = None) -> bool:
+        """Stop processing: each thread commits what it processed and leaves the group.
+
+        Returns False if the threads did not stop within ``timeout`` (seconds or timedelta).
+        """
+        seconds = _seconds(timeout)
+        if self._state in (State.ERROR, State.PENDING_ERROR):
+            return self._closed.wait(seconds)
+        if self._state is State.NOT_RUNNING:
+            return True
+        if (
+            not self._set_state(State.PENDING_SHUTDOWN)
+            and self._state is not State.PENDING_SHUTDOWN
+        ):
+            return self._closed.wait(seconds)
+        for t in list(self._threads):
+            t.shutdown()
+        deadline = None if seconds is None else time.monotonic() + seconds
+        for t in list(self._threads):
+            if not t.is_alive():
+                continue
+            t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if t.is_alive():
+                return False
+        self._set_state(State.NOT_RUNNING)
+        self._closed.set()
+        return True
+
+    def __enter__(self) -> KafkaStreams:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- introspection ------------------------------------------------------------------------
+    def metrics(self) -> dict[str, int]:
+        """Counters summed over all tasks and threads (Kafka Streams metric names)."""
+        out = {"process-total": 0, "dropped-records-total": 0, "commit-total": 0}
+        for t in self._threads:
+            out["commit-total"] += t.commits
+            for task in list(t.tasks.values()):
+                for k, v in task.metrics.as_dict().items():
+                    out[k] = out.get(k, 0) + v
+        out["process-total"] = max(out["process-total"], sum(t.processed for t in self._threads))
+        return out
+
+    def wait_until_running(self, timeout: float = 60.0) -> None:
+        """Block until the client is RUNNING (handy in tests and examples)."""
+        deadline = time.monotonic() + timeout
+        while self._state is not State.RUNNING:
+            if self._state in (State.ERROR, State.PENDING_ERROR, State.NOT_RUNNING):
+                raise StreamsError(f"KafkaStreams stopped ({self._state.value}): {self.error}")
+            if time.monotonic() > deadline:
+                raise StreamsError(
+                    f"KafkaStreams not RUNNING after {timeout}s ({self._state.value})"
+                )
+            time.sleep(0.05)

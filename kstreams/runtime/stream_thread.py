@@ -1,0 +1,352 @@
+"""``StreamThread``: one consumer, one producer and the tasks of the partitions it owns.
+
+The loop: consume a batch, run each record through its task, serve delivery
+reports, fire wall-clock punctuations, and commit every
+``commit.interval.ms``. At-least-once commit order: flush the producer (every
+output and changelog record acknowledged), then commit the input offsets.
+Partitions are assigned by the consumer group (``range`` assignor, so equal
+partition numbers of co-partitioned topics land on the same thread); on
+revocation the thread commits and closes the tasks it loses.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    OFFSET_END,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Producer,
+    TopicPartition,
+)
+
+from kstreams.errors import StreamsError, TaskMigratedError
+from kstreams.runtime.collector import KafkaRecordCollector
+from kstreams.runtime.task import StreamTask
+from kstreams.runtime.task_id import TaskId
+from kstreams.topology.topology import Topology
+
+log = logging.getLogger("kstreams")
+
+_MIGRATED_CODES = {
+    KafkaError.REBALANCE_IN_PROGRESS,
+    KafkaError.ILLEGAL_GENERATION,
+    KafkaError.UNKNOWN_MEMBER_ID,
+    KafkaError.FENCED_INSTANCE_ID,
+    KafkaError._ASSIGNMENT_LOST,
+}
+
+
+CONSUME_BATCH = 1000
+"""Records asked of ``Consumer.consume`` per call."""
+
+
+def _wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class StreamThread(threading.Thread):
+    """Runs the tasks of one consumer-group member. Internal: ``KafkaStreams`` manages these."""
+
+    def __init__(
+        self,
+        index: int,
+        topology: Topology,
+        config: Any,
+        client_id: str,
+        admin: Any,
+        on_state: Callable[[StreamThread, str], None],
+        on_error: Callable[[StreamThread, BaseException], None],
+    ) -> None:
+        self.client_id = f"{client_id}-StreamThread-{index}"
+        super().__init__(name=self.client_id, daemon=True)
+        self.index = index
+        self.topology = topology
+        self.config = config
+        self.admin = admin
+        self._on_state = on_state
+        self._on_error = on_error
+        self.app_id: str = config.application_id
+        self.consumer = Consumer(
+            config.main_consumer_config(
+                group_id=self.app_id, client_id=f"{self.client_id}-consumer"
+            )
+        )
+        producer_config = config.producer_config(client_id=f"{self.client_id}-producer")
+        self.collector = KafkaRecordCollector(None)
+        producer_config["on_delivery"] = self.collector.on_delivery
+        self.producer = Producer(producer_config)
+        self.collector.producer = self.producer
+        self.tasks: dict[TaskId, StreamTask] = {}
+        self._tp_tasks: dict[tuple[str, int], StreamTask] = {}
+        self._multi: list[StreamTask] = []
+        self._stop = threading.Event()
+        self._dirty = False
+        self.thread_state = "CREATED"
+        self._topic_sub = {
+            topology.resolve_topic(t, self.app_id): topology.subtopology_of_topic(t)
+            for t in topology.source_topics()
+        }
+        self._resets = {
+            topology.resolve_topic(t, self.app_id): topology.source_for_topic(t).offset_reset
+            for t in topology.source_topics()
+            if topology.source_for_topic(t).offset_reset is not None
+        }
+        self._internal_sources = {
+            topology.resolve_topic(t, self.app_id)
+            for t in topology.source_topics()
+            if topology.is_internal(t)
+        }
+        self._purge_offsets: dict[tuple[str, int], int] = {}
+        self._last_purge = time.monotonic()
+        self.processed = 0
+        self.commits = 0
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Ask the loop to stop; it commits and closes its tasks on the way out."""
+        self._stop.set()
+
+    def _set_state(self, state: str) -> None:
+        self.thread_state = state
+        self._on_state(self, state)
+
+    def run(self) -> None:
+        try:
+            self._run_loop()
+        except BaseException as exc:
+            log.error("%s: stream thread failed: %s", self.client_id, exc, exc_info=exc)
+            self._dirty = True
+            self._close_all(clean=False)
+            self._set_state("DEAD")
+            self._on_error(self, exc)
+            return
+        self._close_all(clean=True)
+        self._set_state("DEAD")
+
+    def _run_loop(self) -> None:
+        topics = sorted(self._topic_sub)
+        self.consumer.subscribe(
+            topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
+        )
+        self._set_state("STARTING")
+        cfg = self.config
+        max_records = CONSUME_BATCH
+        poll_s = cfg.poll_ms / 1000.0
+        commit_s = cfg.commit_interval_ms / 1000.0
+        next_commit = time.monotonic() + commit_s
+        consume = self.consumer.consume
+        collector = self.collector
+        while not self._stop.is_set():
+            msgs = consume(max_records, poll_s)
+            if msgs:
+                self._process_batch(msgs)
+            collector.poll()
+            collector.check_errors()
+            for task in self.tasks.values():
+                task.punctuate_wall_clock()
+            now = time.monotonic()
+            if now >= next_commit or any(t.commit_requested for t in self.tasks.values()):
+                try:
+                    self.commit()
+                except TaskMigratedError as exc:
+                    log.warning(
+                        "%s: %s; closing tasks, they will be reassigned", self.client_id, exc
+                    )
+                    self._close_tasks(set(self.tasks))
+                next_commit = now + commit_s
+                self._maybe_purge()
+
+    def _process_batch(self, msgs: list[Any]) -> None:
+        tp_tasks = self._tp_tasks
+        n = 0
+        for msg in msgs:
+            err = msg.error()
+            if err is not None:
+                self._consumer_error(err)
+                continue
+            topic = msg.topic()
+            partition = msg.partition()
+            task = tp_tasks.get((topic, partition))
+            if task is None:
+                log.debug(
+                    "%s: no task for %s-%s; record left for its owner",
+                    self.client_id,
+                    topic,
+                    partition,
+                )
+                continue
+            if task.multi_partition:
+                task.buffer(msg)
+            else:
+                task.process(
+                    topic,
+                    partition,
+                    msg.offset(),
+                    msg.key(),
+                    msg.value(),
+                    msg.timestamp()[1],
+                    msg.headers(),
+                )
+            n += 1
+        for task in self._multi:
+            task.process_buffered()
+        self.processed += n
+
+    def _consumer_error(self, err: Any) -> None:
+        if err.code() == KafkaError._PARTITION_EOF:
+            return
+        if err.fatal():
+            raise KafkaException(err)
+        if err.code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError.TOPIC_AUTHORIZATION_FAILED):
+            raise StreamsError(f"{self.client_id}: consumer error: {err}")
+        log.warning("%s: consumer error (retrying): %s", self.client_id, err)
+
+    # -- rebalancing --------------------------------------------------------------------------
+    def _on_assign(self, consumer: Any, partitions: list[Any]) -> None:
+        self._set_state("PARTITIONS_ASSIGNED")
+        groups: dict[TaskId, list[tuple[str, int]]] = {}
+        for tp in partitions:
+            sub = self._topic_sub[tp.topic]
+            groups.setdefault(TaskId(sub.id, tp.partition), []).append((tp.topic, tp.partition))
+        for task_id, tps in sorted(groups.items()):
+            sub = self.topology.subtopologies()[task_id.subtopology]
+            task = StreamTask(
+                task_id, self.topology, sub, self.config, self.collector, _wall_ms, tps
+            )
+            self.tasks[task_id] = task
+            for tp in tps:
+                self._tp_tasks[tp] = task
+        self._multi = [t for t in self.tasks.values() if t.multi_partition]
+        if self._resets:
+            self._apply_offset_resets(consumer, partitions)
+        log.info("%s: assigned tasks %s", self.client_id, sorted(str(t) for t in groups))
+        self._set_state("RUNNING")
+
+    def _apply_offset_resets(self, consumer: Any, partitions: list[Any]) -> None:
+        mine = [
+            TopicPartition(tp.topic, tp.partition) for tp in partitions if tp.topic in self._resets
+        ]
+        if not mine:
+            return
+        committed = consumer.committed(mine, timeout=30)
+        changed = False
+        for tp in committed:
+            if tp.offset < 0:
+                policy = self._resets[tp.topic]
+                for orig in partitions:
+                    if orig.topic == tp.topic and orig.partition == tp.partition:
+                        orig.offset = OFFSET_BEGINNING if policy == "earliest" else OFFSET_END
+                        changed = True
+        if changed:
+            consumer.assign(partitions)
+
+    def _on_revoke(self, consumer: Any, partitions: list[Any]) -> None:
+        self._set_state("PARTITIONS_REVOKED")
+        revoked = {(tp.topic, tp.partition) for tp in partitions}
+        lost = {t.id for tp, t in self._tp_tasks.items() if tp in revoked}
+        if not self._dirty and lost:
+            try:
+                self.commit()
+            except TaskMigratedError as exc:
+                log.warning("%s: commit on revocation failed: %s", self.client_id, exc)
+        self._close_tasks(lost)
+
+    def _on_lost(self, consumer: Any, partitions: list[Any]) -> None:
+        log.warning(
+            "%s: partitions lost %s; closing their tasks without commit",
+            self.client_id,
+            [(tp.topic, tp.partition) for tp in partitions],
+        )
+        lost_tps = {(tp.topic, tp.partition) for tp in partitions}
+        self._close_tasks({t.id for tp, t in self._tp_tasks.items() if tp in lost_tps})
+
+    def _close_tasks(self, task_ids: set[TaskId]) -> None:
+        for task_id in task_ids:
+            task = self.tasks.pop(task_id, None)
+            if task is None:
+                continue
+            for tp in task.partitions:
+                self._tp_tasks.pop(tp, None)
+            try:
+                task.close()
+            except StreamsError as exc:
+                log.error("%s: %s", self.client_id, exc)
+        self._multi = [t for t in self.tasks.values() if t.multi_partition]
+
+    # -- committing ---------------------------------------------------------------------------
+    def commit(self) -> int:
+        """Flush the producer, then commit what every task has processed. Returns partitions committed."""
+        offsets: dict[tuple[str, int], int] = {}
+        per_task = []
+        for task in self.tasks.values():
+            o = task.committable_offsets()
+            if o:
+                offsets.update(o)
+                per_task.append((task, o))
+        self.collector.flush()
+        if not offsets:
+            return 0
+        tps = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
+        try:
+            self.consumer.commit(offsets=tps, asynchronous=False)
+        except KafkaException as exc:
+            err = exc.args[0]
+            if err.code() in _MIGRATED_CODES:
+                raise TaskMigratedError(
+                    f"{self.client_id}: offset commit failed because the group rebalanced: {err}"
+                ) from exc
+            raise
+        for task, o in per_task:
+            task.mark_committed(o)
+        for tp, o in offsets.items():
+            if tp[0] in self._internal_sources:
+                self._purge_offsets[tp] = o
+        self.commits += 1
+        return len(tps)
+
+    def _maybe_purge(self) -> None:
+        interval = self.config.get("repartition.purge.interval.ms")
+        interval_s = (30000 if interval is None else int(interval)) / 1000.0
+        if not self._purge_offsets or time.monotonic() - self._last_purge < interval_s:
+            return
+        self._last_purge = time.monotonic()
+        tps = [TopicPartition(t, p, o) for (t, p), o in self._purge_offsets.items()]
+        self._purge_offsets.clear()
+        try:
+            futures = self.admin.delete_records(tps)
+        except KafkaException as exc:
+            log.warning("%s: purging repartition topics failed: %s", self.client_id, exc)
+            return
+        for tp, fut in futures.items():
+            fut.add_done_callback(lambda f, tp=tp: _log_purge(f, tp))
+
+    def _close_all(self, clean: bool) -> None:
+        if clean and self.tasks:
+            try:
+                self.commit()
+            except Exception as exc:
+                log.error("%s: final commit failed: %s", self.client_id, exc)
+                self._dirty = True
+        self._dirty = True  # nothing may commit from here on (close() revokes)
+        self._close_tasks(set(self.tasks))
+        try:
+            self.consumer.close()
+        except Exception as exc:
+            log.warning("%s: closing the consumer: %s", self.client_id, exc)
+        remaining = self.producer.flush(30)
+        if remaining:
+            log.error("%s: %d record(s) not delivered at close", self.client_id, remaining)
+
+
+def _log_purge(fut: Any, tp: Any) -> None:
+    exc = fut.exception()
+    if exc is not None:
+        log.warning("purging %s-%s failed: %s", tp.topic, tp.partition, exc)

@@ -1,0 +1,364 @@
+"""``StreamTask``: one sub-topology running on one partition number.
+
+The task compiles its nodes into closures once (sources deserialize, sinks
+serialize and hand bytes to the record collector), then processes records
+one at a time to completion. The same class runs under ``KafkaStreams`` and
+the ``TopologyTestDriver``: there is no second implementation of semantics.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from kstreams.errors import DeserializationError, StreamsError
+from kstreams.handlers import DeserializationHandlerResponse, ErrorHandlerContext
+from kstreams.processor.compiled import compile_processor
+from kstreams.processor.context import Forward, ProcessorContext, TaskContext, fan_out
+from kstreams.processor.timestamps import ConsumedRecord
+from kstreams.runtime.collector import RecordCollector
+from kstreams.runtime.metrics import TaskMetrics
+from kstreams.runtime.task_id import TaskId
+from kstreams.serde.base import Headers, as_serde
+from kstreams.topology.nodes import ProcessorNode, SinkNode, SourceNode, Subtopology
+from kstreams.topology.topology import Topology
+
+log = logging.getLogger("kstreams")
+
+RawProcess = Callable[[int, int, Any, Any, int, Headers], None]
+"""A source's entry point: ``(partition, offset, key_bytes, value_bytes, timestamp, headers)``."""
+
+
+class StreamTask:
+    """Runs one sub-topology for one partition number.
+
+    ``process(topic, partition, offset, key, value, timestamp, headers)`` takes
+    raw bytes as read from Kafka; ``committable_offsets()`` tells what may be
+    committed once the collector has flushed.
+    """
+
+    def __init__(
+        self,
+        task_id: TaskId,
+        topology: Topology,
+        subtopology: Subtopology,
+        config: Any,
+        collector: RecordCollector,
+        wall_clock: Callable[[], int],
+        partitions: list[tuple[str, int]] | None = None,
+    ) -> None:
+        self.id = task_id
+        self.topology = topology
+        self.subtopology = subtopology
+        self.config = config
+        self.collector = collector
+        self.app_id: str = config.application_id
+        self.metrics = TaskMetrics()
+        self.partitions = partitions or []
+        self.multi_partition = len(self.partitions) > 1
+        self.context = TaskContext(task_id, self.app_id, config, wall_clock)
+        self._processors: list[Any] = []
+        self._sources: dict[str, RawProcess] = {}
+        self._consumed: dict[tuple[str, int], int] = {}
+        self._committed: dict[tuple[str, int], int] = {}
+        self._queues: dict[tuple[str, int], deque[Any]] = {}
+        self._deser_handler = config.deserialization_exception_handler
+        self._build()
+
+    # -- building -----------------------------------------------------------------------------
+    def _serde(self, serde: Any, is_key: bool) -> Any:
+        serde = as_serde(serde)
+        if serde is None:
+            return self.config.default_key_serde() if is_key else self.config.default_value_serde()
+        return serde
+
+    def _build(self) -> None:
+        topo = self.topology
+        fns: dict[str, Forward] = {}
+        for name in reversed(topo.topological_order(self.subtopology.nodes)):
+            node = topo.nodes[name]
+            if isinstance(node, SinkNode):
+                fns[name] = self._build_sink(node)
+                continue
+            children = {c: fns[c] for c in topo.children_of(name) if c in fns}
+            if isinstance(node, SourceNode):
+                forward = fan_out(tuple(children.values()))
+                for topic in node.topics:
+                    real = topo.resolve_topic(topic, self.app_id)
+                    self._sources[real] = self._build_source(node, real, forward)
+                continue
+            assert isinstance(node, ProcessorNode)
+            ctx = ProcessorContext(self.context, name, children, tuple(node.stores))
+            processor = node.supplier()
+            self._processors.append(processor)
+            fns[name] = compile_processor(processor, ctx)
+
+    def _build_source(self, node: SourceNode, topic: str, forward: Forward) -> RawProcess:
+        kdes = self._serde(node.key_serde, True).deserialize
+        vdes = self._serde(node.value_serde, False).deserialize
+        extractor = node.timestamp_extractor or self.config.timestamp_extractor
+        if extractor is not None and hasattr(extractor, "extract"):
+            extractor = extractor.extract
+        ctx = self.context
+        consumed = self._consumed
+        on_error = self._on_deserialization_error
+        metrics = self.metrics
+        partition_time: dict[int, int] = {}
+
+        def source(
+            partition: int, offset: int, kb: Any, vb: Any, ts: int, headers: Headers
+        ) -> None:
+            try:
+                key = kdes(topic, kb, headers)
+                value = vdes(topic, vb, headers)
+            except Exception as exc:
+                consumed[(topic, partition)] = offset
+                on_error(node.name, topic, partition, offset, kb, vb, ts, headers, exc)
+                return
+            if extractor is not None:
+                ts = extractor(
+                    ConsumedRecord(topic, partition, offset, ts, key, value, headers),
+                    partition_time.get(partition, -1),
+                )
+                if ts < 0:
+                    consumed[(topic, partition)] = offset
+                    metrics.dropped_records += 1
+                    return
+                if ts > partition_time.get(partition, -1):
+                    partition_time[partition] = ts
+            elif ts < 0:
+                raise StreamsError(
+                    f"Input record {topic}-{partition}@{offset} has invalid (negative) "
+                    f"timestamp {ts}. Use a different timestamp extractor "
+                    "(e.g. LogAndSkipOnInvalidTimestamp) to process such records."
+                )
+            ctx.topic = topic
+            ctx.partition = partition
+            ctx.offset = offset
+            ctx.timestamp = ts
+            ctx.headers = headers
+            if ts > ctx.stream_time:
+                ctx.stream_time = ts
+            forward(key, value, ts, headers)
+            consumed[(topic, partition)] = offset
+            metrics.processed += 1
+
+        return source
+
+    def _build_sink(self, node: SinkNode) -> Forward:
+        kser = self._serde(node.key_serde, True).serialize
+        vser = self._serde(node.value_serde, False).serialize
+        collector = self.collector
+        send = collector.send
+        partitioner = node.partitioner
+        extractor = node.topic_extractor
+        topo = self.topology
+        app_id = self.app_id
+        static_topic = None if node.topic is None else topo.resolve_topic(node.topic, app_id)
+        record_context = ProcessorContext(self.context, node.name, {})
+        name = node.name
+
+        def sink(key: Any, value: Any, ts: int, headers: Headers) -> None:
+            topic = static_topic
+            if topic is None:
+                topic = topo.resolve_topic(extractor(key, value, record_context), app_id)  # type: ignore[misc]
+            try:
+                kb = kser(topic, key, headers)
+                vb = vser(topic, value, headers)
+            except Exception as exc:
+                raise StreamsError(
+                    f"Sink {name}: could not serialize the record (key {key!r}) for topic "
+                    f"{topic}: {exc}. Check the serdes given to to()/Produced or the defaults."
+                ) from exc
+            partition = None
+            if partitioner is not None:
+                partition = partitioner(topic, key, value, collector.partitions_for(topic))
+            send(topic, kb, vb, ts, headers, partition)
+
+        return sink
+
+    def _on_deserialization_error(
+        self,
+        node: str,
+        topic: str,
+        partition: int,
+        offset: int,
+        kb: Any,
+        vb: Any,
+        ts: int,
+        headers: Headers,
+        exc: Exception,
+    ) -> None:
+        error = (
+            exc
+            if isinstance(exc, DeserializationError)
+            else DeserializationError(
+                f"{type(exc).__name__}: {exc}", topic=topic, partition=partition, offset=offset
+            )
+        )
+        if error.topic is None:
+            error = DeserializationError(str(exc), topic=topic, partition=partition, offset=offset)
+        context = ErrorHandlerContext(
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            headers=headers,
+            processor_node_id=node,
+            task_id=self.id,
+            timestamp=ts,
+            source_raw_key=kb,
+            source_raw_value=vb,
+        )
+        self.metrics.dropped_records += 1
+        try:
+            response = self._deser_handler.handle_error(context, kb, vb, error)
+        except StreamsError:
+            raise
+        except Exception as handler_exc:
+            raise StreamsError(
+                f"Fatal user code error in deserialization error callback: {handler_exc}"
+            ) from handler_exc
+        for rec in response.dead_letter_queue_records:
+            self.collector.send(
+                rec.topic,
+                rec.key,
+                rec.value,
+                ts if rec.timestamp is None else rec.timestamp,
+                list(rec.headers),
+                rec.partition,
+            )
+        if response.result is not DeserializationHandlerResponse.CONTINUE:
+            raise StreamsError(
+                "Deserialization exception handler is set to fail upon a deserialization error "
+                f"({error}). If you would rather have the streaming pipeline continue after a "
+                "deserialization error, set deserialization.exception.handler to "
+                "log_and_continue, or configure errors.dead.letter.queue.topic.name."
+            ) from error
+
+    # -- processing ---------------------------------------------------------------------------
+    def process(
+        self,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes | None,
+        timestamp: int,
+        headers: Headers,
+    ) -> None:
+        """Process one record read from ``topic``/``partition`` at ``offset`` to completion."""
+        try:
+            self._sources[topic](partition, offset, key, value, timestamp, headers)
+        except StreamsError:
+            raise
+        except Exception as exc:
+            raise StreamsError(
+                f"Exception caught in process. taskId={self.id}, topic={topic}, "
+                f"partition={partition}, offset={offset}: {type(exc).__name__}: {exc}"
+            ) from exc
+        sp = self.context.stream_punctuations
+        if sp:
+            self.punctuate_stream_time()
+
+    def process_message(self, msg: Any) -> None:
+        """Process one confluent-kafka ``Message``."""
+        self.process(
+            msg.topic(),
+            msg.partition(),
+            msg.offset(),
+            msg.key(),
+            msg.value(),
+            msg.timestamp()[1],
+            msg.headers(),
+        )
+
+    def buffer(self, msg: Any) -> None:
+        """Queue a message for :meth:`process_buffered` (tasks with several input partitions)."""
+        tp = (msg.topic(), msg.partition())
+        q = self._queues.get(tp)
+        if q is None:
+            q = self._queues[tp] = deque()
+        q.append(msg)
+
+    def process_buffered(self) -> int:
+        """Process queued messages, always taking the one with the lowest timestamp first."""
+        queues = [q for q in self._queues.values() if q]
+        n = 0
+        while queues:
+            best = min(queues, key=lambda q: q[0].timestamp()[1])
+            self.process_message(best.popleft())
+            n += 1
+            if not best:
+                queues = [q for q in queues if q]
+        return n
+
+    def buffered(self) -> int:
+        """How many messages wait in the queues."""
+        return sum(len(q) for q in self._queues.values())
+
+    # -- punctuation --------------------------------------------------------------------------
+    def _punctuate(self, queue: Any, now: int) -> bool:
+        try:
+            return queue.may_punctuate(now)
+        except StreamsError:
+            raise
+        except Exception as exc:
+            raise StreamsError(
+                f"Exception caught while punctuating. taskId={self.id}: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def punctuate_stream_time(self) -> bool:
+        """Fire stream-time punctuations that are due; True if any fired."""
+        ctx = self.context
+        if ctx.stream_time < 0:
+            return False
+        return self._punctuate(ctx.stream_punctuations, ctx.stream_time)
+
+    def punctuate_wall_clock(self) -> bool:
+        """Fire wall-clock punctuations that are due; True if any fired."""
+        ctx = self.context
+        if not ctx.wall_punctuations:
+            return False
+        return self._punctuate(ctx.wall_punctuations, ctx.wall_clock())
+
+    # -- committing and closing ---------------------------------------------------------------
+    def committable_offsets(self) -> dict[tuple[str, int], int]:
+        """Offsets to commit (next offset to read) for partitions that moved since the last commit."""
+        out = {}
+        for tp, offset in self._consumed.items():
+            if self._committed.get(tp) != offset:
+                out[tp] = offset + 1
+        return out
+
+    def mark_committed(self, offsets: dict[tuple[str, int], int]) -> None:
+        """Record that ``offsets`` (as returned by :meth:`committable_offsets`) were committed."""
+        for tp, offset in offsets.items():
+            self._committed[tp] = offset - 1
+        self.context.commit_requested = False
+
+    @property
+    def commit_requested(self) -> bool:
+        """Whether a processor asked for a commit."""
+        return self.context.commit_requested
+
+    def close(self) -> None:
+        """Close every processor of the task."""
+        errors = []
+        for p in self._processors:
+            close = getattr(p, "close", None)
+            if close is None:
+                continue
+            try:
+                close()
+            except Exception as exc:
+                errors.append(exc)
+        self._processors.clear()
+        if errors:
+            raise StreamsError(
+                f"Task {self.id}: error while closing processors: {errors[0]}"
+            ) from errors[0]
+
+    def __repr__(self) -> str:
+        return f"StreamTask({self.id})"

@@ -1,0 +1,247 @@
+"""``Topology``: the built graph of sources, processors and sinks, and the Processor API builder.
+
+The DSL (``StreamsBuilder``) records what the user asked for and writes it
+into a :class:`Topology` when ``build()`` is called; Processor API users call
+``add_source`` / ``add_processor`` / ``add_sink`` themselves.
+
+Example::
+
+    topology = Topology()
+    topology.add_source("Source", "input", key_serde=Serdes.String(), value_serde=Serdes.String())
+    topology.add_processor("Upper", UpperProcessor, "Source")
+    topology.add_sink("Sink", "output", "Upper")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kstreams.errors import TopologyError
+from kstreams.processor.api import ProcessorSupplier
+from kstreams.topology.describe import TopologyDescription
+from kstreams.topology.nodes import (
+    InternalTopic,
+    Node,
+    ProcessorNode,
+    SinkNode,
+    SourceNode,
+    StreamPartitioner,
+    Subtopology,
+    TopicNameExtractor,
+)
+
+_OFFSET_RESETS = ("earliest", "latest", None)
+
+
+class Topology:
+    """A processing graph, to run with ``KafkaStreams`` or the ``TopologyTestDriver``."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.internal_topics: dict[str, InternalTopic] = {}
+        self._topic_to_source: dict[str, str] = {}
+        self._subtopologies: list[Subtopology] | None = None
+
+    # -- building -----------------------------------------------------------------------------
+    def _add(self, node: Node) -> None:
+        if not node.name:
+            raise TopologyError("Node name must not be empty")
+        if node.name in self.nodes:
+            raise TopologyError(f"Processor {node.name} is already added.")
+        for parent in node.parents:
+            if parent == node.name:
+                raise TopologyError(f"Processor {node.name} cannot be a predecessor of itself.")
+            if parent not in self.nodes:
+                raise TopologyError(f"Parent processor {parent} is not added yet for {node.name}.")
+            if isinstance(self.nodes[parent], SinkNode):
+                raise TopologyError(f"Sink {parent} cannot be used as a parent of {node.name}.")
+        self.nodes[node.name] = node
+        self._subtopologies = None
+
+    def add_source(
+        self,
+        name: str,
+        *topics: str,
+        key_serde: Any = None,
+        value_serde: Any = None,
+        timestamp_extractor: Any = None,
+        offset_reset: str | None = None,
+    ) -> Topology:
+        """Add a source node reading ``topics``; serdes default to the config's defaults."""
+        if not topics:
+            raise TopologyError("You must provide at least one topic")
+        if offset_reset not in _OFFSET_RESETS:
+            raise TopologyError(
+                f"offset_reset must be 'earliest', 'latest' or None, got {offset_reset!r}"
+            )
+        for topic in topics:
+            if topic in self._topic_to_source:
+                raise TopologyError(
+                    f"Topic {topic} has already been registered by another source "
+                    f"({self._topic_to_source[topic]})."
+                )
+        self._add(
+            SourceNode(
+                name, list(topics), key_serde, value_serde, timestamp_extractor, offset_reset
+            )
+        )
+        for topic in topics:
+            self._topic_to_source[topic] = name
+        return self
+
+    def add_processor(self, name: str, supplier: ProcessorSupplier, *parent_names: str) -> Topology:
+        """Add a processor node made by ``supplier()`` in each task, fed by ``parent_names``."""
+        if not parent_names:
+            raise TopologyError(f"Processor {name} must have at least one parent")
+        if not callable(supplier):
+            raise TopologyError(f"Processor {name}: supplier must be callable, got {supplier!r}")
+        self._add(ProcessorNode(name, supplier, list(parent_names)))
+        return self
+
+    def add_sink(
+        self,
+        name: str,
+        topic: str | TopicNameExtractor,
+        *parent_names: str,
+        key_serde: Any = None,
+        value_serde: Any = None,
+        partitioner: StreamPartitioner | None = None,
+    ) -> Topology:
+        """Add a sink writing to ``topic`` (a name, or ``extractor(key, value, context) -> name``)."""
+        if not parent_names:
+            raise TopologyError(f"Sink {name} must have at least one parent")
+        if isinstance(topic, str):
+            node = SinkNode(name, topic, list(parent_names), key_serde, value_serde, partitioner)
+        elif callable(topic):
+            node = SinkNode(
+                name, None, list(parent_names), key_serde, value_serde, partitioner, topic
+            )
+        else:
+            raise TopologyError(f"Sink {name}: topic must be a name or a callable, got {topic!r}")
+        self._add(node)
+        return self
+
+    def add_internal_topic(self, name: str, num_partitions: int | None = None) -> None:
+        """Declare a topic the application creates as ``<application.id>-<name>``."""
+        if num_partitions is not None and num_partitions < 1:
+            raise TopologyError(f"Number of partitions must be at least 1, got {num_partitions}")
+        self.internal_topics[name] = InternalTopic(name, num_partitions)
+        self._subtopologies = None
+
+    # -- reading ------------------------------------------------------------------------------
+    def describe(self) -> TopologyDescription:
+        """The topology as Kafka Streams' TopologyDescription (``print()`` it)."""
+        return TopologyDescription(self)
+
+    def display_topic(self, topic: str) -> str:
+        """How a topic shows in ``describe()`` (internal topics without the application prefix)."""
+        return topic
+
+    def is_internal(self, topic: str) -> bool:
+        """Whether ``topic`` (unprefixed) is an internal topic of this topology."""
+        return topic in self.internal_topics
+
+    def resolve_topic(self, topic: str, application_id: str) -> str:
+        """The real topic name: internal topics get the ``<application.id>-`` prefix."""
+        if topic in self.internal_topics:
+            return f"{application_id}-{topic}"
+        return topic
+
+    def source_topics(self) -> list[str]:
+        """Every topic read by a source node (unprefixed names)."""
+        return list(self._topic_to_source)
+
+    def source_for_topic(self, topic: str) -> SourceNode:
+        """The source node reading ``topic`` (unprefixed name)."""
+        node = self.nodes[self._topic_to_source[topic]]
+        assert isinstance(node, SourceNode)
+        return node
+
+    def subtopologies(self) -> list[Subtopology]:
+        """The connected parts of the graph, numbered as Kafka Streams numbers them."""
+        if self._subtopologies is None:
+            self._subtopologies = self._make_subtopologies()
+        return self._subtopologies
+
+    def subtopology_of_topic(self, topic: str) -> Subtopology:
+        """The subtopology that reads ``topic`` (unprefixed)."""
+        source = self._topic_to_source[topic]
+        for sub in self.subtopologies():
+            if source in sub.nodes:
+                return sub
+        raise TopologyError(f"no subtopology reads {topic}")  # pragma: no cover
+
+    def _make_subtopologies(self) -> list[Subtopology]:
+        parent_of: dict[str, str] = {}
+
+        def root(n: str) -> str:
+            while parent_of.get(n, n) != n:
+                n = parent_of[n]
+            return n
+
+        def union(a: str, b: str) -> None:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent_of[rb] = ra
+
+        store_users: dict[str, str] = {}
+        for node in self.nodes.values():
+            parent_of.setdefault(node.name, node.name)
+            for p in node.parents:
+                union(p, node.name)
+            if isinstance(node, ProcessorNode):
+                for store in node.stores:
+                    if store in store_users:
+                        union(store_users[store], node.name)
+                    store_users.setdefault(store, node.name)
+
+        groups: dict[str, list[str]] = {}
+        order: list[str] = []
+        sources = sorted(n for n, node in self.nodes.items() if isinstance(node, SourceNode))
+        for s in sources:
+            r = root(s)
+            if r not in groups:
+                groups[r] = []
+                order.append(r)
+        for name in self.nodes:
+            r = root(name)
+            if r not in groups:
+                raise TopologyError(f"Node {name} is not connected to any source")
+            groups[r].append(name)
+
+        result = []
+        for i, r in enumerate(order):
+            names = groups[r]
+            src_topics: list[str] = []
+            sink_topics: list[str] = []
+            for n in names:
+                node = self.nodes[n]
+                if isinstance(node, SourceNode):
+                    src_topics.extend(node.topics)
+                elif isinstance(node, SinkNode) and node.topic is not None:
+                    sink_topics.append(node.topic)
+            result.append(Subtopology(i, names, src_topics, sink_topics))
+        return result
+
+    def topological_order(self, names: list[str]) -> list[str]:
+        """``names`` ordered so that every node comes after its parents."""
+        members = set(names)
+        done: set[str] = set()
+        out: list[str] = []
+
+        def visit(n: str) -> None:
+            if n in done:
+                return
+            done.add(n)
+            for p in self.nodes[n].parents:
+                if p in members:
+                    visit(p)
+            out.append(n)
+
+        for n in names:
+            visit(n)
+        return out
+
+    def children_of(self, name: str) -> list[str]:
+        """The nodes fed by ``name``, in the order they were added."""
+        return [n for n, node in self.nodes.items() if name in node.parents]
