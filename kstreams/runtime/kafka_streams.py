@@ -33,7 +33,7 @@ from confluent_kafka.admin import AdminClient
 from kstreams.config import StreamsConfig
 from kstreams.errors import ConfigError, IllegalStateError, StreamsError
 from kstreams.handlers import StreamThreadExceptionResponse
-from kstreams.runtime.stream_thread import StreamThread
+from kstreams.runtime.stream_thread import StreamThread, client_log
 from kstreams.runtime.topics import prepare_topics
 from kstreams.topology.topology import Topology
 
@@ -115,7 +115,9 @@ class KafkaStreams:
         self._thread_states: dict[int, str] = {}
         self._closed = threading.Event()
         try:
-            self.admin = AdminClient(self.config.admin_config(client_id=f"{base}-admin"))
+            admin_config = self.config.admin_config(client_id=f"{base}-admin")
+            admin_config.setdefault("logger", client_log)
+            self.admin = AdminClient(admin_config)
             self._threads = [
                 self._new_thread(i) for i in range(1, self.config.num_stream_threads + 1)
             ]
@@ -288,14 +290,12 @@ class KafkaStreams:
 
     # -- introspection ------------------------------------------------------------------------
     def metrics(self) -> dict[str, int]:
-        """Counters summed over all tasks and threads (Kafka Streams metric names)."""
+        """Counters summed over the stream threads (Kafka Streams metric names)."""
         out = {"process-total": 0, "dropped-records-total": 0, "commit-total": 0}
         for t in self._threads:
             out["commit-total"] += t.commits
-            for task in list(t.tasks.values()):
-                for k, v in task.metrics.as_dict().items():
-                    out[k] = out.get(k, 0) + v
-        out["process-total"] = max(out["process-total"], sum(t.processed for t in self._threads))
+            for k, v in t.metrics.as_dict().items():
+                out[k] += v
         return out
 
     def wait_until_running(self, timeout: float = 60.0) -> None:

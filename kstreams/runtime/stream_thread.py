@@ -29,11 +29,14 @@ from confluent_kafka import (
 
 from kstreams.errors import StreamsError, TaskMigratedError
 from kstreams.runtime.collector import KafkaRecordCollector
+from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_id import TaskId
 from kstreams.topology.topology import Topology
 
 log = logging.getLogger("kstreams")
+client_log = logging.getLogger("kstreams.client")
+"""Where librdkafka's own log lines go (instead of stderr)."""
 
 _MIGRATED_CODES = {
     KafkaError.REBALANCE_IN_PROGRESS,
@@ -87,7 +90,7 @@ class StreamThread(threading.Thread):
         self.tasks: dict[TaskId, StreamTask] = {}
         self._tp_tasks: dict[tuple[str, int], StreamTask] = {}
         self._multi: list[StreamTask] = []
-        self._stop = threading.Event()
+        self._stop_event = threading.Event()
         self._dirty = False
         self.thread_state = "CREATED"
         self._topic_sub = {
@@ -106,13 +109,13 @@ class StreamThread(threading.Thread):
         }
         self._purge_offsets: dict[tuple[str, int], int] = {}
         self._last_purge = time.monotonic()
-        self.processed = 0
+        self.metrics = TaskMetrics()
         self.commits = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Ask the loop to stop; it commits and closes its tasks on the way out."""
-        self._stop.set()
+        self._stop_event.set()
 
     def _set_state(self, state: str) -> None:
         self.thread_state = state
@@ -144,7 +147,7 @@ class StreamThread(threading.Thread):
         next_commit = time.monotonic() + commit_s
         consume = self.consumer.consume
         collector = self.collector
-        while not self._stop.is_set():
+        while not self._stop_event.is_set():
             msgs = consume(max_records, poll_s)
             if msgs:
                 self._process_batch(msgs)
@@ -166,7 +169,6 @@ class StreamThread(threading.Thread):
 
     def _process_batch(self, msgs: list[Any]) -> None:
         tp_tasks = self._tp_tasks
-        n = 0
         for msg in msgs:
             err = msg.error()
             if err is not None:
@@ -195,10 +197,8 @@ class StreamThread(threading.Thread):
                     msg.timestamp()[1],
                     msg.headers(),
                 )
-            n += 1
         for task in self._multi:
             task.process_buffered()
-        self.processed += n
 
     def _consumer_error(self, err: Any) -> None:
         if err.code() == KafkaError._PARTITION_EOF:
@@ -219,7 +219,14 @@ class StreamThread(threading.Thread):
         for task_id, tps in sorted(groups.items()):
             sub = self.topology.subtopologies()[task_id.subtopology]
             task = StreamTask(
-                task_id, self.topology, sub, self.config, self.collector, _wall_ms, tps
+                task_id,
+                self.topology,
+                sub,
+                self.config,
+                self.collector,
+                _wall_ms,
+                tps,
+                self.metrics,
             )
             self.tasks[task_id] = task
             for tp in tps:
@@ -344,6 +351,10 @@ class StreamThread(threading.Thread):
         remaining = self.producer.flush(30)
         if remaining:
             log.error("%s: %d record(s) not delivered at close", self.client_id, remaining)
+        # Drop the clients now so librdkafka shuts them down while the cluster is still there.
+        self.collector.producer = None
+        self.producer = None  # type: ignore[assignment]
+        self.consumer = None  # type: ignore[assignment]
 
 
 def _log_purge(fut: Any, tp: Any) -> None:

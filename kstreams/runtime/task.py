@@ -48,6 +48,7 @@ class StreamTask:
         collector: RecordCollector,
         wall_clock: Callable[[], int],
         partitions: list[tuple[str, int]] | None = None,
+        metrics: TaskMetrics | None = None,
     ) -> None:
         self.id = task_id
         self.topology = topology
@@ -55,7 +56,7 @@ class StreamTask:
         self.config = config
         self.collector = collector
         self.app_id: str = config.application_id
-        self.metrics = TaskMetrics()
+        self.metrics = metrics if metrics is not None else TaskMetrics()
         self.partitions = partitions or []
         self.multi_partition = len(self.partitions) > 1
         self.context = TaskContext(task_id, self.app_id, config, wall_clock)

@@ -1,0 +1,54 @@
+# kstreams — the two commands: `make demo` and `make test`. Both set everything up themselves.
+#
+#   make demo   virtualenv + package, a local Kafka (unless KSTREAMS_BOOTSTRAP_SERVERS names one),
+#               the example app end to end, its result printed
+#   make test   the same set-up, then the whole test suite against a real broker
+#   make lint   ruff
+#   make bench  the benchmark suite (prints its figures)
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.kstreams-installed
+
+.PHONY: install demo test test-unit lint format bench broker-start broker-stop clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,avro]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) examples/demo.py
+
+# pytest exits 5 when it collected no tests: a run that tests nothing is a failure.
+test: install
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
+
+test-unit: install
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check kstreams tests examples bench
+	$(PY) -m ruff format --check kstreams tests examples bench
+
+format: install
+	$(PY) -m ruff format kstreams tests examples bench
+	$(PY) -m ruff check --fix kstreams tests examples bench
+
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+broker-start: install
+	@$(PY) -m kstreams.testing.broker start
+
+broker-stop: install
+	@$(PY) -m kstreams.testing.broker stop
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
