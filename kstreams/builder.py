@@ -56,7 +56,7 @@ class StreamsBuilder:
         vs = value_serde or c.value_serde
         ts = timestamp_extractor or c.timestamp_extractor
         reset = offset_reset or c.offset_reset
-        source = name or c.name or self.graph.new_name("KSTREAM-SOURCE-")
+        source = self.graph.name_or_generate(name or c.name, "KSTREAM-SOURCE-")
 
         def write(topology: Topology) -> None:
             topology.add_source(

@@ -33,7 +33,7 @@ class BranchedKStream:
         self._stream = stream
         graph = stream._builder.graph
         self._graph = graph
-        self.splitter = name or graph.new_name("KSTREAM-BRANCH-")
+        self.splitter = graph.name_or_generate(name, "KSTREAM-BRANCH-")
         self._routes: list[tuple[Callable[[Any, Any], bool], str]] = []
         self._default: str | None = None
         self._branches: dict[str, KStream] = {}

@@ -38,6 +38,15 @@ class StreamsGraph:
         self._index += 1
         return name
 
+    def name_or_generate(self, given: str | None, prefix: str) -> str:
+        """``given``, or a generated name (Java's ``NamedInternal.orElseGenerateWithPrefix``).
+
+        The counter advances even when a name is given, as in Kafka Streams, so
+        the generated names of later operations are the same as Java's.
+        """
+        generated = self.new_name(prefix)
+        return given or generated
+
     def add(self, node: GraphNode) -> GraphNode:
         """Record ``node``."""
         if any(n.name == node.name for n in self.nodes):

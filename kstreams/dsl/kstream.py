@@ -10,6 +10,7 @@ Example::
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -17,12 +18,17 @@ from kstreams.dsl.graph import GraphNode
 from kstreams.dsl.options import Named, Printed, Produced, Repartitioned
 from kstreams.errors import TopologyError
 from kstreams.processor import stateless as ops
+from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.topology.nodes import StreamPartitioner, TopicNameExtractor
 from kstreams.topology.topology import Topology
 
 if TYPE_CHECKING:
     from kstreams.builder import StreamsBuilder
     from kstreams.dsl.branched import BranchedKStream
+
+
+_GENERATED_NAME = re.compile(r"KSTREAM.*-[0-9]{10}")
+"""A name Kafka Streams generated (``KSTREAM-REPARTITION-0000000001``)."""
 
 
 def takes_key(fn: Callable[..., Any]) -> bool:
@@ -73,9 +79,13 @@ class KStream:
         *,
         key_changing: bool = False,
         stores: tuple[str, ...] = (),
+        burn_index: bool = True,
     ) -> str:
         graph = self._builder.graph
-        name = _name(named) or graph.new_name(prefix)
+        if burn_index:
+            name = graph.name_or_generate(_name(named), prefix)
+        else:  # process()/process_values(): Java generates a name only when none is given
+            name = _name(named) or graph.new_name(prefix)
         parent = self.name
 
         def write(topology: Topology) -> None:
@@ -209,7 +219,7 @@ class KStream:
         if other._builder is not self._builder:
             raise TopologyError("Cannot merge streams of different StreamsBuilders")
         graph = self._builder.graph
-        name = _name(named) or graph.new_name("KSTREAM-MERGE-")
+        name = graph.name_or_generate(_name(named), "KSTREAM-MERGE-")
         parents = [self.name, other.name]
 
         def write(topology: Topology) -> None:
@@ -231,7 +241,12 @@ class KStream:
         Records it forwards form the returned stream. The key may change.
         """
         name = self._add_processor(
-            "KSTREAM-PROCESSOR-", supplier, named, key_changing=True, stores=store_names
+            "KSTREAM-PROCESSOR-",
+            supplier,
+            named,
+            key_changing=True,
+            stores=store_names,
+            burn_index=False,
         )
         return self._derive(name, None, None, True)
 
@@ -242,7 +257,9 @@ class KStream:
         named: Named | str | None = None,
     ) -> KStream:
         """Like :meth:`process` for a ``FixedKeyProcessor``: values may change, keys may not."""
-        name = self._add_processor("KSTREAM-PROCESSVALUES-", supplier, named, stores=store_names)
+        name = self._add_processor(
+            "KSTREAM-PROCESSVALUES-", supplier, named, stores=store_names, burn_index=False
+        )
         return self._derive(name, self.key_serde, None, self.repartition_required)
 
     # -- sinks ----------------------------------------------------------------------------------
@@ -265,7 +282,7 @@ class KStream:
         vs = value_serde or produced.value_serde or self.value_serde
         part = partitioner or produced.partitioner
         graph = self._builder.graph
-        sink = name or produced.name or graph.new_name("KSTREAM-SINK-")
+        sink = graph.name_or_generate(name or produced.name, "KSTREAM-SINK-")
         parent = self.name
 
         def write(topology: Topology) -> None:
@@ -295,15 +312,37 @@ class KStream:
         part = partitioner or r.partitioner
         graph = self._builder.graph
         base = name or r.name or graph.new_name("KSTREAM-REPARTITION-")
-        topic = f"{base}-repartition"
-        sink, source = f"{base}-repartition-sink", f"{base}-repartition-source"
+        topic = base if base.endswith("-repartition") else f"{base}-repartition"
+        # As Java's KStreamImpl.createRepartitionedSource: three names are always drawn,
+        # used when the base name is a generated one, else derived from the topic name.
+        generated = (
+            graph.new_name("KSTREAM-SINK-"),
+            graph.new_name("KSTREAM-FILTER-"),
+            graph.new_name("KSTREAM-SOURCE-"),
+        )
+        if _GENERATED_NAME.fullmatch(base):
+            sink, passthrough, source = generated
+        else:
+            sink, passthrough, source = f"{topic}-sink", f"{topic}-filter", f"{topic}-source"
         parent = self.name
 
         def write(topology: Topology) -> None:
             topology.add_internal_topic(topic, n)
-            topology.add_sink(sink, topic, parent, key_serde=ks, value_serde=vs, partitioner=part)
-            topology.add_source(source, topic, key_serde=ks, value_serde=vs)
+            # Java's (always true) "filter" before the sink; a pass-through costs nothing per record
+            topology.add_processor(passthrough, ops.PassThroughProcessor, parent)
+            topology.add_sink(
+                sink, topic, passthrough, key_serde=ks, value_serde=vs, partitioner=part
+            )
+            # repartition topics carry the timestamps already extracted upstream
+            topology.add_source(
+                source,
+                topic,
+                key_serde=ks,
+                value_serde=vs,
+                timestamp_extractor=FailOnInvalidTimestamp(),
+            )
 
-        graph.add(GraphNode(sink, [parent], write))
+        graph.add(GraphNode(passthrough, [parent], write))
+        graph.add(GraphNode(sink, [passthrough], lambda _t: None))
         graph.add(GraphNode(source, [], lambda _t: None))
         return self._derive(source, ks, vs, False)

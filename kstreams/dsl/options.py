@@ -114,6 +114,10 @@ class Produced:
         """A copy with ``partitioner(topic, key, value, num_partitions) -> int | None``."""
         return replace(self, partitioner=partitioner)
 
+    def with_name(self, name: str) -> Produced:
+        """A copy with a sink name."""
+        return replace(self, name=name)
+
 
 @dataclass(frozen=True)
 class Repartitioned:
@@ -136,9 +140,13 @@ class Repartitioned:
         return cls(name=name)
 
     @classmethod
-    def with_number_of_partitions(cls, n: int) -> Repartitioned:
-        """A repartition topic with ``n`` partitions."""
+    def number_of_partitions(cls, n: int) -> Repartitioned:
+        """A repartition topic with ``n`` partitions (Java's static ``numberOfPartitions``)."""
         return cls(num_partitions=n)
+
+    def with_number_of_partitions(self, n: int) -> Repartitioned:
+        """A copy with ``n`` partitions."""
+        return replace(self, num_partitions=n)
 
     def with_key_serde(self, serde: Any) -> Repartitioned:
         """A copy with another key serde."""
@@ -183,6 +191,10 @@ class Printed:
     def with_key_value_mapper(self, mapper: Callable[[Any, Any], str]) -> Printed:
         """A copy whose lines are ``mapper(key, value)``."""
         return replace(self, mapper=mapper)
+
+    def with_name(self, name: str) -> Printed:
+        """A copy with a processor name."""
+        return replace(self, name=name)
 
 
 @dataclass(frozen=True)

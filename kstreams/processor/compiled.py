@@ -33,16 +33,21 @@ class CompiledProcessor:
         """Release resources when the task closes."""
 
 
+_OUTSIDE_PROCESS: Any = object()
+"""``input_key`` outside ``process()``: a punctuation may forward records it kept earlier."""
+
+
 class _KeyCheckingContext(ProcessorContext):
     """A context for FixedKeyProcessors: forwarding a changed key is an error."""
 
     __slots__ = ("input_key",)
 
     def forward(self, record: Record, child: str | None = None) -> None:
-        if record.key != self.input_key:
+        input_key = self.input_key
+        if input_key is not _OUTSIDE_PROCESS and record.key != input_key:
             raise StreamsError(
                 f"{self.node_name}: a FixedKeyProcessor must not change the key "
-                f"(got {record.key!r}, expected {self.input_key!r})"
+                f"(got {record.key!r}, expected {input_key!r})"
             )
         super().forward(record, child)
 
@@ -65,13 +70,16 @@ def compile_processor(processor: Any, context: ProcessorContext) -> Forward:
             context.key_serde,
             context.value_serde,
         )
-        checked.input_key = None
+        checked.input_key = _OUTSIDE_PROCESS
         processor.init(checked)
         process = processor.process
 
         def run_fixed_key(key: Any, value: Any, ts: int, headers: Headers) -> None:
             checked.input_key = key
-            process(Record(key, value, ts, headers))
+            try:
+                process(Record(key, value, ts, headers))
+            finally:
+                checked.input_key = _OUTSIDE_PROCESS
 
         return run_fixed_key
 

@@ -17,7 +17,7 @@ from kstreams.errors import DeserializationError, StreamsError
 from kstreams.handlers import DeserializationHandlerResponse, ErrorHandlerContext
 from kstreams.processor.compiled import compile_processor
 from kstreams.processor.context import Forward, ProcessorContext, TaskContext, fan_out
-from kstreams.processor.timestamps import ConsumedRecord
+from kstreams.processor.timestamps import ConsumedRecord, FailOnInvalidTimestamp
 from kstreams.runtime.collector import RecordCollector
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.task_id import TaskId
@@ -100,6 +100,8 @@ class StreamTask:
         kdes = self._serde(node.key_serde, True).deserialize
         vdes = self._serde(node.value_serde, False).deserialize
         extractor = node.timestamp_extractor or self.config.timestamp_extractor
+        if type(extractor) is FailOnInvalidTimestamp:
+            extractor = None  # the inline check below does the same, without a call per record
         if extractor is not None and hasattr(extractor, "extract"):
             extractor = extractor.extract
         ctx = self.context
@@ -201,6 +203,8 @@ class StreamTask:
         )
         if error.topic is None:
             error = DeserializationError(str(exc), topic=topic, partition=partition, offset=offset)
+        if error is not exc:
+            error.__cause__ = exc  # keep the serde's own exception and its traceback
         context = ErrorHandlerContext(
             topic=topic,
             partition=partition,

@@ -196,8 +196,11 @@ class TopologyTestDriver:
             raise ValueError(f"Unknown topic: {topic}")
         offset = self._offsets.get(topic, 0)
         self._offsets[topic] = offset + 1
-        task.process(topic, 0, offset, key, value, timestamp, headers)
-        self._capture()
+        try:
+            task.process(topic, 0, offset, key, value, timestamp, headers)
+        finally:
+            # what was sent before a failure (a dead letter record, say) is readable too
+            self._capture()
 
     def _capture(self) -> None:
         records = self._collector.records
@@ -215,6 +218,14 @@ class TopologyTestDriver:
 
     def _queue_size(self, topic: str) -> int:
         return len(self._outputs.get(topic, ()))
+
+    def metrics(self) -> dict[str, int]:
+        """Task counters summed over the tasks (``process-total``, ``dropped-records-total``)."""
+        out: dict[str, int] = {}
+        for task in self._tasks:
+            for name, value in task.metrics.as_dict().items():
+                out[name] = out.get(name, 0) + value
+        return out
 
     # -- lifecycle ----------------------------------------------------------------------------
     def close(self) -> None:

@@ -195,19 +195,11 @@ class Topology:
                         union(store_users[store], node.name)
                     store_users.setdefault(store, node.name)
 
+        # Numbered in the order nodes were added, as Java's makeNodeGroups: upstream first.
         groups: dict[str, list[str]] = {}
-        order: list[str] = []
-        sources = sorted(n for n, node in self.nodes.items() if isinstance(node, SourceNode))
-        for s in sources:
-            r = root(s)
-            if r not in groups:
-                groups[r] = []
-                order.append(r)
         for name in self.nodes:
-            r = root(name)
-            if r not in groups:
-                raise TopologyError(f"Node {name} is not connected to any source")
-            groups[r].append(name)
+            groups.setdefault(root(name), []).append(name)
+        order = list(groups)
 
         result = []
         for i, r in enumerate(order):
