@@ -1,0 +1,241 @@
+"""Store suppliers and builders, and the :class:`Stores` factory (Kafka Streams' shape).
+
+Example::
+
+    builder = Stores.key_value_store_builder(
+        Stores.persistent_key_value_store("counts"), Serdes.String(), Serdes.Long()
+    ).with_logging_enabled({"min.insync.replicas": "2"})
+    topology.add_state_store(builder, "counter")
+
+A supplier makes the bytes engine; a builder wraps it with the write buffer,
+changelogging and serdes. ``build()`` makes a new store each call: one per task.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, TypeVar
+
+from kstreams.serde.base import Serde, as_serde
+from kstreams.state.api import KeyValueBytesStore
+from kstreams.state.buffered import BufferedBytesStore
+from kstreams.state.memory import InMemoryStore
+from kstreams.state.rocksdb import RocksDBStore
+from kstreams.state.typed import KeyValueStore, TimestampedKeyValueStore
+
+_B = TypeVar("_B", bound="StoreBuilder")
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"store name must be a non-empty string, got {name!r}")
+    return name
+
+
+class KeyValueBytesStoreSupplier(ABC):
+    """Makes the bytes engine of a key-value store (Java: ``KeyValueBytesStoreSupplier``)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = _check_name(name)
+
+    @property
+    def name(self) -> str:
+        """The name of the stores this supplier makes."""
+        return self._name
+
+    @property
+    @abstractmethod
+    def metrics_scope(self) -> str:
+        """The scope of the store's metrics, e.g. ``"rocksdb"``."""
+
+    @abstractmethod
+    def get(self) -> KeyValueBytesStore:
+        """A new bytes engine."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._name!r})"
+
+
+class RocksDBKeyValueBytesStoreSupplier(KeyValueBytesStoreSupplier):
+    """Supplies RocksDB engines (Java: ``RocksDbKeyValueBytesStoreSupplier``).
+
+    ``timestamped`` records whether the store was asked for as a timestamped one;
+    the value layout itself is chosen by the builder.
+    """
+
+    def __init__(self, name: str, timestamped: bool = False) -> None:
+        super().__init__(name)
+        self.timestamped = timestamped
+
+    @property
+    def metrics_scope(self) -> str:
+        return "rocksdb"
+
+    def get(self) -> KeyValueBytesStore:
+        return RocksDBStore(self._name)
+
+
+class InMemoryKeyValueBytesStoreSupplier(KeyValueBytesStoreSupplier):
+    """Supplies in-memory engines (Java: ``InMemoryKeyValueBytesStoreSupplier``)."""
+
+    @property
+    def metrics_scope(self) -> str:
+        return "in-memory"
+
+    def get(self) -> KeyValueBytesStore:
+        return InMemoryStore(self._name)
+
+
+class StoreBuilder(ABC):
+    """Builds one kind of store, with its logging and caching settings (Java: ``StoreBuilder``).
+
+    Logging is enabled by default (changelog topic ``<application.id>-<name>-changelog``),
+    caching disabled. kstreams has no record cache: every update is forwarded
+    downstream, as with ``statestore.cache.max.bytes=0`` in Kafka Streams. The
+    caching flag is kept for API compatibility only; batching of disk and changelog
+    writes is done by every store's write buffer regardless.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = _check_name(name)
+        self._logging_enabled = True
+        self._log_config: dict[str, str] = {}
+        self._caching_enabled = False
+
+    @property
+    def name(self) -> str:
+        """The name of the stores built."""
+        return self._name
+
+    @property
+    def logging_enabled(self) -> bool:
+        """Whether built stores write a changelog."""
+        return self._logging_enabled
+
+    @property
+    def log_config(self) -> dict[str, str]:
+        """Topic configs for the changelog topic."""
+        return dict(self._log_config)
+
+    @property
+    def caching_enabled(self) -> bool:
+        """Whether caching was asked for (recorded only: kstreams has no record cache)."""
+        return self._caching_enabled
+
+    def with_logging_enabled(self: _B, config: dict[str, str] | None = None) -> _B:
+        """Write a changelog, created with the topic ``config`` given."""
+        self._logging_enabled = True
+        self._log_config = {str(k): str(v) for k, v in (config or {}).items()}
+        return self
+
+    def with_logging_disabled(self: _B) -> _B:
+        """Write no changelog: the store is not restored after a failure or migration."""
+        self._logging_enabled = False
+        self._log_config = {}
+        return self
+
+    def with_caching_enabled(self: _B) -> _B:
+        """Ask for caching (recorded only; see the class notes)."""
+        self._caching_enabled = True
+        return self
+
+    def with_caching_disabled(self: _B) -> _B:
+        """Ask for no caching (the behaviour in any case)."""
+        self._caching_enabled = False
+        return self
+
+    @abstractmethod
+    def build(self) -> Any:
+        """A new store."""
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self._name!r}, logging={self._logging_enabled}, "
+            f"caching={self._caching_enabled})"
+        )
+
+
+class KeyValueStoreBuilder(StoreBuilder):
+    """Builds :class:`KeyValueStore` s over a supplier's engines (Java: ``KeyValueStoreBuilder``).
+
+    A None serde means the ``default.key.serde`` / ``default.value.serde`` of the app.
+    """
+
+    timestamped = False
+
+    def __init__(
+        self,
+        supplier: KeyValueBytesStoreSupplier,
+        key_serde: Serde[Any] | type | None,
+        value_serde: Serde[Any] | type | None,
+    ) -> None:
+        if not isinstance(supplier, KeyValueBytesStoreSupplier):
+            raise TypeError(f"expected a KeyValueBytesStoreSupplier, got {supplier!r}")
+        super().__init__(supplier.name)
+        self.supplier = supplier
+        self.key_serde = as_serde(key_serde)
+        self.value_serde = as_serde(value_serde)
+
+    def _bytes_store(self) -> BufferedBytesStore:
+        return BufferedBytesStore(
+            self.supplier.get(),
+            logging_enabled=self._logging_enabled,
+            log_config=self._log_config,
+            timestamped=self.timestamped,
+        )
+
+    def build(self) -> KeyValueStore:
+        return KeyValueStore(self._bytes_store(), self.key_serde, self.value_serde)
+
+
+class TimestampedKeyValueStoreBuilder(KeyValueStoreBuilder):
+    """Builds :class:`TimestampedKeyValueStore` s (Java: ``TimestampedKeyValueStoreBuilder``)."""
+
+    timestamped = True
+
+    def build(self) -> TimestampedKeyValueStore:
+        return TimestampedKeyValueStore(self._bytes_store(), self.key_serde, self.value_serde)
+
+
+class Stores:
+    """Factory of store suppliers and builders (Java: ``Stores``).
+
+    Example::
+
+        Stores.timestamped_key_value_store_builder(
+            Stores.in_memory_key_value_store("totals"), Serdes.String(), Serdes.Double()
+        ).with_logging_disabled()
+    """
+
+    @staticmethod
+    def persistent_key_value_store(name: str) -> KeyValueBytesStoreSupplier:
+        """A supplier of RocksDB stores."""
+        return RocksDBKeyValueBytesStoreSupplier(name)
+
+    @staticmethod
+    def persistent_timestamped_key_value_store(name: str) -> KeyValueBytesStoreSupplier:
+        """A supplier of RocksDB stores meant for timestamped values."""
+        return RocksDBKeyValueBytesStoreSupplier(name, timestamped=True)
+
+    @staticmethod
+    def in_memory_key_value_store(name: str) -> KeyValueBytesStoreSupplier:
+        """A supplier of in-memory stores (restored from the changelog on every start)."""
+        return InMemoryKeyValueBytesStoreSupplier(name)
+
+    @staticmethod
+    def key_value_store_builder(
+        supplier: KeyValueBytesStoreSupplier,
+        key_serde: Serde[Any] | type | None,
+        value_serde: Serde[Any] | type | None,
+    ) -> KeyValueStoreBuilder:
+        """A builder of :class:`KeyValueStore` s."""
+        return KeyValueStoreBuilder(supplier, key_serde, value_serde)
+
+    @staticmethod
+    def timestamped_key_value_store_builder(
+        supplier: KeyValueBytesStoreSupplier,
+        key_serde: Serde[Any] | type | None,
+        value_serde: Serde[Any] | type | None,
+    ) -> TimestampedKeyValueStoreBuilder:
+        """A builder of :class:`TimestampedKeyValueStore` s (values are ``ValueAndTimestamp``)."""
+        return TimestampedKeyValueStoreBuilder(supplier, key_serde, value_serde)
