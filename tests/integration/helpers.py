@@ -1,0 +1,528 @@
+"""Shared helpers of the runtime integration tests (real broker, no mocks).
+
+* :func:`produce` writes records with a plain confluent-kafka producer (Java's murmur2
+  partitioner by default) and returns where each one landed;
+* :class:`TopicReader` reads topics from the beginning (``assign``, no group join) and waits
+  for records to arrive with a deadline; :func:`read_all` reads a topic up to its current end;
+* :func:`java_partition` is Java's ``Utils.murmur2`` partition of a key;
+* :class:`StreamsRunner` runs a :class:`~kstreams.KafkaStreams` in the test process and always
+  closes it; :class:`AppProcess` runs an app script in a subprocess and always stops it;
+* :func:`wait_until` polls a condition with a deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+
+from kstreams import KafkaStreams, Serdes, Topology
+
+APPS_DIR = Path(__file__).parent / "apps"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+Header = tuple[str, bytes | None]
+
+
+# --------------------------------------------------------------------------- #
+# Names and configs
+# --------------------------------------------------------------------------- #
+
+
+def unique_app_id(prefix: str) -> str:
+    """An ``application.id`` no other test (or earlier run) uses."""
+    return f"it-{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def streams_config(bootstrap: str, app_id: str, **overrides: Any) -> dict[str, Any]:
+    """A small-interval test config; ``overrides`` use dotted keys given with ``_`` (or a dict)."""
+    config: dict[str, Any] = {
+        "application.id": app_id,
+        "bootstrap.servers": bootstrap,
+        "commit.interval.ms": 200,
+        "poll.ms": 50,
+        "default.key.serde": Serdes.String,
+        "default.value.serde": Serdes.String,
+    }
+    for key, value in overrides.items():
+        config[key.replace("_", ".")] = value
+    return config
+
+
+# --------------------------------------------------------------------------- #
+# Java's default partitioner
+# --------------------------------------------------------------------------- #
+
+
+def murmur2(data: bytes) -> int:
+    """Java's ``org.apache.kafka.common.utils.Utils.murmur2`` (a signed 32-bit int)."""
+    mask = 0xFFFFFFFF
+    m = 0x5BD1E995
+    length = len(data)
+    h = (0x9747B28C ^ length) & mask
+    for i in range(length // 4):
+        k = int.from_bytes(data[4 * i : 4 * i + 4], "little")
+        k = (k * m) & mask
+        k ^= k >> 24
+        k = (k * m) & mask
+        h = (h * m) & mask
+        h ^= k
+    tail = length & ~3
+    rest = length % 4
+    if rest == 3:
+        h ^= data[tail + 2] << 16
+    if rest >= 2:
+        h ^= data[tail + 1] << 8
+    if rest >= 1:
+        h ^= data[tail]
+        h = (h * m) & mask
+    h ^= h >> 13
+    h = (h * m) & mask
+    h ^= h >> 15
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def java_partition(key: bytes, num_partitions: int) -> int:
+    """The partition Java's producer picks for a non-null ``key``: ``toPositive(murmur2) % n``."""
+    return (murmur2(key) & 0x7FFFFFFF) % num_partitions
+
+
+# --------------------------------------------------------------------------- #
+# Producing
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class Produced:
+    """Where a produced record landed."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp: int
+
+
+def produce(
+    bootstrap: str,
+    topic: str,
+    records: Iterable[tuple[Any, Any] | tuple[Any, Any, int | None]],
+    *,
+    partition: int | None = None,
+    headers: Sequence[Header] | None = None,
+    partitioner: str = "murmur2_random",
+) -> list[Produced]:
+    """Produce ``(key, value[, timestamp])`` records (str is UTF-8 encoded) and wait for all.
+
+    Returns the delivery reports in the order of ``records``. Raises if any failed.
+    """
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "partitioner": partitioner,
+            "acks": "all",
+            "linger.ms": 5,
+            "enable.idempotence": True,
+        }
+    )
+    reports: list[Any] = []
+    errors: list[Any] = []
+
+    def on_delivery(index: int) -> Callable[[Any, Any], None]:
+        def callback(err: Any, msg: Any) -> None:
+            if err is not None:
+                errors.append(err)
+            else:
+                reports[index] = msg
+
+        return callback
+
+    for i, rec in enumerate(records):
+        key, value = rec[0], rec[1]
+        timestamp = rec[2] if len(rec) > 2 else None  # type: ignore[misc]
+        kwargs: dict[str, Any] = {
+            "key": key.encode() if isinstance(key, str) else key,
+            "value": value.encode() if isinstance(value, str) else value,
+            "on_delivery": on_delivery(i),
+        }
+        if timestamp is not None:
+            kwargs["timestamp"] = timestamp
+        if partition is not None:
+            kwargs["partition"] = partition
+        if headers:
+            kwargs["headers"] = list(headers)
+        reports.append(None)
+        producer.produce(topic, **kwargs)
+        producer.poll(0)
+    remaining = producer.flush(30)
+    assert remaining == 0, f"{remaining} record(s) not delivered to {topic} after 30s"
+    assert not errors, f"delivery to {topic} failed: {errors}"
+    return [
+        Produced(m.topic(), m.partition(), m.offset(), m.key(), m.value(), m.timestamp()[1])
+        for m in reports
+    ]
+
+
+# --------------------------------------------------------------------------- #
+# Consuming
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class Received:
+    """A record read back from Kafka."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp: int
+    headers: tuple[Header, ...]
+
+    @property
+    def key_str(self) -> str | None:
+        return None if self.key is None else self.key.decode()
+
+    @property
+    def value_str(self) -> str | None:
+        return None if self.value is None else self.value.decode()
+
+    def header(self, name: str) -> bytes | None:
+        """The value of the last header called ``name`` (KeyError if there is none)."""
+        for n, v in reversed(self.headers):
+            if n == name:
+                return v
+        raise KeyError(name)
+
+
+def partition_count(bootstrap: str, topic: str, timeout: float = 10.0) -> int:
+    """How many partitions ``topic`` has (0 if it does not exist)."""
+    from kstreams.testing.broker import admin_client
+
+    md = admin_client(bootstrap).list_topics(topic, timeout=timeout)
+    t = md.topics.get(topic)
+    if t is None or t.error is not None:
+        return 0
+    return len(t.partitions)
+
+
+class TopicReader:
+    """Reads every partition of ``topics`` from the beginning, without joining a group.
+
+    Records accumulate in :attr:`records`; :meth:`wait_for` polls until a condition holds.
+    Use as a context manager (closes the consumer).
+    """
+
+    def __init__(self, bootstrap: str, topics: str | Sequence[str]) -> None:
+        self.topics = [topics] if isinstance(topics, str) else list(topics)
+        self.records: list[Received] = []
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"it-reader-{uuid.uuid4().hex[:8]}",
+                "enable.auto.commit": False,
+                "enable.partition.eof": False,
+                "fetch.wait.max.ms": 50,
+            }
+        )
+        assignment = []
+        for topic in self.topics:
+            n = partition_count(bootstrap, topic)
+            assert n > 0, f"topic {topic} does not exist"
+            assignment.extend(TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(n))
+        self.consumer.assign(assignment)
+
+    def __enter__(self) -> TopicReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.consumer.close()
+
+    def poll(self, timeout: float = 0.2) -> int:
+        """Read what is available now; returns how many records came in."""
+        msgs = self.consumer.consume(1000, timeout)
+        n = 0
+        for msg in msgs:
+            err = msg.error()
+            assert err is None, f"consumer error: {err}"
+            self.records.append(
+                Received(
+                    msg.topic(),
+                    msg.partition(),
+                    msg.offset(),
+                    msg.key(),
+                    msg.value(),
+                    msg.timestamp()[1],
+                    tuple(msg.headers() or ()),
+                )
+            )
+            n += 1
+        return n
+
+    def wait_for(
+        self,
+        condition: int | Callable[[list[Received]], bool],
+        timeout: float = 30.0,
+        what: str = "",
+        streams: KafkaStreams | None = None,
+    ) -> list[Received]:
+        """Poll until ``len(records) >= condition`` (an int) or ``condition(records)``.
+
+        Raises AssertionError (with what arrived) when the deadline passes, or at once when
+        ``streams`` (the app expected to write the records) stopped.
+        """
+        check = (lambda recs: len(recs) >= condition) if isinstance(condition, int) else condition
+        deadline = time.monotonic() + timeout
+        while not check(self.records):
+            if streams is not None and streams.state.name in (
+                "ERROR",
+                "PENDING_ERROR",
+                "NOT_RUNNING",
+                "PENDING_SHUTDOWN",
+            ):
+                raise AssertionError(
+                    f"KafkaStreams is {streams.state.name} ({streams.error!r}) while waiting for "
+                    f"{what or condition} on {self.topics}; got {len(self.records)} record(s)"
+                )
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"timed out after {timeout}s waiting for {what or condition} on "
+                    f"{self.topics}; got {len(self.records)} record(s): "
+                    f"{[(r.key, r.value) for r in self.records[:20]]}"
+                )
+            self.poll(0.2)
+        return self.records
+
+    def settle(self, seconds: float) -> list[Received]:
+        """Keep reading for ``seconds`` (to see late duplicates or unexpected records)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.poll(0.1)
+        return self.records
+
+    def values(self) -> list[str | None]:
+        return [r.value_str for r in self.records]
+
+
+def high_watermarks(bootstrap: str, topic: str) -> dict[int, tuple[int, int]]:
+    """``{partition: (low, high)}`` watermarks of ``topic``."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"it-wm-{uuid.uuid4().hex}"})
+    try:
+        out = {}
+        for p in range(partition_count(bootstrap, topic)):
+            out[p] = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+        return out
+    finally:
+        consumer.close()
+
+
+def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    """``{partition: committed offset}`` of consumer group ``group`` on ``topic`` (-1001: none)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partition_count(bootstrap, topic))]
+        return {tp.partition: tp.offset for tp in consumer.committed(tps, timeout=10)}
+    finally:
+        consumer.close()
+
+
+def read_all(bootstrap: str, topic: str, timeout: float = 30.0) -> list[Received]:
+    """Every record ``topic`` holds now (from the low to the current high watermark)."""
+    ends = high_watermarks(bootstrap, topic)
+    expected = sum(high - low for low, high in ends.values())
+    with TopicReader(bootstrap, topic) as reader:
+        reader.wait_for(
+            lambda recs: all(
+                high == low or any(r.partition == p and r.offset >= high - 1 for r in recs)
+                for p, (low, high) in ends.items()
+            ),
+            timeout,
+            what=f"the {expected} record(s) up to the high watermarks {ends}",
+        )
+        return sorted(reader.records, key=lambda r: (r.partition, r.offset))
+
+
+# --------------------------------------------------------------------------- #
+# Waiting
+# --------------------------------------------------------------------------- #
+
+
+def wait_until(
+    condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1, what: str = ""
+) -> Any:
+    """Poll ``condition()`` until it returns something truthy; AssertionError on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+        time.sleep(interval)
+
+
+# --------------------------------------------------------------------------- #
+# KafkaStreams in this process
+# --------------------------------------------------------------------------- #
+
+
+class StateRecorder:
+    """A state listener that remembers every ``(new, old)`` transition."""
+
+    def __init__(self) -> None:
+        self.transitions: list[tuple[Any, Any]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, new: Any, old: Any) -> None:
+        with self._lock:
+            self.transitions.append((new, old))
+
+    @property
+    def states(self) -> list[str]:
+        """Every state entered, in order (names)."""
+        with self._lock:
+            return [new.value for new, _ in self.transitions]
+
+
+@contextlib.contextmanager
+def running_streams(
+    topology: Topology,
+    config: Mapping[str, Any],
+    *,
+    wait_running: bool = True,
+    listener: StateRecorder | None = None,
+    handler: Callable[[BaseException], Any] | None = None,
+    close_timeout: float = 60.0,
+) -> Iterator[KafkaStreams]:
+    """Start a ``KafkaStreams`` (optionally waiting for RUNNING); always close it afterwards."""
+    streams = KafkaStreams(topology, config)
+    if listener is not None:
+        streams.set_state_listener(listener)
+    if handler is not None:
+        streams.set_uncaught_exception_handler(handler)
+    try:
+        streams.start()
+        if wait_running:
+            streams.wait_until_running(60)
+        yield streams
+    finally:
+        streams.close(close_timeout)
+
+
+# --------------------------------------------------------------------------- #
+# Apps in subprocesses
+# --------------------------------------------------------------------------- #
+
+
+class AppProcess:
+    """An app script of ``tests/integration/apps`` run as a separate Python process.
+
+    Its stdout and stderr go to ``log_path``; :meth:`stop` sends SIGTERM and kills it if it
+    does not exit in time. Use as a context manager so the process never outlives the test.
+    """
+
+    def __init__(
+        self, script: str, *args: str, log_path: Path, env: Mapping[str, str] | None = None
+    ) -> None:
+        self.script = APPS_DIR / script if not os.path.isabs(script) else Path(script)
+        self.args = [str(a) for a in args]
+        self.log_path = log_path
+        self.env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log_file: Any = None
+
+    def start(self) -> AppProcess:
+        self._log_file = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(self.script), *self.args],
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            cwd=REPO_ROOT,
+        )
+        return self
+
+    def __enter__(self) -> AppProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def output(self) -> str:
+        """Everything the process printed so far."""
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def lines(self, prefix: str) -> list[str]:
+        """Printed lines starting with ``prefix`` (the prefix removed)."""
+        return [
+            line[len(prefix) :].strip()
+            for line in self.output.splitlines()
+            if line.startswith(prefix)
+        ]
+
+    def wait_for_line(self, text: str, timeout: float = 60.0) -> None:
+        """Wait until the process printed a line containing ``text``."""
+
+        def seen() -> bool:
+            if text in self.output:
+                return True
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise AssertionError(
+                    f"{self.script.name} exited ({self.proc.returncode}) before printing "
+                    f"{text!r}:\n{self.output[-4000:]}"
+                )
+            return False
+
+        try:
+            wait_until(seen, timeout, what=f"{text!r} from {self.script.name}")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n--- output ---\n{self.output[-4000:]}") from None
+
+    @property
+    def returncode(self) -> int | None:
+        return None if self.proc is None else self.proc.poll()
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        """SIGTERM, wait up to ``timeout`` s, then SIGKILL. Returns the exit code."""
+        if self.proc is None:
+            return None
+        try:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    self.proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(10)
+            return self.proc.returncode
+        finally:
+            if self._log_file is not None:
+                self._log_file.close()
+                self._log_file = None
+
+    def kill(self) -> None:
+        """SIGKILL (a crash: no close, no commit)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
