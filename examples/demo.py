@@ -1,16 +1,18 @@
-"""`make demo`: run an example application end to end on a real Kafka and print what it wrote.
+"""`make demo`: word count end to end on a real Kafka, printing the top words.
 
 Uses the broker named by ``KSTREAMS_BOOTSTRAP_SERVERS``, else starts a local
 Apache Kafka (KRaft) for the duration of the demo and stops it afterwards.
-Creates the topics, produces sample input, runs the app until every output
-has arrived, prints the outputs and exits 0 (non-zero if anything is missing).
+Creates the topics, produces a sample text, runs ``examples/word_count.py``'s
+topology until the counts on the output topic match the counts computed
+directly from the text, prints the top words and exits 0 (1 if they never
+settle).
 """
 
 from __future__ import annotations
 
-import json
-import random
+import collections
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -19,70 +21,46 @@ from confluent_kafka import Consumer, Producer
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import order_router
+import word_count
 
-from kstreams import KafkaStreams
+from kstreams import KafkaStreams, Serdes
 from kstreams.testing import create_topic, kafka_bootstrap_servers
 
-ORDERS = 200
-
-
-def sample_orders(n: int) -> list[tuple[str, dict[str, object]]]:
-    """``n`` reproducible sample orders."""
-    rng = random.Random(7)
-    countries = ["de", " FR", "us", "jp", "it ", "br", "nl"]
-    return [
-        (
-            f"order-{i:04d}",
-            {
-                "amount": rng.choice([15, 80, 250, 999, 1200, 4300]),
-                "country": rng.choice(countries),
-                "status": "cancelled" if rng.random() < 0.1 else "new",
-            },
-        )
-        for i in range(n)
-    ]
-
-
-def expected_routes(
-    orders: list[tuple[str, dict[str, object]]], topics: order_router.Topics
-) -> dict[str, int]:
-    """How many orders each output should receive (computed without kstreams)."""
-    counts = {topics.priority: 0, topics.eu: 0, topics.other: 0}
-    for _, o in orders:
-        if o["status"] == "cancelled":
-            continue
-        country = str(o["country"]).strip().upper()
-        if int(o["amount"]) >= 1000:  # type: ignore[call-overload]
-            counts[topics.priority] += 1
-        elif country in order_router.EU_COUNTRIES:
-            counts[topics.eu] += 1
-        else:
-            counts[topics.other] += 1
-    return counts
+TEXT = """\
+Kafka Streams is a client library for building applications and microservices
+where the input and output data are stored in Kafka clusters.
+kstreams brings Kafka Streams to Python: the same DSL, the same topologies,
+the same changelog topics and the same exactly-once transactions.
+A stream is an unbounded sequence of records; a table is the latest value per key.
+Word count is the hello world of stream processing: split lines into words,
+group the words, count them, and write the running counts to a topic.
+Scale out by starting more instances with the same application id:
+the consumer group spreads the partitions, and the state follows through the changelog.
+"""
 
 
 def main() -> int:
-    """Run the order-router demo; 0 when every expected record arrived."""
+    """Run word count on the sample text; 0 when the output counts match the text."""
     run = uuid.uuid4().hex[:8]
-    with kafka_bootstrap_servers() as bootstrap:
+    lines = [line for line in TEXT.splitlines() if line.strip()]
+    expected = collections.Counter(w for line in lines for w in word_count.words(line))
+    input_topic, output_topic = f"text-lines-{run}", f"word-counts-{run}"
+    counts: dict[str, int] = {}
+    with kafka_bootstrap_servers() as bootstrap, tempfile.TemporaryDirectory() as state_dir:
         print(f"Kafka at {bootstrap}")
-        topics = order_router.Topics.with_suffix(run)
-        for topic in topics:
-            create_topic(bootstrap, topic, partitions=3)
-        orders = sample_orders(ORDERS)
+        create_topic(bootstrap, input_topic, partitions=3)
+        create_topic(bootstrap, output_topic, partitions=3)
         producer = Producer({"bootstrap.servers": bootstrap, "partitioner": "murmur2_random"})
-        for key, order in orders:
-            producer.produce(topics.orders, key=key, value=json.dumps(order))
+        for i, line in enumerate(lines):
+            producer.produce(input_topic, key=f"line-{i}", value=line)
         producer.flush()
         del producer
-        print(f"Produced {ORDERS} orders to '{topics.orders}'")
+        print(f"Produced {len(lines)} lines ({sum(expected.values())} words) to '{input_topic}'\n")
 
-        expected = expected_routes(orders, topics)
-        want = sum(expected.values())
-        topology = order_router.build_topology(topics)
+        topology = word_count.build_topology(input_topic, output_topic)
         print(topology.describe())
-        config = order_router.config(bootstrap, application_id=f"order-router-demo-{run}")
+        config = word_count.config(bootstrap, application_id=f"word-count-demo-{run}")
+        config["state.dir"] = state_dir
         consumer = Consumer(
             {
                 "bootstrap.servers": bootstrap,
@@ -90,24 +68,27 @@ def main() -> int:
                 "auto.offset.reset": "earliest",
             }
         )
-        consumer.subscribe(list(expected))
-        got: dict[str, list[tuple[str, dict[str, object]]]] = {t: [] for t in expected}
+        consumer.subscribe([output_topic])
+        key_serde, value_serde = Serdes.String(), Serdes.Long()
+        started = time.monotonic()
         with KafkaStreams(topology, config) as streams:
             streams.start()
             deadline = time.monotonic() + 120
-            while sum(len(v) for v in got.values()) < want and time.monotonic() < deadline:
+            while counts != expected and time.monotonic() < deadline:
                 msg = consumer.poll(0.5)
                 if msg is None or msg.error():
                     continue
-                got[msg.topic()].append((msg.key().decode(), json.loads(msg.value())))
+                word = key_serde.deserialize(output_topic, msg.key())
+                counts[word] = value_serde.deserialize(output_topic, msg.value())
         consumer.close()
+        took = time.monotonic() - started
 
-    print(f"\n{'topic':<28} {'records':>8}  sample")
-    for topic, records in got.items():
-        sample = records[0] if records else "-"
-        print(f"{topic:<28} {len(records):>8}  {sample}")
-    ok = all(len(got[t]) == n for t, n in expected.items())
-    print("\nAll routed orders arrived." if ok else f"\nMISSING: expected {expected}")
+    ok = counts == dict(expected)
+    print(f"{'word':<14} {'count':>5}")
+    for word, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:12]:
+        print(f"{word:<14} {n:>5}")
+    print(f"\n{len(counts)} distinct words counted in {took:.1f}s")
+    print("Counts match the text." if ok else "MISMATCH: the counts did not settle")
     return 0 if ok else 1
 
 

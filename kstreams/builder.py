@@ -16,8 +16,12 @@ from typing import Any
 
 from kstreams.dsl.graph import GraphNode, StreamsGraph
 from kstreams.dsl.kstream import KStream
+from kstreams.dsl.ktable import KTable
+from kstreams.dsl.materialized import Materialized
 from kstreams.dsl.options import Consumed
+from kstreams.dsl.stores import add_stateful_processor, store_builder
 from kstreams.errors import TopologyError
+from kstreams.processor.table import TableSourceProcessor
 from kstreams.topology.topology import Topology
 
 
@@ -70,6 +74,64 @@ class StreamsBuilder:
 
         self.graph.add(GraphNode(source, [], write))
         return KStream(self, source, ks, vs)
+
+    def table(
+        self,
+        topic: str,
+        consumed: Consumed | None = None,
+        materialized: Materialized | None = None,
+        *,
+        key_serde: Any = None,
+        value_serde: Any = None,
+        timestamp_extractor: Any = None,
+        offset_reset: str | None = None,
+    ) -> KTable:
+        """A table of ``topic``: the latest value per key, kept in a local store with a changelog.
+
+        A record with a None value deletes its key.
+        """
+        if topic in self._topics:
+            raise TopologyError(f"Topic {topic} has already been registered by another source.")
+        self._topics.add(topic)
+        c = consumed or Consumed()
+        m = materialized or Materialized()
+        store = m.store_name or self.graph.new_name(f"{topic}-STATE-STORE-")
+        ks = key_serde or m.key_serde or c.key_serde
+        vs = value_serde or m.value_serde or c.value_serde
+        ts = timestamp_extractor or c.timestamp_extractor
+        reset = offset_reset or c.offset_reset
+        source = self.graph.name_or_generate(c.name, "KSTREAM-SOURCE-")
+        table_source = self.graph.new_name("KTABLE-SOURCE-")
+
+        def write(topology: Topology) -> None:
+            topology.add_source(
+                source,
+                topic,
+                key_serde=ks,
+                value_serde=vs,
+                timestamp_extractor=ts,
+                offset_reset=reset,
+            )
+
+        self.graph.add(GraphNode(source, [], write))
+        add_stateful_processor(
+            self.graph,
+            table_source,
+            source,
+            lambda: TableSourceProcessor(store),
+            store,
+            lambda: store_builder(m, store, ks, vs),
+        )
+        return KTable(self, table_source, ks, vs, store)
+
+    def add_state_store(self, store_builder: Any) -> StreamsBuilder:
+        """Add a store (a ``StoreBuilder``) that ``process()`` calls can name."""
+
+        def write(topology: Topology) -> None:
+            topology.add_state_store(store_builder)
+
+        self.graph.add(GraphNode(f"STATE-STORE:{store_builder.name}", [], write))
+        return self
 
     def build(self) -> Topology:
         """The :class:`Topology` of everything recorded so far."""

@@ -1,7 +1,10 @@
 """The KStream/KTable DSL."""
 
 from kstreams.dsl.branched import BranchedKStream
+from kstreams.dsl.kgrouped import KGroupedStream, KGroupedTable
 from kstreams.dsl.kstream import KStream
+from kstreams.dsl.ktable import KTable
+from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import (
     Branched,
     Consumed,
@@ -16,8 +19,13 @@ __all__ = [
     "Branched",
     "BranchedKStream",
     "Consumed",
+    "Grouped",
+    "KGroupedStream",
+    "KGroupedTable",
     "KStream",
+    "KTable",
     "KeyValue",
+    "Materialized",
     "Named",
     "Printed",
     "Produced",

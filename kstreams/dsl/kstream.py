@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from kstreams.dsl.graph import GraphNode
+from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import Named, Printed, Produced, Repartitioned
 from kstreams.errors import TopologyError
 from kstreams.processor import stateless as ops
@@ -25,6 +26,8 @@ from kstreams.topology.topology import Topology
 if TYPE_CHECKING:
     from kstreams.builder import StreamsBuilder
     from kstreams.dsl.branched import BranchedKStream
+    from kstreams.dsl.kgrouped import KGroupedStream
+    from kstreams.dsl.ktable import KTable
 
 
 _GENERATED_NAME = re.compile(r"KSTREAM.*-[0-9]{10}")
@@ -261,6 +264,85 @@ class KStream:
             "KSTREAM-PROCESSVALUES-", supplier, named, stores=store_names, burn_index=False
         )
         return self._derive(name, self.key_serde, None, self.repartition_required)
+
+    # -- grouping and tables -----------------------------------------------------------------
+    def group_by_key(
+        self, grouped: Grouped | None = None, *, key_serde: Any = None, value_serde: Any = None
+    ) -> KGroupedStream:
+        """Group by the current key, for an aggregation.
+
+        After a key-changing operation the records first go through a repartition topic.
+        """
+        from kstreams.dsl.kgrouped import KGroupedStream
+
+        g = grouped or Grouped()
+        return KGroupedStream(
+            self._builder,
+            self.name,
+            key_serde or g.key_serde or self.key_serde,
+            value_serde or g.value_serde or self.value_serde,
+            self.repartition_required,
+            g,
+        )
+
+    def group_by(
+        self,
+        selector: Callable[[Any, Any], Any],
+        grouped: Grouped | None = None,
+        *,
+        key_serde: Any = None,
+        value_serde: Any = None,
+    ) -> KGroupedStream:
+        """Group by ``selector(key, value)``; the records are repartitioned by the new key."""
+        from kstreams.dsl.kgrouped import KGroupedStream
+
+        g = grouped or Grouped()
+        name = self._add_processor(
+            "KSTREAM-KEY-SELECT-", lambda: ops.SelectKeyProcessor(selector), None, key_changing=True
+        )
+        return KGroupedStream(
+            self._builder,
+            name,
+            key_serde or g.key_serde,
+            value_serde or g.value_serde or self.value_serde,
+            True,
+            g,
+        )
+
+    def to_table(
+        self,
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """The stream as a table: each record updates its key (a None value deletes it)."""
+        from kstreams.dsl.kgrouped import named_and_materialized
+        from kstreams.dsl.ktable import KTable
+        from kstreams.dsl.stores import (
+            add_grouping_repartition,
+            add_stateful_processor,
+            store_builder,
+        )
+        from kstreams.processor.table import TableSourceProcessor
+
+        graph = self._builder.graph
+        given_name, materialized = named_and_materialized(named, materialized)
+        m = materialized or Materialized()
+        name = graph.name_or_generate(given_name, "KSTREAM-TOTABLE-")
+        store = m.store_name or graph.new_name("KSTREAM-TOTABLE-STATE-STORE-")
+        ks = m.key_serde or self.key_serde
+        vs = m.value_serde or self.value_serde
+        parent = self.name
+        if self.repartition_required:
+            parent = add_grouping_repartition(graph, parent, store, ks, vs)
+        add_stateful_processor(
+            graph,
+            name,
+            parent,
+            lambda: TableSourceProcessor(store),
+            store,
+            lambda: store_builder(m, store, ks, vs),
+        )
+        return KTable(self._builder, name, ks, vs, store)
 
     # -- sinks ----------------------------------------------------------------------------------
     def to(

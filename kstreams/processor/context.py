@@ -46,6 +46,7 @@ class TaskContext:
         "commit_requested",
         "config",
         "headers",
+        "metrics",
         "offset",
         "partition",
         "state_dir",
@@ -73,6 +74,7 @@ class TaskContext:
         self.wall_clock = wall_clock
         self.state_dir = state_dir
         self.stores: dict[str, Any] = {}
+        self.metrics: Any = None
         self.topic: str | None = None
         self.partition = -1
         self.offset = -1
@@ -200,6 +202,11 @@ class ProcessorContext:
         self._task.commit_requested = True
 
     # -- metadata -----------------------------------------------------------------------------
+    @property
+    def task_metrics(self) -> Any:
+        """The task's counters (``dropped-records-total`` and friends)."""
+        return self._task.metrics
+
     @property
     def task_id(self) -> TaskId:
         """The id of the task this processor runs in."""

@@ -32,6 +32,11 @@ class RecordCollector(Protocol):
         """How many partitions ``topic`` has."""
         ...
 
+    def send_changelog(
+        self, topic: str, key: bytes, value: bytes | None, timestamp: int, partition: int
+    ) -> None:
+        """Send a store's change; its offset is reported in ``changelog_offsets`` once acknowledged."""
+
 
 class KafkaRecordCollector:
     """Sends records with a confluent-kafka ``Producer`` and remembers delivery failures.
@@ -49,6 +54,8 @@ class KafkaRecordCollector:
         self._lock = threading.Lock()
         self._metadata_timeout = metadata_timeout
         self.sent = 0
+        self.changelog_offsets: dict[tuple[str, int], int] = {}
+        """The offset of the last acknowledged changelog record of each changelog partition."""
 
     def on_delivery(self, err: Any, msg: Any) -> None:
         """Delivery callback (set as the producer's ``on_delivery``); records failures."""
@@ -77,6 +84,34 @@ class KafkaRecordCollector:
                 break
             except BufferError:
                 # The local queue is full: serve delivery reports until there is room.
+                self.producer.poll(0.05)
+        self.sent += 1
+
+    def _on_changelog_delivery(self, err: Any, msg: Any) -> None:
+        if err is not None:
+            self.on_delivery(err, msg)
+            return
+        tp = (msg.topic(), msg.partition())
+        offset = msg.offset()
+        if offset > self.changelog_offsets.get(tp, -1):
+            self.changelog_offsets[tp] = offset
+
+    def send_changelog(
+        self, topic: str, key: bytes, value: bytes | None, timestamp: int, partition: int
+    ) -> None:
+        """Send a store's change to its changelog partition, tracking the acknowledged offset."""
+        while True:
+            try:
+                self.producer.produce(
+                    topic,
+                    key=key,
+                    value=value,
+                    partition=partition,
+                    timestamp=timestamp,
+                    on_delivery=self._on_changelog_delivery,
+                )
+                break
+            except BufferError:
                 self.producer.poll(0.05)
         self.sent += 1
 

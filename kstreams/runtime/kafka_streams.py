@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
+import shutil
 import threading
 import time
 import uuid
@@ -33,6 +35,7 @@ from confluent_kafka.admin import AdminClient
 from kstreams.config import StreamsConfig
 from kstreams.errors import ConfigError, IllegalStateError, StreamsError
 from kstreams.handlers import StreamThreadExceptionResponse
+from kstreams.runtime.queries import ReadOnlyCompositeStore
 from kstreams.runtime.stream_thread import StreamThread, client_log
 from kstreams.runtime.topics import prepare_topics
 from kstreams.topology.topology import Topology
@@ -127,7 +130,7 @@ class KafkaStreams:
         self.error: BaseException | None = None
 
     def _new_thread(self, index: int) -> StreamThread:
-        return StreamThread(
+        thread = StreamThread(
             index,
             self.topology,
             self.config,
@@ -136,6 +139,8 @@ class KafkaStreams:
             self._on_thread_state,
             self._on_thread_error,
         )
+        thread.restore_listener = getattr(self, "_restore_listener", None)
+        return thread
 
     # -- state ----------------------------------------------------------------------------------
     @property
@@ -297,6 +302,40 @@ class KafkaStreams:
             for k, v in t.metrics.as_dict().items():
                 out[k] += v
         return out
+
+    def set_global_state_restore_listener(self, listener: Any) -> None:
+        """Tell ``listener`` about store restoration (``on_restore_start``/``on_batch_restored``/``on_restore_end``)."""
+        if self._state is not State.CREATED:
+            raise IllegalStateError(
+                "Can only set GlobalStateRestoreListener before calling start()."
+            )
+        for t in self._threads:
+            t.restore_listener = listener
+        self._restore_listener = listener
+
+    def store(self, name: str) -> ReadOnlyCompositeStore:
+        """A read-only view of store ``name`` over every local task (interactive queries).
+
+        Only keys of partitions this instance owns are visible.
+        """
+        if self._state is not State.RUNNING and self._state is not State.REBALANCING:
+            raise IllegalStateError(
+                f"KafkaStreams is not running. State is {self._state.value}; store {name!r} "
+                "cannot be queried."
+            )
+        if name not in self.topology.state_stores:
+            raise StreamsError(
+                f"Unknown state store {name!r}; the topology has {sorted(self.topology.state_stores)}"
+            )
+        return ReadOnlyCompositeStore(name, lambda: list(self._threads))
+
+    def cleanup(self) -> None:
+        """Delete this application's local state directory (Java: ``cleanUp``); only when not running."""
+        if self._state.is_running_or_rebalancing() or self._state is State.PENDING_SHUTDOWN:
+            raise IllegalStateError("Cannot clean up while running.")
+        shutil.rmtree(
+            os.path.join(self.config.state_dir, self.config.application_id), ignore_errors=True
+        )
 
     def wait_until_running(self, timeout: float = 60.0) -> None:
         """Block until the client is RUNNING (handy in tests and examples)."""

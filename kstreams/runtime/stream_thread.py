@@ -30,6 +30,7 @@ from confluent_kafka import (
 from kstreams.errors import StreamsError, TaskMigratedError
 from kstreams.runtime.collector import KafkaRecordCollector
 from kstreams.runtime.metrics import TaskMetrics
+from kstreams.runtime.restore import restore_task
 from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_id import TaskId
 from kstreams.topology.topology import Topology
@@ -87,6 +88,12 @@ class StreamThread(threading.Thread):
         producer_config["on_delivery"] = self.collector.on_delivery
         self.producer = Producer(producer_config)
         self.collector.producer = self.producer
+        restore_config = config.restore_consumer_config(
+            client_id=f"{self.client_id}-restore-consumer"
+        )
+        restore_config.setdefault("logger", client_log)
+        self.restore_consumer = Consumer(restore_config)
+        self.restore_listener: Any = None
         self.tasks: dict[TaskId, StreamTask] = {}
         self._tp_tasks: dict[tuple[str, int], StreamTask] = {}
         self._multi: list[StreamTask] = []
@@ -231,6 +238,11 @@ class StreamThread(threading.Thread):
             self.tasks[task_id] = task
             for tp in tps:
                 self._tp_tasks[tp] = task
+            try:
+                restore_task(self.restore_consumer, task, self.restore_listener)
+            except BaseException:
+                self._close_tasks({task_id})
+                raise
         self._multi = [t for t in self.tasks.values() if t.multi_partition]
         if self._resets:
             self._apply_offset_resets(consumer, partitions)
@@ -294,12 +306,14 @@ class StreamThread(threading.Thread):
         offsets: dict[tuple[str, int], int] = {}
         per_task = []
         for task in self.tasks.values():
+            task.prepare_commit()
             o = task.committable_offsets()
             if o:
                 offsets.update(o)
                 per_task.append((task, o))
         self.collector.flush()
         if not offsets:
+            self._commit_stores()
             return 0
         tps = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
         try:
@@ -313,11 +327,17 @@ class StreamThread(threading.Thread):
             raise
         for task, o in per_task:
             task.mark_committed(o)
+        self._commit_stores()
         for tp, o in offsets.items():
             if tp[0] in self._internal_sources:
                 self._purge_offsets[tp] = o
         self.commits += 1
         return len(tps)
+
+    def _commit_stores(self) -> None:
+        offsets = self.collector.changelog_offsets
+        for task in self.tasks.values():
+            task.commit_stores(offsets)
 
     def _maybe_purge(self) -> None:
         interval = self.config.get("repartition.purge.interval.ms")
@@ -355,6 +375,7 @@ class StreamThread(threading.Thread):
         self.collector.producer = None
         self.producer = None  # type: ignore[assignment]
         self.consumer = None  # type: ignore[assignment]
+        self.restore_consumer = None  # type: ignore[assignment]
 
 
 def _log_purge(fut: Any, tp: Any) -> None:

@@ -15,12 +15,14 @@ from typing import Any
 
 from kstreams.errors import DeserializationError, StreamsError
 from kstreams.handlers import DeserializationHandlerResponse, ErrorHandlerContext
+from kstreams.processor.change import ChangeSerde
 from kstreams.processor.compiled import compile_processor
 from kstreams.processor.context import Forward, ProcessorContext, TaskContext, fan_out
 from kstreams.processor.timestamps import ConsumedRecord, FailOnInvalidTimestamp
 from kstreams.runtime.collector import RecordCollector
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.task_id import TaskId
+from kstreams.runtime.task_stores import TaskStores
 from kstreams.serde.base import Headers, as_serde
 from kstreams.topology.nodes import ProcessorNode, SinkNode, SourceNode, Subtopology
 from kstreams.topology.topology import Topology
@@ -60,17 +62,34 @@ class StreamTask:
         self.partitions = partitions or []
         self.multi_partition = len(self.partitions) > 1
         self.context = TaskContext(task_id, self.app_id, config, wall_clock)
+        self.context.metrics = self.metrics
         self._processors: list[Any] = []
         self._sources: dict[str, RawProcess] = {}
         self._consumed: dict[tuple[str, int], int] = {}
         self._committed: dict[tuple[str, int], int] = {}
         self._queues: dict[tuple[str, int], deque[Any]] = {}
         self._deser_handler = config.deserialization_exception_handler
-        self._build()
+        self.stores = TaskStores(
+            task_id, topology, subtopology, config, collector, self._request_commit
+        )
+        self.context.stores = self.stores.stores
+        self.context.state_dir = self.stores.directory
+        try:
+            self._build()
+        except BaseException:
+            self.stores.close()
+            raise
+
+    def _request_commit(self) -> None:
+        self.context.commit_requested = True
 
     # -- building -----------------------------------------------------------------------------
     def _serde(self, serde: Any, is_key: bool) -> Any:
         serde = as_serde(serde)
+        if isinstance(serde, ChangeSerde) and as_serde(serde.inner) is None:
+            return ChangeSerde(self._serde(None, is_key))
+        if isinstance(serde, ChangeSerde):
+            return ChangeSerde(as_serde(serde.inner))
         if serde is None:
             return self.config.default_key_serde() if is_key else self.config.default_value_serde()
         return serde
@@ -343,6 +362,14 @@ class StreamTask:
             self._committed[tp] = offset - 1
         self.context.commit_requested = False
 
+    def prepare_commit(self) -> None:
+        """First step of a commit: the stores send their buffered changes to their changelogs."""
+        self.stores.flush_changelog()
+
+    def commit_stores(self, changelog_offsets: dict[tuple[str, int], int]) -> None:
+        """Last step of a commit (outputs and changelogs acknowledged): stores write to disk."""
+        self.stores.commit(changelog_offsets)
+
     @property
     def commit_requested(self) -> bool:
         """Whether a processor asked for a commit."""
@@ -360,6 +387,10 @@ class StreamTask:
             except Exception as exc:
                 errors.append(exc)
         self._processors.clear()
+        try:
+            self.stores.close()
+        except StreamsError as exc:
+            errors.append(exc)
         if errors:
             raise StreamsError(
                 f"Task {self.id}: error while closing processors: {errors[0]}"

@@ -61,6 +61,32 @@ def internal_topic_partitions(
     return result
 
 
+CHANGELOG_TOPIC_CONFIG = {"cleanup.policy": "compact", "message.timestamp.type": "CreateTime"}
+"""Kafka Streams' settings for changelog topics."""
+
+
+def changelog_topics(
+    topology: Topology, app_id: str, partitions: dict[str, int]
+) -> dict[str, tuple[int, dict[str, str]]]:
+    """Every changelog topic with its partition count (its sub-topology's task count) and config."""
+    result: dict[str, tuple[int, dict[str, str]]] = {}
+    for sub in topology.subtopologies():
+        counts = [partitions.get(topology.resolve_topic(t, app_id)) for t in sub.source_topics]
+        if not counts or None in counts:
+            raise StreamsError(
+                f"Unknown partition count for the source topics of sub-topology {sub.id}"
+            )
+        n = max(c for c in counts if c is not None)
+        for store in topology.stores_of(sub):
+            topic = topology.changelog_topic(store, app_id)
+            if topic is None:
+                continue
+            config = dict(CHANGELOG_TOPIC_CONFIG)
+            config.update(getattr(topology.state_stores[store], "log_config", None) or {})
+            result[topic] = (n, config)
+    return result
+
+
 def _upstream_partitions(
     topology: Topology, app_id: str, topic: str, resolved: dict[str, int], known: dict[str, int]
 ) -> int | None:
@@ -91,12 +117,14 @@ def prepare_topics(
             f"Source topics {missing} of application {app_id!r} do not exist on "
             f"{config.bootstrap_servers}. Create them before starting the application."
         )
-    wanted = internal_topic_partitions(topology, app_id, known)
+    repartition = internal_topic_partitions(topology, app_id, known)
+    wanted = {t: (n, dict(REPARTITION_TOPIC_CONFIG)) for t, n in repartition.items()}
+    wanted.update(changelog_topics(topology, app_id, {**known, **repartition}))
     to_create = []
-    for topic, partitions in wanted.items():
+    for topic, (partitions, topic_cfg) in wanted.items():
         have = known.get(topic)
         if have is None:
-            cfg = dict(REPARTITION_TOPIC_CONFIG)
+            cfg = dict(topic_cfg)
             cfg.update(config.topic_config())
             to_create.append(
                 NewTopic(
@@ -121,7 +149,7 @@ def prepare_topics(
                 if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                     raise StreamsError(f"Could not create internal topic {topic}: {exc}") from exc
         _await_topics(admin, [t.topic for t in to_create], timeout)
-    known.update(wanted)
+    known.update({t: n for t, (n, _) in wanted.items()})
     return known
 
 

@@ -16,9 +16,11 @@ Example::
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +30,7 @@ from kstreams.dsl.options import KeyValue
 from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_id import TaskId
 from kstreams.serde.base import Headers, Serde, as_serde
+from kstreams.state import TimestampedKeyValueStore
 from kstreams.topology.topology import Topology
 
 _MISSING: Any = object()
@@ -73,6 +76,7 @@ class _InMemoryCollector:
 
     def __init__(self) -> None:
         self.records: deque[tuple[str, bytes | None, bytes | None, int, Headers]] = deque()
+        self.changelog_offsets: dict[tuple[str, int], int] = {}
 
     def send(
         self,
@@ -84,6 +88,13 @@ class _InMemoryCollector:
         partition: int | None,
     ) -> None:
         self.records.append((topic, key, value, timestamp, headers))
+
+    def send_changelog(
+        self, topic: str, key: bytes, value: bytes | None, timestamp: int, partition: int
+    ) -> None:
+        self.records.append((topic, key, value, timestamp, None))
+        tp = (topic, partition)
+        self.changelog_offsets[tp] = self.changelog_offsets.get(tp, -1) + 1
 
     def partitions_for(self, topic: str) -> int:
         return 1
@@ -106,6 +117,10 @@ class TopologyTestDriver:
         props = dict(config.originals() if isinstance(config, StreamsConfig) else (config or {}))
         props.setdefault("application.id", "dummy-topology-test-driver-app-id")
         props.setdefault("bootstrap.servers", "dummy-bootstrap-host:0")
+        self._temp_state_dir: str | None = None
+        if "state.dir" not in props:
+            self._temp_state_dir = tempfile.mkdtemp(prefix="kstreams-ttd-")
+            props["state.dir"] = self._temp_state_dir
         self.config = StreamsConfig(props)
         self.topology = topology
         self._wall = _epoch_ms(initial_wall_clock_time)
@@ -123,6 +138,7 @@ class TopologyTestDriver:
             for topic in sub.source_topics:
                 self._task_of_topic[topology.resolve_topic(topic, app_id)] = task
         self._closed = False
+        self._depth = 0
 
     # -- time ---------------------------------------------------------------------------------
     def wall_clock_ms(self) -> int:
@@ -138,6 +154,7 @@ class TopologyTestDriver:
         for task in self._tasks:
             task.punctuate_wall_clock()
             self._capture()
+        self._commit()
 
     # -- topics -------------------------------------------------------------------------------
     def create_input_topic(
@@ -196,11 +213,23 @@ class TopologyTestDriver:
             raise ValueError(f"Unknown topic: {topic}")
         offset = self._offsets.get(topic, 0)
         self._offsets[topic] = offset + 1
+        self._depth += 1
         try:
             task.process(topic, 0, offset, key, value, timestamp, headers)
         finally:
             # what was sent before a failure (a dead letter record, say) is readable too
             self._capture()
+            self._depth -= 1
+        if self._depth == 0:
+            self._commit()
+
+    def _commit(self) -> None:
+        """Commit every task's stores, as the runtime does (changelog records become readable)."""
+        for task in self._tasks:
+            task.prepare_commit()
+        self._capture()
+        for task in self._tasks:
+            task.commit_stores(self._collector.changelog_offsets)
 
     def _capture(self) -> None:
         records = self._collector.records
@@ -219,6 +248,32 @@ class TopologyTestDriver:
     def _queue_size(self, topic: str) -> int:
         return len(self._outputs.get(topic, ()))
 
+    # -- state stores ---------------------------------------------------------------------------
+    def get_all_state_stores(self) -> dict[str, Any]:
+        """Every state store of the topology by name."""
+        out: dict[str, Any] = {}
+        for task in self._tasks:
+            out.update(task.stores.stores)
+        return out
+
+    def get_state_store(self, name: str) -> Any:
+        """The store ``name`` as the processors see it."""
+        stores = self.get_all_state_stores()
+        if name not in stores:
+            raise ValueError(f"Unknown state store {name!r}; the topology has {sorted(stores)}")
+        return stores[name]
+
+    def get_timestamped_key_value_store(self, name: str) -> Any:
+        """A timestamped key-value store: values are ``ValueAndTimestamp``."""
+        return self.get_state_store(name)
+
+    def get_key_value_store(self, name: str) -> Any:
+        """A key-value store with plain values (timestamps of timestamped stores are hidden)."""
+        store = self.get_state_store(name)
+        if isinstance(store, TimestampedKeyValueStore):
+            return PlainValueStore(store, self.wall_clock_ms)
+        return store
+
     def metrics(self) -> dict[str, int]:
         """Task counters summed over the tasks (``process-total``, ``dropped-records-total``)."""
         out: dict[str, int] = {}
@@ -233,14 +288,67 @@ class TopologyTestDriver:
         if self._closed:
             return
         self._closed = True
-        for task in self._tasks:
-            task.close()
+        try:
+            for task in self._tasks:
+                task.close()
+        finally:
+            if self._temp_state_dir is not None:
+                shutil.rmtree(self._temp_state_dir, ignore_errors=True)
 
     def __enter__(self) -> TopologyTestDriver:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class PlainValueStore:
+    """A timestamped store seen with plain values (Java's ``KeyValueStoreFacade``)."""
+
+    def __init__(self, inner: Any, clock: Callable[[], int]) -> None:
+        self._inner = inner
+        self._clock = clock
+        self.name = inner.name
+
+    def get(self, key: Any) -> Any:
+        """The value of ``key`` or None."""
+        vat = self._inner.get(key)
+        return None if vat is None else vat.value
+
+    def put(self, key: Any, value: Any) -> None:
+        """Write ``value`` with the mock wall-clock time as its timestamp."""
+        from kstreams.state import ValueAndTimestamp
+
+        self._inner.put(key, None if value is None else ValueAndTimestamp(value, self._clock()))
+
+    def delete(self, key: Any) -> Any:
+        """Delete ``key``; returns its old value."""
+        vat = self._inner.delete(key)
+        return None if vat is None else vat.value
+
+    def _plain(self, it: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
+        for k, vat in it:
+            yield k, vat.value
+
+    def range(self, from_key: Any = None, to_key: Any = None) -> Iterator[tuple[Any, Any]]:
+        """Keys from ``from_key`` to ``to_key`` (inclusive), in serialized-key order."""
+        return self._plain(self._inner.range(from_key, to_key))
+
+    def reverse_range(self, from_key: Any = None, to_key: Any = None) -> Iterator[tuple[Any, Any]]:
+        """:meth:`range` backwards."""
+        return self._plain(self._inner.reverse_range(from_key, to_key))
+
+    def all(self) -> Iterator[tuple[Any, Any]]:
+        """Every entry."""
+        return self._plain(self._inner.all())
+
+    def reverse_all(self) -> Iterator[tuple[Any, Any]]:
+        """Every entry, backwards."""
+        return self._plain(self._inner.reverse_all())
+
+    def approximate_num_entries(self) -> int:
+        """About how many entries the store holds."""
+        return self._inner.approximate_num_entries()
 
 
 class TestInputTopic:

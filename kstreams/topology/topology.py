@@ -39,6 +39,7 @@ class Topology:
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
         self.internal_topics: dict[str, InternalTopic] = {}
+        self.state_stores: dict[str, Any] = {}
         self._topic_to_source: dict[str, str] = {}
         self._subtopologies: list[Subtopology] | None = None
 
@@ -120,6 +121,51 @@ class Topology:
             raise TopologyError(f"Sink {name}: topic must be a name or a callable, got {topic!r}")
         self._add(node)
         return self
+
+    def add_state_store(self, store_builder: Any, *processor_names: str) -> Topology:
+        """Add a state store (a ``StoreBuilder``) and connect it to ``processor_names``.
+
+        Logged stores get the changelog topic ``<application.id>-<store name>-changelog``.
+        """
+        name = store_builder.name
+        if name in self.state_stores:
+            raise TopologyError(f"StateStore {name} is already added.")
+        self.state_stores[name] = store_builder
+        self.connect_processor_and_state_stores(*processor_names, store_names=(name,))
+        return self
+
+    def connect_processor_and_state_stores(
+        self, *processor_names: str, store_names: tuple[str, ...] | list[str] = ()
+    ) -> Topology:
+        """Give ``processor_names`` access to the stores ``store_names``."""
+        for store in store_names:
+            if store not in self.state_stores:
+                raise TopologyError(f"StateStore {store} is not added yet.")
+        for pname in processor_names:
+            node = self.nodes.get(pname)
+            if not isinstance(node, ProcessorNode):
+                raise TopologyError(f"Processor {pname} is not added yet.")
+            for store in store_names:
+                if store not in node.stores:
+                    node.stores.append(store)
+        self._subtopologies = None
+        return self
+
+    def changelog_topic(self, store_name: str, application_id: str) -> str | None:
+        """The changelog topic of ``store_name``, or None when its logging is disabled."""
+        builder = self.state_stores[store_name]
+        if not builder.logging_enabled:
+            return None
+        return f"{application_id}-{store_name}-changelog"
+
+    def stores_of(self, subtopology: Subtopology) -> list[str]:
+        """The names of the stores used by the nodes of ``subtopology``."""
+        names: list[str] = []
+        for n in subtopology.nodes:
+            node = self.nodes[n]
+            if isinstance(node, ProcessorNode):
+                names.extend(s for s in node.stores if s not in names)
+        return names
 
     def add_internal_topic(self, name: str, num_partitions: int | None = None) -> None:
         """Declare a topic the application creates as ``<application.id>-<name>``."""

@@ -1,0 +1,256 @@
+"""``KGroupedStream`` and ``KGroupedTable``: grouped records, ready to aggregate into a ``KTable``.
+
+Example -- word count::
+
+    counts = (
+        lines.flat_map_values(str.split)
+        .group_by(lambda _k, word: word, key_serde=Serdes.String())
+        .count(Materialized.as_("counts"))
+    )
+    counts.to_stream().to("word-counts", value_serde=Serdes.Long())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from kstreams.dsl.materialized import Grouped, Materialized
+from kstreams.dsl.options import Named
+from kstreams.dsl.stores import add_grouping_repartition, add_stateful_processor, store_builder
+from kstreams.processor.aggregate import (
+    StreamAggregateProcessor,
+    StreamReduceProcessor,
+    count_aggregator,
+    count_initializer,
+)
+from kstreams.processor.change import ChangeSerde
+from kstreams.processor.table import TableAggregateProcessor, TableReduceProcessor
+from kstreams.serde.primitives import LongSerde
+
+if TYPE_CHECKING:
+    from kstreams.builder import StreamsBuilder
+    from kstreams.dsl.ktable import KTable
+
+
+def _named(named: Named | str | None) -> str | None:
+    if named is None or isinstance(named, str):
+        return named
+    return named.name
+
+
+def named_and_materialized(
+    a: Named | Materialized | str | None, b: Named | Materialized | str | None
+) -> tuple[str | None, Materialized | None]:
+    """Java's overloads ``count(Named)``, ``count(Materialized)``, ``count(Named, Materialized)``:
+    either option object may come first."""
+    named: str | None = None
+    materialized: Materialized | None = None
+    for arg in (a, b):
+        if arg is None:
+            continue
+        if isinstance(arg, Materialized):
+            materialized = arg
+        elif isinstance(arg, Named | str):
+            named = _named(arg)
+        else:
+            raise TypeError(f"expected Named or Materialized, got {arg!r}")
+    return named, materialized
+
+
+class KGroupedStream:
+    """Records of a stream grouped by key (Java: ``KGroupedStream``)."""
+
+    def __init__(
+        self,
+        builder: StreamsBuilder,
+        name: str,
+        key_serde: Any,
+        value_serde: Any,
+        repartition_required: bool,
+        grouped: Grouped,
+    ) -> None:
+        self._builder = builder
+        self.name = name
+        self.key_serde = key_serde
+        self.value_serde = value_serde
+        self.repartition_required = repartition_required
+        self.grouped = grouped
+
+    def _build(
+        self,
+        make_processor: Callable[[str], Callable[[], Any]],
+        named: Any,
+        materialized: Any,
+        value_serde: Any,
+    ) -> KTable:
+        from kstreams.dsl.ktable import KTable
+
+        graph = self._builder.graph
+        named, materialized = named_and_materialized(named, materialized)
+        m = materialized or Materialized()
+        store = m.store_name or graph.new_name("KSTREAM-AGGREGATE-STATE-STORE-")
+        func = graph.name_or_generate(named, "KSTREAM-AGGREGATE-")
+        ks = m.key_serde or self.key_serde
+        vs = m.value_serde or value_serde
+        parent = self.name
+        if self.repartition_required:
+            parent = add_grouping_repartition(
+                graph, parent, self.grouped.name or store, self.key_serde, self.value_serde
+            )
+        add_stateful_processor(
+            graph,
+            func,
+            parent,
+            make_processor(store),
+            store,
+            lambda: store_builder(m, store, ks, vs),
+        )
+        return KTable(self._builder, func, ks, vs, store)
+
+    def count(
+        self,
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """How many records each key has seen (values are Longs; null keys/values are dropped)."""
+        return self._build(
+            lambda store: (
+                lambda: StreamAggregateProcessor(store, count_initializer, count_aggregator)
+            ),
+            named,
+            materialized,
+            LongSerde(),
+        )
+
+    def reduce(
+        self,
+        reducer: Callable[[Any, Any], Any],
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """Combine each key's values: the first value, then ``reducer(aggregate, value)``."""
+        return self._build(
+            lambda store: lambda: StreamReduceProcessor(store, reducer),
+            named,
+            materialized,
+            self.value_serde,
+        )
+
+    def aggregate(
+        self,
+        initializer: Callable[[], Any],
+        aggregator: Callable[[Any, Any, Any], Any],
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """``aggregate = aggregator(key, value, aggregate)``, starting from ``initializer()``.
+
+        The aggregate's serde comes from ``materialized`` (else ``default.value.serde``).
+        """
+        return self._build(
+            lambda store: lambda: StreamAggregateProcessor(store, initializer, aggregator),
+            named,
+            materialized,
+            None,
+        )
+
+
+class KGroupedTable:
+    """Rows of a table re-grouped by a new key (Java: ``KGroupedTable``).
+
+    Aggregations subtract a row's old value from its old group and add its new
+    value to its new group.
+    """
+
+    def __init__(
+        self, builder: StreamsBuilder, name: str, key_serde: Any, value_serde: Any, grouped: Grouped
+    ) -> None:
+        self._builder = builder
+        self.name = name
+        self.key_serde = key_serde
+        self.value_serde = value_serde
+        self.grouped = grouped
+
+    def _build(
+        self,
+        make_processor: Callable[[str], Callable[[], Any]],
+        named: Any,
+        materialized: Any,
+        value_serde: Any,
+    ) -> KTable:
+        from kstreams.dsl.ktable import KTable
+
+        graph = self._builder.graph
+        named, materialized = named_and_materialized(named, materialized)
+        m = materialized or Materialized()
+        store = m.store_name or graph.new_name("KTABLE-AGGREGATE-STATE-STORE-")
+        change_serde = ChangeSerde(self.value_serde)
+        source = add_grouping_repartition(
+            graph,
+            self.name,
+            self.grouped.name or store,
+            self.key_serde,
+            change_serde,
+            null_key_filter=False,
+        )
+        func = graph.name_or_generate(named, "KTABLE-AGGREGATE-")
+        ks = m.key_serde or self.key_serde
+        vs = m.value_serde or value_serde
+        add_stateful_processor(
+            graph,
+            func,
+            source,
+            make_processor(store),
+            store,
+            lambda: store_builder(m, store, ks, vs),
+        )
+        return KTable(self._builder, func, ks, vs, store)
+
+    def count(
+        self,
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """How many rows each group has (rows moving between groups are moved in the counts)."""
+        return self._build(
+            lambda store: (
+                lambda: TableAggregateProcessor(
+                    store, count_initializer, lambda k, v, agg: agg + 1, lambda k, v, agg: agg - 1
+                )
+            ),
+            named,
+            materialized,
+            LongSerde(),
+        )
+
+    def reduce(
+        self,
+        adder: Callable[[Any, Any], Any],
+        subtractor: Callable[[Any, Any], Any],
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """``adder(aggregate, new_value)`` and ``subtractor(aggregate, old_value)`` per group."""
+        return self._build(
+            lambda store: lambda: TableReduceProcessor(store, adder, subtractor),
+            named,
+            materialized,
+            self.value_serde,
+        )
+
+    def aggregate(
+        self,
+        initializer: Callable[[], Any],
+        adder: Callable[[Any, Any, Any], Any],
+        subtractor: Callable[[Any, Any, Any], Any],
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """``adder(key, new, agg)`` / ``subtractor(key, old, agg)``, starting from ``initializer()``."""
+        return self._build(
+            lambda store: lambda: TableAggregateProcessor(store, initializer, adder, subtractor),
+            named,
+            materialized,
+            None,
+        )

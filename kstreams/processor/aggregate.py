@@ -1,0 +1,134 @@
+"""The DSL's stateful stream operators: aggregate, reduce and count over a grouped stream.
+
+Each reads and writes a timestamped key-value store through the Processor API
+(``context.get_state_store``) and forwards a :class:`~kstreams.processor.change.Change`
+(new aggregate, old aggregate) as a KTable does. As in Kafka Streams, records
+with a null key or a null value are dropped (and counted in
+``dropped-records-total``), and the result's timestamp is the largest timestamp
+that contributed to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from kstreams.processor.change import Change
+from kstreams.processor.compiled import CompiledProcessor
+from kstreams.processor.context import Forward, ProcessorContext
+from kstreams.serde.base import Headers
+
+log = logging.getLogger("kstreams")
+
+
+def drop_counter(context: ProcessorContext, what: str) -> Callable[[Any, Any], None]:
+    """A function that logs (at debug) and counts a dropped record."""
+    metrics = context.task_metrics
+    node = context.node_name
+
+    def dropped(key: Any, value: Any) -> None:
+        metrics.dropped_records += 1
+        log.debug("%s: skipping record due to null %s (key %r, value %r)", node, what, key, value)
+
+    return dropped
+
+
+class StreamAggregateProcessor(CompiledProcessor):
+    """``KGroupedStream.aggregate``: ``agg = aggregator(key, value, agg or initializer())``."""
+
+    def __init__(
+        self,
+        store_name: str,
+        initializer: Callable[[], Any],
+        aggregator: Callable[[Any, Any, Any], Any],
+    ) -> None:
+        self.store_name = store_name
+        self.initializer = initializer
+        self.aggregator = aggregator
+
+    def compile(self, context: ProcessorContext) -> Forward:
+        from kstreams.state import ValueAndTimestamp
+
+        store = context.get_state_store(self.store_name)
+        get, put = store.get, store.put
+        forward = context.forward_fn
+        initializer, aggregator = self.initializer, self.aggregator
+        dropped = drop_counter(context, "key or value")
+
+        def aggregate(key: Any, value: Any, ts: int, headers: Headers) -> None:
+            if key is None or value is None:
+                dropped(key, value)
+                return
+            old = get(key)
+            if old is None:
+                old_agg = None
+                new_ts = ts
+                new_agg = aggregator(key, value, initializer())
+            else:
+                old_agg = old.value
+                new_ts = ts if ts > old.timestamp else old.timestamp
+                new_agg = aggregator(key, value, old_agg)
+            put(key, ValueAndTimestamp(new_agg, new_ts))
+            forward(key, Change(new_agg, old_agg), new_ts, headers)
+
+        return aggregate
+
+
+class StreamReduceProcessor(CompiledProcessor):
+    """``KGroupedStream.reduce``: the first value, then ``reducer(agg, value)``."""
+
+    def __init__(self, store_name: str, reducer: Callable[[Any, Any], Any]) -> None:
+        self.store_name = store_name
+        self.reducer = reducer
+
+    def compile(self, context: ProcessorContext) -> Forward:
+        from kstreams.state import ValueAndTimestamp
+
+        store = context.get_state_store(self.store_name)
+        get, put = store.get, store.put
+        forward = context.forward_fn
+        reducer = self.reducer
+        dropped = drop_counter(context, "key or value")
+
+        def reduce(key: Any, value: Any, ts: int, headers: Headers) -> None:
+            if key is None or value is None:
+                dropped(key, value)
+                return
+            old = get(key)
+            if old is None:
+                old_agg, new_agg, new_ts = None, value, ts
+            else:
+                old_agg = old.value
+                new_agg = reducer(old_agg, value)
+                new_ts = ts if ts > old.timestamp else old.timestamp
+            put(key, ValueAndTimestamp(new_agg, new_ts))
+            forward(key, Change(new_agg, old_agg), new_ts, headers)
+
+        return reduce
+
+
+def count_initializer() -> int:
+    """Counts start at 0."""
+    return 0
+
+
+def count_aggregator(key: Any, value: Any, count: int) -> int:
+    """One more."""
+    return count + 1
+
+
+class DropNullKeysProcessor(CompiledProcessor):
+    """Before a grouping repartition: records with a null key cannot be grouped; count and drop them."""
+
+    def compile(self, context: ProcessorContext) -> Forward:
+        forward = context.forward_fn
+        dropped = drop_counter(context, "key")
+
+        def drop_null_keys(key: Any, value: Any, ts: int, headers: Headers) -> None:
+            if key is None:
+                dropped(key, value)
+                return
+            forward(key, value, ts, headers)
+
+        return drop_null_keys

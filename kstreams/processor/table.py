@@ -1,0 +1,214 @@
+"""The DSL's KTable operators: source, to-table, filter, map_values, to_stream, group_by, aggregate.
+
+Values between these operators are :class:`~kstreams.processor.change.Change`
+pairs (new, old), so a downstream aggregation can subtract what a key
+contributed before and add what it contributes now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kstreams.processor.aggregate import drop_counter
+from kstreams.processor.change import Change
+from kstreams.processor.compiled import CompiledProcessor
+from kstreams.processor.context import Forward, ProcessorContext
+from kstreams.processor.stateless import _pair
+from kstreams.serde.base import Headers
+
+
+class TableSourceProcessor(CompiledProcessor):
+    """Materializes a stream of updates into a table (``builder.table``, ``KStream.to_table``).
+
+    A None value deletes the key (a tombstone). Records with a null key are dropped.
+    """
+
+    def __init__(self, store_name: str) -> None:
+        self.store_name = store_name
+
+    def compile(self, context: ProcessorContext) -> Forward:
+        from kstreams.state import ValueAndTimestamp
+
+        store = context.get_state_store(self.store_name)
+        get, put = store.get, store.put
+        forward = context.forward_fn
+        dropped = drop_counter(context, "key")
+
+        def table_source(key: Any, value: Any, ts: int, headers: Headers) -> None:
+            if key is None:
+                dropped(key, value)
+                return
+            old = get(key)
+            put(key, None if value is None else ValueAndTimestamp(value, ts))
+            forward(key, Change(value, None if old is None else old.value), ts, headers)
+
+        return table_source
+
+
+class TableFilterProcessor(CompiledProcessor):
+    """``KTable.filter`` / ``filter_not``: values failing the predicate become None (deletes)."""
+
+    def __init__(self, predicate: Callable[[Any, Any], bool], negate: bool = False) -> None:
+        self.predicate = predicate
+        self.negate = negate
+
+    def compile(self, context: ProcessorContext) -> Forward:
+        pred, negate = self.predicate, self.negate
+        forward = context.forward_fn
+
+        def keep(key: Any, value: Any) -> Any:
+            if value is None:
+                return None
+            return value if bool(pred(key, value)) is not negate else None
+
+        def table_filter(key: Any, change: Change, ts: int, headers: Headers) -> None:
+            new = keep(key, change.new_value)
+            old = keep(key, change.old_value)
+            if new is None and old is None:
+                return
+            forward(key, Change(new, old), ts, headers)
+
+        return table_filter
+
+
+class TableMapValuesProcessor(CompiledProcessor):
+    """``KTable.map_values``: new and old values both mapped (None stays None)."""
+
+    def __init__(self, mapper: Callable[..., Any], with_key: bool) -> None:
+        self.mapper = mapper
+        self.with_key = with_key
+
+    def compile(self, context: ProcessorContext) -> Forward:
+        mapper, with_key = self.mapper, self.with_key
+        forward = context.forward_fn
+
+        def apply(key: Any, value: Any) -> Any:
+            if value is None:
+                return None
+            return mapper(key, value) if with_key else mapper(value)
+
+        def table_map_values(key: Any, change: Change, ts: int, headers: Headers) -> None:
+            forward(
+                key, Change(apply(key, change.new_value), apply(key, change.old_value)), ts, headers
+            )
+
+        return table_map_values
+
+
+class TableToStreamProcessor(CompiledProcessor):
+    """``KTable.to_stream``: each update as a record with the new value (None = tombstone)."""
+
+    def compile(self, context: ProcessorContext) -> Forward:
+        forward = context.forward_fn
+
+        def to_stream(key: Any, change: Change, ts: int, headers: Headers) -> None:
+            forward(key, change.new_value, ts, headers)
+
+        return to_stream
+
+
+class TableRepartitionMapProcessor(CompiledProcessor):
+    """``KTable.group_by``: sends ``Change(None, old)`` to the old group and ``Change(new, None)`` to the new."""
+
+    def __init__(self, selector: Callable[[Any, Any], Any]) -> None:
+        self.selector = selector
+
+    def compile(self, context: ProcessorContext) -> Forward:
+        selector = self.selector
+        forward = context.forward_fn
+        node = context.node_name
+
+        def table_select(key: Any, change: Change, ts: int, headers: Headers) -> None:
+            if change.old_value is not None:
+                old_key, old_value = _pair(selector(key, change.old_value), node)
+                if old_key is not None and old_value is not None:
+                    forward(old_key, Change(None, old_value), ts, headers)
+            if change.new_value is not None:
+                new_key, new_value = _pair(selector(key, change.new_value), node)
+                if new_key is not None and new_value is not None:
+                    forward(new_key, Change(new_value, None), ts, headers)
+
+        return table_select
+
+
+class TableAggregateProcessor(CompiledProcessor):
+    """``KGroupedTable.aggregate``: subtract the old value, add the new one."""
+
+    def __init__(
+        self,
+        store_name: str,
+        initializer: Callable[[], Any],
+        adder: Callable[[Any, Any, Any], Any],
+        subtractor: Callable[[Any, Any, Any], Any],
+    ) -> None:
+        self.store_name = store_name
+        self.initializer = initializer
+        self.adder = adder
+        self.subtractor = subtractor
+
+    def compile(self, context: ProcessorContext) -> Forward:
+        from kstreams.state import ValueAndTimestamp
+
+        store = context.get_state_store(self.store_name)
+        get, put = store.get, store.put
+        forward = context.forward_fn
+        initializer, adder, subtractor = self.initializer, self.adder, self.subtractor
+        dropped = drop_counter(context, "key")
+
+        def table_aggregate(key: Any, change: Change, ts: int, headers: Headers) -> None:
+            if key is None:
+                dropped(key, change)
+                return
+            old = get(key)
+            old_agg = None if old is None else old.value
+            agg = old_agg
+            if change.old_value is not None and agg is not None:
+                agg = subtractor(key, change.old_value, agg)
+            if change.new_value is not None:
+                agg = adder(key, change.new_value, initializer() if agg is None else agg)
+            new_ts = ts if old is None or ts > old.timestamp else old.timestamp
+            put(key, None if agg is None else ValueAndTimestamp(agg, new_ts))
+            forward(key, Change(agg, old_agg), new_ts, headers)
+
+        return table_aggregate
+
+
+class TableReduceProcessor(CompiledProcessor):
+    """``KGroupedTable.reduce``: ``subtractor(agg, old)`` then ``adder(agg, new)``."""
+
+    def __init__(
+        self,
+        store_name: str,
+        adder: Callable[[Any, Any], Any],
+        subtractor: Callable[[Any, Any], Any],
+    ) -> None:
+        self.store_name = store_name
+        self.adder = adder
+        self.subtractor = subtractor
+
+    def compile(self, context: ProcessorContext) -> Forward:
+        from kstreams.state import ValueAndTimestamp
+
+        store = context.get_state_store(self.store_name)
+        get, put = store.get, store.put
+        forward = context.forward_fn
+        adder, subtractor = self.adder, self.subtractor
+        dropped = drop_counter(context, "key")
+
+        def table_reduce(key: Any, change: Change, ts: int, headers: Headers) -> None:
+            if key is None:
+                dropped(key, change)
+                return
+            old = get(key)
+            old_agg = None if old is None else old.value
+            agg = old_agg
+            if change.old_value is not None and agg is not None:
+                agg = subtractor(agg, change.old_value)
+            if change.new_value is not None:
+                agg = change.new_value if agg is None else adder(agg, change.new_value)
+            new_ts = ts if old is None or ts > old.timestamp else old.timestamp
+            put(key, None if agg is None else ValueAndTimestamp(agg, new_ts))
+            forward(key, Change(agg, old_agg), new_ts, headers)
+
+        return table_reduce

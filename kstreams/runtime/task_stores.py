@@ -1,0 +1,124 @@
+"""The state stores of one task: made, opened, committed and closed together.
+
+Commit protocol (the task's part of it):
+
+1. :meth:`TaskStores.flush_changelog` -- every store sends its buffered changes
+   (latest value per key) to its changelog partition;
+2. the producer is flushed (or the transaction committed) by the stream thread;
+3. :meth:`TaskStores.commit` -- every store applies its buffer to disk in one
+   WriteBatch together with the offset its changelog reached.
+
+So a store never shows on disk what its changelog does not have.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from kstreams.errors import StreamsError
+from kstreams.runtime.task_id import TaskId
+from kstreams.serde.base import as_serde
+from kstreams.topology.nodes import Subtopology
+from kstreams.topology.topology import Topology
+
+
+def task_directory(config: Any, task_id: TaskId) -> str:
+    """``<state.dir>/<application.id>/<task id>``, as in Kafka Streams."""
+    return os.path.join(config.state_dir, config.application_id, str(task_id))
+
+
+class TaskStores:
+    """Creates the stores a sub-topology uses, for one task, and runs the commit protocol on them."""
+
+    def __init__(
+        self,
+        task_id: TaskId,
+        topology: Topology,
+        subtopology: Subtopology,
+        config: Any,
+        collector: Any,
+        request_commit: Callable[[], None],
+        record_timestamp: Callable[[], int] | None = None,
+    ) -> None:
+        from kstreams.state import StateStoreContext
+
+        self.task_id = task_id
+        self.stores: dict[str, Any] = {}
+        names = topology.stores_of(subtopology)
+        if not names:
+            self.directory = None
+            return
+        self.directory = task_directory(config, task_id)
+        os.makedirs(self.directory, exist_ok=True)
+        app_id = config.application_id
+        cache_bytes = int(config.get("statestore.cache.max.bytes") or 10 * 1024 * 1024)
+        for name in names:
+            builder = topology.state_stores[name]
+            _apply_default_serdes(builder, config)
+            store = builder.build()
+            context = StateStoreContext(
+                task_id=str(task_id),
+                application_id=app_id,
+                partition=task_id.partition,
+                state_dir=self.directory,
+                changelog_topic=topology.changelog_topic(name, app_id),
+                collector=collector,
+                request_commit=request_commit,
+                cache_max_bytes=cache_bytes,
+                record_timestamp=record_timestamp,
+            )
+            try:
+                store.init(context)
+            except StreamsError:
+                self.close()
+                raise
+            self.stores[name] = store
+
+    def logged(self) -> list[Any]:
+        """Stores with a changelog (the ones restoration brings up to date)."""
+        return [s for s in self.stores.values() if s.changelog_topic is not None]
+
+    def flush_changelog(self) -> None:
+        """Step 1 of a commit: send buffered changes to the changelogs."""
+        for store in self.stores.values():
+            store.flush_changelog()
+
+    def commit(self, changelog_offsets: dict[tuple[str, int], int]) -> None:
+        """Step 3 of a commit: apply the buffers to disk with the changelog offsets reached."""
+        partition = self.task_id.partition
+        for store in self.stores.values():
+            topic = store.changelog_topic
+            offset = None if topic is None else changelog_offsets.get((topic, partition))
+            store.commit(offset)
+
+    def abort(self) -> None:
+        """Drop uncommitted changes (an aborted transaction)."""
+        for store in self.stores.values():
+            store.abort()
+
+    def close(self) -> None:
+        """Close every store (uncommitted changes are dropped)."""
+        errors = []
+        for store in self.stores.values():
+            try:
+                store.close()
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
+            raise StreamsError(
+                f"Task {self.task_id}: closing stores failed: {errors[0]}"
+            ) from errors[0]
+
+
+def _apply_default_serdes(builder: Any, config: Any) -> None:
+    """Give a store builder the configured default serdes where it has none (as Kafka Streams does at init)."""
+    if getattr(builder, "key_serde", "") is None:
+        builder.key_serde = config.default_key_serde()
+    elif hasattr(builder, "key_serde"):
+        builder.key_serde = as_serde(builder.key_serde)
+    if getattr(builder, "value_serde", "") is None:
+        builder.value_serde = config.default_value_serde()
+    elif hasattr(builder, "value_serde"):
+        builder.value_serde = as_serde(builder.value_serde)
