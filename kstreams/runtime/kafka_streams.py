@@ -127,6 +127,12 @@ class KafkaStreams:
         except KafkaException as exc:
             raise ConfigError(f"Invalid client configuration: {exc.args[0]}") from exc
         self._next_thread_index = self.config.num_stream_threads + 1
+        for key, resolve in (
+            ("default.key.serde", self.config.default_key_serde),
+            ("default.value.serde", self.config.default_value_serde),
+        ):
+            if self.config.get(key) is not None:
+                resolve()  # an unknown serde name fails here, naming the key
         self.error: BaseException | None = None
 
     def _new_thread(self, index: int) -> StreamThread:

@@ -14,10 +14,15 @@ from collections.abc import Callable
 from typing import Any
 
 from kstreams.errors import DeserializationError, StreamsError
-from kstreams.handlers import DeserializationHandlerResponse, ErrorHandlerContext
+from kstreams.handlers import (
+    DeserializationHandlerResponse,
+    ErrorHandlerContext,
+    ProcessingHandlerResponse,
+)
 from kstreams.processor.change import ChangeSerde
 from kstreams.processor.compiled import compile_processor
 from kstreams.processor.context import Forward, ProcessorContext, TaskContext, fan_out
+from kstreams.processor.record import Record
 from kstreams.processor.timestamps import ConsumedRecord, FailOnInvalidTimestamp
 from kstreams.runtime.collector import RecordCollector
 from kstreams.runtime.metrics import TaskMetrics
@@ -69,6 +74,7 @@ class StreamTask:
         self._committed: dict[tuple[str, int], int] = {}
         self._queues: dict[tuple[str, int], deque[Any]] = {}
         self._deser_handler = config.deserialization_exception_handler
+        self._processing_handler = config.processing_exception_handler
         self.stores = TaskStores(
             task_id, topology, subtopology, config, collector, self._request_commit
         )
@@ -126,6 +132,7 @@ class StreamTask:
         ctx = self.context
         consumed = self._consumed
         on_error = self._on_deserialization_error
+        on_processing_error = self._on_processing_error
         metrics = self.metrics
         partition_time: dict[int, int] = {}
 
@@ -163,7 +170,12 @@ class StreamTask:
             ctx.headers = headers
             if ts > ctx.stream_time:
                 ctx.stream_time = ts
-            forward(key, value, ts, headers)
+            try:
+                forward(key, value, ts, headers)
+            except StreamsError:
+                raise
+            except Exception as exc:  # user code failed: the processing exception handler decides
+                on_processing_error(topic, partition, offset, kb, vb, key, value, ts, headers, exc)
             consumed[(topic, partition)] = offset
             metrics.processed += 1
 
@@ -244,7 +256,64 @@ class StreamTask:
             raise StreamsError(
                 f"Fatal user code error in deserialization error callback: {handler_exc}"
             ) from handler_exc
-        for rec in response.dead_letter_queue_records:
+        self._send_dead_letters(response.dead_letter_queue_records, ts)
+        if response.result is not DeserializationHandlerResponse.CONTINUE:
+            raise StreamsError(
+                "Deserialization exception handler is set to fail upon a deserialization error "
+                f"({error}). If you would rather have the streaming pipeline continue after a "
+                "deserialization error, set deserialization.exception.handler to "
+                "log_and_continue, or configure errors.dead.letter.queue.topic.name."
+            ) from error
+
+    def _on_processing_error(
+        self,
+        topic: str,
+        partition: int,
+        offset: int,
+        kb: Any,
+        vb: Any,
+        key: Any,
+        value: Any,
+        ts: int,
+        headers: Headers,
+        exc: Exception,
+    ) -> None:
+        """A processor raised: ask ``processing.exception.handler`` (KIP-1033) to continue or fail.
+
+        The handler sees the source record (Kafka Streams shows the record as the failing
+        processor received it); dead letter records carry the source bytes.
+        """
+        context = ErrorHandlerContext(
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            headers=headers,
+            processor_node_id=None,
+            task_id=self.id,
+            timestamp=ts,
+            source_raw_key=kb,
+            source_raw_value=vb,
+        )
+        try:
+            response = self._processing_handler.handle_error(
+                context, Record(key, value, ts, headers), exc
+            )
+        except StreamsError:
+            raise
+        except Exception as handler_exc:
+            raise StreamsError(
+                f"Fatal user code error in processing error callback: {handler_exc}"
+            ) from handler_exc
+        self._send_dead_letters(response.dead_letter_queue_records, ts)
+        if response.result is not ProcessingHandlerResponse.CONTINUE:
+            raise StreamsError(
+                f"Exception caught in process. taskId={self.id}, topic={topic}, "
+                f"partition={partition}, offset={offset}: {type(exc).__name__}: {exc}"
+            ) from exc
+        self.metrics.dropped_records += 1
+
+    def _send_dead_letters(self, records: Any, ts: int) -> None:
+        for rec in records:
             self.collector.send(
                 rec.topic,
                 rec.key,
@@ -253,13 +322,6 @@ class StreamTask:
                 list(rec.headers),
                 rec.partition,
             )
-        if response.result is not DeserializationHandlerResponse.CONTINUE:
-            raise StreamsError(
-                "Deserialization exception handler is set to fail upon a deserialization error "
-                f"({error}). If you would rather have the streaming pipeline continue after a "
-                "deserialization error, set deserialization.exception.handler to "
-                "log_and_continue, or configure errors.dead.letter.queue.topic.name."
-            ) from error
 
     # -- processing ---------------------------------------------------------------------------
     def process(

@@ -305,6 +305,7 @@ class TopicReader:
                     f"timed out after {timeout}s waiting for {what or condition} on "
                     f"{self.topics}; got {len(self.records)} record(s): "
                     f"{[(r.key, r.value) for r in self.records[:20]]}"
+                    + ("" if streams is None else f"; app metrics {streams.metrics()}")
                 )
             self.poll(0.2)
         return self.records
