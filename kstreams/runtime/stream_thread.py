@@ -185,7 +185,7 @@ class StreamThread(threading.Thread):
             partition = msg.partition()
             task = tp_tasks.get((topic, partition))
             if task is None:
-                log.debug(
+                log.warning(
                     "%s: no task for %s-%s; record left for its owner",
                     self.client_id,
                     topic,
