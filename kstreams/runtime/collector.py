@@ -142,6 +142,11 @@ class KafkaRecordCollector:
                 f"{len(errors)} record(s) could not be delivered; first: {errors[0]}"
             )
 
+    def discard_errors(self) -> None:
+        """Forget delivery failures of records whose transaction was aborted."""
+        with self._lock:
+            self._errors = []
+
     def flush(self, timeout: float = 60.0) -> None:
         """Wait until every record sent so far is acknowledged, then check for failures."""
         remaining = self.producer.flush(timeout)

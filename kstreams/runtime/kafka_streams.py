@@ -103,11 +103,6 @@ class KafkaStreams:
             raise TypeError(f"topology must be a Topology (builder.build()), got {topology!r}")
         self.topology = topology
         self.config = config if isinstance(config, StreamsConfig) else StreamsConfig(config)
-        if self.config.exactly_once:
-            raise ConfigError(
-                "processing.guarantee=exactly_once_v2 is not available in this version of "
-                "kstreams yet; use at_least_once"
-            )
         self.process_id = uuid.uuid4()
         base = self.config.get("client.id") or f"{self.config.application_id}-{self.process_id}"
         self.client_id: str = base
@@ -144,6 +139,7 @@ class KafkaStreams:
             self.admin,
             self._on_thread_state,
             self._on_thread_error,
+            str(self.process_id),
         )
         thread.restore_listener = getattr(self, "_restore_listener", None)
         return thread

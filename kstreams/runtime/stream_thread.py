@@ -29,6 +29,11 @@ from confluent_kafka import (
 
 from kstreams.errors import StreamsError, TaskMigratedError
 from kstreams.runtime.collector import KafkaRecordCollector
+from kstreams.runtime.committer import (
+    AtLeastOnceCommitter,
+    ExactlyOnceCommitter,
+    TransactionAbortedError,
+)
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.restore import restore_task
 from kstreams.runtime.task import StreamTask
@@ -38,14 +43,6 @@ from kstreams.topology.topology import Topology
 log = logging.getLogger("kstreams")
 client_log = logging.getLogger("kstreams.client")
 """Where librdkafka's own log lines go (instead of stderr)."""
-
-_MIGRATED_CODES = {
-    KafkaError.REBALANCE_IN_PROGRESS,
-    KafkaError.ILLEGAL_GENERATION,
-    KafkaError.UNKNOWN_MEMBER_ID,
-    KafkaError.FENCED_INSTANCE_ID,
-    KafkaError._ASSIGNMENT_LOST,
-}
 
 
 CONSUME_BATCH = 1000
@@ -68,6 +65,7 @@ class StreamThread(threading.Thread):
         admin: Any,
         on_state: Callable[[StreamThread, str], None],
         on_error: Callable[[StreamThread, BaseException], None],
+        process_id: str = "",
     ) -> None:
         self.client_id = f"{client_id}-StreamThread-{index}"
         super().__init__(name=self.client_id, daemon=True)
@@ -83,11 +81,18 @@ class StreamThread(threading.Thread):
                 group_id=self.app_id, client_id=f"{self.client_id}-consumer"
             )
         )
-        producer_config = config.producer_config(client_id=f"{self.client_id}-producer")
+        transactional_id = f"{self.app_id}-{process_id}-{index}" if config.exactly_once else None
+        producer_config = config.producer_config(
+            client_id=f"{self.client_id}-producer", transactional_id=transactional_id
+        )
         self.collector = KafkaRecordCollector(None)
         producer_config["on_delivery"] = self.collector.on_delivery
         self.producer = Producer(producer_config)
         self.collector.producer = self.producer
+        committer_class = ExactlyOnceCommitter if config.exactly_once else AtLeastOnceCommitter
+        self.committer = committer_class(
+            self.consumer, self.producer, self.collector, self.client_id
+        )
         restore_config = config.restore_consumer_config(
             client_id=f"{self.client_id}-restore-consumer"
         )
@@ -142,6 +147,7 @@ class StreamThread(threading.Thread):
         self._set_state("DEAD")
 
     def _run_loop(self) -> None:
+        self.committer.start()
         topics = sorted(self._topic_sub)
         self.consumer.subscribe(
             topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
@@ -219,6 +225,12 @@ class StreamThread(threading.Thread):
     # -- rebalancing --------------------------------------------------------------------------
     def _on_assign(self, consumer: Any, partitions: list[Any]) -> None:
         self._set_state("PARTITIONS_ASSIGNED")
+        self._create_tasks(partitions)
+        if self._resets:
+            self._apply_offset_resets(consumer, partitions)
+        self._set_state("RUNNING")
+
+    def _create_tasks(self, partitions: list[Any]) -> None:
         groups: dict[TaskId, list[tuple[str, int]]] = {}
         for tp in partitions:
             sub = self._topic_sub[tp.topic]
@@ -244,10 +256,7 @@ class StreamThread(threading.Thread):
                 self._close_tasks({task_id})
                 raise
         self._multi = [t for t in self.tasks.values() if t.multi_partition]
-        if self._resets:
-            self._apply_offset_resets(consumer, partitions)
         log.info("%s: assigned tasks %s", self.client_id, sorted(str(t) for t in groups))
-        self._set_state("RUNNING")
 
     def _apply_offset_resets(self, consumer: Any, partitions: list[Any]) -> None:
         mine = [
@@ -274,8 +283,9 @@ class StreamThread(threading.Thread):
         if not self._dirty and lost:
             try:
                 self.commit()
-            except TaskMigratedError as exc:
+            except (TaskMigratedError, TransactionAbortedError) as exc:
                 log.warning("%s: commit on revocation failed: %s", self.client_id, exc)
+                self.committer.abort()
         self._close_tasks(lost)
 
     def _on_lost(self, consumer: Any, partitions: list[Any]) -> None:
@@ -311,20 +321,8 @@ class StreamThread(threading.Thread):
             if o:
                 offsets.update(o)
                 per_task.append((task, o))
-        self.collector.flush()
-        if not offsets:
-            self._commit_stores()
-            return 0
         tps = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
-        try:
-            self.consumer.commit(offsets=tps, asynchronous=False)
-        except KafkaException as exc:
-            err = exc.args[0]
-            if err.code() in _MIGRATED_CODES:
-                raise TaskMigratedError(
-                    f"{self.client_id}: offset commit failed because the group rebalanced: {err}"
-                ) from exc
-            raise
+        self.committer.commit(tps)
         for task, o in per_task:
             task.mark_committed(o)
         self._commit_stores()
@@ -333,6 +331,37 @@ class StreamThread(threading.Thread):
                 self._purge_offsets[tp] = o
         self.commits += 1
         return len(tps)
+
+    def commit_or_recover(self) -> None:
+        """Commit; if the group moved on or the transaction aborted, recover and carry on."""
+        try:
+            self.commit()
+        except TaskMigratedError as exc:
+            log.warning(
+                "%s: %s; closing tasks without commit, they will be reassigned", self.client_id, exc
+            )
+            self._close_tasks(set(self.tasks))
+            self.committer.abort()
+        except TransactionAbortedError as exc:
+            log.warning(
+                "%s: %s; rewinding tasks to their last committed offsets", self.client_id, exc
+            )
+            self._rewind()
+
+    def _rewind(self) -> None:
+        """Close every task without commit and start again from the committed offsets."""
+        assignment = self.consumer.assignment()
+        self._close_tasks(set(self.tasks))
+        self.committer.abort()
+        if not assignment:
+            return
+        committed = self.consumer.committed(assignment, timeout=30)
+        for tp in committed:
+            if tp.offset < 0:
+                policy = self._resets.get(tp.topic) or self.config.get("consumer.auto.offset.reset")
+                tp.offset = OFFSET_END if policy == "latest" else OFFSET_BEGINNING
+            self.consumer.seek(tp)
+        self._create_tasks(assignment)
 
     def _commit_stores(self) -> None:
         offsets = self.collector.changelog_offsets
@@ -364,6 +393,7 @@ class StreamThread(threading.Thread):
                 self._dirty = True
         self._dirty = True  # nothing may commit from here on (close() revokes)
         self._close_tasks(set(self.tasks))
+        self.committer.close()
         try:
             self.consumer.close()
         except Exception as exc:
@@ -373,6 +403,7 @@ class StreamThread(threading.Thread):
             log.error("%s: %d record(s) not delivered at close", self.client_id, remaining)
         # Drop the clients now so librdkafka shuts them down while the cluster is still there.
         self.collector.producer = None
+        self.committer.producer = self.committer.consumer = None
         self.producer = None  # type: ignore[assignment]
         self.consumer = None  # type: ignore[assignment]
         self.restore_consumer = None  # type: ignore[assignment]

@@ -1,0 +1,175 @@
+"""How a stream thread commits: at-least-once or exactly-once (Kafka transactions).
+
+* :class:`AtLeastOnceCommitter` -- flush the producer (every output and
+  changelog record acknowledged), then commit the input offsets with the
+  consumer. A crash replays what came after the last commit.
+* :class:`ExactlyOnceCommitter` -- one transactional producer per thread
+  (``transactional.id = <application.id>-<process id>-<thread index>``, as in
+  Kafka Streams' exactly_once_v2). Outputs, repartition and changelog records
+  and the input offsets (``send_offsets_to_transaction`` with the consumer's
+  group metadata, so a zombie from an old generation is fenced) are committed
+  atomically; a crash leaves the transaction to abort.
+
+Both raise :class:`~kstreams.errors.TaskMigratedError` when the group moved on
+(the tasks must be closed without committing and rejoin), and
+:class:`TransactionAbortedError` when a transaction had to be aborted (the
+tasks must be rewound to their last committed offsets).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
+
+from kstreams.errors import StreamsError, TaskMigratedError
+
+log = logging.getLogger("kstreams")
+
+MIGRATED_CODES = {
+    KafkaError.REBALANCE_IN_PROGRESS,
+    KafkaError.ILLEGAL_GENERATION,
+    KafkaError.UNKNOWN_MEMBER_ID,
+    KafkaError.FENCED_INSTANCE_ID,
+    KafkaError._ASSIGNMENT_LOST,
+}
+"""Errors that mean the consumer group has moved on without this member."""
+
+FENCED_CODES = {
+    KafkaError._FENCED,
+    KafkaError.PRODUCER_FENCED,
+    KafkaError.INVALID_PRODUCER_EPOCH,
+    KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+}
+"""Errors that mean this producer can never commit again."""
+
+TXN_TIMEOUT_S = 60.0
+
+
+class TransactionAbortedError(StreamsError):
+    """The open transaction was aborted; the tasks must be rewound to their committed offsets."""
+
+
+class AtLeastOnceCommitter:
+    """Flush, then commit offsets through the consumer."""
+
+    exactly_once = False
+
+    def __init__(self, consumer: Any, producer: Any, collector: Any, name: str) -> None:
+        self.consumer = consumer
+        self.producer = producer
+        self.collector = collector
+        self.name = name
+
+    def start(self) -> None:
+        """Nothing to prepare."""
+
+    def commit(self, offsets: list[TopicPartition]) -> None:
+        """Make every sent record durable, then commit ``offsets``."""
+        self.collector.flush()
+        if not offsets:
+            return
+        try:
+            self.consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as exc:
+            err = exc.args[0]
+            if err.code() in MIGRATED_CODES:
+                raise TaskMigratedError(
+                    f"{self.name}: offset commit failed because the group rebalanced: {err}"
+                ) from exc
+            raise
+
+    def abort(self) -> None:
+        """Nothing to abort: records already sent stay sent (at-least-once)."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+class ExactlyOnceCommitter:
+    """Commit outputs, changelogs and input offsets in one Kafka transaction."""
+
+    exactly_once = True
+
+    def __init__(self, consumer: Any, producer: Any, collector: Any, name: str) -> None:
+        self.consumer = consumer
+        self.producer = producer
+        self.collector = collector
+        self.name = name
+        self._in_txn = False
+
+    def start(self) -> None:
+        """``init_transactions`` (fencing an older producer with the same id), then begin one."""
+        self._call("init_transactions", lambda: self.producer.init_transactions(TXN_TIMEOUT_S))
+        self._begin()
+
+    def _begin(self) -> None:
+        self._call("begin_transaction", self.producer.begin_transaction)
+        self._in_txn = True
+
+    def commit(self, offsets: list[TopicPartition]) -> None:
+        """Add ``offsets`` to the transaction and commit it; then open the next one."""
+        if offsets:
+            group = self.consumer.consumer_group_metadata()
+            self._call(
+                "send_offsets_to_transaction",
+                lambda: self.producer.send_offsets_to_transaction(offsets, group, TXN_TIMEOUT_S),
+            )
+        self._call("commit_transaction", lambda: self.producer.commit_transaction(TXN_TIMEOUT_S))
+        self._in_txn = False
+        self.collector.check_errors()
+        self._begin()
+
+    def abort(self) -> None:
+        """Abort the open transaction (nothing of it becomes visible) and open a new one."""
+        if self._in_txn:
+            try:
+                self.producer.abort_transaction(TXN_TIMEOUT_S)
+            except KafkaException as exc:
+                log.warning("%s: abort_transaction failed: %s", self.name, exc)
+            self._in_txn = False
+        self.collector.discard_errors()
+        self._begin()
+
+    def close(self) -> None:
+        """Abort whatever is open (used when closing without a commit)."""
+        if self._in_txn:
+            try:
+                self.producer.abort_transaction(10)
+            except KafkaException as exc:
+                log.debug("%s: abort at close: %s", self.name, exc)
+            self._in_txn = False
+
+    def _call(self, what: str, fn: Any) -> None:
+        while True:
+            try:
+                fn()
+                return
+            except KafkaException as exc:
+                err = exc.args[0]
+                if err.code() in MIGRATED_CODES:
+                    self._abort_quietly()
+                    raise TaskMigratedError(f"{self.name}: {what} failed: {err}") from exc
+                if err.fatal() or err.code() in FENCED_CODES:
+                    raise StreamsError(
+                        f"{self.name}: fatal transactional producer error in {what}: {err}. "
+                        "Another instance may use the same transactional.id, or the producer "
+                        "was fenced."
+                    ) from exc
+                if err.txn_requires_abort():
+                    self._abort_quietly()
+                    raise TransactionAbortedError(
+                        f"{self.name}: {what} failed and the transaction was aborted: {err}"
+                    ) from exc
+                if err.retriable():
+                    log.info("%s: %s failed (retrying): %s", self.name, what, err)
+                    continue
+                raise StreamsError(f"{self.name}: {what} failed: {err}") from exc
+
+    def _abort_quietly(self) -> None:
+        try:
+            self.producer.abort_transaction(TXN_TIMEOUT_S)
+        except KafkaException as exc:
+            log.warning("%s: abort_transaction failed: %s", self.name, exc)
+        self._in_txn = False
