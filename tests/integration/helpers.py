@@ -8,6 +8,9 @@
 * :class:`StreamsRunner` runs a :class:`~kstreams.KafkaStreams` in the test process and always
   closes it; :class:`AppProcess` runs an app script in a subprocess and always stops it;
 * :func:`wait_until` polls a condition with a deadline.
+* state tests: :func:`latest_counts` (latest Long per key of an output topic),
+  :func:`topic_configs`, :func:`group_assignment`, :func:`group_caught_up`,
+  :func:`delete_topics` and :class:`RestoreRecorder` (a state restore listener).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -234,6 +238,9 @@ class TopicReader:
                 "bootstrap.servers": bootstrap,
                 "group.id": f"it-reader-{uuid.uuid4().hex[:8]}",
                 "enable.auto.commit": False,
+                # if the initial OFFSET_BEGINNING lookup fails (e.g. right after a broker
+                # restart) librdkafka falls back to auto.offset.reset: never skip to the end
+                "auto.offset.reset": "earliest",
                 "enable.partition.eof": False,
                 "fetch.wait.max.ms": 50,
             }
@@ -527,3 +534,207 @@ class AppProcess:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+
+
+# --------------------------------------------------------------------------- #
+# State: counts, topic configs, consumer groups (added for the state tests)
+# --------------------------------------------------------------------------- #
+
+_LONG = struct.Struct(">q")
+
+
+def decode_long(value: bytes) -> int:
+    """A Java ``Long`` serialized by ``Serdes.Long`` (8 bytes, big-endian, signed)."""
+    return _LONG.unpack(value)[0]
+
+
+def latest_counts(records: Iterable[Received]) -> dict[str, int]:
+    """The latest Long value per String key, in the order the records were read.
+
+    Per partition records are in offset order, so the last one seen for a key is its latest
+    value, as long as every key stays in one partition (asserted). A ``None`` value (a
+    tombstone) removes the key.
+    """
+    latest: dict[str, int] = {}
+    where: dict[str, int] = {}
+    for r in records:
+        key = r.key_str
+        assert key is not None, f"record without key at {r.topic}-{r.partition}@{r.offset}"
+        home = where.setdefault(key, r.partition)
+        assert home == r.partition, (
+            f"key {key!r} in partitions {home} and {r.partition} of {r.topic}"
+        )
+        if r.value is None:
+            latest.pop(key, None)
+        else:
+            latest[key] = decode_long(r.value)
+    return latest
+
+
+def topic_configs(bootstrap: str, topic: str, timeout: float = 15.0) -> dict[str, str | None]:
+    """Every config of ``topic`` as the broker reports it (``describe_configs``)."""
+    from confluent_kafka.admin import ConfigResource, ResourceType
+
+    from kstreams.testing.broker import admin_client
+
+    admin = admin_client(bootstrap)  # referenced until the future is done
+    resource = ConfigResource(ResourceType.TOPIC, topic)
+    entries = admin.describe_configs([resource], request_timeout=timeout)[resource].result(
+        timeout=timeout
+    )
+    return {name: entry.value for name, entry in entries.items()}
+
+
+def group_assignment(bootstrap: str, group: str) -> dict[str, set[tuple[str, int]]] | None:
+    """``{member client id: {(topic, partition)}}`` of consumer group ``group`` when Stable, else None."""
+    from kstreams.testing.broker import admin_client
+
+    admin = admin_client(bootstrap)  # referenced until the future is done
+    desc = admin.describe_consumer_groups([group], request_timeout=10)[group].result(timeout=15)
+    if desc.state.name != "STABLE":
+        return None
+    return {
+        m.client_id: {(tp.topic, tp.partition) for tp in m.assignment.topic_partitions}
+        for m in desc.members
+    }
+
+
+def group_caught_up(bootstrap: str, group: str, topics: Iterable[str]) -> bool:
+    """Whether ``group`` has committed the end offset of every non-empty partition of ``topics``."""
+    for topic in topics:
+        committed = committed_offsets(bootstrap, group, topic)
+        for partition, (_, high) in high_watermarks(bootstrap, topic).items():
+            if high > 0 and committed.get(partition) != high:
+                return False
+    return True
+
+
+def delete_topics(bootstrap: str, topics: Iterable[str]) -> None:
+    """Best effort: delete topics an app created (``new_topic`` only deletes its own)."""
+    from kstreams.testing.broker import admin_client
+
+    topics = list(topics)
+    if not topics:
+        return
+    with contextlib.suppress(Exception):
+        admin = admin_client(bootstrap)  # referenced until the futures are done
+        futures = admin.delete_topics(topics, operation_timeout=10)
+        for fut in futures.values():
+            with contextlib.suppress(Exception):
+                fut.result(timeout=15)
+
+
+class RestoreRecorder:
+    """A state restore listener that remembers every callback, thread-safely.
+
+    :attr:`events` holds ``("start", topic, partition, store, start_offset, end_offset)``,
+    ``("batch", topic, partition, store, batch_end_offset, num_restored)`` and
+    ``("end", topic, partition, store, total_restored)`` tuples in call order.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[tuple[Any, ...]] = []
+        self._lock = threading.Lock()
+
+    def _add(self, *event: Any) -> None:
+        with self._lock:
+            self.events.append(event)
+
+    def on_restore_start(
+        self, topic_partition: tuple[str, int], store_name: str, start_offset: int, end_offset: int
+    ) -> None:
+        self._add("start", *topic_partition, store_name, start_offset, end_offset)
+
+    def on_batch_restored(
+        self,
+        topic_partition: tuple[str, int],
+        store_name: str,
+        batch_end_offset: int,
+        num_restored: int,
+    ) -> None:
+        self._add("batch", *topic_partition, store_name, batch_end_offset, num_restored)
+
+    def on_restore_end(
+        self, topic_partition: tuple[str, int], store_name: str, total_restored: int
+    ) -> None:
+        self._add("end", *topic_partition, store_name, total_restored)
+
+    def of(self, kind: str) -> list[tuple[Any, ...]]:
+        """The events of one kind (``"start"``, ``"batch"`` or ``"end"``)."""
+        with self._lock:
+            return [e for e in self.events if e[0] == kind]
+
+
+WORDS = [
+    "kafka",
+    "streams",
+    "python",
+    "state",
+    "store",
+    "changelog",
+    "table",
+    "stream",
+    "topic",
+    "partition",
+    "commit",
+    "offset",
+    "restore",
+    "rocksdb",
+    "count",
+    "word",
+    "group",
+    "task",
+    "thread",
+    "broker",
+    "consumer",
+    "producer",
+    "record",
+    "key",
+    "value",
+]
+"""The vocabulary of :func:`text_lines` (lower-case ASCII words)."""
+
+
+def text_lines(
+    seed: int, n: int, key_prefix: str = "line"
+) -> tuple[list[tuple[str, str]], dict[str, int]]:
+    """``n`` reproducible lines of text and the word counts they hold, computed as they are made.
+
+    Words come from :data:`WORDS` with random capitalisation, separated by spaces and
+    punctuation; the counts are of the lower-cased words. Returns ``([(key, line)], counts)``.
+    """
+    import random
+    from collections import Counter
+
+    rng = random.Random(seed)
+    counts: Counter[str] = Counter()
+    lines = []
+    for i in range(n):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(1, 9))]
+        counts.update(words)
+        shown = [
+            w.upper() if rng.random() < 0.1 else w.capitalize() if rng.random() < 0.2 else w
+            for w in words
+        ]
+        text = shown[0]
+        for w in shown[1:]:
+            text += rng.choice((" ", " ", " ", ", ", ". ", "! ", " - ", "  ")) + w
+        lines.append((f"{key_prefix}-{i}", text + rng.choice(("", ".", "!", "?"))))
+    return lines, dict(counts)
+
+
+def add_counts(*counts: Mapping[str, int]) -> dict[str, int]:
+    """The sum of word-count dicts."""
+    total: dict[str, int] = {}
+    for c in counts:
+        for word, n in c.items():
+            total[word] = total.get(word, 0) + n
+    return total
+
+
+def app_topics(bootstrap: str, app_id: str) -> list[str]:
+    """The topics named ``<app_id>-...`` (an app's internal topics)."""
+    from kstreams.testing.broker import admin_client
+
+    md = admin_client(bootstrap).list_topics(timeout=10)
+    return sorted(t for t in md.topics if t.startswith(f"{app_id}-"))
