@@ -100,8 +100,9 @@ class StreamsBuilder:
         vs = value_serde or m.value_serde or c.value_serde
         ts = timestamp_extractor or c.timestamp_extractor
         reset = offset_reset or c.offset_reset
-        source = self.graph.name_or_generate(c.name, "KSTREAM-SOURCE-")
-        table_source = self.graph.new_name("KTABLE-SOURCE-")
+        # Java: a named Consumed names the table source; its topic source is "<name>-source"
+        source = self.graph.name_or_generate(c.name and f"{c.name}-source", "KSTREAM-SOURCE-")
+        table_source = self.graph.name_or_generate(c.name, "KTABLE-SOURCE-")
 
         def write(topology: Topology) -> None:
             topology.add_source(

@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import Named
-from kstreams.dsl.stores import add_grouping_repartition, add_stateful_processor, store_builder
+from kstreams.dsl.stores import (
+    add_grouping_repartition,
+    add_stateful_processor,
+    add_table_grouping_repartition,
+    store_builder,
+)
 from kstreams.processor.aggregate import (
     StreamAggregateProcessor,
     StreamReduceProcessor,
@@ -76,28 +81,39 @@ class KGroupedStream:
         self.value_serde = value_serde
         self.repartition_required = repartition_required
         self.grouped = grouped
+        self._repartition_source: str | None = None
 
     def _build(
         self,
+        prefix: str,
         make_processor: Callable[[str], Callable[[], Any]],
         named: Any,
         materialized: Any,
         value_serde: Any,
     ) -> KTable:
+        """Java's ``KGroupedStreamImpl``: store name, then processor name, then the repartition."""
         from kstreams.dsl.ktable import KTable
 
         graph = self._builder.graph
         named, materialized = named_and_materialized(named, materialized)
         m = materialized or Materialized()
-        store = m.store_name or graph.new_name("KSTREAM-AGGREGATE-STATE-STORE-")
-        func = graph.name_or_generate(named, "KSTREAM-AGGREGATE-")
+        store = m.store_name or graph.new_name(f"{prefix}STATE-STORE-")
+        func = graph.name_or_generate(named, prefix)
         ks = m.key_serde or self.key_serde
         vs = m.value_serde or value_serde
         parent = self.name
         if self.repartition_required:
+            # as Java: aggregations of a grouping with a Grouped name share its repartition topic
             parent = add_grouping_repartition(
-                graph, parent, self.grouped.name or store, self.key_serde, self.value_serde
+                graph,
+                parent,
+                self.grouped.name or store,
+                self.key_serde,
+                self.value_serde,
+                self._repartition_source,
             )
+            if self.grouped.name:
+                self._repartition_source = parent
         add_stateful_processor(
             graph,
             func,
@@ -115,6 +131,7 @@ class KGroupedStream:
     ) -> KTable:
         """How many records each key has seen (values are Longs; null keys/values are dropped)."""
         return self._build(
+            "KSTREAM-AGGREGATE-",
             lambda store: (
                 lambda: StreamAggregateProcessor(store, count_initializer, count_aggregator)
             ),
@@ -131,6 +148,7 @@ class KGroupedStream:
     ) -> KTable:
         """Combine each key's values: the first value, then ``reducer(aggregate, value)``."""
         return self._build(
+            "KSTREAM-REDUCE-",
             lambda store: lambda: StreamReduceProcessor(store, reducer),
             named,
             materialized,
@@ -149,6 +167,7 @@ class KGroupedStream:
         The aggregate's serde comes from ``materialized`` (else ``default.value.serde``).
         """
         return self._build(
+            "KSTREAM-AGGREGATE-",
             lambda store: lambda: StreamAggregateProcessor(store, initializer, aggregator),
             named,
             materialized,
@@ -171,14 +190,20 @@ class KGroupedTable:
         self.key_serde = key_serde
         self.value_serde = value_serde
         self.grouped = grouped
+        self._repartition_source: str | None = None
 
     def _build(
         self,
+        prefix: str,
         make_processor: Callable[[str], Callable[[], Any]],
         named: Any,
         materialized: Any,
         value_serde: Any,
     ) -> KTable:
+        """Java's ``KGroupedTableImpl``: store name, repartition sink and source, processor name.
+
+        The store is ``KTABLE-AGGREGATE-STATE-STORE-...`` for reduce too, as in Java.
+        """
         from kstreams.dsl.ktable import KTable
 
         graph = self._builder.graph
@@ -186,15 +211,18 @@ class KGroupedTable:
         m = materialized or Materialized()
         store = m.store_name or graph.new_name("KTABLE-AGGREGATE-STATE-STORE-")
         change_serde = ChangeSerde(self.value_serde)
-        source = add_grouping_repartition(
+        source = add_table_grouping_repartition(
             graph,
             self.name,
-            self.grouped.name or store,
+            f"{self.grouped.name or store}-repartition",
             self.key_serde,
             change_serde,
-            null_key_filter=False,
+            named,
+            self._repartition_source,
         )
-        func = graph.name_or_generate(named, "KTABLE-AGGREGATE-")
+        if self.grouped.name:  # as Java: aggregations of a named grouping share its topic
+            self._repartition_source = source
+        func = graph.name_or_generate(named, prefix)
         ks = m.key_serde or self.key_serde
         vs = m.value_serde or value_serde
         add_stateful_processor(
@@ -214,6 +242,7 @@ class KGroupedTable:
     ) -> KTable:
         """How many rows each group has (rows moving between groups are moved in the counts)."""
         return self._build(
+            "KTABLE-AGGREGATE-",
             lambda store: (
                 lambda: TableAggregateProcessor(
                     store, count_initializer, lambda k, v, agg: agg + 1, lambda k, v, agg: agg - 1
@@ -233,6 +262,7 @@ class KGroupedTable:
     ) -> KTable:
         """``adder(aggregate, new_value)`` and ``subtractor(aggregate, old_value)`` per group."""
         return self._build(
+            "KTABLE-REDUCE-",
             lambda store: lambda: TableReduceProcessor(store, adder, subtractor),
             named,
             materialized,
@@ -249,6 +279,7 @@ class KGroupedTable:
     ) -> KTable:
         """``adder(key, new, agg)`` / ``subtractor(key, old, agg)``, starting from ``initializer()``."""
         return self._build(
+            "KTABLE-AGGREGATE-",
             lambda store: lambda: TableAggregateProcessor(store, initializer, adder, subtractor),
             named,
             materialized,

@@ -10,13 +10,13 @@ Example::
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from kstreams.dsl.graph import GraphNode
 from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import Named, Printed, Produced, Repartitioned
+from kstreams.dsl.stores import repartition_names
 from kstreams.errors import TopologyError
 from kstreams.processor import stateless as ops
 from kstreams.processor.timestamps import FailOnInvalidTimestamp
@@ -28,10 +28,6 @@ if TYPE_CHECKING:
     from kstreams.dsl.branched import BranchedKStream
     from kstreams.dsl.kgrouped import KGroupedStream
     from kstreams.dsl.ktable import KTable
-
-
-_GENERATED_NAME = re.compile(r"KSTREAM.*-[0-9]{10}")
-"""A name Kafka Streams generated (``KSTREAM-REPARTITION-0000000001``)."""
 
 
 def takes_key(fn: Callable[..., Any]) -> bool:
@@ -298,7 +294,10 @@ class KStream:
 
         g = grouped or Grouped()
         name = self._add_processor(
-            "KSTREAM-KEY-SELECT-", lambda: ops.SelectKeyProcessor(selector), None, key_changing=True
+            "KSTREAM-KEY-SELECT-",
+            lambda: ops.SelectKeyProcessor(selector),
+            g.name,
+            key_changing=True,
         )
         return KGroupedStream(
             self._builder,
@@ -332,8 +331,8 @@ class KStream:
         ks = m.key_serde or self.key_serde
         vs = m.value_serde or self.value_serde
         parent = self.name
-        if self.repartition_required:
-            parent = add_grouping_repartition(graph, parent, store, ks, vs)
+        if self.repartition_required:  # Java names the topic after the processor, not the store
+            parent = add_grouping_repartition(graph, parent, name, ks, vs)
         add_stateful_processor(
             graph,
             name,
@@ -394,18 +393,7 @@ class KStream:
         part = partitioner or r.partitioner
         graph = self._builder.graph
         base = name or r.name or graph.new_name("KSTREAM-REPARTITION-")
-        topic = base if base.endswith("-repartition") else f"{base}-repartition"
-        # As Java's KStreamImpl.createRepartitionedSource: three names are always drawn,
-        # used when the base name is a generated one, else derived from the topic name.
-        generated = (
-            graph.new_name("KSTREAM-SINK-"),
-            graph.new_name("KSTREAM-FILTER-"),
-            graph.new_name("KSTREAM-SOURCE-"),
-        )
-        if _GENERATED_NAME.fullmatch(base):
-            sink, passthrough, source = generated
-        else:
-            sink, passthrough, source = f"{topic}-sink", f"{topic}-filter", f"{topic}-source"
+        topic, sink, passthrough, source = repartition_names(graph, base)
         parent = self.name
 
         def write(topology: Topology) -> None:

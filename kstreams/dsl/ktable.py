@@ -108,7 +108,7 @@ class KTable:
     ) -> KGroupedTable:
         """Re-group rows by ``selector(key, value) -> (new_key, new_value)`` for an aggregation."""
         g = grouped or Grouped()
-        name = self._add("KTABLE-SELECT-", lambda: TableRepartitionMapProcessor(selector), None)
+        name = self._add("KTABLE-SELECT-", lambda: TableRepartitionMapProcessor(selector), g.name)
         return KGroupedTable(
             self._builder, name, key_serde or g.key_serde, value_serde or g.value_serde, g
         )

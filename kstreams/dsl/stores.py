@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from kstreams.dsl.graph import GraphNode
 from kstreams.dsl.materialized import Materialized
 from kstreams.processor.aggregate import DropNullKeysProcessor
+from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.topology.topology import Topology
 
 if TYPE_CHECKING:
@@ -32,31 +34,95 @@ def store_builder(m: Materialized, name: str, key_serde: Any, value_serde: Any) 
     return builder.with_caching_enabled() if m.caching_enabled else builder.with_caching_disabled()
 
 
+GENERATED_NAME = re.compile(r"KSTREAM.*-[0-9]{10}")
+"""A name Kafka Streams generated (``KSTREAM-AGGREGATE-STATE-STORE-0000000001``)."""
+
+
+def repartition_names(graph: StreamsGraph, topic_base: str) -> tuple[str, str, str, str]:
+    """``(topic, sink, filter, source)`` of a stream repartition, as Java's ``createRepartitionedSource``.
+
+    Three names are always drawn (sink, filter, source); they are used when the
+    base is a generated name, else the nodes are named after the topic
+    (``<topic>-sink``, ``<topic>-filter``, ``<topic>-source``).
+    """
+    topic = topic_base if topic_base.endswith("-repartition") else f"{topic_base}-repartition"
+    generated = (
+        graph.new_name("KSTREAM-SINK-"),
+        graph.new_name("KSTREAM-FILTER-"),
+        graph.new_name("KSTREAM-SOURCE-"),
+    )
+    if GENERATED_NAME.fullmatch(topic_base):
+        return (topic, *generated)
+    return topic, f"{topic}-sink", f"{topic}-filter", f"{topic}-source"
+
+
+def _add_repartition_source(
+    topology: Topology, name: str, topic: str, key_serde: Any, value_serde: Any
+) -> None:
+    """The source of a repartition topic: its records carry the timestamps extracted upstream,
+    so the configured extractor is not applied again (Java: ``FailOnInvalidTimestamp``)."""
+    topology.add_source(
+        name,
+        topic,
+        key_serde=key_serde,
+        value_serde=value_serde,
+        timestamp_extractor=FailOnInvalidTimestamp(),
+    )
+
+
 def add_grouping_repartition(
     graph: StreamsGraph,
     parent: str,
     topic_base: str,
     key_serde: Any,
     value_serde: Any,
-    null_key_filter: bool = True,
+    reuse: str | None = None,
 ) -> str:
-    """Insert ``[filter ->] sink -> <topic_base>-repartition -> source`` after ``parent``; return the source.
+    """Insert ``filter -> sink -> <topic_base>-repartition -> source`` after ``parent``; return the source.
 
-    Names are generated in Kafka Streams' order: sink, filter, source.
+    For ``KStream`` groupings and ``to_table()``: the filter drops (and counts)
+    records with a null key, which cannot be partitioned. ``reuse``: the source of
+    an existing repartition of the same grouping, returned after drawing the names.
     """
-    sink = graph.new_name("KSTREAM-SINK-")
-    filt = graph.new_name("KSTREAM-FILTER-") if null_key_filter else None
-    source = graph.new_name("KSTREAM-SOURCE-")
-    topic = f"{topic_base}-repartition"
+    topic, sink, filt, source = repartition_names(graph, topic_base)
+    if reuse is not None:
+        return reuse
 
     def write(topology: Topology) -> None:
         topology.add_internal_topic(topic)
-        upstream = parent
-        if filt is not None:
-            topology.add_processor(filt, DropNullKeysProcessor, parent)
-            upstream = filt
-        topology.add_sink(sink, topic, upstream, key_serde=key_serde, value_serde=value_serde)
-        topology.add_source(source, topic, key_serde=key_serde, value_serde=value_serde)
+        topology.add_processor(filt, DropNullKeysProcessor, parent)
+        topology.add_sink(sink, topic, filt, key_serde=key_serde, value_serde=value_serde)
+        _add_repartition_source(topology, source, topic, key_serde, value_serde)
+
+    graph.add(GraphNode(sink, [parent], write))
+    graph.add(GraphNode(source, [], lambda _t: None))
+    return source
+
+
+def add_table_grouping_repartition(
+    graph: StreamsGraph,
+    parent: str,
+    topic: str,
+    key_serde: Any,
+    value_serde: Any,
+    named: str | None,
+    reuse: str | None = None,
+) -> str:
+    """Insert ``sink -> <topic> -> source`` after ``parent`` for ``KGroupedTable``; return the source.
+
+    As Java's ``KGroupedTableImpl``: no null-key filter, and the nodes are
+    ``<named>-sink`` / ``<named>-source`` when the aggregation is named. ``reuse``:
+    the source of an existing repartition, returned after drawing the names.
+    """
+    sink = graph.name_or_generate(named and f"{named}-sink", "KSTREAM-SINK-")
+    source = graph.name_or_generate(named and f"{named}-source", "KSTREAM-SOURCE-")
+    if reuse is not None:
+        return reuse
+
+    def write(topology: Topology) -> None:
+        topology.add_internal_topic(topic)
+        topology.add_sink(sink, topic, parent, key_serde=key_serde, value_serde=value_serde)
+        _add_repartition_source(topology, source, topic, key_serde, value_serde)
 
     graph.add(GraphNode(sink, [parent], write))
     graph.add(GraphNode(source, [], lambda _t: None))

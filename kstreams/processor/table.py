@@ -109,7 +109,12 @@ class TableToStreamProcessor(CompiledProcessor):
 
 
 class TableRepartitionMapProcessor(CompiledProcessor):
-    """``KTable.group_by``: sends ``Change(None, old)`` to the old group and ``Change(new, None)`` to the new."""
+    """``KTable.group_by``: sends ``Change(None, old)`` to the old group and ``Change(new, None)`` to the new.
+
+    When the row stays in its group, one ``Change(new, old)`` goes to that group,
+    so the aggregate subtracts and adds in one update (Kafka Streams since 3.5,
+    KIP-904). Pairs with a null key or value are skipped.
+    """
 
     def __init__(self, selector: Callable[[Any, Any], Any]) -> None:
         self.selector = selector
@@ -120,14 +125,22 @@ class TableRepartitionMapProcessor(CompiledProcessor):
         node = context.node_name
 
         def table_select(key: Any, change: Change, ts: int, headers: Headers) -> None:
+            old_key = old_value = new_key = new_value = None
             if change.old_value is not None:
                 old_key, old_value = _pair(selector(key, change.old_value), node)
-                if old_key is not None and old_value is not None:
-                    forward(old_key, Change(None, old_value), ts, headers)
+                if old_value is None:
+                    old_key = None
             if change.new_value is not None:
                 new_key, new_value = _pair(selector(key, change.new_value), node)
-                if new_key is not None and new_value is not None:
-                    forward(new_key, Change(new_value, None), ts, headers)
+                if new_value is None:
+                    new_key = None
+            if old_key is not None and new_key is not None and old_key == new_key:
+                forward(new_key, Change(new_value, old_value), ts, headers)
+                return
+            if old_key is not None:
+                forward(old_key, Change(None, old_value), ts, headers)
+            if new_key is not None:
+                forward(new_key, Change(new_value, None), ts, headers)
 
         return table_select
 

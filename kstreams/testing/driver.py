@@ -264,8 +264,17 @@ class TopologyTestDriver:
         return stores[name]
 
     def get_timestamped_key_value_store(self, name: str) -> Any:
-        """A timestamped key-value store: values are ``ValueAndTimestamp``."""
-        return self.get_state_store(name)
+        """A timestamped key-value store: values are ``ValueAndTimestamp``.
+
+        A plain key-value store is an error (Java returns null): use :meth:`get_key_value_store`.
+        """
+        store = self.get_state_store(name)
+        if not isinstance(store, TimestampedKeyValueStore):
+            raise ValueError(
+                f"State store {name!r} is not a timestamped key-value store; "
+                "use get_key_value_store()"
+            )
+        return store
 
     def get_key_value_store(self, name: str) -> Any:
         """A key-value store with plain values (timestamps of timestamped stores are hidden)."""
