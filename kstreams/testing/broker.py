@@ -10,19 +10,21 @@
 
 From a shell: ``python -m kstreams.testing.broker start|stop|status`` runs a detached local broker
 and prints its bootstrap address (see :func:`main`).
+
+This module is the face of the broker helpers and holds the local broker itself; the rest
+lives beside it: ``broker_env`` (Kafka version, environment variables, cache directory,
+:class:`BrokerStartError`), ``kafka_jars`` (Maven resolution of the jars), ``kafka_admin``
+(admin client, waiting for a broker, creating topics), ``processes`` (pids, signals, ports,
+file locks) and ``broker_cli`` (the command line).
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import contextlib
-import json
 import logging
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +36,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+from kstreams.testing.broker_env import (
+    ENV_BOOTSTRAP_SERVERS,
+    ENV_BROKER_BACKEND,
+    ENV_CACHE_DIR,
+    ENV_KAFKA_LIBS,
+    KAFKA_VERSION,
+    BrokerStartError,
+    cache_dir,
+)
+from kstreams.testing.kafka_admin import admin_client, create_topic, wait_for_kafka
+from kstreams.testing.kafka_jars import SCALA_VERSION as SCALA_VERSION
+from kstreams.testing.kafka_jars import kafka_libs_dir
+from kstreams.testing.processes import _free_ports, _port_open, _terminate
+from kstreams.testing.processes import _pid_alive as _pid_alive
 
 __all__ = [
     "ENV_BOOTSTRAP_SERVERS",
@@ -53,28 +70,7 @@ __all__ = [
     "wait_for_kafka",
 ]
 
-#: The Apache Kafka release used everywhere (Maven artifacts, Docker image, docker-compose.yml).
-KAFKA_VERSION = "4.4.0"
-SCALA_VERSION = "2.13"
-#: log4j2 version of Kafka 4.4.0's own dependencies; its slf4j 1.x binding is added to the jars.
-_LOG4J_VERSION = "2.25.5"
-_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
-
-#: An existing cluster to use instead of starting one ("host:port[,host:port...]").
-ENV_BOOTSTRAP_SERVERS = "KSTREAMS_BOOTSTRAP_SERVERS"
-#: Where the Kafka jars and the CLI state file live (default ``~/.cache/kstreams``).
-ENV_CACHE_DIR = "KSTREAMS_CACHE_DIR"
-#: A directory of Kafka jars to use as-is (e.g. the ``libs/`` of a Kafka distribution).
-ENV_KAFKA_LIBS = "KSTREAMS_KAFKA_LIBS"
-#: ``auto`` (default: env, then Docker, then local), ``local`` or ``docker``.
-ENV_BROKER_BACKEND = "KSTREAMS_BROKER_BACKEND"
-
 _log = logging.getLogger(__name__)
-
-# librdkafka's connection errors while a broker boots are expected: keep them off the terminal.
-_quiet_client_log = logging.getLogger(__name__ + ".client")
-_quiet_client_log.addHandler(logging.NullHandler())
-_quiet_client_log.propagate = False
 
 _LOG4J2_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <!-- Written by kstreams.testing.broker: the broker logs to a file, never to the terminal. -->
@@ -95,80 +91,12 @@ _LOG4J2_XML = """<?xml version="1.0" encoding="UTF-8"?>
 </Configuration>
 """
 
-_POM_XML = """<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>kstreams.testing</groupId>
-  <artifactId>kafka-broker-runtime</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency>
-      <groupId>org.apache.kafka</groupId>
-      <artifactId>kafka_{scala}</artifactId>
-      <version>{kafka}</version>
-    </dependency>
-    <dependency>
-      <groupId>org.apache.logging.log4j</groupId>
-      <artifactId>log4j-slf4j-impl</artifactId>
-      <version>{log4j}</version>
-    </dependency>
-  </dependencies>
-</project>
-"""
-
-
-class BrokerStartError(RuntimeError):
-    """The local broker (or the download of its jars) failed; the message carries the log tail."""
-
 
 class _PortTaken(BrokerStartError):
     """The broker could not bind its port."""
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def cache_dir() -> Path:
-    """Return kstreams' cache directory: ``$KSTREAMS_CACHE_DIR`` or ``~/.cache/kstreams``."""
-    env = os.environ.get(ENV_CACHE_DIR)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "kstreams"
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path`` (created if missing) while the block runs."""
-    import fcntl  # POSIX only; imported here so that importing this module works everywhere.
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def _free_ports(count: int) -> list[int]:
-    """Return ``count`` distinct TCP ports on 127.0.0.1 that are free right now."""
-    socks: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-def _port_open(host: str, port: int, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def _random_cluster_id() -> str:
@@ -209,215 +137,7 @@ def _java() -> str:
     return java
 
 
-def admin_client(bootstrap_servers: str, **conf: Any) -> Any:
-    """A confluent_kafka ``AdminClient`` whose librdkafka log lines stay off the terminal."""
-    from confluent_kafka.admin import AdminClient
-
-    settings: dict[str, Any] = {
-        "bootstrap.servers": bootstrap_servers,
-        "logger": _quiet_client_log,
-        "socket.connection.setup.timeout.ms": 5000,
-    }
-    settings.update(conf)
-    return AdminClient(settings)
-
-
-def wait_for_kafka(bootstrap_servers: str, timeout: float = 30.0) -> bool:
-    """Return True as soon as a broker at ``bootstrap_servers`` answers a metadata request.
-
-    Returns False if none answered within ``timeout`` seconds.
-    """
-    deadline = time.monotonic() + timeout
-    admin = admin_client(bootstrap_servers)
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        try:
-            md = admin.list_topics(timeout=min(5.0, max(left, 0.1)))
-            if md.brokers:
-                return True
-        except Exception:  # KafkaException while the broker is not there yet
-            pass
-        time.sleep(min(0.2, max(deadline - time.monotonic(), 0)))
-
-
-def create_topic(
-    bootstrap_servers: str,
-    name: str,
-    partitions: int = 1,
-    config: Mapping[str, str] | None = None,
-    *,
-    replication_factor: int = 1,
-    timeout: float = 30.0,
-) -> str:
-    """Create topic ``name`` and wait until every partition has a leader; return the name."""
-    from confluent_kafka.admin import NewTopic
-
-    admin = admin_client(bootstrap_servers)
-    new = NewTopic(
-        name,
-        num_partitions=partitions,
-        replication_factor=replication_factor,
-        config=dict(config or {}),
-    )
-    futures = admin.create_topics([new], operation_timeout=timeout, request_timeout=timeout)
-    futures[name].result(timeout=timeout)
-    deadline = time.monotonic() + timeout
-    while True:
-        md = admin.list_topics(topic=name, timeout=timeout)
-        tmd = md.topics.get(name)
-        if (
-            tmd is not None
-            and tmd.error is None
-            and len(tmd.partitions) == partitions
-            and all(p.leader >= 0 and p.error is None for p in tmd.partitions.values())
-        ):
-            return name
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"topic {name!r} did not become available within {timeout}s")
-        time.sleep(0.05)
-
-
-# --------------------------------------------------------------------------- the jars
-
-
-def kafka_libs_dir(version: str = KAFKA_VERSION) -> Path:
-    """Return a directory holding Apache Kafka ``version``'s broker jars, resolving them if needed.
-
-    ``$KSTREAMS_KAFKA_LIBS`` (an existing directory of jars) wins. Otherwise the jars are copied by
-    Maven (``mvn dependency:copy-dependencies`` on a generated pom: ``kafka_2.13`` plus the
-    log4j2 slf4j binding) into ``<cache_dir()>/kafka-<version>/libs``. The copy is made in a
-    temporary directory and renamed into place when complete, under a file lock, so concurrent
-    processes neither see a half-filled directory nor download twice.
-    """
-    env = os.environ.get(ENV_KAFKA_LIBS)
-    if env:
-        libs = Path(env).expanduser()
-        if not any(libs.glob("kafka_*.jar")):
-            raise BrokerStartError(f"{ENV_KAFKA_LIBS}={env} holds no kafka_*.jar")
-        return libs
-    home = cache_dir() / f"kafka-{version}"
-    libs = home / "libs"
-    if libs.is_dir():
-        return libs
-    with _file_lock(cache_dir() / f"kafka-{version}.lock"):
-        if libs.is_dir():  # another process finished while we waited for the lock
-            return libs
-        for stale in home.glob(".resolve-*"):  # left by a process killed while resolving
-            shutil.rmtree(stale, ignore_errors=True)
-        _resolve_with_maven(version, home, libs)
-    return libs
-
-
-def _resolve_with_maven(version: str, home: Path, libs: Path) -> None:
-    mvn = shutil.which("mvn")
-    if not mvn:
-        raise BrokerStartError(
-            "Maven (`mvn`) is needed once to fetch Apache Kafka's jars for the local broker. "
-            f"Install it, or set {ENV_BOOTSTRAP_SERVERS}=host:port, or {ENV_KAFKA_LIBS}=<dir of "
-            "Kafka jars>."
-        )
-    home.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(dir=home, prefix=".resolve-") as tmp:
-        tmpdir = Path(tmp)
-        (tmpdir / "pom.xml").write_text(
-            _POM_XML.format(scala=SCALA_VERSION, kafka=version, log4j=_LOG4J_VERSION)
-        )
-        out = tmpdir / "libs"
-        cmd = [
-            mvn,
-            "-B",
-            "-q",
-            "-Dstyle.color=never",
-            "-f",
-            str(tmpdir / "pom.xml"),
-            f"{_DEPENDENCY_PLUGIN}:copy-dependencies",
-            "-DincludeScope=runtime",
-            f"-DoutputDirectory={out}",
-        ]
-        _log.info("resolving Apache Kafka %s jars with Maven into %s", version, libs)
-        try:
-            proc = subprocess.run(
-                cmd,
-                cwd=tmpdir,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                timeout=900,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise BrokerStartError(f"Maven did not finish within 900s: {' '.join(cmd)}") from exc
-        if proc.returncode != 0 or not any(out.glob(f"kafka_{SCALA_VERSION}-*.jar")):
-            raise BrokerStartError(
-                f"Maven could not resolve org.apache.kafka:kafka_{SCALA_VERSION}:{version} "
-                f"(exit {proc.returncode}):\n{proc.stdout[-4000:]}"
-            )
-        os.rename(out, libs)  # atomic: libs/ appears complete or not at all
-    _log.info("Kafka %s jars ready in %.1fs", version, time.monotonic() - started)
-
-
 # --------------------------------------------------------------------------- the local broker
-
-
-def _pid_alive(pid: int) -> bool:
-    """True if ``pid`` exists and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def _pid_cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def _terminate(
-    pid: int, popen: subprocess.Popen[bytes] | None, timeout: float, *, hard: bool = False
-) -> None:
-    """SIGTERM (or SIGKILL if ``hard``) ``pid``, wait ``timeout`` s, then SIGKILL and wait."""
-
-    def alive() -> bool:
-        if popen is not None:
-            return popen.poll() is None
-        return _pid_alive(pid)
-
-    def wait(seconds: float) -> bool:
-        if popen is not None:
-            try:
-                popen.wait(timeout=seconds)
-                return True
-            except subprocess.TimeoutExpired:
-                return False
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if not _pid_alive(pid):
-                return True
-            time.sleep(0.1)
-        return not _pid_alive(pid)
-
-    if not alive():
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL if hard else signal.SIGTERM)
-    if wait(timeout):
-        return
-    _log.warning("Kafka broker pid %d ignored SIGTERM for %.0fs; sending SIGKILL", pid, timeout)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    wait(30)
 
 
 class LocalKafkaBroker:
@@ -843,128 +563,11 @@ def kafka_bootstrap_servers(**broker_kwargs: Any) -> Iterator[str]:
         yield handle.bootstrap_servers
 
 
-# --------------------------------------------------------------------------- command line
-
-
-def _state_file(arg: str | None) -> Path:
-    if arg:
-        return Path(arg).expanduser()
-    return cache_dir() / "broker-state.json"
-
-
-def _read_state(path: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def _state_running(state: dict[str, Any]) -> bool:
-    """True if the recorded broker process is alive and is the one we started."""
-    pid = int(state.get("pid", 0))
-    return pid > 0 and _pid_alive(pid) and str(state.get("data_dir", "\0")) in _pid_cmdline(pid)
-
-
-def _stop_recorded(state: dict[str, Any], timeout: float = 30.0) -> None:
-    if _state_running(state):
-        _terminate(int(state["pid"]), None, timeout)
-    if state.get("owns_data_dir") and state.get("data_dir"):
-        shutil.rmtree(state["data_dir"], ignore_errors=True)
-
-
-def _cli_start(state_path: Path, args: argparse.Namespace) -> int:
-    env = os.environ.get(ENV_BOOTSTRAP_SERVERS, "").strip()
-    if env:
-        print(env)
-        return 0
-    with _file_lock(state_path.with_name(state_path.name + ".lock")):
-        state = _read_state(state_path)
-        if state is not None:
-            if _state_running(state) and wait_for_kafka(state["bootstrap_servers"], timeout=10):
-                print(state["bootstrap_servers"])
-                return 0
-            _stop_recorded(state)  # stale or not answering: clean it up and start anew
-            state_path.unlink(missing_ok=True)
-        broker = LocalKafkaBroker(
-            port=args.port, detach=True, startup_timeout=args.timeout, heap=args.heap
-        )
-        try:
-            broker.start()
-        except BrokerStartError as exc:
-            print(str(exc), file=sys.stderr)
-            with contextlib.suppress(Exception):
-                broker.close()
-            return 1
-        state = {
-            "pid": broker.pid,
-            "bootstrap_servers": broker.bootstrap_servers,
-            "port": broker.port,
-            "controller_port": broker.controller_port,
-            "data_dir": str(broker.data_dir),
-            "owns_data_dir": True,
-            "log_path": str(broker.log_path),
-            "version": broker.version,
-            "started_at": time.time(),
-        }
-        state_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = state_path.with_name(state_path.name + ".tmp")
-        tmp.write_text(json.dumps(state, indent=2) + "\n")
-        os.replace(tmp, state_path)
-        print(broker.bootstrap_servers)
-        return 0
-
-
-def _cli_stop(state_path: Path) -> int:
-    with _file_lock(state_path.with_name(state_path.name + ".lock")):
-        state = _read_state(state_path)
-        if state is None:
-            print("no kstreams Kafka broker recorded in " + str(state_path), file=sys.stderr)
-            return 0
-        _stop_recorded(state)
-        state_path.unlink(missing_ok=True)
-        print(f"stopped Kafka broker at {state.get('bootstrap_servers')}", file=sys.stderr)
-        return 0
-
-
-def _cli_status(state_path: Path) -> int:
-    env = os.environ.get(ENV_BOOTSTRAP_SERVERS, "").strip()
-    if env:
-        if wait_for_kafka(env, timeout=5):
-            print(env)
-            return 0
-        return 1
-    state = _read_state(state_path)
-    if state and _state_running(state) and wait_for_kafka(state["bootstrap_servers"], timeout=5):
-        print(state["bootstrap_servers"])
-        print(f"pid {state['pid']}, log {state.get('log_path')}", file=sys.stderr)
-        return 0
-    print("no kstreams Kafka broker running", file=sys.stderr)
-    return 1
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m kstreams.testing.broker start|stop|status``: a detached local broker.
+    """``python -m kstreams.testing.broker start|stop|status`` (see :mod:`.broker_cli`)."""
+    from kstreams.testing.broker_cli import main as cli_main  # it imports this module
 
-    ``start`` prints only the bootstrap address on stdout (idempotent: a running broker's address
-    if one answers); ``stop`` stops it and removes its data; ``status`` prints the address and
-    exits 0 if it runs, else exits 1. State lives in ``<cache_dir()>/broker-state.json``
-    (``--state-file`` to change). With ``$KSTREAMS_BOOTSTRAP_SERVERS`` set, ``start`` just
-    prints it.
-    """
-    parser = argparse.ArgumentParser(prog="python -m kstreams.testing.broker", description=__doc__)
-    parser.add_argument("command", choices=["start", "stop", "status"])
-    parser.add_argument("--state-file", help="state file (default: <cache>/broker-state.json)")
-    parser.add_argument("--port", type=int, default=None, help="client port (default: free)")
-    parser.add_argument("--heap", default="512m", help="JVM -Xmx (default 512m)")
-    parser.add_argument("--timeout", type=float, default=90.0, help="startup timeout, seconds")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    state_path = _state_file(args.state_file)
-    if args.command == "start":
-        return _cli_start(state_path, args)
-    if args.command == "stop":
-        return _cli_stop(state_path)
-    return _cli_status(state_path)
+    return cli_main(argv)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,63 @@
+"""Configuration of a kstreams application: :class:`StreamsConfig`.
+
+Keys, defaults and validation follow Java's ``org.apache.kafka.streams.StreamsConfig``
+(Kafka 4.x). Client settings are librdkafka property names, routed like Java
+routes consumer/producer/admin settings::
+
+    config = StreamsConfig({
+        "application.id": "word-count",
+        "bootstrap.servers": "127.0.0.1:9092",
+        "processing.guarantee": "exactly_once_v2",
+        "security.protocol": "SASL_SSL",      # unprefixed client setting: every client
+        "consumer.fetch.min.bytes": 1024,     # every consumer
+        "main.consumer.fetch.wait.max.ms": 50,  # the main consumer only, wins over consumer.
+        "producer.linger.ms": 20,             # the producer only
+        "topic.min.insync.replicas": 2,       # internal (changelog/repartition) topics
+    })
+    # or, in Python spelling:
+    config = StreamsConfig(application_id="word-count", bootstrap_servers="127.0.0.1:9092")
+
+Routing of keys:
+
+* Streams keys (``application.id``, ``commit.interval.ms``, ...) are parsed, coerced
+  (``"100"`` -> ``100``) and validated; a bad value raises :class:`ConfigError`
+  naming the key and the value.
+* ``consumer.``, ``main.consumer.``, ``restore.consumer.``, ``global.consumer.``,
+  ``producer.`` and ``admin.`` prefixed keys go, stripped, to those clients (the
+  more specific prefix wins). They are not checked here: librdkafka checks them
+  when the client is created.
+* ``topic.`` prefixed keys are internal topic configs (:meth:`StreamsConfig.topic_config`),
+  except librdkafka's own ``topic.metadata.*`` / ``topic.blacklist`` client settings.
+* Unprefixed librdkafka properties go to the clients they apply to: generic ones
+  (``security.protocol``, ``sasl.*``, ``ssl.*``, ``socket.*``, ``client.rack``,
+  ``metadata.max.age.ms``, ...) to all clients, consumer-only ones to the consumers,
+  producer-only ones (``request.timeout.ms``, ``linger.ms``, ...) to the producer,
+  as Java does with consumer/producer config names.
+* Anything else raises :class:`ConfigError` with a "did you mean" suggestion.
+
+Settings Kafka Streams must control (``enable.auto.commit``, ``group.id``, under
+exactly-once ``isolation.level``, ``enable.idempotence``, ``transactional.id``) are
+logged and ignored when a user sets them, as in Java.
+
+The package's modules: ``streams_config`` (:class:`StreamsConfig`: parsing, validation,
+access), ``keys`` (the table of Streams keys), ``parsers`` (their value parsers),
+``client_properties`` (librdkafka property names by client), ``client_configs`` (the
+clients' configs built from a StreamsConfig) and ``plugins`` (serdes, handlers and the
+timestamp extractor resolved).
+"""
+
+from __future__ import annotations
+
+from kstreams.config.client_configs import (
+    CONSUMER_DEFAULTS,
+    PRODUCER_DEFAULTS,
+    RESTORE_CONSUMER_OVERRIDES,
+)
+from kstreams.config.streams_config import StreamsConfig
+
+__all__ = [
+    "CONSUMER_DEFAULTS",
+    "PRODUCER_DEFAULTS",
+    "RESTORE_CONSUMER_OVERRIDES",
+    "StreamsConfig",
+]

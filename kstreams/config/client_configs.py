@@ -1,0 +1,202 @@
+"""The librdkafka configs of the clients kstreams creates, built from a StreamsConfig.
+
+:class:`ClientConfigsMixin` is the part of :class:`~kstreams.config.StreamsConfig` that
+builds the main, restore and global consumers', the producer's and the admin client's
+settings, and the internal topics' configs, each from kstreams' defaults, the user's
+settings (unprefixed, then prefixed) and what Kafka Streams controls.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from kstreams.config.client_properties import _CLIENT_ALL, _CLIENT_CONSUMER, _CLIENT_PRODUCER
+
+__all__ = [
+    "CONSUMER_DEFAULTS",
+    "PRODUCER_DEFAULTS",
+    "RESTORE_CONSUMER_OVERRIDES",
+    "ClientConfigsMixin",
+]
+
+# --------------------------------------------------------------------------- #
+# Client defaults (throughput knobs; the user's settings always win)
+# --------------------------------------------------------------------------- #
+
+CONSUMER_DEFAULTS: dict[str, Any] = {
+    # librdkafka waits this long before fetching again once its local queue is
+    # full (default 1000 ms); a stream thread drains its queue quickly.
+    "fetch.queue.backoff.ms": 20,
+}
+"""librdkafka settings every kstreams consumer starts from (before user settings)."""
+
+PRODUCER_DEFAULTS: dict[str, Any] = {
+    "linger.ms": 5,
+    "batch.num.messages": 10000,
+    "queue.buffering.max.messages": 100000,
+}
+"""librdkafka settings the kstreams producer starts from (before user settings).
+Java Kafka Streams uses ``linger.ms=100``."""
+
+RESTORE_CONSUMER_OVERRIDES: dict[str, Any] = {
+    # Java forces auto.offset.reset=none on restore/global consumers; "error" is
+    # librdkafka's equivalent: an out-of-range position is reported as an
+    # error event (KafkaError._AUTO_OFFSET_RESET) instead of silently jumping.
+    "auto.offset.reset": "error",
+}
+"""Settings forced on the restore and global consumers after user settings."""
+
+_DEFAULT_TRANSACTION_TIMEOUT_MS = 10000
+
+
+class ClientConfigsMixin:
+    """Client-config builders of :class:`~kstreams.config.StreamsConfig` (one of its bases)."""
+
+    # Set by StreamsConfig: unprefixed librdkafka properties, prefixed ones by prefix.
+    _client: dict[str, Any]
+    _prefixed: dict[str, dict[str, Any]]
+
+    CONSUMER_PREFIX: ClassVar[str]
+    MAIN_CONSUMER_PREFIX: ClassVar[str]
+    RESTORE_CONSUMER_PREFIX: ClassVar[str]
+    GLOBAL_CONSUMER_PREFIX: ClassVar[str]
+    PRODUCER_PREFIX: ClassVar[str]
+    ADMIN_CLIENT_PREFIX: ClassVar[str]
+    TOPIC_PREFIX: ClassVar[str]
+
+    if TYPE_CHECKING:
+
+        @property
+        def application_id(self) -> str: ...
+
+        @property
+        def bootstrap_servers(self) -> str: ...
+
+        @property
+        def exactly_once(self) -> bool: ...
+
+    def _client_settings(self, scope: frozenset[str]) -> dict[str, Any]:
+        return {k: v for k, v in self._client.items() if k in _CLIENT_ALL or k in scope}
+
+    def _consumer_base(self, prefix: str) -> dict[str, Any]:
+        conf: dict[str, Any] = {}
+        conf.update(CONSUMER_DEFAULTS)
+        conf["auto.offset.reset"] = "earliest"
+        conf["allow.auto.create.topics"] = False
+        conf["isolation.level"] = "read_committed" if self.exactly_once else "read_uncommitted"
+        conf.update(self._client_settings(_CLIENT_CONSUMER))
+        conf.update(self._prefixed[self.CONSUMER_PREFIX])
+        conf.update(self._prefixed[prefix])
+        # Settings Kafka Streams controls.
+        conf.pop("auto.commit.enable", None)
+        conf["enable.auto.commit"] = False
+        conf["enable.auto.offset.store"] = False
+        conf["group.protocol"] = "classic"
+        if self.exactly_once:
+            conf["isolation.level"] = "read_committed"
+        conf["bootstrap.servers"] = self.bootstrap_servers
+        return conf
+
+    def main_consumer_config(
+        self, group_id: str, client_id: str, thread_index: int | None = None
+    ) -> dict[str, Any]:
+        """librdkafka settings of a stream thread's main consumer.
+
+        Precedence, lowest first: :data:`CONSUMER_DEFAULTS`, Streams defaults
+        (``auto.offset.reset=earliest``, isolation level), unprefixed client
+        settings, ``consumer.``, ``main.consumer.``; then what Streams controls:
+        ``group.id``, ``client.id``, no auto commit / offset store,
+        ``partition.assignment.strategy=range``, ``read_committed`` under EOS.
+
+        Args:
+            group_id: The consumer group (the application id).
+            client_id: The consumer's client id.
+            thread_index: Suffixes a user ``group.instance.id`` so threads differ.
+        """
+        conf = self._consumer_base(self.MAIN_CONSUMER_PREFIX)
+        conf["group.id"] = group_id
+        conf["client.id"] = client_id
+        conf["partition.assignment.strategy"] = "range"
+        instance_id = conf.get("group.instance.id")
+        if instance_id is not None and thread_index is not None:
+            conf["group.instance.id"] = f"{instance_id}-{thread_index}"
+        return conf
+
+    def restore_consumer_config(self, client_id: str) -> dict[str, Any]:
+        """librdkafka settings of the restore consumer (``assign()`` only, never commits).
+
+        librdkafka wants a ``group.id`` even for ``assign()``; it gets
+        ``<application.id>-restore-consumer``. ``restore.consumer.`` settings win
+        over ``consumer.`` ones; :data:`RESTORE_CONSUMER_OVERRIDES` applies last.
+        """
+        conf = self._consumer_base(self.RESTORE_CONSUMER_PREFIX)
+        conf.pop("group.instance.id", None)
+        conf.update(RESTORE_CONSUMER_OVERRIDES)
+        conf["group.id"] = f"{self.application_id}-restore-consumer"
+        conf["client.id"] = client_id
+        return conf
+
+    def global_consumer_config(self, client_id: str) -> dict[str, Any]:
+        """librdkafka settings of the global-table consumer (``assign()`` only).
+
+        Like :meth:`restore_consumer_config` with the ``global.consumer.`` prefix,
+        group ``<application.id>-global-consumer`` and client id
+        ``<client_id>-global-consumer`` (as Java).
+        """
+        conf = self._consumer_base(self.GLOBAL_CONSUMER_PREFIX)
+        conf.pop("group.instance.id", None)
+        conf.update(RESTORE_CONSUMER_OVERRIDES)
+        conf["group.id"] = f"{self.application_id}-global-consumer"
+        conf["client.id"] = f"{client_id}-global-consumer"
+        return conf
+
+    def producer_config(
+        self, client_id: str, transactional_id: str | None = None
+    ) -> dict[str, Any]:
+        """librdkafka settings of a producer.
+
+        Precedence, lowest first: :data:`PRODUCER_DEFAULTS`,
+        ``partitioner=murmur2_random`` (Java's default partitioner), under EOS
+        ``transaction.timeout.ms=10000``; unprefixed client settings;
+        ``producer.``; then what Streams controls: ``client.id``, under EOS
+        ``enable.idempotence=True`` and ``transactional.id`` (when given).
+
+        Args:
+            client_id: The producer's client id.
+            transactional_id: The transactional id (exactly-once only).
+        """
+        conf: dict[str, Any] = {}
+        conf.update(PRODUCER_DEFAULTS)
+        conf["partitioner"] = "murmur2_random"
+        if self.exactly_once:
+            conf["transaction.timeout.ms"] = _DEFAULT_TRANSACTION_TIMEOUT_MS
+        conf.update(self._client_settings(_CLIENT_PRODUCER))
+        conf.update(self._prefixed[self.PRODUCER_PREFIX])
+        conf.pop("transactional.id", None)
+        if self.exactly_once:
+            conf["enable.idempotence"] = True
+        if transactional_id is not None:
+            conf["transactional.id"] = transactional_id
+        conf["bootstrap.servers"] = self.bootstrap_servers
+        conf["client.id"] = client_id
+        return conf
+
+    def admin_config(self, client_id: str) -> dict[str, Any]:
+        """librdkafka settings of the admin client: generic client settings, then ``admin.``."""
+        conf: dict[str, Any] = self._client_settings(frozenset())
+        conf.update(self._prefixed[self.ADMIN_CLIENT_PREFIX])
+        conf["bootstrap.servers"] = self.bootstrap_servers
+        conf["client.id"] = client_id
+        return conf
+
+    def topic_config(self) -> dict[str, str]:
+        """Configs for internal topics: the ``topic.`` keys, prefix stripped, values as text."""
+        return {
+            key: _topic_value(value) for key, value in self._prefixed[self.TOPIC_PREFIX].items()
+        }
+
+
+def _topic_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,148 @@
+"""Deserialization exception handlers: a source record's bytes could not be deserialized.
+
+Config ``deserialization.exception.handler``; default :class:`LogAndFailExceptionHandler`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from kstreams.handlers.configurable import _ConfigurableHandler
+from kstreams.handlers.context import ErrorHandlerContext
+from kstreams.handlers.dead_letter import exception_class_name, maybe_build_dead_letter_records
+from kstreams.handlers.responses import (
+    DeserializationHandlerResponse,
+    DeserializationResponse,
+    _as_response,
+)
+
+__all__ = [
+    "DeserializationExceptionHandler",
+    "LogAndContinueExceptionHandler",
+    "LogAndFailExceptionHandler",
+]
+
+log = logging.getLogger("kstreams")
+
+
+class DeserializationExceptionHandler(_ConfigurableHandler):
+    """Decides what to do when a source record cannot be deserialized.
+
+    Override :meth:`handle` (returns a :class:`DeserializationHandlerResponse`) or
+    :meth:`handle_error` (returns a :class:`DeserializationResponse`, which can
+    carry dead letter records). The runtime calls :meth:`handle_error`.
+    """
+
+    Response: ClassVar[type[DeserializationResponse]] = DeserializationResponse
+
+    def handle(
+        self,
+        context: ErrorHandlerContext,
+        key: bytes | None,
+        value: bytes | None,
+        exception: Exception,
+    ) -> DeserializationHandlerResponse:
+        """Inspect the record that failed (raw ``key``/``value`` bytes) and decide."""
+        raise NotImplementedError(f"{type(self).__name__} must override handle() or handle_error()")
+
+    def handle_error(
+        self,
+        context: ErrorHandlerContext,
+        key: bytes | None,
+        value: bytes | None,
+        exception: Exception,
+    ) -> DeserializationResponse:
+        """Decide, and list dead letter records to produce. Defaults to :meth:`handle`.
+
+        Raises:
+            StreamsError: :meth:`handle` returned something that is not a response.
+        """
+        return _as_response(
+            self.handle(context, key, value, exception),
+            DeserializationResponse,
+            DeserializationHandlerResponse,
+            "deserialization",
+            self,
+        )
+
+
+def _log_deserialization(level: int, context: ErrorHandlerContext, exception: Exception) -> None:
+    log.log(
+        level,
+        "Exception caught during Deserialization, taskId: %s, topic: %s, partition: %s, "
+        "offset: %s: %s: %s",
+        context.task_id,
+        context.topic,
+        context.partition,
+        context.offset,
+        exception_class_name(exception),
+        exception,
+        exc_info=(type(exception), exception, exception.__traceback__),
+    )
+
+
+class LogAndFailExceptionHandler(DeserializationExceptionHandler):
+    """Log the deserialization error (ERROR) and fail. The default handler."""
+
+    def handle(
+        self,
+        context: ErrorHandlerContext,
+        key: bytes | None,
+        value: bytes | None,
+        exception: Exception,
+    ) -> DeserializationHandlerResponse:
+        """Log at ERROR and answer FAIL."""
+        _log_deserialization(logging.ERROR, context, exception)
+        return DeserializationHandlerResponse.FAIL
+
+    def handle_error(
+        self,
+        context: ErrorHandlerContext,
+        key: bytes | None,
+        value: bytes | None,
+        exception: Exception,
+    ) -> DeserializationResponse:
+        """Log, fail, and send the record to the dead letter queue if one is configured."""
+        result = self.handle(context, key, value, exception)
+        return DeserializationResponse(
+            result,
+            tuple(
+                maybe_build_dead_letter_records(
+                    self.dead_letter_queue_topic, key, value, context, exception
+                )
+            ),
+        )
+
+
+class LogAndContinueExceptionHandler(DeserializationExceptionHandler):
+    """Log the deserialization error (WARNING) and skip the record."""
+
+    def handle(
+        self,
+        context: ErrorHandlerContext,
+        key: bytes | None,
+        value: bytes | None,
+        exception: Exception,
+    ) -> DeserializationHandlerResponse:
+        """Log at WARNING and answer CONTINUE."""
+        _log_deserialization(logging.WARNING, context, exception)
+        return DeserializationHandlerResponse.CONTINUE
+
+    def handle_error(
+        self,
+        context: ErrorHandlerContext,
+        key: bytes | None,
+        value: bytes | None,
+        exception: Exception,
+    ) -> DeserializationResponse:
+        """Log, continue, and send the record to the dead letter queue if one is configured."""
+        result = self.handle(context, key, value, exception)
+        return DeserializationResponse(
+            result,
+            tuple(
+                maybe_build_dead_letter_records(
+                    self.dead_letter_queue_topic, key, value, context, exception
+                )
+            ),
+        )

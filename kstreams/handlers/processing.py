@@ -1,0 +1,129 @@
+"""Processing exception handlers (KIP-1033): user code in a processor raised.
+
+Config ``processing.exception.handler``; default :class:`LogAndFailProcessingExceptionHandler`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from kstreams.handlers.configurable import _ConfigurableHandler
+from kstreams.handlers.context import ErrorHandlerContext
+from kstreams.handlers.dead_letter import exception_class_name, maybe_build_dead_letter_records
+from kstreams.handlers.responses import ProcessingHandlerResponse, ProcessingResponse, _as_response
+
+__all__ = [
+    "LogAndContinueProcessingExceptionHandler",
+    "LogAndFailProcessingExceptionHandler",
+    "ProcessingExceptionHandler",
+]
+
+log = logging.getLogger("kstreams")
+
+
+class ProcessingExceptionHandler(_ConfigurableHandler):
+    """Decides what to do when user code in a processor raises (KIP-1033).
+
+    ``record`` is the record being processed (deserialized). The raw source bytes,
+    when known, are in ``context.source_raw_key`` / ``context.source_raw_value``.
+    The runtime calls :meth:`handle_error`.
+    """
+
+    Response: ClassVar[type[ProcessingResponse]] = ProcessingResponse
+
+    def handle(
+        self, context: ErrorHandlerContext, record: Any, exception: Exception
+    ) -> ProcessingHandlerResponse:
+        """Inspect the record whose processing failed and decide."""
+        raise NotImplementedError(f"{type(self).__name__} must override handle() or handle_error()")
+
+    def handle_error(
+        self, context: ErrorHandlerContext, record: Any, exception: Exception
+    ) -> ProcessingResponse:
+        """Decide, and list dead letter records to produce. Defaults to :meth:`handle`.
+
+        Raises:
+            StreamsError: :meth:`handle` returned something that is not a response.
+        """
+        return _as_response(
+            self.handle(context, record, exception),
+            ProcessingResponse,
+            ProcessingHandlerResponse,
+            "processing",
+            self,
+        )
+
+
+def _log_processing(level: int, context: ErrorHandlerContext, exception: Exception) -> None:
+    log.log(
+        level,
+        "Exception caught during message processing, processor node: %s, taskId: %s, "
+        "source topic: %s, source partition: %s, source offset: %s: %s: %s",
+        context.processor_node_id,
+        context.task_id,
+        context.topic,
+        context.partition,
+        context.offset,
+        exception_class_name(exception),
+        exception,
+        exc_info=(type(exception), exception, exception.__traceback__),
+    )
+
+
+class LogAndFailProcessingExceptionHandler(ProcessingExceptionHandler):
+    """Log the processing error (ERROR) and fail. The default processing handler."""
+
+    def handle(
+        self, context: ErrorHandlerContext, record: Any, exception: Exception
+    ) -> ProcessingHandlerResponse:
+        """Log at ERROR and answer FAIL."""
+        _log_processing(logging.ERROR, context, exception)
+        return ProcessingHandlerResponse.FAIL
+
+    def handle_error(
+        self, context: ErrorHandlerContext, record: Any, exception: Exception
+    ) -> ProcessingResponse:
+        """Log, fail, and send the source record's bytes to the DLQ if one is configured."""
+        result = self.handle(context, record, exception)
+        return ProcessingResponse(
+            result,
+            tuple(
+                maybe_build_dead_letter_records(
+                    self.dead_letter_queue_topic,
+                    context.source_raw_key,
+                    context.source_raw_value,
+                    context,
+                    exception,
+                )
+            ),
+        )
+
+
+class LogAndContinueProcessingExceptionHandler(ProcessingExceptionHandler):
+    """Log the processing error (WARNING) and skip the record."""
+
+    def handle(
+        self, context: ErrorHandlerContext, record: Any, exception: Exception
+    ) -> ProcessingHandlerResponse:
+        """Log at WARNING and answer CONTINUE."""
+        _log_processing(logging.WARNING, context, exception)
+        return ProcessingHandlerResponse.CONTINUE
+
+    def handle_error(
+        self, context: ErrorHandlerContext, record: Any, exception: Exception
+    ) -> ProcessingResponse:
+        """Log, continue, and send the source record's bytes to the DLQ if one is configured."""
+        result = self.handle(context, record, exception)
+        return ProcessingResponse(
+            result,
+            tuple(
+                maybe_build_dead_letter_records(
+                    self.dead_letter_queue_topic,
+                    context.source_raw_key,
+                    context.source_raw_value,
+                    context,
+                    exception,
+                )
+            ),
+        )
