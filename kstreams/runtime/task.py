@@ -75,8 +75,16 @@ class StreamTask:
         self._queues: dict[tuple[str, int], deque[Any]] = {}
         self._deser_handler = config.deserialization_exception_handler
         self._processing_handler = config.processing_exception_handler
+        ctx = self.context
         self.stores = TaskStores(
-            task_id, topology, subtopology, config, collector, self._request_commit
+            task_id,
+            topology,
+            subtopology,
+            config,
+            collector,
+            self._request_commit,
+            # changelog records carry the timestamp of the record being processed (Java)
+            lambda: ctx.timestamp if ctx.timestamp >= 0 else wall_clock(),
         )
         self.context.stores = self.stores.stores
         self.context.state_dir = self.stores.directory

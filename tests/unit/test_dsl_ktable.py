@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from kstreams import (
     Consumed,
     Grouped,
@@ -129,11 +127,6 @@ def test_table_materialized_by_name() -> None:
         assert [ts for k, v, ts in changelog if v is not None] == [10, 20, 15, 25, 5]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime: StreamTask gives its stores no record_timestamp, so changelog "
-    "tombstones carry the wall-clock time instead of the record's (Java: 30 and 35)",
-)
 def test_table_changelog_tombstones_carry_the_record_timestamp() -> None:
     with driver_for(lambda b: b.table("users", materialized=Materialized.as_("s"))) as driver:
         pipe(driver)

@@ -105,11 +105,6 @@ def test_topology_add_state_store_and_a_counting_processor() -> None:
         assert [(k, v) for k, v, _ in changelog] == [("a", 1), ("b", 1), ("a", 2), ("a", None)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime: StreamTask gives its stores no record_timestamp, so changelog records "
-    "of plain stores carry the wall-clock time instead of the record's",
-)
 def test_changelog_records_of_a_plain_store_carry_the_record_timestamp() -> None:
     with TopologyTestDriver(
         counter_topology(), CONFIG, initial_wall_clock_time=1_000_000
