@@ -53,6 +53,8 @@ class PunctuationQueue:
 
     def __init__(self) -> None:
         self._heap: list[tuple[int, int, int, Punctuator, Cancellable, Callable[[], None]]] = []
+        self.entries = self._heap
+        """The schedules (a heap; empty when nothing is scheduled): cheap to test per record."""
         self._seq = itertools.count()
 
     def __bool__(self) -> bool:

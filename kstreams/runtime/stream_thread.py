@@ -101,6 +101,8 @@ class StreamThread(threading.Thread):
         self.restore_listener: Any = None
         self.tasks: dict[TaskId, StreamTask] = {}
         self._tp_tasks: dict[tuple[str, int], StreamTask] = {}
+        self._tp_entries: dict[tuple[str, int], tuple[Any, StreamTask]] = {}
+        """Per input partition: the task's source function (None: buffer first) and the task."""
         self._multi: list[StreamTask] = []
         self._stop_event = threading.Event()
         self._dirty = False
@@ -181,37 +183,46 @@ class StreamThread(threading.Thread):
                 self._maybe_purge()
 
     def _process_batch(self, msgs: list[Any]) -> None:
-        tp_tasks = self._tp_tasks
-        for msg in msgs:
-            err = msg.error()
-            if err is not None:
-                self._consumer_error(err)
-                continue
-            topic = msg.topic()
-            partition = msg.partition()
-            task = tp_tasks.get((topic, partition))
-            if task is None:
-                log.warning(
-                    "%s: no task for %s-%s; record left for its owner",
-                    self.client_id,
-                    topic,
-                    partition,
-                )
-                continue
-            if task.multi_partition:
-                task.buffer(msg)
-            else:
-                task.process(
-                    topic,
-                    partition,
-                    msg.offset(),
-                    msg.key(),
-                    msg.value(),
-                    msg.timestamp()[1],
-                    msg.headers(),
-                )
+        entries = self._tp_entries
+        msg = None
+        try:
+            for msg in msgs:
+                entry = entries.get((msg.topic(), msg.partition()))
+                if entry is None or msg.error() is not None:
+                    self._unroutable(msg)
+                    continue
+                source, task = entry
+                if source is None:
+                    task.buffer(msg)
+                else:
+                    source(
+                        msg.partition(),
+                        msg.offset(),
+                        msg.key(),
+                        msg.value(),
+                        msg.timestamp()[1],
+                        msg.headers(),
+                    )
+        except StreamsError:
+            raise
+        except Exception as exc:
+            assert msg is not None
+            task = entries[(msg.topic(), msg.partition())][1]
+            raise task.processing_failure(msg.topic(), msg.partition(), msg.offset(), exc) from exc
         for task in self._multi:
             task.process_buffered()
+
+    def _unroutable(self, msg: Any) -> None:
+        err = msg.error()
+        if err is not None:
+            self._consumer_error(err)
+            return
+        log.warning(
+            "%s: no task for %s-%s; record left for its owner",
+            self.client_id,
+            msg.topic(),
+            msg.partition(),
+        )
 
     def _consumer_error(self, err: Any) -> None:
         if err.code() == KafkaError._PARTITION_EOF:
@@ -250,6 +261,8 @@ class StreamThread(threading.Thread):
             self.tasks[task_id] = task
             for tp in tps:
                 self._tp_tasks[tp] = task
+                source = None if task.multi_partition else task.source_for(tp[0])
+                self._tp_entries[tp] = (source, task)
             try:
                 restore_task(self.restore_consumer, task, self.restore_listener)
             except BaseException:
@@ -304,6 +317,7 @@ class StreamThread(threading.Thread):
                 continue
             for tp in task.partitions:
                 self._tp_tasks.pop(tp, None)
+                self._tp_entries.pop(tp, None)
             try:
                 task.close()
             except StreamsError as exc:

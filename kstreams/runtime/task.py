@@ -141,6 +141,8 @@ class StreamTask:
         consumed = self._consumed
         on_error = self._on_deserialization_error
         on_processing_error = self._on_processing_error
+        stream_punctuations = ctx.stream_punctuations.entries
+        punctuate_stream_time = self.punctuate_stream_time
         metrics = self.metrics
         partition_time: dict[int, int] = {}
 
@@ -186,6 +188,8 @@ class StreamTask:
                 on_processing_error(topic, partition, offset, kb, vb, key, value, ts, headers, exc)
             consumed[(topic, partition)] = offset
             metrics.processed += 1
+            if stream_punctuations:
+                punctuate_stream_time()
 
         return source
 
@@ -348,13 +352,23 @@ class StreamTask:
         except StreamsError:
             raise
         except Exception as exc:
-            raise StreamsError(
-                f"Exception caught in process. taskId={self.id}, topic={topic}, "
-                f"partition={partition}, offset={offset}: {type(exc).__name__}: {exc}"
-            ) from exc
-        sp = self.context.stream_punctuations
-        if sp:
-            self.punctuate_stream_time()
+            raise self.processing_failure(topic, partition, offset, exc) from exc
+
+    def processing_failure(
+        self, topic: str, partition: int, offset: int, exc: BaseException
+    ) -> StreamsError:
+        """The error to raise when processing a record failed outside the exception handlers."""
+        return StreamsError(
+            f"Exception caught in process. taskId={self.id}, topic={topic}, "
+            f"partition={partition}, offset={offset}: {type(exc).__name__}: {exc}"
+        )
+
+    def source_for(self, topic: str) -> RawProcess:
+        """The entry point of ``topic``: ``fn(partition, offset, key, value, timestamp, headers)``.
+
+        The stream thread calls it directly, without :meth:`process`'s wrapper.
+        """
+        return self._sources[topic]
 
     def process_message(self, msg: Any) -> None:
         """Process one confluent-kafka ``Message``."""
