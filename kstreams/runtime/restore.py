@@ -13,7 +13,7 @@ import logging
 import time
 from typing import Any, Protocol
 
-from confluent_kafka import KafkaError, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from kstreams.errors import StreamsError
 
@@ -55,6 +55,32 @@ def _call(listener: Any, method: str, *args: Any) -> None:
             log.exception("state restore listener %s failed", method)
 
 
+_TRANSIENT = {
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
+    KafkaError._TIMED_OUT,
+    KafkaError.REQUEST_TIMED_OUT,
+}
+"""Errors of a watermark lookup that go away (a just-created changelog has no leader yet)."""
+
+
+def watermarks(consumer: Any, tp: TopicPartition, timeout_s: float = 60.0) -> tuple[int, int]:
+    """The changelog partition's low and high watermarks, retrying transient errors."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return consumer.get_watermark_offsets(tp, timeout=10, cached=False)
+        except KafkaException as exc:
+            err = exc.args[0]
+            if err.code() not in _TRANSIENT or time.monotonic() > deadline:
+                raise StreamsError(
+                    f"Could not read the offsets of changelog {tp.topic}-{tp.partition}: {err}"
+                ) from exc
+            log.info("changelog %s-%s not ready (%s); retrying", tp.topic, tp.partition, err)
+            time.sleep(0.2)
+
+
 def restore_store(
     consumer: Any,
     store: Any,
@@ -65,7 +91,7 @@ def restore_store(
     """Restore one store from its changelog partition; returns how many records were applied."""
     topic = store.changelog_topic
     tp = TopicPartition(topic, partition)
-    low, high = consumer.get_watermark_offsets(tp, timeout=30, cached=False)
+    low, high = watermarks(consumer, tp)
     stored = store.restore_offset()
     start = low if stored is None else stored + 1
     if start > high:
@@ -92,7 +118,8 @@ def restore_store(
     try:
         position = start
         while position < high:
-            msgs = consumer.consume(RESTORE_BATCH, 0.5)
+            # asking for no more than is left lets consume() return as soon as it has it
+            msgs = consumer.consume(max(1, min(RESTORE_BATCH, high - position)), 0.5)
             batch = []
             last = -1
             for msg in msgs:

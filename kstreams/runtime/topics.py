@@ -154,11 +154,21 @@ def prepare_topics(
 
 
 def _await_topics(admin: Any, topics: list[str], timeout: float) -> None:
+    """Wait until every topic exists and each of its partitions has a leader."""
     deadline = time.monotonic() + timeout
     while True:
-        have = existing_topics(admin)
-        if all(t in have for t in topics):
+        md = admin.list_topics(timeout=timeout)
+        ready = True
+        for topic in topics:
+            t = md.topics.get(topic)
+            if t is None or t.error is not None or not t.partitions:
+                ready = False
+                break
+            if any(p.leader < 0 or p.error is not None for p in t.partitions.values()):
+                ready = False
+                break
+        if ready:
             return
         if time.monotonic() > deadline:
-            raise StreamsError(f"Internal topics {topics} did not appear within {timeout}s")
+            raise StreamsError(f"Internal topics {topics} were not ready within {timeout}s")
         time.sleep(0.1)
