@@ -1,0 +1,170 @@
+"""The exactly-once chaos test's app, run as a separate process (modelled on Kafka Streams' EosTestClient).
+
+    python eos_app.py BOOTSTRAP APPLICATION_ID STATE_DIR INPUT ECHO SUM CNT MAX
+        [--groups N] [--commit-interval-ms N] [--run NAME] [--session-timeout-ms N]
+
+Under ``processing.guarantee=exactly_once_v2``, with its RocksDB stores under STATE_DIR,
+it reads INPUT (String keys of integers, Integer values) and writes, for every record:
+
+* to ECHO the record itself;
+* to SUM / CNT the key's running sum / count (``group_by_key().aggregate`` / ``count``,
+  Long values);
+* to MAX the running max of the group ``int(key) % N`` (``group_by`` -- through the
+  repartition topic ``<APPLICATION_ID>-regroup-repartition`` -- then ``aggregate``).
+
+Every record it writes gets the header ``eos-run: NAME`` (which run of which instance wrote
+it, for the verifier's messages). Logs (kstreams at INFO) go to stdout; besides, it prints,
+one per line and flushed:
+
+* ``CLIENT_ID <client id>`` at start;
+* ``STATE <new> <old>`` on every state change of the client;
+* ``CLOSED <True|False> <final state>`` after SIGTERM/SIGINT made it close.
+
+Exit code 0 after a clean close, 1 if the client ended in ERROR or did not close in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+# First of all (importing kstreams takes a second): SIGTERM asks for a clean stop even then.
+STOP = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: STOP.set())
+signal.signal(signal.SIGINT, lambda *_: STOP.set())
+
+from kstreams import (  # noqa: E402
+    FixedKeyProcessor,
+    Grouped,
+    KafkaStreams,
+    Materialized,
+    Serdes,
+    StreamsBuilder,
+    Topology,
+)
+
+LONG_MIN = -(2**63)
+RUN_HEADER = "eos-run"
+
+
+class TagRun(FixedKeyProcessor):
+    """Adds the header ``eos-run: <run>`` to every record."""
+
+    def __init__(self, run: str) -> None:
+        self.run = run.encode()
+
+    def process(self, record):  # type: ignore[no-untyped-def]
+        headers = [*(record.headers or ()), (RUN_HEADER, self.run)]
+        self.context.forward(record.with_headers(headers))
+
+
+def build_topology(args: argparse.Namespace) -> Topology:
+    string, integer, long = Serdes.String(), Serdes.Integer(), Serdes.Long()
+    groups = args.groups
+    builder = StreamsBuilder()
+    data = builder.stream(args.input, key_serde=string, value_serde=integer).process_values(
+        lambda: TagRun(args.run)
+    )
+    data.to(args.echo, key_serde=string, value_serde=integer)
+
+    grouped = data.group_by_key(key_serde=string, value_serde=integer)
+    (
+        grouped.aggregate(
+            lambda: 0,
+            lambda _key, value, total: total + value,
+            Materialized.as_("sum").with_key_serde(string).with_value_serde(long),
+        )
+        .to_stream()
+        .to(args.sum, key_serde=string, value_serde=long)
+    )
+    (
+        grouped.count(Materialized.as_("cnt").with_key_serde(string).with_value_serde(long))
+        .to_stream()
+        .to(args.cnt, key_serde=string, value_serde=long)
+    )
+    (
+        data.group_by(
+            lambda key, _value: str(int(key) % groups),
+            Grouped.as_("regroup").with_key_serde(string).with_value_serde(integer),
+        )
+        .aggregate(
+            lambda: LONG_MIN,
+            lambda _key, value, current: max(current, value),
+            Materialized.as_("max").with_key_serde(string).with_value_serde(long),
+        )
+        .to_stream()
+        .to(args.max, key_serde=string, value_serde=long)
+    )
+    return builder.build()
+
+
+def die_with_parent() -> None:
+    """Linux: get SIGKILLed when the test process goes away (no leftover instances)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def main() -> int:
+    die_with_parent()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("bootstrap")
+    parser.add_argument("application_id")
+    parser.add_argument("state_dir")
+    for topic in ("input", "echo", "sum", "cnt", "max"):
+        parser.add_argument(topic)
+    parser.add_argument("--groups", type=int, default=7)
+    parser.add_argument("--commit-interval-ms", type=int, default=100)
+    parser.add_argument("--session-timeout-ms", type=int, default=6000)
+    parser.add_argument("--run", default="eos")
+    args = parser.parse_args()
+
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stdout,
+        format=f"%(asctime)s {args.run} %(threadName)s %(name)s %(levelname)s %(message)s",
+    )
+    logging.getLogger("kstreams.client").setLevel(logging.WARNING)
+
+    stop = STOP
+
+    streams = KafkaStreams(
+        build_topology(args),
+        {
+            "application.id": args.application_id,
+            "bootstrap.servers": args.bootstrap,
+            "processing.guarantee": "exactly_once_v2",
+            "commit.interval.ms": args.commit_interval_ms,
+            "state.dir": args.state_dir,
+            "poll.ms": 50,
+            "session.timeout.ms": args.session_timeout_ms,
+            "heartbeat.interval.ms": max(500, args.session_timeout_ms // 4),
+        },
+    )
+    print(f"CLIENT_ID {streams.client_id}", flush=True)
+
+    def on_state(new: KafkaStreams.State, old: KafkaStreams.State) -> None:
+        print(f"STATE {new.value} {old.value}", flush=True)
+        if new in (KafkaStreams.State.ERROR, KafkaStreams.State.PENDING_ERROR):
+            stop.set()
+
+    streams.set_state_listener(on_state)
+    streams.start()
+    try:
+        while not stop.wait(0.2):
+            pass
+    finally:
+        closed = streams.close(30)
+        print(f"CLOSED {closed} {streams.state.value}", flush=True)
+    ok = closed and streams.state is KafkaStreams.State.NOT_RUNNING
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
