@@ -19,6 +19,7 @@ tasks must be rewound to their last committed offsets).
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
@@ -44,7 +45,8 @@ FENCED_CODES = {
 }
 """Errors that mean this producer can never commit again."""
 
-TXN_TIMEOUT_S = 60.0
+TXN_TIMEOUT_S = 30.0
+"""How long one transactional call (and its retries) may take before the transaction is given up."""
 
 
 class TransactionAbortedError(StreamsError):
@@ -142,6 +144,7 @@ class ExactlyOnceCommitter:
             self._in_txn = False
 
     def _call(self, what: str, fn: Any) -> None:
+        deadline = time.monotonic() + TXN_TIMEOUT_S
         while True:
             try:
                 fn()
@@ -162,9 +165,16 @@ class ExactlyOnceCommitter:
                     raise TransactionAbortedError(
                         f"{self.name}: {what} failed and the transaction was aborted: {err}"
                     ) from exc
-                if err.retriable():
+                if err.retriable() and time.monotonic() < deadline:
                     log.info("%s: %s failed (retrying): %s", self.name, what, err)
                     continue
+                if err.retriable() and self._in_txn:
+                    # retried long enough: give the transaction up and start again from the
+                    # committed offsets (the coordinator aborts it anyway after its timeout)
+                    self._abort_quietly()
+                    raise TransactionAbortedError(
+                        f"{self.name}: {what} kept failing for {TXN_TIMEOUT_S}s: {err}"
+                    ) from exc
                 raise StreamsError(f"{self.name}: {what} failed: {err}") from exc
 
     def _abort_quietly(self) -> None:

@@ -24,7 +24,6 @@ import os
 import shutil
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -36,6 +35,7 @@ from kstreams.config import StreamsConfig
 from kstreams.errors import ConfigError, IllegalStateError, StreamsError
 from kstreams.handlers import StreamThreadExceptionResponse
 from kstreams.runtime.queries import ReadOnlyCompositeStore
+from kstreams.runtime.state_directory import StateDirectory
 from kstreams.runtime.stream_thread import StreamThread, client_log
 from kstreams.runtime.topics import prepare_topics
 from kstreams.topology.topology import Topology
@@ -103,7 +103,8 @@ class KafkaStreams:
             raise TypeError(f"topology must be a Topology (builder.build()), got {topology!r}")
         self.topology = topology
         self.config = config if isinstance(config, StreamsConfig) else StreamsConfig(config)
-        self.process_id = uuid.uuid4()
+        self.state_directory = StateDirectory(self.config.state_dir, self.config.application_id)
+        self.process_id = self.state_directory.process_id()
         base = self.config.get("client.id") or f"{self.config.application_id}-{self.process_id}"
         self.client_id: str = base
         self._lock = threading.RLock()
@@ -243,6 +244,7 @@ class KafkaStreams:
             if t is not threading.current_thread():
                 t.join()
         self._set_state(State.ERROR)
+        self.state_directory.unlock()
         self._closed.set()
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -256,7 +258,12 @@ class KafkaStreams:
                 f"The client is either already started or already stopped, cannot re-start. "
                 f"Current state: {self._state.value}"
             )
-        prepare_topics(self.admin, self.topology, self.config)
+        self.state_directory.lock()
+        try:
+            prepare_topics(self.admin, self.topology, self.config)
+        except BaseException:
+            self.state_directory.unlock()
+            raise
         self._set_state(State.REBALANCING)
         for t in self._threads:
             t.start()
@@ -286,6 +293,7 @@ class KafkaStreams:
             if t.is_alive():
                 return False
         self._set_state(State.NOT_RUNNING)
+        self.state_directory.unlock()
         self._closed.set()
         return True
 

@@ -61,6 +61,9 @@ _TRANSIENT = {
     KafkaError.UNKNOWN_TOPIC_OR_PART,
     KafkaError._TIMED_OUT,
     KafkaError.REQUEST_TIMED_OUT,
+    KafkaError._UNKNOWN_PARTITION,
+    KafkaError._TRANSPORT,
+    KafkaError.NOT_COORDINATOR,
 }
 """Errors of a watermark lookup that go away (a just-created changelog has no leader yet)."""
 
@@ -87,11 +90,20 @@ def restore_store(
     partition: int,
     listener: Any = None,
     timeout_s: float = 300.0,
+    end_consumer: Any = None,
 ) -> int:
-    """Restore one store from its changelog partition; returns how many records were applied."""
+    """Restore one store from its changelog partition; returns how many records were applied.
+
+    ``consumer`` reads the changelog (read_committed under exactly-once); ``end_consumer``
+    (read_uncommitted) tells where the log ends. Restoration reads until its position
+    reaches that end, waiting for open transactions to be decided.
+    """
     topic = store.changelog_topic
     tp = TopicPartition(topic, partition)
-    low, high = watermarks(consumer, tp)
+    # The end is the log end offset (read_uncommitted): under exactly-once a read_committed
+    # consumer's high watermark is the last stable offset, which stops short of data committed
+    # after a crashed instance's still-open transaction.
+    low, high = watermarks(end_consumer or consumer, tp)
     stored = store.restore_offset()
     start = low if stored is None else stored + 1
     if start > high:
@@ -119,7 +131,7 @@ def restore_store(
         position = start
         while position < high:
             # asking for no more than is left lets consume() return as soon as it has it
-            msgs = consumer.consume(max(1, min(RESTORE_BATCH, high - position)), 0.5)
+            msgs = consumer.consume(max(1, min(RESTORE_BATCH, high - position)), 0.1)
             batch = []
             last = -1
             for msg in msgs:
@@ -162,9 +174,9 @@ def restore_store(
     return total
 
 
-def restore_task(consumer: Any, task: Any, listener: Any = None) -> int:
+def restore_task(consumer: Any, task: Any, listener: Any = None, end_consumer: Any = None) -> int:
     """Restore every logged store of ``task``; returns the records applied."""
     return sum(
-        restore_store(consumer, store, task.id.partition, listener)
+        restore_store(consumer, store, task.id.partition, listener, end_consumer=end_consumer)
         for store in task.stores.logged()
     )

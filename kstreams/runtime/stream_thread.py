@@ -98,6 +98,10 @@ class StreamThread(threading.Thread):
         )
         restore_config.setdefault("logger", client_log)
         self.restore_consumer = Consumer(restore_config)
+        # read_uncommitted: its high watermark is the log end even while a transaction is open
+        end_config = dict(restore_config, **{"isolation.level": "read_uncommitted"})
+        end_config["client.id"] = f"{self.client_id}-restore-end-consumer"
+        self.end_consumer = Consumer(end_config)
         self.restore_listener: Any = None
         self.tasks: dict[TaskId, StreamTask] = {}
         self._tp_tasks: dict[tuple[str, int], StreamTask] = {}
@@ -172,13 +176,7 @@ class StreamThread(threading.Thread):
                 task.punctuate_wall_clock()
             now = time.monotonic()
             if now >= next_commit or any(t.commit_requested for t in self.tasks.values()):
-                try:
-                    self.commit()
-                except TaskMigratedError as exc:
-                    log.warning(
-                        "%s: %s; closing tasks, they will be reassigned", self.client_id, exc
-                    )
-                    self._close_tasks(set(self.tasks))
+                self.commit_or_recover()
                 next_commit = now + commit_s
                 self._maybe_purge()
 
@@ -264,7 +262,7 @@ class StreamThread(threading.Thread):
                 source = None if task.multi_partition else task.source_for(tp[0])
                 self._tp_entries[tp] = (source, task)
             try:
-                restore_task(self.restore_consumer, task, self.restore_listener)
+                restore_task(self.restore_consumer, task, self.restore_listener, self.end_consumer)
             except BaseException:
                 self._close_tasks({task_id})
                 raise
@@ -408,10 +406,11 @@ class StreamThread(threading.Thread):
         self._dirty = True  # nothing may commit from here on (close() revokes)
         self._close_tasks(set(self.tasks))
         self.committer.close()
-        try:
-            self.consumer.close()
-        except Exception as exc:
-            log.warning("%s: closing the consumer: %s", self.client_id, exc)
+        for client in (self.consumer, self.restore_consumer, self.end_consumer):
+            try:
+                client.close()
+            except Exception as exc:
+                log.warning("%s: closing a consumer: %s", self.client_id, exc)
         remaining = self.producer.flush(30)
         if remaining:
             log.error("%s: %d record(s) not delivered at close", self.client_id, remaining)
@@ -421,6 +420,7 @@ class StreamThread(threading.Thread):
         self.producer = None  # type: ignore[assignment]
         self.consumer = None  # type: ignore[assignment]
         self.restore_consumer = None  # type: ignore[assignment]
+        self.end_consumer = None  # type: ignore[assignment]
 
 
 def _log_purge(fut: Any, tp: Any) -> None:
