@@ -76,15 +76,16 @@ class StreamThread(threading.Thread):
         self._on_state = on_state
         self._on_error = on_error
         self.app_id: str = config.application_id
-        self.consumer = Consumer(
-            config.main_consumer_config(
-                group_id=self.app_id, client_id=f"{self.client_id}-consumer"
-            )
+        consumer_config = config.main_consumer_config(
+            group_id=self.app_id, client_id=f"{self.client_id}-consumer"
         )
+        consumer_config.setdefault("logger", client_log)
+        self.consumer = Consumer(consumer_config)
         transactional_id = f"{self.app_id}-{process_id}-{index}" if config.exactly_once else None
         producer_config = config.producer_config(
             client_id=f"{self.client_id}-producer", transactional_id=transactional_id
         )
+        producer_config.setdefault("logger", client_log)
         self.collector = KafkaRecordCollector(None)
         producer_config["on_delivery"] = self.collector.on_delivery
         self.producer = Producer(producer_config)
