@@ -307,7 +307,13 @@ class StreamThread(threading.Thread):
             [(tp.topic, tp.partition) for tp in partitions],
         )
         lost_tps = {(tp.topic, tp.partition) for tp in partitions}
-        self._close_tasks({t.id for tp, t in self._tp_tasks.items() if tp in lost_tps})
+        lost = {t.id for tp, t in self._tp_tasks.items() if tp in lost_tps}
+        if lost and self.committer.exactly_once:
+            # the open transaction holds the lost tasks' output: abort it, and with it the
+            # uncommitted work of every other task, which therefore starts again too
+            self._rewind()
+            return
+        self._close_tasks(lost)
 
     def _close_tasks(self, task_ids: set[TaskId]) -> None:
         for task_id in task_ids:
