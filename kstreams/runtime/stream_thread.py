@@ -245,6 +245,8 @@ class StreamThread(threading.Thread):
         for tp in partitions:
             sub = self._topic_sub[tp.topic]
             groups.setdefault(TaskId(sub.id, tp.partition), []).append((tp.topic, tp.partition))
+        # a task that is still open (an assignment without a revocation) is replaced cleanly
+        self._close_tasks({task_id for task_id in groups if task_id in self.tasks})
         for task_id, tps in sorted(groups.items()):
             sub = self.topology.subtopologies()[task_id.subtopology]
             task = StreamTask(
@@ -311,7 +313,7 @@ class StreamThread(threading.Thread):
         if lost and self.committer.exactly_once:
             # the open transaction holds the lost tasks' output: abort it, and with it the
             # uncommitted work of every other task, which therefore starts again too
-            self._rewind()
+            self._rewind(skip=lost_tps)
             return
         self._close_tasks(lost)
 
@@ -367,9 +369,14 @@ class StreamThread(threading.Thread):
             )
             self._rewind()
 
-    def _rewind(self) -> None:
-        """Close every task without commit and start again from the committed offsets."""
-        assignment = self.consumer.assignment()
+    def _rewind(self, skip: set[tuple[str, int]] | None = None) -> None:
+        """Close every task without commit and start again from the committed offsets.
+
+        Partitions in ``skip`` (lost ones) get no new task.
+        """
+        assignment = [
+            tp for tp in self.consumer.assignment() if (tp.topic, tp.partition) not in (skip or ())
+        ]
         self._close_tasks(set(self.tasks))
         self.committer.abort()
         if not assignment:
