@@ -1,0 +1,65 @@
+"""What every Python contender shares: its command line, the word splitter, the passthrough map.
+
+Standard library only: this module is imported by contenders running in other virtual
+environments (Quix Streams', Faust's), which have no kstreams installed.
+
+Every contender is started by ``bench/run.py`` as::
+
+    python <contender>.py --bootstrap HOST:PORT --workload passthrough|wordcount
+        --guarantee at_least_once|exactly_once_v2 --input TOPIC --output TOPIC
+        --app-id ID --state-dir DIR --commit-interval-ms N
+
+runs until SIGTERM/SIGINT, then closes cleanly and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import threading
+from typing import Any
+
+WORD = re.compile(r"\W+")
+"""Words are separated by non-word characters (Java: ``\\W+``); all contenders split alike."""
+
+
+def words(line: str) -> list[str]:
+    """The lower-cased words of ``line`` (as ``examples/word_count.py``)."""
+    return [w for w in WORD.split(line.lower()) if w]
+
+
+def passthrough(value: dict[str, Any]) -> dict[str, Any]:
+    """The passthrough workload's ``map_values``: mark the event as seen."""
+    value["ok"] = True
+    return value
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    """The command line every contender takes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--workload", choices=("passthrough", "wordcount"), required=True)
+    parser.add_argument(
+        "--guarantee", choices=("at_least_once", "exactly_once_v2"), default="at_least_once"
+    )
+    parser.add_argument("--input", required=True)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--app-id", required=True)
+    parser.add_argument("--state-dir", required=True)
+    parser.add_argument("--commit-interval-ms", type=int, default=1000)
+    parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument(
+        "--exit-when-running",
+        action="store_true",
+        help="stop as soon as the app is up (after restoration); for the restore measurement",
+    )
+    return parser.parse_args()
+
+
+def stop_event() -> threading.Event:
+    """An event set by SIGTERM or SIGINT."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop

@@ -1,0 +1,94 @@
+"""kstreams, as a user would write the benchmark's workloads (default tuning).
+
+* passthrough: ``stream(String, JSON).map_values(passthrough).to(String, JSON)``;
+* wordcount: ``examples/word_count.py``'s topology: ``flat_map_values(words)
+  .group_by(word).count(Materialized.as_("counts")).to_stream().to(String, Long)``.
+
+Only ``processing.guarantee``, ``commit.interval.ms`` (the same for every contender) and
+``state.dir`` are set; everything else is kstreams' default. kstreams' own INFO log goes to
+stderr (the harness reads the restoration lines from it).
+
+For experiments (how the suggestions in docs/benchmarks.md were measured):
+``BENCH_KSTREAMS_PATCH=<file.py>`` runs that file first (``bench/experiments/``: monkeypatches
+of kstreams internals), ``BENCH_KSTREAMS_CONFIG='{"key": value}'`` adds settings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import runpy
+import sys
+import threading
+
+from common import parse_args, passthrough, stop_event, words
+
+from kstreams import KafkaStreams, Materialized, Serdes, StreamsBuilder, Topology
+
+
+def topology(workload: str, input_topic: str, output_topic: str) -> Topology:
+    builder = StreamsBuilder()
+    if workload == "passthrough":
+        (
+            builder.stream(input_topic, key_serde=Serdes.String(), value_serde=Serdes.JSON())
+            .map_values(passthrough)
+            .to(output_topic, key_serde=Serdes.String(), value_serde=Serdes.JSON())
+        )
+    else:
+        (
+            builder.stream(input_topic, key_serde=Serdes.String(), value_serde=Serdes.String())
+            .flat_map_values(words)
+            .group_by(
+                lambda _key, word: word, key_serde=Serdes.String(), value_serde=Serdes.String()
+            )
+            .count(Materialized.as_("counts"))
+            .to_stream()
+            .to(output_topic, key_serde=Serdes.String(), value_serde=Serdes.Long())
+        )
+    return builder.build()
+
+
+def main() -> int:
+    args = parse_args(__doc__ or "")
+    patch = os.environ.get("BENCH_KSTREAMS_PATCH")
+    if patch:
+        for path in patch.split(os.pathsep):
+            runpy.run_path(path)
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
+    )
+    logging.getLogger("kstreams").setLevel(logging.INFO)
+    logging.getLogger("kstreams.client").setLevel(logging.WARNING)
+    stop = stop_event()
+    config = {
+        "application.id": args.app_id,
+        "bootstrap.servers": args.bootstrap,
+        "processing.guarantee": args.guarantee,
+        "commit.interval.ms": args.commit_interval_ms,
+        "state.dir": args.state_dir,
+    }
+    config.update(json.loads(os.environ.get("BENCH_KSTREAMS_CONFIG") or "{}"))
+    streams = KafkaStreams(topology(args.workload, args.input, args.output), config)
+    running = threading.Event()
+
+    def on_state(new: object, _old: object) -> None:
+        if new is KafkaStreams.State.RUNNING:
+            running.set()
+            print("BENCH RUNNING", flush=True)
+        elif new is KafkaStreams.State.ERROR:
+            stop.set()
+
+    streams.set_state_listener(on_state)
+    streams.start()
+    if args.exit_when_running:
+        while not (running.is_set() or stop.is_set()):
+            running.wait(0.05)
+    else:
+        stop.wait()
+    streams.close()
+    return 1 if streams.state is KafkaStreams.State.ERROR else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

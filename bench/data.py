@@ -1,0 +1,192 @@
+"""The benchmark's input: realistic small records, generated reproducibly, written to Kafka once.
+
+* ``passthrough``: String keys (``user-<n>``), small JSON events (~120 bytes) such as
+  ``{"id":17,"user":"user-4821","event":"click","page":"/p/1234","amount":12.34,"ts":...}``;
+* ``wordcount``: null keys, short lines of text (1-7 words, ~4 on average) drawn from a
+  10,000-word vocabulary with a Zipf-like (1/rank) frequency, as text is;
+* ``distinct``: null keys, one distinct word per line (``key0000017``): word count with as
+  many keys as records, for the memory and restoration measurements.
+
+The expected output of a word count is the number of words, counted with the very splitter
+the Python contenders use (``contenders/common.py``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from confluent_kafka import Producer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "contenders"))
+
+from common import words
+
+SEED = 20240611
+VOCABULARY = 10_000
+_EVENTS = ("view", "view", "view", "click", "click", "cart", "buy")
+_SYLLABLES = [
+    "ka",
+    "ri",
+    "to",
+    "na",
+    "mi",
+    "su",
+    "le",
+    "po",
+    "ve",
+    "da",
+    "ro",
+    "ni",
+    "sa",
+    "te",
+    "lo",
+    "ma",
+    "ke",
+    "ru",
+    "bi",
+    "go",
+    "ta",
+    "no",
+    "ha",
+    "ze",
+    "li",
+    "fo",
+    "an",
+    "er",
+    "in",
+    "on",
+    "us",
+    "al",
+    "or",
+    "en",
+    "ar",
+    "is",
+    "it",
+    "ed",
+    "es",
+    "ly",
+    "ing",
+    "tion",
+    "ment",
+    "ness",
+    "able",
+]
+
+
+@dataclass
+class Dataset:
+    """What was written to the input topic."""
+
+    workload: str
+    records: int
+    expected_outputs: int
+    """Output records a contender that forwards every update writes (words for a count)."""
+    distinct_keys: int
+    bytes: int
+
+
+def vocabulary(size: int = VOCABULARY, seed: int = SEED) -> list[str]:
+    """``size`` distinct pronounceable pseudo-words, shortest (most frequent) first."""
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    out: list[str] = []
+    while len(out) < size:
+        n = 1 + min(len(out) // 400, 3) + rng.randrange(2)
+        word = "".join(rng.choice(_SYLLABLES) for _ in range(n))
+        if word not in seen:
+            seen.add(word)
+            out.append(word)
+    return out
+
+
+def generate(workload: str, n: int, seed: int = SEED) -> Iterator[tuple[bytes | None, bytes]]:
+    """The ``n`` (key, value) records of ``workload``."""
+    rng = random.Random(seed)
+    if workload == "passthrough":
+        base = 1_700_000_000_000
+        for i in range(n):
+            user = f"user-{rng.randrange(100_000)}"
+            event = {
+                "id": i,
+                "user": user,
+                "event": rng.choice(_EVENTS),
+                "page": f"/p/{rng.randrange(5000)}",
+                "amount": round(rng.random() * 100, 2),
+                "ts": base + i,
+            }
+            yield user.encode(), orjson.dumps(event)
+    elif workload == "wordcount":
+        vocab = vocabulary(seed=seed)
+        weights = list(itertools.accumulate(1.0 / (r + 1) for r in range(len(vocab))))
+        chunk = 100_000
+        done = 0
+        while done < n:
+            m = min(chunk, n - done)
+            lengths = [rng.randint(1, 7) for _ in range(m)]
+            picks = rng.choices(vocab, cum_weights=weights, k=sum(lengths))
+            pos = 0
+            for k in lengths:
+                line = " ".join(picks[pos : pos + k])
+                pos += k
+                if rng.random() < 0.3:
+                    line = line.capitalize() + rng.choice((".", "!", "?", ","))
+                yield None, line.encode()
+            done += m
+    elif workload == "distinct":
+        for i in range(n):
+            yield None, f"key{i:07d}".encode()
+    else:
+        raise ValueError(f"unknown workload {workload!r}")
+
+
+def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
+    """Write ``n`` records of ``workload`` to ``topic`` (asynchronously, then flush)."""
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "linger.ms": 20,
+            "batch.num.messages": 10000,
+            "queue.buffering.max.messages": 1_000_000,
+            "partitioner": "murmur2_random",
+        }
+    )
+    expected = 0
+    size = 0
+    keys: set[Any] = set()
+    started = time.monotonic()
+    for i, (key, value) in enumerate(generate(workload, n)):
+        if workload == "passthrough":
+            expected += 1
+            keys.add(key)
+        else:
+            ws = words(value.decode())
+            expected += len(ws)
+            keys.update(ws)
+        size += len(value) + (len(key) if key else 0)
+        while True:
+            try:
+                producer.produce(topic, value, key)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        if i % 10000 == 0:
+            producer.poll(0)
+    remaining = producer.flush(120)
+    if remaining:
+        raise RuntimeError(f"prefill of {topic}: {remaining} records not delivered")
+    took = time.monotonic() - started
+    print(
+        f"[bench] prefilled {topic}: {n:,} records, {size / n:.0f} bytes each, "
+        f"{expected:,} expected outputs, in {took:.1f}s",
+        file=sys.stderr,
+        flush=True,
+    )
+    return Dataset(workload, n, expected, len(keys), size)

@@ -1,0 +1,100 @@
+// Apache Kafka Streams (Java), the benchmark's workloads; compiled and run by bench/run.py.
+//
+//   java -cp '<classes>:<libs>/*' BenchApp --bootstrap H:P --workload passthrough|wordcount
+//        --guarantee at_least_once|exactly_once_v2 --input T --output T --app-id ID
+//        --state-dir DIR --commit-interval-ms N
+//
+// passthrough: stream(String, byte[]).mapValues(parse JSON, put "ok": true, write JSON).to(...)
+// wordcount:   WordCountDemo: flatMapValues(split on \W+).groupBy(word).count().toStream().to(...)
+// One stream thread; everything else Kafka Streams' defaults (statestore.cache.max.bytes
+// included: the record cache deduplicates count updates between commits). Runs until SIGTERM.
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
+
+public final class BenchApp {
+    private static final Pattern WORD = Pattern.compile("\\W+");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static List<String> words(String line) {
+        List<String> out = new ArrayList<>();
+        for (String w : WORD.split(line.toLowerCase(Locale.ROOT))) {
+            if (!w.isEmpty()) {
+                out.add(w);
+            }
+        }
+        return out;
+    }
+
+    static byte[] passthrough(byte[] value) {
+        try {
+            ObjectNode node = (ObjectNode) JSON.readTree(value);
+            node.put("ok", true);
+            return JSON.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static void main(String[] argv) throws InterruptedException {
+        Map<String, String> args = new HashMap<>();
+        for (int i = 0; i + 1 < argv.length; i += 2) {
+            args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
+        }
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, args.get("app-id"));
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, args.get("bootstrap"));
+        props.put(StreamsConfig.STATE_DIR_CONFIG, args.get("state-dir"));
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, args.get("guarantee"));
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, args.get("commit-interval-ms"));
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+
+        String input = args.get("input");
+        String output = args.get("output");
+        StreamsBuilder builder = new StreamsBuilder();
+        if ("passthrough".equals(args.get("workload"))) {
+            builder.stream(input, Consumed.with(Serdes.String(), Serdes.ByteArray()))
+                .mapValues(BenchApp::passthrough)
+                .to(output, Produced.with(Serdes.String(), Serdes.ByteArray()));
+        } else {
+            builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
+                .flatMapValues(BenchApp::words)
+                .groupBy((key, word) -> word, Grouped.with(Serdes.String(), Serdes.String()))
+                .count(Materialized.as("counts"))
+                .toStream()
+                .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+        }
+        KafkaStreams streams = new KafkaStreams(builder.build(), props);
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            streams.close(Duration.ofSeconds(30));
+            done.countDown();
+        }));
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.ERROR) {
+                System.err.println("BENCH ERROR");
+            }
+        });
+        streams.start();
+        done.await();
+    }
+}

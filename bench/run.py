@@ -1,0 +1,550 @@
+"""kstreams benchmarks: kstreams against the ceiling (plain confluent-kafka) and its peers.
+
+    make bench                                   # the full suite (~25 min on 2 cores)
+    make bench BENCH_ARGS=--quick                # a smoke run: 50k records, 1 run, no extras
+    .venv/bin/python bench/run.py --workloads wordcount --contenders kstreams,java --runs 1
+
+Starts a local Kafka broker (or uses ``$KSTREAMS_BOOTSTRAP_SERVERS``), writes each workload's
+input once (4 partitions), then runs every contender from a cold start (fresh application id,
+group, state directory and output topic; its own process) until the output is complete, at
+least ``--runs`` times, interleaved. Prints a table; a full run also writes
+``docs/benchmarks.md`` (the part between its ``bench:results`` markers),
+``docs/benchmarks.png`` and the raw figures, ``bench/results.json``. Peers run in their own virtual environments under
+``~/.cache/kstreams/bench-venvs``; the Java contender is built under ``~/.cache/kstreams/bench-java``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import data  # noqa: E402
+import envs  # noqa: E402
+import profiling  # noqa: E402
+import report  # noqa: E402
+from runner import RunResult, Spec, Watcher, count_committed, run_once  # noqa: E402
+
+from kstreams.testing.broker import (  # noqa: E402
+    ENV_BOOTSTRAP_SERVERS,
+    LocalKafkaBroker,
+    admin_client,
+    create_topic,
+)
+
+WORKLOADS = ("passthrough", "wordcount")
+CONTENDERS = ("ceiling", "kstreams", "quixstreams", "faust", "java")
+GUARANTEES = ("at_least_once", "exactly_once_v2")
+PARTITIONS = 4
+COMMIT_INTERVAL_MS = {"at_least_once": 1000, "exactly_once_v2": 100}
+"""The one setting every contender gets alike (Kafka Streams' exactly-once default is 100 ms;
+at-least-once uses examples/word_count.py's 1 s: with Kafka Streams' 30 s default, its record
+cache would hold the counts back for 30 s)."""
+
+SLOW = {"faust"}
+"""Contenders too slow for the full input within the suite's time: they get a prefix of it."""
+CONTENDER_DIR = HERE / "contenders"
+_RESTORED = re.compile(
+    r"Restored (\d+) records into (\S+) from (\S+) in ([\d.]+)s \(([\d.]+) records/s\)"
+)
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- the broker
+
+
+@contextlib.contextmanager
+def kafka(heap: str) -> Iterator[tuple[str, str]]:
+    """``(bootstrap, description)`` of the broker to use; a started one is stopped on exit."""
+    env = os.environ.get(ENV_BOOTSTRAP_SERVERS, "").strip()
+    if env:
+        yield env, f"the broker at ${ENV_BOOTSTRAP_SERVERS} ({env})"
+        return
+    # The broker's own defaults suit a benchmark; only log retention is cut so that the runs'
+    # topics do not fill the disk before the harness deletes them.
+    broker = LocalKafkaBroker(heap=heap, config={"log.retention.bytes": str(8 << 30)})
+    broker.start()
+    log(f"local Kafka broker up at {broker.bootstrap_servers}")
+    try:
+        yield broker.bootstrap_servers, f"a local single-node KRaft broker (-Xmx{heap})"
+    finally:
+        broker.close()
+        log("local Kafka broker stopped")
+
+
+def delete_topics(bootstrap: str, *needles: str) -> None:
+    """Delete every topic whose name contains one of ``needles`` (a run's own topics)."""
+    admin = admin_client(bootstrap)
+    names = [t for t in admin.list_topics(timeout=30).topics if any(n in t for n in needles)]
+    if not names:
+        return
+    for fut in admin.delete_topics(names, operation_timeout=60).values():
+        with contextlib.suppress(Exception):
+            fut.result(timeout=60)
+
+
+# --------------------------------------------------------------------------- contenders
+
+
+class Contenders:
+    """Knows how to start each contender, and whether it can run a guarantee."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.versions: dict[str, str] = {}
+        self.unavailable: dict[str, str] = {}
+        self.python: dict[str, Path] = {}
+        self.java_cmd: list[str] = []
+        import importlib.metadata
+
+        import confluent_kafka
+
+        ck = (
+            f"confluent-kafka {importlib.metadata.version('confluent-kafka')}, "
+            f"librdkafka {confluent_kafka.libversion()[0]}"
+        )
+        for name in names:
+            try:
+                if name in ("ceiling", "kstreams"):
+                    self.python[name] = Path(sys.executable)
+                    if name == "kstreams":
+                        import kstreams
+
+                        self.versions[name] = f"kstreams {kstreams.__version__} ({ck})"
+                    else:
+                        self.versions[name] = ck
+                elif name == "quixstreams":
+                    py = envs.venv_python("quixstreams")
+                    self.python[name] = py
+                    self.versions[name] = (
+                        f"quixstreams {envs.package_version(py, 'quixstreams')} "
+                        f"(confluent-kafka {envs.package_version(py, 'confluent-kafka')})"
+                    )
+                elif name == "faust":
+                    py = envs.venv_python("faust")
+                    self.python[name] = py
+                    self.versions[name] = (
+                        f"faust-streaming {envs.package_version(py, 'faust-streaming')} "
+                        f"(aiokafka {envs.package_version(py, 'aiokafka')})"
+                    )
+                elif name == "java":
+                    self.java_cmd, version = envs.java_app()
+                    java_v = subprocess.run(
+                        ["java", "-version"], capture_output=True, text=True
+                    ).stderr.splitlines()[0]
+                    self.versions[name] = f"Kafka Streams {version} ({java_v})"
+                else:
+                    raise ValueError(f"unknown contender {name!r}")
+            except envs.EnvError as exc:
+                self.unavailable[name] = str(exc)
+                log(f"{name} is unavailable: {exc}")
+
+    def available(self) -> list[str]:
+        return [n for n in self.names if n not in self.unavailable]
+
+    def command(self, name: str, args: list[str]) -> list[str]:
+        if name == "java":
+            return [*self.java_cmd, *args]
+        script = {
+            "ceiling": "ceiling.py",
+            "kstreams": "kstreams_app.py",
+            "quixstreams": "quix_app.py",
+            "faust": "faust_app.py",
+        }[name]
+        return [str(self.python[name]), str(CONTENDER_DIR / script), *args]
+
+
+def counts_exact(contender: str, workload: str) -> bool:
+    """Whether the output count is the number of updates (Kafka Streams' cache dedups counts)."""
+    return not (contender == "java" and workload != "passthrough")
+
+
+# --------------------------------------------------------------------------- one run
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, bootstrap: str, contenders: Contenders) -> None:
+        self.args = args
+        self.bootstrap = bootstrap
+        self.contenders = contenders
+        self.watcher = Watcher(bootstrap)
+        self.scratch = envs.bench_cache() / "bench-runs"
+        self.session = time.strftime("%Y%m%d-%H%M%S")
+        self.logs = self.scratch / self.session
+        self.logs.mkdir(parents=True, exist_ok=True)
+
+    def run(
+        self,
+        contender: str,
+        workload: str,
+        guarantee: str,
+        run: int,
+        dataset: data.Dataset,
+        input_topic: str,
+        input_end: list[int],
+        *,
+        app_id: str | None = None,
+        keep: bool = False,
+        profile_to: Path | None = None,
+        verify: bool = False,
+        label: str | None = None,
+    ) -> RunResult:
+        tag = label or f"{workload}-{contender}-{guarantee}-{run}"
+        app_id = app_id or f"bench-{tag}-{uuid.uuid4().hex[:6]}".replace("_", "-")
+        output = f"{app_id}-out"
+        state_dir = self.scratch / "state" / app_id
+        create_topic(self.bootstrap, output, PARTITIONS)
+        exact = counts_exact(contender, workload)
+        cargs = [
+            "--bootstrap", self.bootstrap, "--workload", "wordcount" if workload == "distinct" else workload,
+            "--guarantee", guarantee, "--input", input_topic, "--output", output,
+            "--app-id", app_id, "--state-dir", str(state_dir),
+            "--commit-interval-ms", str(COMMIT_INTERVAL_MS[guarantee]),
+        ]  # fmt: skip
+        on_start = None
+        if profile_to is not None:
+            on_start = profiling.attach(envs.venv_python("tools").parent / "py-spy", profile_to)
+        spec = Spec(
+            name=contender,
+            cmd=self.contenders.command(contender, cargs),
+            cwd=CONTENDER_DIR,
+            log_path=self.logs / f"{tag}.log",
+            output_topic=output,
+            input_topic=input_topic,
+            group=app_id,
+            partitions=PARTITIONS,
+            expected_outputs=dataset.expected_outputs,
+            counts_exact=exact,
+            check_commit=guarantee == "exactly_once_v2" or not exact,
+            input_end=input_end,
+            timeout_s=self.args.timeout,
+            on_start=on_start,
+        )
+        result = RunResult(contender, workload, guarantee, run, dataset.records)
+        log(f"run {tag} ...")
+        run_once(spec, self.watcher, result)
+        if result.ok and verify and guarantee == "exactly_once_v2":
+            result.committed_records = count_committed(self.bootstrap, output, PARTITIONS)
+        status = (
+            f"{result.rate:,.0f} rec/s, wall {result.wall_s:.1f}s, cpu {result.cpu_s:.1f}s, "
+            f"rss {result.max_rss_mb:.0f} MB, outputs {result.output_records:,}"
+            + (
+                f" (read_committed {result.committed_records:,})"
+                if result.committed_records is not None
+                else ""
+            )
+            if result.ok
+            else f"FAILED: {result.error}"
+        )
+        log(f"run {tag}: {status}")
+        result.extra["app_id"] = app_id
+        if not keep:
+            self.cleanup(app_id)
+        return result
+
+    def cleanup(self, app_id: str) -> None:
+        delete_topics(self.bootstrap, app_id)
+        shutil.rmtree(self.scratch / "state" / app_id, ignore_errors=True)
+        with contextlib.suppress(Exception):
+            admin_client(self.bootstrap).delete_consumer_groups([app_id], request_timeout=30)
+
+    def prefill(self, workload: str, records: int) -> tuple[data.Dataset, str, list[int]]:
+        topic = f"bench-input-{workload}-{records}-{self.session}"
+        create_topic(self.bootstrap, topic, PARTITIONS)
+        dataset = data.prefill(self.bootstrap, topic, workload, records)
+        end = self.watcher.end_offsets(topic, PARTITIONS)
+        assert sum(end) == records, (end, records)
+        return dataset, topic, end
+
+    # ----------------------------------------------------------------------- the suites
+
+    def records_for(self, workload: str, contender: str | None = None) -> int:
+        """Input records of ``workload`` (for ``contender``: Faust gets a prefix of them)."""
+        n = self.args.records if workload == "passthrough" else self.args.wordcount_records
+        if contender in SLOW:
+            cap = self.args.faust_records
+            n = min(n, cap if workload == "passthrough" else max(cap // 4, 1))
+        return n
+
+    def matrix(self, workloads: list[str], guarantees: list[str]) -> dict[str, Any]:
+        results: list[RunResult] = []
+        datasets: dict[str, Any] = {}
+        available = self.contenders.available()
+        for workload in workloads:
+            inputs = {}
+            for contender in available:
+                n = self.records_for(workload, contender)
+                if n not in inputs:
+                    inputs[n] = self.prefill(workload, n)
+                    main_input = n == self.records_for(workload)
+                    key = workload if main_input else f"{workload} (Faust's prefix)"
+                    datasets[key] = asdict(inputs[n][0])
+            for guarantee in guarantees:
+                for run in range(1, self.args.runs + 1):
+                    # Interleaved: a slow minute of the machine hits every contender alike.
+                    order = available if run % 2 else available[::-1]
+                    for contender in order:
+                        if contender in SLOW and run > self.args.faust_runs:
+                            continue
+                        dataset, topic, end = inputs[self.records_for(workload, contender)]
+                        results.append(
+                            self.run(
+                                contender, workload, guarantee, run, dataset, topic, end,
+                                verify=run == 1 and not self.args.no_verify,
+                            )
+                        )  # fmt: skip
+            for _, topic, _ in inputs.values():
+                delete_topics(self.bootstrap, topic)
+        return {"datasets": datasets, "runs": [r.as_dict() for r in results]}
+
+    def memory_and_restore(self, records: int) -> dict[str, Any]:
+        """kstreams word count over ``records`` distinct words: peak RSS, then a full restore."""
+        dataset, topic, end = self.prefill("distinct", records)
+        app_id = f"bench-distinct-kstreams-{uuid.uuid4().hex[:6]}"
+        out: dict[str, Any] = {"records": records, "distinct_keys": dataset.distinct_keys}
+        try:
+            first = self.run(
+                "kstreams", "distinct", "at_least_once", 1, dataset, topic, end,
+                app_id=app_id, keep=True, label="distinct-kstreams",
+            )  # fmt: skip
+            out["process"] = first.as_dict()
+            if not first.ok:
+                return out
+            # The state directory goes; the changelog stays: a restart restores every key.
+            state_dir = self.scratch / "state" / app_id
+            shutil.rmtree(state_dir, ignore_errors=True)
+            log_path = self.logs / "distinct-kstreams-restore.log"
+            cmd = self.contenders.command(
+                "kstreams",
+                [
+                    "--bootstrap", self.bootstrap, "--workload", "wordcount",
+                    "--guarantee", "at_least_once", "--input", topic,
+                    "--output", f"{app_id}-out", "--app-id", app_id,
+                    "--state-dir", str(state_dir), "--exit-when-running",
+                ],
+            )  # fmt: skip
+            started = time.monotonic()
+            with open(log_path, "wb") as fh:
+                proc = subprocess.run(
+                    cmd, cwd=CONTENDER_DIR, stdout=fh, stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL, timeout=self.args.timeout,
+                )  # fmt: skip
+            wall = time.monotonic() - started
+            text = log_path.read_text(errors="replace")
+            restored = [
+                (int(m.group(1)), float(m.group(4)), float(m.group(5)))
+                for m in _RESTORED.finditer(text)
+            ]
+            total = sum(r[0] for r in restored)
+            took = sum(r[1] for r in restored)
+            out["restore"] = {
+                "exit_code": proc.returncode,
+                "records": total,
+                "partitions": len(restored),
+                "restore_s": took,
+                "rate": total / took if took else 0.0,
+                "per_partition_rates": [r[2] for r in restored],
+                "process_wall_s": wall,
+                "log": str(log_path),
+            }
+            log(
+                f"restored {total:,} records from {len(restored)} changelog partitions in "
+                f"{took:.1f}s ({out['restore']['rate']:,.0f} records/s; process {wall:.1f}s)"
+            )
+        finally:
+            self.cleanup(app_id)
+            delete_topics(self.bootstrap, topic)
+        return out
+
+    def profiles(self, workloads: list[str]) -> dict[str, Any]:
+        """One kstreams at-least-once run per workload under py-spy (not counted in the table)."""
+        out: dict[str, Any] = {}
+        for workload in workloads:
+            n = self.args.profile_records
+            dataset, topic, end = self.prefill(workload, n if workload == "passthrough" else n // 4)
+            raw = self.logs / f"profile-{workload}.txt"
+            result = self.run(
+                "kstreams", workload, "at_least_once", 1, dataset, topic, end,
+                profile_to=raw, label=f"profile-{workload}-kstreams",
+            )  # fmt: skip
+            delete_topics(self.bootstrap, topic)
+            summary = profiling.summarize(raw) if raw.exists() else {"samples": 0}
+            summary["raw"] = str(raw)
+            summary["rate"] = result.rate
+            summary["records"] = dataset.records
+            out[workload] = summary
+        return out
+
+
+# --------------------------------------------------------------------------- main
+
+
+def machine() -> dict[str, str]:
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "?"
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 1024 / 1024:.0f} GiB"
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": mem,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--records", type=int, default=1_000_000, help="passthrough input records")
+    p.add_argument(
+        "--wordcount-records",
+        type=int,
+        default=None,
+        help="word count input lines (default: records/4, ~4 words a line: as many words)",
+    )
+    p.add_argument(
+        "--faust-records",
+        type=int,
+        default=20_000,
+        help="Faust's passthrough input (a prefix; its word count gets a quarter as many lines)",
+    )
+    p.add_argument("--faust-runs", type=int, default=1, help="Faust's runs (it is slow)")
+    p.add_argument("--runs", type=int, default=3, help="runs per contender (median, min-max)")
+    p.add_argument("--workloads", default=",".join(WORKLOADS))
+    p.add_argument("--contenders", default=",".join(CONTENDERS))
+    p.add_argument("--guarantees", default=",".join(GUARANTEES))
+    p.add_argument("--quick", action="store_true", help="smoke run: 50k records, 1 run, no extras")
+    p.add_argument(
+        "--extras",
+        default=None,
+        help="comma list of memory,restore,profile (default: all; none with --quick)",
+    )
+    p.add_argument("--distinct-records", type=int, default=1_000_000, help="keys of the memory run")
+    p.add_argument("--profile-records", type=int, default=None, help="records of a profile run")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds before a run fails")
+    p.add_argument("--no-verify", action="store_true", help="skip read_committed output counts")
+    p.add_argument("--heap", default="1g", help="local broker -Xmx")
+    p.add_argument(
+        "--write-docs",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write docs/benchmarks.md and .png (default: yes, unless --quick)",
+    )
+    p.add_argument("--results", type=Path, default=None, help="also write the raw results here")
+    p.add_argument(
+        "--report-from",
+        type=Path,
+        default=None,
+        help="run nothing: print (and with --write-docs publish) the results in this JSON file",
+    )
+    args = p.parse_args(argv)
+    if args.quick:
+        if "--records" not in (argv or sys.argv):
+            args.records = 50_000
+        if "--runs" not in (argv or sys.argv):
+            args.runs = 1
+        if args.extras is None:
+            args.extras = ""
+        if "--distinct-records" not in (argv or sys.argv):
+            args.distinct_records = 50_000
+    if args.extras is None:
+        args.extras = "memory,restore,profile"
+    if args.wordcount_records is None:
+        args.wordcount_records = max(args.records // 4, 1)
+    if args.profile_records is None:
+        args.profile_records = min(args.records, 500_000)
+    if args.write_docs is None:
+        args.write_docs = not args.quick
+    return args
+
+
+def publish(out: dict[str, Any]) -> None:
+    """Write bench/results.json, docs/benchmarks.md (its generated part) and the chart."""
+    (HERE / "results.json").write_text(json.dumps(out, indent=1) + "\n")
+    report.write_docs(out, REPO / "docs" / "benchmarks.md")
+    report.chart(out, REPO / "docs" / "benchmarks.png", envs.venv_python("tools"))
+    log("wrote bench/results.json, docs/benchmarks.md and docs/benchmarks.png")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.report_from:
+        out = json.loads(args.report_from.read_text())
+        print(report.console(out))
+        if args.write_docs:
+            publish(out)
+        return 0
+    workloads = [w for w in args.workloads.split(",") if w]
+    guarantees = [g for g in args.guarantees.split(",") if g]
+    names = [c for c in args.contenders.split(",") if c]
+    extras = {e for e in args.extras.split(",") if e}
+    for w in workloads:
+        if w not in WORKLOADS:
+            raise SystemExit(f"unknown workload {w!r} (known: {', '.join(WORKLOADS)})")
+    for g in guarantees:
+        if g not in GUARANTEES:
+            raise SystemExit(f"unknown guarantee {g!r} (known: {', '.join(GUARANTEES)})")
+    started = time.monotonic()
+    contenders = Contenders(names)
+    out: dict[str, Any] = {
+        "args": " ".join(argv if argv is not None else sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine(),
+        "records": args.records,
+        "runs_per_contender": args.runs,
+        "guarantees": guarantees,
+        "workloads": workloads,
+        "commit_interval_ms": COMMIT_INTERVAL_MS,
+        "versions": contenders.versions,
+        "unavailable": contenders.unavailable,
+    }
+    with kafka(args.heap) as (bootstrap, broker):
+        out["broker"] = broker
+        bench = Bench(args, bootstrap, contenders)
+        try:
+            out.update(bench.matrix(workloads, guarantees))
+            if "memory" in extras or "restore" in extras:
+                out["distinct"] = bench.memory_and_restore(args.distinct_records)
+            if "profile" in extras:
+                out["profiles"] = bench.profiles(workloads)
+        finally:
+            bench.watcher.close()
+    out["elapsed_s"] = time.monotonic() - started
+    results_path = bench.logs / "results.json"
+    results_path.write_text(json.dumps(out, indent=2))
+    if args.results:
+        args.results.write_text(json.dumps(out, indent=2))
+    print(report.console(out))
+    if args.write_docs:
+        publish(out)
+    log(f"results in {results_path}; took {out['elapsed_s'] / 60:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
