@@ -73,14 +73,17 @@ class KafkaRecordCollector:
         partition: int | None,
     ) -> None:
         produce = self.producer.produce
-        kwargs: dict[str, Any] = {"key": key, "value": value, "timestamp": timestamp}
-        if headers:
-            kwargs["headers"] = headers
-        if partition is not None:
-            kwargs["partition"] = partition
         while True:
             try:
-                produce(topic, **kwargs)
+                if headers is None and partition is None:  # the common case: no dict per record
+                    produce(topic, value=value, key=key, timestamp=timestamp)
+                else:
+                    kwargs: dict[str, Any] = {"key": key, "value": value, "timestamp": timestamp}
+                    if headers:
+                        kwargs["headers"] = headers
+                    if partition is not None:
+                        kwargs["partition"] = partition
+                    produce(topic, **kwargs)
                 break
             except BufferError:
                 # The local queue is full: serve delivery reports until there is room.

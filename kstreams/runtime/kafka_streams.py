@@ -103,7 +103,11 @@ class KafkaStreams:
             raise TypeError(f"topology must be a Topology (builder.build()), got {topology!r}")
         self.topology = topology
         self.config = config if isinstance(config, StreamsConfig) else StreamsConfig(config)
-        self.state_directory = StateDirectory(self.config.state_dir, self.config.application_id)
+        # As Kafka Streams: only a topology with state owns (and locks) its state directory
+        # and keeps its process id there; a stateless one gets a fresh id every start.
+        self.state_directory = StateDirectory(
+            self.config.state_dir, self.config.application_id, enabled=bool(topology.state_stores)
+        )
         self.process_id = self.state_directory.process_id()
         base = self.config.get("client.id") or f"{self.config.application_id}-{self.process_id}"
         self.client_id: str = base

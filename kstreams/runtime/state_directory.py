@@ -22,14 +22,20 @@ LOCK_FILE = ".lock"
 
 
 class StateDirectory:
-    """``<state.dir>/<application.id>`` of one KafkaStreams client."""
+    """``<state.dir>/<application.id>`` of one KafkaStreams client.
 
-    def __init__(self, state_dir: str, application_id: str) -> None:
+    ``enabled`` is False for a topology without state stores: nothing is written or locked.
+    """
+
+    def __init__(self, state_dir: str, application_id: str, enabled: bool = True) -> None:
         self.path = os.path.join(state_dir, application_id)
+        self.enabled = enabled
         self._lock: IO[str] | None = None
 
     def process_id(self) -> uuid.UUID:
-        """The persisted process id, created on first use."""
+        """The persisted process id, created on first use (a fresh one when not ``enabled``)."""
+        if not self.enabled:
+            return uuid.uuid4()
         os.makedirs(self.path, exist_ok=True)
         meta = os.path.join(self.path, PROCESS_METADATA)
         try:
@@ -48,7 +54,7 @@ class StateDirectory:
 
     def lock(self) -> None:
         """Take the directory for this process; fail if another running instance has it."""
-        if self._lock is not None:
+        if self._lock is not None or not self.enabled:
             return
         os.makedirs(self.path, exist_ok=True)
         handle = open(os.path.join(self.path, LOCK_FILE), "a+", encoding="utf-8")  # noqa: SIM115

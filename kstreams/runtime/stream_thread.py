@@ -168,7 +168,13 @@ class StreamThread(threading.Thread):
         consume = self.consumer.consume
         collector = self.collector
         while not self._stop_event.is_set():
-            msgs = consume(max_records, poll_s)
+            # take what is ready; if nothing is, wait for the first record only (consume(n, t)
+            # would wait for n records or the whole timeout), then take the rest that is ready
+            msgs = consume(max_records, 0)
+            if not msgs:
+                msgs = consume(1, poll_s)
+                if msgs:
+                    msgs.extend(consume(max_records - 1, 0))
             if msgs:
                 self._process_batch(msgs)
             collector.poll()
