@@ -82,67 +82,51 @@ def _log_deserialization(level: int, context: ErrorHandlerContext, exception: Ex
     )
 
 
-class LogAndFailExceptionHandler(DeserializationExceptionHandler):
+class _LoggingDeserializationHandler(DeserializationExceptionHandler):
+    """The built-in handlers: log at ``_level``, answer ``_result``, dead-letter if configured."""
+
+    _level: ClassVar[int]
+    _result: ClassVar[DeserializationHandlerResponse]
+
+    def handle(
+        self,
+        context: ErrorHandlerContext,
+        key: bytes | None,
+        value: bytes | None,
+        exception: Exception,
+    ) -> DeserializationHandlerResponse:
+        """Log and answer this handler's response."""
+        _log_deserialization(self._level, context, exception)
+        return self._result
+
+    def handle_error(
+        self,
+        context: ErrorHandlerContext,
+        key: bytes | None,
+        value: bytes | None,
+        exception: Exception,
+    ) -> DeserializationResponse:
+        """Log, answer, and send the record to the dead letter queue if one is configured."""
+        result = self.handle(context, key, value, exception)
+        return DeserializationResponse(
+            result,
+            tuple(
+                maybe_build_dead_letter_records(
+                    self.dead_letter_queue_topic, key, value, context, exception
+                )
+            ),
+        )
+
+
+class LogAndFailExceptionHandler(_LoggingDeserializationHandler):
     """Log the deserialization error (ERROR) and fail. The default handler."""
 
-    def handle(
-        self,
-        context: ErrorHandlerContext,
-        key: bytes | None,
-        value: bytes | None,
-        exception: Exception,
-    ) -> DeserializationHandlerResponse:
-        """Log at ERROR and answer FAIL."""
-        _log_deserialization(logging.ERROR, context, exception)
-        return DeserializationHandlerResponse.FAIL
-
-    def handle_error(
-        self,
-        context: ErrorHandlerContext,
-        key: bytes | None,
-        value: bytes | None,
-        exception: Exception,
-    ) -> DeserializationResponse:
-        """Log, fail, and send the record to the dead letter queue if one is configured."""
-        result = self.handle(context, key, value, exception)
-        return DeserializationResponse(
-            result,
-            tuple(
-                maybe_build_dead_letter_records(
-                    self.dead_letter_queue_topic, key, value, context, exception
-                )
-            ),
-        )
+    _level = logging.ERROR
+    _result = DeserializationHandlerResponse.FAIL
 
 
-class LogAndContinueExceptionHandler(DeserializationExceptionHandler):
+class LogAndContinueExceptionHandler(_LoggingDeserializationHandler):
     """Log the deserialization error (WARNING) and skip the record."""
 
-    def handle(
-        self,
-        context: ErrorHandlerContext,
-        key: bytes | None,
-        value: bytes | None,
-        exception: Exception,
-    ) -> DeserializationHandlerResponse:
-        """Log at WARNING and answer CONTINUE."""
-        _log_deserialization(logging.WARNING, context, exception)
-        return DeserializationHandlerResponse.CONTINUE
-
-    def handle_error(
-        self,
-        context: ErrorHandlerContext,
-        key: bytes | None,
-        value: bytes | None,
-        exception: Exception,
-    ) -> DeserializationResponse:
-        """Log, continue, and send the record to the dead letter queue if one is configured."""
-        result = self.handle(context, key, value, exception)
-        return DeserializationResponse(
-            result,
-            tuple(
-                maybe_build_dead_letter_records(
-                    self.dead_letter_queue_topic, key, value, context, exception
-                )
-            ),
-        )
+    _level = logging.WARNING
+    _result = DeserializationHandlerResponse.CONTINUE

@@ -71,59 +71,47 @@ def _log_processing(level: int, context: ErrorHandlerContext, exception: Excepti
     )
 
 
-class LogAndFailProcessingExceptionHandler(ProcessingExceptionHandler):
+class _LoggingProcessingHandler(ProcessingExceptionHandler):
+    """The built-in handlers: log at ``_level``, answer ``_result``, dead-letter if configured."""
+
+    _level: ClassVar[int]
+    _result: ClassVar[ProcessingHandlerResponse]
+
+    def handle(
+        self, context: ErrorHandlerContext, record: Any, exception: Exception
+    ) -> ProcessingHandlerResponse:
+        """Log and answer this handler's response."""
+        _log_processing(self._level, context, exception)
+        return self._result
+
+    def handle_error(
+        self, context: ErrorHandlerContext, record: Any, exception: Exception
+    ) -> ProcessingResponse:
+        """Log, answer, and send the source record's bytes to the DLQ if one is configured."""
+        result = self.handle(context, record, exception)
+        return ProcessingResponse(
+            result,
+            tuple(
+                maybe_build_dead_letter_records(
+                    self.dead_letter_queue_topic,
+                    context.source_raw_key,
+                    context.source_raw_value,
+                    context,
+                    exception,
+                )
+            ),
+        )
+
+
+class LogAndFailProcessingExceptionHandler(_LoggingProcessingHandler):
     """Log the processing error (ERROR) and fail. The default processing handler."""
 
-    def handle(
-        self, context: ErrorHandlerContext, record: Any, exception: Exception
-    ) -> ProcessingHandlerResponse:
-        """Log at ERROR and answer FAIL."""
-        _log_processing(logging.ERROR, context, exception)
-        return ProcessingHandlerResponse.FAIL
-
-    def handle_error(
-        self, context: ErrorHandlerContext, record: Any, exception: Exception
-    ) -> ProcessingResponse:
-        """Log, fail, and send the source record's bytes to the DLQ if one is configured."""
-        result = self.handle(context, record, exception)
-        return ProcessingResponse(
-            result,
-            tuple(
-                maybe_build_dead_letter_records(
-                    self.dead_letter_queue_topic,
-                    context.source_raw_key,
-                    context.source_raw_value,
-                    context,
-                    exception,
-                )
-            ),
-        )
+    _level = logging.ERROR
+    _result = ProcessingHandlerResponse.FAIL
 
 
-class LogAndContinueProcessingExceptionHandler(ProcessingExceptionHandler):
+class LogAndContinueProcessingExceptionHandler(_LoggingProcessingHandler):
     """Log the processing error (WARNING) and skip the record."""
 
-    def handle(
-        self, context: ErrorHandlerContext, record: Any, exception: Exception
-    ) -> ProcessingHandlerResponse:
-        """Log at WARNING and answer CONTINUE."""
-        _log_processing(logging.WARNING, context, exception)
-        return ProcessingHandlerResponse.CONTINUE
-
-    def handle_error(
-        self, context: ErrorHandlerContext, record: Any, exception: Exception
-    ) -> ProcessingResponse:
-        """Log, continue, and send the source record's bytes to the DLQ if one is configured."""
-        result = self.handle(context, record, exception)
-        return ProcessingResponse(
-            result,
-            tuple(
-                maybe_build_dead_letter_records(
-                    self.dead_letter_queue_topic,
-                    context.source_raw_key,
-                    context.source_raw_value,
-                    context,
-                    exception,
-                )
-            ),
-        )
+    _level = logging.WARNING
+    _result = ProcessingHandlerResponse.CONTINUE
