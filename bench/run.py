@@ -174,8 +174,11 @@ class Contenders:
 
 
 def counts_exact(contender: str, workload: str) -> bool:
-    """Whether the output count is the number of updates (Kafka Streams' cache dedups counts)."""
-    return not (contender == "java" and workload != "passthrough")
+    """Whether the output count is the number of updates (record caches dedup counts).
+
+    Kafka Streams' and kstreams' record caches forward the latest count per word per commit.
+    """
+    return not (contender in ("java", "kstreams") and workload != "passthrough")
 
 
 # --------------------------------------------------------------------------- one run
@@ -235,6 +238,7 @@ class Bench:
             expected_outputs=dataset.expected_outputs,
             counts_exact=exact,
             check_commit=guarantee == "exactly_once_v2" or not exact,
+            transactional=guarantee == "exactly_once_v2",
             input_end=input_end,
             timeout_s=self.args.timeout,
             on_start=on_start,

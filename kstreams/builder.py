@@ -78,7 +78,7 @@ class StreamsBuilder:
     def table(
         self,
         topic: str,
-        consumed: Consumed | None = None,
+        consumed: Consumed | Materialized | None = None,
         materialized: Materialized | None = None,
         *,
         key_serde: Any = None,
@@ -93,8 +93,13 @@ class StreamsBuilder:
         if topic in self._topics:
             raise TopologyError(f"Topic {topic} has already been registered by another source.")
         self._topics.add(topic)
+        if isinstance(consumed, Materialized) and materialized is None:
+            consumed, materialized = None, consumed  # Java's table(topic, Materialized)
         c = consumed or Consumed()
         m = materialized or Materialized()
+        if m.store_name is None and m.store_supplier is None:
+            # Java keeps such a table unqueryable and forwards every update: no record cache
+            m = m.with_caching_disabled()
         store = m.store_name or self.graph.new_name(f"{topic}-STATE-STORE-")
         ks = key_serde or m.key_serde or c.key_serde
         vs = value_serde or m.value_serde or c.value_serde

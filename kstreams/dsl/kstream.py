@@ -326,6 +326,9 @@ class KStream:
         graph = self._builder.graph
         given_name, materialized = named_and_materialized(named, materialized)
         m = materialized or Materialized()
+        if m.store_name is None and m.store_supplier is None:
+            # Java keeps such a table unqueryable and forwards every update: no record cache
+            m = m.with_caching_disabled()
         name = graph.name_or_generate(given_name, "KSTREAM-TOTABLE-")
         store = m.store_name or graph.new_name("KSTREAM-TOTABLE-STATE-STORE-")
         ks = m.key_serde or self.key_serde

@@ -23,9 +23,9 @@ class Materialized:
 
     ``store_type`` is ``"rocksdb"`` (default) or ``"in_memory"``; a
     ``store_supplier`` (``Stores.persistent_timestamped_key_value_store(...)``)
-    may be given instead of a name. ``caching`` is recorded for Java
-    compatibility: kstreams has no record cache and forwards every update
-    (as Kafka Streams does with ``statestore.cache.max.bytes=0``).
+    may be given instead of a name. Caching is on by default: the store's
+    record cache forwards the latest value of each changed key at commit (see
+    :mod:`kstreams.state.caching`); ``with_caching_disabled()`` forwards every update.
     """
 
     store_name: str | None = None
@@ -80,11 +80,11 @@ class Materialized:
         return replace(self, logging_enabled=False)
 
     def with_caching_enabled(self) -> Materialized:
-        """Recorded for compatibility; kstreams forwards every update."""
+        """Put a record cache in front of the store (the default)."""
         return replace(self, caching_enabled=True)
 
     def with_caching_disabled(self) -> Materialized:
-        """Recorded for compatibility; kstreams forwards every update."""
+        """No record cache: every update is forwarded downstream."""
         return replace(self, caching_enabled=False)
 
 

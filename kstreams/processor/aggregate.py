@@ -17,6 +17,7 @@ from typing import Any
 from kstreams.processor.change import Change
 from kstreams.processor.compiled import CompiledProcessor
 from kstreams.processor.context import Forward, ProcessorContext
+from kstreams.processor.table_forwarder import forwards_on_flush
 from kstreams.serde.base import Headers
 
 log = logging.getLogger("kstreams")
@@ -53,6 +54,7 @@ class StreamAggregateProcessor(CompiledProcessor):
         store = context.get_state_store(self.store_name)
         get, put = store.get, store.put
         forward = context.forward_fn
+        cached = forwards_on_flush(store, forward)
         initializer, aggregator = self.initializer, self.aggregator
         dropped = drop_counter(context, "key or value")
 
@@ -70,7 +72,8 @@ class StreamAggregateProcessor(CompiledProcessor):
                 new_ts = ts if ts > old.timestamp else old.timestamp
                 new_agg = aggregator(key, value, old_agg)
             put(key, ValueAndTimestamp(new_agg, new_ts))
-            forward(key, Change(new_agg, old_agg), new_ts, headers)
+            if not cached:
+                forward(key, Change(new_agg, old_agg), new_ts, headers)
 
         return aggregate
 
@@ -88,6 +91,7 @@ class StreamReduceProcessor(CompiledProcessor):
         store = context.get_state_store(self.store_name)
         get, put = store.get, store.put
         forward = context.forward_fn
+        cached = forwards_on_flush(store, forward)
         reducer = self.reducer
         dropped = drop_counter(context, "key or value")
 
@@ -103,7 +107,8 @@ class StreamReduceProcessor(CompiledProcessor):
                 new_agg = reducer(old_agg, value)
                 new_ts = ts if ts > old.timestamp else old.timestamp
             put(key, ValueAndTimestamp(new_agg, new_ts))
-            forward(key, Change(new_agg, old_agg), new_ts, headers)
+            if not cached:
+                forward(key, Change(new_agg, old_agg), new_ts, headers)
 
         return reduce
 

@@ -15,6 +15,7 @@ from kstreams.processor.change import Change
 from kstreams.processor.compiled import CompiledProcessor
 from kstreams.processor.context import Forward, ProcessorContext
 from kstreams.processor.stateless import _pair
+from kstreams.processor.table_forwarder import forwards_on_flush
 from kstreams.serde.base import Headers
 
 
@@ -33,6 +34,7 @@ class TableSourceProcessor(CompiledProcessor):
         store = context.get_state_store(self.store_name)
         get, put = store.get, store.put
         forward = context.forward_fn
+        cached = forwards_on_flush(store, forward)
         dropped = drop_counter(context, "key")
 
         def table_source(key: Any, value: Any, ts: int, headers: Headers) -> None:
@@ -41,7 +43,8 @@ class TableSourceProcessor(CompiledProcessor):
                 return
             old = get(key)
             put(key, None if value is None else ValueAndTimestamp(value, ts))
-            forward(key, Change(value, None if old is None else old.value), ts, headers)
+            if not cached:
+                forward(key, Change(value, None if old is None else old.value), ts, headers)
 
         return table_source
 
@@ -166,6 +169,7 @@ class TableAggregateProcessor(CompiledProcessor):
         store = context.get_state_store(self.store_name)
         get, put = store.get, store.put
         forward = context.forward_fn
+        cached = forwards_on_flush(store, forward)
         initializer, adder, subtractor = self.initializer, self.adder, self.subtractor
         dropped = drop_counter(context, "key")
 
@@ -182,7 +186,8 @@ class TableAggregateProcessor(CompiledProcessor):
                 agg = adder(key, change.new_value, initializer() if agg is None else agg)
             new_ts = ts if old is None or ts > old.timestamp else old.timestamp
             put(key, None if agg is None else ValueAndTimestamp(agg, new_ts))
-            forward(key, Change(agg, old_agg), new_ts, headers)
+            if not cached:
+                forward(key, Change(agg, old_agg), new_ts, headers)
 
         return table_aggregate
 
@@ -206,6 +211,7 @@ class TableReduceProcessor(CompiledProcessor):
         store = context.get_state_store(self.store_name)
         get, put = store.get, store.put
         forward = context.forward_fn
+        cached = forwards_on_flush(store, forward)
         adder, subtractor = self.adder, self.subtractor
         dropped = drop_counter(context, "key")
 
@@ -222,6 +228,7 @@ class TableReduceProcessor(CompiledProcessor):
                 agg = change.new_value if agg is None else adder(agg, change.new_value)
             new_ts = ts if old is None or ts > old.timestamp else old.timestamp
             put(key, None if agg is None else ValueAndTimestamp(agg, new_ts))
-            forward(key, Change(agg, old_agg), new_ts, headers)
+            if not cached:
+                forward(key, Change(agg, old_agg), new_ts, headers)
 
         return table_reduce

@@ -145,6 +145,7 @@ class KafkaStreams:
             self._on_thread_state,
             self._on_thread_error,
             str(self.process_id),
+            self.config.num_stream_threads,
         )
         thread.restore_listener = getattr(self, "_restore_listener", None)
         return thread

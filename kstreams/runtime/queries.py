@@ -40,7 +40,7 @@ class ReadOnlyCompositeStore:
     def get(self, key: Any) -> Any:
         """The value of ``key`` on this instance, or None."""
         for store in self._stores():
-            value = store.get(key)
+            value = store._get_concurrent(key)
             if value is not None:
                 return self._plain(store, value)
         return None
@@ -62,19 +62,23 @@ class ReadOnlyCompositeStore:
 
     def range(self, from_key: Any = None, to_key: Any = None) -> Iterator[tuple[Any, Any]]:
         """Entries from ``from_key`` to ``to_key`` (inclusive) in serialized-key order."""
-        return self._merged([(s, s.range(from_key, to_key)) for s in self._stores()], False)
+        return self._merged(
+            [(s, s._range(from_key, to_key, False, True)) for s in self._stores()], False
+        )
 
     def reverse_range(self, from_key: Any = None, to_key: Any = None) -> Iterator[tuple[Any, Any]]:
         """:meth:`range` backwards."""
-        return self._merged([(s, s.reverse_range(from_key, to_key)) for s in self._stores()], True)
+        return self._merged(
+            [(s, s._range(from_key, to_key, True, True)) for s in self._stores()], True
+        )
 
     def all(self) -> Iterator[tuple[Any, Any]]:
         """Every entry on this instance, in serialized-key order."""
-        return self._merged([(s, s.all()) for s in self._stores()], False)
+        return self._merged([(s, s._range(None, None, False, True)) for s in self._stores()], False)
 
     def reverse_all(self) -> Iterator[tuple[Any, Any]]:
         """Every entry, backwards."""
-        return self._merged([(s, s.reverse_all()) for s in self._stores()], True)
+        return self._merged([(s, s._range(None, None, True, True)) for s in self._stores()], True)
 
     def approximate_num_entries(self) -> int:
         """About how many entries this instance holds."""

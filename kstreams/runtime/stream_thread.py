@@ -38,6 +38,7 @@ from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.restore import restore_task
 from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_id import TaskId
+from kstreams.state.caching import ThreadCache
 from kstreams.topology.topology import Topology
 
 log = logging.getLogger("kstreams")
@@ -66,6 +67,7 @@ class StreamThread(threading.Thread):
         on_state: Callable[[StreamThread, str], None],
         on_error: Callable[[StreamThread, BaseException], None],
         process_id: str = "",
+        num_threads: int = 1,
     ) -> None:
         self.client_id = f"{client_id}-StreamThread-{index}"
         super().__init__(name=self.client_id, daemon=True)
@@ -130,6 +132,8 @@ class StreamThread(threading.Thread):
         self._last_purge = time.monotonic()
         self.metrics = TaskMetrics()
         self.commits = 0
+        # statestore.cache.max.bytes is shared by the threads (Kafka Streams divides it too)
+        self.cache = ThreadCache(config.statestore_cache_max_bytes // max(1, num_threads))
 
     # -- lifecycle ----------------------------------------------------------------------------
     def shutdown(self) -> None:
@@ -264,6 +268,7 @@ class StreamThread(threading.Thread):
                 _wall_ms,
                 tps,
                 self.metrics,
+                self.cache,
             )
             self.tasks[task_id] = task
             for tp in tps:

@@ -29,6 +29,7 @@ from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.task_id import TaskId
 from kstreams.runtime.task_stores import TaskStores
 from kstreams.serde.base import Headers, as_serde
+from kstreams.state.caching import ThreadCache
 from kstreams.topology.nodes import ProcessorNode, SinkNode, SourceNode, Subtopology
 from kstreams.topology.topology import Topology
 
@@ -56,6 +57,7 @@ class StreamTask:
         wall_clock: Callable[[], int],
         partitions: list[tuple[str, int]] | None = None,
         metrics: TaskMetrics | None = None,
+        thread_cache: ThreadCache | None = None,
     ) -> None:
         self.id = task_id
         self.topology = topology
@@ -85,6 +87,8 @@ class StreamTask:
             self._request_commit,
             # changelog records carry the timestamp of the record being processed (Java)
             lambda: ctx.timestamp if ctx.timestamp >= 0 else wall_clock(),
+            thread_cache,
+            ctx,
         )
         self.context.stores = self.stores.stores
         self.context.state_dir = self.stores.directory

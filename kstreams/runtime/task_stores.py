@@ -2,8 +2,9 @@
 
 Commit protocol (the task's part of it):
 
-1. :meth:`TaskStores.flush_changelog` -- every store sends its buffered changes
-   (latest value per key) to its changelog partition;
+1. :meth:`TaskStores.flush_changelog` -- the record caches flush (forwarding their
+   dirty keys downstream), then every store sends its buffered changes (latest
+   value per key) to its changelog partition;
 2. the producer is flushed (or the transaction committed) by the stream thread;
 3. :meth:`TaskStores.commit` -- every store applies its buffer to disk in one
    WriteBatch together with the offset its changelog reached.
@@ -20,6 +21,7 @@ from typing import Any
 from kstreams.errors import StreamsError
 from kstreams.runtime.task_id import TaskId
 from kstreams.serde.base import as_serde
+from kstreams.state.caching import CachingStore, ThreadCache, cached_store
 from kstreams.topology.nodes import Subtopology
 from kstreams.topology.topology import Topology
 
@@ -41,6 +43,8 @@ class TaskStores:
         collector: Any,
         request_commit: Callable[[], None],
         record_timestamp: Callable[[], int] | None = None,
+        thread_cache: ThreadCache | None = None,
+        record_context: Any = None,
     ) -> None:
         from kstreams.state import StateStoreContext
 
@@ -58,6 +62,8 @@ class TaskStores:
             builder = topology.state_stores[name]
             _apply_default_serdes(builder, config)
             store = builder.build()
+            if getattr(builder, "caching_enabled", False):
+                store = cached_store(store, thread_cache)
             context = StateStoreContext(
                 task_id=str(task_id),
                 application_id=app_id,
@@ -68,6 +74,7 @@ class TaskStores:
                 request_commit=request_commit,
                 cache_max_bytes=cache_bytes,
                 record_timestamp=record_timestamp,
+                record_context=record_context,
             )
             try:
                 store.init(context)
@@ -80,8 +87,24 @@ class TaskStores:
         """Stores with a changelog (the ones restoration brings up to date)."""
         return [s for s in self.stores.values() if s.changelog_topic is not None]
 
+    def flush_caches(self) -> None:
+        """Flush the record caches (forwarding their dirty keys) until none is dirty.
+
+        A cache's forwarded updates may land in a downstream store's cache of the
+        same task, so this repeats until a round flushes nothing.
+        """
+        caches = [s for s in self.stores.values() if isinstance(s, CachingStore)]
+        for _ in range(len(caches) + 1):
+            if not any([cache.flush_cache() for cache in caches]):
+                return
+        raise StreamsError(
+            f"Task {self.task_id}: the record caches kept getting dirty while flushing "
+            "(a flush listener writing back into an upstream store?)"
+        )
+
     def flush_changelog(self) -> None:
-        """Step 1 of a commit: send buffered changes to the changelogs."""
+        """Step 1 of a commit: flush the record caches, then send buffered changes to the changelogs."""
+        self.flush_caches()
         for store in self.stores.values():
             store.flush_changelog()
 

@@ -90,10 +90,9 @@ class StoreBuilder(ABC):
     """Builds one kind of store, with its logging and caching settings (Java: ``StoreBuilder``).
 
     Logging is enabled by default (changelog topic ``<application.id>-<name>-changelog``),
-    caching disabled. kstreams has no record cache: every update is forwarded
-    downstream, as with ``statestore.cache.max.bytes=0`` in Kafka Streams. The
-    caching flag is kept for API compatibility only; batching of disk and changelog
-    writes is done by every store's write buffer regardless.
+    caching disabled, as in Kafka Streams. With caching enabled, a key-value store gets a
+    record cache (:mod:`kstreams.state.caching`) sized by ``statestore.cache.max.bytes``;
+    batching of disk and changelog writes is done by every store's write buffer regardless.
     """
 
     def __init__(self, name: str) -> None:
@@ -119,7 +118,7 @@ class StoreBuilder(ABC):
 
     @property
     def caching_enabled(self) -> bool:
-        """Whether caching was asked for (recorded only: kstreams has no record cache)."""
+        """Whether built stores get a record cache (when the task has a cache budget)."""
         return self._caching_enabled
 
     def with_logging_enabled(self: _B, config: dict[str, str] | None = None) -> _B:
@@ -135,12 +134,12 @@ class StoreBuilder(ABC):
         return self
 
     def with_caching_enabled(self: _B) -> _B:
-        """Ask for caching (recorded only; see the class notes)."""
+        """Put a record cache in front of the built stores."""
         self._caching_enabled = True
         return self
 
     def with_caching_disabled(self: _B) -> _B:
-        """Ask for no caching (the behaviour in any case)."""
+        """No record cache (the default for store builders)."""
         self._caching_enabled = False
         return self
 

@@ -50,6 +50,9 @@ class StateStoreContext:
             (``default.key.serde``).
         default_value_serde: The serde of values for stores built without one
             (``default.value.serde``).
+        record_context: The task's record context (``timestamp``, ``headers``, ``topic``,
+            ``partition``, ``offset`` of the record being processed): the record cache
+            keeps it with each dirty key and restores it when it forwards the key.
 
     Example::
 
@@ -69,3 +72,4 @@ class StateStoreContext:
     record_timestamp: Callable[[], int] | None = None
     default_key_serde: Any = None
     default_value_serde: Any = None
+    record_context: Any = None

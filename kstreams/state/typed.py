@@ -177,11 +177,11 @@ class KeyValueStore(StateStore):
 
     def all(self) -> Iterator[tuple[Any, Any]]:
         """All entries in key order."""
-        return self._typed(self._store.range(None, None, False))
+        return self._scan(None, None, False, False)
 
     def reverse_all(self) -> Iterator[tuple[Any, Any]]:
         """All entries, last key first."""
-        return self._typed(self._store.range(None, None, True))
+        return self._scan(None, None, True, False)
 
     def prefix_scan(self, prefix: Any, prefix_key_serde: Serde[Any]) -> Iterator[tuple[Any, Any]]:
         """Entries whose serialized key starts with ``prefix`` serialized by ``prefix_key_serde``.
@@ -215,7 +215,7 @@ class KeyValueStore(StateStore):
                 )
                 return iter(())
             hi = to_bytes + b"\x00"  # the smallest key after to_bytes: makes ``to`` inclusive
-        return self._typed(self._store.range(lo, hi, reverse, concurrent))
+        return self._scan(lo, hi, reverse, concurrent)
 
     def _prefix_scan(
         self, prefix: Any, prefix_key_serde: Serde[Any], concurrent: bool
@@ -223,7 +223,17 @@ class KeyValueStore(StateStore):
         lo = prefix_key_serde.serialize(self._topic, prefix)
         if lo is None:
             raise ValueError(f"prefix cannot be null (store {self.name})")
-        return self._typed(self._store.range(lo, prefix_end(lo), False, concurrent))
+        return self._scan(lo, prefix_end(lo), False, concurrent)
+
+    def _scan(
+        self, lo: bytes | None, hi: bytes | None, reverse: bool, concurrent: bool
+    ) -> Iterator[tuple[Any, Any]]:
+        # typed entries with lo <= key bytes < hi (None: unbounded); the record cache overrides
+        return self._typed(self._store.range(lo, hi, reverse, concurrent))
+
+    def _get_concurrent(self, key: Any) -> Any:
+        # a read from another thread (interactive queries); the record cache overrides
+        return self.get(key)
 
     def _typed(self, it: Iterator[tuple[bytes, bytes]]) -> Iterator[tuple[Any, Any]]:
         topic = self._topic
@@ -356,7 +366,7 @@ class ReadOnlyKeyValueStore:
 
     def get(self, key: Any) -> Any:
         """The value of ``key``, or None."""
-        return self._store.get(key)
+        return self._store._get_concurrent(key)
 
     def range(self, from_key: Any = None, to_key: Any = None) -> Iterator[tuple[Any, Any]]:
         """Entries with ``from_key <= key <= to_key`` (None: unbounded) in key order."""

@@ -31,6 +31,7 @@ from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_id import TaskId
 from kstreams.serde.base import Headers, Serde, as_serde
 from kstreams.state import TimestampedKeyValueStore
+from kstreams.state.caching import ThreadCache
 from kstreams.topology.topology import Topology
 
 _MISSING: Any = object()
@@ -129,16 +130,22 @@ class TopologyTestDriver:
         self._offsets: dict[str, int] = {}
         self._tasks: list[StreamTask] = []
         self._task_of_topic: dict[str, StreamTask] = {}
+        self._cache = ThreadCache(self.config.statestore_cache_max_bytes)
         app_id = self.config.application_id
         for sub in topology.subtopologies():
             task = StreamTask(
-                TaskId(sub.id, 0), topology, sub, self.config, self._collector, self.wall_clock_ms
+                TaskId(sub.id, 0),
+                topology,
+                sub,
+                self.config,
+                self._collector,
+                self.wall_clock_ms,
+                thread_cache=self._cache,
             )
             self._tasks.append(task)
             for topic in sub.source_topics:
                 self._task_of_topic[topology.resolve_topic(topic, app_id)] = task
         self._closed = False
-        self._depth = 0
 
     # -- time ---------------------------------------------------------------------------------
     def wall_clock_ms(self) -> int:
@@ -155,6 +162,7 @@ class TopologyTestDriver:
             task.punctuate_wall_clock()
             self._capture()
         self._commit()
+        self._capture()
 
     # -- topics -------------------------------------------------------------------------------
     def create_input_topic(
@@ -213,21 +221,20 @@ class TopologyTestDriver:
             raise ValueError(f"Unknown topic: {topic}")
         offset = self._offsets.get(topic, 0)
         self._offsets[topic] = offset + 1
-        self._depth += 1
         try:
             task.process(topic, 0, offset, key, value, timestamp, headers)
-        finally:
-            # what was sent before a failure (a dead letter record, say) is readable too
-            self._capture()
-            self._depth -= 1
-        if self._depth == 0:
-            self._commit()
+        except BaseException:
+            self._capture()  # what was sent before a failure (a dead letter record, say)
+            raise
+        # Like Kafka Streams' driver: a commit after every record, so record caches forward
+        # each record's updates (merging only updates made while processing one record)
+        self._commit()
+        self._capture()
 
     def _commit(self) -> None:
-        """Commit every task's stores, as the runtime does (changelog records become readable)."""
+        """Commit every task's stores, as the runtime does (caches flush, changelogs are sent)."""
         for task in self._tasks:
             task.prepare_commit()
-        self._capture()
         for task in self._tasks:
             task.commit_stores(self._collector.changelog_offsets)
 

@@ -1,0 +1,398 @@
+"""The record cache: deserialized values in front of a key-value store (Kafka Streams' caching layer).
+
+Kafka Streams puts a cache (``CachingKeyValueStore`` over a per-thread
+``ThreadCache``) in front of every DSL store, sized by
+``statestore.cache.max.bytes`` (10 MiB by default, shared by a thread's
+stores). It does two things, and so does this one:
+
+* **Reads and writes stay in memory.** ``get`` of a cached key is a dict lookup;
+  ``put`` updates the cached value and marks the key dirty. Values are kept as
+  objects, so neither is serialized per update: a dirty key is serialized and
+  written to the store below (its write buffer and changelog) once per flush.
+* **Updates are forwarded on flush, not per record.** A DSL processor that
+  registers a flush listener (aggregations, materialized tables) forwards the
+  latest value of each dirty key, with the value last forwarded as the old
+  value, when the cache flushes: at every commit, and when the thread's caches
+  outgrow their budget (the least recently used entry of the store being
+  written is evicted; if it is dirty, all of that store's dirty keys are
+  flushed first). Consecutive updates of a key between two flushes therefore
+  reach downstream as one, exactly as in Kafka Streams; with
+  ``statestore.cache.max.bytes=0`` (or ``Materialized.with_caching_disabled()``)
+  every update is forwarded.
+
+Where it differs from Kafka Streams: the cache holds objects, so its size is an
+estimate (strings and bytes by length, numbers by their object size, other
+objects by ``sys.getsizeof``, which does not follow references), and a value
+the store's serde cannot serialize fails the flush (a commit error) rather than
+the ``put``. Keys must be hashable to be cached; other keys (e.g. JSON objects)
+go straight to the store below, forwarding at once.
+
+Example::
+
+    cache = ThreadCache(10 * 1024 * 1024)
+    store = cached_store(builder.build(), cache)   # what TaskStores does for caching builders
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from kstreams.state.typed import KeyValueStore, TimestampedKeyValueStore, _null_key
+from kstreams.state.value_and_timestamp import ValueAndTimestamp
+
+ENTRY_OVERHEAD = 160
+"""Approximate bytes a cache entry costs beyond its key and value (dict slots, bookkeeping)."""
+
+FlushListener = Callable[[Any, Any, Any, int, Any], None]
+"""``listener(key, new_value, old_value, timestamp, headers)``: a flushed dirty key."""
+
+_MISSING: Any = object()
+_UNKNOWN: Any = object()
+"""The value before the first cached write of a key that was never read: look it up at flush."""
+
+
+def estimate_size(obj: Any) -> int:
+    """Approximate memory of ``obj`` in bytes (shallow for containers)."""
+    t = type(obj)
+    if t is str:
+        return 49 + len(obj)  # type: ignore[arg-type]
+    if t is bytes:
+        return 33 + len(obj)  # type: ignore[arg-type]
+    if t is int or t is float or obj is None:
+        return 32
+    if t is ValueAndTimestamp:
+        return 88 + estimate_size(obj[0])
+    return sys.getsizeof(obj)
+
+
+class ThreadCache:
+    """The budget shared by the record caches of one stream thread (Java: ``ThreadCache``).
+
+    ``max_bytes`` is ``statestore.cache.max.bytes`` divided by the number of
+    stream threads, as in Kafka Streams.
+    """
+
+    __slots__ = ("max_bytes", "size")
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max(0, int(max_bytes))
+        self.size = 0
+        """Estimated bytes held by all the caches of the thread."""
+
+    def __repr__(self) -> str:
+        return f"ThreadCache(size={self.size}, max_bytes={self.max_bytes})"
+
+
+class _RecordContextless:
+    """Stands in for the task's record context when a store is used outside a task."""
+
+    timestamp = -1
+    headers = None
+    topic = None
+    partition = -1
+    offset = -1
+
+
+class CachingStore:
+    """Mixin over a typed key-value store: the record cache (see the module notes).
+
+    ``get``/``put``/``delete`` work on the cache; ranges merge the dirty
+    entries into the store's own ranges; :meth:`flush_cache` writes the dirty
+    keys down (and forwards them to the flush listener). Internal: made by
+    :func:`cached_store`.
+    """
+
+    def _init_cache(self, thread_cache: ThreadCache) -> None:
+        self._thread_cache = thread_cache
+        self._values: OrderedDict[Any, Any] = OrderedDict()
+        """Cached values in least-recently-used-first order; None: deleted (dirty)."""
+        self._sizes: dict[Any, int] = {}
+        self._dirty: dict[Any, list[Any]] = {}
+        """Dirty keys in the order they became dirty: ``[old value, ts, headers, topic, partition, offset]``."""
+        self._listener: FlushListener | None = None
+        self._record: Any = _RecordContextless()
+        self._flushing = False
+
+    # -- wiring -----------------------------------------------------------------------------
+    def init(self, context: Any) -> None:
+        super().init(context)  # type: ignore[misc]
+        record = getattr(context, "record_context", None)
+        if record is not None:
+            self._record = record
+
+    def set_flush_listener(self, listener: FlushListener) -> bool:
+        """Forward flushed keys to ``listener``; True (the cache forwards, the caller must not)."""
+        self._listener = listener
+        return True
+
+    @property
+    def cached_entries(self) -> int:
+        """How many keys the cache holds now."""
+        return len(self._values)
+
+    @property
+    def dirty_entries(self) -> int:
+        """How many keys changed since the last flush."""
+        return len(self._dirty)
+
+    # -- reads ------------------------------------------------------------------------------
+    def get(self, key: Any) -> Any:
+        """The value of ``key``: the cached one, else the store's (then cached)."""
+        values = self._values
+        try:
+            value = values.get(key, _MISSING)
+        except TypeError:  # an unhashable key is never cached
+            return super().get(key)  # type: ignore[misc]
+        if value is _MISSING:
+            value = super().get(key)  # type: ignore[misc]
+            if value is not None:
+                self._insert(key, value)
+            return value
+        values.move_to_end(key)
+        return value
+
+    def _get_concurrent(self, key: Any) -> Any:
+        # interactive queries (other threads): read the cache, never change it
+        try:
+            value = self._values.get(key, _MISSING)
+        except TypeError:
+            value = _MISSING
+        return super().get(key) if value is _MISSING else value  # type: ignore[misc]
+
+    def _insert(self, key: Any, value: Any) -> None:
+        size = ENTRY_OVERHEAD + estimate_size(key) + estimate_size(value)
+        self._values[key] = value
+        self._sizes[key] = size
+        thread = self._thread_cache
+        thread.size += size
+        if thread.size > thread.max_bytes:
+            self._evict()
+
+    # -- writes -----------------------------------------------------------------------------
+    def put(self, key: Any, value: Any) -> None:
+        """Cache ``value`` for ``key`` (None: delete); the store gets it at the next flush."""
+        if key is None:
+            raise _null_key(self.name)  # type: ignore[attr-defined]
+        values = self._values
+        try:
+            old = values.get(key, _MISSING)
+        except TypeError:
+            self._put_through(key, value)
+            return
+        record = self._record
+        entry = self._dirty.get(key)
+        if entry is None:
+            self._dirty[key] = [
+                _UNKNOWN if old is _MISSING else old,
+                record.timestamp,
+                record.headers,
+                record.topic,
+                record.partition,
+                record.offset,
+            ]
+        else:
+            entry[1] = record.timestamp
+            entry[2] = record.headers
+            entry[3] = record.topic
+            entry[4] = record.partition
+            entry[5] = record.offset
+        if old is _MISSING:
+            self._insert(key, value)
+        else:
+            values[key] = value
+            values.move_to_end(key)
+
+    def _put_through(self, key: Any, value: Any) -> None:
+        listener = self._listener
+        old = super().get(key) if listener is not None else None  # type: ignore[misc]
+        super().put(key, value)  # type: ignore[misc]
+        if listener is not None and (value is not None or old is not None):
+            record = self._record
+            listener(key, value, old, record.timestamp, record.headers)
+
+    def put_if_absent(self, key: Any, value: Any) -> Any:
+        """Set ``key`` to ``value`` unless it has a value; return that value (None if absent)."""
+        current = self.get(key)
+        if current is None and value is not None:
+            self.put(key, value)
+        return current
+
+    def delete(self, key: Any) -> Any:
+        """Delete ``key``; return its old value (None if absent)."""
+        old = self.get(key)
+        self.put(key, None)
+        return old
+
+    # -- eviction and flushing -----------------------------------------------------------------
+    def _evict(self) -> None:
+        thread = self._thread_cache
+        values = self._values
+        sizes = self._sizes
+        dirty = self._dirty
+        if self._flushing:
+            return  # a listener wrote back into this store mid-flush: evict after it
+        while thread.size > thread.max_bytes and values:
+            key = next(iter(values))
+            if key in dirty:
+                self.flush_cache()
+                dirty = self._dirty
+                continue
+            del values[key]
+            thread.size -= sizes.pop(key)
+
+    def flush_cache(self) -> bool:
+        """Write every dirty key to the store below, forwarding each to the flush listener.
+
+        Returns whether anything was dirty. Called by the task before a commit
+        (and by eviction); the task repeats it until no cache of the task is
+        dirty, since forwarding may write to a downstream store's cache.
+        """
+        dirty = self._dirty
+        if not dirty or self._flushing:
+            return False
+        self._flushing = True
+        self._dirty = {}
+        record = self._record
+        listener = self._listener
+        values = self._values
+        sizes = self._sizes
+        thread = self._thread_cache
+        inner_get = super().get  # type: ignore[misc]
+        inner_put = super().put  # type: ignore[misc]
+        saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
+        try:
+            for key, (old, ts, headers, topic, partition, offset) in dirty.items():
+                value = values[key]
+                if old is _UNKNOWN:
+                    old = inner_get(key) if listener is not None else None
+                record.timestamp = ts
+                record.headers = headers
+                record.topic = topic
+                record.partition = partition
+                record.offset = offset
+                inner_put(key, value)
+                size = ENTRY_OVERHEAD + estimate_size(key) + estimate_size(value)
+                thread.size += size - sizes[key]
+                sizes[key] = size
+                if listener is not None and (value is not None or old is not None):
+                    listener(key, value, old, ts, headers)
+        finally:
+            (record.timestamp, record.headers, record.topic, record.partition, record.offset) = (
+                saved
+            )
+            self._flushing = False
+        return True
+
+    def flush_changelog(self) -> bool:
+        self.flush_cache()
+        return super().flush_changelog()  # type: ignore[misc, no-any-return]
+
+    def _clear_cache(self) -> None:
+        self._thread_cache.size -= sum(self._sizes.values())
+        self._values = OrderedDict()
+        self._sizes = {}
+        self._dirty = {}
+
+    def abort(self) -> None:
+        self._clear_cache()
+        super().abort()  # type: ignore[misc]
+
+    def close(self) -> None:
+        self._clear_cache()
+        super().close()  # type: ignore[misc]
+
+    def wipe(self) -> None:
+        self._clear_cache()
+        super().wipe()  # type: ignore[misc]
+
+    def restore_batch(self, records: Any, last_offset: int) -> None:
+        self._clear_cache()
+        super().restore_batch(records, last_offset)  # type: ignore[misc]
+
+    # -- ranges -----------------------------------------------------------------------------
+    def _scan(
+        self, lo: bytes | None, hi: bytes | None, reverse: bool, concurrent: bool
+    ) -> Iterator[tuple[Any, Any]]:
+        stored = super()._scan(lo, hi, reverse, concurrent)  # type: ignore[misc]
+        keys = list(self._dirty)  # a snapshot (interactive queries run on other threads)
+        if not keys:
+            return stored  # type: ignore[no-any-return]
+        topic = self._topic  # type: ignore[attr-defined]
+        kser = self._kser  # type: ignore[attr-defined]
+        values = self._values
+        pending = []
+        for key in keys:
+            kb = kser(topic, key)
+            if (lo is None or kb >= lo) and (hi is None or kb < hi):
+                pending.append((kb, key, values.get(key)))
+        if not pending:
+            return stored  # type: ignore[no-any-return]
+        pending.sort(key=lambda e: e[0], reverse=reverse)
+        return _merge(pending, stored, kser, topic, reverse)
+
+
+def _merge(
+    pending: list[tuple[bytes, Any, Any]],
+    stored: Iterator[tuple[Any, Any]],
+    kser: Any,
+    topic: str,
+    reverse: bool,
+) -> Iterator[tuple[Any, Any]]:
+    # pending: (key bytes, key, value or None for a delete), in the scan's order; a cached
+    # entry replaces (or, None, hides) the stored one with the same key bytes
+    i, n = 0, len(pending)
+    for key, value in stored:
+        kb = kser(topic, key)
+        while i < n and (pending[i][0] > kb if reverse else pending[i][0] < kb):
+            if pending[i][2] is not None:
+                yield pending[i][1], pending[i][2]
+            i += 1
+        if i < n and pending[i][0] == kb:
+            if pending[i][2] is not None:
+                yield pending[i][1], pending[i][2]
+            i += 1
+        else:
+            yield key, value
+    while i < n:
+        if pending[i][2] is not None:
+            yield pending[i][1], pending[i][2]
+        i += 1
+
+
+class CachingKeyValueStore(CachingStore, KeyValueStore):
+    """A :class:`KeyValueStore` with a record cache in front (see the module notes)."""
+
+    def __init__(self, store: KeyValueStore, thread_cache: ThreadCache) -> None:
+        KeyValueStore.__init__(self, store.bytes_store, store.key_serde, store.value_serde)
+        self._init_cache(thread_cache)
+
+
+class CachingTimestampedKeyValueStore(CachingStore, TimestampedKeyValueStore):
+    """A :class:`TimestampedKeyValueStore` with a record cache in front (see the module notes)."""
+
+    def __init__(self, store: TimestampedKeyValueStore, thread_cache: ThreadCache) -> None:
+        TimestampedKeyValueStore.__init__(
+            self, store.bytes_store, store.key_serde, store.value_serde
+        )
+        self._init_cache(thread_cache)
+
+
+_CACHING = {
+    KeyValueStore: CachingKeyValueStore,
+    TimestampedKeyValueStore: CachingTimestampedKeyValueStore,
+}
+
+
+def cached_store(store: Any, thread_cache: ThreadCache | None) -> Any:
+    """``store`` with a record cache in front, if it is one of kstreams' key-value stores.
+
+    Stores of other kinds (custom ``StoreBuilder`` s), and any store when
+    ``thread_cache`` is None or has no room, are returned as they are.
+    """
+    if thread_cache is None or thread_cache.max_bytes <= 0:
+        return store
+    caching = _CACHING.get(type(store))
+    return store if caching is None else caching(store, thread_cache)
