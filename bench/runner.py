@@ -131,7 +131,7 @@ def repartitions_done(
         # last record, which is as far as a commit reaches)
         slack = 1 if transactional else 0
         committed = groups.committed(name, partitions)
-        if any(c < e - slack for c, e in zip(committed, ends)):
+        if any(c < e - slack for c, e in zip(committed, ends, strict=True)):
             return False
     return True
 
