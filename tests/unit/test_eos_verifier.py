@@ -312,3 +312,53 @@ def test_running_max_check_matches_brute_force(seed: int) -> None:
         for outs in candidates:
             found = verifier.running_max_problem(chains, list(outs))
             assert (found is None) == (outs in valid), (chains, outs, found)
+
+
+# --------------------------------------------------------------------------- #
+# total: running sums through a record cache (some of them, ending with the last)
+# --------------------------------------------------------------------------- #
+
+
+def cached(sums: list[Rec], keep_every: int, seed: int = 3) -> list[Rec]:
+    """What a record cache forwards of ``sums``: a random subset per key, always the last."""
+    rng = random.Random(seed)
+    last = {r.key: r for r in _ordered(sums)}
+    kept = [r for r in _ordered(sums) if last[r.key] is r or rng.randrange(keep_every) == 0]
+    return _renumber(kept)
+
+
+@pytest.mark.parametrize("keep_every", [1, 3, 1000])
+def test_cached_sums_pass(inputs: list[Rec], keep_every: int) -> None:
+    outputs = simulate(_ordered(inputs))
+    outputs["total"] = cached(outputs["sum"], keep_every)
+    assert verifier.verify_all(inputs, outputs, GROUPS) == []
+
+
+def test_cached_sums_fail_on_duplicated_or_missing_processing(inputs: list[Rec]) -> None:
+    ordered = _ordered(inputs)
+    victim = ordered[150]
+    for processed in (
+        [*ordered[:151], victim, *ordered[151:]],
+        [r for r in ordered if r is not victim],
+    ):
+        total = cached(simulate(processed)["sum"], 3)
+        problems = verifier.verify_cached_sum(inputs, total)
+        assert problems and problems[0].startswith(f"total key {victim.key!r}"), problems
+
+
+def test_cached_sums_fail_without_the_final_sum(inputs: list[Rec]) -> None:
+    sums = simulate(_ordered(inputs))["sum"]
+    recs = _ordered(cached(sums, 2))
+    last = max(i for i, r in enumerate(recs) if r.key == recs[0].key)
+    problems = verifier.verify_cached_sum(inputs, _renumber(recs[:last] + recs[last + 1 :]))
+    assert problems and "expected the final sum" in problems[0], problems
+
+
+def test_cached_sums_fail_out_of_order(inputs: list[Rec]) -> None:
+    recs = _ordered(simulate(_ordered(inputs))["sum"])
+    key = recs[0].key
+    mine = [i for i, r in enumerate(recs) if r.key == key]
+    a, b = mine[0], mine[1]
+    recs[a], recs[b] = recs[b], recs[a]
+    problems = verifier.verify_cached_sum(inputs, _renumber(recs))
+    assert problems and "is no running sum" in problems[0], problems

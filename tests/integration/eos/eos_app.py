@@ -1,6 +1,6 @@
 """The exactly-once chaos test's app, run as a separate process (modelled on Kafka Streams' EosTestClient).
 
-    python eos_app.py BOOTSTRAP APPLICATION_ID STATE_DIR INPUT ECHO SUM CNT MAX
+    python eos_app.py BOOTSTRAP APPLICATION_ID STATE_DIR INPUT ECHO SUM CNT MAX TOTAL
         [--groups N] [--commit-interval-ms N] [--run NAME] [--session-timeout-ms N]
 
 Under ``processing.guarantee=exactly_once_v2``, with its RocksDB stores under STATE_DIR,
@@ -10,7 +10,9 @@ it reads INPUT (String keys of integers, Integer values) and writes, for every r
 * to SUM / CNT the key's running sum / count (``group_by_key().aggregate`` / ``count``,
   Long values);
 * to MAX the running max of the group ``int(key) % N`` (``group_by`` -- through the
-  repartition topic ``<APPLICATION_ID>-regroup-repartition`` -- then ``aggregate``).
+  repartition topic ``<APPLICATION_ID>-regroup-repartition`` -- then ``aggregate``);
+* to TOTAL the key's running sum through a record cache (the latest sum of each changed
+  key at each commit). SUM, CNT and MAX have their caches disabled: one output per record.
 
 Every record it writes gets the header ``eos-run: NAME`` (which run of which instance wrote
 it, for the verifier's messages). Logs (kstreams at INFO) go to stdout; besides, it prints,
@@ -75,13 +77,30 @@ def build_topology(args: argparse.Namespace) -> Topology:
         grouped.aggregate(
             lambda: 0,
             lambda _key, value, total: total + value,
-            Materialized.as_("sum").with_key_serde(string).with_value_serde(long),
+            Materialized.as_("sum")
+            .with_key_serde(string)
+            .with_value_serde(long)
+            .with_caching_disabled(),
         )
         .to_stream()
         .to(args.sum, key_serde=string, value_serde=long)
     )
+    (  # the same sum through a record cache: the latest sum per key at each commit
+        grouped.aggregate(
+            lambda: 0,
+            lambda _key, value, total: total + value,
+            Materialized.as_("total").with_key_serde(string).with_value_serde(long),
+        )
+        .to_stream()
+        .to(args.total, key_serde=string, value_serde=long)
+    )
     (
-        grouped.count(Materialized.as_("cnt").with_key_serde(string).with_value_serde(long))
+        grouped.count(
+            Materialized.as_("cnt")
+            .with_key_serde(string)
+            .with_value_serde(long)
+            .with_caching_disabled()
+        )
         .to_stream()
         .to(args.cnt, key_serde=string, value_serde=long)
     )
@@ -93,7 +112,10 @@ def build_topology(args: argparse.Namespace) -> Topology:
         .aggregate(
             lambda: LONG_MIN,
             lambda _key, value, current: max(current, value),
-            Materialized.as_("max").with_key_serde(string).with_value_serde(long),
+            Materialized.as_("max")
+            .with_key_serde(string)
+            .with_value_serde(long)
+            .with_caching_disabled(),
         )
         .to_stream()
         .to(args.max, key_serde=string, value_serde=long)
@@ -117,7 +139,7 @@ def main() -> int:
     parser.add_argument("bootstrap")
     parser.add_argument("application_id")
     parser.add_argument("state_dir")
-    for topic in ("input", "echo", "sum", "cnt", "max"):
+    for topic in ("input", "echo", "sum", "cnt", "max", "total"):
         parser.add_argument(topic)
     parser.add_argument("--groups", type=int, default=7)
     parser.add_argument("--commit-interval-ms", type=int, default=100)

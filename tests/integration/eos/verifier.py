@@ -179,15 +179,18 @@ def verify_echo(inputs: Sequence[Rec], echo: Sequence[Rec], topic: str = "echo")
 # --------------------------------------------------------------------------- #
 
 
-def verify_running(
+def _per_key(
     topic: str,
     inputs: Sequence[Rec],
     outputs: Sequence[Rec],
     initial: int,
     step: Callable[[int, int], int],
-) -> list[str]:
-    """Per key: the outputs are ``agg = step(agg, value)`` over the key's inputs, in input order."""
-    problems: list[str] = []
+    problems: list[str],
+) -> Iterable[tuple[str, list[tuple[int, Rec]], list[Rec]]]:
+    """Per key: ``(key, [(running aggregate, input record)...], outputs)`` in input order.
+
+    Keys whose outputs are in several partitions are reported in ``problems`` and skipped.
+    """
     expected: dict[str, list[tuple[int, Rec]]] = defaultdict(list)
     agg: dict[str, int] = {}
     for r in _ordered(inputs):
@@ -198,11 +201,24 @@ def verify_running(
     for r in _ordered(outputs):
         got[r.key].append(r)
     for key in sorted(set(expected) | set(got), key=_key_order):
-        exp, out = expected.get(key, []), got.get(key, [])
+        out = got.get(key, [])
         parts = {r.partition for r in out}
         if len(parts) > 1:
             problems.append(f"{topic} key {key!r}: outputs in several partitions {sorted(parts)}")
             continue
+        yield key, expected.get(key, []), out
+
+
+def verify_running(
+    topic: str,
+    inputs: Sequence[Rec],
+    outputs: Sequence[Rec],
+    initial: int,
+    step: Callable[[int, int], int],
+) -> list[str]:
+    """Per key: the outputs are ``agg = step(agg, value)`` over the key's inputs, in input order."""
+    problems: list[str] = []
+    for key, exp, out in _per_key(topic, inputs, outputs, initial, step, problems):
         for i in range(max(len(exp), len(out))):
             e = exp[i] if i < len(exp) else None
             g = out[i] if i < len(out) else None
@@ -241,6 +257,39 @@ def verify_sum(inputs: Sequence[Rec], outputs: Sequence[Rec], topic: str = "sum"
 def verify_cnt(inputs: Sequence[Rec], outputs: Sequence[Rec], topic: str = "cnt") -> list[str]:
     """Running counts per key."""
     return verify_running(topic, inputs, outputs, 0, lambda a, _v: a + 1)
+
+
+def verify_cached_sum(
+    inputs: Sequence[Rec], outputs: Sequence[Rec], topic: str = "total"
+) -> list[str]:
+    """Running sums per key through a record cache: some of them, in order, ending with the last.
+
+    A cache forwards the latest sum of a key at each commit, so the outputs are a
+    subsequence of the running sums (in input order) whose last element is the final sum.
+    A record processed twice or never shifts every later sum (input values are unique)
+    and fails the check.
+    """
+    problems: list[str] = []
+    for key, running, out in _per_key(topic, inputs, outputs, 0, lambda a, v: a + v, problems):
+        exp = [a for a, _ in running]
+        i = 0
+        for n, g in enumerate(out):
+            while i < len(exp) and exp[i] != g.value:
+                i += 1
+            if i == len(exp):
+                problems.append(
+                    f"{topic} key {key!r}: output #{n} {g.value} ({g.where()}) is no running sum "
+                    f"of the key after its previous output (running sums: {_preview(exp)})"
+                )
+                break
+            i += 1
+        else:
+            if not out or out[-1].value != exp[-1]:
+                last = "<none>" if not out else f"{out[-1].value} ({out[-1].where()})"
+                problems.append(
+                    f"{topic} key {key!r}: last output {last}, expected the final sum {exp[-1]}"
+                )
+    return _cap(problems, topic)
 
 
 # --------------------------------------------------------------------------- #
@@ -402,6 +451,8 @@ def verify_all(
     problems += verify_sum(inputs, outputs.get("sum", ()))
     problems += verify_cnt(inputs, outputs.get("cnt", ()))
     problems += verify_max(inputs, outputs.get("max", ()), groups)
+    if "total" in outputs:
+        problems += verify_cached_sum(inputs, outputs["total"])
     return problems
 
 
