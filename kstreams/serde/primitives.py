@@ -42,6 +42,7 @@ import codecs
 import operator
 import struct
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from kstreams.errors import ConfigError, DeserializationError, SerializationError
@@ -170,7 +171,8 @@ class StringSerde(Serde[str]):
                 f"StringSerializer expects a str, got {_type_name(data)} {data!r} (topic {topic!r})"
             )
         try:
-            return data.encode(self._encoding, self._errors)
+            # str.encode rather than data.encode: the text's bytes, whatever a subclass does
+            return str.encode(data, self._encoding, self._errors)
         except UnicodeError as exc:
             raise SerializationError(
                 f"StringSerializer could not encode text as {self._encoding}: {exc} "
@@ -192,8 +194,30 @@ class StringSerde(Serde[str]):
                 f"StringDeserializer expects bytes, got {_type_name(data)} (topic {topic!r})"
             ) from exc
 
+    def _plain_utf8(self) -> bool:
+        return self._encoding == "utf-8" and self._errors == "strict"
+
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """``str.encode`` for UTF-8 with strict errors (what :meth:`serialize` calls), else None.
+
+        It raises for anything but a ``str`` (``serialize`` then explains the error).
+        """
+        if not self._plain_utf8() or type(self).serialize is not StringSerde.serialize:
+            return None
+        return str.encode
+
+    def fast_deserializer(self) -> Callable[[bytes], Any] | None:
+        """``bytes.decode`` for UTF-8 with strict errors, else None.
+
+        It decodes ``bytes`` exactly as ``str(data, "utf-8", "strict")`` does, and raises
+        for anything else (``deserialize`` then decodes a ``bytearray`` or explains).
+        """
+        if not self._plain_utf8() or type(self).deserialize is not StringSerde.deserialize:
+            return None
+        return bytes.decode
+
     def __repr__(self) -> str:
-        if self._encoding == "utf-8" and self._errors == "strict":
+        if self._plain_utf8():
             return "StringSerde()"
         return f"StringSerde(encoding={self._encoding!r}, errors={self._errors!r})"
 
@@ -315,6 +339,12 @@ class LongSerde(Serde[int]):
             return _LONG.pack(data)
         except (struct.error, TypeError, OverflowError):
             raise _integer_serialize_error("LongSerializer", 64, topic, data) from None
+
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """The ``>q`` struct's ``pack`` (what :meth:`serialize` calls), unless overridden."""
+        if type(self).serialize is not LongSerde.serialize:
+            return None
+        return _LONG.pack
 
     def deserialize(self, topic: str, data: bytes | None, headers: Headers = None) -> int | None:
         if data is None:
