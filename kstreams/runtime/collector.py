@@ -53,7 +53,6 @@ class KafkaRecordCollector:
         self._errors: list[str] = []
         self._lock = threading.Lock()
         self._metadata_timeout = metadata_timeout
-        self.sent = 0
         self.changelog_offsets: dict[tuple[str, int], int] = {}
         """The offset of the last acknowledged changelog record of each changelog partition."""
 
@@ -88,7 +87,15 @@ class KafkaRecordCollector:
             except BufferError:
                 # The local queue is full: serve delivery reports until there is room.
                 self.producer.poll(0.05)
-        self.sent += 1
+
+    def produce_fn(self) -> Any:
+        """The producer's ``produce``, for sinks that send records without headers themselves.
+
+        Called as ``produce(topic, value, key, timestamp=ts)``; on ``BufferError`` (the local
+        queue is full) the caller falls back to :meth:`send`, which waits for room. Delivery
+        failures are reported like those of :meth:`send`.
+        """
+        return self.producer.produce
 
     def _on_changelog_delivery(self, err: Any, msg: Any) -> None:
         if err is not None:
@@ -116,7 +123,6 @@ class KafkaRecordCollector:
                 break
             except BufferError:
                 self.producer.poll(0.05)
-        self.sent += 1
 
     def partitions_for(self, topic: str) -> int:
         n = self._partitions.get(topic)

@@ -107,7 +107,7 @@ class StreamThread(threading.Thread):
         self.tasks: dict[TaskId, StreamTask] = {}
         self._tp_tasks: dict[tuple[str, int], StreamTask] = {}
         self._tp_entries: dict[tuple[str, int], tuple[Any, StreamTask]] = {}
-        """Per input partition: the task's source function (None: buffer first) and the task."""
+        """Per input partition: the task's batch entry point (None: buffer first) and the task."""
         self._multi: list[StreamTask] = []
         self._stop_event = threading.Event()
         self._dirty = False
@@ -188,32 +188,26 @@ class StreamThread(threading.Thread):
                 self._maybe_purge()
 
     def _process_batch(self, msgs: list[Any]) -> None:
+        """Run each message through its task.
+
+        ``consume`` returns messages in runs of one partition: each run goes to its task's
+        batch entry point (:meth:`StreamTask.run_for`), which takes the messages of that
+        partition that follow and hands back the first one of another partition.
+        """
         entries = self._tp_entries
-        msg = None
-        try:
-            for msg in msgs:
-                entry = entries.get((msg.topic(), msg.partition()))
-                if entry is None or msg.error() is not None:
-                    self._unroutable(msg)
+        rest = iter(msgs)
+        msg = next(rest, None)
+        while msg is not None:
+            entry = entries.get((msg.topic(), msg.partition()))
+            if entry is None or msg.error() is not None:
+                self._unroutable(msg)
+            else:
+                run, task = entry
+                if run is not None:
+                    msg = run(msg, rest)
                     continue
-                source, task = entry
-                if source is None:
-                    task.buffer(msg)
-                else:
-                    source(
-                        msg.partition(),
-                        msg.offset(),
-                        msg.key(),
-                        msg.value(),
-                        msg.timestamp()[1],
-                        msg.headers(),
-                    )
-        except StreamsError:
-            raise
-        except Exception as exc:
-            assert msg is not None
-            task = entries[(msg.topic(), msg.partition())][1]
-            raise task.processing_failure(msg.topic(), msg.partition(), msg.offset(), exc) from exc
+                task.buffer(msg)
+            msg = next(rest, None)
         for task in self._multi:
             task.process_buffered()
 
@@ -268,8 +262,8 @@ class StreamThread(threading.Thread):
             self.tasks[task_id] = task
             for tp in tps:
                 self._tp_tasks[tp] = task
-                source = None if task.multi_partition else task.source_for(tp[0])
-                self._tp_entries[tp] = (source, task)
+                run = None if task.multi_partition else task.run_for(tp[0])
+                self._tp_entries[tp] = (run, task)
             try:
                 restore_task(self.restore_consumer, task, self.restore_listener, self.end_consumer)
             except BaseException:
