@@ -88,6 +88,12 @@ class StreamThread(threading.Thread):
         producer_config.setdefault("logger", client_log)
         self.collector = KafkaRecordCollector(None)
         producer_config["on_delivery"] = self.collector.on_delivery
+        if not any(topology.changelog_topic(s, self.app_id) for s in topology.state_stores):
+            # Without changelogs a successful delivery report carries nothing the thread needs
+            # (changelog offsets are the only thing read from them): report failures only,
+            # which spares a Python call per record. Failures still reach on_delivery, and
+            # flush()/check_errors() raise them before offsets are committed.
+            producer_config.setdefault("delivery.report.only.error", True)
         self.producer = Producer(producer_config)
         self.collector.producer = self.producer
         committer_class = ExactlyOnceCommitter if config.exactly_once else AtLeastOnceCommitter
