@@ -25,7 +25,7 @@ from kstreams.processor.compiled import compile_processor
 from kstreams.processor.context import Forward, ProcessorContext, TaskContext, fan_out
 from kstreams.processor.record import Record
 from kstreams.processor.timestamps import ConsumedRecord, FailOnInvalidTimestamp
-from kstreams.runtime.collector import RecordCollector
+from kstreams.runtime.collector import UNASSIGNED, RecordCollector
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.task_id import TaskId
 from kstreams.runtime.task_stores import TaskStores
@@ -389,7 +389,8 @@ class StreamTask:
                     kb, vb = serialize(topic_, key, value, headers)
                 if headers is None:
                     try:
-                        produce(topic_, vb, kb, timestamp=ts)
+                        # positional, see KafkaRecordCollector.produce_fn
+                        produce(topic_, vb, kb, UNASSIGNED, None, None, ts)
                         return
                     except BufferError:
                         pass  # the collector waits for room

@@ -88,7 +88,17 @@ class Collector:
         self._calls = 0
         self._full_every = full_every
 
-    def produce(self, topic: str, value: Any, key: Any, timestamp: int = 0) -> None:
+    def produce(
+        self,
+        topic: str,
+        value: Any,
+        key: Any,
+        partition: int,
+        cb: Any,
+        on_delivery: Any,
+        timestamp: int,
+    ) -> None:
+        assert partition == -1 and cb is None and on_delivery is None
         self._calls += 1
         if self._full_every and self._calls % self._full_every == 0:
             raise BufferError("queue full")
