@@ -203,17 +203,24 @@ class StreamThread(threading.Thread):
         entries = self._tp_entries
         rest = iter(msgs)
         msg = next(rest, None)
-        while msg is not None:
-            entry = entries.get((msg.topic(), msg.partition()))
-            if entry is None or msg.error() is not None:
-                self._unroutable(msg)
-            else:
-                run, task = entry
-                if run is not None:
-                    msg = run(msg, rest)
-                    continue
-                task.buffer(msg)
-            msg = next(rest, None)
+        try:
+            while msg is not None:
+                entry = entries.get((msg.topic(), msg.partition()))
+                if entry is None or msg.error() is not None:
+                    self._unroutable(msg)
+                else:
+                    run, task = entry
+                    if run is not None:
+                        msg = run(msg, rest)  # raises StreamsError only
+                        continue
+                    task.buffer(msg)
+                msg = next(rest, None)
+        except StreamsError:
+            raise
+        except Exception as exc:
+            assert msg is not None
+            task = entries[(msg.topic(), msg.partition())][1]
+            raise task.processing_failure(msg.topic(), msg.partition(), msg.offset(), exc) from exc
         for task in self._multi:
             task.process_buffered()
 
