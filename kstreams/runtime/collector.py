@@ -19,12 +19,18 @@ UNASSIGNED = -1
 ``Producer.produce`` is called with positional arguments on the per-record path, in the
 order of its C signature ``(topic, value, key, partition, callback, on_delivery, timestamp,
 headers)``: keyword arguments cost a dict and a keyword lookup per call (~0.4 µs per record
-measured). ``callback``/``on_delivery`` None means the producer's default ``on_delivery``.
+measured). ``callback`` None means the producer's default ``on_delivery``; a per-record
+callback must go in the ``callback`` slot (its alias ``on_delivery`` is only read when
+``callback`` is not given at all).
 """
 
 
 class RecordCollector(Protocol):
-    """What a sink needs: send a record, and know a topic's partition count."""
+    """What a sink needs: send a record, and know a topic's partition count.
+
+    A collector may also offer ``produce_fn()`` (see :meth:`KafkaRecordCollector.produce_fn`):
+    sinks then hand records without headers straight to the producer.
+    """
 
     def send(
         self,
@@ -123,8 +129,10 @@ class KafkaRecordCollector:
         """Send a store's change to its changelog partition, tracking the acknowledged offset."""
         while True:
             try:
+                # the callback goes in the ``callback`` slot: when it is given (None too),
+                # produce ignores its ``on_delivery`` alias
                 self.producer.produce(
-                    topic, value, key, partition, None, self._on_changelog_delivery, timestamp
+                    topic, value, key, partition, self._on_changelog_delivery, None, timestamp
                 )
                 break
             except BufferError:
