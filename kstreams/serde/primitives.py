@@ -85,6 +85,17 @@ def _preview(data: Any) -> str:
     return f"{head!r}{more} ({len(raw)} bytes)"
 
 
+def _plain_pack(
+    serde: Serde[Any], cls: type[Serde[Any]], layout: struct.Struct
+) -> Callable[[Any], bytes] | None:
+    """``layout.pack`` as the fast serializer of ``serde`` unless its class overrides ``serialize``.
+
+    The struct serdes' ``serialize`` is ``layout.pack(data)`` for non-None data, with
+    errors explained on failure: ``pack`` itself gives the same bytes or raises.
+    """
+    return layout.pack if type(serde).serialize is cls.serialize else None
+
+
 def _type_name(data: Any) -> str:
     return type(data).__name__
 
@@ -285,6 +296,10 @@ class ShortSerde(Serde[int]):
         except (struct.error, TypeError, OverflowError):
             raise _integer_serialize_error("ShortSerializer", 16, topic, data) from None
 
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """The ``>h`` struct's ``pack`` (what :meth:`serialize` calls), unless overridden."""
+        return _plain_pack(self, ShortSerde, _SHORT)
+
     def deserialize(self, topic: str, data: bytes | None, headers: Headers = None) -> int | None:
         if data is None:
             return None
@@ -310,6 +325,10 @@ class IntegerSerde(Serde[int]):
             return _INT.pack(data)
         except (struct.error, TypeError, OverflowError):
             raise _integer_serialize_error("IntegerSerializer", 32, topic, data) from None
+
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """The ``>i`` struct's ``pack`` (what :meth:`serialize` calls), unless overridden."""
+        return _plain_pack(self, IntegerSerde, _INT)
 
     def deserialize(self, topic: str, data: bytes | None, headers: Headers = None) -> int | None:
         if data is None:
@@ -342,9 +361,7 @@ class LongSerde(Serde[int]):
 
     def fast_serializer(self) -> Callable[[Any], bytes] | None:
         """The ``>q`` struct's ``pack`` (what :meth:`serialize` calls), unless overridden."""
-        if type(self).serialize is not LongSerde.serialize:
-            return None
-        return _LONG.pack
+        return _plain_pack(self, LongSerde, _LONG)
 
     def deserialize(self, topic: str, data: bytes | None, headers: Headers = None) -> int | None:
         if data is None:
@@ -375,6 +392,10 @@ class FloatSerde(Serde[float]):
         except (struct.error, TypeError, OverflowError) as exc:
             raise _float_serialize_error("FloatSerializer", 32, topic, data, exc) from None
 
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """The ``>f`` struct's ``pack`` (what :meth:`serialize` calls), unless overridden."""
+        return _plain_pack(self, FloatSerde, _FLOAT)
+
     def deserialize(self, topic: str, data: bytes | None, headers: Headers = None) -> float | None:
         if data is None:
             return None
@@ -402,6 +423,10 @@ class DoubleSerde(Serde[float]):
             return _DOUBLE.pack(data)
         except (struct.error, TypeError, OverflowError) as exc:
             raise _float_serialize_error("DoubleSerializer", 64, topic, data, exc) from None
+
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """The ``>d`` struct's ``pack`` (what :meth:`serialize` calls), unless overridden."""
+        return _plain_pack(self, DoubleSerde, _DOUBLE)
 
     def deserialize(self, topic: str, data: bytes | None, headers: Headers = None) -> float | None:
         if data is None:

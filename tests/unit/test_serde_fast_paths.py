@@ -13,7 +13,18 @@ import pytest
 
 import kstreams.serde.json as json_module
 from kstreams.errors import DeserializationError, SerializationError
-from kstreams.serde import IntegerSerde, JsonSerde, LongSerde, Serde, StringSerde
+from kstreams.serde import (
+    BytesSerde,
+    DoubleSerde,
+    FloatSerde,
+    IntegerSerde,
+    JsonSerde,
+    LongSerde,
+    Serde,
+    ShortSerde,
+    StringSerde,
+    UUIDSerde,
+)
 
 needs_orjson = pytest.mark.skipif(json_module._orjson is None, reason="orjson not installed")
 
@@ -89,8 +100,9 @@ def test_overridden_methods_have_no_fast_path() -> None:
 
 
 def test_serdes_without_fast_paths() -> None:
-    assert IntegerSerde().fast_serializer() is None
     assert IntegerSerde().fast_deserializer() is None
+    assert UUIDSerde().fast_serializer() is None
+    assert BytesSerde().fast_deserializer() is None
     assert Serde().fast_serializer() is None
     assert Serde().fast_deserializer() is None
 
@@ -127,11 +139,24 @@ def test_json_without_orjson_has_no_fast_paths(monkeypatch: pytest.MonkeyPatch) 
     assert serde.fast_deserializer() is None
 
 
-def test_long_fast_serializer_matches() -> None:
-    serde = LongSerde()
+@pytest.mark.parametrize("cls", [ShortSerde, IntegerSerde, LongSerde, FloatSerde, DoubleSerde])
+def test_struct_fast_serializers_match(cls: type[Serde[Any]]) -> None:
+    serde = cls()
     enc = serde.fast_serializer()
     assert enc is not None
-    for value in [0, 1, -1, 2**63 - 1, -(2**63), 2**63, 1.5, "1", True]:
+    values = [0, 1, -1, 2**15, 2**31, 2**63 - 1, -(2**63), 2**63, 1.5, 3.4e38, 1e300]
+    for value in [*values, float("nan"), float("inf"), "1", True, None.__class__]:
         _same_or_raises(enc, lambda d: serde.serialize("t", d), value)
-    with pytest.raises(SerializationError):
-        serde.serialize("t", 2**63)
+
+    class Doubled(cls):  # type: ignore[valid-type,misc]
+        def serialize(self, topic: str, data: Any, headers: Any = None) -> bytes | None:
+            return super().serialize(topic, data * 2, headers)
+
+    assert Doubled().fast_serializer() is None
+
+
+def test_long_errors_stay_those_of_serialize() -> None:
+    with pytest.raises(Exception):  # noqa: B017 - whatever pack raises, the runtime falls back
+        LongSerde().fast_serializer()(2**63)  # type: ignore[misc]
+    with pytest.raises(SerializationError, match="out of range for a 64-bit"):
+        LongSerde().serialize("t", 2**63)
