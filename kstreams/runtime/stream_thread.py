@@ -90,6 +90,12 @@ class StreamThread(threading.Thread):
         producer_config.setdefault("logger", client_log)
         self.collector = KafkaRecordCollector(None)
         producer_config["on_delivery"] = self.collector.on_delivery
+        if not any(topology.changelog_topic(s, self.app_id) for s in topology.state_stores):
+            # Without changelogs a successful delivery report carries nothing the thread needs
+            # (changelog offsets are the only thing read from them): report failures only,
+            # which spares a Python call per record. Failures still reach on_delivery, and
+            # flush()/check_errors() raise them before offsets are committed.
+            producer_config.setdefault("delivery.report.only.error", True)
         self.producer = Producer(producer_config)
         self.collector.producer = self.producer
         committer_class = ExactlyOnceCommitter if config.exactly_once else AtLeastOnceCommitter
@@ -109,7 +115,7 @@ class StreamThread(threading.Thread):
         self.tasks: dict[TaskId, StreamTask] = {}
         self._tp_tasks: dict[tuple[str, int], StreamTask] = {}
         self._tp_entries: dict[tuple[str, int], tuple[Any, StreamTask]] = {}
-        """Per input partition: the task's source function (None: buffer first) and the task."""
+        """Per input partition: the task's batch entry point (None: buffer first) and the task."""
         self._multi: list[StreamTask] = []
         self._stop_event = threading.Event()
         self._dirty = False
@@ -192,26 +198,27 @@ class StreamThread(threading.Thread):
                 self._maybe_purge()
 
     def _process_batch(self, msgs: list[Any]) -> None:
+        """Run each message through its task.
+
+        ``consume`` returns messages in runs of one partition: each run goes to its task's
+        batch entry point (:meth:`StreamTask.run_for`), which takes the messages of that
+        partition that follow and hands back the first one of another partition.
+        """
         entries = self._tp_entries
-        msg = None
+        rest = iter(msgs)
+        msg = next(rest, None)
         try:
-            for msg in msgs:
+            while msg is not None:
                 entry = entries.get((msg.topic(), msg.partition()))
                 if entry is None or msg.error() is not None:
                     self._unroutable(msg)
-                    continue
-                source, task = entry
-                if source is None:
-                    task.buffer(msg)
                 else:
-                    source(
-                        msg.partition(),
-                        msg.offset(),
-                        msg.key(),
-                        msg.value(),
-                        msg.timestamp()[1],
-                        msg.headers(),
-                    )
+                    run, task = entry
+                    if run is not None:
+                        msg = run(msg, rest)  # raises StreamsError only
+                        continue
+                    task.buffer(msg)
+                msg = next(rest, None)
         except StreamsError:
             raise
         except Exception as exc:
@@ -273,8 +280,8 @@ class StreamThread(threading.Thread):
             self.tasks[task_id] = task
             for tp in tps:
                 self._tp_tasks[tp] = task
-                source = None if task.multi_partition else task.source_for(tp[0])
-                self._tp_entries[tp] = (source, task)
+                run = None if task.multi_partition else task.run_for(tp[0])
+                self._tp_entries[tp] = (run, task)
             try:
                 restore_task(self.restore_consumer, task, self.restore_listener, self.end_consumer)
             except BaseException:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import chain
 from typing import Any
 
 from kstreams.errors import DeserializationError, StreamsError
@@ -24,7 +25,7 @@ from kstreams.processor.compiled import compile_processor
 from kstreams.processor.context import Forward, ProcessorContext, TaskContext, fan_out
 from kstreams.processor.record import Record
 from kstreams.processor.timestamps import ConsumedRecord, FailOnInvalidTimestamp
-from kstreams.runtime.collector import RecordCollector
+from kstreams.runtime.collector import UNASSIGNED, RecordCollector
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.task_id import TaskId
 from kstreams.runtime.task_stores import TaskStores
@@ -37,6 +38,15 @@ log = logging.getLogger("kstreams")
 
 RawProcess = Callable[[int, int, Any, Any, int, Headers], None]
 """A source's entry point: ``(partition, offset, key_bytes, value_bytes, timestamp, headers)``."""
+
+RunProcess = Callable[[Any, Iterator[Any]], Any]
+"""A source's batch entry point: ``run(first_message, rest) -> first message not processed``.
+
+It processes ``first_message`` (a confluent-kafka ``Message``) and the messages of
+``rest`` that follow it on the same topic-partition, and returns the first message it
+did not take (another partition, or one carrying an error), or None when ``rest`` is
+exhausted.
+"""
 
 
 class StreamTask:
@@ -72,6 +82,7 @@ class StreamTask:
         self.context.metrics = self.metrics
         self._processors: list[Any] = []
         self._sources: dict[str, RawProcess] = {}
+        self._runs: dict[str, RunProcess] = {}
         self._consumed: dict[tuple[str, int], int] = {}
         self._committed: dict[tuple[str, int], int] = {}
         self._queues: dict[tuple[str, int], deque[Any]] = {}
@@ -125,7 +136,9 @@ class StreamTask:
                 forward = fan_out(tuple(children.values()))
                 for topic in node.topics:
                     real = topo.resolve_topic(topic, self.app_id)
-                    self._sources[real] = self._build_source(node, real, forward)
+                    source = self._build_source(node, real, forward)
+                    self._sources[real] = source
+                    self._runs[real] = self._build_run(node, real, forward, source)
                 continue
             assert isinstance(node, ProcessorNode)
             ctx = ProcessorContext(self.context, name, children, tuple(node.stores))
@@ -197,9 +210,146 @@ class StreamTask:
 
         return source
 
+    def _build_run(
+        self, node: SourceNode, topic: str, forward: Forward, source: RawProcess
+    ) -> RunProcess:
+        """The batch entry point of ``topic``: the source's work for a run of one partition.
+
+        Per record it does what ``source`` does; what is the same for the whole run is done
+        once: the context's topic and partition, the consumed offset (the run's last
+        record) and the ``processed`` metric. Commits only happen between batches, so the
+        offsets are up to date whenever they are read; should a record fail, the offset
+        recorded is the last record's that completed (the thread dies without committing).
+        """
+        ctx = self.context
+        consumed = self._consumed
+        metrics = self.metrics
+        processing_failure = self.processing_failure
+        key_serde = self._serde(node.key_serde, True)
+        value_serde = self._serde(node.value_serde, False)
+        kdes = key_serde.deserialize
+        vdes = value_serde.deserialize
+        kfast = key_serde.fast_deserializer()
+        vfast = value_serde.fast_deserializer()
+        extractor = node.timestamp_extractor or self.config.timestamp_extractor
+        if extractor is not None and type(extractor) is not FailOnInvalidTimestamp:
+            # a timestamp extractor: the per-record source, message after message
+            def run_each(first: Any, rest: Iterator[Any]) -> Any:
+                partition = first.partition()
+                msg = first
+                try:
+                    for msg in chain((first,), rest):
+                        if (
+                            msg.partition() != partition
+                            or msg.error() is not None
+                            or msg.topic() != topic
+                        ):
+                            return msg
+                        source(
+                            partition,
+                            msg.offset(),
+                            msg.key(),
+                            msg.value(),
+                            msg.timestamp()[1],
+                            msg.headers(),
+                        )
+                except StreamsError:
+                    raise
+                except Exception as exc:
+                    raise processing_failure(topic, partition, msg.offset(), exc) from exc
+                return None
+
+            return run_each
+
+        on_error = self._on_deserialization_error
+        on_processing_error = self._on_processing_error
+        stream_punctuations = ctx.stream_punctuations.entries
+        punctuate_stream_time = self.punctuate_stream_time
+        name = node.name
+
+        def run(first: Any, rest: Iterator[Any]) -> Any:
+            partition = first.partition()
+            ctx.topic = topic
+            ctx.partition = partition
+            last = -1
+            processed = 0
+            offset = -1
+            try:
+                for msg in chain((first,), rest):
+                    if (
+                        msg.partition() != partition
+                        or msg.error() is not None
+                        or msg.topic() != topic
+                    ):
+                        return msg
+                    offset = msg.offset()
+                    kb = msg.key()
+                    vb = msg.value()
+                    headers = msg.headers()
+                    ts = msg.timestamp()[1]
+                    try:
+                        # a serde's fast path takes non-None bytes; if it fails, the full
+                        # deserializer decides (the same value, or its own error)
+                        if kfast is None or kb is None:
+                            key = kdes(topic, kb, headers)
+                        else:
+                            try:
+                                key = kfast(kb)
+                            except Exception:
+                                key = kdes(topic, kb, headers)
+                        if vfast is None or vb is None:
+                            value = vdes(topic, vb, headers)
+                        else:
+                            try:
+                                value = vfast(vb)
+                            except Exception:
+                                value = vdes(topic, vb, headers)
+                    except Exception as exc:
+                        last = offset
+                        on_error(name, topic, partition, offset, kb, vb, ts, headers, exc)
+                        continue
+                    if ts < 0:
+                        raise StreamsError(
+                            f"Input record {topic}-{partition}@{offset} has invalid (negative) "
+                            f"timestamp {ts}. Use a different timestamp extractor "
+                            "(e.g. LogAndSkipOnInvalidTimestamp) to process such records."
+                        )
+                    ctx.offset = offset
+                    ctx.timestamp = ts
+                    ctx.headers = headers
+                    if ts > ctx.stream_time:
+                        ctx.stream_time = ts
+                    try:
+                        forward(key, value, ts, headers)
+                    except StreamsError:
+                        raise
+                    except Exception as exc:  # the processing exception handler decides
+                        on_processing_error(
+                            topic, partition, offset, kb, vb, key, value, ts, headers, exc
+                        )
+                    last = offset
+                    processed += 1
+                    if stream_punctuations and punctuate_stream_time():
+                        # a punctuation ran with its own record context: restore the run's
+                        ctx.topic = topic
+                        ctx.partition = partition
+                return None
+            except StreamsError:
+                raise
+            except Exception as exc:
+                raise processing_failure(topic, partition, offset, exc) from exc
+            finally:
+                if last >= 0:
+                    consumed[(topic, partition)] = last
+                metrics.processed += processed
+
+        return run
+
     def _build_sink(self, node: SinkNode) -> Forward:
-        kser = self._serde(node.key_serde, True).serialize
-        vser = self._serde(node.value_serde, False).serialize
+        key_serde = self._serde(node.key_serde, True)
+        value_serde = self._serde(node.value_serde, False)
+        kser = key_serde.serialize
+        vser = value_serde.serialize
         collector = self.collector
         send = collector.send
         partitioner = node.partitioner
@@ -210,6 +360,48 @@ class StreamTask:
         record_context = ProcessorContext(self.context, node.name, {})
         name = node.name
 
+        def serialize(topic: str, key: Any, value: Any, headers: Headers) -> tuple[Any, Any]:
+            try:
+                return kser(topic, key, headers), vser(topic, value, headers)
+            except Exception as exc:
+                raise StreamsError(
+                    f"Sink {name}: could not serialize the record (key {key!r}) for topic "
+                    f"{topic}: {exc}. Check the serdes given to to()/Produced or the defaults."
+                ) from exc
+
+        kfast = key_serde.fast_serializer()
+        vfast = value_serde.fast_serializer()
+        produce_fn = getattr(collector, "produce_fn", None)
+        produce = None if produce_fn is None else produce_fn()
+        if (
+            static_topic is not None
+            and partitioner is None
+            and kfast is not None
+            and vfast is not None
+            and produce is not None
+        ):
+            # The common case, without a Python call between the sink and the producer: both
+            # serdes have a fast path (see Serde.fast_serializer) and the producer gets the
+            # record straight away unless it has headers or its queue is full.
+            topic_ = static_topic
+
+            def fast_sink(key: Any, value: Any, ts: int, headers: Headers) -> None:
+                try:
+                    kb = None if key is None else kfast(key)
+                    vb = None if value is None else vfast(value)
+                except Exception:
+                    kb, vb = serialize(topic_, key, value, headers)
+                if headers is None:
+                    try:
+                        # positional, see KafkaRecordCollector.produce_fn
+                        produce(topic_, vb, kb, UNASSIGNED, None, None, ts)
+                        return
+                    except BufferError:
+                        pass  # the collector waits for room
+                send(topic_, kb, vb, ts, headers, None)
+
+            return fast_sink
+
         def sink(key: Any, value: Any, ts: int, headers: Headers) -> None:
             topic = static_topic
             if topic is None:
@@ -217,11 +409,8 @@ class StreamTask:
             try:
                 kb = kser(topic, key, headers)
                 vb = vser(topic, value, headers)
-            except Exception as exc:
-                raise StreamsError(
-                    f"Sink {name}: could not serialize the record (key {key!r}) for topic "
-                    f"{topic}: {exc}. Check the serdes given to to()/Produced or the defaults."
-                ) from exc
+            except Exception:
+                kb, vb = serialize(topic, key, value, headers)  # raises the sink's error
             partition = None
             if partitioner is not None:
                 partition = partitioner(topic, key, value, collector.partitions_for(topic))
@@ -373,6 +562,15 @@ class StreamTask:
         The stream thread calls it directly, without :meth:`process`'s wrapper.
         """
         return self._sources[topic]
+
+    def run_for(self, topic: str) -> RunProcess:
+        """The batch entry point of ``topic``: ``run(first_message, rest) -> next message``.
+
+        The stream thread hands it each run of messages of one partition that ``consume``
+        returned (see :data:`RunProcess`); it stops at the first message of another
+        partition or carrying an error, and returns it.
+        """
+        return self._runs[topic]
 
     def process_message(self, msg: Any) -> None:
         """Process one confluent-kafka ``Message``."""

@@ -42,6 +42,27 @@ class Serde(Generic[T]):
         """Turn ``data`` read from ``topic`` back into a value."""
         raise NotImplementedError  # pragma: no cover - abstract
 
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """A one-argument serializer for the runtime's per-record path, or None (the default).
+
+        Contract: for any non-None ``data``, ``fn(data)`` either raises or returns exactly
+        what ``serialize(topic, data, headers)`` returns, whatever the topic and headers;
+        and ``serialize`` maps None to None. The runtime calls the full :meth:`serialize`
+        for None and whenever ``fn`` raises, so error messages stay those of
+        :meth:`serialize`. Only serdes whose output depends on neither the topic nor the
+        headers can offer one; a subclass that overrides :meth:`serialize` gets None.
+        """
+        return None
+
+    def fast_deserializer(self) -> Callable[[bytes], Any] | None:
+        """A one-argument deserializer for the runtime's per-record path, or None (the default).
+
+        The same contract as :meth:`fast_serializer`, for :meth:`deserialize`: for
+        non-None ``data``, ``fn(data)`` raises or returns exactly what
+        ``deserialize(topic, data, headers)`` returns; None goes to :meth:`deserialize`.
+        """
+        return None
+
     def serializer(self) -> Callable[[str, T | None, Headers], bytes | None]:
         """The serializer as a function ``(topic, data, headers) -> bytes``."""
         return self.serialize

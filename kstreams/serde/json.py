@@ -105,6 +105,27 @@ class JsonSerde(Serde[Any]):
                 f"{topic!r}: {exc}"
             ) from exc
 
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """``orjson.dumps`` itself, when orjson is the backend and there is no ``default``.
+
+        :meth:`serialize` calls ``orjson.dumps(data, None)`` first, so a successful call
+        returns the same bytes; on failure the runtime calls :meth:`serialize`, which
+        retries with non-str keys allowed or explains the error.
+        """
+        if (
+            self._fast_dumps is None
+            or self._default is not None
+            or type(self).serialize is not JsonSerde.serialize
+        ):
+            return None
+        return self._fast_dumps
+
+    def fast_deserializer(self) -> Callable[[bytes], Any] | None:
+        """``orjson.loads`` itself, when orjson is the backend (what :meth:`deserialize` calls)."""
+        if _orjson is None or type(self).deserialize is not JsonSerde.deserialize:
+            return None
+        return self._decode
+
     def deserialize(self, topic: str, data: bytes | None, headers: Headers = None) -> Any:
         if data is None:
             return None

@@ -42,6 +42,7 @@ import codecs
 import operator
 import struct
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from kstreams.errors import ConfigError, DeserializationError, SerializationError
@@ -82,6 +83,17 @@ def _preview(data: Any) -> str:
     head = raw[:_PREVIEW]
     more = "..." if len(raw) > _PREVIEW else ""
     return f"{head!r}{more} ({len(raw)} bytes)"
+
+
+def _plain_pack(
+    serde: Serde[Any], cls: type[Serde[Any]], layout: struct.Struct
+) -> Callable[[Any], bytes] | None:
+    """``layout.pack`` as the fast serializer of ``serde`` unless its class overrides ``serialize``.
+
+    The struct serdes' ``serialize`` is ``layout.pack(data)`` for non-None data, with
+    errors explained on failure: ``pack`` itself gives the same bytes or raises.
+    """
+    return layout.pack if type(serde).serialize is cls.serialize else None
 
 
 def _type_name(data: Any) -> str:
@@ -170,7 +182,8 @@ class StringSerde(Serde[str]):
                 f"StringSerializer expects a str, got {_type_name(data)} {data!r} (topic {topic!r})"
             )
         try:
-            return data.encode(self._encoding, self._errors)
+            # str.encode rather than data.encode: the text's bytes, whatever a subclass does
+            return str.encode(data, self._encoding, self._errors)
         except UnicodeError as exc:
             raise SerializationError(
                 f"StringSerializer could not encode text as {self._encoding}: {exc} "
@@ -192,8 +205,30 @@ class StringSerde(Serde[str]):
                 f"StringDeserializer expects bytes, got {_type_name(data)} (topic {topic!r})"
             ) from exc
 
+    def _plain_utf8(self) -> bool:
+        return self._encoding == "utf-8" and self._errors == "strict"
+
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """``str.encode`` for UTF-8 with strict errors (what :meth:`serialize` calls), else None.
+
+        It raises for anything but a ``str`` (``serialize`` then explains the error).
+        """
+        if not self._plain_utf8() or type(self).serialize is not StringSerde.serialize:
+            return None
+        return str.encode
+
+    def fast_deserializer(self) -> Callable[[bytes], Any] | None:
+        """``bytes.decode`` for UTF-8 with strict errors, else None.
+
+        It decodes ``bytes`` exactly as ``str(data, "utf-8", "strict")`` does, and raises
+        for anything else (``deserialize`` then decodes a ``bytearray`` or explains).
+        """
+        if not self._plain_utf8() or type(self).deserialize is not StringSerde.deserialize:
+            return None
+        return bytes.decode
+
     def __repr__(self) -> str:
-        if self._encoding == "utf-8" and self._errors == "strict":
+        if self._plain_utf8():
             return "StringSerde()"
         return f"StringSerde(encoding={self._encoding!r}, errors={self._errors!r})"
 
@@ -261,6 +296,10 @@ class ShortSerde(Serde[int]):
         except (struct.error, TypeError, OverflowError):
             raise _integer_serialize_error("ShortSerializer", 16, topic, data) from None
 
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """The ``>h`` struct's ``pack`` (what :meth:`serialize` calls), unless overridden."""
+        return _plain_pack(self, ShortSerde, _SHORT)
+
     def deserialize(self, topic: str, data: bytes | None, headers: Headers = None) -> int | None:
         if data is None:
             return None
@@ -286,6 +325,10 @@ class IntegerSerde(Serde[int]):
             return _INT.pack(data)
         except (struct.error, TypeError, OverflowError):
             raise _integer_serialize_error("IntegerSerializer", 32, topic, data) from None
+
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """The ``>i`` struct's ``pack`` (what :meth:`serialize` calls), unless overridden."""
+        return _plain_pack(self, IntegerSerde, _INT)
 
     def deserialize(self, topic: str, data: bytes | None, headers: Headers = None) -> int | None:
         if data is None:
@@ -316,6 +359,10 @@ class LongSerde(Serde[int]):
         except (struct.error, TypeError, OverflowError):
             raise _integer_serialize_error("LongSerializer", 64, topic, data) from None
 
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """The ``>q`` struct's ``pack`` (what :meth:`serialize` calls), unless overridden."""
+        return _plain_pack(self, LongSerde, _LONG)
+
     def deserialize(self, topic: str, data: bytes | None, headers: Headers = None) -> int | None:
         if data is None:
             return None
@@ -345,6 +392,10 @@ class FloatSerde(Serde[float]):
         except (struct.error, TypeError, OverflowError) as exc:
             raise _float_serialize_error("FloatSerializer", 32, topic, data, exc) from None
 
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """The ``>f`` struct's ``pack`` (what :meth:`serialize` calls), unless overridden."""
+        return _plain_pack(self, FloatSerde, _FLOAT)
+
     def deserialize(self, topic: str, data: bytes | None, headers: Headers = None) -> float | None:
         if data is None:
             return None
@@ -372,6 +423,10 @@ class DoubleSerde(Serde[float]):
             return _DOUBLE.pack(data)
         except (struct.error, TypeError, OverflowError) as exc:
             raise _float_serialize_error("DoubleSerializer", 64, topic, data, exc) from None
+
+    def fast_serializer(self) -> Callable[[Any], bytes] | None:
+        """The ``>d`` struct's ``pack`` (what :meth:`serialize` calls), unless overridden."""
+        return _plain_pack(self, DoubleSerde, _DOUBLE)
 
     def deserialize(self, topic: str, data: bytes | None, headers: Headers = None) -> float | None:
         if data is None:
