@@ -28,6 +28,7 @@ Exit code 0 after a clean close, 1 if the client ended in ERROR or did not close
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import signal
 import sys
@@ -184,6 +185,8 @@ def main() -> int:
     finally:
         closed = streams.close(30)
         print(f"CLOSED {closed} {streams.state.value}", flush=True)
+        if not closed:  # where is the stream thread stuck? (for the test's report)
+            faulthandler.dump_traceback(file=sys.stdout, all_threads=True)
     ok = closed and streams.state is KafkaStreams.State.NOT_RUNNING
     return 0 if ok else 1
 
