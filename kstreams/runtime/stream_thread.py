@@ -312,13 +312,15 @@ class StreamThread(threading.Thread):
         self._set_state("PARTITIONS_REVOKED")
         revoked = {(tp.topic, tp.partition) for tp in partitions}
         lost = {t.id for tp, t in self._tp_tasks.items() if tp in revoked}
+        committed = False
         if not self._dirty and lost:
             try:
                 self.commit()
+                committed = True
             except (TaskMigratedError, TransactionAbortedError) as exc:
                 log.warning("%s: commit on revocation failed: %s", self.client_id, exc)
                 self.committer.abort()
-        self._close_tasks(lost)
+        self._close_tasks(lost, clean=committed)
 
     def _on_lost(self, consumer: Any, partitions: list[Any]) -> None:
         log.warning(
@@ -335,7 +337,8 @@ class StreamThread(threading.Thread):
             return
         self._close_tasks(lost)
 
-    def _close_tasks(self, task_ids: set[TaskId]) -> None:
+    def _close_tasks(self, task_ids: set[TaskId], clean: bool = False) -> None:
+        """Close these tasks (``clean``: right after a successful commit)."""
         for task_id in task_ids:
             task = self.tasks.pop(task_id, None)
             if task is None:
@@ -344,7 +347,7 @@ class StreamThread(threading.Thread):
                 self._tp_tasks.pop(tp, None)
                 self._tp_entries.pop(tp, None)
             try:
-                task.close()
+                task.close(clean)
             except StreamsError as exc:
                 log.error("%s: %s", self.client_id, exc)
         self._multi = [t for t in self.tasks.values() if t.multi_partition]
@@ -429,14 +432,16 @@ class StreamThread(threading.Thread):
             fut.add_done_callback(lambda f, tp=tp: _log_purge(f, tp))
 
     def _close_all(self, clean: bool) -> None:
+        committed = False
         if clean and self.tasks:
             try:
                 self.commit()
+                committed = True
             except Exception as exc:
                 log.error("%s: final commit failed: %s", self.client_id, exc)
                 self._dirty = True
         self._dirty = True  # nothing may commit from here on (close() revokes)
-        self._close_tasks(set(self.tasks))
+        self._close_tasks(set(self.tasks), clean=committed)
         self.committer.close()
         for client in (self.consumer, self.restore_consumer, self.end_consumer):
             try:

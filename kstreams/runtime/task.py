@@ -661,8 +661,8 @@ class StreamTask:
         """Whether a processor asked for a commit."""
         return self.context.commit_requested
 
-    def close(self) -> None:
-        """Close every processor of the task."""
+    def close(self, clean: bool = False) -> None:
+        """Close every processor and store of the task (``clean``: after a successful commit)."""
         errors = []
         for p in self._processors:
             close = getattr(p, "close", None)
@@ -674,7 +674,7 @@ class StreamTask:
                 errors.append(exc)
         self._processors.clear()
         try:
-            self.stores.close()
+            self.stores.close(clean)
         except StreamsError as exc:
             errors.append(exc)
         if errors:

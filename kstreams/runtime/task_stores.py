@@ -14,6 +14,7 @@ So a store never shows on disk what its changelog does not have.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,12 @@ from kstreams.serde.base import as_serde
 from kstreams.state.caching import CachingStore, ThreadCache, cached_store
 from kstreams.topology.nodes import Subtopology
 from kstreams.topology.topology import Topology
+
+log = logging.getLogger("kstreams")
+
+
+CLEAN_CLOSE_MARKER = ".clean-close"
+"""File in a task directory: the task was closed cleanly (exactly-once keeps its state)."""
 
 
 def task_directory(config: Any, task_id: TaskId) -> str:
@@ -82,6 +89,33 @@ class TaskStores:
                 self.close()
                 raise
             self.stores[name] = store
+        self.exactly_once = bool(getattr(config, "exactly_once", False))
+        if self.exactly_once:
+            self._trust_local_state_only_after_clean_close()
+
+    def _trust_local_state_only_after_clean_close(self) -> None:
+        # Kafka Streams under exactly-once: local state is kept across a restart only if the
+        # task was closed cleanly (its checkpoint); otherwise the stores are wiped and
+        # restored from the changelog, which holds committed transactions only. Local state
+        # that got ahead of the committed transactions (a crash, a transaction the broker
+        # did not keep) can then never be mixed with reprocessed input.
+        assert self.directory is not None
+        marker = os.path.join(self.directory, CLEAN_CLOSE_MARKER)
+        if os.path.exists(marker):
+            os.remove(marker)  # from now on the task may crash: the next start must not trust it
+            return
+        for name, store in self.stores.items():
+            if store.persistent and store.changelog_topic is not None:
+                offset = store.restore_offset()
+                if offset is not None:
+                    log.info(
+                        "Task %s: no clean close recorded under exactly-once: wiping store %s "
+                        "(at changelog offset %d) to restore it from its changelog",
+                        self.task_id,
+                        name,
+                        offset,
+                    )
+                store.wipe()
 
     def logged(self) -> list[Any]:
         """Stores with a changelog (the ones restoration brings up to date)."""
@@ -121,8 +155,12 @@ class TaskStores:
         for store in self.stores.values():
             store.abort()
 
-    def close(self) -> None:
-        """Close every store (uncommitted changes are dropped)."""
+    def close(self, clean: bool = False) -> None:
+        """Close every store (uncommitted changes are dropped).
+
+        ``clean``: the task committed everything it processed; under exactly-once this is
+        recorded in the task directory, so the next start keeps the local state.
+        """
         errors = []
         for store in self.stores.values():
             try:
@@ -133,6 +171,10 @@ class TaskStores:
             raise StreamsError(
                 f"Task {self.task_id}: closing stores failed: {errors[0]}"
             ) from errors[0]
+        if clean and self.stores and getattr(self, "exactly_once", False):
+            assert self.directory is not None
+            with open(os.path.join(self.directory, CLEAN_CLOSE_MARKER), "w") as f:
+                f.write("closed cleanly after a commit\n")
 
 
 def _apply_default_serdes(builder: Any, config: Any) -> None:

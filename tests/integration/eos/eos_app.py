@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import faulthandler
 import logging
+import os
 import signal
 import sys
 import threading
@@ -136,6 +137,9 @@ def die_with_parent() -> None:
 
 def main() -> int:
     die_with_parent()
+    dump_every = float(os.environ.get("EOS_STACK_DUMP_S") or 0)
+    if dump_every > 0:  # diagnosing a stuck instance: every thread's stack, periodically
+        faulthandler.dump_traceback_later(dump_every, repeat=True, file=sys.stdout)
     parser = argparse.ArgumentParser()
     parser.add_argument("bootstrap")
     parser.add_argument("application_id")
