@@ -49,6 +49,15 @@ exhausted.
 """
 
 
+def invalid_timestamp(topic: str, partition: int, offset: int, ts: int) -> StreamsError:
+    """The error for a record with a negative timestamp (no timestamp extractor that skips it)."""
+    return StreamsError(
+        f"Input record {topic}-{partition}@{offset} has invalid (negative) "
+        f"timestamp {ts}. Use a different timestamp extractor "
+        "(e.g. LogAndSkipOnInvalidTimestamp) to process such records."
+    )
+
+
 class StreamTask:
     """Runs one sub-topology for one partition number.
 
@@ -185,11 +194,7 @@ class StreamTask:
                 if ts > partition_time.get(partition, -1):
                     partition_time[partition] = ts
             elif ts < 0:
-                raise StreamsError(
-                    f"Input record {topic}-{partition}@{offset} has invalid (negative) "
-                    f"timestamp {ts}. Use a different timestamp extractor "
-                    "(e.g. LogAndSkipOnInvalidTimestamp) to process such records."
-                )
+                raise invalid_timestamp(topic, partition, offset, ts)
             ctx.topic = topic
             ctx.partition = partition
             ctx.offset = offset
@@ -309,11 +314,7 @@ class StreamTask:
                         on_error(name, topic, partition, offset, kb, vb, ts, headers, exc)
                         continue
                     if ts < 0:
-                        raise StreamsError(
-                            f"Input record {topic}-{partition}@{offset} has invalid (negative) "
-                            f"timestamp {ts}. Use a different timestamp extractor "
-                            "(e.g. LogAndSkipOnInvalidTimestamp) to process such records."
-                        )
+                        raise invalid_timestamp(topic, partition, offset, ts)
                     ctx.offset = offset
                     ctx.timestamp = ts
                     ctx.headers = headers
