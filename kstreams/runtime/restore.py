@@ -84,6 +84,10 @@ def watermarks(consumer: Any, tp: TopicPartition, timeout_s: float = 60.0) -> tu
             time.sleep(0.2)
 
 
+STALL_REPORT_S = 30.0
+"""How long restoration may make no progress before it says so (and again after as long)."""
+
+
 def restore_store(
     consumer: Any,
     store: Any,
@@ -91,12 +95,14 @@ def restore_store(
     listener: Any = None,
     timeout_s: float = 300.0,
     end_consumer: Any = None,
+    stall_report_s: float = STALL_REPORT_S,
 ) -> int:
     """Restore one store from its changelog partition; returns how many records were applied.
 
     ``consumer`` reads the changelog (read_committed under exactly-once); ``end_consumer``
     (read_uncommitted) tells where the log ends. Restoration reads until its position
-    reaches that end, waiting for open transactions to be decided.
+    reaches that end, waiting for open transactions to be decided; without progress it warns
+    every ``stall_report_s`` and gives up after ``timeout_s``.
     """
     topic = store.changelog_topic
     tp = TopicPartition(topic, partition)
@@ -129,6 +135,7 @@ def restore_store(
     deadline = began + timeout_s
     try:
         position = start
+        progress_at, reported_at, last_position = began, began, start
         while position < high:
             # asking for no more than is left lets consume() return as soon as it has it
             msgs = consumer.consume(max(1, min(RESTORE_BATCH, high - position)), 0.1)
@@ -153,7 +160,26 @@ def restore_store(
                 position = pos
             elif last >= 0:
                 position = last + 1
-            if not msgs and time.monotonic() > deadline:
+            now = time.monotonic()
+            if position != last_position:
+                progress_at, last_position = now, position
+            elif now - progress_at >= stall_report_s and now - reported_at >= stall_report_s:
+                reported_at = now
+                log.warning(
+                    "Restoring %s from %s-%s: no progress for %.0fs at offset %s of %s. Under "
+                    "exactly-once this is an open transaction on the changelog: one left by a "
+                    "crashed producer is aborted after its transaction.timeout.ms; one that "
+                    "never ends is a hanging transaction (find and abort it with "
+                    "kafka-transactions.sh find-hanging / abort). Giving up after %.0fs.",
+                    store.name,
+                    topic,
+                    partition,
+                    now - progress_at,
+                    position,
+                    high,
+                    timeout_s,
+                )
+            if not msgs and now > deadline:
                 raise StreamsError(
                     f"Restoring {store.name} from {topic}-{partition} stalled at offset "
                     f"{position} of {high} after {timeout_s}s"
