@@ -57,6 +57,7 @@ class TaskStores:
 
         self.task_id = task_id
         self.stores: dict[str, Any] = {}
+        self.exactly_once = bool(getattr(config, "exactly_once", False))
         names = topology.stores_of(subtopology)
         if not names:
             self.directory = None
@@ -89,7 +90,6 @@ class TaskStores:
                 self.close()
                 raise
             self.stores[name] = store
-        self.exactly_once = bool(getattr(config, "exactly_once", False))
         if self.exactly_once:
             self._trust_local_state_only_after_clean_close()
 
@@ -171,7 +171,7 @@ class TaskStores:
             raise StreamsError(
                 f"Task {self.task_id}: closing stores failed: {errors[0]}"
             ) from errors[0]
-        if clean and self.stores and getattr(self, "exactly_once", False):
+        if clean and self.stores and self.exactly_once:
             assert self.directory is not None
             with open(os.path.join(self.directory, CLEAN_CLOSE_MARKER), "w") as f:
                 f.write("closed cleanly after a commit\n")

@@ -192,8 +192,8 @@ class BufferedBytesStore(StateStore):
         pending = [(k, get(k)) for k in keys[start:stop]]
         if reverse:
             pending.reverse()
-            return _merge_reverse(pending, stored)
-        return _merge(pending, stored)
+            return merge_reverse(pending, stored)
+        return merge(pending, stored)
 
     def _sorted_keys(self) -> list[bytes]:
         # Keys leave the buffer only when all of it is cleared, and a dict keeps
@@ -342,9 +342,10 @@ class BufferedBytesStore(StateStore):
             self._inner.write((), {META_FORMAT: self._format()})
 
 
-def _merge(
+def merge(
     pending: list[tuple[bytes, bytes | None]], stored: Iterator[tuple[bytes, bytes]]
 ) -> Iterator[tuple[bytes, bytes]]:
+    """Ascending ``stored`` entries with ``pending`` ones (ascending) put over them (None: deleted)."""
     # Both ascending; a buffered entry replaces (or, None, hides) the stored one.
     it = iter(pending)
     nxt = next(it, None)
@@ -366,9 +367,10 @@ def _merge(
         nxt = next(it, None)
 
 
-def _merge_reverse(
+def merge_reverse(
     pending: list[tuple[bytes, bytes | None]], stored: Iterator[tuple[bytes, bytes]]
 ) -> Iterator[tuple[bytes, bytes]]:
+    """:func:`merge` for descending entries."""
     # Both descending.
     it = iter(pending)
     nxt = next(it, None)

@@ -40,6 +40,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from kstreams.state.buffered import merge, merge_reverse
 from kstreams.state.typed import KeyValueStore, TimestampedKeyValueStore, _null_key
 from kstreams.state.value_and_timestamp import ValueAndTimestamp
 
@@ -317,50 +318,24 @@ class CachingStore:
     def _scan(
         self, lo: bytes | None, hi: bytes | None, reverse: bool, concurrent: bool
     ) -> Iterator[tuple[Any, Any]]:
-        stored = super()._scan(lo, hi, reverse, concurrent)  # type: ignore[misc]
+        # the dirty entries, encoded, merged over the store's own range as its write buffer is
         keys = list(self._dirty)  # a snapshot (interactive queries run on other threads)
-        if not keys:
-            return stored  # type: ignore[no-any-return]
         topic = self._topic  # type: ignore[attr-defined]
         kser = self._kser  # type: ignore[attr-defined]
+        encode = self._encode  # type: ignore[attr-defined]
         values = self._values
         pending = []
         for key in keys:
             kb = kser(topic, key)
             if (lo is None or kb >= lo) and (hi is None or kb < hi):
-                pending.append((kb, key, values.get(key)))
+                value = values.get(key)
+                pending.append((kb, None if value is None else encode(value)))
         if not pending:
-            return stored  # type: ignore[no-any-return]
+            return super()._scan(lo, hi, reverse, concurrent)  # type: ignore[misc, no-any-return]
         pending.sort(key=lambda e: e[0], reverse=reverse)
-        return _merge(pending, stored, kser, topic, reverse)
-
-
-def _merge(
-    pending: list[tuple[bytes, Any, Any]],
-    stored: Iterator[tuple[Any, Any]],
-    kser: Any,
-    topic: str,
-    reverse: bool,
-) -> Iterator[tuple[Any, Any]]:
-    # pending: (key bytes, key, value or None for a delete), in the scan's order; a cached
-    # entry replaces (or, None, hides) the stored one with the same key bytes
-    i, n = 0, len(pending)
-    for key, value in stored:
-        kb = kser(topic, key)
-        while i < n and (pending[i][0] > kb if reverse else pending[i][0] < kb):
-            if pending[i][2] is not None:
-                yield pending[i][1], pending[i][2]
-            i += 1
-        if i < n and pending[i][0] == kb:
-            if pending[i][2] is not None:
-                yield pending[i][1], pending[i][2]
-            i += 1
-        else:
-            yield key, value
-    while i < n:
-        if pending[i][2] is not None:
-            yield pending[i][1], pending[i][2]
-        i += 1
+        stored = self._store.range(lo, hi, reverse, concurrent)  # type: ignore[attr-defined]
+        merged = merge_reverse(pending, stored) if reverse else merge(pending, stored)
+        return self._typed(merged)  # type: ignore[attr-defined, no-any-return]
 
 
 class CachingKeyValueStore(CachingStore, KeyValueStore):
