@@ -197,16 +197,29 @@ def _per_key(
         a = step(agg.get(r.key, initial), r.value)
         agg[r.key] = a
         expected[r.key].append((a, r))
+    for key, out in _outputs_per_key(topic, "key", expected, outputs, problems):
+        yield key, expected.get(key, []), out
+
+
+def _outputs_per_key(
+    topic: str, what: str, keys: Iterable[str], outputs: Sequence[Rec], problems: list[str]
+) -> Iterable[tuple[str, list[Rec]]]:
+    """Per key (of ``keys`` or the outputs), its outputs in order, if all in one partition.
+
+    Keys whose outputs are in several partitions are reported in ``problems`` and skipped.
+    """
     got: dict[str, list[Rec]] = defaultdict(list)
     for r in _ordered(outputs):
         got[r.key].append(r)
-    for key in sorted(set(expected) | set(got), key=_key_order):
+    for key in sorted(set(keys) | set(got), key=_key_order):
         out = got.get(key, [])
         parts = {r.partition for r in out}
         if len(parts) > 1:
-            problems.append(f"{topic} key {key!r}: outputs in several partitions {sorted(parts)}")
+            problems.append(
+                f"{topic} {what} {key!r}: outputs in several partitions {sorted(parts)}"
+            )
             continue
-        yield key, expected.get(key, []), out
+        yield key, out
 
 
 def verify_running(
@@ -405,15 +418,7 @@ def verify_max(
     for r in _ordered(inputs):
         chains[regroup(r.key, groups)][r.partition].append(r.value)
         value_rec[r.value] = r
-    got: dict[str, list[Rec]] = defaultdict(list)
-    for r in _ordered(outputs):
-        got[r.key].append(r)
-    for g in sorted(set(chains) | set(got), key=_key_order):
-        out = got.get(g, [])
-        parts = {r.partition for r in out}
-        if len(parts) > 1:
-            problems.append(f"{topic} group {g!r}: outputs in several partitions {sorted(parts)}")
-            continue
+    for g, out in _outputs_per_key(topic, "group", chains, outputs, problems):
         group_chains = chains.get(g, {})
         expected_n = sum(len(c) for c in group_chains.values())
         try:
