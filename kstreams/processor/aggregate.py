@@ -19,8 +19,21 @@ from kstreams.processor.compiled import CompiledProcessor
 from kstreams.processor.context import Forward, ProcessorContext
 from kstreams.processor.table_forwarder import forwards_on_flush
 from kstreams.serde.base import Headers
+from kstreams.state.immutable import IMMUTABLE_SCALARS, is_immutable
 
 log = logging.getLogger("kstreams")
+
+
+def snapshot(get: Callable[[Any], Any], key: Any, value: Any) -> Any:
+    """``value`` (an old aggregate just read from a store) as the store holds it.
+
+    The user's function may mutate the aggregate it is given and return it; the old value
+    forwarded downstream must be the one before. A value that cannot change is its own
+    snapshot; any other is read again (the store deserializes a fresh copy).
+    """
+    if type(value) in IMMUTABLE_SCALARS or is_immutable(value):
+        return value
+    return get(key).value
 
 
 def drop_counter(context: ProcessorContext, what: str) -> Callable[[Any, Any], None]:
@@ -71,6 +84,8 @@ class StreamAggregateProcessor(CompiledProcessor):
                 old_agg = old.value
                 new_ts = ts if ts > old.timestamp else old.timestamp
                 new_agg = aggregator(key, value, old_agg)
+                if not cached:
+                    old_agg = snapshot(get, key, old_agg)
             put(key, ValueAndTimestamp(new_agg, new_ts))
             if not cached:
                 forward(key, Change(new_agg, old_agg), new_ts, headers)
@@ -105,6 +120,8 @@ class StreamReduceProcessor(CompiledProcessor):
             else:
                 old_agg = old.value
                 new_agg = reducer(old_agg, value)
+                if not cached:
+                    old_agg = snapshot(get, key, old_agg)
                 new_ts = ts if ts > old.timestamp else old.timestamp
             put(key, ValueAndTimestamp(new_agg, new_ts))
             if not cached:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kstreams.processor.aggregate import drop_counter
+from kstreams.processor.aggregate import drop_counter, snapshot
 from kstreams.processor.change import Change
 from kstreams.processor.compiled import CompiledProcessor
 from kstreams.processor.context import Forward, ProcessorContext
@@ -184,6 +184,8 @@ class TableAggregateProcessor(CompiledProcessor):
                 agg = subtractor(key, change.old_value, agg)
             if change.new_value is not None:
                 agg = adder(key, change.new_value, initializer() if agg is None else agg)
+            if old_agg is not None and not cached:
+                old_agg = snapshot(get, key, old_agg)  # the functions may have mutated it
             new_ts = ts if old is None or ts > old.timestamp else old.timestamp
             put(key, None if agg is None else ValueAndTimestamp(agg, new_ts))
             if not cached:
@@ -226,6 +228,8 @@ class TableReduceProcessor(CompiledProcessor):
                 agg = subtractor(agg, change.old_value)
             if change.new_value is not None:
                 agg = change.new_value if agg is None else adder(agg, change.new_value)
+            if old_agg is not None and not cached:
+                old_agg = snapshot(get, key, old_agg)  # the functions may have mutated it
             new_ts = ts if old is None or ts > old.timestamp else old.timestamp
             put(key, None if agg is None else ValueAndTimestamp(agg, new_ts))
             if not cached:

@@ -20,12 +20,19 @@ stores). It does two things, and so does this one:
   ``statestore.cache.max.bytes=0`` (or ``Materialized.with_caching_disabled()``)
   every update is forwarded.
 
+Values that cannot change (numbers, strings, bytes, tuples of them: see
+:mod:`kstreams.state.immutable`) are cached as objects. Any other value (a dict,
+a list, a user object) is serialized when it is written and deserialized afresh
+for every read, so what the cache hands back, forwards as an old value or writes
+to the changelog is what was written, whatever user code later does to the
+object it put or got (an aggregator that mutates its argument and returns it).
+
 Where it differs from Kafka Streams: the cache holds objects, so its size is an
-estimate (strings and bytes by length, numbers by their object size, other
-objects by ``sys.getsizeof``, which does not follow references), and a value
-the store's serde cannot serialize fails the flush (a commit error) rather than
-the ``put``. Keys must be hashable to be cached; other keys (e.g. JSON objects)
-go straight to the store below, forwarding at once.
+estimate (strings and bytes by length, numbers by their object size, serialized
+values by their length), and a value the store's serde cannot serialize fails
+the ``put`` if it is mutable, the flush (a commit error) if it is not. Keys must
+be hashable to be cached; other keys (e.g. JSON objects) go straight to the
+store below, forwarding at once.
 
 Example::
 
@@ -41,6 +48,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from kstreams.state.buffered import merge, merge_reverse
+from kstreams.state.immutable import IMMUTABLE_SCALARS, is_immutable
 from kstreams.state.typed import KeyValueStore, TimestampedKeyValueStore, _null_key
 from kstreams.state.value_and_timestamp import ValueAndTimestamp
 
@@ -56,9 +64,23 @@ _UNKNOWN: Any = object()
 """The value before the first cached write of a key that was never read: look it up at flush."""
 
 
+class Frozen:
+    """A cached value kept serialized (a mutable one): every read deserializes a fresh copy."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    def __repr__(self) -> str:
+        return f"Frozen({self.raw!r})"
+
+
 def estimate_size(obj: Any) -> int:
     """Approximate memory of ``obj`` in bytes (shallow for containers)."""
     t = type(obj)
+    if t is Frozen:
+        return 89 + len(obj.raw)
     if t is str:
         return 49 + len(obj)  # type: ignore[arg-type]
     if t is bytes:
@@ -140,29 +162,46 @@ class CachingStore:
         """How many keys changed since the last flush."""
         return len(self._dirty)
 
+    _timestamped = False
+    """Whether values are ``ValueAndTimestamp`` (whose value decides if it can change)."""
+
+    def _thaw(self, entry: Any) -> Any:
+        """The value of a cache entry: a fresh copy if it is frozen."""
+        if type(entry) is Frozen:
+            return self._decode(entry.raw)  # type: ignore[attr-defined]
+        return entry
+
     # -- reads ------------------------------------------------------------------------------
     def get(self, key: Any) -> Any:
         """The value of ``key``: the cached one, else the store's (then cached)."""
         values = self._values
         try:
-            value = values.get(key, _MISSING)
+            entry = values.get(key, _MISSING)
         except TypeError:  # an unhashable key is never cached
             return super().get(key)  # type: ignore[misc]
-        if value is _MISSING:
-            value = super().get(key)  # type: ignore[misc]
-            if value is not None:
-                self._insert(key, value)
+        if entry is _MISSING:
+            if key is None:
+                raise _null_key(self.name)  # type: ignore[attr-defined]
+            raw = self._get(self._kser(self._topic, key))  # type: ignore[attr-defined]
+            if raw is None:
+                return None
+            value = self._decode(raw)  # type: ignore[attr-defined]
+            inner = value[0] if self._timestamped else value
+            immutable = type(inner) in IMMUTABLE_SCALARS or is_immutable(inner)
+            self._insert(key, value if immutable else Frozen(raw))
             return value
         values.move_to_end(key)
-        return value
+        if type(entry) is Frozen:
+            return self._decode(entry.raw)  # type: ignore[attr-defined]
+        return entry
 
     def _get_concurrent(self, key: Any) -> Any:
         # interactive queries (other threads): read the cache, never change it
         try:
-            value = self._values.get(key, _MISSING)
+            entry = self._values.get(key, _MISSING)
         except TypeError:
-            value = _MISSING
-        return super().get(key) if value is _MISSING else value  # type: ignore[misc]
+            entry = _MISSING
+        return super().get(key) if entry is _MISSING else self._thaw(entry)  # type: ignore[misc]
 
     def _insert(self, key: Any, value: Any) -> None:
         size = ENTRY_OVERHEAD + estimate_size(key) + estimate_size(value)
@@ -184,6 +223,11 @@ class CachingStore:
         except TypeError:
             self._put_through(key, value)
             return
+        if value is not None:
+            inner = value[0] if self._timestamped else value
+            if type(inner) not in IMMUTABLE_SCALARS and not is_immutable(inner):
+                raw = self._encode(value)  # type: ignore[attr-defined]
+                value = None if raw is None else Frozen(raw)
         record = self._record
         entry = self._dirty.get(key)
         if entry is None:
@@ -265,9 +309,13 @@ class CachingStore:
         inner_get = super().get  # type: ignore[misc]
         inner_put = super().put  # type: ignore[misc]
         saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
+        put_bytes = self._put  # type: ignore[attr-defined]
+        kser = self._kser  # type: ignore[attr-defined]
+        store_topic = self._topic  # type: ignore[attr-defined]
+        thaw = self._thaw
         try:
             for key, (old, ts, headers, topic, partition, offset) in dirty.items():
-                value = values[key]
+                entry = values[key]
                 if old is _UNKNOWN:
                     old = inner_get(key) if listener is not None else None
                 record.timestamp = ts
@@ -275,12 +323,15 @@ class CachingStore:
                 record.topic = topic
                 record.partition = partition
                 record.offset = offset
-                inner_put(key, value)
-                size = ENTRY_OVERHEAD + estimate_size(key) + estimate_size(value)
+                if type(entry) is Frozen:
+                    put_bytes(kser(store_topic, key), entry.raw)
+                else:
+                    inner_put(key, entry)
+                size = ENTRY_OVERHEAD + estimate_size(key) + estimate_size(entry)
                 thread.size += size - sizes[key]
                 sizes[key] = size
-                if listener is not None and (value is not None or old is not None):
-                    listener(key, value, old, ts, headers)
+                if listener is not None and (entry is not None or old is not None):
+                    listener(key, thaw(entry), thaw(old), ts, headers)
         finally:
             (record.timestamp, record.headers, record.topic, record.partition, record.offset) = (
                 saved
@@ -328,8 +379,12 @@ class CachingStore:
         for key in keys:
             kb = kser(topic, key)
             if (lo is None or kb >= lo) and (hi is None or kb < hi):
-                value = values.get(key)
-                pending.append((kb, None if value is None else encode(value)))
+                entry = values.get(key)
+                if type(entry) is Frozen:
+                    raw = entry.raw
+                else:
+                    raw = None if entry is None else encode(entry)
+                pending.append((kb, raw))
         if not pending:
             return super()._scan(lo, hi, reverse, concurrent)  # type: ignore[misc, no-any-return]
         pending.sort(key=lambda e: e[0], reverse=reverse)
@@ -348,6 +403,8 @@ class CachingKeyValueStore(CachingStore, KeyValueStore):
 
 class CachingTimestampedKeyValueStore(CachingStore, TimestampedKeyValueStore):
     """A :class:`TimestampedKeyValueStore` with a record cache in front (see the module notes)."""
+
+    _timestamped = True
 
     def __init__(self, store: TimestampedKeyValueStore, thread_cache: ThreadCache) -> None:
         TimestampedKeyValueStore.__init__(
