@@ -4,6 +4,7 @@ from kstreams.processor.api import FixedKeyProcessor, Processor, ProcessorSuppli
 from kstreams.processor.context import ProcessorContext, RecordMetadata
 from kstreams.processor.punctuation import Cancellable, PunctuationType
 from kstreams.processor.record import Record
+from kstreams.processor.task_id import TaskId
 from kstreams.processor.timestamps import (
     ConsumedRecord,
     FailOnInvalidTimestamp,
@@ -14,6 +15,7 @@ from kstreams.processor.timestamps import (
 )
 
 __all__ = [
+    "TaskId",
     "Cancellable",
     "ConsumedRecord",
     "FailOnInvalidTimestamp",

@@ -24,7 +24,7 @@ from kstreams.processor.record import Record
 from kstreams.serde.base import Headers
 
 if TYPE_CHECKING:
-    from kstreams.runtime.task_id import TaskId
+    from kstreams.processor.task_id import TaskId
 
 Forward = Callable[[Any, Any, int, Headers], None]
 """The per-record call between nodes: ``forward(key, value, timestamp, headers)``."""

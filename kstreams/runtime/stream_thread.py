@@ -37,7 +37,7 @@ from kstreams.runtime.committer import (
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.restore import restore_task
 from kstreams.runtime.task import StreamTask
-from kstreams.runtime.task_id import TaskId
+from kstreams.processor.task_id import TaskId
 from kstreams.state.caching import ThreadCache
 from kstreams.topology.topology import Topology
 

@@ -27,7 +27,7 @@ from kstreams.processor.record import Record
 from kstreams.processor.timestamps import ConsumedRecord, FailOnInvalidTimestamp
 from kstreams.runtime.collector import UNASSIGNED, RecordCollector
 from kstreams.runtime.metrics import TaskMetrics
-from kstreams.runtime.task_id import TaskId
+from kstreams.processor.task_id import TaskId
 from kstreams.runtime.task_stores import TaskStores
 from kstreams.serde.base import Headers, as_serde
 from kstreams.state.caching import ThreadCache

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kstreams.errors import StreamsError
-from kstreams.runtime.task_id import TaskId
+from kstreams.processor.task_id import TaskId
 from kstreams.serde.base import as_serde
 from kstreams.state.caching import CachingStore, ThreadCache, cached_store
 from kstreams.topology.nodes import Subtopology

@@ -28,7 +28,7 @@ from typing import Any
 from kstreams.config import StreamsConfig
 from kstreams.dsl.options import KeyValue
 from kstreams.runtime.task import StreamTask
-from kstreams.runtime.task_id import TaskId
+from kstreams.processor.task_id import TaskId
 from kstreams.serde.base import Headers, Serde, as_serde
 from kstreams.state import TimestampedKeyValueStore
 from kstreams.state.caching import ThreadCache

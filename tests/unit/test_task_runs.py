@@ -21,7 +21,7 @@ from kstreams.processor.api import Processor
 from kstreams.processor.record import Record
 from kstreams.runtime.stream_thread import StreamThread
 from kstreams.runtime.task import StreamTask
-from kstreams.runtime.task_id import TaskId
+from kstreams.processor.task_id import TaskId
 from kstreams.topology.topology import Topology
 
 IN = "in"

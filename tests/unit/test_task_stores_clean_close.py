@@ -9,7 +9,7 @@ import pytest
 
 from kstreams import Materialized, StreamsBuilder
 from kstreams.config import StreamsConfig
-from kstreams.runtime.task_id import TaskId
+from kstreams.processor.task_id import TaskId
 from kstreams.runtime.task_stores import CLEAN_CLOSE_MARKER, TaskStores
 from kstreams.serde import Serdes
 from kstreams.state import ValueAndTimestamp
