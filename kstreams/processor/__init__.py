@@ -15,7 +15,6 @@ from kstreams.processor.timestamps import (
 )
 
 __all__ = [
-    "TaskId",
     "Cancellable",
     "ConsumedRecord",
     "FailOnInvalidTimestamp",
@@ -27,6 +26,7 @@ __all__ = [
     "PunctuationType",
     "Record",
     "RecordMetadata",
+    "TaskId",
     "TimestampExtractor",
     "UsePartitionTimeOnInvalidTimestamp",
     "WallclockTimestampExtractor",

@@ -28,6 +28,7 @@ from confluent_kafka import (
 )
 
 from kstreams.errors import StreamsError, TaskMigratedError
+from kstreams.processor.task_id import TaskId
 from kstreams.runtime.collector import KafkaRecordCollector
 from kstreams.runtime.committer import (
     AtLeastOnceCommitter,
@@ -37,7 +38,6 @@ from kstreams.runtime.committer import (
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.restore import restore_task
 from kstreams.runtime.task import StreamTask
-from kstreams.processor.task_id import TaskId
 from kstreams.state.caching import ThreadCache
 from kstreams.topology.topology import Topology
 

@@ -24,10 +24,10 @@ from kstreams.processor.change import ChangeSerde
 from kstreams.processor.compiled import compile_processor
 from kstreams.processor.context import Forward, ProcessorContext, TaskContext, fan_out
 from kstreams.processor.record import Record
+from kstreams.processor.task_id import TaskId
 from kstreams.processor.timestamps import ConsumedRecord, FailOnInvalidTimestamp
 from kstreams.runtime.collector import UNASSIGNED, RecordCollector
 from kstreams.runtime.metrics import TaskMetrics
-from kstreams.processor.task_id import TaskId
 from kstreams.runtime.task_stores import TaskStores
 from kstreams.serde.base import Headers, as_serde
 from kstreams.state.caching import ThreadCache

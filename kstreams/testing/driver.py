@@ -27,8 +27,8 @@ from typing import Any
 
 from kstreams.config import StreamsConfig
 from kstreams.dsl.options import KeyValue
-from kstreams.runtime.task import StreamTask
 from kstreams.processor.task_id import TaskId
+from kstreams.runtime.task import StreamTask
 from kstreams.serde.base import Headers, Serde, as_serde
 from kstreams.state import TimestampedKeyValueStore
 from kstreams.state.caching import ThreadCache

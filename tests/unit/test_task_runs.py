@@ -19,9 +19,9 @@ from kstreams.config import StreamsConfig
 from kstreams.processor import LogAndSkipOnInvalidTimestamp
 from kstreams.processor.api import Processor
 from kstreams.processor.record import Record
+from kstreams.processor.task_id import TaskId
 from kstreams.runtime.stream_thread import StreamThread
 from kstreams.runtime.task import StreamTask
-from kstreams.processor.task_id import TaskId
 from kstreams.topology.topology import Topology
 
 IN = "in"
