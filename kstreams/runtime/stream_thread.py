@@ -5,13 +5,17 @@ reports, fire wall-clock punctuations, and commit every
 ``commit.interval.ms``. At-least-once commit order: flush the producer (every
 output and changelog record acknowledged), then commit the input offsets.
 Partitions are assigned by the consumer group (``range`` assignor, so equal
-partition numbers of co-partitioned topics land on the same thread); on
-revocation the thread commits and closes the tasks it loses.
+partition numbers of co-partitioned topics land on the same thread). The
+thread's :class:`~kstreams.runtime.task_manager.TaskManager` owns the tasks:
+the rebalance callbacks record the assignment (and pause new partitions),
+commit and suspend what is revoked, close what is lost; the loop creates,
+restores and resumes tasks after the poll that brought the assignment.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -38,6 +42,7 @@ from kstreams.runtime.committer import (
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.restore import restore_task
 from kstreams.runtime.task import StreamTask
+from kstreams.runtime.task_manager import TaskManager
 from kstreams.state.caching import ThreadCache
 from kstreams.topology.topology import Topology
 
@@ -112,11 +117,14 @@ class StreamThread(threading.Thread):
         end_config["client.id"] = f"{self.client_id}-restore-end-consumer"
         self.end_consumer = Consumer(end_config)
         self.restore_listener: Any = None
-        self.tasks: dict[TaskId, StreamTask] = {}
-        self._tp_tasks: dict[tuple[str, int], StreamTask] = {}
-        self._tp_entries: dict[tuple[str, int], tuple[Any, StreamTask]] = {}
-        """Per input partition: the task's batch entry point (None: buffer first) and the task."""
-        self._multi: list[StreamTask] = []
+        self.task_manager = TaskManager(
+            topology,
+            self.app_id,
+            self._new_task,
+            self._restore,
+            self.client_id,
+            lock_scope=os.path.join(os.path.abspath(config.state_dir), self.app_id),
+        )
         self._stop_event = threading.Event()
         self._dirty = False
         self.thread_state = "CREATED"
@@ -140,6 +148,20 @@ class StreamThread(threading.Thread):
         self.commits = 0
         # statestore.cache.max.bytes is shared by the threads (Kafka Streams divides it too)
         self.cache = ThreadCache(config.statestore_cache_max_bytes // max(1, num_threads))
+
+    @property
+    def tasks(self) -> dict[TaskId, StreamTask]:
+        """The running tasks of this thread."""
+        return self.task_manager.running()
+
+    @property
+    def _tp_entries(self) -> dict[tuple[str, int], tuple[Any, StreamTask]]:
+        # per input partition of a running task: its batch entry point (None: buffer) and task
+        return self.task_manager.entries
+
+    @property
+    def _multi(self) -> list[StreamTask]:
+        return self.task_manager.multi
 
     # -- lifecycle ----------------------------------------------------------------------------
     def shutdown(self) -> None:
@@ -177,6 +199,7 @@ class StreamThread(threading.Thread):
         next_commit = time.monotonic() + commit_s
         consume = self.consumer.consume
         collector = self.collector
+        manager = self.task_manager
         while not self._stop_event.is_set():
             # take what is ready; if nothing is, wait for the first record only (consume(n, t)
             # would wait for n records or the whole timeout), then take the rest that is ready
@@ -185,14 +208,17 @@ class StreamThread(threading.Thread):
                 msgs = consume(1, poll_s)
                 if msgs:
                     msgs.extend(consume(max_records - 1, 0))
+            if manager.pending:
+                self._handle_assignment()
             if msgs:
                 self._process_batch(msgs)
             collector.poll()
             collector.check_errors()
-            for task in self.tasks.values():
+            running = manager.running().values()
+            for task in running:
                 task.punctuate_wall_clock()
             now = time.monotonic()
-            if now >= next_commit or any(t.commit_requested for t in self.tasks.values()):
+            if now >= next_commit or any(t.commit_requested for t in running):
                 self.commit_or_recover()
                 next_commit = now + commit_s
                 self._maybe_purge()
@@ -233,8 +259,10 @@ class StreamThread(threading.Thread):
         if err is not None:
             self._consumer_error(err)
             return
-        log.warning(
-            "%s: no task for %s-%s; record left for its owner",
+        # a record fetched before its partition was revoked (or its task suspended): it is
+        # not processed, and its offset is not committed, so its next owner reads it again
+        log.debug(
+            "%s: no running task for %s-%s; record left for its owner",
             self.client_id,
             msg.topic(),
             msg.partition(),
@@ -251,76 +279,74 @@ class StreamThread(threading.Thread):
 
     # -- rebalancing --------------------------------------------------------------------------
     def _on_assign(self, consumer: Any, partitions: list[Any]) -> None:
+        # record the assignment and pause the partitions whose task does not run yet; the
+        # loop creates and restores the tasks after this poll (_handle_assignment)
         self._set_state("PARTITIONS_ASSIGNED")
-        self._create_tasks(partitions)
         if self._resets:
             self._apply_offset_resets(consumer, partitions)
+        consumer.assign(partitions)
+        paused = self.task_manager.assigned((tp.topic, tp.partition) for tp in partitions)
+        if paused:
+            consumer.pause([TopicPartition(t, p) for t, p in paused])
+
+    def _handle_assignment(self) -> None:
+        started = self.task_manager.handle_assignment()
+        if started:
+            self.consumer.resume([TopicPartition(t, p) for t, p in started])
         self._set_state("RUNNING")
 
-    def _create_tasks(self, partitions: list[Any]) -> None:
-        groups: dict[TaskId, list[tuple[str, int]]] = {}
-        for tp in partitions:
-            sub = self._topic_sub[tp.topic]
-            groups.setdefault(TaskId(sub.id, tp.partition), []).append((tp.topic, tp.partition))
-        # a task that is still open (an assignment without a revocation) is replaced cleanly
-        self._close_tasks({task_id for task_id in groups if task_id in self.tasks})
-        for task_id, tps in sorted(groups.items()):
-            sub = self.topology.subtopologies()[task_id.subtopology]
-            task = StreamTask(
-                task_id,
-                self.topology,
-                sub,
-                self.config,
-                self.collector,
-                _wall_ms,
-                tps,
-                self.metrics,
-                self.cache,
-            )
-            self.tasks[task_id] = task
-            for tp in tps:
-                self._tp_tasks[tp] = task
-                run = None if task.multi_partition else task.run_for(tp[0])
-                self._tp_entries[tp] = (run, task)
-            try:
-                restore_task(self.restore_consumer, task, self.restore_listener, self.end_consumer)
-            except BaseException:
-                self._close_tasks({task_id})
-                raise
-        self._multi = [t for t in self.tasks.values() if t.multi_partition]
-        log.info("%s: assigned tasks %s", self.client_id, sorted(str(t) for t in groups))
+    def _new_task(self, task_id: TaskId, partitions: list[tuple[str, int]]) -> StreamTask:
+        sub = self.topology.subtopologies()[task_id.subtopology]
+        return StreamTask(
+            task_id,
+            self.topology,
+            sub,
+            self.config,
+            self.collector,
+            _wall_ms,
+            partitions,
+            self.metrics,
+            self.cache,
+        )
+
+    def _restore(self, task: StreamTask) -> None:
+        restore_task(self.restore_consumer, task, self.restore_listener, self.end_consumer)
 
     def _apply_offset_resets(self, consumer: Any, partitions: list[Any]) -> None:
+        # the assignment's start offsets: a partition without a committed offset starts where
+        # its source's offset reset policy says
         mine = [
             TopicPartition(tp.topic, tp.partition) for tp in partitions if tp.topic in self._resets
         ]
         if not mine:
             return
         committed = consumer.committed(mine, timeout=30)
-        changed = False
         for tp in committed:
             if tp.offset < 0:
                 policy = self._resets[tp.topic]
                 for orig in partitions:
                     if orig.topic == tp.topic and orig.partition == tp.partition:
                         orig.offset = OFFSET_BEGINNING if policy == "earliest" else OFFSET_END
-                        changed = True
-        if changed:
-            consumer.assign(partitions)
 
     def _on_revoke(self, consumer: Any, partitions: list[Any]) -> None:
+        # as in Kafka Streams, the tasks losing partitions are committed here, the last moment
+        # their offsets can be, and suspended (their stores stay open: under the eager
+        # protocol most come straight back in the next assignment)
         self._set_state("PARTITIONS_REVOKED")
-        revoked = {(tp.topic, tp.partition) for tp in partitions}
-        lost = {t.id for tp, t in self._tp_tasks.items() if tp in revoked}
+        manager = self.task_manager
+        losing = manager.revoked((tp.topic, tp.partition) for tp in partitions)
         committed = False
-        if not self._dirty and lost:
+        if not self._dirty and losing:
             try:
                 self.commit()
                 committed = True
             except (TaskMigratedError, TransactionAbortedError) as exc:
                 log.warning("%s: commit on revocation failed: %s", self.client_id, exc)
                 self.committer.abort()
-        self._close_tasks(lost, clean=committed)
+        if committed:
+            manager.suspend(losing, clean=True)
+        else:
+            manager.close(losing)
 
     def _on_lost(self, consumer: Any, partitions: list[Any]) -> None:
         log.warning(
@@ -328,36 +354,22 @@ class StreamThread(threading.Thread):
             self.client_id,
             [(tp.topic, tp.partition) for tp in partitions],
         )
-        lost_tps = {(tp.topic, tp.partition) for tp in partitions}
-        lost = {t.id for tp, t in self._tp_tasks.items() if tp in lost_tps}
+        lost_tps = [(tp.topic, tp.partition) for tp in partitions]
+        lost = self.task_manager.lost(lost_tps)
         if lost and self.committer.exactly_once:
             # the open transaction holds the lost tasks' output: abort it, and with it the
             # uncommitted work of every other task, which therefore starts again too
-            self._rewind(skip=lost_tps)
+            self._rewind()
             return
-        self._close_tasks(lost)
-
-    def _close_tasks(self, task_ids: set[TaskId], clean: bool = False) -> None:
-        """Close these tasks (``clean``: right after a successful commit)."""
-        for task_id in task_ids:
-            task = self.tasks.pop(task_id, None)
-            if task is None:
-                continue
-            for tp in task.partitions:
-                self._tp_tasks.pop(tp, None)
-                self._tp_entries.pop(tp, None)
-            try:
-                task.close(clean)
-            except StreamsError as exc:
-                log.error("%s: %s", self.client_id, exc)
-        self._multi = [t for t in self.tasks.values() if t.multi_partition]
+        self.task_manager.close(lost)
 
     # -- committing ---------------------------------------------------------------------------
     def commit(self) -> int:
         """Flush the producer, then commit what every task has processed. Returns partitions committed."""
         offsets: dict[tuple[str, int], int] = {}
         per_task = []
-        for task in self.tasks.values():
+        tasks = self.tasks
+        for task in tasks.values():
             task.prepare_commit()
             o = task.committable_offsets()
             if o:
@@ -367,7 +379,9 @@ class StreamThread(threading.Thread):
         self.committer.commit(tps)
         for task, o in per_task:
             task.mark_committed(o)
-        self._commit_stores()
+        changelog_offsets = self.collector.changelog_offsets
+        for task in tasks.values():
+            task.commit_stores(changelog_offsets)
         for tp, o in offsets.items():
             if tp[0] in self._internal_sources:
                 self._purge_offsets[tp] = o
@@ -382,7 +396,7 @@ class StreamThread(threading.Thread):
             log.warning(
                 "%s: %s; closing tasks without commit, they will be reassigned", self.client_id, exc
             )
-            self._close_tasks(set(self.tasks))
+            self.task_manager.close_all()
             self.committer.abort()
         except TransactionAbortedError as exc:
             log.warning(
@@ -390,16 +404,16 @@ class StreamThread(threading.Thread):
             )
             self._rewind()
 
-    def _rewind(self, skip: set[tuple[str, int]] | None = None) -> None:
+    def _rewind(self) -> None:
         """Close every task without commit and start again from the committed offsets.
 
-        Partitions in ``skip`` (lost ones) get no new task.
+        Only the partitions still assigned get tasks again (lost ones were taken out of the
+        task manager's assignment).
         """
-        assignment = [
-            tp for tp in self.consumer.assignment() if (tp.topic, tp.partition) not in (skip or ())
-        ]
-        self._close_tasks(set(self.tasks))
+        manager = self.task_manager
+        manager.close_all()
         self.committer.abort()
+        assignment = [TopicPartition(t, p) for t, p in sorted(manager.assignment)]
         if not assignment:
             return
         committed = self.consumer.committed(assignment, timeout=30)
@@ -408,12 +422,10 @@ class StreamThread(threading.Thread):
                 policy = self._resets.get(tp.topic) or self.config.get("consumer.auto.offset.reset")
                 tp.offset = OFFSET_END if policy == "latest" else OFFSET_BEGINNING
             self.consumer.seek(tp)
-        self._create_tasks(assignment)
-
-    def _commit_stores(self) -> None:
-        offsets = self.collector.changelog_offsets
-        for task in self.tasks.values():
-            task.commit_stores(offsets)
+        # the loop creates the tasks again after its next poll; until then nothing is fetched
+        paused = manager.assigned(manager.assignment)
+        if paused:
+            self.consumer.pause([TopicPartition(t, p) for t, p in paused])
 
     def _maybe_purge(self) -> None:
         interval = self.config.get("repartition.purge.interval.ms")
@@ -441,7 +453,7 @@ class StreamThread(threading.Thread):
                 log.error("%s: final commit failed: %s", self.client_id, exc)
                 self._dirty = True
         self._dirty = True  # nothing may commit from here on (close() revokes)
-        self._close_tasks(set(self.tasks), clean=committed)
+        self.task_manager.close_all(clean=committed)
         self.committer.close()
         for client in (self.consumer, self.restore_consumer, self.end_consumer):
             try:

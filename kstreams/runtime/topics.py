@@ -15,6 +15,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import NewTopic
 
 from kstreams.errors import MissingSourceTopicError, StreamsError
+from kstreams.runtime.copartition import enforce_copartitioning
 from kstreams.topology.topology import Topology
 
 log = logging.getLogger("kstreams")
@@ -40,7 +41,25 @@ def existing_topics(admin: Any, timeout: float = 15.0) -> dict[str, int]:
 def internal_topic_partitions(
     topology: Topology, app_id: str, known: dict[str, int]
 ) -> dict[str, int]:
-    """The partition count of every internal topic (real names), resolved from upstream topics."""
+    """The partition count of every internal topic (real names), resolved from upstream topics.
+
+    Then co-partitioned (:mod:`kstreams.runtime.copartition`): a repartition topic read by a
+    sub-topology together with other topics takes their partition count, and the counts of
+    the topics downstream of it are resolved again.
+    """
+    decided: dict[str, int] = {}
+    for _ in range(len(topology.internal_topics) + 1):
+        result = _resolve_internal(topology, app_id, known, decided)
+        if not enforce_copartitioning(topology, app_id, known, result, decided):
+            return result
+    raise StreamsError(
+        f"Could not co-partition the internal topics {sorted(topology.internal_topics)}"
+    )
+
+
+def _resolve_internal(
+    topology: Topology, app_id: str, known: dict[str, int], decided: dict[str, int]
+) -> dict[str, int]:
     result: dict[str, int] = {}
     pending = dict(topology.internal_topics)
     while pending:
@@ -48,6 +67,8 @@ def internal_topic_partitions(
         for name, spec in list(pending.items()):
             real = topology.resolve_topic(name, app_id)
             count = spec.num_partitions
+            if count is None:
+                count = decided.get(name)
             if count is None:
                 count = _upstream_partitions(topology, app_id, name, result, known)
             if count is not None:

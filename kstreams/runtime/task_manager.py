@@ -1,0 +1,315 @@
+"""``TaskManager``: the tasks of one stream thread and the state each one is in.
+
+Kafka Streams' ``TaskManager`` + ``Tasks``, for the active tasks of one consumer-group
+member. The consumer's rebalance callbacks tell it what changed; the thread's loop does the
+heavy work (creating tasks, restoring their stores) right after the poll that ran them:
+
+* :meth:`assigned` (the ``on_assign`` callback) only records the new assignment and returns
+  the partitions to pause: every partition whose task is not running yet;
+* :meth:`revoked` (``on_revoke``) names the running tasks that lose a partition; the thread
+  commits, then :meth:`suspend` s them: they stop processing but keep their stores open,
+  because under the eager protocol most of them come straight back;
+* :meth:`lost` (``on_lost``) names the tasks to close at once without a commit;
+* :meth:`handle_assignment` (the loop, after each poll) closes suspended tasks that did not
+  come back, resumes those that did, and creates, restores and starts each new task whose
+  partitions are **all** assigned to this member. A task with only some of its partitions
+  is never created (another member may own the others, and two owners would write the
+  same changelog partition): its partitions stay paused until an assignment completes it.
+
+Task states: ``CREATED → RESTORING → RUNNING ⇄ SUSPENDED → CLOSED``. Only running tasks
+process records (:attr:`entries` routes their partitions) and commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from enum import Enum
+from typing import Any
+
+from kstreams.errors import StreamsError
+from kstreams.processor.task_id import TaskId
+from kstreams.runtime.task import StreamTask
+from kstreams.topology.topology import Topology
+
+log = logging.getLogger("kstreams")
+
+TopicPartition = tuple[str, int]
+
+
+class TaskLocks:
+    """Which task manager of this process owns a task (Kafka Streams' per-task directory lock).
+
+    When a task moves between two stream threads of one process, the new owner may see its
+    assignment before the old one has closed the (suspended) task, whose stores it would
+    have to open: it waits until the old owner lets go, retrying from its loop.
+    """
+
+    def __init__(self) -> None:
+        self._owners: dict[tuple[str, TaskId], object] = {}
+        self._guard = threading.Lock()
+
+    def try_lock(self, scope: str, task_id: TaskId, owner: object) -> bool:
+        """Take the task for ``owner``; False if another owner has it."""
+        with self._guard:
+            holder = self._owners.setdefault((scope, task_id), owner)
+            return holder is owner
+
+    def unlock(self, scope: str, task_id: TaskId, owner: object) -> None:
+        """Let the task go (if ``owner`` has it)."""
+        with self._guard:
+            if self._owners.get((scope, task_id)) is owner:
+                del self._owners[(scope, task_id)]
+
+
+TASK_LOCKS = TaskLocks()
+"""The process-wide task locks."""
+
+LOCK_WAIT_WARNING_S = 30.0
+"""How long a task may wait for another thread of this process before it is logged."""
+
+
+class TaskState(Enum):
+    """The life of an active task (Kafka Streams' ``Task.State``)."""
+
+    CREATED = "CREATED"
+    RESTORING = "RESTORING"
+    RUNNING = "RUNNING"
+    SUSPENDED = "SUSPENDED"
+    CLOSED = "CLOSED"
+
+
+class TaskManager:
+    """Owns the active tasks of one stream thread (see the module notes).
+
+    Args:
+        topology: The built topology.
+        app_id: The ``application.id`` (internal topic names).
+        create_task: Makes the task for an id and its partitions (opens its stores).
+        restore_task: Restores a created task's stores from their changelogs.
+        client_id: For log lines.
+        lock_scope: The application's state directory: tasks are locked in it
+            (:class:`TaskLocks`) while this manager has them; None: no locking.
+    """
+
+    def __init__(
+        self,
+        topology: Topology,
+        app_id: str,
+        create_task: Callable[[TaskId, list[TopicPartition]], StreamTask],
+        restore_task: Callable[[StreamTask], None],
+        client_id: str = "",
+        lock_scope: str | None = None,
+    ) -> None:
+        self._lock_scope = lock_scope
+        self._waiting_since: dict[TaskId, float] = {}
+        self._create_task = create_task
+        self._restore_task = restore_task
+        self.client_id = client_id
+        self._subtopology_of: dict[str, int] = {}
+        self._topics_of: dict[int, list[str]] = {}
+        for sub in topology.subtopologies():
+            real = sorted(topology.resolve_topic(t, app_id) for t in sub.source_topics)
+            self._topics_of[sub.id] = real
+            for topic in real:
+                self._subtopology_of[topic] = sub.id
+        self.tasks: dict[TaskId, StreamTask] = {}
+        """Every open task, whatever its state."""
+        self.states: dict[TaskId, TaskState] = {}
+        self.entries: dict[TopicPartition, tuple[Any, StreamTask]] = {}
+        """Routing of the running tasks' partitions: ``(batch entry point or None, task)``;
+        None means the task buffers records and picks the lowest timestamp first."""
+        self.multi: list[StreamTask] = []
+        """Running tasks with several input partitions (they process from their buffers)."""
+        self.assignment: set[TopicPartition] = set()
+        """The partitions the consumer group assigned to this member."""
+        self.pending = False
+        """Whether the assignment changed since :meth:`handle_assignment` last ran."""
+        self._suspended_clean: dict[TaskId, bool] = {}
+        self._incomplete: dict[TaskId, list[TopicPartition]] = {}
+
+    # -- reading ------------------------------------------------------------------------------
+    def running(self) -> dict[TaskId, StreamTask]:
+        """The running tasks."""
+        states = self.states
+        return {i: t for i, t in self.tasks.items() if states[i] is TaskState.RUNNING}
+
+    def state_of(self, task_id: TaskId) -> TaskState:
+        """The state of a task (CLOSED if this thread has no such task)."""
+        return self.states.get(task_id, TaskState.CLOSED)
+
+    def task_partitions(self, task_id: TaskId) -> list[TopicPartition]:
+        """Every input partition of a task: its partition number of each topic it reads."""
+        return [(topic, task_id.partition) for topic in self._topics_of[task_id.subtopology]]
+
+    def task_of(self, tp: TopicPartition) -> TaskId:
+        """The task a partition belongs to."""
+        return TaskId(self._subtopology_of[tp[0]], tp[1])
+
+    @property
+    def incomplete(self) -> dict[TaskId, list[TopicPartition]]:
+        """Tasks of which only some partitions are assigned here: their missing partitions."""
+        return dict(self._incomplete)
+
+    # -- what the consumer group says (called from the rebalance callbacks) --------------------
+    def assigned(self, partitions: Iterable[TopicPartition]) -> list[TopicPartition]:
+        """Record the new assignment; return the partitions to pause until their task runs."""
+        self.assignment = set(partitions)
+        self.pending = True
+        running = self.entries
+        return sorted(tp for tp in self.assignment if tp not in running)
+
+    def revoked(self, partitions: Iterable[TopicPartition]) -> set[TaskId]:
+        """Partitions were revoked: the running tasks that lose one (commit, then suspend them)."""
+        gone = set(partitions)
+        self.assignment -= gone
+        return {
+            task_id
+            for task_id, task in self.tasks.items()
+            if self.states[task_id] is TaskState.RUNNING and gone.intersection(task.partitions)
+        }
+
+    def lost(self, partitions: Iterable[TopicPartition]) -> set[TaskId]:
+        """Partitions were lost (the member left the group): the tasks to close without commit."""
+        gone = set(partitions)
+        self.assignment -= gone
+        return {
+            task_id for task_id, task in self.tasks.items() if gone.intersection(task.partitions)
+        }
+
+    # -- acting (the thread's loop) -------------------------------------------------------------
+    def suspend(self, task_ids: Iterable[TaskId], clean: bool) -> None:
+        """Stop routing records to these tasks; ``clean``: they were committed just before."""
+        for task_id in task_ids:
+            if self.states.get(task_id) is not TaskState.RUNNING:
+                continue
+            self._set(task_id, TaskState.SUSPENDED)
+            self._suspended_clean[task_id] = clean
+        self._route()
+
+    def handle_assignment(self) -> list[TopicPartition]:
+        """Close, resume and create tasks for the recorded assignment.
+
+        Returns the partitions whose task now runs (the thread resumes them). Raises what
+        creating or restoring a task raised, after closing that task.
+        """
+        self.pending = False
+        assignment = self.assignment
+        started: list[TopicPartition] = []
+        wanted: dict[TaskId, list[TopicPartition]] = {}
+        for tp in assignment:
+            task_id = self.task_of(tp)
+            wanted.setdefault(task_id, []).append(tp)
+        # suspended tasks: back with all their partitions, or closed
+        for task_id in [i for i, s in self.states.items() if s is TaskState.SUSPENDED]:
+            task = self.tasks[task_id]
+            if task_id in wanted and set(task.partitions) <= assignment:
+                self._set(task_id, TaskState.RUNNING)
+                del self._suspended_clean[task_id]
+                started.extend(task.partitions)
+            else:
+                self.close({task_id})
+        # new tasks: only those with all of their partitions
+        incomplete: dict[TaskId, list[TopicPartition]] = {}
+        for task_id, tps in sorted(wanted.items()):
+            if task_id in self.tasks:
+                continue
+            missing = [tp for tp in self.task_partitions(task_id) if tp not in assignment]
+            if missing:
+                incomplete[task_id] = missing
+                continue
+            if not self._lock(task_id):
+                self.pending = True  # another thread of this process still has it: retry
+                continue
+            self._start(task_id, sorted(tps))
+            started.extend(tps)
+        for task_id, missing in incomplete.items():
+            if self._incomplete.get(task_id) != missing:
+                log.warning(
+                    "%s: task %s is assigned only some of its partitions (missing %s); it "
+                    "does not run until one member is assigned all of them. Do all instances "
+                    "run the same topology?",
+                    self.client_id,
+                    task_id,
+                    ", ".join(f"{t}-{p}" for t, p in missing),
+                )
+        self._incomplete = incomplete
+        self._route()
+        if started:
+            log.info(
+                "%s: running tasks %s",
+                self.client_id,
+                sorted(str(t) for t in self.running()),
+            )
+        return sorted(started)
+
+    def _lock(self, task_id: TaskId) -> bool:
+        if self._lock_scope is None:
+            return True
+        if TASK_LOCKS.try_lock(self._lock_scope, task_id, self):
+            self._waiting_since.pop(task_id, None)
+            return True
+        now = time.monotonic()
+        since = self._waiting_since.setdefault(task_id, now)
+        if now - since > LOCK_WAIT_WARNING_S:
+            log.warning(
+                "%s: task %s is still held by another stream thread of this process after "
+                "%.0f s; waiting for it to close the task",
+                self.client_id,
+                task_id,
+                now - since,
+            )
+            self._waiting_since[task_id] = now
+        return False
+
+    def _start(self, task_id: TaskId, partitions: list[TopicPartition]) -> None:
+        task = self._create_task(task_id, partitions)
+        self.tasks[task_id] = task
+        self._set(task_id, TaskState.CREATED)
+        try:
+            self._set(task_id, TaskState.RESTORING)
+            self._restore_task(task)
+        except BaseException:
+            self.close({task_id})
+            raise
+        self._set(task_id, TaskState.RUNNING)
+
+    def close(self, task_ids: Iterable[TaskId], clean: bool = False) -> None:
+        """Close these tasks (``clean``: right after a successful commit), whatever their state."""
+        for task_id in list(task_ids):
+            task = self.tasks.pop(task_id, None)
+            self.states.pop(task_id, None)
+            # a task suspended right after a commit has nothing uncommitted: a clean close
+            committed = self._suspended_clean.pop(task_id, False)
+            if task is None:
+                continue
+            try:
+                task.close(clean or committed)
+            except StreamsError as exc:
+                log.error("%s: %s", self.client_id, exc)
+            finally:
+                if self._lock_scope is not None:
+                    TASK_LOCKS.unlock(self._lock_scope, task_id, self)
+        self._route()
+
+    def close_all(self, clean: bool = False) -> None:
+        """Close every task."""
+        self.close(list(self.tasks), clean)
+
+    def _set(self, task_id: TaskId, state: TaskState) -> None:
+        self.states[task_id] = state
+
+    def _route(self) -> None:
+        entries: dict[TopicPartition, tuple[Any, StreamTask]] = {}
+        multi = []
+        for task_id, task in self.tasks.items():
+            if self.states[task_id] is not TaskState.RUNNING:
+                continue
+            if task.multi_partition:
+                multi.append(task)
+            for tp in task.partitions:
+                entries[tp] = (None if task.multi_partition else task.run_for(tp[0]), task)
+        self.entries = entries
+        self.multi = multi
