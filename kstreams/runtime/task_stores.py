@@ -81,6 +81,7 @@ class TaskStores:
                 collector=collector,
                 request_commit=request_commit,
                 cache_max_bytes=cache_bytes,
+                thread_cache=thread_cache,
                 record_timestamp=record_timestamp,
                 record_context=record_context,
             )

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from kstreams.errors import IllegalStateError, StreamsError
 from kstreams.state.api import ChangelogRecord, KeyValueBytesStore, StateStore
 from kstreams.state.context import DEFAULT_CACHE_MAX_BYTES, wall_clock_ms
+from kstreams.state.thread_cache import ThreadCache
 from kstreams.state.value_and_timestamp import TIMESTAMP_SIZE, pack_timestamp, unpack_timestamp
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class BufferedBytesStore(StateStore):
         self._partition = -1
         self._now = wall_clock_ms
         self._request_commit = _no_commit
-        self._max_bytes = DEFAULT_CACHE_MAX_BYTES
+        self._budget = ThreadCache(DEFAULT_CACHE_MAX_BYTES)
         self._buf: dict[bytes, bytes | None] = {}
         self._unsent: dict[bytes, int] | None = None
         self._sorted: list[bytes] = []
@@ -125,8 +126,9 @@ class BufferedBytesStore(StateStore):
         self._partition = context.partition
         self._now = context.record_timestamp or wall_clock_ms
         self._request_commit = context.request_commit
-        self._max_bytes = context.cache_max_bytes
         self._reset_buffer()
+        budget = context.thread_cache
+        self._budget = budget if budget is not None else ThreadCache(context.cache_max_bytes)
         self._check_format()
 
     def _format(self) -> bytes:
@@ -159,6 +161,7 @@ class BufferedBytesStore(StateStore):
         self._buf = {}
         self._unsent = {} if self._topic is not None else None
         self._sorted = []
+        self._budget.buffered -= self._size
         self._size = 0
         self._commit_requested = False
 
@@ -232,44 +235,48 @@ class BufferedBytesStore(StateStore):
         if value is None:
             self.delete(key)
             return
-        self._buf[key] = value
+        buf = self._buf
+        old = buf.get(key, _MISSING)
+        buf[key] = value
         unsent = self._unsent
         if unsent is not None:
             unsent[key] = self._now()
-        self._size += len(key) + len(value) + 112  # ENTRY_OVERHEAD
-        if self._size > self._max_bytes:
+        if old is _MISSING:
+            n = len(key) + len(value) + 112  # ENTRY_OVERHEAD
+        else:
+            n = len(value) - (0 if old is None else len(old))
+        self._size += n
+        budget = self._budget
+        budget.buffered += n
+        if budget.buffered > budget.buffer_limit and not self._commit_requested:
             self._buffer_full()
 
     def delete(self, key: bytes) -> None:
         """Buffer a delete of ``key``."""
-        self._buf[key] = None
+        buf = self._buf
+        old = buf.get(key, _MISSING)
+        buf[key] = None
         unsent = self._unsent
         if unsent is not None:
             unsent[key] = self._now()
-        self._size += len(key) + 112  # ENTRY_OVERHEAD
-        if self._size > self._max_bytes:
+        if old is _MISSING:
+            n = len(key) + 112  # ENTRY_OVERHEAD
+        else:
+            n = -(0 if old is None else len(old))
+        self._size += n
+        budget = self._budget
+        budget.buffered += n
+        if budget.buffered > budget.buffer_limit and not self._commit_requested:
             self._buffer_full()
 
     def buffered_bytes(self) -> int:
-        """The approximate memory the buffer holds now."""
-        buf = self._buf
-        return (
-            sum(map(len, buf))
-            + sum(map(len, filter(None, buf.values())))
-            + ENTRY_OVERHEAD * len(buf)
-        )
+        """The approximate memory the buffer holds now (keys, values, ENTRY_OVERHEAD each)."""
+        return self._size
 
     def _buffer_full(self) -> None:
-        # ``_size`` counts every write, so it overestimates when keys are rewritten;
-        # recount before asking for a commit, and ask once per commit.
-        if self._commit_requested:
-            return
-        actual = self.buffered_bytes()
-        if actual * 4 > self._max_bytes * 3:
-            self._commit_requested = True
-            self._request_commit()
-        else:
-            self._size = actual
+        # the thread's write buffers outgrew its budget: ask for a commit, once per commit
+        self._commit_requested = True
+        self._request_commit()
 
     # -- commit protocol --------------------------------------------------------------------
     def flush_changelog(self) -> bool:
@@ -301,7 +308,14 @@ class BufferedBytesStore(StateStore):
             )
         meta = None
         if changelog_offset is not None and self._topic is not None:
-            meta = {META_OFFSET: _OFFSET.pack(changelog_offset), META_TOPIC: self._topic.encode()}
+            # the checkpoint never goes backwards (an offset the thread remembers from an
+            # earlier ownership of the partition may be older than what a restore reached)
+            reached = self.restore_offset()
+            if reached is None or changelog_offset > reached:
+                meta = {
+                    META_OFFSET: _OFFSET.pack(changelog_offset),
+                    META_TOPIC: self._topic.encode(),
+                }
         buf = self._buf
         if buf or meta:
             self._inner.write(buf.items(), meta)

@@ -49,6 +49,7 @@ from typing import Any
 
 from kstreams.state.buffered import merge, merge_reverse
 from kstreams.state.immutable import IMMUTABLE_SCALARS, is_immutable
+from kstreams.state.thread_cache import ThreadCache
 from kstreams.state.typed import KeyValueStore, TimestampedKeyValueStore, _null_key
 from kstreams.state.value_and_timestamp import ValueAndTimestamp
 
@@ -90,24 +91,6 @@ def estimate_size(obj: Any) -> int:
     if t is ValueAndTimestamp:
         return 88 + estimate_size(obj[0])
     return sys.getsizeof(obj)
-
-
-class ThreadCache:
-    """The budget shared by the record caches of one stream thread (Java: ``ThreadCache``).
-
-    ``max_bytes`` is ``statestore.cache.max.bytes`` divided by the number of
-    stream threads, as in Kafka Streams.
-    """
-
-    __slots__ = ("max_bytes", "size")
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max(0, int(max_bytes))
-        self.size = 0
-        """Estimated bytes held by all the caches of the thread."""
-
-    def __repr__(self) -> str:
-        return f"ThreadCache(size={self.size}, max_bytes={self.max_bytes})"
 
 
 class _RecordContextless:
@@ -209,7 +192,7 @@ class CachingStore:
         self._sizes[key] = size
         thread = self._thread_cache
         thread.size += size
-        if thread.size > thread.max_bytes:
+        if thread.size + thread.buffered > thread.max_bytes:
             self._evict()
 
     # -- writes -----------------------------------------------------------------------------
@@ -280,7 +263,7 @@ class CachingStore:
         dirty = self._dirty
         if self._flushing:
             return  # a listener wrote back into this store mid-flush: evict after it
-        while thread.size > thread.max_bytes and values:
+        while thread.size + thread.buffered > thread.max_bytes and values:
             key = next(iter(values))
             if key in dirty:
                 self.flush_cache()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 DEFAULT_CACHE_MAX_BYTES = 10 * 1024 * 1024
-"""Default bound of a store's write buffer (10 MiB, as ``statestore.cache.max.bytes``)."""
+"""Default memory budget of a store used outside a stream thread (``statestore.cache.max.bytes``)."""
 
 
 class ChangelogCollector(Protocol):
@@ -42,7 +42,10 @@ class StateStoreContext:
         changelog_topic: The store's changelog topic, or None when logging is disabled.
         collector: Where changelog records are sent (``send_changelog``); needed when logged.
         request_commit: Asks the task to commit soon (called when the write buffer is full).
-        cache_max_bytes: Bound of the store's write buffer in bytes.
+        cache_max_bytes: The memory budget of a store used without ``thread_cache``.
+        thread_cache: The budget the stream thread's record caches and write buffers
+            share (``statestore.cache.max.bytes``, see :mod:`kstreams.state.thread_cache`);
+            None: the store gets a budget of its own of ``cache_max_bytes``.
         record_timestamp: Returns the timestamp of the record being processed; the
             changelog records of plain stores (and deletes of timestamped stores) carry
             it, as in Kafka Streams. None: wall-clock time.
@@ -69,6 +72,7 @@ class StateStoreContext:
     collector: ChangelogCollector | None = None
     request_commit: Callable[[], None] = field(default=_no_commit)
     cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES
+    thread_cache: Any = None
     record_timestamp: Callable[[], int] | None = None
     default_key_serde: Any = None
     default_value_serde: Any = None

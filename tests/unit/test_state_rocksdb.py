@@ -220,3 +220,15 @@ def test_engine_directly(tmp_path: Path) -> None:
     assert engine.approximate_num_entries() >= 1
     engine.close()
     engine.close()  # idempotent
+
+
+def test_the_changelog_checkpoint_never_goes_backwards(tmp_path: Path) -> None:
+    store = reopen(tmp_path)
+    store.restore_batch([], 40)  # a restore reached offset 40
+    store.put("k", 1)
+    store.flush_changelog()
+    store.commit(7)  # an offset remembered from an earlier ownership of the partition
+    assert store.restore_offset() == 40
+    store.commit(41)
+    assert store.restore_offset() == 41
+    store.close()
