@@ -259,10 +259,8 @@ class BufferedBytesStore(StateStore):
         unsent = self._unsent
         if unsent is not None:
             unsent[key] = self._now()
-        if old is _MISSING:
-            n = len(key) + 112  # ENTRY_OVERHEAD
-        else:
-            n = -(0 if old is None else len(old))
+        # a new key costs its entry (ENTRY_OVERHEAD = 112), a rewrite frees the old value
+        n = len(key) + 112 if old is _MISSING else -(0 if old is None else len(old))
         self._size += n
         budget = self._budget
         budget.buffered += n

@@ -39,6 +39,5 @@ class ThreadCache:
 
     def __repr__(self) -> str:
         return (
-            f"ThreadCache(size={self.size}, buffered={self.buffered}, "
-            f"max_bytes={self.max_bytes})"
+            f"ThreadCache(size={self.size}, buffered={self.buffered}, max_bytes={self.max_bytes})"
         )
