@@ -38,9 +38,6 @@ BASE_CONFIG: dict[str, Any] = {
     "default.value.serde": "String",
 }
 
-#: What a scenario compares, one test per aspect.
-ASPECTS = ("outputs", "stores", "describe", "produced_topics", "dropped_records")
-
 
 def serde(name: str) -> Serde[Any]:
     """A new instance of the serde called ``name``."""
@@ -217,10 +214,10 @@ def _output_record(
     )
 
 
-def _store_value(q: StoreQuery, value: Any) -> Any:
-    """A store value through the query's serde and back (the same normal form as Java's)."""
-    vs = serde(q.value_serde)
-    return vs.deserialize(q.name, vs.serialize(q.name, value))
+def _through(serde_name: str, store: str, obj: Any) -> Any:
+    """A store's key or value through its serde and back: the normal form Java's takes."""
+    s = serde(serde_name)
+    return s.deserialize(store, s.serialize(store, obj))
 
 
 def decode_java(s: Scenario, raw: dict[str, Any]) -> Result:
@@ -292,21 +289,30 @@ def run_kstreams(s: Scenario) -> Result:
             ]
             for topic in s.outputs
         }
-        stores = {}
-        for q in s.stores:
-            if q.timestamped:
-                store = driver.get_timestamped_key_value_store(q.name)
-                entries = [(k, _store_value(q, v.value), v.timestamp) for k, v in store.all()]
-                gets = [store.get(k) for k in q.gets]
-                got = [None if v is None else (_store_value(q, v.value), v.timestamp) for v in gets]
-            else:
-                store = driver.get_key_value_store(q.name)
-                entries = [(k, _store_value(q, v), None) for k, v in store.all()]
-                got = [
-                    None if v is None else (_store_value(q, v), None)
-                    for v in map(store.get, q.gets)
-                ]
-            stores[q.name] = {"all": entries, "gets": got}
+        stores = {q.name: _read_store(driver, q) for q in s.stores}
         produced = sorted(driver.produced_topic_names())
         dropped = driver.metrics()["dropped-records-total"]
     return Result(str(topology.describe()), outputs, stores, produced, dropped)
+
+
+def _read_store(driver: TopologyTestDriver, q: StoreQuery) -> dict[str, list[Any]]:
+    """``all()`` and ``get()`` of the queried store, as :func:`decode_java` gives Java's."""
+    if q.timestamped:
+        store = driver.get_timestamped_key_value_store(q.name)
+
+        def split(vat: Any) -> tuple[Any, int | None]:
+            return vat.value, vat.timestamp
+    else:
+        store = driver.get_key_value_store(q.name)
+
+        def split(value: Any) -> tuple[Any, int | None]:
+            return value, None
+
+    def entry(stored: Any) -> tuple[Any, int | None]:
+        value, ts = split(stored)
+        return _through(q.value_serde, q.name, value), ts
+
+    return {
+        "all": [(_through(q.key_serde, q.name, k), *entry(v)) for k, v in store.all()],
+        "gets": [None if (v := store.get(k)) is None else entry(v) for k in q.gets],
+    }

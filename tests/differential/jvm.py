@@ -89,11 +89,19 @@ def build() -> str:
     root = cache_dir() / "differential"
     home = root / sources_hash()
     classpath_file = home / "classpath.txt"
-    if not classpath_file.is_file():
+    if not _complete(classpath_file):
         with _lock(root / f"{home.name}.lock"):
-            if not classpath_file.is_file():  # another session built it while we waited
+            if not _complete(classpath_file):  # another session built it while we waited
                 _build_into(home)
     return f"{home / 'classes'}{os.pathsep}{classpath_file.read_text().strip()}"
+
+
+def _complete(classpath_file: Path) -> bool:
+    """Whether the build exists and the jars it names are still there (~/.m2 may be wiped)."""
+    if not classpath_file.is_file():
+        return False
+    jars = classpath_file.read_text().strip().split(os.pathsep)
+    return all(Path(jar).is_file() for jar in jars)
 
 
 def _build_into(home: Path) -> None:
@@ -140,7 +148,7 @@ def _build_into(home: Path) -> None:
         )
         if javac.returncode != 0:
             raise JavaBuildError(f"javac failed on {JAVA_DIR}:\n{javac.stdout[-6000:]}")
-        if home.exists():  # a stale, half-written build (no classpath.txt)
+        if home.exists():  # a stale build (its jars are gone)
             shutil.rmtree(home)
         os.rename(tmp, home)  # complete or not at all
     finally:

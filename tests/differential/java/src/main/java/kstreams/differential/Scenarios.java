@@ -31,7 +31,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The Java twin of every scenario in tests/differential/scenarios.py: the method named after the
+ * The Java twin of every scenario in tests/differential/scenarios/: the method named after the
  * scenario in camelCase builds the same topology with the Kafka Streams DSL. Keep the two in step;
  * the default serdes are String (the scenario's config).
  */
