@@ -181,3 +181,37 @@ def changelog_of_uncached_count(b: StreamsBuilder) -> None:
         .to_stream()
         .to("out", value_serde=Serdes.Long())
     )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", [("1", "a", 1), ("2", "b", 2), ("3", "a", 3), ("4", None, 4)]),
+    outputs={"out": ("JSON", "Long")},
+    stores=(StoreQuery("by-json", "JSON", "Long", gets=({"word": "a"}, {"word": "zz"})),),
+)
+def json_keys_count(b: StreamsBuilder) -> None:
+    """JSON objects as keys: through the repartition topic and the (cached) store."""
+    (
+        b.stream("in")
+        .group_by(lambda k, v: {"word": v}, Grouped.with_(Serdes.JSON(), Serdes.String()))
+        .count(Materialized.as_("by-json").with_key_serde(Serdes.JSON()))
+        .to_stream()
+        .to("out", Produced.with_(Serdes.JSON(), Serdes.Long()))
+    )
+
+
+@scenario(
+    inputs={"lines": S},
+    steps=pipes("lines", [("l1", "a b c", 1), ("l2", "d", 2), ("l1", "e f", 3)]),
+    outputs={"out": SL, "app-counts-changelog": SL},
+)
+def changelog_of_cached_count(b: StreamsBuilder) -> None:
+    """The cache merges the updates one input record makes to its key: one output, one log."""
+    (
+        b.stream("lines")
+        .flat_map_values(lambda line: line.split(" "))
+        .group_by_key()
+        .count(Materialized.as_("counts"))
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )

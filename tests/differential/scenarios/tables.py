@@ -206,3 +206,51 @@ def to_table_named_after_key_change(b: StreamsBuilder) -> None:
         .to_stream()
         .to("out")
     )
+
+
+@scenario(
+    inputs={"users": S},
+    steps=pipes("users", USERS),
+    outputs={"out": SL},
+    stores=(StoreQuery("region-counts", "String", "Long"),),
+)
+def table_group_by_selector_returning_null_key(b: StreamsBuilder) -> None:
+    """Rows whose selected key is null (region US) are skipped, on either side of a move."""
+    (
+        b.table("users")
+        .group_by(lambda user, region: (None if region == "US" else region, user))
+        .count(Materialized.as_("region-counts"))
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+@scenario(
+    inputs={"users": S},
+    steps=pipes("users", USERS),
+    outputs={"out": SL},
+    stores=(StoreQuery("users-store", gets=("u4",)),),
+)
+def table_filter_then_group_by(b: StreamsBuilder) -> None:
+    """A row leaving the filter leaves its group (the filter forwards the old value)."""
+    (
+        b.table("users", Materialized.as_("users-store"))
+        .filter(lambda user, region: region != "APAC")
+        .group_by(lambda user, region: (region, user))
+        .count()
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+@scenario(inputs={"users": S}, steps=pipes("users", USERS), outputs={"out": SL})
+def table_map_values_then_group_by(b: StreamsBuilder) -> None:
+    """group_by needs old values through map_values: Java materializes the source table too."""
+    (
+        b.table("users")
+        .map_values(str.lower)
+        .group_by(lambda user, region: (region, user))
+        .count()
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )

@@ -241,6 +241,26 @@ public final class Scenarios {
                 .to("out", longValues());
     }
 
+    public static void changelogOfCachedCount(final StreamsBuilder b) {
+        b.<String, String>stream("lines")
+                .flatMapValues(line -> Arrays.asList(line.split(" ", -1)))
+                .groupByKey()
+                .count(Materialized.as("counts"))
+                .toStream()
+                .to("out", longValues());
+    }
+
+    public static void jsonKeysCount(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupBy(
+                        (k, v) -> (JsonNode) JsonSerde.MAPPER.createObjectNode().put("word", v),
+                        Grouped.with(new JsonSerde(), Serdes.String()))
+                .count(Materialized.<JsonNode, Long, KeyValueStore<Bytes, byte[]>>as("by-json")
+                        .withKeySerde(new JsonSerde()))
+                .toStream()
+                .to("out", Produced.with(new JsonSerde(), Serdes.Long()));
+    }
+
     // -- tables ---------------------------------------------------------------------------------
 
     public static void tableToStream(final StreamsBuilder b) {
@@ -334,6 +354,32 @@ public final class Scenarios {
         regions.filter((region, agg) -> agg.get("n").asLong() >= 2)
                 .toStream()
                 .to("crowded", Produced.with(Serdes.String(), new JsonSerde()));
+    }
+
+    public static void tableGroupBySelectorReturningNullKey(final StreamsBuilder b) {
+        b.<String, String>table("users")
+                .groupBy((user, region) -> KeyValue.pair("US".equals(region) ? null : region, user))
+                .count(Materialized.as("region-counts"))
+                .toStream()
+                .to("out", longValues());
+    }
+
+    public static void tableFilterThenGroupBy(final StreamsBuilder b) {
+        b.table("users", Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("users-store"))
+                .filter((user, region) -> !"APAC".equals(region))
+                .groupBy((user, region) -> KeyValue.pair(region, user))
+                .count()
+                .toStream()
+                .to("out", longValues());
+    }
+
+    public static void tableMapValuesThenGroupBy(final StreamsBuilder b) {
+        b.<String, String>table("users")
+                .mapValues(v -> v.toLowerCase(Locale.ROOT))
+                .groupBy((user, region) -> KeyValue.pair(region, user))
+                .count()
+                .toStream()
+                .to("out", longValues());
     }
 
     public static void toTableNamed(final StreamsBuilder b) {
