@@ -3,6 +3,7 @@
 #   make demo   virtualenv + package, a local Kafka (unless KSTREAMS_BOOTSTRAP_SERVERS names one),
 #               the example app end to end, its result printed
 #   make test   the same set-up, then the whole test suite against a real broker
+#   make test-differential   every scenario through Kafka Streams' TopologyTestDriver and ours
 #   make lint   ruff
 #   make bench  the benchmark suite (prints its figures)
 
@@ -11,7 +12,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.kstreams-installed
 
-.PHONY: install demo test test-unit lint format bench broker-start broker-stop clean
+.PHONY: install demo test test-unit test-differential lint format bench broker-start broker-stop clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +33,10 @@ test: install
 
 test-unit: install
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+# needs JDK 17+ and Maven; the Java side is built once into ~/.cache/kstreams/differential
+test-differential: install
+	$(PY) -m pytest tests/differential $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check kstreams tests examples bench

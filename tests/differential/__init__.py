@@ -1,0 +1,1 @@
+"""Differential tests: every scenario through Kafka Streams' TopologyTestDriver and ours."""

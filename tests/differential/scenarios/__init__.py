@@ -1,0 +1,14 @@
+"""The differential scenarios: each topology in Python here, in Java in ``Scenarios.java``.
+
+A scenario's Java twin is the ``Scenarios.java`` method with its name in camelCase
+(``word_count`` -> ``wordCount``); keep the two in step. Inputs, output topics and store
+queries are data, piped identically into both drivers. Every record has an explicit timestamp;
+``AdvanceWallClock`` steps move both mock wall clocks. Importing the modules registers them.
+"""
+
+from __future__ import annotations
+
+from . import aggregations, processor_api, stateless, tables
+from .common import SCENARIOS
+
+__all__ = ["SCENARIOS", "aggregations", "processor_api", "stateless", "tables"]
