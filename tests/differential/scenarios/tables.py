@@ -126,13 +126,6 @@ def table_group_by_aggregate_uncached(b: StreamsBuilder) -> None:
     steps=pipes("users", USERS),
     outputs={"out": SJ, "crowded": SJ},
     stores=(StoreQuery("regions", "String", "JSON"),),
-    bugs={
-        "outputs": (
-            "the old value the aggregation forwards is the very object the adder/subtractor "
-            "mutated, so the KTable filter downstream sees old == new: when EU drops from 2 "
-            "users to 1 Java's 'crowded' gets the tombstone EU=null@20, kstreams' gets nothing"
-        ),
-    },
 )
 def table_aggregate_mutated_in_place(b: StreamsBuilder) -> None:
     """Adder and subtractor change the aggregate they are given and return it; Java's twin
