@@ -19,6 +19,7 @@ from kstreams.dsl.options import Named, Printed, Produced, Repartitioned
 from kstreams.dsl.stores import repartition_names
 from kstreams.errors import TopologyError
 from kstreams.processor import stateless as ops
+from kstreams.processor.aggregate import DropNullKeysProcessor
 from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.topology.nodes import StreamPartitioner, TopicNameExtractor
 from kstreams.topology.topology import Topology
@@ -401,8 +402,9 @@ class KStream:
 
         def write(topology: Topology) -> None:
             topology.add_internal_topic(topic, n)
-            # Java's (always true) "filter" before the sink; a pass-through costs nothing per record
-            topology.add_processor(passthrough, ops.PassThroughProcessor, parent)
+            # Java's filter before the sink drops null keys (KIP-962: unless a join that
+            # accepts them is downstream; kstreams has no such join yet)
+            topology.add_processor(passthrough, DropNullKeysProcessor, parent)
             topology.add_sink(
                 sink, topic, passthrough, key_serde=ks, value_serde=vs, partitioner=part
             )

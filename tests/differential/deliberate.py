@@ -30,7 +30,7 @@ def materialized_table(node: str, store: str) -> dict[str, Deliberate]:
     }
 
 
-NULL_KEYS_COUNTED = "Null-key records dropped before a grouping repartition are counted"
+NULL_KEYS_COUNTED = "Null-key records dropped before a repartition topic are counted"
 
 
 def null_keys_counted(n: int) -> dict[str, Deliberate]:

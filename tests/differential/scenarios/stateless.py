@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kstreams import Branched, Consumed, Named, Produced, Repartitioned, Serdes, StreamsBuilder
 
+from ..deliberate import null_keys_counted
 from ..harness import Pipe, pipes
 from .common import SL, S, js, scenario
 
@@ -111,18 +112,11 @@ def integer_keys_to_long_values(b: StreamsBuilder) -> None:
     )
 
 
-REPARTITION_DROPS_NULL_KEYS = (
-    "Java's repartition() drops null-key records before the repartition topic (KIP-962: the "
-    "repartition filter becomes `key != null` unless a null-key join is downstream); kstreams "
-    "writes them through"
-)
-
-
 @scenario(
     inputs={"in": S},
     steps=pipes("in", [("1", "a", 1), ("2", "b", 2), ("3", None, 3), ("4", "a", 4)]),
     outputs={"out": S},
-    bugs={"outputs": f"{REPARTITION_DROPS_NULL_KEYS}: kstreams adds (None, 'null:null', 3)"},
+    deliberate=null_keys_counted(1),
 )
 def repartition_named_after_select_key(b: StreamsBuilder) -> None:
     (
@@ -138,7 +132,7 @@ def repartition_named_after_select_key(b: StreamsBuilder) -> None:
     inputs={"in": S},
     steps=pipes("in", [("1", "a", 1), (None, "b", 2), ("3", None, 3)]),
     outputs={"out": S},
-    bugs={"outputs": f"{REPARTITION_DROPS_NULL_KEYS}: kstreams adds (None, 'b', 2)"},
+    deliberate=null_keys_counted(1),
 )
 def repartition_unnamed(b: StreamsBuilder) -> None:
     b.stream("in").repartition().to("out")
