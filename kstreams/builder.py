@@ -11,6 +11,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -26,6 +27,8 @@ from kstreams.dsl.table_values import TableSource
 from kstreams.errors import TopologyError
 from kstreams.processor.table import TableSourceProcessor
 from kstreams.topology.topology import Topology
+
+log = logging.getLogger("kstreams")
 
 REUSE_KTABLE_SOURCE_TOPICS = "reuse.ktable.source.topics"
 """The optimization rule under which a source table's topic is its changelog."""
@@ -179,6 +182,15 @@ class StreamsBuilder:
         (``"all"`` or a list of rules), as Java's ``build(props)``: with
         ``reuse.ktable.source.topics`` a materialized source table is restored from its
         source topic instead of a ``-changelog`` topic. Without it nothing is optimized,
-        whatever the config later given to ``KafkaStreams`` says.
+        whatever the config later given to ``KafkaStreams`` says. The other rules
+        (``merge.repartition.topics``, ``single.store.self.join``) are not implemented: the
+        topology is built without them (logged).
         """
-        return self.graph.write(optimizations_of(config))
+        optimizations = optimizations_of(config)
+        missing = sorted(optimizations - {REUSE_KTABLE_SOURCE_TOPICS})
+        if missing:
+            log.info(
+                "topology.optimization: %s not implemented by kstreams; building without",
+                ", ".join(missing),
+            )
+        return self.graph.write(optimizations)

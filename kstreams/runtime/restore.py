@@ -111,10 +111,11 @@ def group_committed_offsets(admin: Any, group_id: str, timeout_s: float = 30.0) 
                 [request], require_stable=True, request_timeout=timeout_s
             )
             answer = futures[group_id].result(timeout_s)
-        except KafkaException as exc:
+        except (KafkaException, TimeoutError) as exc:
+            cause = exc.args[0] if exc.args else type(exc).__name__
             raise StreamsError(
                 f"Could not read the committed offsets of group {group_id} for {partitions} "
-                f"(needed to restore stores from their source topics): {exc.args[0]}"
+                f"(needed to restore stores from their source topics): {cause}"
             ) from exc
         result: dict[tuple[str, int], int | None] = {}
         for tp in answer.topic_partitions:

@@ -158,6 +158,8 @@ class Topology:
 
         The store writes no changelog: it is restored from ``topic`` up to the committed
         offset of the input partition, and the offset it reached is the input offset committed.
+        Its builder must have logging enabled (the store keeps that offset as its changelog
+        offset); ``builder.table`` sees to it.
         """
         if store_name not in self.state_stores:
             raise TopologyError(f"StateStore {store_name} is not added yet.")

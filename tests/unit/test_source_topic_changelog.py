@@ -350,3 +350,31 @@ def test_a_store_ahead_of_the_committed_offset_is_wiped(tmp_path: Path) -> None:
     assert store.get("zz") is None
     assert store.restore_offset() == 1
     stores.close()
+
+
+def test_group_committed_offsets_asks_for_stable_offsets() -> None:
+    from concurrent.futures import Future
+
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+    from kstreams.runtime.restore import group_committed_offsets
+
+    calls: list[dict[str, Any]] = []
+
+    class Admin:
+        def list_consumer_group_offsets(self, requests: Any, **kwargs: Any) -> dict[str, Any]:
+            calls.append(kwargs)
+            [request] = requests
+            future: Future = Future()
+            future.set_result(
+                ConsumerGroupTopicPartitions(
+                    request.group_id,
+                    [TopicPartition("users", 0, 5), TopicPartition("users", 1, -1001)],
+                )
+            )
+            return {request.group_id: future}
+
+    lookup = group_committed_offsets(Admin(), "app")
+
+    assert lookup([("users", 0), ("users", 1)]) == {("users", 0): 5, ("users", 1): None}
+    assert calls[0]["require_stable"] is True
