@@ -11,18 +11,42 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from kstreams.config import StreamsConfig
+from kstreams.config.parsers import _OPTIMIZATIONS, _topology_optimization
 from kstreams.dsl.graph import GraphNode, StreamsGraph
 from kstreams.dsl.kstream import KStream
 from kstreams.dsl.ktable import KTable
 from kstreams.dsl.materialized import Materialized
 from kstreams.dsl.options import Consumed
-from kstreams.dsl.stores import add_stateful_processor, store_builder
+from kstreams.dsl.stores import store_builder
+from kstreams.dsl.table_values import TableSource
 from kstreams.errors import TopologyError
 from kstreams.processor.table import TableSourceProcessor
 from kstreams.topology.topology import Topology
+
+log = logging.getLogger("kstreams")
+
+REUSE_KTABLE_SOURCE_TOPICS = "reuse.ktable.source.topics"
+"""The optimization rule under which a source table's topic is its changelog."""
+
+
+def optimizations_of(config: Mapping[str, Any] | None) -> frozenset[str]:
+    """The ``topology.optimization`` rules that ``config`` enables ("all" expanded)."""
+    if config is None:
+        return frozenset()
+    if isinstance(config, StreamsConfig):
+        return config.topology_optimizations
+    value = config.get("topology.optimization")
+    if value is None:
+        return frozenset()
+    parts = _topology_optimization("topology.optimization", value).split(",")
+    if "all" in parts:
+        return frozenset(_OPTIMIZATIONS)
+    return frozenset(p for p in parts if p != "none")
 
 
 class StreamsBuilder:
@@ -86,9 +110,12 @@ class StreamsBuilder:
         timestamp_extractor: Any = None,
         offset_reset: str | None = None,
     ) -> KTable:
-        """A table of ``topic``: the latest value per key, kept in a local store with a changelog.
+        """A table of ``topic``: the latest value per key. A record with a None value deletes its key.
 
-        A record with a None value deletes its key.
+        A named ``Materialized`` keeps the table in a queryable store with a changelog (or,
+        built with ``topology.optimization=all``, restored from ``topic`` itself). Unnamed,
+        the table has a store only if a downstream operator needs one (``group_by``), as in
+        Kafka Streams.
         """
         if topic in self._topics:
             raise TopologyError(f"Topic {topic} has already been registered by another source.")
@@ -97,9 +124,6 @@ class StreamsBuilder:
             consumed, materialized = None, consumed  # Java's table(topic, Materialized)
         c = consumed or Consumed()
         m = materialized or Materialized()
-        if m.store_name is None and m.store_supplier is None:
-            # Java keeps such a table unqueryable and forwards every update: no record cache
-            m = m.with_caching_disabled()
         store = m.store_name or self.graph.new_name(f"{topic}-STATE-STORE-")
         ks = key_serde or m.key_serde or c.key_serde
         vs = value_serde or m.value_serde or c.value_serde
@@ -108,6 +132,8 @@ class StreamsBuilder:
         # Java: a named Consumed names the table source; its topic source is "<name>-source"
         source = self.graph.name_or_generate(c.name and f"{c.name}-source", "KSTREAM-SOURCE-")
         table_source = self.graph.name_or_generate(c.name, "KTABLE-SOURCE-")
+        spec = TableSource(store, m.store_name)
+        graph = self.graph
 
         def write(topology: Topology) -> None:
             topology.add_source(
@@ -118,17 +144,27 @@ class StreamsBuilder:
                 timestamp_extractor=ts,
                 offset_reset=reset,
             )
+            materialized_store = store if spec.materialized else None
+            send_old = spec.send_old_values
+            topology.add_processor(
+                table_source,
+                lambda: TableSourceProcessor(materialized_store, send_old),
+                source,
+            )
+            if materialized_store is None:
+                return
+            # Java's TableSourceNode: with reuse.ktable.source.topics the topic is the changelog
+            reuse = REUSE_KTABLE_SOURCE_TOPICS in graph.optimizations
+            # kstreams keeps the store "logged" so that it tracks the source offset it reached;
+            # the topology tells the runtime that its changelog is the source topic
+            logged = m.with_logging_enabled(m.log_config) if reuse else m
+            topology.add_state_store(store_builder(logged, store, ks, vs), table_source)
+            if reuse:
+                topology.connect_source_store_and_topic(store, topic)
 
-        self.graph.add(GraphNode(source, [], write))
-        add_stateful_processor(
-            self.graph,
-            table_source,
-            source,
-            lambda: TableSourceProcessor(store),
-            store,
-            lambda: store_builder(m, store, ks, vs),
-        )
-        return KTable(self, table_source, ks, vs, store)
+        self.graph.add(GraphNode(source, [], lambda _t: None))
+        self.graph.add(GraphNode(table_source, [source], write))
+        return KTable(self, table_source, ks, vs, supplier=spec)
 
     def add_state_store(self, store_builder: Any) -> StreamsBuilder:
         """Add a store (a ``StoreBuilder``) that ``process()`` calls can name."""
@@ -139,6 +175,22 @@ class StreamsBuilder:
         self.graph.add(GraphNode(f"STATE-STORE:{store_builder.name}", [], write))
         return self
 
-    def build(self) -> Topology:
-        """The :class:`Topology` of everything recorded so far."""
-        return self.graph.write()
+    def build(self, config: Mapping[str, Any] | None = None) -> Topology:
+        """The :class:`Topology` of everything recorded so far.
+
+        ``config`` (a dict or ``StreamsConfig``) may enable ``topology.optimization``
+        (``"all"`` or a list of rules), as Java's ``build(props)``: with
+        ``reuse.ktable.source.topics`` a materialized source table is restored from its
+        source topic instead of a ``-changelog`` topic. Without it nothing is optimized,
+        whatever the config later given to ``KafkaStreams`` says. The other rules
+        (``merge.repartition.topics``, ``single.store.self.join``) are not implemented: the
+        topology is built without them (logged).
+        """
+        optimizations = optimizations_of(config)
+        missing = sorted(optimizations - {REUSE_KTABLE_SOURCE_TOPICS})
+        if missing:
+            log.info(
+                "topology.optimization: %s not implemented by kstreams; building without",
+                ", ".join(missing),
+            )
+        return self.graph.write(optimizations)

@@ -31,6 +31,8 @@ class StreamsGraph:
     def __init__(self) -> None:
         self.nodes: list[GraphNode] = []
         self._index = 0
+        self.optimizations: frozenset[str] = frozenset()
+        """The ``topology.optimization`` rules of the build in progress (read by the steps' writes)."""
 
     def new_name(self, prefix: str) -> str:
         """Kafka Streams' generated names: ``KSTREAM-FILTER-0000000001``."""
@@ -56,9 +58,14 @@ class StreamsGraph:
         self.nodes.append(node)
         return node
 
-    def write(self) -> Topology:
-        """A new ``Topology`` with every recorded step written into it."""
-        topology = Topology()
-        for node in self.nodes:
-            node.write(topology)
-        return topology
+    def write(self, optimizations: frozenset[str] = frozenset()) -> Topology:
+        """A new ``Topology`` with every recorded step written into it, with ``optimizations``
+        (``reuse.ktable.source.topics``, ...) applied."""
+        self.optimizations = optimizations
+        try:
+            topology = Topology()
+            for node in self.nodes:
+                node.write(topology)
+            return topology
+        finally:
+            self.optimizations = frozenset()

@@ -314,22 +314,20 @@ class KStream:
         named: Named | Materialized | str | None = None,
         materialized: Materialized | None = None,
     ) -> KTable:
-        """The stream as a table: each record updates its key (a None value deletes it)."""
+        """The stream as a table: each record updates its key (a None value deletes it).
+
+        A named ``Materialized`` keeps it in a queryable store; unnamed, it has a store only
+        if a downstream operator needs one, as in Kafka Streams.
+        """
         from kstreams.dsl.kgrouped import named_and_materialized
         from kstreams.dsl.ktable import KTable
-        from kstreams.dsl.stores import (
-            add_grouping_repartition,
-            add_stateful_processor,
-            store_builder,
-        )
+        from kstreams.dsl.stores import add_grouping_repartition, store_builder
+        from kstreams.dsl.table_values import TableSource
         from kstreams.processor.table import TableSourceProcessor
 
         graph = self._builder.graph
         given_name, materialized = named_and_materialized(named, materialized)
         m = materialized or Materialized()
-        if m.store_name is None and m.store_supplier is None:
-            # Java keeps such a table unqueryable and forwards every update: no record cache
-            m = m.with_caching_disabled()
         name = graph.name_or_generate(given_name, "KSTREAM-TOTABLE-")
         store = m.store_name or graph.new_name("KSTREAM-TOTABLE-STATE-STORE-")
         ks = m.key_serde or self.key_serde
@@ -337,15 +335,19 @@ class KStream:
         parent = self.name
         if self.repartition_required:  # Java names the topic after the processor, not the store
             parent = add_grouping_repartition(graph, parent, name, ks, vs)
-        add_stateful_processor(
-            graph,
-            name,
-            parent,
-            lambda: TableSourceProcessor(store),
-            store,
-            lambda: store_builder(m, store, ks, vs),
-        )
-        return KTable(self._builder, name, ks, vs, store)
+        spec = TableSource(store, m.store_name)
+
+        def write(topology: Topology) -> None:
+            materialized_store = store if spec.materialized else None
+            send_old = spec.send_old_values
+            topology.add_processor(
+                name, lambda: TableSourceProcessor(materialized_store, send_old), parent
+            )
+            if materialized_store is not None:
+                topology.add_state_store(store_builder(m, store, ks, vs), name)
+
+        graph.add(GraphNode(name, [parent], write))
+        return KTable(self._builder, name, ks, vs, supplier=spec)
 
     # -- sinks ----------------------------------------------------------------------------------
     def to(

@@ -13,16 +13,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kstreams.dsl.graph import GraphNode
-from kstreams.dsl.kgrouped import KGroupedTable
+from kstreams.dsl.kgrouped import KGroupedTable, named_and_materialized
 from kstreams.dsl.kstream import KStream, takes_key
-from kstreams.dsl.materialized import Grouped
+from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import Named
-from kstreams.processor.table import (
-    TableFilterProcessor,
-    TableMapValuesProcessor,
-    TableRepartitionMapProcessor,
-    TableToStreamProcessor,
-)
+from kstreams.dsl.stores import store_builder
+from kstreams.dsl.table_values import TableOperator, TableSource
+from kstreams.processor.table import TableRepartitionMapProcessor, TableToStreamProcessor
+from kstreams.processor.table_values import KTableFilterProcessor, KTableMapValuesProcessor
 from kstreams.topology.topology import Topology
 
 if TYPE_CHECKING:
@@ -49,12 +47,46 @@ class KTable:
         key_serde: Any,
         value_serde: Any,
         store_name: str | None = None,
+        *,
+        supplier: TableSource | TableOperator | None = None,
     ) -> None:
         self._builder = builder
         self.name = name
         self.key_serde = key_serde
         self.value_serde = value_serde
-        self.queryable_store_name = store_name
+        self._store_name = store_name
+        # None: an aggregation's result, always materialized, forwarding old values
+        self._supplier = supplier
+        self._send_old_values = False
+
+    @property
+    def queryable_store_name(self) -> str | None:
+        """The store holding this table, if it has one (so far: a downstream ``group_by``
+        materializes an unnamed source table)."""
+        supplier = self._supplier
+        if isinstance(supplier, TableSource):
+            return supplier.store_name if supplier.materialized else None
+        if isinstance(supplier, TableOperator):
+            return supplier.queryable_name
+        return self._store_name
+
+    def _enable_sending_old_values(self, force_materialization: bool) -> bool:
+        """Make this table forward old values, if it can (Java's ``KTableImpl.enableSendingOldValues``).
+
+        A source table can once it is materialized; ``force_materialization`` materializes it.
+        """
+        if not self._send_old_values:
+            supplier = self._supplier
+            if isinstance(supplier, TableSource):
+                if not force_materialization and not supplier.materialized:
+                    return False
+                supplier.enable_sending_old_values()
+            elif isinstance(supplier, TableOperator) and not supplier.enable_sending_old_values(
+                force_materialization
+            ):
+                return False
+            self._send_old_values = True
+        return True
 
     def _add(self, prefix: str, supplier: Callable[[], Any], named: Named | str | None) -> str:
         graph = self._builder.graph
@@ -67,31 +99,105 @@ class KTable:
         graph.add(GraphNode(name, [parent], write))
         return name
 
-    def filter(
-        self, predicate: Callable[[Any, Any], bool], named: Named | str | None = None
+    def _add_operator(
+        self,
+        prefix: str,
+        make: Callable[[bool, str | None], Any],
+        named: Any,
+        materialized: Any,
+        key_serde: Any,
+        value_serde: Any,
+        send_old_values: Callable[[KTable], bool] | None = None,
     ) -> KTable:
-        """Keep rows for which ``predicate(key, value)`` holds; others read as deleted."""
-        name = self._add("KTABLE-FILTER-", lambda: TableFilterProcessor(predicate), named)
-        return KTable(self._builder, name, self.key_serde, self.value_serde)
+        """Record ``filter`` / ``map_values`` as Java's ``doFilter`` / ``doMapValues``.
+
+        A ``Materialized`` without a store name draws one (and does not materialize),
+        before the processor's name; ``make(send_old_values, store_name)`` makes the
+        processor, with what is decided by the time the topology is built.
+        """
+        graph = self._builder.graph
+        name_given, m = named_and_materialized(named, materialized)
+        store: str | None = None
+        if m is not None:
+            if m.store_name is None:
+                graph.new_name(f"{prefix}STATE-STORE-")
+            store = m.store_name
+            key_serde = m.key_serde or key_serde
+            value_serde = m.value_serde or value_serde
+        name = graph.name_or_generate(name_given, prefix)
+        operator = TableOperator(self, store)
+        if send_old_values is not None:
+            operator.send_old_values = send_old_values(self)
+        parent = self.name
+        ks, vs = key_serde, value_serde
+
+        def write(topology: Topology) -> None:
+            send_old = operator.send_old_values
+            topology.add_processor(name, lambda: make(send_old, store), parent)
+            if store is not None:
+                assert m is not None
+                topology.add_state_store(store_builder(m, store, ks, vs), name)
+
+        graph.add(GraphNode(name, [parent], write))
+        return KTable(self._builder, name, ks, vs, supplier=operator)
+
+    def filter(
+        self,
+        predicate: Callable[[Any, Any], bool],
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """Keep rows for which ``predicate(key, value)`` holds; others read as deleted.
+
+        ``Materialized.as_(name)`` keeps the result in its own queryable store.
+        """
+        return self._filter(predicate, False, named, materialized)
 
     def filter_not(
-        self, predicate: Callable[[Any, Any], bool], named: Named | str | None = None
+        self,
+        predicate: Callable[[Any, Any], bool],
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
     ) -> KTable:
         """Drop rows for which ``predicate(key, value)`` holds."""
-        name = self._add("KTABLE-FILTER-", lambda: TableFilterProcessor(predicate, True), named)
-        return KTable(self._builder, name, self.key_serde, self.value_serde)
+        return self._filter(predicate, True, named, materialized)
+
+    def _filter(
+        self, predicate: Callable[[Any, Any], bool], negate: bool, named: Any, materialized: Any
+    ) -> KTable:
+        # Java's KTableFilter takes old values if its parent already has them (a materialized
+        # parent): then a filtered-out row that was not in the result is not forwarded.
+        return self._add_operator(
+            "KTABLE-FILTER-",
+            lambda send_old, store: KTableFilterProcessor(predicate, negate, send_old, store),
+            named,
+            materialized,
+            self.key_serde,
+            self.value_serde,
+            lambda parent: parent._enable_sending_old_values(False),
+        )
 
     def map_values(
         self,
         mapper: Callable[..., Any],
-        named: Named | str | None = None,
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
         *,
         with_key: bool | None = None,
     ) -> KTable:
-        """Each row's value becomes ``mapper(value)`` (or ``mapper(key, value)``)."""
+        """Each row's value becomes ``mapper(value)`` (or ``mapper(key, value)``).
+
+        ``Materialized.as_(name)`` keeps the result in its own queryable store.
+        """
         wk = takes_key(mapper) if with_key is None else with_key
-        name = self._add("KTABLE-MAPVALUES-", lambda: TableMapValuesProcessor(mapper, wk), named)
-        return KTable(self._builder, name, self.key_serde, None)
+        return self._add_operator(
+            "KTABLE-MAPVALUES-",
+            lambda send_old, store: KTableMapValuesProcessor(mapper, wk, send_old, store),
+            named,
+            materialized,
+            self.key_serde,
+            None,
+        )
 
     def to_stream(self, named: Named | str | None = None) -> KStream:
         """The table's updates as a stream (a deleted row becomes a record with a None value)."""
@@ -106,9 +212,14 @@ class KTable:
         key_serde: Any = None,
         value_serde: Any = None,
     ) -> KGroupedTable:
-        """Re-group rows by ``selector(key, value) -> (new_key, new_value)`` for an aggregation."""
+        """Re-group rows by ``selector(key, value) -> (new_key, new_value)`` for an aggregation.
+
+        The aggregation subtracts each row's old value: the table forwards old values, so
+        an unnamed source table gets a store.
+        """
         g = grouped or Grouped()
         name = self._add("KTABLE-SELECT-", lambda: TableRepartitionMapProcessor(selector), g.name)
+        self._enable_sending_old_values(True)
         return KGroupedTable(
             self._builder, name, key_serde or g.key_serde, value_serde or g.value_serde, g
         )

@@ -20,22 +20,50 @@ from kstreams.serde.base import Headers
 
 
 class TableSourceProcessor(CompiledProcessor):
-    """Materializes a stream of updates into a table (``builder.table``, ``KStream.to_table``).
+    """A stream of updates as a table (``builder.table``, ``KStream.to_table``; Java: ``KTableSource``).
 
     A None value deletes the key (a tombstone). Records with a null key are dropped.
+    With ``store_name`` None the table is not materialized and forwards each update
+    with an unknown (None) old value; materialized, it keeps the latest value per key
+    and, when ``send_old_values``, forwards the value it replaced.
     """
 
-    def __init__(self, store_name: str) -> None:
+    def __init__(self, store_name: str | None, send_old_values: bool = False) -> None:
         self.store_name = store_name
+        self.send_old_values = send_old_values
 
     def compile(self, context: ProcessorContext) -> Forward:
+        from kstreams.processor.table_values import table_forwarder
         from kstreams.state import ValueAndTimestamp
+
+        forward = context.forward_fn
+        dropped = drop_counter(context, "key")
+        if self.store_name is None:
+
+            def unmaterialized_table_source(
+                key: Any, value: Any, ts: int, headers: Headers
+            ) -> None:
+                if key is None:
+                    dropped(key, value)
+                    return
+                forward(key, Change(value, None), ts, headers)
+
+            return unmaterialized_table_source
 
         store = context.get_state_store(self.store_name)
         get, put = store.get, store.put
-        forward = context.forward_fn
-        cached = forwards_on_flush(store, forward)
-        dropped = drop_counter(context, "key")
+        cached = table_forwarder(context, store, self.send_old_values)
+        if not self.send_old_values:
+
+            def table_source_new(key: Any, value: Any, ts: int, headers: Headers) -> None:
+                if key is None:
+                    dropped(key, value)
+                    return
+                put(key, None if value is None else ValueAndTimestamp(value, ts))
+                if not cached:
+                    forward(key, Change(value, None), ts, headers)
+
+            return table_source_new
 
         def table_source(key: Any, value: Any, ts: int, headers: Headers) -> None:
             if key is None:

@@ -5,15 +5,23 @@ itself); restoration reads the changelog partition from there to its end and
 applies the records in batches (one WriteBatch each). A clean restart restores
 nothing; a deleted state directory restores everything. Under exactly-once the
 restore consumer reads committed data only (aborted records are skipped).
+
+A store whose changelog is its source topic (a source table under
+``topology.optimization=all``) is restored from that topic up to the application's
+committed offset of the input partition, not to the log end (Kafka Streams'
+``StoreChangelogReader``): what lies beyond has not been processed yet. As in Kafka
+Streams the records are copied as they are (no deserialization, no timestamp extractor);
+those with a null key, which the table drops, are skipped.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
 
 from kstreams.errors import StreamsError
 
@@ -84,6 +92,52 @@ def watermarks(consumer: Any, tp: TopicPartition, timeout_s: float = 60.0) -> tu
             time.sleep(0.2)
 
 
+CommittedOffsets = Callable[[list[tuple[str, int]]], dict[tuple[str, int], int | None]]
+"""``lookup([(topic, partition), ...]) -> {(topic, partition): committed offset or None}``:
+the application's committed offsets (next offset to read) of input partitions."""
+
+
+def group_committed_offsets(admin: Any, group_id: str, timeout_s: float = 30.0) -> CommittedOffsets:
+    """A :data:`CommittedOffsets` lookup of ``group_id`` through an ``AdminClient``, with
+    stable offsets only (``require_stable``: no offset of a transaction still open), as
+    Kafka Streams' ``StoreChangelogReader`` asks."""
+
+    def lookup(partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int | None]:
+        request = ConsumerGroupTopicPartitions(
+            group_id, [TopicPartition(t, p) for t, p in partitions]
+        )
+        try:
+            futures = admin.list_consumer_group_offsets(
+                [request], require_stable=True, request_timeout=timeout_s
+            )
+            answer = futures[group_id].result(timeout_s)
+        except (KafkaException, TimeoutError) as exc:
+            cause = exc.args[0] if exc.args else type(exc).__name__
+            raise StreamsError(
+                f"Could not read the committed offsets of group {group_id} for {partitions} "
+                f"(needed to restore stores from their source topics): {cause}"
+            ) from exc
+        result: dict[tuple[str, int], int | None] = {}
+        for tp in answer.topic_partitions:
+            if tp.error is not None:
+                raise StreamsError(
+                    f"Could not read the committed offset of group {group_id} for "
+                    f"{tp.topic}-{tp.partition}: {tp.error}"
+                )
+            result[(tp.topic, tp.partition)] = tp.offset if tp.offset >= 0 else None
+        return result
+
+    return lookup
+
+
+def _admin_lookup(config: Any) -> CommittedOffsets:
+    """The committed-offset lookup of the application ``config`` names (an admin client of its own)."""
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient(config.admin_config(client_id=f"{config.application_id}-restore-admin"))
+    return group_committed_offsets(admin, config.application_id)
+
+
 STALL_REPORT_S = 30.0
 """How long restoration may make no progress before it says so (and again after as long)."""
 
@@ -96,13 +150,15 @@ def restore_store(
     timeout_s: float = 300.0,
     end_consumer: Any = None,
     stall_report_s: float = STALL_REPORT_S,
+    end_offset: int | None = None,
 ) -> int:
     """Restore one store from its changelog partition; returns how many records were applied.
 
     ``consumer`` reads the changelog (read_committed under exactly-once); ``end_consumer``
     (read_uncommitted) tells where the log ends. Restoration reads until its position
-    reaches that end, waiting for open transactions to be decided; without progress it warns
-    every ``stall_report_s`` and gives up after ``timeout_s``.
+    reaches that end (or ``end_offset`` when it is lower: the committed offset of a
+    source-topic changelog), waiting for open transactions to be decided; without progress
+    it warns every ``stall_report_s`` and gives up after ``timeout_s``.
     """
     topic = store.changelog_topic
     tp = TopicPartition(topic, partition)
@@ -110,6 +166,8 @@ def restore_store(
     # consumer's high watermark is the last stable offset, which stops short of data committed
     # after a crashed instance's still-open transaction.
     low, high = watermarks(end_consumer or consumer, tp)
+    if end_offset is not None:
+        high = min(high, end_offset)
     stored = store.restore_offset()
     start = low if stored is None else stored + 1
     if start > high:
@@ -147,8 +205,14 @@ def restore_store(
                     if err.code() == KafkaError._PARTITION_EOF:
                         continue
                     raise StreamsError(f"Restoring {store.name} from {topic}-{partition}: {err}")
-                batch.append((msg.key(), msg.value(), msg.timestamp()[1]))
-                last = msg.offset()
+                offset = msg.offset()
+                if offset >= high:  # a source topic goes on past the committed offset
+                    break
+                last = offset
+                key = msg.key()
+                if key is None:  # a source topic's record the table drops
+                    continue
+                batch.append((key, msg.value(), msg.timestamp()[1]))
             if batch:
                 store.restore_batch(batch, last)
                 total += len(batch)
@@ -200,9 +264,32 @@ def restore_store(
     return total
 
 
-def restore_task(consumer: Any, task: Any, listener: Any = None, end_consumer: Any = None) -> int:
-    """Restore every logged store of ``task``; returns the records applied."""
-    return sum(
-        restore_store(consumer, store, task.id.partition, listener, end_consumer=end_consumer)
-        for store in task.stores.logged()
-    )
+def restore_task(
+    consumer: Any,
+    task: Any,
+    listener: Any = None,
+    end_consumer: Any = None,
+    committed_offsets: CommittedOffsets | None = None,
+) -> int:
+    """Restore every logged store of ``task``; returns the records applied.
+
+    Stores whose changelog is a source topic stop at the application's committed offset of
+    that input partition (none committed: nothing to restore), which ``committed_offsets``
+    looks up (default: an admin client made from the task's config).
+    """
+    partition = task.id.partition
+    stores = task.stores.logged()
+    sourced = [s for s in stores if task.stores.is_source_changelog(s)]
+    ends: dict[tuple[str, int], int | None] = {}
+    if sourced:
+        lookup = committed_offsets or _admin_lookup(task.config)
+        ends = lookup([(s.changelog_topic, partition) for s in sourced])
+    total = 0
+    for store in stores:
+        end = None
+        if store in sourced:
+            end = ends.get((store.changelog_topic, partition)) or 0
+        total += restore_store(
+            consumer, store, partition, listener, end_consumer=end_consumer, end_offset=end
+        )
+    return total

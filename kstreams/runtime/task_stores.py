@@ -9,14 +9,17 @@ Commit protocol (the task's part of it):
 3. :meth:`TaskStores.commit` -- every store applies its buffer to disk in one
    WriteBatch together with the offset its changelog reached.
 
-So a store never shows on disk what its changelog does not have.
+So a store never shows on disk what its changelog does not have. A source table built
+with ``topology.optimization=all`` has its source topic as changelog (Kafka Streams'
+source-topic changelog): it sends nothing, and the offset it reaches is the input
+offset committed.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kstreams.errors import StreamsError
@@ -27,6 +30,19 @@ from kstreams.topology.nodes import Subtopology
 from kstreams.topology.topology import Topology
 
 log = logging.getLogger("kstreams")
+
+
+class _SourceTopicChangelog:
+    """The collector of a store whose changelog is its source topic: the records are already
+    there, so the store's changelog records are dropped."""
+
+    def send_changelog(
+        self, topic: str, key: bytes, value: bytes | None, timestamp: int, partition: int
+    ) -> None:
+        return None
+
+
+_SOURCE_TOPIC_CHANGELOG = _SourceTopicChangelog()
 
 
 CLEAN_CLOSE_MARKER = ".clean-close"
@@ -57,6 +73,8 @@ class TaskStores:
 
         self.task_id = task_id
         self.stores: dict[str, Any] = {}
+        self.source_changelogs: set[str] = set()
+        """Stores whose changelog is a source topic (restored up to the committed offset)."""
         self.exactly_once = bool(getattr(config, "exactly_once", False))
         names = topology.stores_of(subtopology)
         if not names:
@@ -72,13 +90,22 @@ class TaskStores:
             store = builder.build()
             if getattr(builder, "caching_enabled", False):
                 store = cached_store(store, thread_cache)
+            changelog = topology.changelog_topic(name, app_id)
+            store_collector = collector
+            source_topic = topology.source_changelog_topic(name)
+            if source_topic is not None:
+                # the store tracks the source offset it reached as its changelog offset;
+                # what it would log is already in the topic
+                changelog = topology.resolve_topic(source_topic, app_id)
+                store_collector = _SOURCE_TOPIC_CHANGELOG
+                self.source_changelogs.add(name)
             context = StateStoreContext(
                 task_id=str(task_id),
                 application_id=app_id,
                 partition=task_id.partition,
                 state_dir=self.directory,
-                changelog_topic=topology.changelog_topic(name, app_id),
-                collector=collector,
+                changelog_topic=changelog,
+                collector=store_collector,
                 request_commit=request_commit,
                 cache_max_bytes=cache_bytes,
                 thread_cache=thread_cache,
@@ -122,6 +149,11 @@ class TaskStores:
         """Stores with a changelog (the ones restoration brings up to date)."""
         return [s for s in self.stores.values() if s.changelog_topic is not None]
 
+    def is_source_changelog(self, store: Any) -> bool:
+        """Whether ``store``'s changelog is a source topic of the task: restoration stops at
+        the committed offset of that input partition, not at the log end."""
+        return store.name in self.source_changelogs
+
     def flush_caches(self) -> None:
         """Flush the record caches (forwarding their dirty keys) until none is dirty.
 
@@ -143,12 +175,26 @@ class TaskStores:
         for store in self.stores.values():
             store.flush_changelog()
 
-    def commit(self, changelog_offsets: dict[tuple[str, int], int]) -> None:
-        """Step 3 of a commit: apply the buffers to disk with the changelog offsets reached."""
+    def commit(
+        self,
+        changelog_offsets: Mapping[tuple[str, int], int],
+        input_offsets: Mapping[tuple[str, int], int] | None = None,
+    ) -> None:
+        """Step 3 of a commit: apply the buffers to disk with the changelog offsets reached.
+
+        ``input_offsets``: the offset of the last input record committed, per input
+        partition: the offset a store whose changelog is its source topic reached. Without
+        them such a store keeps the offset it had (its restoration reads more than needed).
+        """
         partition = self.task_id.partition
-        for store in self.stores.values():
+        for name, store in self.stores.items():
             topic = store.changelog_topic
-            offset = None if topic is None else changelog_offsets.get((topic, partition))
+            if topic is None:
+                offset = None
+            elif name in self.source_changelogs:
+                offset = None if input_offsets is None else input_offsets.get((topic, partition))
+            else:
+                offset = changelog_offsets.get((topic, partition))
             store.commit(offset)
 
     def abort(self) -> None:

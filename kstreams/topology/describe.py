@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cmp_to_key
 from typing import TYPE_CHECKING
 
+from kstreams.topology.java_order import JavaTreeSet, hash_map_order, java_string_compare
 from kstreams.topology.nodes import ProcessorNode, SinkNode, SourceNode
 
 if TYPE_CHECKING:
@@ -37,42 +39,53 @@ class TopologyDescription:
 
 
 def _describe_nodes(topo: Topology, names: list[str]) -> list[str]:
-    members = set(names)
-    successors: dict[str, list[str]] = {n: [] for n in names}
-    for n in names:
+    """Java's ``describeSubtopology``: nodes connected in ``HashMap`` order of their names,
+    each into its predecessor's successor set and its own predecessor set (``TreeSet`` s
+    ordered by the sub-tree sizes known at the time), the sizes growing as edges are added.
+    The nodes are listed by final size, then name."""
+    size = dict.fromkeys(names, 1)
+
+    def compare(a: str, b: str) -> int:
+        if a == b:
+            return 0
+        if size[a] != size[b]:
+            return size[b] - size[a]
+        return java_string_compare(a, b)
+
+    predecessors = {n: JavaTreeSet(compare) for n in names}
+    successors = {n: JavaTreeSet(compare) for n in names}
+
+    def update_size(n: str, delta: int) -> None:
+        size[n] += delta
+        for p in predecessors[n]:
+            update_size(p, delta)
+
+    for n in hash_map_order(names):
         for p in topo.nodes[n].parents:
-            if p in members:
-                successors[p].append(n)
+            predecessors[n].add(p)
+            successors[p].add(n)
+            update_size(p, size[n])
 
-    size: dict[str, int] = {}
-
-    def size_of(n: str) -> int:
-        if n not in size:
-            size[n] = 1 + sum(size_of(s) for s in successors[n])
-        return size[n]
-
-    def order(ns: list[str]) -> list[str]:
-        return sorted(ns, key=lambda n: (-size_of(n), n))
-
-    def names_of(ns: list[str]) -> str:
-        return ", ".join(order(ns)) if ns else "none"
+    def names_of(ns: JavaTreeSet[str]) -> str:
+        return ", ".join(ns) if len(ns) else "none"
 
     lines = []
-    for n in order(names):
+    for n in sorted(names, key=cmp_to_key(compare)):
         node = topo.nodes[n]
         if isinstance(node, SourceNode):
-            topics = ", ".join(topo.display_topic(t) for t in node.topics)
+            # Java prints a HashSet of the topics
+            topics = ", ".join(hash_map_order([topo.display_topic(t) for t in node.topics]))
             lines.append(f"Source: {n} (topics: [{topics}])\n      --> {names_of(successors[n])}")
         elif isinstance(node, ProcessorNode):
             stores = ", ".join(node.stores)
             lines.append(
                 f"Processor: {n} (stores: [{stores}])\n      --> {names_of(successors[n])}"
-                f"\n      <-- {names_of(node.parents)}"
+                f"\n      <-- {names_of(predecessors[n])}"
             )
         elif isinstance(node, SinkNode):
             if node.topic is not None:
                 target = f"topic: {topo.display_topic(node.topic)}"
             else:
                 target = f"extractor class: {node.topic_extractor!r}"
-            lines.append(f"Sink: {n} ({target})\n      <-- {names_of(node.parents)}")
+            lines.append(f"Sink: {n} ({target})\n      <-- {names_of(predecessors[n])}")
     return lines

@@ -40,6 +40,7 @@ class Topology:
         self.nodes: dict[str, Node] = {}
         self.internal_topics: dict[str, InternalTopic] = {}
         self.state_stores: dict[str, Any] = {}
+        self._store_source_topics: dict[str, str] = {}
         self._topic_to_source: dict[str, str] = {}
         self._subtopologies: list[Subtopology] | None = None
 
@@ -151,12 +152,37 @@ class Topology:
         self._subtopologies = None
         return self
 
+    def connect_source_store_and_topic(self, store_name: str, topic: str) -> Topology:
+        """Use the source topic ``topic`` as the changelog of ``store_name`` (Java's
+        ``connectSourceStoreAndTopic``, for ``reuse.ktable.source.topics``).
+
+        The store writes no changelog: it is restored from ``topic`` up to the committed
+        offset of the input partition, and the offset it reached is the input offset committed.
+        Its builder must have logging enabled (the store keeps that offset as its changelog
+        offset); ``builder.table`` sees to it.
+        """
+        if store_name not in self.state_stores:
+            raise TopologyError(f"StateStore {store_name} is not added yet.")
+        if topic not in self._topic_to_source:
+            raise TopologyError(f"Topic {topic} is not a source topic of this topology.")
+        if self.is_internal(topic):
+            raise TopologyError(f"Internal topic {topic} cannot serve as the changelog of a store.")
+        self._store_source_topics[store_name] = topic
+        return self
+
     def changelog_topic(self, store_name: str, application_id: str) -> str | None:
-        """The changelog topic of ``store_name``, or None when its logging is disabled."""
+        """The changelog topic the application writes ``store_name`` to and creates:
+        ``<application.id>-<store>-changelog``, or None when its logging is disabled or its
+        changelog is a source topic (:meth:`source_changelog_topic`)."""
         builder = self.state_stores[store_name]
-        if not builder.logging_enabled:
+        if not builder.logging_enabled or store_name in self._store_source_topics:
             return None
         return f"{application_id}-{store_name}-changelog"
+
+    def source_changelog_topic(self, store_name: str) -> str | None:
+        """The source topic that is ``store_name``'s changelog (a source table built with
+        ``topology.optimization=all``), or None."""
+        return self._store_source_topics.get(store_name)
 
     def stores_of(self, subtopology: Subtopology) -> list[str]:
         """The names of the stores used by the nodes of ``subtopology``."""

@@ -16,8 +16,8 @@ KGroupedTableImpl, KStreamImpl, KTableImpl, InternalStreamsBuilder):
 * ``builder.table`` draws ``<topic>-STATE-STORE-`` first; a named ``Consumed`` names the
   table source and its topic source ``<name>-source``.
 
-Where kstreams differs (it always materializes source tables), the test says so and
-shows the one line that differs from Java's text.
+* an unnamed source table (``builder.table``, ``to_table``) lists no store unless a
+  downstream operator needs one (``group_by``), its store name drawn all the same.
 """
 
 from __future__ import annotations
@@ -505,10 +505,9 @@ def test_table_materialized_by_name() -> None:
     )
 
 
-def test_table_without_a_store_name_is_materialized_anyway() -> None:
-    """Java: ``KTABLE-SOURCE-0000000002 (stores: [])`` -- Kafka Streams materializes a source table
-    only when it is named or an operator downstream needs it. kstreams always does (KTable
-    operators always carry old values); the store name is the one Java would use."""
+def test_table_without_a_store_name_is_not_materialized() -> None:
+    """Kafka Streams 4.4.0: a source table is materialized only when it is named or an operator
+    downstream needs it; the store name ``users-STATE-STORE-0000000000`` is drawn anyway."""
     builder = StreamsBuilder()
     builder.table("users").to_stream().to("out")
     topology = builder.build()
@@ -518,7 +517,7 @@ def test_table_without_a_store_name_is_materialized_anyway() -> None:
         "   Sub-topology: 0\n"
         "    Source: KSTREAM-SOURCE-0000000001 (topics: [users])\n"
         "      --> KTABLE-SOURCE-0000000002\n"
-        "    Processor: KTABLE-SOURCE-0000000002 (stores: [users-STATE-STORE-0000000000])\n"
+        "    Processor: KTABLE-SOURCE-0000000002 (stores: [])\n"
         "      --> KTABLE-TOSTREAM-0000000003\n"
         "      <-- KSTREAM-SOURCE-0000000001\n"
         "    Processor: KTABLE-TOSTREAM-0000000003 (stores: [])\n"
@@ -562,7 +561,7 @@ def test_table_with_consumed_name_and_named_operations() -> None:
 
 
 def test_table_filter_and_map_values() -> None:
-    """Java shows ``stores: []`` for the unnamed source table (see above)."""
+    """Kafka Streams 4.4.0: neither filter nor map_values needs the source table's store."""
     builder = StreamsBuilder()
     (
         builder.table("users")
@@ -578,7 +577,7 @@ def test_table_filter_and_map_values() -> None:
         "   Sub-topology: 0\n"
         "    Source: KSTREAM-SOURCE-0000000001 (topics: [users])\n"
         "      --> KTABLE-SOURCE-0000000002\n"
-        "    Processor: KTABLE-SOURCE-0000000002 (stores: [users-STATE-STORE-0000000000])\n"
+        "    Processor: KTABLE-SOURCE-0000000002 (stores: [])\n"
         "      --> KTABLE-FILTER-0000000003\n"
         "      <-- KSTREAM-SOURCE-0000000001\n"
         "    Processor: KTABLE-FILTER-0000000003 (stores: [])\n"
@@ -896,8 +895,8 @@ def test_to_table_materialized() -> None:
     )
 
 
-def test_to_table_unnamed_is_materialized_anyway() -> None:
-    """Java: ``KSTREAM-TOTABLE-0000000001 (stores: [])`` (see the unnamed source table above)."""
+def test_to_table_unnamed_is_not_materialized() -> None:
+    """Kafka Streams 4.4.0: ``stores: []`` (see the unnamed source table above)."""
     builder = StreamsBuilder()
     builder.stream("in").to_table().to_stream().to("out")
     topology = builder.build()
@@ -907,7 +906,7 @@ def test_to_table_unnamed_is_materialized_anyway() -> None:
         "   Sub-topology: 0\n"
         "    Source: KSTREAM-SOURCE-0000000000 (topics: [in])\n"
         "      --> KSTREAM-TOTABLE-0000000001\n"
-        "    Processor: KSTREAM-TOTABLE-0000000001 (stores: [KSTREAM-TOTABLE-STATE-STORE-0000000002])\n"
+        "    Processor: KSTREAM-TOTABLE-0000000001 (stores: [])\n"
         "      --> KTABLE-TOSTREAM-0000000003\n"
         "      <-- KSTREAM-SOURCE-0000000000\n"
         "    Processor: KTABLE-TOSTREAM-0000000003 (stores: [])\n"
@@ -920,8 +919,8 @@ def test_to_table_unnamed_is_materialized_anyway() -> None:
 
 
 def test_to_table_after_a_key_change_repartitions_by_processor_name() -> None:
-    """The repartition topic is named after the to_table processor, not its store. Java shows
-    ``stores: []`` (see above)."""
+    """The repartition topic is named after the to_table processor, not its store (Kafka
+    Streams 4.4.0)."""
     builder = StreamsBuilder()
     builder.stream("in").select_key(lambda k, v: v).to_table().to_stream().to("out")
     topology = builder.build()
@@ -943,7 +942,7 @@ def test_to_table_after_a_key_change_repartitions_by_processor_name() -> None:
         "  Sub-topology: 1\n"
         "    Source: KSTREAM-SOURCE-0000000006 (topics: [KSTREAM-TOTABLE-0000000002-repartition])\n"
         "      --> KSTREAM-TOTABLE-0000000002\n"
-        "    Processor: KSTREAM-TOTABLE-0000000002 (stores: [KSTREAM-TOTABLE-STATE-STORE-0000000003])\n"
+        "    Processor: KSTREAM-TOTABLE-0000000002 (stores: [])\n"
         "      --> KTABLE-TOSTREAM-0000000007\n"
         "      <-- KSTREAM-SOURCE-0000000006\n"
         "    Processor: KTABLE-TOSTREAM-0000000007 (stores: [])\n"

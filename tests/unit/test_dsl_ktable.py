@@ -1,17 +1,19 @@
 """KTable through the TopologyTestDriver: tables from topics and streams, filter, map_values,
 to_stream, and re-grouping (``KTable.group_by``) with count / reduce / aggregate.
 
-Expected outputs are Kafka Streams 4.4's for the same topology and input (TopologyTestDriver,
-``statestore.cache.max.bytes=0``) with a materialized source table. kstreams always
-materializes source tables and always carries old values (see the README), so a filter
-forwards a tombstone only when a row stops matching; Java does the same when the source table
-is materialized, and forwards a tombstone for every filtered-out update when it is not.
+Expected outputs are Kafka Streams 4.4's for the same topology and input (TopologyTestDriver).
+As in Kafka Streams, an unnamed source table has no store unless a downstream ``group_by``
+needs its old values: its updates carry no old value, so a filter forwards a tombstone for
+every filtered-out update; a named (materialized) source table lets the filter forward a
+tombstone only when a row stops matching.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 from kstreams import (
     Consumed,
@@ -90,17 +92,33 @@ def test_table_to_stream_forwards_every_update_and_tombstone() -> None:
 
 
 def test_table_keeps_the_latest_value_per_key() -> None:
-    with driver_for(lambda b: b.table("users")) as driver:
+    with driver_for(lambda b: b.table("users", Materialized.as_("s"))) as driver:
         pipe(driver)
 
-        store = driver.get_timestamped_key_value_store("users-STATE-STORE-0000000000")
+        store = driver.get_timestamped_key_value_store("s")
         # latest by arrival, not by timestamp: u3/US at 5 came last
         assert list(store.all()) == [
             ("u1", ValueAndTimestamp("FR", 25)),
             ("u3", ValueAndTimestamp("US", 5)),
         ]
-        plain = driver.get_key_value_store("users-STATE-STORE-0000000000")
+        plain = driver.get_key_value_store("s")
         assert (plain.get("u1"), plain.get("u2"), plain.get("u3")) == ("FR", None, "US")
+
+
+def test_unnamed_table_has_no_store() -> None:
+    """Java: ``KTABLE-SOURCE-0000000002 (stores: [])``, nothing written but the output."""
+    builder = StreamsBuilder()
+    table = builder.table("users")
+    table.to_stream().to("out")
+    topology = builder.build()
+
+    assert table.queryable_store_name is None
+    assert topology.state_stores == {}
+    with TopologyTestDriver(topology, CONFIG) as driver:
+        pipe(driver)
+
+        assert driver.produced_topic_names() == {"out"}
+        assert driver.get_all_state_stores() == {}
 
 
 def test_table_materialized_by_name() -> None:
@@ -182,9 +200,34 @@ def test_table_with_a_named_consumed() -> None:
 # -- filter / filter_not / map_values --------------------------------------------------------
 
 
-def test_filter_forwards_a_tombstone_when_a_row_stops_matching() -> None:
+def test_filter_of_an_unnamed_table_forwards_a_tombstone_for_every_filtered_out_update() -> None:
+    """Kafka Streams 4.4.0: the table sends no old values, so the filter cannot tell whether a
+    filtered-out key was in its result and forwards a tombstone each time."""
     with driver_for(
         lambda b: b.table("users").filter(lambda k, v: v == "DE").to_stream().to("out")
+    ) as driver:
+        pipe(driver)
+
+        assert read(driver) == [
+            ("u1", "DE", 10),
+            ("u2", "DE", 20),
+            ("u1", None, 15),
+            ("u1", None, 25),
+            ("u2", None, 30),
+            ("u3", None, 35),
+            ("u3", None, 5),
+        ]
+
+
+def test_filter_of_a_named_table_forwards_a_tombstone_when_a_row_stops_matching() -> None:
+    """Kafka Streams 4.4.0: a materialized table sends old values to the filter."""
+    with driver_for(
+        lambda b: (
+            b.table("users", Materialized.as_("s"))
+            .filter(lambda k, v: v == "DE")
+            .to_stream()
+            .to("out")
+        )
     ) as driver:
         pipe(driver)
 
@@ -197,25 +240,56 @@ def test_filter_forwards_a_tombstone_when_a_row_stops_matching() -> None:
         ]
 
 
-def test_filter_predicate_sees_key_and_value() -> None:
+def _users_table(b: StreamsBuilder, named: bool) -> Any:
+    return b.table("users", Materialized.as_("s")) if named else b.table("users")
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_filter_predicate_sees_key_and_value(named: bool) -> None:
+    """Kafka Streams 4.4.0 calls the predicate on the new value, then (when the table sends
+    old values: it is materialized) on the old one: the same calls as here."""
     seen: list[tuple[str, str]] = []
 
     def predicate(key: str, value: str) -> bool:
         seen.append((key, value))
         return key == "u1"
 
-    with driver_for(lambda b: b.table("users").filter(predicate).to_stream().to("out")) as driver:
-        pipe(driver, USERS[:3])
+    with driver_for(
+        lambda b: _users_table(b, named).filter(predicate).to_stream().to("out")
+    ) as driver:
+        pipe(driver)
 
-        assert read(driver) == [("u1", "DE", 10), ("u1", "FR", 15)]
-        # the old value is filtered too, to know whether the row matched before
-        assert seen == [("u1", "DE"), ("u2", "DE"), ("u1", "FR"), ("u1", "DE")]
+        if named:
+            assert read(driver) == [("u1", "DE", 10), ("u1", "FR", 15), ("u1", "FR", 25)]
+            assert seen == [
+                ("u1", "DE"),
+                ("u2", "DE"),
+                ("u1", "FR"),
+                ("u1", "DE"),
+                ("u1", "FR"),
+                ("u1", "FR"),
+                ("u2", "DE"),
+                ("u3", "US"),
+            ]
+        else:
+            assert read(driver) == [
+                ("u1", "DE", 10),
+                ("u2", None, 20),
+                ("u1", "FR", 15),
+                ("u1", "FR", 25),
+                ("u2", None, 30),
+                ("u3", None, 35),
+                ("u3", None, 5),
+            ]
+            assert seen == [("u1", "DE"), ("u2", "DE"), ("u1", "FR"), ("u1", "FR"), ("u3", "US")]
 
 
-def test_filter_not_and_key_aware_map_values() -> None:
+@pytest.mark.parametrize("named", [False, True])
+def test_filter_not_and_key_aware_map_values(named: bool) -> None:
+    """Kafka Streams 4.4.0, unnamed and named source table."""
     with driver_for(
         lambda b: (
-            b.table("users")
+            _users_table(b, named)
             .filter_not(lambda k, v: v == "DE")
             .map_values(lambda k, v: f"{k}:{v}")
             .to_stream()
@@ -224,7 +298,18 @@ def test_filter_not_and_key_aware_map_values() -> None:
     ) as driver:
         pipe(driver)
 
-        assert read(driver) == [("u1", "u1:FR", 15), ("u1", "u1:FR", 25), ("u3", "u3:US", 5)]
+        matching = [("u1", "u1:FR", 15), ("u1", "u1:FR", 25), ("u3", "u3:US", 5)]
+        if named:
+            assert read(driver) == matching
+        else:
+            assert read(driver) == [
+                ("u1", None, 10),
+                ("u2", None, 20),
+                *matching[:2],
+                ("u2", None, 30),
+                ("u3", None, 35),
+                matching[2],
+            ]
 
 
 def test_map_values_maps_values_and_keeps_tombstones() -> None:
@@ -293,8 +378,7 @@ def test_stream_to_table() -> None:
             ("u3", "US", 5),
         ]
         assert dropped(driver) == 1
-        store = driver.get_key_value_store("KSTREAM-TOTABLE-STATE-STORE-0000000002")
-        assert list(store.all()) == [("u1", "FR"), ("u3", "US")]
+        assert driver.get_all_state_stores() == {}  # Java: no store for an unnamed to_table()
 
 
 def test_stream_to_table_materialized() -> None:

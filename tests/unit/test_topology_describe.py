@@ -409,3 +409,186 @@ def test_generated_names_use_java_prefixes_and_ten_digits(prefix: str) -> None:
     names = list(builder.build().nodes)
 
     assert any(n.startswith(prefix) and len(n) == len(prefix) + 10 for n in names)
+
+
+# -- merge: predecessors in Java's order ---------------------------------------------------------
+# Java connects a sub-topology's nodes in HashMap order of their names and keeps each node's
+# predecessors and successors in a TreeSet ordered by the sub-tree sizes known at insertion time
+# (InternalTopologyBuilder.describeSubtopology, NodeComparator), so the ``<--`` order of a merge
+# is not a sort by the final sizes. Every expected text below is Kafka Streams 4.4.0's
+# ``describe()`` output for the same topology built with the Java DSL.
+
+
+def _merge_text(*lines: str) -> str:
+    return "Topologies:\n   Sub-topology: 0\n" + "".join(f"    {line}\n" for line in lines) + "\n"
+
+
+def test_merge_of_three_streams_chained() -> None:
+    """Java: ``a.merge(b).merge(c).to("out")`` -- checked against Kafka Streams 4.4.0."""
+    builder = StreamsBuilder()
+    builder.stream("a").merge(builder.stream("b")).merge(builder.stream("c")).to("out")
+
+    assert str(builder.build().describe()) == _merge_text(
+        "Source: KSTREAM-SOURCE-0000000000 (topics: [a])",
+        "  --> KSTREAM-MERGE-0000000002",
+        "Source: KSTREAM-SOURCE-0000000001 (topics: [b])",
+        "  --> KSTREAM-MERGE-0000000002",
+        "Processor: KSTREAM-MERGE-0000000002 (stores: [])",
+        "  --> KSTREAM-MERGE-0000000004",
+        "  <-- KSTREAM-SOURCE-0000000000, KSTREAM-SOURCE-0000000001",
+        "Source: KSTREAM-SOURCE-0000000003 (topics: [c])",
+        "  --> KSTREAM-MERGE-0000000004",
+        "Processor: KSTREAM-MERGE-0000000004 (stores: [])",
+        "  --> KSTREAM-SINK-0000000005",
+        "  <-- KSTREAM-MERGE-0000000002, KSTREAM-SOURCE-0000000003",
+        "Sink: KSTREAM-SINK-0000000005 (topic: out)",
+        "  <-- KSTREAM-MERGE-0000000004",
+    )
+
+
+def test_merge_of_three_streams_nested() -> None:
+    """Java: ``a.merge(b.merge(c))`` -- checked against Kafka Streams 4.4.0. The outer merge lists
+    the source before the inner merge although both have sub-trees of 3 and MERGE < SOURCE."""
+    builder = StreamsBuilder()
+    a, b, c = builder.stream("a"), builder.stream("b"), builder.stream("c")
+    a.merge(b.merge(c)).to("out")
+
+    assert str(builder.build().describe()) == _merge_text(
+        "Source: KSTREAM-SOURCE-0000000001 (topics: [b])",
+        "  --> KSTREAM-MERGE-0000000003",
+        "Source: KSTREAM-SOURCE-0000000002 (topics: [c])",
+        "  --> KSTREAM-MERGE-0000000003",
+        "Processor: KSTREAM-MERGE-0000000003 (stores: [])",
+        "  --> KSTREAM-MERGE-0000000004",
+        "  <-- KSTREAM-SOURCE-0000000001, KSTREAM-SOURCE-0000000002",
+        "Source: KSTREAM-SOURCE-0000000000 (topics: [a])",
+        "  --> KSTREAM-MERGE-0000000004",
+        "Processor: KSTREAM-MERGE-0000000004 (stores: [])",
+        "  --> KSTREAM-SINK-0000000005",
+        "  <-- KSTREAM-SOURCE-0000000000, KSTREAM-MERGE-0000000003",
+        "Sink: KSTREAM-SINK-0000000005 (topic: out)",
+        "  <-- KSTREAM-MERGE-0000000004",
+    )
+
+
+def test_merge_after_operations() -> None:
+    """Java: ``a.filter(..).merge(b.mapValues(..))`` -- checked against Kafka Streams 4.4.0."""
+    builder = StreamsBuilder()
+    a, b = builder.stream("a"), builder.stream("b")
+    a.filter(lambda k, v: True).merge(b.map_values(lambda v: v)).to("out")
+
+    assert str(builder.build().describe()) == _merge_text(
+        "Source: KSTREAM-SOURCE-0000000000 (topics: [a])",
+        "  --> KSTREAM-FILTER-0000000002",
+        "Source: KSTREAM-SOURCE-0000000001 (topics: [b])",
+        "  --> KSTREAM-MAPVALUES-0000000003",
+        "Processor: KSTREAM-FILTER-0000000002 (stores: [])",
+        "  --> KSTREAM-MERGE-0000000004",
+        "  <-- KSTREAM-SOURCE-0000000000",
+        "Processor: KSTREAM-MAPVALUES-0000000003 (stores: [])",
+        "  --> KSTREAM-MERGE-0000000004",
+        "  <-- KSTREAM-SOURCE-0000000001",
+        "Processor: KSTREAM-MERGE-0000000004 (stores: [])",
+        "  --> KSTREAM-SINK-0000000005",
+        "  <-- KSTREAM-FILTER-0000000002, KSTREAM-MAPVALUES-0000000003",
+        "Sink: KSTREAM-SINK-0000000005 (topic: out)",
+        "  <-- KSTREAM-MERGE-0000000004",
+    )
+
+
+@pytest.mark.parametrize("longer_first", [True, False])
+def test_merge_with_a_longer_branch(longer_first: bool) -> None:
+    """Java: ``a.filter(..).mapValues(..).merge(b)`` and ``b.merge(a.filter(..).mapValues(..))``
+    -- checked against Kafka Streams 4.4.0: the merge's predecessors have sub-trees of 3 either
+    way, and their order follows the order of the merge's parents."""
+    builder = StreamsBuilder()
+    a, b = builder.stream("a"), builder.stream("b")
+    if longer_first:
+        a.filter(lambda k, v: True).map_values(lambda v: v).merge(b).to("out")
+    else:
+        b.merge(a.filter(lambda k, v: True).map_values(lambda v: v)).to("out")
+    parents = ["KSTREAM-MAPVALUES-0000000003", "KSTREAM-SOURCE-0000000001"]
+    if not longer_first:
+        parents.reverse()
+
+    assert str(builder.build().describe()) == _merge_text(
+        "Source: KSTREAM-SOURCE-0000000000 (topics: [a])",
+        "  --> KSTREAM-FILTER-0000000002",
+        "Processor: KSTREAM-FILTER-0000000002 (stores: [])",
+        "  --> KSTREAM-MAPVALUES-0000000003",
+        "  <-- KSTREAM-SOURCE-0000000000",
+        "Processor: KSTREAM-MAPVALUES-0000000003 (stores: [])",
+        "  --> KSTREAM-MERGE-0000000004",
+        "  <-- KSTREAM-FILTER-0000000002",
+        "Source: KSTREAM-SOURCE-0000000001 (topics: [b])",
+        "  --> KSTREAM-MERGE-0000000004",
+        "Processor: KSTREAM-MERGE-0000000004 (stores: [])",
+        "  --> KSTREAM-SINK-0000000005",
+        f"  <-- {', '.join(parents)}",
+        "Sink: KSTREAM-SINK-0000000005 (topic: out)",
+        "  <-- KSTREAM-MERGE-0000000004",
+    )
+
+
+def test_merge_of_a_stream_with_its_own_filter() -> None:
+    """Java: ``a.merge(a.filter(..))`` -- checked against Kafka Streams 4.4.0."""
+    builder = StreamsBuilder()
+    a = builder.stream("a")
+    a.merge(a.filter(lambda k, v: True)).to("out")
+
+    assert str(builder.build().describe()) == _merge_text(
+        "Source: KSTREAM-SOURCE-0000000000 (topics: [a])",
+        "  --> KSTREAM-FILTER-0000000001, KSTREAM-MERGE-0000000002",
+        "Processor: KSTREAM-FILTER-0000000001 (stores: [])",
+        "  --> KSTREAM-MERGE-0000000002",
+        "  <-- KSTREAM-SOURCE-0000000000",
+        "Processor: KSTREAM-MERGE-0000000002 (stores: [])",
+        "  --> KSTREAM-SINK-0000000003",
+        "  <-- KSTREAM-SOURCE-0000000000, KSTREAM-FILTER-0000000001",
+        "Sink: KSTREAM-SINK-0000000003 (topic: out)",
+        "  <-- KSTREAM-MERGE-0000000002",
+    )
+
+
+def test_merges_of_three_filters_of_one_stream() -> None:
+    """Java: ``f1.merge(f2).merge(f3)`` of three filters of one stream -- checked against Kafka
+    Streams 4.4.0."""
+    builder = StreamsBuilder()
+    a = builder.stream("a")
+    a.filter(lambda k, v: True).merge(a.filter(lambda k, v: True)).merge(
+        a.filter(lambda k, v: True)
+    ).to("out")
+
+    assert str(builder.build().describe()) == _merge_text(
+        "Source: KSTREAM-SOURCE-0000000000 (topics: [a])",
+        "  --> KSTREAM-FILTER-0000000001, KSTREAM-FILTER-0000000002, KSTREAM-FILTER-0000000004",
+        "Processor: KSTREAM-FILTER-0000000001 (stores: [])",
+        "  --> KSTREAM-MERGE-0000000003",
+        "  <-- KSTREAM-SOURCE-0000000000",
+        "Processor: KSTREAM-FILTER-0000000002 (stores: [])",
+        "  --> KSTREAM-MERGE-0000000003",
+        "  <-- KSTREAM-SOURCE-0000000000",
+        "Processor: KSTREAM-FILTER-0000000004 (stores: [])",
+        "  --> KSTREAM-MERGE-0000000005",
+        "  <-- KSTREAM-SOURCE-0000000000",
+        "Processor: KSTREAM-MERGE-0000000003 (stores: [])",
+        "  --> KSTREAM-MERGE-0000000005",
+        "  <-- KSTREAM-FILTER-0000000001, KSTREAM-FILTER-0000000002",
+        "Processor: KSTREAM-MERGE-0000000005 (stores: [])",
+        "  --> KSTREAM-SINK-0000000006",
+        "  <-- KSTREAM-MERGE-0000000003, KSTREAM-FILTER-0000000004",
+        "Sink: KSTREAM-SINK-0000000006 (topic: out)",
+        "  <-- KSTREAM-MERGE-0000000005",
+    )
+
+
+def test_source_topics_print_in_java_hash_set_order() -> None:
+    """Java prints a source's topics as a HashSet: ``[t10, t9]`` for ``addSource("s", "t9", "t10")``
+    -- checked against Kafka Streams 4.4.0."""
+    topology = Topology()
+    topology.add_source("s", "t9", "t10")
+
+    assert str(topology.describe()) == _merge_text(
+        "Source: s (topics: [t10, t9])",
+        "  --> none",
+    )
