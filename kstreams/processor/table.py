@@ -1,4 +1,6 @@
-"""The DSL's KTable operators: source, to-table, filter, map_values, to_stream, group_by, aggregate.
+"""The DSL's KTable operators: source, to-table, to_stream, group_by, aggregate.
+
+``filter`` and ``map_values`` live in :mod:`kstreams.processor.table_values`.
 
 Values between these operators are :class:`~kstreams.processor.change.Change`
 pairs (new, old), so a downstream aggregation can subtract what a key
@@ -75,56 +77,6 @@ class TableSourceProcessor(CompiledProcessor):
                 forward(key, Change(value, None if old is None else old.value), ts, headers)
 
         return table_source
-
-
-class TableFilterProcessor(CompiledProcessor):
-    """``KTable.filter`` / ``filter_not``: values failing the predicate become None (deletes)."""
-
-    def __init__(self, predicate: Callable[[Any, Any], bool], negate: bool = False) -> None:
-        self.predicate = predicate
-        self.negate = negate
-
-    def compile(self, context: ProcessorContext) -> Forward:
-        pred, negate = self.predicate, self.negate
-        forward = context.forward_fn
-
-        def keep(key: Any, value: Any) -> Any:
-            if value is None:
-                return None
-            return value if bool(pred(key, value)) is not negate else None
-
-        def table_filter(key: Any, change: Change, ts: int, headers: Headers) -> None:
-            new = keep(key, change.new_value)
-            old = keep(key, change.old_value)
-            if new is None and old is None:
-                return
-            forward(key, Change(new, old), ts, headers)
-
-        return table_filter
-
-
-class TableMapValuesProcessor(CompiledProcessor):
-    """``KTable.map_values``: new and old values both mapped (None stays None)."""
-
-    def __init__(self, mapper: Callable[..., Any], with_key: bool) -> None:
-        self.mapper = mapper
-        self.with_key = with_key
-
-    def compile(self, context: ProcessorContext) -> Forward:
-        mapper, with_key = self.mapper, self.with_key
-        forward = context.forward_fn
-
-        def apply(key: Any, value: Any) -> Any:
-            if value is None:
-                return None
-            return mapper(key, value) if with_key else mapper(value)
-
-        def table_map_values(key: Any, change: Change, ts: int, headers: Headers) -> None:
-            forward(
-                key, Change(apply(key, change.new_value), apply(key, change.old_value)), ts, headers
-            )
-
-        return table_map_values
 
 
 class TableToStreamProcessor(CompiledProcessor):

@@ -40,7 +40,7 @@ from kstreams.runtime.committer import (
     TransactionAbortedError,
 )
 from kstreams.runtime.metrics import TaskMetrics
-from kstreams.runtime.restore import restore_task
+from kstreams.runtime.restore import group_committed_offsets, restore_task
 from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_manager import TaskManager
 from kstreams.state.caching import ThreadCache
@@ -80,6 +80,7 @@ class StreamThread(threading.Thread):
         self.topology = topology
         self.config = config
         self.admin = admin
+        self._committed_offsets = group_committed_offsets(admin, config.application_id)
         self._on_state = on_state
         self._on_error = on_error
         self.app_id: str = config.application_id
@@ -310,7 +311,13 @@ class StreamThread(threading.Thread):
         )
 
     def _restore(self, task: StreamTask) -> None:
-        restore_task(self.restore_consumer, task, self.restore_listener, self.end_consumer)
+        restore_task(
+            self.restore_consumer,
+            task,
+            self.restore_listener,
+            self.end_consumer,
+            self._committed_offsets,
+        )
 
     def _apply_offset_resets(self, consumer: Any, partitions: list[Any]) -> None:
         # the assignment's start offsets: a partition without a committed offset starts where

@@ -654,8 +654,11 @@ class StreamTask:
         self.stores.flush_changelog()
 
     def commit_stores(self, changelog_offsets: dict[tuple[str, int], int]) -> None:
-        """Last step of a commit (outputs and changelogs acknowledged): stores write to disk."""
-        self.stores.commit(changelog_offsets)
+        """Last step of a commit (outputs and changelogs acknowledged): stores write to disk.
+
+        Stores whose changelog is their source topic take the committed input offsets.
+        """
+        self.stores.commit(changelog_offsets, self._committed)
 
     @property
     def commit_requested(self) -> bool:

@@ -17,8 +17,8 @@ import pytest
 from kstreams import Materialized, StreamsBuilder
 from kstreams.config import StreamsConfig
 from kstreams.errors import ConfigError
+from kstreams.processor.task_id import TaskId
 from kstreams.runtime.restore import restore_store, restore_task
-from kstreams.runtime.task_id import TaskId
 from kstreams.runtime.task_stores import TaskStores
 from kstreams.serde import Serdes
 from kstreams.state import ValueAndTimestamp

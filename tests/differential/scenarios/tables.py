@@ -6,7 +6,7 @@ from typing import Any
 
 from kstreams import Consumed, Grouped, Materialized, Named, Serdes, StreamsBuilder
 
-from ..deliberate import filter_tombstones, materialized_table, null_keys_counted
+from ..deliberate import null_keys_counted
 from ..harness import StoreQuery, pipes
 from .common import SJ, SL, USERS, S, scenario
 
@@ -15,7 +15,6 @@ from .common import SJ, SL, USERS, S, scenario
     inputs={"users": S},
     steps=pipes("users", USERS),
     outputs={"out": S},
-    deliberate=materialized_table("KTABLE-SOURCE-0000000002", "users-STATE-STORE-0000000000"),
 )
 def table_to_stream(b: StreamsBuilder) -> None:
     b.table("users").to_stream().to("out")
@@ -41,10 +40,6 @@ def table_named_filter_map_values(b: StreamsBuilder) -> None:
     inputs={"users": S},
     steps=pipes("users", USERS),
     outputs={"out": S},
-    deliberate={
-        **materialized_table("KTABLE-SOURCE-0000000002", "users-STATE-STORE-0000000000"),
-        "outputs": filter_tombstones("out"),
-    },
 )
 def table_unnamed_filter(b: StreamsBuilder) -> None:
     b.table("users").filter_not(lambda k, v: v == "US").to_stream().to("out")
@@ -173,12 +168,7 @@ def to_table_named(b: StreamsBuilder) -> None:
     inputs={"in": S},
     steps=pipes("in", USERS),
     outputs={"out": S},
-    deliberate={
-        **materialized_table(
-            "KSTREAM-TOTABLE-0000000002", "KSTREAM-TOTABLE-STATE-STORE-0000000003"
-        ),
-        **null_keys_counted(2),
-    },
+    deliberate=null_keys_counted(2),
 )
 def to_table_after_key_change(b: StreamsBuilder) -> None:
     b.stream("in").select_key(lambda k, v: v).to_table().to_stream().to("out")
