@@ -151,6 +151,7 @@ def restore_store(
     end_consumer: Any = None,
     stall_report_s: float = STALL_REPORT_S,
     end_offset: int | None = None,
+    verify_checkpoint: bool = False,
 ) -> int:
     """Restore one store from its changelog partition; returns how many records were applied.
 
@@ -159,6 +160,10 @@ def restore_store(
     reaches that end (or ``end_offset`` when it is lower: the committed offset of a
     source-topic changelog), waiting for open transactions to be decided; without progress
     it warns every ``stall_report_s`` and gives up after ``timeout_s``.
+
+    ``verify_checkpoint`` (an exactly-once task that was not closed cleanly): the store is
+    kept only if the changelog record at its checkpoint is committed; otherwise (an aborted
+    or lost transaction) it is wiped and restored from the beginning.
     """
     topic = store.changelog_topic
     tp = TopicPartition(topic, partition)
@@ -179,6 +184,22 @@ def restore_store(
             partition,
             stored,
             high,
+        )
+        store.wipe()
+        start = low
+    elif (
+        verify_checkpoint
+        and stored is not None
+        and not (stored >= low and committed_at(consumer, topic, partition, stored, timeout_s))
+    ):
+        log.warning(
+            "Store %s: its checkpoint, offset %s of changelog %s-%s, is not a committed "
+            "record (a transaction aborted or lost after the store applied it): wiping it "
+            "and restoring from the beginning",
+            store.name,
+            stored,
+            topic,
+            partition,
         )
         store.wipe()
         start = low
@@ -264,6 +285,48 @@ def restore_store(
     return total
 
 
+QUIET_FETCH_S = 5.0
+"""How long a read_committed consumer may return nothing at an offset below the last stable
+offset before that offset counts as not committed (aborted records are filtered out)."""
+
+
+def committed_at(
+    consumer: Any, topic: str, partition: int, offset: int, timeout_s: float = 300.0
+) -> bool:
+    """Whether the record at ``offset`` is a committed one, read with ``consumer`` (read_committed).
+
+    A committed record is returned at its offset; an aborted one is skipped, so the first
+    record returned lies beyond it, or none is returned although the last stable offset is
+    past it. While a transaction at or before ``offset`` is open, it waits (up to
+    ``timeout_s``) for it to be decided.
+    """
+    tp = TopicPartition(topic, partition)
+    consumer.assign([TopicPartition(topic, partition, offset)])
+    try:
+        deadline = time.monotonic() + timeout_s
+        quiet_since = time.monotonic()
+        while True:
+            for msg in consumer.consume(1, 0.2):
+                err = msg.error()
+                if err is None:
+                    return msg.offset() == offset
+                if err.code() != KafkaError._PARTITION_EOF:
+                    raise StreamsError(f"Checking {topic}-{partition}@{offset}: {err}")
+            now = time.monotonic()
+            stable = watermarks(consumer, tp)[1]  # read_committed: the last stable offset
+            if stable <= offset:
+                quiet_since = now  # an open transaction: wait for it to be decided
+            elif now - quiet_since >= QUIET_FETCH_S:
+                return False
+            if now > deadline:
+                raise StreamsError(
+                    f"Checking the checkpoint {topic}-{partition}@{offset}: still undecided "
+                    f"(an open transaction) after {timeout_s}s"
+                )
+    finally:
+        consumer.unassign()
+
+
 def restore_task(
     consumer: Any,
     task: Any,
@@ -285,11 +348,20 @@ def restore_task(
         lookup = committed_offsets or _admin_lookup(task.config)
         ends = lookup([(s.changelog_topic, partition) for s in sourced])
     total = 0
+    unverified = task.stores.unverified
     for store in stores:
         end = None
         if store in sourced:
             end = ends.get((store.changelog_topic, partition)) or 0
         total += restore_store(
-            consumer, store, partition, listener, end_consumer=end_consumer, end_offset=end
+            consumer,
+            store,
+            partition,
+            listener,
+            end_consumer=end_consumer,
+            end_offset=end,
+            # a source topic's checkpoint is an input offset, checked against the end above
+            verify_checkpoint=store.name in unverified and store not in sourced,
         )
+    unverified.clear()
     return total

@@ -73,6 +73,9 @@ class TaskStores:
 
         self.task_id = task_id
         self.stores: dict[str, Any] = {}
+        self.unverified: set[str] = set()
+        """Stores whose checkpoint restoration must check against the changelog first (an
+        exactly-once task that was not closed cleanly)."""
         self.source_changelogs: set[str] = set()
         """Stores whose changelog is a source topic (restored up to the committed offset)."""
         self.exactly_once = bool(getattr(config, "exactly_once", False))
@@ -119,14 +122,17 @@ class TaskStores:
                 raise
             self.stores[name] = store
         if self.exactly_once:
-            self._trust_local_state_only_after_clean_close()
+            self._verify_local_state_after_unclean_close()
 
-    def _trust_local_state_only_after_clean_close(self) -> None:
-        # Kafka Streams under exactly-once: local state is kept across a restart only if the
-        # task was closed cleanly (its checkpoint); otherwise the stores are wiped and
-        # restored from the changelog, which holds committed transactions only. Local state
-        # that got ahead of the committed transactions (a crash, a transaction the broker
-        # did not keep) can then never be mixed with reprocessed input.
+    def _verify_local_state_after_unclean_close(self) -> None:
+        # Kafka Streams under exactly-once wipes a task's stores unless it was closed cleanly,
+        # since its stores may hold writes of a transaction that never committed. kstreams'
+        # stores apply their writes only after the transaction committed (the write buffer),
+        # so local state is never ahead of the changelog -- unless the broker lost or aborted
+        # a transaction it had reported committed. After an unclean close each store's
+        # checkpoint is therefore verified against the changelog before it is trusted
+        # (restoration: the record at the checkpoint must be committed), and only a store
+        # that fails the check is wiped and restored in full.
         assert self.directory is not None
         marker = os.path.join(self.directory, CLEAN_CLOSE_MARKER)
         if os.path.exists(marker):
@@ -137,13 +143,13 @@ class TaskStores:
                 offset = store.restore_offset()
                 if offset is not None:
                     log.info(
-                        "Task %s: no clean close recorded under exactly-once: wiping store %s "
-                        "(at changelog offset %d) to restore it from its changelog",
+                        "Task %s: no clean close recorded under exactly-once: store %s is "
+                        "kept only if its checkpoint (changelog offset %d) is committed",
                         self.task_id,
                         name,
                         offset,
                     )
-                store.wipe()
+                    self.unverified.add(name)
 
     def logged(self) -> list[Any]:
         """Stores with a changelog (the ones restoration brings up to date)."""

@@ -1,4 +1,5 @@
-"""Exactly-once keeps a task's local state across a restart only after a clean close (Kafka Streams' rule)."""
+"""Exactly-once trusts a task's local state after a clean close; after an unclean one it has
+restoration verify each store's checkpoint against the changelog first (Kafka Streams wipes)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def write_and_commit(stores: TaskStores, collector: Collector) -> None:
 
 
 @pytest.mark.parametrize("clean", [True, False])
-def test_exactly_once_keeps_local_state_only_after_a_clean_close(
+def test_exactly_once_verifies_local_state_after_an_unclean_close(
     tmp_path: Path, clean: bool
 ) -> None:
     collector = Collector()
@@ -65,12 +66,11 @@ def test_exactly_once_keeps_local_state_only_after_a_clean_close(
 
     again = open_stores(tmp_path, "exactly_once_v2", collector)
     store: Any = again.stores["counts"]
-    if clean:
-        assert store.get("a") == ValueAndTimestamp(1, 5)
-        assert store.restore_offset() == 0  # only the changelog's tail is restored
-    else:
-        assert store.get("a") is None  # wiped: restored in full from the changelog
-        assert store.restore_offset() is None
+    # kept either way: local state is never ahead of a committed transaction
+    assert store.get("a") == ValueAndTimestamp(1, 5)
+    assert store.restore_offset() == 0  # only the changelog's tail is restored
+    # ... but after an unclean close restoration checks the checkpoint first
+    assert again.unverified == (set() if clean else {"counts"})
     assert not marker.exists()  # a crash from now on must not count as clean
     again.close()
 
@@ -82,4 +82,5 @@ def test_at_least_once_keeps_local_state_after_any_close(tmp_path: Path) -> None
     stores.close(clean=False)
     again = open_stores(tmp_path, "at_least_once", collector)
     assert again.stores["counts"].get("a") == ValueAndTimestamp(1, 5)
+    assert again.unverified == set()
     again.close()
