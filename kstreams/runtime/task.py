@@ -392,7 +392,7 @@ class StreamTask:
     def source_for(self, topic: str) -> RawProcess:
         """The entry point of ``topic``: ``fn(partition, offset, key, value, timestamp, headers)``.
 
-        The stream thread calls it directly, without :meth:`process`'s wrapper.
+        Generated from the same stages as :meth:`run_for`; without :meth:`process`'s wrapper.
         """
         return self._sources[topic]
 
