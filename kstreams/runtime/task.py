@@ -1,7 +1,8 @@
 """``StreamTask``: one sub-topology running on one partition number.
 
-The task compiles its nodes into closures once (sources deserialize, sinks
-serialize and hand bytes to the record collector), then processes records
+The task compiles its nodes into closures once (sources deserialize: their
+entry points are generated from the stages in :mod:`kstreams.runtime.record_path`;
+sinks serialize and hand bytes to the record collector), then processes records
 one at a time to completion. The same class runs under ``KafkaStreams`` and
 the ``TopologyTestDriver``: there is no second implementation of semantics.
 """
@@ -10,8 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Iterator
-from itertools import chain
+from collections.abc import Callable
 from typing import Any
 
 from kstreams.errors import DeserializationError, StreamsError
@@ -25,9 +25,11 @@ from kstreams.processor.compiled import compile_processor
 from kstreams.processor.context import Forward, ProcessorContext, TaskContext, fan_out
 from kstreams.processor.record import Record
 from kstreams.processor.task_id import TaskId
-from kstreams.processor.timestamps import ConsumedRecord, FailOnInvalidTimestamp
+from kstreams.processor.timestamps import FailOnInvalidTimestamp
+from kstreams.runtime import record_path
 from kstreams.runtime.collector import UNASSIGNED, RecordCollector
 from kstreams.runtime.metrics import TaskMetrics
+from kstreams.runtime.record_path import RawProcess, RunProcess, Shape, SourcePath
 from kstreams.runtime.task_stores import TaskStores
 from kstreams.serde.base import Headers, as_serde
 from kstreams.state.caching import ThreadCache
@@ -35,27 +37,6 @@ from kstreams.topology.nodes import ProcessorNode, SinkNode, SourceNode, Subtopo
 from kstreams.topology.topology import Topology
 
 log = logging.getLogger("kstreams")
-
-RawProcess = Callable[[int, int, Any, Any, int, Headers], None]
-"""A source's entry point: ``(partition, offset, key_bytes, value_bytes, timestamp, headers)``."""
-
-RunProcess = Callable[[Any, Iterator[Any]], Any]
-"""A source's batch entry point: ``run(first_message, rest) -> first message not processed``.
-
-It processes ``first_message`` (a confluent-kafka ``Message``) and the messages of
-``rest`` that follow it on the same topic-partition, and returns the first message it
-did not take (another partition, or one carrying an error), or None when ``rest`` is
-exhausted.
-"""
-
-
-def invalid_timestamp(topic: str, partition: int, offset: int, ts: int) -> StreamsError:
-    """The error for a record with a negative timestamp (no timestamp extractor that skips it)."""
-    return StreamsError(
-        f"Input record {topic}-{partition}@{offset} has invalid (negative) "
-        f"timestamp {ts}. Use a different timestamp extractor "
-        "(e.g. LogAndSkipOnInvalidTimestamp) to process such records."
-    )
 
 
 class StreamTask:
@@ -92,6 +73,7 @@ class StreamTask:
         self._processors: list[Any] = []
         self._sources: dict[str, RawProcess] = {}
         self._runs: dict[str, RunProcess] = {}
+        self._paths: dict[str, SourcePath] = {}
         self._consumed: dict[tuple[str, int], int] = {}
         self._committed: dict[tuple[str, int], int] = {}
         self._queues: dict[tuple[str, int], deque[Any]] = {}
@@ -145,9 +127,10 @@ class StreamTask:
                 forward = fan_out(tuple(children.values()))
                 for topic in node.topics:
                     real = topo.resolve_topic(topic, self.app_id)
-                    source = self._build_source(node, real, forward)
-                    self._sources[real] = source
-                    self._runs[real] = self._build_run(node, real, forward, source)
+                    path = self._build_source(node, real, forward)
+                    self._paths[real] = path
+                    self._sources[real] = path.source
+                    self._runs[real] = path.run
                 continue
             assert isinstance(node, ProcessorNode)
             ctx = ProcessorContext(self.context, name, children, tuple(node.stores))
@@ -155,196 +138,45 @@ class StreamTask:
             self._processors.append(processor)
             fns[name] = compile_processor(processor, ctx)
 
-    def _build_source(self, node: SourceNode, topic: str, forward: Forward) -> RawProcess:
-        kdes = self._serde(node.key_serde, True).deserialize
-        vdes = self._serde(node.value_serde, False).deserialize
-        extractor = node.timestamp_extractor or self.config.timestamp_extractor
-        if type(extractor) is FailOnInvalidTimestamp:
-            extractor = None  # the inline check below does the same, without a call per record
-        if extractor is not None and hasattr(extractor, "extract"):
-            extractor = extractor.extract
-        ctx = self.context
-        consumed = self._consumed
-        on_error = self._on_deserialization_error
-        on_processing_error = self._on_processing_error
-        stream_punctuations = ctx.stream_punctuations.entries
-        punctuate_stream_time = self.punctuate_stream_time
-        metrics = self.metrics
-        partition_time: dict[int, int] = {}
-
-        def source(
-            partition: int, offset: int, kb: Any, vb: Any, ts: int, headers: Headers
-        ) -> None:
-            try:
-                key = kdes(topic, kb, headers)
-                value = vdes(topic, vb, headers)
-            except Exception as exc:
-                consumed[(topic, partition)] = offset
-                on_error(node.name, topic, partition, offset, kb, vb, ts, headers, exc)
-                return
-            if extractor is not None:
-                ts = extractor(
-                    ConsumedRecord(topic, partition, offset, ts, key, value, headers),
-                    partition_time.get(partition, -1),
-                )
-                if ts < 0:
-                    consumed[(topic, partition)] = offset
-                    metrics.dropped_records += 1
-                    return
-                if ts > partition_time.get(partition, -1):
-                    partition_time[partition] = ts
-            elif ts < 0:
-                raise invalid_timestamp(topic, partition, offset, ts)
-            ctx.topic = topic
-            ctx.partition = partition
-            ctx.offset = offset
-            ctx.timestamp = ts
-            ctx.headers = headers
-            if ts > ctx.stream_time:
-                ctx.stream_time = ts
-            try:
-                forward(key, value, ts, headers)
-            except StreamsError:
-                raise
-            except Exception as exc:  # user code failed: the processing exception handler decides
-                on_processing_error(topic, partition, offset, kb, vb, key, value, ts, headers, exc)
-            consumed[(topic, partition)] = offset
-            metrics.processed += 1
-            if stream_punctuations:
-                punctuate_stream_time()
-
-        return source
-
-    def _build_run(
-        self, node: SourceNode, topic: str, forward: Forward, source: RawProcess
-    ) -> RunProcess:
-        """The batch entry point of ``topic``: the source's work for a run of one partition.
-
-        Per record it does what ``source`` does; what is the same for the whole run is done
-        once: the context's topic and partition, the consumed offset (the run's last
-        record) and the ``processed`` metric. Commits only happen between batches, so the
-        offsets are up to date whenever they are read; should a record fail, the offset
-        recorded is the last record's that completed (the thread dies without committing).
-        """
-        ctx = self.context
-        consumed = self._consumed
-        metrics = self.metrics
-        processing_failure = self.processing_failure
+    def _build_source(self, node: SourceNode, topic: str, forward: Forward) -> SourcePath:
+        """The entry points of ``topic``, from the stages of :mod:`kstreams.runtime.record_path`."""
         key_serde = self._serde(node.key_serde, True)
         value_serde = self._serde(node.value_serde, False)
-        kdes = key_serde.deserialize
-        vdes = value_serde.deserialize
         kfast = key_serde.fast_deserializer()
         vfast = value_serde.fast_deserializer()
         extractor = node.timestamp_extractor or self.config.timestamp_extractor
-        if extractor is not None and type(extractor) is not FailOnInvalidTimestamp:
-            # a timestamp extractor: the per-record source, message after message
-            def run_each(first: Any, rest: Iterator[Any]) -> Any:
-                partition = first.partition()
-                msg = first
-                try:
-                    for msg in chain((first,), rest):
-                        if (
-                            msg.partition() != partition
-                            or msg.error() is not None
-                            or msg.topic() != topic
-                        ):
-                            return msg
-                        source(
-                            partition,
-                            msg.offset(),
-                            msg.key(),
-                            msg.value(),
-                            msg.timestamp()[1],
-                            msg.headers(),
-                        )
-                except StreamsError:
-                    raise
-                except Exception as exc:
-                    raise processing_failure(topic, partition, msg.offset(), exc) from exc
-                return None
-
-            return run_each
-
-        on_error = self._on_deserialization_error
-        on_processing_error = self._on_processing_error
-        stream_punctuations = ctx.stream_punctuations.entries
-        punctuate_stream_time = self.punctuate_stream_time
-        name = node.name
-
-        def run(first: Any, rest: Iterator[Any]) -> Any:
-            partition = first.partition()
-            ctx.topic = topic
-            ctx.partition = partition
-            last = -1
-            processed = 0
-            offset = -1
-            try:
-                for msg in chain((first,), rest):
-                    if (
-                        msg.partition() != partition
-                        or msg.error() is not None
-                        or msg.topic() != topic
-                    ):
-                        return msg
-                    offset = msg.offset()
-                    kb = msg.key()
-                    vb = msg.value()
-                    headers = msg.headers()
-                    ts = msg.timestamp()[1]
-                    try:
-                        # a serde's fast path takes non-None bytes; if it fails, the full
-                        # deserializer decides (the same value, or its own error)
-                        if kfast is None or kb is None:
-                            key = kdes(topic, kb, headers)
-                        else:
-                            try:
-                                key = kfast(kb)
-                            except Exception:
-                                key = kdes(topic, kb, headers)
-                        if vfast is None or vb is None:
-                            value = vdes(topic, vb, headers)
-                        else:
-                            try:
-                                value = vfast(vb)
-                            except Exception:
-                                value = vdes(topic, vb, headers)
-                    except Exception as exc:
-                        last = offset
-                        on_error(name, topic, partition, offset, kb, vb, ts, headers, exc)
-                        continue
-                    if ts < 0:
-                        raise invalid_timestamp(topic, partition, offset, ts)
-                    ctx.offset = offset
-                    ctx.timestamp = ts
-                    ctx.headers = headers
-                    if ts > ctx.stream_time:
-                        ctx.stream_time = ts
-                    try:
-                        forward(key, value, ts, headers)
-                    except StreamsError:
-                        raise
-                    except Exception as exc:  # the processing exception handler decides
-                        on_processing_error(
-                            topic, partition, offset, kb, vb, key, value, ts, headers, exc
-                        )
-                    last = offset
-                    processed += 1
-                    if stream_punctuations and punctuate_stream_time():
-                        # a punctuation ran with its own record context: restore the run's
-                        ctx.topic = topic
-                        ctx.partition = partition
-                return None
-            except StreamsError:
-                raise
-            except Exception as exc:
-                raise processing_failure(topic, partition, offset, exc) from exc
-            finally:
-                if last >= 0:
-                    consumed[(topic, partition)] = last
-                metrics.processed += processed
-
-        return run
+        if type(extractor) is FailOnInvalidTimestamp:
+            extractor = None  # the timestamp stage does the same inline, without a call per record
+        if extractor is not None and hasattr(extractor, "extract"):
+            extractor = extractor.extract
+        ctx = self.context
+        shape = Shape(
+            key_fast=kfast is not None,
+            value_fast=vfast is not None,
+            extractor=extractor is not None,
+        )
+        return record_path.build(
+            shape,
+            {
+                "topic": topic,
+                "name": node.name,
+                "ctx": ctx,
+                "consumed": self._consumed,
+                "metrics": self.metrics,
+                "kdes": key_serde.deserialize,
+                "vdes": value_serde.deserialize,
+                "kfast": kfast,
+                "vfast": vfast,
+                "extractor": extractor,
+                "partition_time": {},
+                "forward": forward,
+                "on_deserialization_error": self._on_deserialization_error,
+                "on_processing_error": self._on_processing_error,
+                "processing_failure": self.processing_failure,
+                "stream_punctuations": ctx.stream_punctuations.entries,
+                "punctuate_stream_time": self.punctuate_stream_time,
+            },
+        )
 
     def _build_sink(self, node: SinkNode) -> Forward:
         key_serde = self._serde(node.key_serde, True)
@@ -560,9 +392,13 @@ class StreamTask:
     def source_for(self, topic: str) -> RawProcess:
         """The entry point of ``topic``: ``fn(partition, offset, key, value, timestamp, headers)``.
 
-        The stream thread calls it directly, without :meth:`process`'s wrapper.
+        Generated from the same stages as :meth:`run_for`; without :meth:`process`'s wrapper.
         """
         return self._sources[topic]
+
+    def record_path_source(self, topic: str) -> str:
+        """The Python code of ``topic``'s entry points (see :mod:`kstreams.runtime.record_path`)."""
+        return self._paths[topic].text
 
     def run_for(self, topic: str) -> RunProcess:
         """The batch entry point of ``topic``: ``run(first_message, rest) -> next message``.
