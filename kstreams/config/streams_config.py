@@ -68,7 +68,10 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
     value of any key: Streams keys parsed (or their default), other keys as given.
 
     Raises:
-        ConfigError: a required key is missing, a key is unknown, or a value is invalid.
+        ConfigError: a required key is missing, a key is unknown, a value is invalid, a
+            Kafka Streams key kstreams does not implement is set to a value other than the
+            one its fixed behaviour equals (:mod:`kstreams.config.unsupported`), or a client
+            setting conflicts with one kstreams controls (:mod:`kstreams.config.controlled`).
     """
 
     # -- Java constants ---------------------------------------------------- #
@@ -277,12 +280,20 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
 
     @classmethod
     def doc(cls, key: str) -> str:
-        """The documentation of a Streams key.
+        """The documentation of a Streams key (and why kstreams refuses it, if it does).
 
         Raises:
             KeyError: ``key`` is not a Streams key.
         """
-        return _KEYS[_ALIASES.get(key, key)].doc
+        name = _ALIASES.get(key, key)
+        text = _KEYS[name].doc
+        entry = unsupported_entry(name)
+        if entry is not None:
+            accepted = ", ".join(repr(v) for v in entry.accepted)
+            text += f" Not supported by kstreams: {entry.why}" + (
+                f" (accepted: {accepted})." if accepted else "."
+            )
+        return text
 
     def originals(self) -> dict[str, Any]:
         """A copy of the keys and values as the user gave them (unmasked)."""

@@ -128,6 +128,13 @@ def test_invalid_value_of_an_unsupported_key_is_still_an_invalid_value() -> None
         make({"num.standby.replicas": -1})
 
 
+def test_doc_of_an_unsupported_key_says_so() -> None:
+    doc = StreamsConfig.doc("num.standby.replicas")
+    assert "Not supported by kstreams: standby replicas are not implemented yet" in doc
+    assert "(accepted: 0)" in doc
+    assert "Not supported" not in StreamsConfig.doc("commit.interval.ms")
+
+
 def test_streams_group_protocol_consumer_is_explained() -> None:
     with pytest.raises(ConfigError, match="'consumer' is the plain consumer's protocol"):
         make({"group.protocol": "consumer"})
