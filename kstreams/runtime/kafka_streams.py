@@ -348,7 +348,15 @@ class KafkaStreams:
         for t in threads:
             if t.is_alive():
                 t.join()
-        self.state_directory.unlock()
+        try:
+            self.state_directory.unlock()
+        except Exception as exc:  # the client must still reach NOT_RUNNING / ERROR
+            log.error(
+                "stream-client [%s] could not release %s: %s",
+                self.client_id,
+                self.state_directory.path,
+                exc,
+            )
         self._set_state(State.ERROR if error else State.NOT_RUNNING)
         self._closed.set()
 
