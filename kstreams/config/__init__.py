@@ -35,14 +35,22 @@ Routing of keys:
   as Java does with consumer/producer config names.
 * Anything else raises :class:`ConfigError` with a "did you mean" suggestion.
 
-Settings Kafka Streams must control (``enable.auto.commit``, ``group.id``, under
-exactly-once ``isolation.level``, ``enable.idempotence``, ``transactional.id``) are
-logged and ignored when a user sets them, as in Java.
+Kafka Streams keys kstreams knows but does not implement (``num.standby.replicas`` > 0,
+``application.server``, ``state.cleanup.delay.ms``, ...) are refused with a
+:class:`ConfigError` saying why and what to do, unless set to the value kstreams' fixed
+behaviour equals (one table: ``unsupported``). Client settings kstreams controls
+(``enable.auto.commit``, ``group.id``, ``group.protocol``, ``partition.assignment.strategy``,
+prefixed ``client.id`` / ``bootstrap.servers``, ``transactional.id``, under exactly-once
+``isolation.level`` and ``enable.idempotence``) are refused when a user's value conflicts,
+never replaced silently (``controlled``). The producer is idempotent under at_least_once too
+(Kafka Streams' default since 3.0) unless ``producer.enable.idempotence`` is false; settings
+that conflict with it (``acks`` other than all, ``max.in.flight`` > 5, ...) are refused.
 
 The package's modules: ``streams_config`` (:class:`StreamsConfig`: parsing, validation,
 access), ``keys`` (the table of Streams keys), ``parsers`` (their value parsers),
-``client_properties`` (librdkafka property names by client), ``client_configs`` (the
-clients' configs built from a StreamsConfig) and ``plugins`` (serdes, handlers and the
+``unsupported`` (the known but unsupported keys), ``client_properties`` (librdkafka property
+names by client), ``controlled`` (the client settings kstreams controls), ``client_configs``
+(the clients' configs built from a StreamsConfig) and ``plugins`` (serdes, handlers and the
 timestamp extractor resolved).
 """
 

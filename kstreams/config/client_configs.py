@@ -87,7 +87,8 @@ class ClientConfigsMixin:
         conf.update(self._client_settings(_CLIENT_CONSUMER))
         conf.update(self._prefixed[self.CONSUMER_PREFIX])
         conf.update(self._prefixed[prefix])
-        # Settings Kafka Streams controls.
+        # Settings kstreams controls (kstreams/config/controlled.py): StreamsConfig refused any
+        # user value that differs, so these only fill in what the user left unset.
         conf.pop("auto.commit.enable", None)
         conf["enable.auto.commit"] = False
         conf["enable.auto.offset.store"] = False
@@ -158,8 +159,10 @@ class ClientConfigsMixin:
         Precedence, lowest first: :data:`PRODUCER_DEFAULTS`,
         ``partitioner=murmur2_random`` (Java's default partitioner), under EOS
         ``transaction.timeout.ms=10000``; unprefixed client settings;
-        ``producer.``; then what Streams controls: ``client.id``, under EOS
-        ``enable.idempotence=True`` and ``transactional.id`` (when given).
+        ``producer.``; then what Streams controls: ``client.id``,
+        ``enable.idempotence=True`` (under at_least_once unless the user set it false, as
+        Kafka Streams since 3.0) and ``transactional.id`` (when given). Settings that
+        conflict with these were refused by :class:`~kstreams.config.StreamsConfig`.
 
         Args:
             client_id: The producer's client id.
@@ -172,9 +175,10 @@ class ClientConfigsMixin:
             conf["transaction.timeout.ms"] = _DEFAULT_TRANSACTION_TIMEOUT_MS
         conf.update(self._client_settings(_CLIENT_PRODUCER))
         conf.update(self._prefixed[self.PRODUCER_PREFIX])
-        conf.pop("transactional.id", None)
         if self.exactly_once:
             conf["enable.idempotence"] = True
+        else:
+            conf.setdefault("enable.idempotence", True)
         if transactional_id is not None:
             conf["transactional.id"] = transactional_id
         conf["bootstrap.servers"] = self.bootstrap_servers

@@ -26,6 +26,7 @@ from kstreams.config.parsers import (
     _application_id,
     _bootstrap_servers,
     _dlq_topic,
+    _group_protocol,
     _handler_spec,
     _int,
     _metrics_level,
@@ -50,20 +51,6 @@ from kstreams.handlers import (
 
 _DEFAULT_COMMIT_INTERVAL_MS = 30000
 _EOS_DEFAULT_COMMIT_INTERVAL_MS = 100
-
-# Java keys kstreams knows of but does not implement.
-_UNSUPPORTED_JAVA_KEYS = frozenset(
-    {
-        "upgrade.from", "default.client.supplier", "task.assignor.class",
-        "rack.aware.assignment.strategy", "rack.aware.assignment.tags",
-        "rack.aware.assignment.traffic_cost", "rack.aware.assignment.non_overlap_cost",
-        "dsl.store.suppliers.class", "built.in.metrics.version", "metric.reporters",
-        "metrics.num.samples", "metrics.sample.window.ms", "window.size.ms",
-        "windowed.inner.class.serde", "default.list.key.serde.inner",
-        "default.list.key.serde.type", "default.list.value.serde.inner",
-        "default.list.value.serde.type", "receive.buffer.bytes", "send.buffer.bytes",
-    }
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -95,6 +82,8 @@ _KEYS: dict[str, _Key] = {
              "host:port of a user endpoint for state store discovery (interactive queries)."),
         _Key("processing.guarantee", _processing_guarantee, "at_least_once",
              "at_least_once (default) or exactly_once_v2."),
+        _Key("group.protocol", _group_protocol, "classic",
+             "The group protocol: classic (kstreams supports classic only) or streams (KIP-1071)."),
         _Key("commit.interval.ms", _int(0), None,
              "How often (ms) to commit: 30000, or 100 under exactly_once_v2."),
         _Key("num.stream.threads", _int(1), 1,
@@ -106,9 +95,10 @@ _KEYS: dict[str, _Key] = {
         _Key("state.cleanup.delay.ms", _int(0), 600000,
              "How long (ms) to wait before deleting the state of a migrated partition."),
         _Key("poll.ms", _int(0), 100, "The time (ms) to block waiting for input."),
-        _Key("max.task.idle.ms", _int(-1), 0,
+        # kstreams' default is -1, what it does (Java's is 0): see unsupported.py
+        _Key("max.task.idle.ms", _int(-1), -1,
              "How long (ms) a task waits for data on all its inputs before processing "
-             "out of order; -1 never waits."),
+             "out of order; -1 never waits (kstreams supports -1 only)."),
         _Key("buffered.records.per.partition", _int(1), 1000,
              "Maximum number of records to buffer per partition."),
         _Key("replication.factor", _int(1, allow=(-1,)), -1,

@@ -119,6 +119,21 @@ def _processing_guarantee(key: str, value: Any) -> str:
     return text
 
 
+def _group_protocol(key: str, value: Any) -> str:
+    """Kafka Streams' ``group.protocol`` (KIP-1071): ``classic`` or ``streams``."""
+    text = _string()(key, value).strip().lower()
+    if text == "consumer":
+        raise _invalid(
+            key,
+            value,
+            "Kafka Streams' group.protocol is 'classic' or 'streams'; 'consumer' is the plain "
+            "consumer's protocol (KIP-848), which kstreams' stream threads do not use",
+        )
+    if text not in ("classic", "streams"):
+        raise _invalid(key, value, "must be one of classic, streams")
+    return text
+
+
 _OPTIMIZATIONS = (
     "reuse.ktable.source.topics",
     "merge.repartition.topics",

@@ -20,6 +20,7 @@ from kstreams.config.client_properties import (
     _SECURITY_PROTOCOLS,
     _client_value,
 )
+from kstreams.config.controlled import check_client_settings
 from kstreams.config.keys import (
     _ALIASES,
     _DEFAULT_COMMIT_INTERVAL_MS,
@@ -27,13 +28,13 @@ from kstreams.config.keys import (
     _KEYS,
     _PREFIXES,
     _REQUIRED,
-    _UNSUPPORTED_JAVA_KEYS,
     _default_state_dir,
     _python_name_to_key,
     _suggest,
 )
 from kstreams.config.parsers import _OPTIMIZATIONS, _invalid, _to_int
 from kstreams.config.plugins import PluginsMixin
+from kstreams.config.unsupported import is_accepted, unsupported_entry, unsupported_message
 from kstreams.errors import ConfigError
 from kstreams.handlers import (
     ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG as _DLQ_KEY,
@@ -52,10 +53,6 @@ def _is_sensitive(key: str) -> bool:
     return any(word in lowered for word in _SENSITIVE)
 
 
-def _same(a: Any, b: Any) -> bool:
-    return str(a).strip().lower() == str(b).strip().lower()
-
-
 class StreamsConfig(ClientConfigsMixin, PluginsMixin):
     """The configuration of a kstreams application (Java: ``StreamsConfig``).
 
@@ -71,7 +68,10 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
     value of any key: Streams keys parsed (or their default), other keys as given.
 
     Raises:
-        ConfigError: a required key is missing, a key is unknown, or a value is invalid.
+        ConfigError: a required key is missing, a key is unknown, a value is invalid, a
+            Kafka Streams key kstreams does not implement is set to a value other than the
+            one its fixed behaviour equals (:mod:`kstreams.config.unsupported`), or a client
+            setting conflicts with one kstreams controls (:mod:`kstreams.config.controlled`).
     """
 
     # -- Java constants ---------------------------------------------------- #
@@ -82,6 +82,7 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
     PROCESSING_GUARANTEE_CONFIG = "processing.guarantee"
     AT_LEAST_ONCE = "at_least_once"
     EXACTLY_ONCE_V2 = "exactly_once_v2"
+    GROUP_PROTOCOL_CONFIG = "group.protocol"
     COMMIT_INTERVAL_MS_CONFIG = "commit.interval.ms"
     NUM_STREAM_THREADS_CONFIG = "num.stream.threads"
     NUM_STANDBY_REPLICAS_CONFIG = "num.standby.replicas"
@@ -161,8 +162,14 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
 
     def _classify_and_parse(self) -> None:
         unknown: list[str] = []
+        refused: list[str] = []
         for key, value in self._originals.items():
             if key in _KEYS or key in _ALIASES:
+                continue
+            entry = unsupported_entry(key)
+            if entry is not None:
+                if not is_accepted(entry, value):
+                    refused.append(unsupported_message(key, value, entry))
                 continue
             if key in _CLIENT_ALL or key in _CLIENT_CONSUMER or key in _CLIENT_PRODUCER:
                 if key == "security.protocol" and not (
@@ -181,7 +188,7 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
                 continue
             unknown.append(key)
         if unknown:
-            raise ConfigError("; ".join(self._unknown_message(k) for k in unknown))
+            raise ConfigError("\n".join([*(self._unknown_message(k) for k in unknown), *refused]))
 
         for name, spec in _KEYS.items():
             if name in self._originals:
@@ -206,13 +213,17 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
                 continue
             self._values[new] = _KEYS[new].parse(old, self._originals[old])
 
+        # Streams keys kstreams parses but does not implement (kstreams/config/unsupported.py)
+        for key, value in self._originals.items():
+            name = _ALIASES.get(key, key)
+            entry = unsupported_entry(name) if name in _KEYS else None
+            if entry is not None and not is_accepted(entry, self._values[name]):
+                refused.append(unsupported_message(key, value, entry))
+        if refused:
+            raise ConfigError("\n".join(refused))
+
     @staticmethod
     def _unknown_message(key: str) -> str:
-        if key in _UNSUPPORTED_JAVA_KEYS:
-            return (
-                f"Configuration {key!r} is a Kafka Streams (Java) setting kstreams does not "
-                "support."
-            )
         return (
             f"Unknown configuration {key!r}.{_suggest(key)} Client settings must be librdkafka "
             "property names; prefix one with 'consumer.', 'producer.' or 'admin.' to pass it "
@@ -230,13 +241,6 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
 
         producer_settings = {**self._client, **self._prefixed["producer."]}
         if eos:
-            for key in ("max.in.flight.requests.per.connection", "max.in.flight"):
-                if key in producer_settings:
-                    in_flight = _to_int(key, producer_settings[key])
-                    if in_flight > 5:
-                        raise _invalid(
-                            key, in_flight, "can't exceed 5 when exactly-once processing is enabled"
-                        )
             timeout_key = "transaction.timeout.ms"
             timeout = (
                 _to_int("producer." + timeout_key, producer_settings[timeout_key])
@@ -251,61 +255,21 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
                     "inactivity caused by the long commit interval. Lower 'commit.interval.ms' "
                     "or raise 'producer.transaction.timeout.ms'."
                 )
-        self._warn_non_configurable()
+        self._check_controlled()
 
-    def _warn_non_configurable(self) -> None:
-        eos = self.exactly_once
-        consumer_forced: dict[str, Any] = {
-            "enable.auto.commit": False,
-            "auto.commit.enable": False,
-            "enable.auto.offset.store": False,
-            "group.protocol": "classic",
-        }
-        if eos:
-            consumer_forced["isolation.level"] = "read_committed"
-        sources = {
-            "": {k: v for k, v in self._client.items() if k in _CLIENT_CONSUMER},
-            **{p: self._prefixed[p] for p in _PREFIXES if "consumer" in p},
-        }
-        for prefix, settings in sources.items():
-            for key, forced in consumer_forced.items():
-                if key in settings and not _same(settings[key], forced):
-                    self._warn_ignored("consumer", prefix + key, settings[key], forced)
-            if "group.id" in settings:
-                self._warn_ignored(
-                    "consumer", prefix + "group.id", settings["group.id"], "<application.id>"
-                )
-        producer_sources = {
-            "": {k: v for k, v in self._client.items() if k in _CLIENT_PRODUCER},
-            "producer.": self._prefixed["producer."],
-        }
-        for prefix, settings in producer_sources.items():
-            if "transactional.id" in settings:
-                self._warn_ignored(
-                    "producer",
-                    prefix + "transactional.id",
-                    settings["transactional.id"],
-                    "<application.id>-<generated suffix>" if eos else "none",
-                )
-            if (
-                eos
-                and "enable.idempotence" in settings
-                and not _same(settings["enable.idempotence"], True)
-            ):
-                self._warn_ignored(
-                    "producer", prefix + "enable.idempotence", settings["enable.idempotence"], True
-                )
-
-    @staticmethod
-    def _warn_ignored(client: str, key: str, value: Any, used: Any) -> None:
-        log.warning(
-            "Unexpected user-specified %s config %r found. User setting (%r) will be ignored "
-            "and the Streams setting (%r) will be used.",
-            client,
-            key,
-            value,
-            used,
+    def _check_controlled(self) -> None:
+        """Refuse client settings that conflict with what kstreams controls (controlled.py)."""
+        checks = check_client_settings(
+            self._client,
+            self._prefixed,
+            application_id=self.application_id,
+            bootstrap_servers=self.bootstrap_servers,
+            exactly_once=self.exactly_once,
         )
+        if checks.errors:
+            raise ConfigError("\n".join(checks.errors))
+        for warning in checks.warnings:
+            log.warning("%s", warning)
 
     # -- generic access ---------------------------------------------------- #
 
@@ -316,12 +280,20 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
 
     @classmethod
     def doc(cls, key: str) -> str:
-        """The documentation of a Streams key.
+        """The documentation of a Streams key (and why kstreams refuses it, if it does).
 
         Raises:
             KeyError: ``key`` is not a Streams key.
         """
-        return _KEYS[_ALIASES.get(key, key)].doc
+        name = _ALIASES.get(key, key)
+        text = _KEYS[name].doc
+        entry = unsupported_entry(name)
+        if entry is not None:
+            accepted = ", ".join(repr(v) for v in entry.accepted)
+            text += f" Not supported by kstreams: {entry.why}" + (
+                f" (accepted: {accepted})." if accepted else "."
+            )
+        return text
 
     def originals(self) -> dict[str, Any]:
         """A copy of the keys and values as the user gave them (unmasked)."""

@@ -14,6 +14,17 @@ Example::
 
 Start more processes with the same ``application.id`` to share the work: they
 form one consumer group and split the input partitions.
+
+Lifecycle (as Kafka Streams): state changes happen under one lock; the state listener is
+called outside it, by the thread that made the change. Shutting down (``close()``, or an
+uncaught stream-thread error that shuts the client down) is done by a close thread: it tells
+every stream thread to stop, joins them, releases the state directory and moves to
+NOT_RUNNING (or ERROR). A replacement stream thread (``REPLACE_THREAD``) is created and
+started under the lock only while the client is running, so none is started once shutting
+down began and every one started is joined. ``close()`` waits for the close thread, except
+where waiting could deadlock: called from a stream thread (a processor, the uncaught-exception
+handler), from the close thread or from a state listener, it only starts the shutdown and
+returns (False unless the client already stopped), and the calling thread stops afterwards.
 """
 
 from __future__ import annotations
@@ -57,6 +68,14 @@ class State(enum.Enum):
     def is_running_or_rebalancing(self) -> bool:
         """Whether the client is processing (or about to)."""
         return self in (State.RUNNING, State.REBALANCING)
+
+    def is_shutting_down(self) -> bool:
+        """Whether the client is stopping or stopped."""
+        return self in (State.PENDING_SHUTDOWN, State.NOT_RUNNING, State.PENDING_ERROR, State.ERROR)
+
+    def has_completed_shutdown(self) -> bool:
+        """Whether the client stopped (NOT_RUNNING or ERROR)."""
+        return self in (State.NOT_RUNNING, State.ERROR)
 
 
 _TRANSITIONS = {
@@ -116,7 +135,14 @@ class KafkaStreams:
         self._state_listener: StateListener | None = None
         self._handler: UncaughtExceptionHandler | None = None
         self._thread_states: dict[int, str] = {}
+        self.error: BaseException | None = None
+        """The stream thread error that shut the client down (ERROR), if any."""
         self._closed = threading.Event()
+        """Set once the close thread finished (NOT_RUNNING or ERROR reached and announced)."""
+        self._own_threads: set[threading.Thread] = set()
+        """Every stream thread and close thread of this client (close() never waits on them)."""
+        self._callbacks = threading.local()
+        """``depth``: how many of this client's user callbacks the current thread is inside."""
         try:
             admin_config = self.config.admin_config(client_id=f"{base}-admin")
             admin_config.setdefault("logger", client_log)
@@ -133,7 +159,6 @@ class KafkaStreams:
         ):
             if self.config.get(key) is not None:
                 resolve()  # an unknown serde name fails here, naming the key
-        self.error: BaseException | None = None
 
     def _new_thread(self, index: int) -> StreamThread:
         thread = StreamThread(
@@ -148,7 +173,24 @@ class KafkaStreams:
             self.config.num_stream_threads,
         )
         thread.restore_listener = getattr(self, "_restore_listener", None)
+        self._own_threads.add(thread)
         return thread
+
+    def _call_back(self, callback: Callable[..., Any], *args: Any) -> Any:
+        """Call a user callback (state listener, uncaught-exception handler), counting the depth."""
+        depth = getattr(self._callbacks, "depth", 0)
+        self._callbacks.depth = depth + 1
+        try:
+            return callback(*args)
+        finally:
+            self._callbacks.depth = depth
+
+    def _must_not_wait(self) -> bool:
+        """Whether close() on this thread must not wait: the shutdown may need this thread."""
+        return (
+            threading.current_thread() in self._own_threads
+            or getattr(self._callbacks, "depth", 0) > 0
+        )
 
     # -- state ----------------------------------------------------------------------------------
     @property
@@ -174,14 +216,24 @@ class KafkaStreams:
             )
         self._handler = handler
 
-    def _set_state(self, new: State) -> bool:
+    def _transition(self, new: State, error: BaseException | None = None) -> State | None:
+        """Move to ``new`` if that is a valid transition; the old state, else None.
+
+        Takes the lock; call :meth:`_announce` afterwards, without holding it.
+        """
         with self._lock:
             old = self._state
             if new is old and new is not State.REBALANCING:
-                return False
+                return None
             if new not in _TRANSITIONS[old]:
-                return False
+                return None
             self._state = new
+            if error is not None:
+                self.error = error
+        return old
+
+    def _announce(self, new: State, old: State) -> None:
+        """Log a transition and tell the state listener (never under the lock)."""
         log.info(
             "stream-client [%s] State transition from %s to %s",
             self.client_id,
@@ -190,66 +242,122 @@ class KafkaStreams:
         )
         if self._state_listener is not None and new is not old:
             try:
-                self._state_listener(new, old)
+                self._call_back(self._state_listener, new, old)
             except Exception:
                 log.exception("state listener failed")
+
+    def _set_state(self, new: State) -> bool:
+        old = self._transition(new)
+        if old is None:
+            return False
+        self._announce(new, old)
         return True
 
     def _on_thread_state(self, thread: StreamThread, state: str) -> None:
         with self._lock:
             self._thread_states[thread.index] = state
             states = set(self._thread_states.values()) - {"DEAD"}
-        if self._state in (
-            State.PENDING_SHUTDOWN,
-            State.NOT_RUNNING,
-            State.PENDING_ERROR,
-            State.ERROR,
-        ):
+            current = self._state
+        if current.is_shutting_down():
             return
         if states and states <= {"RUNNING"}:
             self._set_state(State.RUNNING)
         elif (
             state in ("PARTITIONS_REVOKED", "PARTITIONS_ASSIGNED", "STARTING")
-            and self._state is State.RUNNING
+            and current is State.RUNNING
         ):
             self._set_state(State.REBALANCING)
 
     def _on_thread_error(self, thread: StreamThread, exc: BaseException) -> None:
-        if self._state in (State.PENDING_SHUTDOWN, State.NOT_RUNNING):
-            return
+        """A stream thread died (called by it): the uncaught-exception handler decides."""
+        if self._state.is_shutting_down():
+            return  # stopping anyway; the thread logged its error
         response = StreamThreadExceptionResponse.SHUTDOWN_CLIENT
         if self._handler is not None:
             try:
-                response = self._handler(exc)
+                response = self._call_back(self._handler, exc)
             except Exception:
                 log.exception("uncaught exception handler failed; shutting down the client")
-        if response is StreamThreadExceptionResponse.REPLACE_THREAD:
-            with self._lock:
-                self._thread_states.pop(thread.index, None)
-                index = self._next_thread_index
-                self._next_thread_index += 1
-                replacement = self._new_thread(index)
-                self._threads = [t for t in self._threads if t is not thread] + [replacement]
-            log.warning("Replacing stream thread %s after: %s", thread.client_id, exc)
-            replacement.start()
+        if response is StreamThreadExceptionResponse.REPLACE_THREAD and self._replace_thread(
+            thread, exc
+        ):
             return
         if response is StreamThreadExceptionResponse.SHUTDOWN_APPLICATION:
             log.error(
                 "SHUTDOWN_APPLICATION requested: kstreams shuts down this client; other "
                 "instances are not signalled (a difference from Kafka Streams)"
             )
-        self.error = exc
-        if self._set_state(State.PENDING_ERROR):
-            threading.Thread(target=self._shutdown_after_error, daemon=True).start()
+        self._begin_shutdown(error=exc)
 
-    def _shutdown_after_error(self) -> None:
-        for t in self._threads:
+    def _replace_thread(self, thread: StreamThread, exc: BaseException) -> bool:
+        """Start a replacement of ``thread`` unless the client is shutting down.
+
+        Under the lock, so no replacement starts once a shutdown began (the close thread takes
+        its list of threads under the lock too). False if no replacement could be created.
+        """
+        with self._lock:
+            if self._state.is_shutting_down():
+                log.info(
+                    "Not replacing stream thread %s: the client is %s",
+                    thread.client_id,
+                    self._state.value,
+                )
+                return True
+            try:
+                replacement = self._new_thread(self._next_thread_index)
+            except Exception as err:
+                log.error(
+                    "Could not create a stream thread to replace %s (%s); shutting down the client",
+                    thread.client_id,
+                    err,
+                )
+                return False
+            self._next_thread_index += 1
+            self._thread_states.pop(thread.index, None)
+            self._threads = [t for t in self._threads if t is not thread] + [replacement]
+            log.warning("Replacing stream thread %s after: %s", thread.client_id, exc)
+            replacement.start()
+        return True
+
+    def _begin_shutdown(self, error: BaseException | None = None) -> bool:
+        """Move to PENDING_SHUTDOWN (PENDING_ERROR with ``error``) and start the close thread.
+
+        False if the client is already shutting down (or stopped).
+        """
+        new = State.PENDING_SHUTDOWN if error is None else State.PENDING_ERROR
+        old = self._transition(new, error)
+        if old is None:
+            return False
+        self._announce(new, old)
+        closer = threading.Thread(
+            target=self._shutdown,
+            args=(error is not None,),
+            name=f"{self.client_id}-CloseThread",
+            daemon=True,
+        )
+        self._own_threads.add(closer)
+        closer.start()
+        return True
+
+    def _shutdown(self, error: bool) -> None:
+        """The close thread: stop and join every stream thread, release the state, stop."""
+        with self._lock:  # no thread is added from here on: the state is PENDING_*
+            threads = list(self._threads)
+        for t in threads:
             t.shutdown()
-        for t in self._threads:
-            if t is not threading.current_thread():
+        for t in threads:
+            if t.is_alive():
                 t.join()
-        self._set_state(State.ERROR)
-        self.state_directory.unlock()
+        try:
+            self.state_directory.unlock()
+        except Exception as exc:  # the client must still reach NOT_RUNNING / ERROR
+            log.error(
+                "stream-client [%s] could not release %s: %s",
+                self.client_id,
+                self.state_directory.path,
+                exc,
+            )
+        self._set_state(State.ERROR if error else State.NOT_RUNNING)
         self._closed.set()
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -258,49 +366,60 @@ class KafkaStreams:
 
         Raises :class:`~kstreams.errors.MissingSourceTopicError` if a source topic does not exist.
         """
-        if self._state is not State.CREATED:
-            raise IllegalStateError(
-                f"The client is either already started or already stopped, cannot re-start. "
-                f"Current state: {self._state.value}"
-            )
-        self.state_directory.lock()
+        with self._lock:
+            if self._state is not State.CREATED:
+                raise IllegalStateError(
+                    f"The client is either already started or already stopped, cannot re-start. "
+                    f"Current state: {self._state.value}"
+                )
+            # under the lock, while CREATED: a close() coming later unlocks it
+            self.state_directory.lock()
         try:
             prepare_topics(self.admin, self.topology, self.config)
         except BaseException:
             self.state_directory.unlock()
             raise
-        self._set_state(State.REBALANCING)
-        for t in self._threads:
-            t.start()
+        if not self._set_state(State.REBALANCING):
+            log.info("stream-client [%s] closed while starting", self.client_id)
+            return
+        with self._lock:  # a state listener may have closed the client meanwhile
+            if self._state.is_shutting_down():
+                return
+            for t in self._threads:
+                t.start()
 
     def close(self, timeout: timedelta | float | None = None) -> bool:
         """Stop processing: each thread commits what it processed and leaves the group.
 
-        Returns False if the threads did not stop within ``timeout`` (seconds or timedelta).
+        Waits up to ``timeout`` (seconds or timedelta; None: as long as it takes; 0: not at
+        all) for the client to reach NOT_RUNNING (or ERROR) and returns whether it did. If
+        it does not get there in time, the shutdown goes on in the background and a later
+        ``close()`` waits for it again.
+
+        Called from a stream thread (a processor or punctuator, the uncaught-exception
+        handler), or from a state listener, it only starts the shutdown and returns at once
+        (False unless the client already stopped): waiting there could deadlock. The calling
+        stream thread stops once it returns to its loop, as in Kafka Streams.
+
+        Raises:
+            ValueError: ``timeout`` is negative.
         """
         seconds = _seconds(timeout)
-        if self._state in (State.ERROR, State.PENDING_ERROR):
-            return self._closed.wait(seconds)
-        if self._state is State.NOT_RUNNING:
-            return True
-        if (
-            not self._set_state(State.PENDING_SHUTDOWN)
-            and self._state is not State.PENDING_SHUTDOWN
+        if seconds is not None and seconds < 0:
+            raise ValueError(f"close() timeout must not be negative, got {timeout!r}")
+        self._begin_shutdown()
+        if self._state.has_completed_shutdown() and (
+            self._closed.is_set() or self._must_not_wait()
         ):
-            return self._closed.wait(seconds)
-        for t in list(self._threads):
-            t.shutdown()
-        deadline = None if seconds is None else time.monotonic() + seconds
-        for t in list(self._threads):
-            if not t.is_alive():
-                continue
-            t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-            if t.is_alive():
-                return False
-        self._set_state(State.NOT_RUNNING)
-        self.state_directory.unlock()
-        self._closed.set()
-        return True
+            return True
+        if self._must_not_wait():
+            log.info(
+                "stream-client [%s] close() called from %s: shutting down without waiting",
+                self.client_id,
+                threading.current_thread().name,
+            )
+            return False
+        return self._closed.wait(seconds)
 
     def __enter__(self) -> KafkaStreams:
         return self

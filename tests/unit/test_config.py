@@ -52,7 +52,7 @@ def test_minimal_config_and_defaults() -> None:
     assert c.state_dir == os.path.join(tempfile.gettempdir(), "kafka-streams")
     assert c.client_id == ""
     assert c.poll_ms == 100
-    assert c.max_task_idle_ms == 0
+    assert c.max_task_idle_ms == -1  # what kstreams does (Java's default is 0)
     assert c.buffered_records_per_partition == 1000
     assert c.replication_factor == -1
     assert c.statestore_cache_max_bytes == 10 * 1024 * 1024
@@ -163,7 +163,7 @@ def test_all_unknown_keys_are_reported() -> None:
 
 
 def test_unsupported_java_key_has_specific_message() -> None:
-    with pytest.raises(ConfigError, match="does not support"):
+    with pytest.raises(ConfigError, match=r"'upgrade\.from'.*is not supported by kstreams"):
         make({"upgrade.from": "3.9"})
 
 
@@ -224,7 +224,7 @@ def test_values_coerced_like_java() -> None:
             "replication.factor": "-1",
             "bootstrap.servers": ["b1:9092", " b2:9092 "],
             "state.dir": tempfile.gettempdir(),
-            "metrics.recording.level": "debug",
+            "metrics.recording.level": "info",
             "topology.optimization": "reuse.ktable.source.topics, merge.repartition.topics",
         }
     )
@@ -233,7 +233,7 @@ def test_values_coerced_like_java() -> None:
     assert c.poll_ms == 20
     assert c.replication_factor == -1
     assert c.bootstrap_servers == "b1:9092,b2:9092"
-    assert c["metrics.recording.level"] == "DEBUG"
+    assert c["metrics.recording.level"] == "INFO"
     assert c.topology_optimizations == {"reuse.ktable.source.topics", "merge.repartition.topics"}
     assert make({"topology.optimization": "all"}).topology_optimizations == {
         "reuse.ktable.source.topics",
@@ -278,9 +278,10 @@ def test_eos_transaction_timeout_must_cover_commit_interval() -> None:
 
 
 def test_eos_max_in_flight_at_most_5() -> None:
-    with pytest.raises(ConfigError, match="can't exceed 5"):
+    with pytest.raises(ConfigError, match=r"'producer\.max\.in\.flight'.*at most 5"):
         make({"processing.guarantee": "exactly_once_v2", "producer.max.in.flight": 6})
-    make({"max.in.flight.requests.per.connection": 6})  # fine under at_least_once
+    # under at_least_once only without idempotence (see test_config_refusals.py)
+    make({"max.in.flight.requests.per.connection": 6, "producer.enable.idempotence": False})
 
 
 # --------------------------------------------------------------------------- #
@@ -330,9 +331,9 @@ def test_consumer_prefix_precedence() -> None:
     )
 
 
-def test_streams_controlled_consumer_settings_win(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="kstreams"):
-        c = make(
+def test_streams_controlled_consumer_settings_are_refused() -> None:
+    with pytest.raises(ConfigError) as info:
+        make(
             {
                 "processing.guarantee": "exactly_once_v2",
                 "consumer.enable.auto.commit": True,
@@ -342,15 +343,28 @@ def test_streams_controlled_consumer_settings_win(caplog: pytest.LogCaptureFixtu
                 "consumer.bootstrap.servers": "elsewhere:9092",
             }
         )
+    text = str(info.value)
+    assert "'consumer.enable.auto.commit' (set to True) is controlled by kstreams" in text
+    assert "'main.consumer.group.id'" in text
+    assert "'consumer.isolation.level'" in text
+    assert "'consumer.bootstrap.servers'" in text
+
+
+def test_streams_controlled_consumer_settings_equal_to_kstreams_are_kept() -> None:
+    c = make(
+        {
+            "processing.guarantee": "exactly_once_v2",
+            "consumer.enable.auto.commit": False,
+            "main.consumer.group.id": "app",
+            "consumer.isolation.level": "read_committed",
+            "consumer.bootstrap.servers": "127.0.0.1:9092",
+        }
+    )
     conf = c.main_consumer_config("app", "c")
     assert conf["enable.auto.commit"] is False
     assert conf["group.id"] == "app"
     assert conf["isolation.level"] == "read_committed"
-    assert conf["bootstrap.servers"] == "real:9092"
-    text = caplog.text
-    assert "consumer.enable.auto.commit" in text
-    assert "main.consumer.group.id" in text
-    assert "consumer.isolation.level" in text
+    assert conf["bootstrap.servers"] == "127.0.0.1:9092"
 
 
 def test_same_value_for_controlled_setting_does_not_warn(caplog: pytest.LogCaptureFixture) -> None:
@@ -391,7 +405,7 @@ def test_producer_config_alos() -> None:
     assert conf["partitioner"] == "murmur2_random"
     assert "transactional.id" not in conf
     assert "transaction.timeout.ms" not in conf
-    assert "enable.idempotence" not in conf
+    assert conf["enable.idempotence"] is True  # Kafka Streams' default since 3.0
 
 
 def test_producer_config_eos() -> None:
@@ -403,21 +417,23 @@ def test_producer_config_eos() -> None:
     assert conf["linger.ms"] == 50
 
 
-def test_producer_controlled_settings(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="kstreams"):
-        c = make(
+def test_producer_controlled_settings_are_refused() -> None:
+    with pytest.raises(ConfigError) as info:
+        make(
             {
                 "processing.guarantee": "exactly_once_v2",
                 "producer.enable.idempotence": False,
                 "producer.transactional.id": "mine",
             }
         )
+    assert "'producer.enable.idempotence' (set to False)" in str(info.value)
+    assert "'producer.transactional.id'" in str(info.value)
+    with pytest.raises(ConfigError, match=re.escape("'producer.transactional.id'")):
+        make({"producer.transactional.id": "x"})
+    c = make({"processing.guarantee": "exactly_once_v2", "producer.enable.idempotence": True})
     conf = c.producer_config("p", "app-0_0")
     assert conf["enable.idempotence"] is True
     assert conf["transactional.id"] == "app-0_0"
-    assert "producer.enable.idempotence" in caplog.text
-    assert "producer.transactional.id" in caplog.text
-    assert "transactional.id" not in make({"producer.transactional.id": "x"}).producer_config("p")
 
 
 def test_unprefixed_client_settings_routed_by_client_kind() -> None:

@@ -2,7 +2,9 @@
 
 * :class:`Instances` runs named instances of ``eos_app.py`` (one process each, its own
   ``state.dir``, one log file per run), kills and restarts them, notices instances that
-  died on their own, and stops them all (always: use it as a context manager);
+  died on their own, stops them all (always: use it as a context manager) and lists every
+  run's failures (:meth:`Instances.failures`: a dead stream thread, ERROR, an exit on its
+  own, a close that did not finish) for the test to fail on;
 * :class:`CommittedReader` reads the input and output topics from the beginning with
   ``isolation.level=read_committed`` and decodes them into :class:`verifier.Rec`;
 * :class:`EventLog` timestamps what the chaos loop did, for failure reports.
@@ -24,6 +26,7 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
+from .status import describe_exit, run_failures
 from .verifier import Rec
 
 APP = Path(__file__).resolve().parent / "eos_app.py"
@@ -56,6 +59,8 @@ class _Run:
     def __init__(self, name: str, number: int, args: Sequence[str], log_path: Path) -> None:
         self.name = f"{name}#{number}"
         self.killed = False
+        self.wait_timed_out: float | None = None
+        """Set to the timeout when :meth:`wait` had to SIGKILL it."""
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in close()
         self.proc = subprocess.Popen(
@@ -98,6 +103,7 @@ class _Run:
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
+            self.wait_timed_out = timeout
             self.proc.kill()
             self.proc.wait(10)
         return self.proc.returncode
@@ -163,13 +169,16 @@ class Instances:
         return code
 
     def supervise(self) -> None:
-        """Restart instances that exited on their own (and remember them)."""
+        """Restart instances that exited on their own (as a supervisor would), remembering them."""
         for name, run in list(self.current.items()):
             if not run.killed and not run.alive():
                 code = run.proc.returncode
                 tail = " | ".join(run.output().strip().splitlines()[-3:])
-                self.unexpected_exits.append(f"{run.name} exited with {code}: {tail}")
-                self.log(f"{run.name} exited on its own with code {code}; restarting it")
+                self.unexpected_exits.append(
+                    f"{run.name} exited on its own: {describe_exit(code)} (log "
+                    f"{run.log_path.name}; last lines: {tail[:500]})"
+                )
+                self.log(f"{run.name} exited on its own ({describe_exit(code)}); restarting it")
                 self.start(name)
 
     def stop_all(self, timeout: float = 60.0) -> dict[str, int | None]:
@@ -181,6 +190,30 @@ class Instances:
             self.stop_codes[run.name] = run.wait(max(1.0, deadline - time.monotonic()))
         self.log(f"stopped (SIGTERM): exit codes {self.stop_codes}")
         return self.stop_codes
+
+    def failures(self) -> list[str]:
+        """Everything that went wrong besides the kills, naming the run and what happened.
+
+        A stream thread that died or a client in ERROR (also in a run killed later), a run
+        that exited on its own, a run that did not close cleanly on SIGTERM.
+        """
+        out = []
+        for run in self.runs:
+            out.extend(run_failures(run.name, run.output(), run.log_path.name))
+        out.extend(self.unexpected_exits)
+        for run in self.runs:
+            code = self.stop_codes.get(run.name, 0)
+            if run.wait_timed_out is not None:
+                out.append(
+                    f"{run.name} did not exit within {run.wait_timed_out:.0f} s of SIGTERM and "
+                    f"was SIGKILLed (log {run.log_path.name})"
+                )
+            elif code != 0:
+                out.append(
+                    f"{run.name} did not close cleanly on SIGTERM: {describe_exit(code)} (log "
+                    f"{run.log_path.name})"
+                )
+        return out
 
     def problems_in_logs(self) -> str:
         """Per run log: its kstreams ERROR / WARNING and Traceback lines (not librdkafka's own)."""

@@ -20,9 +20,13 @@ one per line and flushed:
 
 * ``CLIENT_ID <client id>`` at start;
 * ``STATE <new> <old>`` on every state change of the client;
-* ``CLOSED <True|False> <final state>`` after SIGTERM/SIGINT made it close.
+* ``THREAD_DIED <thread name> <exception type>: <message>`` when a stream thread dies (its
+  uncaught-exception handler then shuts the client down: SHUTDOWN_CLIENT);
+* ``CLOSED <True|False> <final state>`` after SIGTERM/SIGINT (or the client's ERROR) made it
+  close.
 
-Exit code 0 after a clean close, 1 if the client ended in ERROR or did not close in time.
+Exit code (``status.EXIT_CODES``): 0 after a clean close, 2 if the client ended in ERROR (a
+stream thread died), 3 if it did not close within 30 s (every thread's stack is printed).
 """
 
 from __future__ import annotations
@@ -40,6 +44,16 @@ STOP = threading.Event()
 signal.signal(signal.SIGTERM, lambda *_: STOP.set())
 signal.signal(signal.SIGINT, lambda *_: STOP.set())
 
+from status import (  # noqa: E402 -- this script's sibling
+    CLOSE_TIMEOUT_S,
+    CLOSED,
+    EXIT_CLOSE_TIMEOUT,
+    EXIT_ERROR,
+    EXIT_OK,
+    STATE,
+    THREAD_DIED,
+)
+
 from kstreams import (  # noqa: E402
     FixedKeyProcessor,
     Grouped,
@@ -47,6 +61,7 @@ from kstreams import (  # noqa: E402
     Materialized,
     Serdes,
     StreamsBuilder,
+    StreamThreadExceptionResponse,
     Topology,
 )
 
@@ -177,22 +192,32 @@ def main() -> int:
     print(f"CLIENT_ID {streams.client_id}", flush=True)
 
     def on_state(new: KafkaStreams.State, old: KafkaStreams.State) -> None:
-        print(f"STATE {new.value} {old.value}", flush=True)
+        print(f"{STATE} {new.value} {old.value}", flush=True)
         if new in (KafkaStreams.State.ERROR, KafkaStreams.State.PENDING_ERROR):
             stop.set()
 
+    def on_thread_death(exc: BaseException) -> StreamThreadExceptionResponse:
+        first_line = (str(exc).splitlines() or [""])[0]
+        print(
+            f"{THREAD_DIED} {threading.current_thread().name} {type(exc).__name__}: {first_line}",
+            flush=True,
+        )
+        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT
+
     streams.set_state_listener(on_state)
+    streams.set_uncaught_exception_handler(on_thread_death)
     streams.start()
     try:
         while not stop.wait(0.2):
             pass
     finally:
-        closed = streams.close(30)
-        print(f"CLOSED {closed} {streams.state.value}", flush=True)
+        closed = streams.close(CLOSE_TIMEOUT_S)
+        print(f"{CLOSED} {closed} {streams.state.value}", flush=True)
         if not closed:  # where is the stream thread stuck? (for the test's report)
             faulthandler.dump_traceback(file=sys.stdout, all_threads=True)
-    ok = closed and streams.state is KafkaStreams.State.NOT_RUNNING
-    return 0 if ok else 1
+    if not closed:
+        return EXIT_CLOSE_TIMEOUT
+    return EXIT_OK if streams.state is KafkaStreams.State.NOT_RUNNING else EXIT_ERROR
 
 
 if __name__ == "__main__":
