@@ -61,9 +61,6 @@ UNSUPPORTED: Mapping[str, Unsupported] = {
            "kstreams does not pause partitions: it buffers at most one batch of 1000 records "
            "per stream thread", "Remove it; librdkafka's consumer.queued.max.messages.kbytes "
            "bounds what the consumer prefetches.", 1000),
-        _u("task.timeout.ms",
-           "kstreams' timeouts are fixed (restoration that makes no progress fails after "
-           "300000 ms, Kafka Streams' default)", "Remove it (or set 300000).", 300000),
         _u("metrics.recording.level", _METRICS, "Remove it (or set INFO).", "INFO"),
         _u("log.summary.interval.ms", "stream threads log no periodic summary",
            "Remove it; read KafkaStreams.metrics() instead."),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
+from confluent_kafka import KafkaException
+
 from kstreams.errors import ProductionError, StreamsError
 from kstreams.serde.base import Headers
 
@@ -23,6 +25,18 @@ measured). ``callback`` None means the producer's default ``on_delivery``; a per
 callback must go in the ``callback`` slot (its alias ``on_delivery`` is only read when
 ``callback`` is not given at all).
 """
+
+
+def produce_failed(topic: str, exc: KafkaException) -> ProductionError:
+    """The error that stops the thread when ``produce`` itself raised (e.g. a fatal
+    idempotent or transactional producer error): never a user-code error for the processing
+    exception handler, since every record after it would be lost too."""
+    err = exc.args[0]
+    kind = "fatal producer error" if err.fatal() else "producer error"
+    return ProductionError(
+        f"Producing to topic {topic} failed ({kind}: {err.str()}); the stream thread stops "
+        "and the uncaught-exception handler decides (REPLACE_THREAD gets a new producer)"
+    )
 
 
 class RecordCollector(Protocol):
@@ -103,6 +117,8 @@ class KafkaRecordCollector:
             except BufferError:
                 # The local queue is full: serve delivery reports until there is room.
                 self.producer.poll(0.05)
+            except KafkaException as exc:
+                raise produce_failed(topic, exc) from exc
 
     def produce_fn(self) -> Any:
         """The producer's ``produce``, for sinks that send records without headers themselves.
@@ -137,6 +153,8 @@ class KafkaRecordCollector:
                 break
             except BufferError:
                 self.producer.poll(0.05)
+            except KafkaException as exc:
+                raise produce_failed(topic, exc) from exc
 
     def partitions_for(self, topic: str) -> int:
         n = self._partitions.get(topic)

@@ -159,7 +159,7 @@ def restore_store(
     (read_uncommitted) tells where the log ends. Restoration reads until its position
     reaches that end (or ``end_offset`` when it is lower: the committed offset of a
     source-topic changelog), waiting for open transactions to be decided; without progress
-    it warns every ``stall_report_s`` and gives up after ``timeout_s``.
+    it warns every ``stall_report_s`` and gives up after ``timeout_s`` without progress.
 
     ``verify_checkpoint`` (an exactly-once task that was not closed cleanly): the store is
     kept only if the changelog record at its checkpoint is committed; otherwise (an aborted
@@ -211,7 +211,6 @@ def restore_store(
     consumer.assign([TopicPartition(topic, partition, start)])
     total = 0
     began = time.monotonic()
-    deadline = began + timeout_s
     try:
         position = start
         progress_at, reported_at, last_position = began, began, start
@@ -264,10 +263,10 @@ def restore_store(
                     high,
                     timeout_s,
                 )
-            if not msgs and now > deadline:
+            if now - progress_at >= timeout_s:  # task.timeout.ms without progress
                 raise StreamsError(
                     f"Restoring {store.name} from {topic}-{partition} stalled at offset "
-                    f"{position} of {high} after {timeout_s}s"
+                    f"{position} of {high}: no progress for {timeout_s}s (task.timeout.ms)"
                 )
     finally:
         consumer.unassign()
@@ -333,8 +332,12 @@ def restore_task(
     listener: Any = None,
     end_consumer: Any = None,
     committed_offsets: CommittedOffsets | None = None,
+    timeout_s: float = 300.0,
 ) -> int:
     """Restore every logged store of ``task``; returns the records applied.
+
+    A store whose restoration makes no progress for ``timeout_s`` (``task.timeout.ms``)
+    fails it.
 
     Stores whose changelog is a source topic stop at the application's committed offset of
     that input partition (none committed: nothing to restore), which ``committed_offsets``
@@ -360,6 +363,7 @@ def restore_task(
             listener,
             end_consumer=end_consumer,
             end_offset=end,
+            timeout_s=timeout_s,
             # a source topic's checkpoint is an input offset, checked against the end above
             verify_checkpoint=store.name in unverified and store not in sourced,
         )

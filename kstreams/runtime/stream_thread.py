@@ -88,6 +88,7 @@ class StreamThread(threading.Thread):
             group_id=self.app_id, client_id=f"{self.client_id}-consumer"
         )
         consumer_config.setdefault("logger", client_log)
+        self._default_reset = str(consumer_config.get("auto.offset.reset", "earliest"))
         self.consumer = Consumer(consumer_config)
         transactional_id = f"{self.app_id}-{process_id}-{index}" if config.exactly_once else None
         producer_config = config.producer_config(
@@ -317,6 +318,7 @@ class StreamThread(threading.Thread):
             self.restore_listener,
             self.end_consumer,
             self._committed_offsets,
+            timeout_s=self.config.task_timeout_ms / 1000.0,
         )
 
     def _apply_offset_resets(self, consumer: Any, partitions: list[Any]) -> None:
@@ -426,7 +428,7 @@ class StreamThread(threading.Thread):
         committed = self.consumer.committed(assignment, timeout=30)
         for tp in committed:
             if tp.offset < 0:
-                policy = self._resets.get(tp.topic) or self.config.get("consumer.auto.offset.reset")
+                policy = self._resets.get(tp.topic) or self._default_reset
                 tp.offset = OFFSET_END if policy == "latest" else OFFSET_BEGINNING
             self.consumer.seek(tp)
         # the loop creates the tasks again after its next poll; until then nothing is fetched

@@ -14,6 +14,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from confluent_kafka import KafkaException
+
 from kstreams.errors import DeserializationError, StreamsError
 from kstreams.handlers import (
     DeserializationHandlerResponse,
@@ -27,7 +29,7 @@ from kstreams.processor.record import Record
 from kstreams.processor.task_id import TaskId
 from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.runtime import record_path
-from kstreams.runtime.collector import UNASSIGNED, RecordCollector
+from kstreams.runtime.collector import UNASSIGNED, RecordCollector, produce_failed
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.record_path import RawProcess, RunProcess, Shape, SourcePath
 from kstreams.runtime.task_stores import TaskStores
@@ -231,6 +233,8 @@ class StreamTask:
                         return
                     except BufferError:
                         pass  # the collector waits for room
+                    except KafkaException as exc:
+                        raise produce_failed(topic_, exc) from exc
                 send(topic_, kb, vb, ts, headers, None)
 
             return fast_sink

@@ -49,3 +49,26 @@ def test_sent_records_report_to_the_default_callback() -> None:
     assert collector.producer.flush(10) == 0
     assert sorted(default) == [("out", b"k1"), ("out", b"k2"), ("out", b"k3"), ("out", b"k4")]
     assert changelog == []
+
+
+class FailingProducer:
+    """``produce`` raises what a fatal idempotent-producer error raises."""
+
+    def produce(self, *args: Any) -> None:
+        from confluent_kafka import KafkaError, KafkaException
+
+        raise KafkaException(KafkaError(KafkaError._FATAL, "out of order sequence", fatal=True))
+
+
+def test_a_producer_error_in_produce_stops_the_thread_not_the_record() -> None:
+    import pytest
+
+    from kstreams.errors import ProductionError
+
+    collector = KafkaRecordCollector(FailingProducer())
+    for send in (
+        lambda: collector.send("out", b"k", b"v", 1, None, None),
+        lambda: collector.send_changelog("cl", b"k", b"v", 1, 0),
+    ):
+        with pytest.raises(ProductionError, match=r"fatal producer error.*out of order sequence"):
+            send()

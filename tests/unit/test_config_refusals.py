@@ -38,7 +38,6 @@ REFUSED_VALUES: dict[str, Any] = {
     "state.cleanup.delay.ms": 600000,
     "max.task.idle.ms": 0,
     "buffered.records.per.partition": 500,
-    "task.timeout.ms": 60000,
     "metrics.recording.level": "DEBUG",
     "log.summary.interval.ms": 120000,
     "windowstore.changelog.additional.retention.ms": 1000,
@@ -77,7 +76,6 @@ ACCEPTED_VALUES: list[tuple[str, Any]] = [
     ("num.standby.replicas", "0"),
     ("max.task.idle.ms", -1),
     ("buffered.records.per.partition", 1000),
-    ("task.timeout.ms", "300000"),
     ("metrics.recording.level", "INFO"),
     ("metrics.recording.level", "info"),
     ("windowstore.changelog.additional.retention.ms", 86400000),
@@ -310,3 +308,8 @@ def test_idempotent_at_least_once_config_is_accepted_by_librdkafka() -> None:
     conf = c.producer_config("p")
     assert conf["enable.idempotence"] is True
     confluent_kafka.Producer(conf).flush(0)
+
+
+def test_task_timeout_ms_is_the_restoration_stall_timeout() -> None:
+    # implemented: any value is accepted (restoration without progress fails after it)
+    assert StreamsConfig({**BASE, "task.timeout.ms": 60000}).task_timeout_ms == 60000
