@@ -6,21 +6,24 @@ through the stores a topology gets (``Stores`` builders, ``cached_store``), on R
 * ``cached get+put``: a cached timestamped store, ints on 5,000 hot keys (word count's
   pattern: ``old = get(k); put(k, ValueAndTimestamp(old.value + 1, ts))``), no commit;
 * ``cached get+put, commits``: the same with a commit (cache flush, changelog, WriteBatch)
-  every 100,000 operations, counted in;
-* ``uncached put+get``: a timestamped store without cache, ``put`` then ``get`` of 5,000
-  keys, a commit every 100,000 operations;
+  every 25,000 operations, counted in;
+* ``uncached put+get, commits``: a timestamped store without cache, ``put`` then ``get``
+  of 5,000 keys, a commit every 25,000 operations;
+* ``..., commit each``: a commit after every operation, as the ``TopologyTestDriver``
+  commits after every record (the commit protocol through all the layers);
 * ``range 50 keys`` (cached and uncached): ``range(from, to)`` over 50 of 5,000 committed
   keys while 200 keys are dirty, ns per call (entries consumed);
 * ``all()`` uncached: ns per entry over 5,000 committed + 200 buffered keys.
 
-Times are CPU time of the thread (other processes on a shared machine do not count), the
-best of several rounds. ``--compare DIR`` loads a second kstreams from ``DIR`` (e.g. an
-older tree exported with ``git archive``) into the same process and interleaves the two,
-round by round::
+Times are CPU time of the thread (other processes on a shared machine count less), over
+many short runs of one warmed-up store each; the best and 10th-percentile runs show the
+cost of the code, the median how noisy the machine was. ``--compare DIR`` loads a second
+kstreams from ``DIR`` (e.g. an older tree exported with ``git archive``) into the same
+process and interleaves the two, run by run, in alternating order::
 
     python bench/experiments/store_layers.py                            # the installed one
     git archive main kstreams | tar -x -C /tmp/base
-    python bench/experiments/store_layers.py --compare /tmp/base --rounds 7
+    python bench/experiments/store_layers.py --compare /tmp/base
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from types import SimpleNamespace
 from typing import Any
 
 HOT_KEYS = 5_000
-COMMIT_EVERY = 100_000
+COMMIT_EVERY = 25_000
 TOPIC = "bench-counts-changelog"
 
 
@@ -212,34 +215,62 @@ def scan_all(bench: Bench, n: int) -> float:
     return (time.thread_time_ns() - t0) / count
 
 
-CASES: dict[str, tuple[bool, Callable[[Bench], float]]] = {
-    "cached get+put": (True, lambda b: get_put(b, 400_000, None)),
-    "cached get+put, commits": (True, lambda b: get_put(b, 400_000, COMMIT_EVERY)),
-    "uncached put+get, commits": (False, lambda b: put_get(b, 300_000, COMMIT_EVERY)),
-    "cached range 50 keys": (True, lambda b: (prepare_ranges(b), range_small(b, 4_000))[1]),
-    "uncached range 50 keys": (False, lambda b: (prepare_ranges(b), range_small(b, 4_000))[1]),
-    "uncached all() per entry": (False, lambda b: (prepare_ranges(b), scan_all(b, 40))[1]),
+Case = tuple[bool, Callable[[Bench], None], Callable[[Bench], float]]
+"""(cached, prepare(bench), measure(bench) -> ns per operation)."""
+
+
+def _nothing(bench: Bench) -> None:
+    return None
+
+
+CASES: dict[str, Case] = {
+    "cached get+put": (True, _nothing, lambda b: get_put(b, 50_000, None)),
+    "cached get+put, commits": (True, _nothing, lambda b: get_put(b, 50_000, COMMIT_EVERY)),
+    "uncached put+get, commits": (False, _nothing, lambda b: put_get(b, 50_000, COMMIT_EVERY)),
+    "cached get+put, commit each": (True, _nothing, lambda b: get_put(b, 2_000, 1)),
+    "uncached put+get, commit each": (False, _nothing, lambda b: put_get(b, 2_000, 1)),
+    "cached range 50 keys": (True, prepare_ranges, lambda b: range_small(b, 400)),
+    "uncached range 50 keys": (False, prepare_ranges, lambda b: range_small(b, 400)),
+    "uncached all() per entry": (False, prepare_ranges, lambda b: scan_all(b, 4)),
 }
 
 
-def run_case(ks: SimpleNamespace, name: str, engine: str) -> float:
-    cached, fn = CASES[name]
-    bench = Bench(ks, cached, engine)
+def run_case(
+    contenders: dict[str, SimpleNamespace], name: str, engine: str, rounds: int
+) -> dict[str, list[float]]:
+    """ns per operation of each contender, ``rounds`` short runs each, interleaved ABBA.
+
+    Each contender's store is made once and warmed up (keys cached, buffers at their
+    steady size); the runs then alternate between the contenders, so a burst of load on
+    the machine hits both alike, and the best runs show the cost of the code.
+    """
+    cached, prepare, measure = CASES[name]
+    benches = {label: Bench(ks, cached, engine) for label, ks in contenders.items()}
+    runs: dict[str, list[float]] = {label: [] for label in contenders}
     try:
-        fn(bench)  # warm-up: keys cached, buffers and caches at their steady size
+        for bench in benches.values():
+            prepare(bench)
+            measure(bench)
+            measure(bench)
+        order = list(benches.items())
         gc.collect()
         gc.disable()
         try:
-            return fn(bench)
+            for _ in range(rounds):
+                for label, bench in order:
+                    runs[label].append(measure(bench))
+                order.reverse()  # ABBA: neither side always runs first
         finally:
             gc.enable()
     finally:
-        bench.close()
+        for bench in benches.values():
+            bench.close()
+    return runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each case; the best counts")
+    parser.add_argument("--rounds", type=int, default=30, help="short runs of each case and side")
     parser.add_argument("--engine", choices=["rocksdb", "memory"], default="rocksdb")
     parser.add_argument("--case", action="append", choices=list(CASES), help="only these cases")
     parser.add_argument("--compare", metavar="DIR", help="also run the kstreams found in DIR")
@@ -249,19 +280,24 @@ def main() -> None:
         contenders["compared"] = load_kstreams(args.compare)
     for label, ks in contenders.items():
         print(f"{label}: kstreams from {ks.origin}")
-    print(f"engine {args.engine}; ns per operation, CPU time, best (median) of {args.rounds}")
+    print(
+        f"engine {args.engine}; ns per operation (CPU time): best / 10th percentile / median "
+        f"of {args.rounds} runs"
+    )
     for name in args.case or list(CASES):
-        runs: dict[str, list[float]] = {label: [] for label in contenders}
-        for _ in range(args.rounds):
-            for label, ks in contenders.items():
-                runs[label].append(run_case(ks, name, args.engine))
-        shown = "   ".join(
-            f"{label} {min(r):8.0f} ({statistics.median(r):8.0f})" for label, r in runs.items()
-        )
+        runs = run_case(contenders, name, args.engine, args.rounds)
+        parts = []
+        for label, r in runs.items():
+            r.sort()
+            parts.append(
+                f"{label} {r[0]:7.0f} /{r[len(r) // 10]:7.0f} /{statistics.median(r):7.0f}"
+            )
+        shown = "   ".join(parts)
         if args.compare:
-            ratio = min(runs["this"]) / min(runs["compared"])
-            shown += f"   this/compared {ratio:5.3f}"
-        print(f"{name:27s} {shown}", flush=True)
+            this, other = runs["this"], runs["compared"]
+            ratios = (this[0] / other[0], this[len(this) // 10] / other[len(other) // 10])
+            shown += f"   this/compared {ratios[0]:5.3f} / {ratios[1]:5.3f}"
+        print(f"{name:30s} {shown}", flush=True)
 
 
 if __name__ == "__main__":

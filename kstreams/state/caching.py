@@ -161,7 +161,7 @@ class CachingStore(WrappedStateStore):
 
     # -- wiring -----------------------------------------------------------------------------
     def init(self, context: StateStoreContext) -> None:
-        store = self.wrapped
+        store = self._wrapped
         store.init(context)
         self._bind(store)
         record = getattr(context, "record_context", None)
@@ -176,16 +176,16 @@ class CachingStore(WrappedStateStore):
     @property
     def key_serde(self) -> Serde[Any] | None:
         """The metered store's key serde."""
-        return self.wrapped.key_serde  # type: ignore[no-any-return]
+        return self._wrapped.key_serde  # type: ignore[no-any-return]
 
     @property
     def value_serde(self) -> Serde[Any] | None:
         """The metered store's value serde."""
-        return self.wrapped.value_serde  # type: ignore[no-any-return]
+        return self._wrapped.value_serde  # type: ignore[no-any-return]
 
     @property
     def serde_topic(self) -> str:
-        return self.wrapped.serde_topic  # type: ignore[no-any-return]
+        return self._wrapped.serde_topic  # type: ignore[no-any-return]
 
     def serialize_key(self, key: Any) -> bytes:
         return self._serialize_key(key)  # type: ignore[no-any-return]
@@ -236,11 +236,11 @@ class CachingStore(WrappedStateStore):
             entry = self._values.get(key, _MISSING)
         except TypeError:
             entry = _MISSING
-        return self.wrapped.get(key) if entry is _MISSING else self._thaw(entry)
+        return self._wrapped.get(key) if entry is _MISSING else self._thaw(entry)
 
     def approximate_num_entries(self) -> int:
         """The store's estimate (dirty keys not flushed yet are not counted)."""
-        return self.wrapped.approximate_num_entries()  # type: ignore[no-any-return]
+        return self._wrapped.approximate_num_entries()  # type: ignore[no-any-return]
 
     def _insert(self, key: Any, value: Any) -> None:
         size = ENTRY_OVERHEAD + estimate_size(key) + estimate_size(value)
@@ -387,30 +387,30 @@ class CachingStore(WrappedStateStore):
     # -- commit protocol (the cache flushes first, or is dropped) ---------------------------
     def flush_changelog(self) -> bool:
         self.flush_cache()
-        return self.wrapped.flush_changelog()  # type: ignore[no-any-return]
+        return self._wrapped.flush_changelog()  # type: ignore[no-any-return]
 
     def abort(self) -> None:
         self._clear_cache()
-        self.wrapped.abort()
+        self._wrapped.abort()
 
     def close(self) -> None:
         self._clear_cache()
-        self.wrapped.close()
+        self._wrapped.close()
 
     def wipe(self) -> None:
         self._clear_cache()
-        self.wrapped.wipe()
+        self._wrapped.wipe()
 
     def restore_batch(self, records: Any, last_offset: int) -> None:
         self._clear_cache()
-        self.wrapped.restore_batch(records, last_offset)
+        self._wrapped.restore_batch(records, last_offset)
 
     # -- ranges -----------------------------------------------------------------------------
     def _scan(
         self, lo: bytes | None, hi: bytes | None, reverse: bool, concurrent: bool
     ) -> Iterator[tuple[Any, Any]]:
         # the dirty entries, encoded, merged over the store's own range as its write buffer is
-        store = self.wrapped
+        store = self._wrapped
         dirty = list(self._dirty.items())  # a snapshot (interactive queries run on other threads)
         if not dirty:
             return store.decode_entries(store.bytes_range(lo, hi, reverse, concurrent))  # type: ignore[no-any-return]

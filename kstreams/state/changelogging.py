@@ -65,7 +65,7 @@ class ChangeLoggingKeyValueBytesStore(WrappedStateStore, KeyValueBytesStore):
         self._delete_below: Any = wrapped.delete
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.wrapped!r}, changelog={self._topic!r})"
+        return f"{type(self).__name__}({self._wrapped!r}, changelog={self._topic!r})"
 
     # -- identity ---------------------------------------------------------------------------
     @property
@@ -81,7 +81,7 @@ class ChangeLoggingKeyValueBytesStore(WrappedStateStore, KeyValueBytesStore):
         topic = context.changelog_topic
         if topic is not None and context.collector is None:
             raise StreamsError(f"Store {self.name} is logged to {topic} but has no collector")
-        wrapped = self.wrapped
+        wrapped = self._wrapped
         wrapped.init(context)
         self._opened = True
         self._topic = topic
@@ -103,19 +103,19 @@ class ChangeLoggingKeyValueBytesStore(WrappedStateStore, KeyValueBytesStore):
 
     def close(self) -> None:
         self._unsent = {}
-        self.wrapped.close()
+        self._wrapped.close()
 
     # -- reads (replaced by the wrapped store's own methods while open) ---------------------
     def get(self, key: bytes) -> bytes | None:
-        return self.wrapped.get(key)  # type: ignore[no-any-return]
+        return self._wrapped.get(key)  # type: ignore[no-any-return]
 
     def range(
         self, lo: bytes | None, hi: bytes | None, reverse: bool = False, concurrent: bool = False
     ) -> Iterator[tuple[bytes, bytes]]:
-        return self.wrapped.range(lo, hi, reverse, concurrent)  # type: ignore[no-any-return]
+        return self._wrapped.range(lo, hi, reverse, concurrent)  # type: ignore[no-any-return]
 
     def approximate_num_entries(self) -> int:
-        return self.wrapped.approximate_num_entries()  # type: ignore[no-any-return]
+        return self._wrapped.approximate_num_entries()  # type: ignore[no-any-return]
 
     # -- writes -----------------------------------------------------------------------------
     def put(self, key: bytes, value: bytes | None) -> None:
@@ -131,7 +131,7 @@ class ChangeLoggingKeyValueBytesStore(WrappedStateStore, KeyValueBytesStore):
     # -- commit protocol --------------------------------------------------------------------
     def flush_changelog(self) -> bool:
         """Send the latest value (or a tombstone) of every key changed since the last flush."""
-        sent = self.wrapped.flush_changelog()
+        sent = self._wrapped.flush_changelog()
         unsent = self._unsent
         if not unsent:
             return sent
@@ -143,7 +143,7 @@ class ChangeLoggingKeyValueBytesStore(WrappedStateStore, KeyValueBytesStore):
         send = self._collector.send_changelog
         topic = self._topic
         partition = self._partition
-        get = self.wrapped.get
+        get = self._wrapped.get
         for key, ts in unsent.items():
             send(topic, key, get(key), ts, partition)
 
@@ -153,15 +153,15 @@ class ChangeLoggingKeyValueBytesStore(WrappedStateStore, KeyValueBytesStore):
                 f"Store {self.name} has {len(self._unsent)} change(s) not sent to its "
                 "changelog: call flush_changelog() (and flush the producer) before commit()"
             )
-        self.wrapped.commit(changelog_offset)
+        self._wrapped.commit(changelog_offset)
 
     def abort(self) -> None:
         self._unsent = {}
-        self.wrapped.abort()
+        self._wrapped.abort()
 
     def wipe(self) -> None:
         self._unsent = {}
-        self.wrapped.wipe()
+        self._wrapped.wipe()
 
 
 class ChangeLoggingTimestampedKeyValueBytesStore(ChangeLoggingKeyValueBytesStore):
@@ -195,7 +195,7 @@ class ChangeLoggingTimestampedKeyValueBytesStore(ChangeLoggingKeyValueBytesStore
 
     def restore_batch(self, records: list[ChangelogRecord], last_offset: int) -> None:
         """Changelog records (bare value, record timestamp) in the stored layout, passed down."""
-        self.wrapped.restore_batch(
+        self._wrapped.restore_batch(
             [(k, None if v is None else pack_timestamp(ts) + v, ts) for k, v, ts in records],
             last_offset,
         )

@@ -88,7 +88,7 @@ class MeteredKeyValueStore(WrappedStateStore, KeyValueStore):
     @property
     def bytes_store(self) -> KeyValueBytesStore:
         """The bytes store under the serdes."""
-        return self.wrapped  # type: ignore[no-any-return]
+        return self._wrapped  # type: ignore[no-any-return]
 
     @property
     def serde_topic(self) -> str:
@@ -105,7 +105,7 @@ class MeteredKeyValueStore(WrappedStateStore, KeyValueStore):
                 f"Store {self.name} has no {which} serde: give one to the store builder "
                 f"or set default.{which}.serde"
             )
-        bytes_store = self.wrapped
+        bytes_store = self._wrapped
         bytes_store.init(context)
         self._topic = bytes_store.changelog_topic or bytes_store.name
         self._kser = key_serde.serialize
@@ -157,7 +157,7 @@ class MeteredKeyValueStore(WrappedStateStore, KeyValueStore):
 
     def approximate_num_entries(self) -> int:
         """An estimate of the number of entries."""
-        return self.wrapped.approximate_num_entries()  # type: ignore[no-any-return]
+        return self._wrapped.approximate_num_entries()  # type: ignore[no-any-return]
 
     # -- writes -----------------------------------------------------------------------------
     def put(self, key: Any, value: Any) -> None:
