@@ -5,7 +5,8 @@ layer's public interface (Kafka Streams' ``MeteredKeyValueStore`` →
 ``CachingKeyValueStore`` → ``ChangeLoggingKeyValueBytesStore`` → ``RocksDBStore``),
 from the processor down:
 
-* record cache (:mod:`kstreams.state.caching`, optional): objects, above the serdes;
+* record cache (:mod:`kstreams.state.caching`, optional): objects, above the serdes
+  (Kafka Streams caches bytes below them; here a cached update is never serialized);
 * metered store (:mod:`kstreams.state.metered`): serdes, the typed API of
   :mod:`kstreams.state.typed`;
 * change-logging (:mod:`kstreams.state.changelogging`, logged stores): which keys
@@ -18,7 +19,8 @@ Every layer under the serdes and every engine speaks :class:`KeyValueBytesStore`
 (bytes in, bytes out, sorted by key bytes); the layers also pass the commit protocol
 of :class:`StateStore` down (:class:`~kstreams.state.wrapped.WrappedStateStore`);
 an engine adds the storage hooks of :class:`KeyValueBytesEngine` instead. Window and
-session stores are the same stack over a bytes store whose keys hold the window.
+session stores will be the same stack over a segmented engine whose keys hold the key
+and its window (Kafka Streams' layout), whose changelog records are those keys.
 """
 
 from __future__ import annotations
