@@ -1,11 +1,16 @@
 """State stores: key-value stores on RocksDB (rocksdict) or memory, with changelogs.
 
-Processors reach stores with ``context.get_state_store(name)``; stores are
-declared with :class:`Stores` builders. See :mod:`kstreams.state.buffered` for
-how writes are buffered, logged and committed.
+Processors reach stores with ``context.get_state_store(name)``; stores are declared
+with :class:`Stores` builders. A store is a stack of layers (record cache → metered
+store → change-logging → write buffer → engine): see :mod:`kstreams.state.api`.
 """
 
-from kstreams.state.api import ChangelogRecord, KeyValueBytesStore, StateStore
+from kstreams.state.api import (
+    ChangelogRecord,
+    KeyValueBytesEngine,
+    KeyValueBytesStore,
+    StateStore,
+)
 from kstreams.state.buffered import BufferedBytesStore
 from kstreams.state.builders import (
     InMemoryKeyValueBytesStoreSupplier,
@@ -16,24 +21,35 @@ from kstreams.state.builders import (
     Stores,
     TimestampedKeyValueStoreBuilder,
 )
+from kstreams.state.changelogging import (
+    ChangeLoggingKeyValueBytesStore,
+    ChangeLoggingTimestampedKeyValueBytesStore,
+)
 from kstreams.state.context import ChangelogCollector, StateStoreContext
 from kstreams.state.errors import InvalidStateStoreError
 from kstreams.state.memory import InMemoryStore
+from kstreams.state.metered import MeteredKeyValueStore, MeteredTimestampedKeyValueStore
 from kstreams.state.rocksdb import RocksDBStore
 from kstreams.state.typed import KeyValueStore, ReadOnlyKeyValueStore, TimestampedKeyValueStore
 from kstreams.state.value_and_timestamp import ValueAndTimestamp
+from kstreams.state.wrapped import WrappedStateStore, find_layer
 
 __all__ = [
     "BufferedBytesStore",
+    "ChangeLoggingKeyValueBytesStore",
+    "ChangeLoggingTimestampedKeyValueBytesStore",
     "ChangelogCollector",
     "ChangelogRecord",
     "InMemoryKeyValueBytesStoreSupplier",
     "InMemoryStore",
     "InvalidStateStoreError",
+    "KeyValueBytesEngine",
     "KeyValueBytesStore",
     "KeyValueBytesStoreSupplier",
     "KeyValueStore",
     "KeyValueStoreBuilder",
+    "MeteredKeyValueStore",
+    "MeteredTimestampedKeyValueStore",
     "ReadOnlyKeyValueStore",
     "RocksDBKeyValueBytesStoreSupplier",
     "RocksDBStore",
@@ -44,4 +60,6 @@ __all__ = [
     "TimestampedKeyValueStore",
     "TimestampedKeyValueStoreBuilder",
     "ValueAndTimestamp",
+    "WrappedStateStore",
+    "find_layer",
 ]

@@ -1,11 +1,26 @@
-"""Store interfaces: the task-facing :class:`StateStore` and the raw :class:`KeyValueBytesStore`.
+"""Store protocols: the task-facing :class:`StateStore` and the bytes-store protocol of the stack.
 
-Layers, from the processor down (Kafka Streams has the same stack of wrappers):
+A key-value store is a stack of layers, each wrapping the one below through that
+layer's public interface (Kafka Streams' ``MeteredKeyValueStore`` →
+``CachingKeyValueStore`` → ``ChangeLoggingKeyValueBytesStore`` → ``RocksDBStore``),
+from the processor down:
 
-* typed facade (:mod:`kstreams.state.typed`): serdes, ``ValueAndTimestamp``;
-* :class:`~kstreams.state.buffered.BufferedBytesStore`: the write buffer, changelogging
-  and the commit protocol;
-* a :class:`KeyValueBytesStore` engine: RocksDB or memory, bytes in and out.
+* record cache (:mod:`kstreams.state.caching`, optional): objects, above the serdes
+  (Kafka Streams caches bytes below them; here a cached update is never serialized);
+* metered store (:mod:`kstreams.state.metered`): serdes, the typed API of
+  :mod:`kstreams.state.typed`;
+* change-logging (:mod:`kstreams.state.changelogging`, logged stores): which keys
+  changed; their latest values go to the changelog at :meth:`StateStore.flush_changelog`;
+* write buffer (:mod:`kstreams.state.buffered`): uncommitted writes, applied with the
+  changelog offset in one atomic write at :meth:`StateStore.commit`;
+* engine (:mod:`kstreams.state.rocksdb`, :mod:`kstreams.state.memory`).
+
+Every layer under the serdes and every engine speaks :class:`KeyValueBytesStore`
+(bytes in, bytes out, sorted by key bytes); the layers also pass the commit protocol
+of :class:`StateStore` down (:class:`~kstreams.state.wrapped.WrappedStateStore`);
+an engine adds the storage hooks of :class:`KeyValueBytesEngine` instead. Window and
+session stores will be the same stack over a segmented engine whose keys hold the key
+and its window (Kafka Streams' layout), whose changelog records are those keys.
 """
 
 from __future__ import annotations
@@ -99,30 +114,72 @@ class StateStore(ABC):
 
 
 class KeyValueBytesStore(ABC):
-    """A raw key-value engine over bytes, sorted by key bytes; no buffer, no changelog.
+    """The bytes-store protocol: keys and values are bytes, ranges follow the key bytes.
 
-    Writes only come in atomic batches (:meth:`write`), each optionally carrying
-    metadata entries (the changelog offset) kept apart from the user's keys.
+    What the layers under the serdes (change-logging, write buffer) and the engines
+    (RocksDB, memory) all offer, so each can wrap the next, and a window or session
+    bytes store (whose keys hold the key and its window, as in Kafka Streams) can be
+    wrapped by the same change-logging and write-buffer layers. The layers are also
+    :class:`StateStore` s (the commit and restore hooks); an engine is a
+    :class:`KeyValueBytesEngine` (atomic batches with metadata) instead.
     """
 
     name: str
+    """The store's name (a property of the layers, an attribute of the engines)."""
     persistent: bool
+    """Whether the data survives a restart."""
 
     @abstractmethod
     def init(self, context: StateStoreContext) -> None:
-        """Open the engine (a persistent one under ``<context.state_dir>/rocksdb/<name>``)."""
+        """Open the store for the task described by ``context``."""
 
     @abstractmethod
     def is_open(self) -> bool:
-        """Whether the engine is open."""
+        """Whether the store is open."""
 
     @abstractmethod
     def close(self) -> None:
-        """Close the engine and invalidate its open iterators."""
+        """Close the store."""
+
+    @abstractmethod
+    def wipe(self) -> None:
+        """Delete all local data (an open store stays open, empty)."""
 
     @abstractmethod
     def get(self, key: bytes) -> bytes | None:
         """The value of ``key``, or None."""
+
+    @abstractmethod
+    def put(self, key: bytes, value: bytes | None) -> None:
+        """Set ``key`` to ``value``; None deletes it."""
+
+    @abstractmethod
+    def delete(self, key: bytes) -> None:
+        """Delete ``key``."""
+
+    @abstractmethod
+    def range(
+        self, lo: bytes | None, hi: bytes | None, reverse: bool = False, concurrent: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """``(key, value)`` pairs with ``lo <= key < hi`` (None: unbounded), in key order or reversed.
+
+        ``concurrent``: the caller is not the stream thread (an interactive query),
+        so the store must not change its own state to answer.
+        """
+
+    @abstractmethod
+    def approximate_num_entries(self) -> int:
+        """An estimate of the number of keys."""
+
+
+class KeyValueBytesEngine(KeyValueBytesStore):
+    """A storage engine: a :class:`KeyValueBytesStore` with atomic batches and metadata.
+
+    ``put`` and ``delete`` write at once; the write buffer above an engine writes
+    only through :meth:`write`, whose batches carry metadata entries (the changelog
+    offset, the value format) kept apart from the user's keys, so data and offset
+    land together or not at all. No buffer, no changelog: those are layers.
+    """
 
     @abstractmethod
     def write(
@@ -132,15 +189,13 @@ class KeyValueBytesStore(ABC):
     ) -> None:
         """Apply puts (and deletes, value None) plus metadata entries in one atomic write."""
 
-    @abstractmethod
-    def iterate(
-        self, lo: bytes | None, hi: bytes | None, reverse: bool
-    ) -> Iterator[tuple[bytes, bytes]]:
-        """``(key, value)`` pairs with ``lo <= key < hi`` (None: unbounded), in key order or reversed."""
+    def put(self, key: bytes, value: bytes | None) -> None:
+        """Write ``value`` (None: delete) at once, in a batch of its own."""
+        self.write(((key, value),))
 
-    @abstractmethod
-    def approximate_num_entries(self) -> int:
-        """An estimate of the number of keys."""
+    def delete(self, key: bytes) -> None:
+        """Delete ``key`` at once."""
+        self.write(((key, None),))
 
     @abstractmethod
     def get_meta(self, key: bytes) -> bytes | None:

@@ -1,13 +1,17 @@
-"""The write buffer in front of a store engine: changelogging and the commit protocol.
+"""The write buffer over an engine: uncommitted writes, applied with the changelog offset at commit.
 
-Every write of a processor lands in an in-memory buffer (a dict of the latest
-bytes per key, None for a delete). Reads look at the buffer first; ranges merge
-it with the engine in key-byte order. At commit the task calls
-:meth:`BufferedBytesStore.flush_changelog` (one changelog record per changed
-key), flushes the producer, then :meth:`BufferedBytesStore.commit`, which
-writes the buffer and the changelog offset to the engine in one atomic batch.
-So the local store never holds a change its changelog does not have, and a
-clean restart has nothing to restore.
+Every write lands in an in-memory buffer (a dict of the latest bytes per key, None for a
+delete). Reads look at the buffer first; ranges merge it with the engine in key-byte
+order. :meth:`BufferedBytesStore.commit` writes the buffer and the changelog offset the
+task reached to the engine in one atomic batch (a RocksDB WriteBatch with the offset in
+the metadata column family); :meth:`BufferedBytesStore.abort` drops the buffer. Since the
+task commits only after the changelog records of those writes are acknowledged (the
+change-logging layer above sends them, see :mod:`kstreams.state.changelogging`), the
+local data never holds a change its changelog lacks, the offset stored with it is where
+a restart resumes restoring, and a clean restart has nothing to restore.
+
+The buffer is also where the engine's bookkeeping lives: the changelog checkpoint (never
+moved backwards) and the value format (a store opened with another layout is wiped).
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from kstreams.errors import IllegalStateError, StreamsError
-from kstreams.state.api import ChangelogRecord, KeyValueBytesStore, StateStore
-from kstreams.state.context import DEFAULT_CACHE_MAX_BYTES, wall_clock_ms
+from kstreams.errors import IllegalStateError
+from kstreams.state.api import ChangelogRecord, KeyValueBytesEngine, KeyValueBytesStore
+from kstreams.state.context import DEFAULT_CACHE_MAX_BYTES
+from kstreams.state.merge import merge, merge_reverse
 from kstreams.state.thread_cache import ThreadCache
-from kstreams.state.value_and_timestamp import TIMESTAMP_SIZE, pack_timestamp, unpack_timestamp
+from kstreams.state.wrapped import WrappedStateStore
 
 if TYPE_CHECKING:
     from kstreams.state.context import StateStoreContext
@@ -50,93 +55,74 @@ def _no_commit() -> None:
     return None
 
 
-class BufferedBytesStore(StateStore):
-    """A bytes-level store: write buffer + changelogging over a :class:`KeyValueBytesStore`.
+class BufferedBytesStore(WrappedStateStore, KeyValueBytesStore):
+    """The write-buffer (transaction) layer over a :class:`~kstreams.state.api.KeyValueBytesEngine`.
+
+    Its size counts against the thread's budget (:mod:`kstreams.state.thread_cache`):
+    when the write buffers of the thread outgrow it, the store asks its task for an
+    early commit (once per commit).
 
     Args:
-        inner: The engine (RocksDB or memory).
-        logging_enabled: Whether changes go to the changelog (given at init).
-        log_config: Topic configs for the changelog topic (used by the runtime).
-        timestamped: Whether values are ``8-byte timestamp + value`` (timestamped
-            stores); their changelog records carry the bare value with the
-            timestamp as record timestamp, as in Kafka Streams.
+        engine: The engine (RocksDB or memory).
+        value_format: The layout of the values (:data:`FORMAT_PLAIN`,
+            :data:`FORMAT_TIMESTAMPED`), kept in the engine's metadata: an engine
+            holding another layout is wiped when the store opens.
+        checkpointed: Whether the changelog offset is kept with the data, for the
+            context's changelog topic (False: a store without changelog).
+
+    Example::
+
+        store = BufferedBytesStore(RocksDBStore("counts"), value_format=FORMAT_PLAIN)
+        store.init(context)
+        store.put(b"k", b"v")            # in the buffer
+        store.commit(41)                 # on disk, with changelog offset 41
     """
 
     def __init__(
         self,
-        inner: KeyValueBytesStore,
+        engine: KeyValueBytesEngine,
         *,
-        logging_enabled: bool = True,
-        log_config: dict[str, str] | None = None,
-        timestamped: bool = False,
+        value_format: bytes = FORMAT_PLAIN,
+        checkpointed: bool = True,
     ) -> None:
-        self._inner = inner
-        self._logging_enabled = logging_enabled
-        self.log_config: dict[str, str] = dict(log_config or {})
-        self.timestamped = timestamped
-        self._context: StateStoreContext | None = None
+        super().__init__(engine)
+        self._engine = engine
+        self.value_format = value_format
+        self._checkpointed = checkpointed
         self._topic: str | None = None
-        self._collector: Any = None
-        self._partition = -1
-        self._now = wall_clock_ms
         self._request_commit = _no_commit
         self._budget = ThreadCache(DEFAULT_CACHE_MAX_BYTES)
         self._buf: dict[bytes, bytes | None] = {}
-        self._unsent: dict[bytes, int] | None = None
         self._sorted: list[bytes] = []
         self._size = 0
         self._commit_requested = False
 
     def __repr__(self) -> str:
-        return f"BufferedBytesStore({self._inner!r}, changelog={self._topic!r})"
+        return f"BufferedBytesStore({self._engine!r})"
 
-    # -- identity ---------------------------------------------------------------------------
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def persistent(self) -> bool:
-        return self._inner.persistent
-
+    # -- identity: the buffer is no changelog ----------------------------------------------
     @property
     def logged(self) -> bool:
-        if self._context is None:
-            return self._logging_enabled
-        return self._topic is not None
+        return False
 
     @property
     def changelog_topic(self) -> str | None:
-        return self._topic
-
-    @property
-    def inner(self) -> KeyValueBytesStore:
-        """The engine under the buffer."""
-        return self._inner
+        return None
 
     # -- lifecycle --------------------------------------------------------------------------
     def init(self, context: StateStoreContext) -> None:
-        topic = context.changelog_topic if self._logging_enabled else None
-        if topic is not None and context.collector is None:
-            raise StreamsError(f"Store {self.name} is logged to {topic} but has no collector")
-        self._inner.init(context)
-        self._context = context
-        self._topic = topic
-        self._collector = context.collector
-        self._partition = context.partition
-        self._now = context.record_timestamp or wall_clock_ms
+        self._engine.init(context)
+        self._topic = context.changelog_topic if self._checkpointed else None
         self._request_commit = context.request_commit
         self._reset_buffer()
         budget = context.thread_cache
         self._budget = budget if budget is not None else ThreadCache(context.cache_max_bytes)
         self._check_format()
 
-    def _format(self) -> bytes:
-        return FORMAT_TIMESTAMPED if self.timestamped else FORMAT_PLAIN
-
     def _check_format(self) -> None:
-        fmt = self._format()
-        stored = self._inner.get_meta(META_FORMAT)
+        fmt = self.value_format
+        engine = self._engine
+        stored = engine.get_meta(META_FORMAT)
         if stored == fmt:
             return
         if stored is not None:
@@ -147,19 +133,15 @@ class BufferedBytesStore(StateStore):
                 fmt.decode(),
                 " (it will be restored from its changelog)" if self._topic else "",
             )
-            self._inner.wipe()
-        self._inner.write((), {META_FORMAT: fmt})
-
-    def is_open(self) -> bool:
-        return self._inner.is_open()
+            engine.wipe()
+        engine.write((), {META_FORMAT: fmt})
 
     def close(self) -> None:
         self._reset_buffer()
-        self._inner.close()
+        self._engine.close()
 
     def _reset_buffer(self) -> None:
         self._buf = {}
-        self._unsent = {} if self._topic is not None else None
         self._sorted = []
         self._budget.buffered -= self._size
         self._size = 0
@@ -170,7 +152,7 @@ class BufferedBytesStore(StateStore):
         """The value of ``key``: the buffered one if any (None if deleted), else the stored one."""
         value = self._buf.get(key, _MISSING)
         if value is _MISSING:
-            return self._inner.get(key)
+            return self._engine.get(key)
         return value
 
     def range(
@@ -182,7 +164,7 @@ class BufferedBytesStore(StateStore):
         not the stream thread (interactive queries), so the buffer's sorted key
         list is built privately instead of being updated in place.
         """
-        stored = self._inner.iterate(lo, hi, reverse)
+        stored = self._engine.range(lo, hi, reverse)
         buf = self._buf
         if not buf:
             return stored
@@ -219,10 +201,10 @@ class BufferedBytesStore(StateStore):
 
     def approximate_num_entries(self) -> int:
         """The engine's estimate, corrected by the buffered inserts and deletes."""
-        n = self._inner.approximate_num_entries()
-        inner_get = self._inner.get
+        engine = self._engine
+        n = engine.approximate_num_entries()
         for key, value in list(self._buf.items()):
-            present = inner_get(key) is not None
+            present = engine.get(key) is not None
             if value is None:
                 n -= present
             else:
@@ -238,9 +220,6 @@ class BufferedBytesStore(StateStore):
         buf = self._buf
         old = buf.get(key, _MISSING)
         buf[key] = value
-        unsent = self._unsent
-        if unsent is not None:
-            unsent[key] = self._now()
         if old is _MISSING:
             n = len(key) + len(value) + 112  # ENTRY_OVERHEAD
         else:
@@ -256,9 +235,6 @@ class BufferedBytesStore(StateStore):
         buf = self._buf
         old = buf.get(key, _MISSING)
         buf[key] = None
-        unsent = self._unsent
-        if unsent is not None:
-            unsent[key] = self._now()
         # a new key costs its entry (ENTRY_OVERHEAD = 112), a rewrite frees the old value
         n = len(key) + 112 if old is _MISSING else -(0 if old is None else len(old))
         self._size += n
@@ -278,32 +254,10 @@ class BufferedBytesStore(StateStore):
 
     # -- commit protocol --------------------------------------------------------------------
     def flush_changelog(self) -> bool:
-        unsent = self._unsent
-        if not unsent:
-            return False
-        send = self._collector.send_changelog
-        topic = self._topic
-        partition = self._partition
-        buf = self._buf
-        if self.timestamped:
-            for key, ts in unsent.items():
-                value = buf[key]
-                if value is None:
-                    send(topic, key, None, ts, partition)
-                else:
-                    send(topic, key, value[TIMESTAMP_SIZE:], unpack_timestamp(value)[0], partition)
-        else:
-            for key, ts in unsent.items():
-                send(topic, key, buf[key], ts, partition)
-        self._unsent = {}
-        return True
+        return False  # the change-logging layer above sends the changelog
 
     def commit(self, changelog_offset: int | None) -> None:
-        if self._unsent:
-            raise IllegalStateError(
-                f"Store {self.name} has {len(self._unsent)} change(s) not sent to its "
-                "changelog: call flush_changelog() (and flush the producer) before commit()"
-            )
+        """Write the buffer and ``changelog_offset`` (None: unchanged) to the engine in one batch."""
         meta = None
         if changelog_offset is not None and self._topic is not None:
             # the checkpoint never goes backwards (an offset the thread remembers from an
@@ -316,7 +270,7 @@ class BufferedBytesStore(StateStore):
                 }
         buf = self._buf
         if buf or meta:
-            self._inner.write(buf.items(), meta)
+            self._engine.write(buf.items(), meta)
         self._reset_buffer()
 
     def abort(self) -> None:
@@ -324,81 +278,28 @@ class BufferedBytesStore(StateStore):
 
     # -- restoration ------------------------------------------------------------------------
     def restore_offset(self) -> int | None:
-        if not self._inner.persistent or self._topic is None:
+        engine = self._engine
+        if not engine.persistent or self._topic is None:
             return None
-        if self._inner.get_meta(META_TOPIC) != self._topic.encode():
+        if engine.get_meta(META_TOPIC) != self._topic.encode():
             return None
-        raw = self._inner.get_meta(META_OFFSET)
+        raw = engine.get_meta(META_OFFSET)
         return None if raw is None else _OFFSET.unpack(raw)[0]
 
     def restore_batch(self, records: list[ChangelogRecord], last_offset: int) -> None:
+        """Write ``records`` (already in the stored layout) and ``last_offset`` in one batch."""
         if self._buf:
             raise IllegalStateError(
                 f"Store {self.name} cannot restore while it has uncommitted writes"
             )
-        if self.timestamped:
-            items: Any = [
-                (k, None if v is None else pack_timestamp(ts) + v) for k, v, ts in records
-            ]
-        else:
-            items = [(k, v) for k, v, _ in records]
         meta = {META_OFFSET: _OFFSET.pack(last_offset)}
         if self._topic is not None:
             meta[META_TOPIC] = self._topic.encode()
-        self._inner.write(items, meta)
+        self._engine.write([(k, v) for k, v, _ in records], meta)
 
     def wipe(self) -> None:
         self._reset_buffer()
-        self._inner.wipe()
-        if self._inner.is_open():
-            self._inner.write((), {META_FORMAT: self._format()})
-
-
-def merge(
-    pending: list[tuple[bytes, bytes | None]], stored: Iterator[tuple[bytes, bytes]]
-) -> Iterator[tuple[bytes, bytes]]:
-    """Ascending ``stored`` entries with ``pending`` ones (ascending) put over them (None: deleted)."""
-    # Both ascending; a buffered entry replaces (or, None, hides) the stored one.
-    it = iter(pending)
-    nxt = next(it, None)
-    for kv in stored:
-        key = kv[0]
-        while nxt is not None and nxt[0] < key:
-            if nxt[1] is not None:
-                yield nxt  # type: ignore[misc]
-            nxt = next(it, None)
-        if nxt is not None and nxt[0] == key:
-            if nxt[1] is not None:
-                yield nxt  # type: ignore[misc]
-            nxt = next(it, None)
-        else:
-            yield kv
-    while nxt is not None:
-        if nxt[1] is not None:
-            yield nxt  # type: ignore[misc]
-        nxt = next(it, None)
-
-
-def merge_reverse(
-    pending: list[tuple[bytes, bytes | None]], stored: Iterator[tuple[bytes, bytes]]
-) -> Iterator[tuple[bytes, bytes]]:
-    """:func:`merge` for descending entries."""
-    # Both descending.
-    it = iter(pending)
-    nxt = next(it, None)
-    for kv in stored:
-        key = kv[0]
-        while nxt is not None and nxt[0] > key:
-            if nxt[1] is not None:
-                yield nxt  # type: ignore[misc]
-            nxt = next(it, None)
-        if nxt is not None and nxt[0] == key:
-            if nxt[1] is not None:
-                yield nxt  # type: ignore[misc]
-            nxt = next(it, None)
-        else:
-            yield kv
-    while nxt is not None:
-        if nxt[1] is not None:
-            yield nxt  # type: ignore[misc]
-        nxt = next(it, None)
+        engine = self._engine
+        engine.wipe()
+        if engine.is_open():
+            engine.write((), {META_FORMAT: self.value_format})

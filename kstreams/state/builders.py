@@ -7,8 +7,11 @@ Example::
     ).with_logging_enabled({"min.insync.replicas": "2"})
     topology.add_state_store(builder, "counter")
 
-A supplier makes the bytes engine; a builder wraps it with the write buffer,
-changelogging and serdes. ``build()`` makes a new store each call: one per task.
+A supplier makes the bytes engine; a builder stacks the layers on it (Kafka Streams'
+order, see :mod:`kstreams.state.api`): the write buffer, the change-logging layer when
+logging is enabled, the metered store (serdes). The record cache goes on top when the
+task opens the store (:func:`kstreams.state.caching.cached_store`), where the thread's
+cache budget is known. ``build()`` makes a new store each call: one per task.
 """
 
 from __future__ import annotations
@@ -17,11 +20,15 @@ from abc import ABC, abstractmethod
 from typing import Any, TypeVar
 
 from kstreams.serde.base import Serde, as_serde
-from kstreams.state.api import KeyValueBytesStore
-from kstreams.state.buffered import BufferedBytesStore
+from kstreams.state.api import KeyValueBytesEngine, KeyValueBytesStore
+from kstreams.state.buffered import FORMAT_PLAIN, FORMAT_TIMESTAMPED, BufferedBytesStore
+from kstreams.state.changelogging import (
+    ChangeLoggingKeyValueBytesStore,
+    ChangeLoggingTimestampedKeyValueBytesStore,
+)
 from kstreams.state.memory import InMemoryStore
+from kstreams.state.metered import MeteredKeyValueStore, MeteredTimestampedKeyValueStore
 from kstreams.state.rocksdb import RocksDBStore
-from kstreams.state.typed import KeyValueStore, TimestampedKeyValueStore
 
 _B = TypeVar("_B", bound="StoreBuilder")
 
@@ -49,7 +56,7 @@ class KeyValueBytesStoreSupplier(ABC):
         """The scope of the store's metrics, e.g. ``"rocksdb"``."""
 
     @abstractmethod
-    def get(self) -> KeyValueBytesStore:
+    def get(self) -> KeyValueBytesEngine:
         """A new bytes engine."""
 
     def __repr__(self) -> str:
@@ -71,7 +78,7 @@ class RocksDBKeyValueBytesStoreSupplier(KeyValueBytesStoreSupplier):
     def metrics_scope(self) -> str:
         return "rocksdb"
 
-    def get(self) -> KeyValueBytesStore:
+    def get(self) -> KeyValueBytesEngine:
         return RocksDBStore(self._name)
 
 
@@ -82,7 +89,7 @@ class InMemoryKeyValueBytesStoreSupplier(KeyValueBytesStoreSupplier):
     def metrics_scope(self) -> str:
         return "in-memory"
 
-    def get(self) -> KeyValueBytesStore:
+    def get(self) -> KeyValueBytesEngine:
         return InMemoryStore(self._name)
 
 
@@ -155,7 +162,7 @@ class StoreBuilder(ABC):
 
 
 class KeyValueStoreBuilder(StoreBuilder):
-    """Builds :class:`KeyValueStore` s over a supplier's engines (Java: ``KeyValueStoreBuilder``).
+    """Builds :class:`~kstreams.state.typed.KeyValueStore` s over a supplier's engines (Java: ``KeyValueStoreBuilder``).
 
     A None serde means the ``default.key.serde`` / ``default.value.serde`` of the app.
     """
@@ -175,25 +182,35 @@ class KeyValueStoreBuilder(StoreBuilder):
         self.key_serde = as_serde(key_serde)
         self.value_serde = as_serde(value_serde)
 
-    def _bytes_store(self) -> BufferedBytesStore:
-        return BufferedBytesStore(
+    def _bytes_store(self) -> KeyValueBytesStore:
+        # engine → write buffer → change-logging (when logged)
+        store: Any = BufferedBytesStore(
             self.supplier.get(),
-            logging_enabled=self._logging_enabled,
-            log_config=self._log_config,
-            timestamped=self.timestamped,
+            value_format=FORMAT_TIMESTAMPED if self.timestamped else FORMAT_PLAIN,
+            checkpointed=self._logging_enabled,
         )
+        if self._logging_enabled:
+            logging_layer = (
+                ChangeLoggingTimestampedKeyValueBytesStore
+                if self.timestamped
+                else ChangeLoggingKeyValueBytesStore
+            )
+            store = logging_layer(store, self._log_config)
+        return store  # type: ignore[no-any-return]
 
-    def build(self) -> KeyValueStore:
-        return KeyValueStore(self._bytes_store(), self.key_serde, self.value_serde)
+    def build(self) -> MeteredKeyValueStore:
+        return MeteredKeyValueStore(self._bytes_store(), self.key_serde, self.value_serde)
 
 
 class TimestampedKeyValueStoreBuilder(KeyValueStoreBuilder):
-    """Builds :class:`TimestampedKeyValueStore` s (Java: ``TimestampedKeyValueStoreBuilder``)."""
+    """Builds :class:`~kstreams.state.typed.TimestampedKeyValueStore` s (Java: ``TimestampedKeyValueStoreBuilder``)."""
 
     timestamped = True
 
-    def build(self) -> TimestampedKeyValueStore:
-        return TimestampedKeyValueStore(self._bytes_store(), self.key_serde, self.value_serde)
+    def build(self) -> MeteredTimestampedKeyValueStore:
+        return MeteredTimestampedKeyValueStore(
+            self._bytes_store(), self.key_serde, self.value_serde
+        )
 
 
 class Stores:
@@ -227,7 +244,7 @@ class Stores:
         key_serde: Serde[Any] | type | None,
         value_serde: Serde[Any] | type | None,
     ) -> KeyValueStoreBuilder:
-        """A builder of :class:`KeyValueStore` s."""
+        """A builder of :class:`~kstreams.state.typed.KeyValueStore` s."""
         return KeyValueStoreBuilder(supplier, key_serde, value_serde)
 
     @staticmethod
@@ -236,5 +253,5 @@ class Stores:
         key_serde: Serde[Any] | type | None,
         value_serde: Serde[Any] | type | None,
     ) -> TimestampedKeyValueStoreBuilder:
-        """A builder of :class:`TimestampedKeyValueStore` s (values are ``ValueAndTimestamp``)."""
+        """A builder of :class:`~kstreams.state.typed.TimestampedKeyValueStore` s (values are ``ValueAndTimestamp``)."""
         return TimestampedKeyValueStoreBuilder(supplier, key_serde, value_serde)

@@ -1,4 +1,4 @@
-"""The record cache: deserialized values in front of a key-value store (Kafka Streams' caching layer).
+"""The record cache: a layer of objects over the metered store (Kafka Streams' caching layer).
 
 Kafka Streams puts a cache (``CachingKeyValueStore`` over a per-thread
 ``ThreadCache``) in front of every DSL store, sized by
@@ -27,7 +27,17 @@ for every read, so what the cache hands back, forwards as an old value or writes
 to the changelog is what was written, whatever user code later does to the
 object it put or got (an aggregator that mutates its argument and returns it).
 
-Where it differs from Kafka Streams: the cache holds objects, so its size is an
+Where it sits: Kafka Streams caches bytes *under* the serdes (metered → caching →
+change-logging → bytes store), so every ``get`` and ``put`` of a cached key pays a
+deserialization and a serialization. kstreams' cache sits *above* the metered store
+(caching → metered → change-logging → write buffer → engine) and keeps objects, so an
+update of a cached key costs no serialization at all: the per-record path of an
+aggregation is a few dict operations. It reaches the store below only through that
+store's public bytes-level API (``serialize_key``, ``encode_value``, ``decode_value``,
+``get_bytes``, ``put_bytes``, ``bytes_range``, ``decode_entries``), the same way Java's
+cache reaches the bytes store under it.
+
+Where else it differs from Kafka Streams: the cache holds objects, so its size is an
 estimate (strings and bytes by length, numbers by their object size, serialized
 values by their length), and a value the store's serde cannot serialize fails
 the ``put`` if it is mutable, the flush (a commit error) if it is not. Keys must
@@ -45,13 +55,20 @@ from __future__ import annotations
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kstreams.state.buffered import merge, merge_reverse
 from kstreams.state.immutable import IMMUTABLE_SCALARS, is_immutable
+from kstreams.state.merge import merge, merge_reverse
+from kstreams.state.metered import MeteredKeyValueStore, MeteredTimestampedKeyValueStore
 from kstreams.state.thread_cache import ThreadCache
-from kstreams.state.typed import KeyValueStore, TimestampedKeyValueStore, _null_key
+from kstreams.state.typed import KeyValueStore, TimestampedKeyValueStore, null_key
 from kstreams.state.value_and_timestamp import ValueAndTimestamp
+from kstreams.state.wrapped import WrappedStateStore
+
+if TYPE_CHECKING:
+    from kstreams.serde.base import Serde
+    from kstreams.state.context import StateStoreContext
+
 
 ENTRY_OVERHEAD = 300
 """Approximate bytes a cache entry costs beyond its key and value (measured with tracemalloc:
@@ -63,6 +80,9 @@ FlushListener = Callable[[Any, Any, Any, int, Any], None]
 _MISSING: Any = object()
 _UNKNOWN: Any = object()
 """The value before the first cached write of a key that was never read: look it up at flush."""
+
+_KEY_BYTES = 6
+"""Index of a dirty entry's serialized key (None until a range or a flush needs it)."""
 
 
 class Frozen:
@@ -103,29 +123,47 @@ class _RecordContextless:
     offset = -1
 
 
-class CachingStore:
-    """Mixin over a typed key-value store: the record cache (see the module notes).
+class CachingStore(WrappedStateStore):
+    """The record cache over a metered store (see the module notes).
 
-    ``get``/``put``/``delete`` work on the cache; ranges merge the dirty
-    entries into the store's own ranges; :meth:`flush_cache` writes the dirty
-    keys down (and forwards them to the flush listener). Internal: made by
-    :func:`cached_store`.
+    ``get``/``put``/``delete`` work on the cache; ranges merge the dirty entries
+    into the metered store's bytes ranges; :meth:`flush_cache` writes the dirty
+    keys down (and forwards them to the flush listener). The commit protocol passes
+    through, the cache flushing first. Made by :func:`cached_store`.
     """
 
-    def _init_cache(self, thread_cache: ThreadCache) -> None:
+    _timestamped = False
+    """Whether values are ``ValueAndTimestamp`` (whose value decides if it can change)."""
+
+    def __init__(self, store: MeteredKeyValueStore, thread_cache: ThreadCache) -> None:
+        super().__init__(store)
         self._thread_cache = thread_cache
         self._values: OrderedDict[Any, Any] = OrderedDict()
         """Cached values in least-recently-used-first order; None: deleted (dirty)."""
         self._sizes: dict[Any, int] = {}
         self._dirty: dict[Any, list[Any]] = {}
-        """Dirty keys in the order they became dirty: ``[old value, ts, headers, topic, partition, offset]``."""
+        """Dirty keys in the order they became dirty: ``[old value, ts, headers, topic,
+        partition, offset, key bytes or None]``."""
         self._listener: FlushListener | None = None
         self._record: Any = _RecordContextless()
         self._flushing = False
+        self._bind(store)
+
+    def _bind(self, store: MeteredKeyValueStore) -> None:
+        # The metered store's public methods, looked up once (again after it opened).
+        self._store_get = store.get
+        self._store_put = store.put
+        self._get_bytes = store.get_bytes
+        self._put_bytes = store.put_bytes
+        self._serialize_key = store.serialize_key
+        self._encode = store.encode_value
+        self._decode = store.decode_value
 
     # -- wiring -----------------------------------------------------------------------------
-    def init(self, context: Any) -> None:
-        super().init(context)  # type: ignore[misc]
+    def init(self, context: StateStoreContext) -> None:
+        store = self._wrapped
+        store.init(context)
+        self._bind(store)
         record = getattr(context, "record_context", None)
         if record is not None:
             self._record = record
@@ -134,6 +172,23 @@ class CachingStore:
         """Forward flushed keys to ``listener``; True (the cache forwards, the caller must not)."""
         self._listener = listener
         return True
+
+    @property
+    def key_serde(self) -> Serde[Any] | None:
+        """The metered store's key serde."""
+        return self._wrapped.key_serde  # type: ignore[no-any-return]
+
+    @property
+    def value_serde(self) -> Serde[Any] | None:
+        """The metered store's value serde."""
+        return self._wrapped.value_serde  # type: ignore[no-any-return]
+
+    @property
+    def serde_topic(self) -> str:
+        return self._wrapped.serde_topic  # type: ignore[no-any-return]
+
+    def serialize_key(self, key: Any) -> bytes:
+        return self._serialize_key(key)  # type: ignore[no-any-return]
 
     @property
     def cached_entries(self) -> int:
@@ -145,13 +200,10 @@ class CachingStore:
         """How many keys changed since the last flush."""
         return len(self._dirty)
 
-    _timestamped = False
-    """Whether values are ``ValueAndTimestamp`` (whose value decides if it can change)."""
-
     def _thaw(self, entry: Any) -> Any:
         """The value of a cache entry: a fresh copy if it is frozen."""
         if type(entry) is Frozen:
-            return self._decode(entry.raw)  # type: ignore[attr-defined]
+            return self._decode(entry.raw)
         return entry
 
     # -- reads ------------------------------------------------------------------------------
@@ -161,21 +213,21 @@ class CachingStore:
         try:
             entry = values.get(key, _MISSING)
         except TypeError:  # an unhashable key is never cached
-            return super().get(key)  # type: ignore[misc]
+            return self._store_get(key)
         if entry is _MISSING:
             if key is None:
-                raise _null_key(self.name)  # type: ignore[attr-defined]
-            raw = self._get(self._kser(self._topic, key))  # type: ignore[attr-defined]
+                raise null_key(self.name)
+            raw = self._get_bytes(self._serialize_key(key))
             if raw is None:
                 return None
-            value = self._decode(raw)  # type: ignore[attr-defined]
+            value = self._decode(raw)
             inner = value[0] if self._timestamped else value
             immutable = type(inner) in IMMUTABLE_SCALARS or is_immutable(inner)
             self._insert(key, value if immutable else Frozen(raw))
             return value
         values.move_to_end(key)
         if type(entry) is Frozen:
-            return self._decode(entry.raw)  # type: ignore[attr-defined]
+            return self._decode(entry.raw)
         return entry
 
     def _get_concurrent(self, key: Any) -> Any:
@@ -184,7 +236,11 @@ class CachingStore:
             entry = self._values.get(key, _MISSING)
         except TypeError:
             entry = _MISSING
-        return super().get(key) if entry is _MISSING else self._thaw(entry)  # type: ignore[misc]
+        return self._wrapped.get(key) if entry is _MISSING else self._thaw(entry)
+
+    def approximate_num_entries(self) -> int:
+        """The store's estimate (dirty keys not flushed yet are not counted)."""
+        return self._wrapped.approximate_num_entries()  # type: ignore[no-any-return]
 
     def _insert(self, key: Any, value: Any) -> None:
         size = ENTRY_OVERHEAD + estimate_size(key) + estimate_size(value)
@@ -199,7 +255,7 @@ class CachingStore:
     def put(self, key: Any, value: Any) -> None:
         """Cache ``value`` for ``key`` (None: delete); the store gets it at the next flush."""
         if key is None:
-            raise _null_key(self.name)  # type: ignore[attr-defined]
+            raise null_key(self.name)
         values = self._values
         try:
             old = values.get(key, _MISSING)
@@ -209,7 +265,7 @@ class CachingStore:
         if value is not None:
             inner = value[0] if self._timestamped else value
             if type(inner) not in IMMUTABLE_SCALARS and not is_immutable(inner):
-                raw = self._encode(value)  # type: ignore[attr-defined]
+                raw = self._encode(value)
                 value = None if raw is None else Frozen(raw)
         record = self._record
         entry = self._dirty.get(key)
@@ -221,6 +277,7 @@ class CachingStore:
                 record.topic,
                 record.partition,
                 record.offset,
+                None,
             ]
         else:
             entry[1] = record.timestamp
@@ -236,8 +293,8 @@ class CachingStore:
 
     def _put_through(self, key: Any, value: Any) -> None:
         listener = self._listener
-        old = super().get(key) if listener is not None else None  # type: ignore[misc]
-        super().put(key, value)  # type: ignore[misc]
+        old = self._store_get(key) if listener is not None else None
+        self._store_put(key, value)
         if listener is not None and (value is not None or old is not None):
             record = self._record
             listener(key, value, old, record.timestamp, record.headers)
@@ -289,27 +346,26 @@ class CachingStore:
         values = self._values
         sizes = self._sizes
         thread = self._thread_cache
-        inner_get = super().get  # type: ignore[misc]
-        inner_put = super().put  # type: ignore[misc]
-        saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
-        put_bytes = self._put  # type: ignore[attr-defined]
-        kser = self._kser  # type: ignore[attr-defined]
-        store_topic = self._topic  # type: ignore[attr-defined]
+        store_get = self._store_get
+        store_put = self._store_put
+        put_bytes = self._put_bytes
+        serialize_key = self._serialize_key
         thaw = self._thaw
+        saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
         try:
-            for key, (old, ts, headers, topic, partition, offset) in dirty.items():
+            for key, (old, ts, headers, topic, partition, offset, kb) in dirty.items():
                 entry = values[key]
                 if old is _UNKNOWN:
-                    old = inner_get(key) if listener is not None else None
+                    old = store_get(key) if listener is not None else None
                 record.timestamp = ts
                 record.headers = headers
                 record.topic = topic
                 record.partition = partition
                 record.offset = offset
                 if type(entry) is Frozen:
-                    put_bytes(kser(store_topic, key), entry.raw)
+                    put_bytes(serialize_key(key) if kb is None else kb, entry.raw)
                 else:
-                    inner_put(key, entry)
+                    store_put(key, entry)
                 size = ENTRY_OVERHEAD + estimate_size(key) + estimate_size(entry)
                 thread.size += size - sizes[key]
                 sizes[key] = size
@@ -322,45 +378,50 @@ class CachingStore:
             self._flushing = False
         return True
 
-    def flush_changelog(self) -> bool:
-        self.flush_cache()
-        return super().flush_changelog()  # type: ignore[misc, no-any-return]
-
     def _clear_cache(self) -> None:
         self._thread_cache.size -= sum(self._sizes.values())
         self._values = OrderedDict()
         self._sizes = {}
         self._dirty = {}
 
+    # -- commit protocol (the cache flushes first, or is dropped) ---------------------------
+    def flush_changelog(self) -> bool:
+        self.flush_cache()
+        return self._wrapped.flush_changelog()  # type: ignore[no-any-return]
+
     def abort(self) -> None:
         self._clear_cache()
-        super().abort()  # type: ignore[misc]
+        self._wrapped.abort()
 
     def close(self) -> None:
         self._clear_cache()
-        super().close()  # type: ignore[misc]
+        self._wrapped.close()
 
     def wipe(self) -> None:
         self._clear_cache()
-        super().wipe()  # type: ignore[misc]
+        self._wrapped.wipe()
 
     def restore_batch(self, records: Any, last_offset: int) -> None:
         self._clear_cache()
-        super().restore_batch(records, last_offset)  # type: ignore[misc]
+        self._wrapped.restore_batch(records, last_offset)
 
     # -- ranges -----------------------------------------------------------------------------
     def _scan(
         self, lo: bytes | None, hi: bytes | None, reverse: bool, concurrent: bool
     ) -> Iterator[tuple[Any, Any]]:
         # the dirty entries, encoded, merged over the store's own range as its write buffer is
-        keys = list(self._dirty)  # a snapshot (interactive queries run on other threads)
-        topic = self._topic  # type: ignore[attr-defined]
-        kser = self._kser  # type: ignore[attr-defined]
-        encode = self._encode  # type: ignore[attr-defined]
+        store = self._wrapped
+        dirty = list(self._dirty.items())  # a snapshot (interactive queries run on other threads)
+        if not dirty:
+            return store.decode_entries(store.bytes_range(lo, hi, reverse, concurrent))  # type: ignore[no-any-return]
+        serialize_key = self._serialize_key
+        encode = self._encode
         values = self._values
         pending = []
-        for key in keys:
-            kb = kser(topic, key)
+        for key, fields in dirty:
+            kb = fields[_KEY_BYTES]
+            if kb is None:  # serialized once per dirty key, at its first range
+                kb = fields[_KEY_BYTES] = serialize_key(key)
             if (lo is None or kb >= lo) and (hi is None or kb < hi):
                 entry = values.get(key)
                 if type(entry) is Frozen:
@@ -368,37 +429,27 @@ class CachingStore:
                 else:
                     raw = None if entry is None else encode(entry)
                 pending.append((kb, raw))
+        stored = store.bytes_range(lo, hi, reverse, concurrent)
         if not pending:
-            return super()._scan(lo, hi, reverse, concurrent)  # type: ignore[misc, no-any-return]
+            return store.decode_entries(stored)  # type: ignore[no-any-return]
         pending.sort(key=lambda e: e[0], reverse=reverse)
-        stored = self._store.range(lo, hi, reverse, concurrent)  # type: ignore[attr-defined]
         merged = merge_reverse(pending, stored) if reverse else merge(pending, stored)
-        return self._typed(merged)  # type: ignore[attr-defined, no-any-return]
+        return store.decode_entries(merged)  # type: ignore[no-any-return]
 
 
 class CachingKeyValueStore(CachingStore, KeyValueStore):
-    """A :class:`KeyValueStore` with a record cache in front (see the module notes)."""
-
-    def __init__(self, store: KeyValueStore, thread_cache: ThreadCache) -> None:
-        KeyValueStore.__init__(self, store.bytes_store, store.key_serde, store.value_serde)
-        self._init_cache(thread_cache)
+    """A :class:`~kstreams.state.typed.KeyValueStore` with a record cache in front (see the module notes)."""
 
 
 class CachingTimestampedKeyValueStore(CachingStore, TimestampedKeyValueStore):
-    """A :class:`TimestampedKeyValueStore` with a record cache in front (see the module notes)."""
+    """A :class:`~kstreams.state.typed.TimestampedKeyValueStore` with a record cache in front."""
 
     _timestamped = True
 
-    def __init__(self, store: TimestampedKeyValueStore, thread_cache: ThreadCache) -> None:
-        TimestampedKeyValueStore.__init__(
-            self, store.bytes_store, store.key_serde, store.value_serde
-        )
-        self._init_cache(thread_cache)
 
-
-_CACHING = {
-    KeyValueStore: CachingKeyValueStore,
-    TimestampedKeyValueStore: CachingTimestampedKeyValueStore,
+_CACHING: dict[type, type[CachingStore]] = {
+    MeteredKeyValueStore: CachingKeyValueStore,
+    MeteredTimestampedKeyValueStore: CachingTimestampedKeyValueStore,
 }
 
 

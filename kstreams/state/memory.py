@@ -7,7 +7,7 @@ from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from kstreams.state.api import KeyValueBytesStore
+from kstreams.state.api import KeyValueBytesEngine
 from kstreams.state.errors import InvalidStateStoreError
 
 if TYPE_CHECKING:
@@ -17,13 +17,13 @@ _FEW = 16
 """Up to this many key additions/removals are applied to the sorted key list one by one."""
 
 
-class InMemoryStore(KeyValueBytesStore):
+class InMemoryStore(KeyValueBytesEngine):
     """Bytes in a dict (Java: ``InMemoryKeyValueStore``); the data is gone on close.
 
-    Writes only arrive in batches (at commit and restoration), so the sorted key
-    list that ranges need is brought up to date lazily, at the next range, from
-    the keys added and removed since. A lock keeps that bookkeeping whole when
-    interactive queries iterate from other threads.
+    Writes arrive in batches (the commits and restorations of the write buffer
+    above), so the sorted key list that ranges need is brought up to date lazily, at
+    the next range, from the keys added and removed since. A lock keeps that
+    bookkeeping whole when interactive queries iterate from other threads.
     """
 
     persistent = False
@@ -124,8 +124,8 @@ class InMemoryStore(KeyValueBytesStore):
         self._sorted = keys
         return keys
 
-    def iterate(
-        self, lo: bytes | None, hi: bytes | None, reverse: bool
+    def range(
+        self, lo: bytes | None, hi: bytes | None, reverse: bool = False, concurrent: bool = False
     ) -> Iterator[tuple[bytes, bytes]]:
         self._check_open()
         with self._lock:

@@ -25,7 +25,7 @@ from rocksdict import (
 )
 
 from kstreams.errors import StreamsError
-from kstreams.state.api import KeyValueBytesStore
+from kstreams.state.api import KeyValueBytesEngine
 from kstreams.state.errors import InvalidStateStoreError
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def _backward(items: Any, lo: bytes | None, hi: bytes | None) -> Iterator[tuple[
         yield kv
 
 
-class RocksDBStore(KeyValueBytesStore):
+class RocksDBStore(KeyValueBytesEngine):
     """A RocksDB database holding one store of one task (Java: ``RocksDBStore``).
 
     While the store is open, :meth:`get` is rocksdict's own ``get`` (no Python
@@ -196,8 +196,8 @@ class RocksDBStore(KeyValueBytesStore):
         if not batch.is_empty():
             db.write(batch)
 
-    def iterate(
-        self, lo: bytes | None, hi: bytes | None, reverse: bool
+    def range(
+        self, lo: bytes | None, hi: bytes | None, reverse: bool = False, concurrent: bool = False
     ) -> Iterator[tuple[bytes, bytes]]:
         db = self._checked_db()
         if reverse:

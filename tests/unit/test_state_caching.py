@@ -110,7 +110,7 @@ def test_writes_reach_the_store_and_changelog_once_per_flush(kind: str, tmp_path
         record.timestamp = n * 10
         store.put("a", ValueAndTimestamp(n, n * 10))
     assert store.get("a") == ValueAndTimestamp(3, 30)
-    assert store.bytes_store.get(b"a") is None  # still only in the cache
+    assert store.wrapped.get_bytes(b"a") is None  # still only in the cache
     assert store.dirty_entries == 1
     commit(store)
     # one changelog record, with the value's timestamp, as Kafka Streams' cache sends

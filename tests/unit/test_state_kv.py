@@ -11,11 +11,13 @@ import pytest
 from kstreams.errors import IllegalStateError
 from kstreams.serde import Serdes
 from kstreams.state import (
+    BufferedBytesStore,
     InvalidStateStoreError,
     KeyValueStore,
     ReadOnlyKeyValueStore,
     StateStoreContext,
     Stores,
+    find_layer,
 )
 
 TOPIC = "app-store-changelog"
@@ -283,7 +285,8 @@ def test_request_commit_when_buffer_full(kind: str, tmp_path: Path) -> None:
     for i in range(200):
         s.put(f"key-{i}", "x" * 50)
     assert requests == [1]  # asked once, not on every further write
-    assert s.bytes_store.buffered_bytes() > 7_500
+    buffer = find_layer(s, BufferedBytesStore)
+    assert buffer is not None and buffer.buffered_bytes() > 7_500
     commit(s)
     for i in range(200):
         s.put(f"key-{i}", "y" * 50)

@@ -27,10 +27,10 @@ def test_sorted_keys_follow_adds_and_removes(tmp_path: Path, batch: int) -> None
             else:
                 model[key] = value
         engine.write(items)
-        assert list(engine.iterate(None, None, False)) == sorted(model.items())
+        assert list(engine.range(None, None, False)) == sorted(model.items())
         lo, hi = sorted([b"%03d" % rng.randrange(200), b"%03d" % rng.randrange(200)])
         want = sorted((k, v) for k, v in model.items() if lo <= k < hi)
-        assert list(engine.iterate(lo, hi, True)) == want[::-1]
+        assert list(engine.range(lo, hi, True)) == want[::-1]
     assert engine.approximate_num_entries() == len(model)
 
 

@@ -213,10 +213,10 @@ def test_engine_directly(tmp_path: Path) -> None:
     assert engine.get(b"c") is None
     assert engine.get_meta(b"m") == b"x"
     assert engine.get(b"m") is None
-    assert list(engine.iterate(None, None, False)) == [(b"a", b"1"), (b"b", b"2")]
-    assert list(engine.iterate(b"a", b"b", True)) == [(b"a", b"1")]
-    assert list(engine.iterate(None, b"b", True)) == [(b"a", b"1")]
-    assert list(engine.iterate(b"a\x00", None, True)) == [(b"b", b"2")]
+    assert list(engine.range(None, None, False)) == [(b"a", b"1"), (b"b", b"2")]
+    assert list(engine.range(b"a", b"b", True)) == [(b"a", b"1")]
+    assert list(engine.range(None, b"b", True)) == [(b"a", b"1")]
+    assert list(engine.range(b"a\x00", None, True)) == [(b"b", b"2")]
     assert engine.approximate_num_entries() >= 1
     engine.close()
     engine.close()  # idempotent
