@@ -1,7 +1,7 @@
 """Co-partitioning at start-up: every topic a sub-topology reads has the same partition count.
 
 Pure functions over the built topology and the partition counts the cluster reports (the
-broker side of the check runs in ``tests/integration/test_copartition.py``).
+broker side of the check runs in ``tests/integration/test_copartition_instances.py``).
 """
 
 from __future__ import annotations
