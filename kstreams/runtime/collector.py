@@ -10,10 +10,13 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 
 from kstreams.errors import ProductionError, StreamsError
 from kstreams.serde.base import Headers
+
+_PURGED = {KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT}
+"""Delivery errors of records an aborted transaction (or a closing producer) dropped."""
 
 UNASSIGNED = -1
 """librdkafka's ``RD_KAFKA_PARTITION_UA``: the producer's partitioner picks the partition.
@@ -86,10 +89,25 @@ class KafkaRecordCollector:
         """The offset of the last acknowledged changelog record of each changelog partition."""
 
     def on_delivery(self, err: Any, msg: Any) -> None:
-        """Delivery callback (set as the producer's ``on_delivery``); records failures."""
-        if err is not None:
+        """Delivery callback (set as the producer's ``on_delivery``); records failures.
+
+        Records purged by an aborted transaction are no failure of their own: the error that
+        made the transaction abort is reported instead.
+        """
+        if err is not None and err.code() not in _PURGED:
             with self._lock:
                 self._errors.append(f"topic {msg.topic()} partition {msg.partition()}: {err}")
+
+    def delivery_failure(self) -> ProductionError | None:
+        """The failures reported so far as one error (and forget them); None if there are none."""
+        self.producer.poll(0)  # serve the delivery reports that are in
+        if not self._errors:
+            return None
+        with self._lock:
+            errors, self._errors = self._errors, []
+        return ProductionError(
+            f"{len(errors)} record(s) could not be delivered; first: {errors[0]}"
+        )
 
     def send(
         self,

@@ -24,7 +24,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-from kstreams.errors import StreamsError, TaskMigratedError
+from kstreams.errors import ProductionError, StreamsError, TaskMigratedError
 
 log = logging.getLogger("kstreams")
 
@@ -47,6 +47,12 @@ FENCED_CODES = {
 
 TXN_TIMEOUT_S = 30.0
 """How long one transactional call (and its retries) may take before the transaction is given up."""
+
+RETRY_BACKOFF_S = (0.05, 1.0)
+"""First and longest wait between two tries of a transactional call (doubling in between)."""
+
+RETRY_LOG_EVERY_S = 5.0
+"""A call that keeps being retried is logged once, then at most this often."""
 
 
 class TransactionAbortedError(StreamsError):
@@ -118,7 +124,22 @@ class ExactlyOnceCommitter:
                 "send_offsets_to_transaction",
                 lambda: self.producer.send_offsets_to_transaction(offsets, group, TXN_TIMEOUT_S),
             )
-        self._call("commit_transaction", lambda: self.producer.commit_transaction(TXN_TIMEOUT_S))
+        try:
+            self._call(
+                "commit_transaction", lambda: self.producer.commit_transaction(TXN_TIMEOUT_S)
+            )
+        except TransactionAbortedError as exc:
+            # a record the broker refused (too large, unknown topic, ...) fails the commit:
+            # that is the cause to report, and retrying from the committed offsets would
+            # fail the same way forever
+            failure = self.collector.delivery_failure()
+            if failure is not None:
+                raise ProductionError(
+                    f"{self.name}: the transaction was aborted because {failure}. The "
+                    "stream thread stops; fix the record or the topic's limits (e.g. "
+                    "max.message.bytes), or handle it in the topology."
+                ) from exc
+            raise
         self._in_txn = False
         self.collector.check_errors()
         self._begin()
@@ -144,7 +165,11 @@ class ExactlyOnceCommitter:
             self._in_txn = False
 
     def _call(self, what: str, fn: Any) -> None:
-        deadline = time.monotonic() + TXN_TIMEOUT_S
+        start = time.monotonic()
+        deadline = start + TXN_TIMEOUT_S
+        backoff, longest = RETRY_BACKOFF_S
+        tries = 0
+        logged_at = -RETRY_LOG_EVERY_S
         while True:
             try:
                 fn()
@@ -166,7 +191,20 @@ class ExactlyOnceCommitter:
                         f"{self.name}: {what} failed and the transaction was aborted: {err}"
                     ) from exc
                 if err.retriable() and time.monotonic() < deadline:
-                    log.info("%s: %s failed (retrying): %s", self.name, what, err)
+                    tries += 1
+                    now = time.monotonic()
+                    if now - logged_at >= RETRY_LOG_EVERY_S:
+                        logged_at = now
+                        log.info(
+                            "%s: %s failed (try %d, retrying for up to %.0fs): %s",
+                            self.name,
+                            what,
+                            tries,
+                            deadline - now,
+                            err,
+                        )
+                    time.sleep(backoff)
+                    backoff = min(backoff * 2, longest)
                     continue
                 if err.retriable() and self._in_txn:
                     # retried long enough: give the transaction up and start again from the
@@ -178,8 +216,25 @@ class ExactlyOnceCommitter:
                 raise StreamsError(f"{self.name}: {what} failed: {err}") from exc
 
     def _abort_quietly(self) -> None:
-        try:
-            self.producer.abort_transaction(TXN_TIMEOUT_S)
-        except KafkaException as exc:
-            log.warning("%s: abort_transaction failed: %s", self.name, exc)
+        # an abort that fails for a retriable reason must be retried (librdkafka refuses a
+        # new transaction while an abort is in progress); one that cannot succeed is fatal
         self._in_txn = False
+        deadline = time.monotonic() + TXN_TIMEOUT_S
+        backoff, longest = RETRY_BACKOFF_S
+        while True:
+            try:
+                self.producer.abort_transaction(TXN_TIMEOUT_S)
+                return
+            except KafkaException as exc:
+                err = exc.args[0]
+                if err.retriable() and time.monotonic() < deadline:
+                    time.sleep(backoff)
+                    backoff = min(backoff * 2, longest)
+                    continue
+                if not err.fatal() and not err.retriable():
+                    log.warning("%s: abort_transaction failed: %s", self.name, err)
+                    return
+                raise StreamsError(
+                    f"{self.name}: could not abort the transaction: {err}. The stream thread "
+                    "stops (REPLACE_THREAD starts one with a new producer)."
+                ) from exc

@@ -40,3 +40,42 @@ def test_a_refused_record_fails_the_thread_without_committing_past_it(
         assert streams.close(30) is True
     assert "could not be delivered" in str(streams.error)
     assert committed_offsets(kafka_bootstrap, app_id, src)[0] <= 5
+
+
+def test_a_refused_record_in_flight_at_commit_stops_the_thread_with_its_cause(
+    kafka_bootstrap: str, new_topic, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Exactly-once: the refusal arrives while the transaction commits. The commit aborts;
+    retrying from the committed offsets would fail the same way forever (the thread used to
+    rewind in a loop while the client stayed RUNNING): the thread stops, naming the cause."""
+    src = new_topic()
+    dst = new_topic(config={"max.message.bytes": "2000"})
+    produce(kafka_bootstrap, src, [(f"k{i}", "big" if i == 5 else "small") for i in range(10)])
+    builder = StreamsBuilder()
+    (
+        builder.stream(src, key_serde=Serdes.String(), value_serde=Serdes.String())
+        .map_values(lambda v: "x" * 5000 if v == "big" else v)
+        .to(dst, key_serde=Serdes.String(), value_serde=Serdes.String())
+    )
+    app_id = unique_app_id("refused-eos")
+    config = streams_config(
+        kafka_bootstrap,
+        app_id,
+        processing_guarantee="exactly_once_v2",
+        # records are still in flight when the transaction commits
+        **{"commit.interval.ms": 10, "producer.linger.ms": 1000},
+    )
+    streams = KafkaStreams(builder.build(), config)
+    try:
+        streams.start()
+        wait_until(
+            lambda: streams.state is KafkaStreams.State.ERROR, timeout=30, what="state ERROR"
+        )
+    finally:
+        assert streams.close(30) is True
+    message = str(streams.error)
+    assert "the transaction was aborted because" in message
+    assert "MSG_SIZE_TOO_LARGE" in message and f"topic {dst} partition 0" in message
+    assert committed_offsets(kafka_bootstrap, app_id, src).get(0, 0) <= 5
+    rewinds = [r for r in caplog.records if "rewinding tasks" in r.getMessage()]
+    assert len(rewinds) <= 1, f"{len(rewinds)} rewinds: the thread looped"
