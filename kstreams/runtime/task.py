@@ -21,6 +21,9 @@ from kstreams.handlers import (
     DeserializationHandlerResponse,
     ErrorHandlerContext,
     ProcessingHandlerResponse,
+    ProducerRecord,
+    ProductionHandlerResponse,
+    SerializationExceptionOrigin,
 )
 from kstreams.processor.change import ChangeSerde
 from kstreams.processor.compiled import compile_processor
@@ -81,6 +84,7 @@ class StreamTask:
         self._queues: dict[tuple[str, int], deque[Any]] = {}
         self._deser_handler = config.deserialization_exception_handler
         self._processing_handler = config.processing_exception_handler
+        self._production_handler = config.production_exception_handler
         ctx = self.context
         self.stores = TaskStores(
             task_id,
@@ -195,14 +199,21 @@ class StreamTask:
         record_context = ProcessorContext(self.context, node.name, {})
         name = node.name
 
-        def serialize(topic: str, key: Any, value: Any, headers: Headers) -> tuple[Any, Any]:
+        on_serialization_error = self._on_serialization_error
+
+        def serialize(
+            topic: str, key: Any, value: Any, ts: int, headers: Headers
+        ) -> tuple[Any, Any] | None:
+            # the slow path after a failed fast one: the full serializers, and if they fail
+            # too, production.exception.handler decides (None: drop the record)
+            origin = SerializationExceptionOrigin.KEY
             try:
-                return kser(topic, key, headers), vser(topic, value, headers)
+                kb = kser(topic, key, headers)
+                origin = SerializationExceptionOrigin.VALUE
+                return kb, vser(topic, value, headers)
             except Exception as exc:
-                raise StreamsError(
-                    f"Sink {name}: could not serialize the record (key {key!r}) for topic "
-                    f"{topic}: {exc}. Check the serdes given to to()/Produced or the defaults."
-                ) from exc
+                on_serialization_error(name, topic, key, value, ts, headers, exc, origin)
+                return None
 
         kfast = key_serde.fast_serializer()
         vfast = value_serde.fast_serializer()
@@ -225,7 +236,10 @@ class StreamTask:
                     kb = None if key is None else kfast(key)
                     vb = None if value is None else vfast(value)
                 except Exception:
-                    kb, vb = serialize(topic_, key, value, headers)
+                    pair = serialize(topic_, key, value, ts, headers)
+                    if pair is None:
+                        return
+                    kb, vb = pair
                 if headers is None:
                     try:
                         # positional, see KafkaRecordCollector.produce_fn
@@ -247,13 +261,71 @@ class StreamTask:
                 kb = kser(topic, key, headers)
                 vb = vser(topic, value, headers)
             except Exception:
-                kb, vb = serialize(topic, key, value, headers)  # raises the sink's error
+                pair = serialize(topic, key, value, ts, headers)
+                if pair is None:
+                    return
+                kb, vb = pair
             partition = None
             if partitioner is not None:
                 partition = partitioner(topic, key, value, collector.partitions_for(topic))
             send(topic, kb, vb, ts, headers, partition)
 
         return sink
+
+    def _on_serialization_error(
+        self,
+        node: str,
+        topic: str,
+        key: Any,
+        value: Any,
+        ts: int,
+        headers: Headers,
+        exc: Exception,
+        origin: SerializationExceptionOrigin,
+    ) -> None:
+        """A sink could not serialize its record: ``production.exception.handler`` decides.
+
+        CONTINUE drops the record (counted in ``dropped-records-total``), FAIL stops the
+        thread; dead letter records are sent either way (KIP-1033/1065).
+        """
+        ctx = self.context
+        context = ErrorHandlerContext(
+            topic=ctx.topic,
+            partition=ctx.partition,
+            offset=ctx.offset,
+            headers=ctx.headers,
+            processor_node_id=node,
+            task_id=self.id,
+            timestamp=ctx.timestamp,
+        )
+        record = ProducerRecord(topic, key, value, tuple(headers or ()), ts)
+        try:
+            response = self._production_handler.handle_serialization_error(
+                context, record, exc, origin
+            )
+        except StreamsError:
+            raise
+        except Exception as handler_exc:
+            raise StreamsError(
+                f"Fatal user code error in production error callback: {handler_exc}"
+            ) from handler_exc
+        self._send_dead_letters(response.dead_letter_queue_records, ts)
+        if response.result is not ProductionHandlerResponse.CONTINUE:
+            raise StreamsError(
+                f"Sink {node}: could not serialize the record's {origin.value.lower()} "
+                f"(key {key!r}) for topic {topic}: {type(exc).__name__}: {exc}. Check the "
+                "serdes given to to()/Produced or the defaults, or set "
+                "production.exception.handler to a handler that continues."
+            ) from exc
+        log.warning(
+            "Sink %s: could not serialize the record's %s for topic %s, dropping it "
+            "(production.exception.handler continues): %s",
+            node,
+            origin.value.lower(),
+            topic,
+            exc,
+        )
+        self.metrics.dropped_records += 1
 
     def _on_deserialization_error(
         self,
