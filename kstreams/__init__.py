@@ -37,8 +37,10 @@ from kstreams.dsl import (
     Repartitioned,
 )
 from kstreams.errors import (
+    ClusterUnreachableError,
     ConfigError,
     DeserializationError,
+    MissingSinkTopicError,
     MissingSourceTopicError,
     SerializationError,
     StreamsError,
@@ -66,6 +68,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Branched",
     "BranchedKStream",
+    "ClusterUnreachableError",
     "ConfigError",
     "Consumed",
     "DeserializationError",
@@ -83,6 +86,7 @@ __all__ = [
     "LogAndContinueExceptionHandler",
     "LogAndFailExceptionHandler",
     "Materialized",
+    "MissingSinkTopicError",
     "MissingSourceTopicError",
     "Named",
     "Printed",

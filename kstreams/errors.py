@@ -60,3 +60,11 @@ class TaskMigratedError(StreamsError):
 
 class IllegalStateError(StreamsError):
     """An operation was called in a state that does not allow it."""
+
+
+class ClusterUnreachableError(StreamsError):
+    """No broker of ``bootstrap.servers`` answered in time (kstreams; Java times out later)."""
+
+
+class MissingSinkTopicError(StreamsError):
+    """An output topic of the topology does not exist on the cluster (checked at start-up)."""

@@ -7,6 +7,7 @@ ones to the producer, as Java routes consumer/producer config names.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 from typing import Any
@@ -118,3 +119,60 @@ def _client_value(key: str, value: Any) -> Any:
     if callable(value) or isinstance(value, logging.Logger):  # error_cb, logger, ...
         return value
     raise _invalid(key, value, "expected a string, number, boolean or callback")
+
+
+# Which librdkafka properties each client prefix accepts. ``bootstrap.servers`` and
+# ``client.id`` are librdkafka properties too (kept out of _CLIENT_ALL because they are Streams
+# keys), and so are confluent-kafka's per-client callbacks (``on_commit``, ``on_delivery``);
+# under a prefix kstreams/config/controlled.py refuses what kstreams controls with its own message.
+_CONSUMER_SCOPE = _CLIENT_ALL | _CLIENT_CONSUMER | {"bootstrap.servers", "client.id", "on_commit"}
+_PREFIX_SCOPES: dict[str, tuple[str, frozenset[str]]] = {
+    "consumer.": ("consumer", _CONSUMER_SCOPE),
+    "main.consumer.": ("consumer", _CONSUMER_SCOPE),
+    "restore.consumer.": ("consumer", _CONSUMER_SCOPE),
+    "global.consumer.": ("consumer", _CONSUMER_SCOPE),
+    "producer.": (
+        "producer",
+        _CLIENT_ALL | _CLIENT_PRODUCER | {"bootstrap.servers", "client.id", "on_delivery"},
+    ),
+    "admin.": ("admin client", _CLIENT_ALL | {"bootstrap.servers", "client.id"}),
+}
+"""prefix -> (client kind, the librdkafka property names that client takes). ``topic.`` is not
+here: its keys are broker topic configs, checked by the broker when an internal topic is made."""
+
+CONFIGURATION_DOC = "https://github.com/confluentinc/librdkafka/blob/master/CONFIGURATION.md"
+
+
+def unknown_prefixed_property(prefix: str, name: str) -> str | None:
+    """Why ``prefix + name`` is refused (naming the key, with close matches), or None if valid."""
+    scope = _PREFIX_SCOPES.get(prefix)
+    if scope is None:
+        return None
+    kind, names = scope
+    if name in names:
+        return None
+    key = prefix + name
+    if kind == "consumer" and name in _CLIENT_PRODUCER:
+        return (
+            f"Unknown configuration {key!r}: {name!r} is a librdkafka producer property, which "
+            f"the consumer would ignore. Set it as 'producer.{name}' (or unprefixed)."
+        )
+    if kind != "consumer" and name in _CLIENT_CONSUMER:
+        return (
+            f"Unknown configuration {key!r}: {name!r} is a librdkafka consumer property, which "
+            f"the {kind} would ignore. Set it as 'consumer.{name}' (or unprefixed)."
+        )
+    if kind == "admin client" and name in _CLIENT_PRODUCER:
+        return (
+            f"Unknown configuration {key!r}: {name!r} is a librdkafka producer property, which "
+            f"the admin client would ignore. Set it as 'producer.{name}'."
+        )
+    matches = difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.6)
+    hint = ""
+    if matches:
+        hint = " Did you mean " + " or ".join(repr(prefix + m) for m in matches) + "?"
+    return (
+        f"Unknown configuration {key!r}: {name!r} is not a librdkafka {kind} property.{hint} "
+        f"Keys after {prefix!r} must be librdkafka property names of the {kind} "
+        f"({CONFIGURATION_DOC})."
+    )

@@ -19,6 +19,7 @@ from kstreams.config.client_properties import (
     _CLIENT_PRODUCER,
     _SECURITY_PROTOCOLS,
     _client_value,
+    unknown_prefixed_property,
 )
 from kstreams.config.controlled import check_client_settings
 from kstreams.config.keys import (
@@ -162,6 +163,7 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
 
     def _classify_and_parse(self) -> None:
         unknown: list[str] = []
+        unknown_prefixed: list[str] = []
         refused: list[str] = []
         for key, value in self._originals.items():
             if key in _KEYS or key in _ALIASES:
@@ -184,11 +186,20 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
                 continue
             prefix = next((p for p in _PREFIXES if key.startswith(p)), None)
             if prefix is not None and len(key) > len(prefix):
-                self._prefixed[prefix][key[len(prefix) :]] = _client_value(key, value)
+                name = key[len(prefix) :]
+                problem = unknown_prefixed_property(prefix, name)
+                if problem is not None:
+                    unknown_prefixed.append(problem)
+                    continue
+                self._prefixed[prefix][name] = _client_value(key, value)
                 continue
             unknown.append(key)
-        if unknown:
-            raise ConfigError("\n".join([*(self._unknown_message(k) for k in unknown), *refused]))
+        if unknown or unknown_prefixed:
+            raise ConfigError(
+                "\n".join(
+                    [*(self._unknown_message(k) for k in unknown), *unknown_prefixed, *refused]
+                )
+            )
 
         for name, spec in _KEYS.items():
             if name in self._originals:
@@ -225,9 +236,11 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
     @staticmethod
     def _unknown_message(key: str) -> str:
         return (
-            f"Unknown configuration {key!r}.{_suggest(key)} Client settings must be librdkafka "
-            "property names; prefix one with 'consumer.', 'producer.' or 'admin.' to pass it "
-            "to that client unchecked, or 'topic.' for internal topic configs."
+            f"Unknown configuration {key!r}: neither a Kafka Streams key nor a librdkafka "
+            f"property.{_suggest(key)} Client settings are librdkafka property names, unprefixed "
+            "(passed to every client they apply to) or prefixed with 'consumer.', "
+            "'main.consumer.', 'restore.consumer.', 'global.consumer.', 'producer.' or "
+            "'admin.' (that client only); 'topic.' prefixes configs of the internal topics."
         )
 
     def _post_process(self) -> None:

@@ -18,6 +18,26 @@ from kstreams.serde.base import Headers
 _PURGED = {KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT}
 """Delivery errors of records an aborted transaction (or a closing producer) dropped."""
 
+_MISSING_TOPIC = {KafkaError._UNKNOWN_TOPIC, KafkaError.UNKNOWN_TOPIC_OR_PART}
+
+
+def delivery_error(errors: list[tuple[str, int, Any]]) -> ProductionError:
+    """One error for failed deliveries ``(topic, partition, KafkaError)``, naming the first
+    and, where topics do not exist, what to do."""
+    topic, partition, first = errors[0]
+    text = (
+        f"{len(errors)} record(s) could not be delivered; first: topic {topic} "
+        f"partition {partition}: {first.str()} ({first.name()})"
+    )
+    missing = sorted({t for t, _, e in errors if e.code() in _MISSING_TOPIC})
+    if missing:
+        text += (
+            f". Topics {missing} do not exist on the cluster (UNKNOWN_TOPIC_OR_PARTITION): "
+            "create them, or fix the topic name in to()/add_sink()"
+        )
+    return ProductionError(text)
+
+
 UNASSIGNED = -1
 """librdkafka's ``RD_KAFKA_PARTITION_UA``: the producer's partitioner picks the partition.
 
@@ -82,7 +102,7 @@ class KafkaRecordCollector:
     def __init__(self, producer: Any, metadata_timeout: float = 10.0) -> None:
         self.producer = producer
         self._partitions: dict[str, int] = {}
-        self._errors: list[str] = []
+        self._errors: list[tuple[str, int, Any]] = []
         self._lock = threading.Lock()
         self._metadata_timeout = metadata_timeout
         self.changelog_offsets: dict[tuple[str, int], int] = {}
@@ -96,7 +116,7 @@ class KafkaRecordCollector:
         """
         if err is not None and err.code() not in _PURGED:
             with self._lock:
-                self._errors.append(f"topic {msg.topic()} partition {msg.partition()}: {err}")
+                self._errors.append((msg.topic(), msg.partition(), err))
 
     def delivery_failure(self) -> ProductionError | None:
         """The failures reported so far as one error (and forget them); None if there are none."""
@@ -105,9 +125,7 @@ class KafkaRecordCollector:
             return None
         with self._lock:
             errors, self._errors = self._errors, []
-        return ProductionError(
-            f"{len(errors)} record(s) could not be delivered; first: {errors[0]}"
-        )
+        return delivery_error(errors)
 
     def send(
         self,
@@ -197,9 +215,7 @@ class KafkaRecordCollector:
         if self._errors:
             with self._lock:
                 errors, self._errors = self._errors, []
-            raise ProductionError(
-                f"{len(errors)} record(s) could not be delivered; first: {errors[0]}"
-            )
+            raise delivery_error(errors)
 
     def discard_errors(self) -> None:
         """Forget delivery failures of records whose transaction was aborted."""

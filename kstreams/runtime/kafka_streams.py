@@ -45,6 +45,7 @@ from confluent_kafka.admin import AdminClient
 from kstreams.config import StreamsConfig
 from kstreams.errors import ConfigError, IllegalStateError, StreamsError
 from kstreams.handlers import StreamThreadExceptionResponse
+from kstreams.runtime.client_diagnostics import ClientDiagnostics
 from kstreams.runtime.queries import ReadOnlyCompositeStore, StoreQueryParameters
 from kstreams.runtime.state_directory import StateDirectory
 from kstreams.runtime.stream_thread import StreamThread, client_log
@@ -150,7 +151,9 @@ class KafkaStreams:
         """``depth``: how many of this client's user callbacks the current thread is inside."""
         try:
             admin_config = self.config.admin_config(client_id=f"{base}-admin")
-            admin_config.setdefault("logger", client_log)
+            # librdkafka's lines and errors reach kstreams.client during start-up too (the admin
+            # is polled while start() waits), and an unreachable cluster's error quotes them.
+            self._admin_diagnostics = ClientDiagnostics.install(admin_config, client_log)
             self.admin = AdminClient(admin_config)
             self._threads = [
                 self._new_thread(i) for i in range(1, self.config.num_stream_threads + 1)
@@ -367,9 +370,15 @@ class KafkaStreams:
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
-        """Check the topics, create internal topics and start the stream threads.
+        """Check the cluster and the topics, create internal topics and start the stream threads.
 
-        Raises :class:`~kstreams.errors.MissingSourceTopicError` if a source topic does not exist.
+        Raises:
+            ClusterUnreachableError: no broker of ``bootstrap.servers`` answered within
+                :data:`~kstreams.runtime.topics.CONNECT_TIMEOUT_S` (15 s); names the addresses
+                and librdkafka's reason for each.
+            MissingSourceTopicError: a source topic does not exist.
+            MissingSinkTopicError: an output topic (a sink with a topic name, or the dead-letter
+                queue topic) does not exist and the brokers do not auto-create topics.
         """
         with self._lock:
             if self._state is not State.CREATED:
@@ -380,7 +389,9 @@ class KafkaStreams:
             # under the lock, while CREATED: a close() coming later unlocks it
             self.state_directory.lock()
         try:
-            prepare_topics(self.admin, self.topology, self.config)
+            prepare_topics(
+                self.admin, self.topology, self.config, diagnostics=self._admin_diagnostics
+            )
         except BaseException:
             self.state_directory.unlock()
             raise

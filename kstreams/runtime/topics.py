@@ -1,6 +1,7 @@
-"""Checks source topics and creates internal topics before the application starts.
+"""Checks the cluster and the topics and creates internal topics before the application starts.
 
-Repartition topics are named ``<application.id>-<name>-repartition``; their
+The cluster must answer within :data:`CONNECT_TIMEOUT_S`; source topics and static sink topics
+must exist (else ``MissingSourceTopicError`` / ``MissingSinkTopicError``). Repartition topics are named ``<application.id>-<name>-repartition``; their
 partition count is given by ``Repartitioned`` or, as in Kafka Streams, taken
 from the topics feeding the sub-topology that writes them.
 """
@@ -12,9 +13,14 @@ import time
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import NewTopic
+from confluent_kafka.admin import ConfigResource, NewTopic
 
-from kstreams.errors import MissingSourceTopicError, StreamsError
+from kstreams.errors import (
+    ClusterUnreachableError,
+    MissingSinkTopicError,
+    MissingSourceTopicError,
+    StreamsError,
+)
 from kstreams.runtime.copartition import enforce_copartitioning
 from kstreams.topology.topology import Topology
 
@@ -28,14 +34,140 @@ REPARTITION_TOPIC_CONFIG = {
 """Kafka Streams' settings for repartition topics (records are purged after commit)."""
 
 
-def existing_topics(admin: Any, timeout: float = 15.0) -> dict[str, int]:
-    """Every topic of the cluster with its partition count."""
-    md = admin.list_topics(timeout=timeout)
+CONNECT_TIMEOUT_S = 15.0
+"""How long ``start()`` waits for a broker of ``bootstrap.servers`` to answer the first metadata
+request before raising :class:`~kstreams.errors.ClusterUnreachableError`. librdkafka has no
+setting of its own for this (Java's admin ``default.api.timeout.ms`` is not a librdkafka one)."""
+
+_ATTEMPT_S = 2.0
+"""One metadata request's timeout: between attempts the admin client is polled, so its log lines
+and errors reach ``kstreams.client`` (and the diagnostics) while start-up waits."""
+
+
+def existing_topics(
+    admin: Any,
+    timeout: float | None = None,
+    *,
+    bootstrap_servers: str = "",
+    diagnostics: Any = None,
+) -> dict[str, int]:
+    """Every topic of the cluster with its partition count.
+
+    Raises:
+        ClusterUnreachableError: no broker answered within ``timeout`` seconds; the message
+            names the addresses and librdkafka's last reason for each (from ``diagnostics``).
+    """
+    if timeout is None:
+        timeout = CONNECT_TIMEOUT_S
+    deadline = time.monotonic() + timeout
+    while True:
+        attempt = time.monotonic()
+        try:
+            md = admin.list_topics(timeout=max(0.1, min(_ATTEMPT_S, deadline - attempt)))
+            break
+        except KafkaException as exc:
+            admin.poll(0)  # serves the log lines and errors queued meanwhile
+            if time.monotonic() - attempt < 0.2:  # failed at once: do not spin
+                time.sleep(0.2)
+            if time.monotonic() >= deadline:
+                raise ClusterUnreachableError(
+                    _unreachable_message(bootstrap_servers, timeout, exc, diagnostics)
+                ) from exc
+    admin.poll(0)
     return {
         name: len(t.partitions)
         for name, t in md.topics.items()
         if t.error is None or t.error.code() == KafkaError.NO_ERROR
     }
+
+
+def _unreachable_message(
+    bootstrap_servers: str, timeout: float, exc: KafkaException, diagnostics: Any
+) -> str:
+    reasons = diagnostics.reasons() if diagnostics is not None else []
+    said = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
+    lines = [
+        f"Could not reach the Kafka cluster at bootstrap.servers={bootstrap_servers!r} within "
+        f"{timeout:g}s: the admin client asked for the cluster's metadata (topics and brokers) "
+        f"and got no answer ({said}).",
+    ]
+    if reasons:
+        lines.append("librdkafka reported:")
+        lines.extend(f"  {r}" for r in reasons)
+    lines.append(
+        "Check that bootstrap.servers names running brokers reachable from this host (host and "
+        "port of a listener), and that security.protocol / SASL / SSL settings match the "
+        "listener. librdkafka's log lines are on the 'kstreams.client' logger."
+    )
+    return "\n".join(lines)
+
+
+def static_sink_topics(topology: Topology, config: Any) -> list[str]:
+    """The user topics records are written to, known before start: sink nodes with a topic name
+    (not a topic extractor), not internal, and the dead-letter queue topic if configured."""
+    topics = {
+        t
+        for sub in topology.subtopologies()
+        for t in sub.sink_topics
+        if not topology.is_internal(t)
+    }
+    dlq = getattr(config, "dead_letter_queue_topic", None)
+    if dlq:
+        topics.add(dlq)
+    return sorted(topics)
+
+
+def check_sink_topics(admin: Any, topology: Topology, config: Any, known: dict[str, int]) -> None:
+    """Raise :class:`~kstreams.errors.MissingSinkTopicError` naming every static sink topic that
+    does not exist, unless the brokers create topics on first use (``auto.create.topics.enable``).
+
+    Kafka Streams checks nothing at start for sink topics; its stream thread dies on the first
+    send (``UNKNOWN_TOPIC_OR_PARTITION``). kstreams says it before processing anything.
+    """
+    missing = [t for t in static_sink_topics(topology, config) if t not in known]
+    if not missing:
+        return
+    auto_create = _brokers_auto_create_topics(admin)
+    if auto_create:
+        log.warning(
+            "Output topics %s do not exist on %s; the broker creates them on the first record "
+            "(auto.create.topics.enable=true) with its default partitions and replication.",
+            missing,
+            config.bootstrap_servers,
+        )
+        return
+    dlq = getattr(config, "dead_letter_queue_topic", None)
+    named = ", ".join(
+        f"{t!r} (errors.dead.letter.queue.topic.name)" if t == dlq else repr(t) for t in missing
+    )
+    raise MissingSinkTopicError(
+        f"Output topics {named} of application {config.application_id!r} do not exist on "
+        f"{config.bootstrap_servers} "
+        + (
+            "(the broker does not create topics: auto.create.topics.enable=false). "
+            if auto_create is False
+            else "(and the broker's auto.create.topics.enable could not be read). "
+        )
+        + "Create them before starting the application."
+    )
+
+
+def _brokers_auto_create_topics(admin: Any, timeout: float = 10.0) -> bool | None:
+    """Whether a broker of the cluster has ``auto.create.topics.enable=true`` (None if unknown)."""
+    try:
+        brokers = admin.list_topics(timeout=timeout).brokers
+        if not brokers:
+            return None
+        resource = ConfigResource(ConfigResource.Type.BROKER, str(next(iter(brokers))))
+        futures = admin.describe_configs([resource], request_timeout=timeout)
+        configs = next(iter(futures.values())).result(timeout=timeout)
+    except Exception as exc:  # no permission to describe configs: say what we can
+        log.debug("Could not read the broker's auto.create.topics.enable: %s", exc)
+        return None
+    entry = configs.get("auto.create.topics.enable")
+    if entry is None or entry.value is None:
+        return None
+    return str(entry.value).lower() == "true"
 
 
 def internal_topic_partitions(
@@ -126,11 +258,27 @@ def _upstream_partitions(
 
 
 def prepare_topics(
-    admin: Any, topology: Topology, config: Any, timeout: float = 30.0
+    admin: Any,
+    topology: Topology,
+    config: Any,
+    timeout: float = 30.0,
+    *,
+    diagnostics: Any = None,
+    connect_timeout: float | None = None,
 ) -> dict[str, int]:
-    """Fail on missing source topics, create missing internal topics; return all partition counts."""
+    """Fail on an unreachable cluster and on missing source or sink topics, create missing
+    internal topics; return all partition counts.
+
+    ``diagnostics`` (a :class:`~kstreams.runtime.client_diagnostics.ClientDiagnostics` installed
+    on ``admin``) supplies librdkafka's reasons when the cluster does not answer.
+    """
     app_id = config.application_id
-    known = existing_topics(admin)
+    known = existing_topics(
+        admin,
+        CONNECT_TIMEOUT_S if connect_timeout is None else connect_timeout,
+        bootstrap_servers=config.bootstrap_servers,
+        diagnostics=diagnostics,
+    )
     user_sources = [t for t in topology.source_topics() if not topology.is_internal(t)]
     missing = sorted(t for t in user_sources if t not in known)
     if missing:
@@ -138,6 +286,7 @@ def prepare_topics(
             f"Source topics {missing} of application {app_id!r} do not exist on "
             f"{config.bootstrap_servers}. Create them before starting the application."
         )
+    check_sink_topics(admin, topology, config, known)
     repartition = internal_topic_partitions(topology, app_id, known)
     wanted = {t: (n, dict(REPARTITION_TOPIC_CONFIG)) for t, n in repartition.items()}
     wanted.update(changelog_topics(topology, app_id, {**known, **repartition}))
