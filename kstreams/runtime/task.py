@@ -299,17 +299,13 @@ class StreamTask:
             timestamp=ctx.timestamp,
         )
         record = ProducerRecord(topic, key, value, tuple(headers or ()), ts)
-        try:
-            response = self._production_handler.handle_serialization_error(
+        response = self._ask_handler(
+            "production",
+            ts,
+            lambda: self._production_handler.handle_serialization_error(
                 context, record, exc, origin
-            )
-        except StreamsError:
-            raise
-        except Exception as handler_exc:
-            raise StreamsError(
-                f"Fatal user code error in production error callback: {handler_exc}"
-            ) from handler_exc
-        self._send_dead_letters(response.dead_letter_queue_records, ts)
+            ),
+        )
         if response.result is not ProductionHandlerResponse.CONTINUE:
             raise StreamsError(
                 f"Sink {node}: could not serialize the record's {origin.value.lower()} "
@@ -362,15 +358,11 @@ class StreamTask:
             source_raw_value=vb,
         )
         self.metrics.dropped_records += 1
-        try:
-            response = self._deser_handler.handle_error(context, kb, vb, error)
-        except StreamsError:
-            raise
-        except Exception as handler_exc:
-            raise StreamsError(
-                f"Fatal user code error in deserialization error callback: {handler_exc}"
-            ) from handler_exc
-        self._send_dead_letters(response.dead_letter_queue_records, ts)
+        response = self._ask_handler(
+            "deserialization",
+            ts,
+            lambda: self._deser_handler.handle_error(context, kb, vb, error),
+        )
         if response.result is not DeserializationHandlerResponse.CONTINUE:
             raise StreamsError(
                 "Deserialization exception handler is set to fail upon a deserialization error "
@@ -408,23 +400,33 @@ class StreamTask:
             source_raw_key=kb,
             source_raw_value=vb,
         )
-        try:
-            response = self._processing_handler.handle_error(
+        response = self._ask_handler(
+            "processing",
+            ts,
+            lambda: self._processing_handler.handle_error(
                 context, Record(key, value, ts, headers), exc
-            )
-        except StreamsError:
-            raise
-        except Exception as handler_exc:
-            raise StreamsError(
-                f"Fatal user code error in processing error callback: {handler_exc}"
-            ) from handler_exc
-        self._send_dead_letters(response.dead_letter_queue_records, ts)
+            ),
+        )
         if response.result is not ProcessingHandlerResponse.CONTINUE:
             raise StreamsError(
                 f"Exception caught in process. taskId={self.id}, topic={topic}, "
                 f"partition={partition}, offset={offset}: {type(exc).__name__}: {exc}"
             ) from exc
         self.metrics.dropped_records += 1
+
+    def _ask_handler(self, kind: str, ts: int, ask: Callable[[], Any]) -> Any:
+        """An exception handler's response, its dead letter records sent; a handler that
+        raises stops the thread (Kafka Streams: "Fatal user code error in ... callback")."""
+        try:
+            response = ask()
+        except StreamsError:
+            raise
+        except Exception as handler_exc:
+            raise StreamsError(
+                f"Fatal user code error in {kind} error callback: {handler_exc}"
+            ) from handler_exc
+        self._send_dead_letters(response.dead_letter_queue_records, ts)
+        return response
 
     def _send_dead_letters(self, records: Any, ts: int) -> None:
         for rec in records:
