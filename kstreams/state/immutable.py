@@ -8,14 +8,13 @@ are; any other value is kept serialized and deserialized afresh for every reader
 
 from __future__ import annotations
 
-from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
-IMMUTABLE_SCALARS: frozenset[type] = frozenset(
-    {int, float, str, bytes, bool, type(None), complex, Decimal, Fraction}
-)
+IMMUTABLE_SCALARS: frozenset[type] = frozenset({int, float, str, bytes, bool, type(None), complex})
 """Types whose instances never change (exact types: a subclass may add mutable attributes)."""
+
+_IMMUTABLE_NUMBERS = {("decimal", "Decimal"), ("fractions", "Fraction")}
+"""Also immutable, recognised by name so that checking costs no import of their modules."""
 
 
 def is_immutable(value: Any) -> bool:
@@ -28,7 +27,7 @@ def is_immutable(value: Any) -> bool:
         is_immutable({"n": 1})           # False
     """
     t = type(value)
-    if t in IMMUTABLE_SCALARS:
+    if t in IMMUTABLE_SCALARS or (t.__module__, t.__name__) in _IMMUTABLE_NUMBERS:
         return True
     if t is tuple or t is frozenset:
         return all(is_immutable(v) for v in value)

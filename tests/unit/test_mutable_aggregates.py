@@ -191,3 +191,21 @@ def test_store_reads_hand_out_copies_of_mutable_values(caching: bool, tmp_path: 
     assert store.get("k") == {"n": [1]}
     assert dict(store.all()) == {"k": {"n": [1]}}
     store.close()
+
+
+def test_which_values_the_cache_keeps_as_objects() -> None:
+    from decimal import Decimal
+    from fractions import Fraction
+    from typing import NamedTuple
+
+    from kstreams.state.immutable import is_immutable
+
+    class Point(NamedTuple):
+        x: int
+        y: int
+
+    for value in (1, 2.5, "s", b"b", True, None, Decimal("1.5"), Fraction(1, 3), (1, ("a",))):
+        assert is_immutable(value), value
+    assert is_immutable(Point(1, 2))
+    for value in ({"n": 1}, [1], (1, [2]), {1}, bytearray(b"x"), Point(1, [2])):  # type: ignore[arg-type]
+        assert not is_immutable(value), value
