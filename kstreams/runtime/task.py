@@ -76,6 +76,8 @@ class StreamTask:
         self.context = TaskContext(task_id, self.app_id, config, wall_clock)
         self.context.metrics = self.metrics
         self._processors: list[Any] = []
+        self._node_fns: list[tuple[str, Any]] = []
+        """(node name, compiled function) of every processor and sink: see failing_node."""
         self._sources: dict[str, RawProcess] = {}
         self._runs: dict[str, RunProcess] = {}
         self._paths: dict[str, SourcePath] = {}
@@ -120,6 +122,28 @@ class StreamTask:
             return self.config.default_key_serde() if is_key else self.config.default_value_serde()
         return serde
 
+    def failing_node(self, exc: BaseException) -> str | None:
+        """The processor node whose code raised ``exc``: the innermost frame of its traceback
+        that runs one of this task's node functions.
+
+        Found after the fact from the frames (their code object, then their closure, since
+        nodes of one kind share code), so that no node pays a wrapper per record.
+        """
+        by_code: dict[Any, list[tuple[str, Any]]] = {}
+        for name, fn in self._node_fns:
+            code = getattr(fn, "__code__", None)
+            if code is not None:
+                by_code.setdefault(code, []).append((name, fn))
+        found = None
+        tb = exc.__traceback__
+        while tb is not None:
+            frame = tb.tb_frame
+            candidates = by_code.get(frame.f_code)
+            if candidates:
+                found = _frame_node(frame, candidates) or found
+            tb = tb.tb_next
+        return found
+
     def _build(self) -> None:
         topo = self.topology
         fns: dict[str, Forward] = {}
@@ -127,6 +151,7 @@ class StreamTask:
             node = topo.nodes[name]
             if isinstance(node, SinkNode):
                 fns[name] = self._build_sink(node)
+                self._node_fns.append((name, fns[name]))
                 continue
             children = {c: fns[c] for c in topo.children_of(name) if c in fns}
             if isinstance(node, SourceNode):
@@ -143,6 +168,7 @@ class StreamTask:
             processor = node.supplier()
             self._processors.append(processor)
             fns[name] = compile_processor(processor, ctx)
+            self._node_fns.append((name, fns[name]))
 
     def _build_source(self, node: SourceNode, topic: str, forward: Forward) -> SourcePath:
         """The entry points of ``topic``, from the stages of :mod:`kstreams.runtime.record_path`."""
@@ -394,7 +420,7 @@ class StreamTask:
             partition=partition,
             offset=offset,
             headers=headers,
-            processor_node_id=None,
+            processor_node_id=self.failing_node(exc),
             task_id=self.id,
             timestamp=ts,
             source_raw_key=kb,
@@ -602,3 +628,21 @@ class StreamTask:
 
     def __repr__(self) -> str:
         return f"StreamTask({self.id})"
+
+
+_NOT_SET: Any = object()
+
+
+def _frame_node(frame: Any, candidates: list[tuple[str, Any]]) -> str | None:
+    """Which of the node functions sharing ``frame``'s code the frame runs (by its closure)."""
+    if len(candidates) == 1:
+        return candidates[0][0]
+    names = frame.f_code.co_freevars
+    local = frame.f_locals
+    for name, fn in candidates:
+        cells = fn.__closure__ or ()
+        if all(
+            local.get(n, _NOT_SET) is c.cell_contents for n, c in zip(names, cells, strict=False)
+        ):
+            return name
+    return None
