@@ -118,6 +118,7 @@ class TaskManager:
         self.tasks: dict[TaskId, StreamTask] = {}
         """Every open task, whatever its state."""
         self.states: dict[TaskId, TaskState] = {}
+        self._running: dict[TaskId, StreamTask] = {}
         self.entries: dict[TopicPartition, tuple[Any, StreamTask]] = {}
         """Routing of the running tasks' partitions: ``(batch entry point or None, task)``;
         None means the task buffers records and picks the lowest timestamp first."""
@@ -132,9 +133,9 @@ class TaskManager:
 
     # -- reading ------------------------------------------------------------------------------
     def running(self) -> dict[TaskId, StreamTask]:
-        """The running tasks."""
-        states = self.states
-        return {i: t for i, t in self.tasks.items() if states[i] is TaskState.RUNNING}
+        """The running tasks: a dict that is replaced when they change, never modified (readers
+        on other threads may keep it; callers must not change it)."""
+        return self._running
 
     def state_of(self, task_id: TaskId) -> TaskState:
         """The state of a task (CLOSED if this thread has no such task)."""
@@ -310,12 +311,15 @@ class TaskManager:
     def _route(self) -> None:
         entries: dict[TopicPartition, tuple[Any, StreamTask]] = {}
         multi = []
+        running = {}
         for task_id, task in self.tasks.items():
             if self.states[task_id] is not TaskState.RUNNING:
                 continue
+            running[task_id] = task
             if task.multi_partition:
                 multi.append(task)
             for tp in task.partitions:
                 entries[tp] = (None if task.multi_partition else task.run_for(tp[0]), task)
         self.entries = entries
         self.multi = multi
+        self._running = running
