@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,avro]'
+	@# an editable install compiles nothing, and where PYTHONDONTWRITEBYTECODE is set no process
+	@# writes __pycache__ either: every app and test process would compile kstreams (~0.5 s)
+	$(PY) -m compileall -q kstreams
 	@touch $(STAMP)
 
 install: $(STAMP)
