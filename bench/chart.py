@@ -1,4 +1,4 @@
-"""Bar charts of records/s (median, min-max whiskers): one panel per workload.
+"""Bar charts of steady-state records/s (median, min-max whiskers): one panel per workload.
 
 Run by ``bench/report.py`` in the harness' tools environment (matplotlib is no kstreams
 dependency): ``python chart.py rows.json out.png``.
@@ -59,7 +59,7 @@ def main() -> None:
         ax.set_xticklabels(guarantees)
         ax.set_title(workload)
         ax.grid(axis="y", alpha=0.3)
-    axes[0][0].set_ylabel("input records/s (thousands): median, whiskers min-max")
+    axes[0][0].set_ylabel("steady-state input records/s (thousands): median, min-max")
     axes[0][-1].legend(fontsize=8, loc="upper right")
     fig.suptitle("kstreams and its peers: one process, 4 partitions, a local broker, 2 cores")
     fig.tight_layout()

@@ -15,6 +15,13 @@ Wall time runs from the process spawn (interpreter/JVM start, group join, topic 
 included: a cold start) to done. Then the contender gets SIGTERM (SIGKILL after 60 s); its
 CPU time (user + system) comes from ``wait4()``'s rusage of that very process, its peak RSS
 from its ``VmHWM``, read while it runs.
+
+The steady state leaves start-up and warm-up out: from the moment :data:`STEADY_FROM` of the
+input has been processed to done, the input records processed in between divided by the time
+(and the process' CPU seconds in between, read from ``/proc/<pid>/stat``). "Processed" is
+counted where every contender tells it alike: output records for workloads that forward one
+output per input (passthrough), else the group's committed input offsets (word count; every
+contender commits at the same interval, and both ends of the window are read the same way).
 """
 
 from __future__ import annotations
@@ -32,6 +39,9 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 POLL_S = 0.05
+STEADY_FROM = 0.2
+"""The steady-state window starts once this share of the input has been processed."""
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -53,6 +63,12 @@ class RunResult:
     expected_outputs: int = 0
     committed_records: int | None = None
     loadavg: float = 0.0
+    steady_from_s: float | None = None
+    """When the steady-state window began (seconds after the spawn)."""
+    steady_records: int = 0
+    """Input records processed in the steady-state window."""
+    steady_cpu_s: float | None = None
+    """The process' CPU seconds in the steady-state window."""
     log: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -61,9 +77,19 @@ class RunResult:
         """Input records per second of wall time."""
         return self.records / self.wall_s if self.ok and self.wall_s > 0 else 0.0
 
+    @property
+    def steady_rate(self) -> float | None:
+        """Input records per second in the steady-state window (None: no window)."""
+        if not self.ok or self.steady_from_s is None or self.wall_s <= self.steady_from_s:
+            return None
+        if self.steady_records <= 0:  # done before a poll saw the window begin
+            return None
+        return self.steady_records / (self.wall_s - self.steady_from_s)
+
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["rate"] = self.rate
+        d["steady_rate"] = self.steady_rate
         return d
 
 
@@ -181,6 +207,16 @@ def vm_hwm_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of ``pid`` (all its threads) so far; None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14, 15)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _reap(pid: int, timeout: float) -> tuple[int, Any] | None:
     deadline = time.monotonic() + timeout
     while True:
@@ -228,6 +264,9 @@ class Spec:
     """Whether the group must also have committed the input's end offsets."""
     input_end: list[int]
     timeout_s: float
+    progress_by_outputs: bool = True
+    """Count processed input by output records (one output per input), else by the group's
+    committed input offsets (see the module docstring)."""
     env: dict[str, str] | None = None
     on_start: Any = None
     """Called with the Popen once started (the profiler attaches there); returns a stopper."""
@@ -235,7 +274,8 @@ class Spec:
 
 def run_once(spec: Spec, watcher: Watcher, result: RunResult) -> RunResult:
     """Run ``spec`` and fill ``result`` (ok/error, wall, first output, CPU, RSS, outputs)."""
-    groups = GroupOffsets(watcher.bootstrap, spec.group) if spec.check_commit else None
+    need_groups = spec.check_commit or not spec.progress_by_outputs
+    groups = GroupOffsets(watcher.bootstrap, spec.group) if need_groups else None
     result.expected_outputs = spec.expected_outputs
     result.log = str(spec.log_path)
     result.loadavg = os.getloadavg()[0]
@@ -257,6 +297,8 @@ def run_once(spec: Spec, watcher: Watcher, result: RunResult) -> RunResult:
             if spec.on_start is not None:
                 stopper = spec.on_start(proc)
             done_at = None
+            steady_cpu = None
+            steady_done = 0  # input records processed when the steady window began
             while True:
                 reaped = _reap(proc.pid, 0)
                 if reaped is not None:
@@ -269,9 +311,18 @@ def run_once(spec: Spec, watcher: Watcher, result: RunResult) -> RunResult:
                 outputs = sum(watcher.end_offsets(spec.output_topic, spec.partitions))
                 if outputs > 0 and result.first_output_s is None:
                     result.first_output_s = now - started
+                if result.steady_from_s is None:
+                    if spec.progress_by_outputs:
+                        done = outputs * result.records // max(spec.expected_outputs, 1)
+                    else:
+                        assert groups is not None
+                        done = sum(groups.committed(spec.input_topic, spec.partitions))
+                    if done >= STEADY_FROM * result.records:
+                        steady_cpu = cpu_seconds(proc.pid)
+                        result.steady_from_s, steady_done = now - started, done
                 count_ok = not spec.counts_exact or outputs >= spec.expected_outputs
                 commit_ok = True
-                if count_ok and groups is not None:
+                if count_ok and spec.check_commit and groups is not None:
                     committed = sum(groups.committed(spec.input_topic, spec.partitions))
                     commit_ok = committed >= target_commit
                     if commit_ok and not spec.counts_exact:
@@ -283,6 +334,10 @@ def run_once(spec: Spec, watcher: Watcher, result: RunResult) -> RunResult:
                         )
                 if count_ok and commit_ok:
                     done_at = now
+                    end_cpu = cpu_seconds(proc.pid)
+                    if steady_cpu is not None and end_cpu is not None:
+                        result.steady_cpu_s = end_cpu - steady_cpu
+                    result.steady_records = result.records - min(steady_done, result.records)
                     break
                 if now - started > spec.timeout_s:
                     result.error = (
