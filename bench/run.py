@@ -62,6 +62,7 @@ SLOW = {"faust": "Faust", "quixstreams": "Quix Streams"}
 (``--faust-records``, ``--quix-records``), still long enough for a steady state (Quix Streams:
 ~40 s of processing) except Faust's (~15 s, at 1-2k records/s)."""
 CONTENDER_DIR = HERE / "contenders"
+_RUNNING = re.compile(r"BENCH RUNNING ([\d.]+)")
 _RESTORED = re.compile(
     r"Restored (\d+) records into (\S+) from (\S+) in ([\d.]+)s \(([\d.]+) records/s\)"
 )
@@ -228,12 +229,13 @@ class Bench:
         profile_to: Path | None = None,
         verify: bool = False,
         label: str | None = None,
+        partitions: int = PARTITIONS,
     ) -> RunResult:
         tag = label or f"{workload}-{contender}-{guarantee}-{run}"
         app_id = app_id or f"bench-{tag}-{uuid.uuid4().hex[:6]}".replace("_", "-")
         output = f"{app_id}-out"
         state_dir = self.scratch / "state" / app_id
-        create_topic(self.bootstrap, output, PARTITIONS)
+        create_topic(self.bootstrap, output, partitions)
         exact = counts_exact(contender, workload)
         cargs = [
             "--bootstrap", self.bootstrap, "--workload", "wordcount" if workload == "distinct" else workload,
@@ -252,7 +254,7 @@ class Bench:
             output_topic=output,
             input_topic=input_topic,
             group=app_id,
-            partitions=PARTITIONS,
+            partitions=partitions,
             expected_outputs=dataset.expected_outputs,
             counts_exact=exact,
             check_commit=guarantee == "exactly_once_v2" or not exact,
@@ -266,7 +268,7 @@ class Bench:
         log(f"run {tag} ...")
         run_once(spec, self.watcher, result)
         if result.ok and verify and guarantee == "exactly_once_v2":
-            result.committed_records = count_committed(self.bootstrap, output, PARTITIONS)
+            result.committed_records = count_committed(self.bootstrap, output, partitions)
         status = (
             f"{result.rate:,.0f} rec/s, wall {result.wall_s:.1f}s, cpu {result.cpu_s:.1f}s, "
             f"rss {result.max_rss_mb:.0f} MB, outputs {result.output_records:,}"
@@ -290,11 +292,13 @@ class Bench:
         with contextlib.suppress(Exception):
             admin_client(self.bootstrap).delete_consumer_groups([app_id], request_timeout=30)
 
-    def prefill(self, workload: str, records: int) -> tuple[data.Dataset, str, list[int]]:
-        topic = f"bench-input-{workload}-{records}-{self.session}"
-        create_topic(self.bootstrap, topic, PARTITIONS)
+    def prefill(
+        self, workload: str, records: int, partitions: int = PARTITIONS
+    ) -> tuple[data.Dataset, str, list[int]]:
+        topic = f"bench-input-{workload}-{records}-{partitions}-{self.session}"
+        create_topic(self.bootstrap, topic, partitions)
         dataset = data.prefill(self.bootstrap, topic, workload, records)
-        end = self.watcher.end_offsets(topic, PARTITIONS)
+        end = self.watcher.end_offsets(topic, partitions)
         assert sum(end) == records, (end, records)
         return dataset, topic, end
 
@@ -353,50 +357,99 @@ class Bench:
             if not first.ok:
                 return out
             # The state directory goes; the changelog stays: a restart restores every key.
-            state_dir = self.scratch / "state" / app_id
-            shutil.rmtree(state_dir, ignore_errors=True)
-            log_path = self.logs / "distinct-kstreams-restore.log"
-            cmd = self.contenders.command(
-                "kstreams",
-                [
-                    "--bootstrap", self.bootstrap, "--workload", "wordcount",
-                    "--guarantee", "at_least_once", "--input", topic,
-                    "--output", f"{app_id}-out", "--app-id", app_id,
-                    "--state-dir", str(state_dir), "--exit-when-running",
-                ],
-            )  # fmt: skip
-            started = time.monotonic()
-            with open(log_path, "wb") as fh:
-                proc = subprocess.run(
-                    cmd, cwd=CONTENDER_DIR, stdout=fh, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL, timeout=self.args.timeout,
-                )  # fmt: skip
-            wall = time.monotonic() - started
-            text = log_path.read_text(errors="replace")
-            restored = [
-                (int(m.group(1)), float(m.group(4)), float(m.group(5)))
-                for m in _RESTORED.finditer(text)
-            ]
-            total = sum(r[0] for r in restored)
-            took = sum(r[1] for r in restored)
-            out["restore"] = {
-                "exit_code": proc.returncode,
-                "records": total,
-                "partitions": len(restored),
-                "restore_s": took,
-                "rate": total / took if took else 0.0,
-                "per_partition_rates": [r[2] for r in restored],
-                "process_wall_s": wall,
-                "log": str(log_path),
-            }
+            out["restore"] = self.restart(app_id, topic, "at_least_once", wipe=True)
+            r = out["restore"]
             log(
-                f"restored {total:,} records from {len(restored)} changelog partitions in "
-                f"{took:.1f}s ({out['restore']['rate']:,.0f} records/s; process {wall:.1f}s)"
+                f"restored {r['records']:,} records from {r['partitions']} changelog partitions "
+                f"in {r['restore_s']:.1f}s ({r['rate']:,.0f} records/s; process "
+                f"{r['process_wall_s']:.1f}s)"
             )
         finally:
             self.cleanup(app_id)
             delete_topics(self.bootstrap, topic)
         return out
+
+    def restart(self, app_id: str, topic: str, guarantee: str, wipe: bool) -> dict[str, Any]:
+        """Start kstreams' word count again under ``app_id`` (its state directory deleted
+        first if ``wipe``) until it is RUNNING: how long that took, and what it restored.
+
+        kstreams restores every changelog partition of its tasks together and logs each
+        partition's records and time from the common start; the rate is all records over
+        the longest of them.
+        """
+        state_dir = self.scratch / "state" / app_id
+        if wipe:
+            shutil.rmtree(state_dir, ignore_errors=True)
+        log_path = self.logs / f"{app_id}-restart-{'wiped' if wipe else 'clean'}.log"
+        cmd = self.contenders.command(
+            "kstreams",
+            [
+                "--bootstrap", self.bootstrap, "--workload", "wordcount",
+                "--guarantee", guarantee, "--input", topic,
+                "--output", f"{app_id}-out", "--app-id", app_id,
+                "--state-dir", str(state_dir), "--exit-when-running",
+                "--commit-interval-ms", str(COMMIT_INTERVAL_MS[guarantee]),
+            ],
+        )  # fmt: skip
+        started = time.monotonic()
+        with open(log_path, "wb") as fh:
+            proc = subprocess.run(
+                cmd, cwd=CONTENDER_DIR, stdout=fh, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, timeout=self.args.timeout,
+            )  # fmt: skip
+        wall = time.monotonic() - started
+        text = log_path.read_text(errors="replace")
+        restored = [
+            (int(m.group(1)), float(m.group(4)), float(m.group(5)))
+            for m in _RESTORED.finditer(text)
+        ]
+        total = sum(r[0] for r in restored)
+        took = max((r[1] for r in restored), default=0.0)
+        running = _RUNNING.search(text)
+        return {
+            "exit_code": proc.returncode,
+            "records": total,
+            "partitions": len(restored),
+            "restore_s": took,
+            "rate": total / took if took else 0.0,
+            "per_partition_rates": [r[2] for r in restored],
+            "to_running_s": float(running.group(1)) if running else None,
+            "process_wall_s": wall,
+            "log": str(log_path),
+        }
+
+    def restarts(
+        self, partition_counts: list[int], lines: int, guarantees: list[str]
+    ) -> dict[str, Any]:
+        """kstreams' word count over ``lines`` lines on each partition count and guarantee:
+        a clean restart and a restart on a deleted state directory, start() to RUNNING."""
+        rows = []
+        for parts in partition_counts:
+            dataset, topic, end = self.prefill("wordcount", lines, parts)
+            for guarantee in guarantees:
+                label = f"restart-{parts}-{guarantee}"
+                app_id = f"bench-{label}-{uuid.uuid4().hex[:6]}".replace("_", "-")
+                row: dict[str, Any] = {"partitions": parts, "guarantee": guarantee}
+                try:
+                    first = self.run(
+                        "kstreams", "wordcount", guarantee, 1, dataset, topic, end,
+                        app_id=app_id, keep=True, label=label, partitions=parts,
+                    )  # fmt: skip
+                    if not first.ok:
+                        row["error"] = first.error
+                        continue
+                    row["clean"] = self.restart(app_id, topic, guarantee, wipe=False)
+                    row["wiped"] = self.restart(app_id, topic, guarantee, wipe=True)
+                    log(
+                        f"{label}: clean restart RUNNING after {row['clean']['to_running_s']}s, "
+                        f"wiped {row['wiped']['to_running_s']}s "
+                        f"({row['wiped']['records']:,} records at {row['wiped']['rate']:,.0f}/s)"
+                    )
+                finally:
+                    rows.append(row)
+                    self.cleanup(app_id)
+            delete_topics(self.bootstrap, topic)
+        return {"lines": lines, "rows": rows}
 
     def profiles(self, workloads: list[str]) -> dict[str, Any]:
         """One kstreams at-least-once run per workload under py-spy (not counted in the table)."""
@@ -471,9 +524,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--extras",
         default=None,
-        help="comma list of memory,restore,profile (default: all; none with --quick)",
+        help="comma list of memory,restore,restart,profile (default: all; none with --quick)",
     )
     p.add_argument("--distinct-records", type=int, default=1_000_000, help="keys of the memory run")
+    p.add_argument(
+        "--restart-partitions",
+        default="4,16,64",
+        help="partition counts of the restart runs (extra 'restart')",
+    )
+    p.add_argument(
+        "--restart-lines", type=int, default=200_000, help="word count lines of the restart runs"
+    )
     p.add_argument("--profile-records", type=int, default=None, help="records of a profile run")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds before a run fails")
     p.add_argument("--no-verify", action="store_true", help="skip read_committed output counts")
@@ -502,7 +563,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if "--distinct-records" not in (argv or sys.argv):
             args.distinct_records = 50_000
     if args.extras is None:
-        args.extras = "memory,restore,profile"
+        args.extras = "memory,restore,restart,profile"
     if args.wordcount_records is None:
         args.wordcount_records = max(args.records // 4, 1)
     if args.profile_records is None:
@@ -559,6 +620,9 @@ def main(argv: list[str] | None = None) -> int:
             out.update(bench.matrix(workloads, guarantees))
             if "memory" in extras or "restore" in extras:
                 out["distinct"] = bench.memory_and_restore(args.distinct_records)
+            if "restart" in extras:
+                counts = [int(x) for x in args.restart_partitions.split(",") if x]
+                out["restarts"] = bench.restarts(counts, args.restart_lines, guarantees)
             if "profile" in extras:
                 out["profiles"] = bench.profiles(workloads)
         finally:

@@ -21,6 +21,7 @@ import os
 import runpy
 import sys
 import threading
+import time
 
 from common import parse_args, passthrough, stop_event, words
 
@@ -75,11 +76,12 @@ def main() -> int:
     def on_state(new: object, _old: object) -> None:
         if new is KafkaStreams.State.RUNNING:
             running.set()
-            print("BENCH RUNNING", flush=True)
+            print(f"BENCH RUNNING {time.monotonic() - started:.3f}", flush=True)
         elif new is KafkaStreams.State.ERROR:
             stop.set()
 
     streams.set_state_listener(on_state)
+    started = time.monotonic()  # start() to RUNNING: the restart figures
     streams.start()
     if args.exit_when_running:
         while not (running.is_set() or stop.is_set()):

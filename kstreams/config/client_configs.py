@@ -15,6 +15,7 @@ from kstreams.config.client_properties import _CLIENT_ALL, _CLIENT_CONSUMER, _CL
 __all__ = [
     "CONSUMER_DEFAULTS",
     "PRODUCER_DEFAULTS",
+    "RESTORE_CONSUMER_DEFAULTS",
     "RESTORE_CONSUMER_OVERRIDES",
     "ClientConfigsMixin",
 ]
@@ -37,6 +38,14 @@ PRODUCER_DEFAULTS: dict[str, Any] = {
 }
 """librdkafka settings the kstreams producer starts from (before user settings).
 Java Kafka Streams uses ``linger.ms=100``."""
+
+RESTORE_CONSUMER_DEFAULTS: dict[str, Any] = {
+    # Restoration reads every changelog partition to its end: librdkafka's 500 ms default
+    # is how long each fetch at the end waits for more, e.g. for the transaction marker
+    # that is all a clean exactly-once restart finds after its checkpoint.
+    "fetch.wait.max.ms": 10,
+}
+"""Settings the restore consumer starts from (over :data:`CONSUMER_DEFAULTS`; user settings win)."""
 
 RESTORE_CONSUMER_OVERRIDES: dict[str, Any] = {
     # Java forces auto.offset.reset=none on restore/global consumers; "error" is
@@ -78,9 +87,10 @@ class ClientConfigsMixin:
     def _client_settings(self, scope: frozenset[str]) -> dict[str, Any]:
         return {k: v for k, v in self._client.items() if k in _CLIENT_ALL or k in scope}
 
-    def _consumer_base(self, prefix: str) -> dict[str, Any]:
+    def _consumer_base(self, prefix: str, defaults: dict[str, Any] | None = None) -> dict[str, Any]:
         conf: dict[str, Any] = {}
         conf.update(CONSUMER_DEFAULTS)
+        conf.update(defaults or {})
         conf["auto.offset.reset"] = "earliest"
         conf["allow.auto.create.topics"] = False
         conf["isolation.level"] = "read_committed" if self.exactly_once else "read_uncommitted"
@@ -130,7 +140,7 @@ class ClientConfigsMixin:
         ``<application.id>-restore-consumer``. ``restore.consumer.`` settings win
         over ``consumer.`` ones; :data:`RESTORE_CONSUMER_OVERRIDES` applies last.
         """
-        conf = self._consumer_base(self.RESTORE_CONSUMER_PREFIX)
+        conf = self._consumer_base(self.RESTORE_CONSUMER_PREFIX, RESTORE_CONSUMER_DEFAULTS)
         conf.pop("group.instance.id", None)
         conf.update(RESTORE_CONSUMER_OVERRIDES)
         conf["group.id"] = f"{self.application_id}-restore-consumer"

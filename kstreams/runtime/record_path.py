@@ -357,6 +357,7 @@ def render(shape: Shape, stages: tuple[Stage, ...] = STAGES) -> str:
 
 
 _factories: dict[str, Callable[..., tuple[RawProcess, RunProcess]]] = {}
+_texts: dict[tuple[Shape, tuple[Stage, ...]], str] = {}
 
 
 def _globals_used(code: Any) -> set[str]:
@@ -403,7 +404,9 @@ def build(shape: Shape, bindings: dict[str, Any], stages: tuple[Stage, ...] = ST
             f"record path bindings: missing {sorted(BINDINGS.keys() - bindings.keys())}, "
             f"unknown {sorted(bindings.keys() - BINDINGS.keys())}"
         )
-    text = render(shape, stages)
+    text = _texts.get((shape, stages))
+    if text is None:  # rendered once per shape: a restart creates a task per partition
+        text = _texts[(shape, stages)] = render(shape, stages)
     source, run = _compile(text, shape)(**bindings)
     return SourcePath(source, run, text)
 

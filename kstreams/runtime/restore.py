@@ -142,29 +142,37 @@ STALL_REPORT_S = 30.0
 """How long restoration may make no progress before it says so (and again after as long)."""
 
 
-def restore_store(
+class _Job:
+    """One store's restoration from one changelog partition (see :func:`restore_stores`)."""
+
+    __slots__ = ("high", "partition", "position", "start", "store", "topic", "total", "tp")
+
+    def __init__(self, store: Any, partition: int, start: int, high: int) -> None:
+        self.store = store
+        self.topic: str = store.changelog_topic
+        self.partition = partition
+        self.tp = TopicPartition(self.topic, partition)
+        self.start = start
+        self.high = high
+        self.position = start
+        self.total = 0
+
+    def where(self) -> str:
+        return f"{self.store.name} from {self.topic}-{self.partition}"
+
+
+def plan_restore(
     consumer: Any,
     store: Any,
     partition: int,
-    listener: Any = None,
-    timeout_s: float = 300.0,
     end_consumer: Any = None,
-    stall_report_s: float = STALL_REPORT_S,
     end_offset: int | None = None,
     verify_checkpoint: bool = False,
-) -> int:
-    """Restore one store from its changelog partition; returns how many records were applied.
-
-    ``consumer`` reads the changelog (read_committed under exactly-once); ``end_consumer``
-    (read_uncommitted) tells where the log ends. Restoration reads until its position
-    reaches that end (or ``end_offset`` when it is lower: the committed offset of a
-    source-topic changelog), waiting for open transactions to be decided; without progress
-    it warns every ``stall_report_s`` and gives up after ``timeout_s`` without progress.
-
-    ``verify_checkpoint`` (an exactly-once task that was not closed cleanly): the store is
-    kept only if the changelog record at its checkpoint is committed; otherwise (an aborted
-    or lost transaction) it is wiped and restored from the beginning.
-    """
+    timeout_s: float = 300.0,
+) -> _Job | None:
+    """Where ``store``'s restoration from its changelog ``partition`` starts and ends; None
+    when it is up to date. A store ahead of its changelog, or (``verify_checkpoint``) whose
+    checkpoint is not a committed record, is wiped first (see :func:`restore_store`)."""
     topic = store.changelog_topic
     tp = TopicPartition(topic, partition)
     # The end is the log end offset (read_uncommitted): under exactly-once a read_committed
@@ -205,83 +213,162 @@ def restore_store(
         start = low
     start = max(start, low)
     if start >= high:
+        return None
+    return _Job(store, partition, start, high)
+
+
+def restore_stores(
+    consumer: Any,
+    jobs: list[_Job],
+    listener: Any = None,
+    timeout_s: float = 300.0,
+    stall_report_s: float = STALL_REPORT_S,
+) -> int:
+    """Run restorations together: one consumer reads every changelog partition at once.
+
+    Each fetch brings records of every partition that has some, and a partition whose
+    checkpoint trails its end only by transaction markers (a clean restart under
+    exactly-once) is done after the first fetch: restoring many partitions costs about as
+    much as restoring one. A partition is done when the consumer's position reaches its end;
+    without progress on a partition it warns every ``stall_report_s`` and fails after
+    ``timeout_s``. Returns how many records were applied.
+    """
+    if not jobs:
         return 0
-    log.info("Restoring %s from %s-%s offsets %s..%s", store.name, topic, partition, start, high)
-    _call(listener, "on_restore_start", (topic, partition), store.name, start, high)
-    consumer.assign([TopicPartition(topic, partition, start)])
-    total = 0
+    for job in jobs:
+        log.info("Restoring %s offsets %s..%s", job.where(), job.start, job.high)
+        _call(
+            listener,
+            "on_restore_start",
+            (job.topic, job.partition),
+            job.store.name,
+            job.start,
+            job.high,
+        )
+    by_tp = {(job.topic, job.partition): job for job in jobs}
+    active = dict(by_tp)
+    consumer.assign([TopicPartition(j.topic, j.partition, j.start) for j in jobs])
     began = time.monotonic()
+    progress_at, reported_at = began, began
+    done_at: dict[tuple[str, int], float] = {}
     try:
-        position = start
-        progress_at, reported_at, last_position = began, began, start
-        while position < high:
+        while active:
             # asking for no more than is left lets consume() return as soon as it has it
-            msgs = consumer.consume(max(1, min(RESTORE_BATCH, high - position)), 0.1)
-            batch = []
-            last = -1
+            left = sum(j.high - j.position for j in active.values())
+            msgs = consumer.consume(max(1, min(RESTORE_BATCH, left)), 0.1)
+            batches: dict[tuple[str, int], tuple[list[Any], list[int]]] = {}
             for msg in msgs:
                 err = msg.error()
                 if err is not None:
                     if err.code() == KafkaError._PARTITION_EOF:
                         continue
-                    raise StreamsError(f"Restoring {store.name} from {topic}-{partition}: {err}")
+                    raise StreamsError(f"Restoring from {msg.topic()}-{msg.partition()}: {err}")
+                key_tp = (msg.topic(), msg.partition())
+                job = active.get(key_tp)
                 offset = msg.offset()
-                if offset >= high:  # a source topic goes on past the committed offset
-                    break
-                last = offset
+                if job is None or offset >= job.high:  # a source topic goes on past the end
+                    continue
+                batch, last = batches.setdefault(key_tp, ([], [-1]))
+                last[0] = offset
                 key = msg.key()
                 if key is None:  # a source topic's record the table drops
                     continue
                 batch.append((key, msg.value(), msg.timestamp()[1]))
-            if batch:
-                store.restore_batch(batch, last)
-                total += len(batch)
-                _call(
-                    listener, "on_batch_restored", (topic, partition), store.name, last, len(batch)
-                )
-            pos = consumer.position([TopicPartition(topic, partition)])[0].offset
-            if pos >= 0:
-                position = pos
-            elif last >= 0:
-                position = last + 1
+            for key_tp, (batch, last) in batches.items():
+                job = by_tp[key_tp]
+                if batch:
+                    job.store.restore_batch(batch, last[0])
+                    job.total += len(batch)
+                    _call(
+                        listener,
+                        "on_batch_restored",
+                        key_tp,
+                        job.store.name,
+                        last[0],
+                        len(batch),
+                    )
+                job.position = max(job.position, last[0] + 1)
+            asked = list(active.values())
             now = time.monotonic()
-            if position != last_position:
-                progress_at, last_position = now, position
-            elif now - progress_at >= stall_report_s and now - reported_at >= stall_report_s:
+            moved = bool(batches)
+            for job, pos in zip(asked, consumer.position([j.tp for j in asked]), strict=True):
+                if pos.offset > job.position:  # past transaction markers and aborted records
+                    job.position, moved = pos.offset, True
+            finished = [k for k, j in active.items() if j.position >= j.high]
+            for key_tp in finished:
+                done_at[key_tp] = now
+                del active[key_tp]
+            if finished and active:
+                consumer.pause([by_tp[k].tp for k in finished])
+            if moved or finished:
+                progress_at = now
+            elif (
+                active
+                and now - progress_at >= stall_report_s
+                and now - reported_at >= stall_report_s
+            ):
                 reported_at = now
+                job = min(active.values(), key=lambda j: (j.topic, j.partition))
                 log.warning(
-                    "Restoring %s from %s-%s: no progress for %.0fs at offset %s of %s. Under "
+                    "Restoring %s: no progress for %.0fs at offset %s of %s. Under "
                     "exactly-once this is an open transaction on the changelog: one left by a "
                     "crashed producer is aborted after its transaction.timeout.ms; one that "
                     "never ends is a hanging transaction (find and abort it with "
                     "kafka-transactions.sh find-hanging / abort). Giving up after %.0fs.",
-                    store.name,
-                    topic,
-                    partition,
+                    job.where(),
                     now - progress_at,
-                    position,
-                    high,
+                    job.position,
+                    job.high,
                     timeout_s,
                 )
-            if now - progress_at >= timeout_s:  # task.timeout.ms without progress
+            if active and now - progress_at >= timeout_s:  # task.timeout.ms without progress
+                job = min(active.values(), key=lambda j: (j.topic, j.partition))
                 raise StreamsError(
-                    f"Restoring {store.name} from {topic}-{partition} stalled at offset "
-                    f"{position} of {high}: no progress for {timeout_s}s (task.timeout.ms)"
+                    f"Restoring {job.where()} stalled at offset {job.position} of {job.high}: "
+                    f"no progress for {timeout_s}s (task.timeout.ms)"
                 )
     finally:
         consumer.unassign()
-    took = time.monotonic() - began
-    log.info(
-        "Restored %d records into %s from %s-%s in %.2fs (%.0f records/s)",
-        total,
-        store.name,
-        topic,
-        partition,
-        took,
-        total / took if took > 0 else 0.0,
+    for job in jobs:
+        took = done_at.get((job.topic, job.partition), time.monotonic()) - began
+        log.info(
+            "Restored %d records into %s in %.2fs (%.0f records/s)",
+            job.total,
+            job.where(),
+            took,
+            job.total / took if took > 0 else 0.0,
+        )
+        _call(listener, "on_restore_end", (job.topic, job.partition), job.store.name, job.total)
+    return sum(job.total for job in jobs)
+
+
+def restore_store(
+    consumer: Any,
+    store: Any,
+    partition: int,
+    listener: Any = None,
+    timeout_s: float = 300.0,
+    end_consumer: Any = None,
+    stall_report_s: float = STALL_REPORT_S,
+    end_offset: int | None = None,
+    verify_checkpoint: bool = False,
+) -> int:
+    """Restore one store from its changelog partition; returns how many records were applied.
+
+    ``consumer`` reads the changelog (read_committed under exactly-once); ``end_consumer``
+    (read_uncommitted) tells where the log ends. Restoration reads until its position
+    reaches that end (or ``end_offset`` when it is lower: the committed offset of a
+    source-topic changelog), waiting for open transactions to be decided; without progress
+    it warns every ``stall_report_s`` and gives up after ``timeout_s`` without progress.
+
+    ``verify_checkpoint`` (an exactly-once task that was not closed cleanly): the store is
+    kept only if the changelog record at its checkpoint is committed; otherwise (an aborted
+    or lost transaction) it is wiped and restored from the beginning.
+    """
+    job = plan_restore(
+        consumer, store, partition, end_consumer, end_offset, verify_checkpoint, timeout_s
     )
-    _call(listener, "on_restore_end", (topic, partition), store.name, total)
-    return total
+    return restore_stores(consumer, [job] if job else [], listener, timeout_s, stall_report_s)
 
 
 QUIET_FETCH_S = 5.0
@@ -326,6 +413,53 @@ def committed_at(
         consumer.unassign()
 
 
+def restore_tasks(
+    consumer: Any,
+    tasks: list[Any],
+    listener: Any = None,
+    end_consumer: Any = None,
+    committed_offsets: CommittedOffsets | None = None,
+    timeout_s: float = 300.0,
+) -> int:
+    """Restore every logged store of ``tasks`` together (one :func:`restore_stores` run);
+    returns the records applied.
+
+    A store whose restoration makes no progress for ``timeout_s`` (``task.timeout.ms``)
+    fails it.
+
+    Stores whose changelog is a source topic stop at the application's committed offset of
+    that input partition (none committed: nothing to restore), which ``committed_offsets``
+    looks up (default: an admin client made from the first task's config).
+    """
+    plans: list[tuple[Any, Any, int | None, bool]] = []
+    sourced_tps: list[tuple[str, int]] = []
+    for task in tasks:
+        partition = task.id.partition
+        unverified = task.stores.unverified
+        for store in task.stores.logged():
+            sourced = task.stores.is_source_changelog(store)
+            if sourced:
+                sourced_tps.append((store.changelog_topic, partition))
+            # a source topic's checkpoint is an input offset, checked against its end instead
+            plans.append((task, store, partition, store.name in unverified and not sourced))
+    ends: dict[tuple[str, int], int | None] = {}
+    if sourced_tps:
+        lookup = committed_offsets or _admin_lookup(tasks[0].config)
+        ends = lookup(sourced_tps)
+    jobs = []
+    for task, store, partition, verify in plans:
+        end = None
+        if task.stores.is_source_changelog(store):
+            end = ends.get((store.changelog_topic, partition)) or 0
+        job = plan_restore(consumer, store, partition, end_consumer, end, verify, timeout_s)
+        if job is not None:
+            jobs.append(job)
+    total = restore_stores(consumer, jobs, listener, timeout_s)
+    for task in tasks:
+        task.stores.unverified.clear()
+    return total
+
+
 def restore_task(
     consumer: Any,
     task: Any,
@@ -334,38 +468,5 @@ def restore_task(
     committed_offsets: CommittedOffsets | None = None,
     timeout_s: float = 300.0,
 ) -> int:
-    """Restore every logged store of ``task``; returns the records applied.
-
-    A store whose restoration makes no progress for ``timeout_s`` (``task.timeout.ms``)
-    fails it.
-
-    Stores whose changelog is a source topic stop at the application's committed offset of
-    that input partition (none committed: nothing to restore), which ``committed_offsets``
-    looks up (default: an admin client made from the task's config).
-    """
-    partition = task.id.partition
-    stores = task.stores.logged()
-    sourced = [s for s in stores if task.stores.is_source_changelog(s)]
-    ends: dict[tuple[str, int], int | None] = {}
-    if sourced:
-        lookup = committed_offsets or _admin_lookup(task.config)
-        ends = lookup([(s.changelog_topic, partition) for s in sourced])
-    total = 0
-    unverified = task.stores.unverified
-    for store in stores:
-        end = None
-        if store in sourced:
-            end = ends.get((store.changelog_topic, partition)) or 0
-        total += restore_store(
-            consumer,
-            store,
-            partition,
-            listener,
-            end_consumer=end_consumer,
-            end_offset=end,
-            timeout_s=timeout_s,
-            # a source topic's checkpoint is an input offset, checked against the end above
-            verify_checkpoint=store.name in unverified and store not in sourced,
-        )
-    unverified.clear()
-    return total
+    """Restore every logged store of one task (see :func:`restore_tasks`)."""
+    return restore_tasks(consumer, [task], listener, end_consumer, committed_offsets, timeout_s)

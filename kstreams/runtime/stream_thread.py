@@ -40,7 +40,7 @@ from kstreams.runtime.committer import (
     TransactionAbortedError,
 )
 from kstreams.runtime.metrics import TaskMetrics
-from kstreams.runtime.restore import group_committed_offsets, restore_task
+from kstreams.runtime.restore import group_committed_offsets, restore_tasks
 from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_manager import TaskManager
 from kstreams.state.caching import ThreadCache
@@ -311,10 +311,10 @@ class StreamThread(threading.Thread):
             self.cache,
         )
 
-    def _restore(self, task: StreamTask) -> None:
-        restore_task(
+    def _restore(self, tasks: list[StreamTask]) -> None:
+        restore_tasks(
             self.restore_consumer,
-            task,
+            tasks,
             self.restore_listener,
             self.end_consumer,
             self._committed_offsets,

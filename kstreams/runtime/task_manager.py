@@ -88,7 +88,8 @@ class TaskManager:
         topology: The built topology.
         app_id: The ``application.id`` (internal topic names).
         create_task: Makes the task for an id and its partitions (opens its stores).
-        restore_task: Restores a created task's stores from their changelogs.
+        restore_tasks: Restores created tasks' stores from their changelogs (all of them
+            together: one read over every changelog partition).
         client_id: For log lines.
         lock_scope: The application's state directory: tasks are locked in it
             (:class:`TaskLocks`) while this manager has them; None: no locking.
@@ -99,14 +100,14 @@ class TaskManager:
         topology: Topology,
         app_id: str,
         create_task: Callable[[TaskId, list[TopicPartition]], StreamTask],
-        restore_task: Callable[[StreamTask], None],
+        restore_tasks: Callable[[list[StreamTask]], None],
         client_id: str = "",
         lock_scope: str | None = None,
     ) -> None:
         self._lock_scope = lock_scope
         self._waiting_since: dict[TaskId, float] = {}
         self._create_task = create_task
-        self._restore_task = restore_task
+        self._restore_tasks = restore_tasks
         self.client_id = client_id
         self._subtopology_of: dict[str, int] = {}
         self._topics_of: dict[int, list[str]] = {}
@@ -220,6 +221,7 @@ class TaskManager:
                 self.close({task_id})
         # new tasks: only those with all of their partitions
         incomplete: dict[TaskId, list[TopicPartition]] = {}
+        new: dict[TaskId, list[TopicPartition]] = {}
         for task_id, tps in sorted(wanted.items()):
             if task_id in self.tasks:
                 continue
@@ -230,8 +232,11 @@ class TaskManager:
             if not self._lock(task_id):
                 self.pending = True  # another thread of this process still has it: retry
                 continue
-            self._start(task_id, sorted(tps))
-            started.extend(tps)
+            new[task_id] = sorted(tps)
+        if new:
+            self._start(new)
+            for tps in new.values():
+                started.extend(tps)
         for task_id, missing in incomplete.items():
             if self._incomplete.get(task_id) != missing:
                 log.warning(
@@ -271,17 +276,24 @@ class TaskManager:
             self._waiting_since[task_id] = now
         return False
 
-    def _start(self, task_id: TaskId, partitions: list[TopicPartition]) -> None:
-        task = self._create_task(task_id, partitions)
-        self.tasks[task_id] = task
-        self._set(task_id, TaskState.CREATED)
+    def _start(self, new: dict[TaskId, list[TopicPartition]]) -> None:
+        """Create these tasks, restore them together, then run them (all or none: what
+        creating or restoring raised closes every one of them)."""
+        tasks = []
         try:
-            self._set(task_id, TaskState.RESTORING)
-            self._restore_task(task)
+            for task_id, partitions in new.items():
+                task = self._create_task(task_id, partitions)
+                self.tasks[task_id] = task
+                self._set(task_id, TaskState.CREATED)
+                tasks.append(task)
+            for task_id in new:
+                self._set(task_id, TaskState.RESTORING)
+            self._restore_tasks(tasks)
         except BaseException:
-            self.close({task_id})
+            self.close(new)
             raise
-        self._set(task_id, TaskState.RUNNING)
+        for task_id in new:
+            self._set(task_id, TaskState.RUNNING)
 
     def close(self, task_ids: Iterable[TaskId], clean: bool = False) -> None:
         """Close these tasks (``clean``: right after a successful commit), whatever their state."""
@@ -290,7 +302,9 @@ class TaskManager:
             self.states.pop(task_id, None)
             # a task suspended right after a commit has nothing uncommitted: a clean close
             committed = self._suspended_clean.pop(task_id, False)
-            if task is None:
+            if task is None:  # locked, but creating it failed
+                if self._lock_scope is not None:
+                    TASK_LOCKS.unlock(self._lock_scope, task_id, self)
                 continue
             try:
                 task.close(clean or committed)

@@ -17,6 +17,12 @@ class Msg:
     def error(self) -> None:
         return None
 
+    def topic(self) -> str:
+        return "app-counts-changelog"
+
+    def partition(self) -> int:
+        return 0
+
     def offset(self) -> int:
         return self._offset
 

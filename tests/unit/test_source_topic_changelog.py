@@ -242,6 +242,12 @@ class Message:
     def error(self) -> None:
         return None
 
+    def topic(self) -> str:
+        return "users"
+
+    def partition(self) -> int:
+        return 0
+
     def offset(self) -> int:
         return self._offset
 

@@ -37,10 +37,10 @@ def manager(restore_fails: bool = False) -> tuple[TaskManager, list[FakeTask], l
         created.append(task)
         return task
 
-    def restore(task: Any) -> None:
+    def restore(tasks: list[Any]) -> None:
         if restore_fails:
             raise RuntimeError("restore failed")
-        restored.append(task)
+        restored.extend(tasks)
 
     return TaskManager(builder.build(), "app", create, restore, "t"), created, restored
 
@@ -133,3 +133,18 @@ def test_a_task_held_by_another_thread_of_the_process_waits_for_it() -> None:
     assert second.handle_assignment() == [("c", 0)]
     assert second.state_of(TaskId(1, 0)) is TaskState.RUNNING and len(created_second) == 1
     second.close_all()
+
+
+def test_new_tasks_are_restored_together() -> None:
+    """One restoration for every task an assignment creates (one read over all changelogs)."""
+    builder = StreamsBuilder()
+    builder.stream("a").merge(builder.stream("b")).to("out")
+    builder.stream("c").to("out")
+    calls: list[list[Any]] = []
+    m = TaskManager(builder.build(), "app", FakeTask, calls.append, "t")
+    m.assigned([("a", 0), ("b", 0), ("c", 0), ("c", 1)])
+    m.handle_assignment()
+    assert [sorted(str(t.id) for t in call) for call in calls] == [["0_0", "1_0", "1_1"]]
+    m.assigned([("a", 0), ("b", 0), ("c", 0), ("c", 1), ("c", 2)])
+    m.handle_assignment()
+    assert [str(t.id) for t in calls[1]] == ["1_2"]  # only the new one
