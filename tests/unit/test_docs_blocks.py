@@ -27,7 +27,8 @@ def test_doc_block_runs(chain: Chain, request: pytest.FixtureRequest) -> None:
 def test_the_guide_has_blocks_to_run() -> None:
     guide = [c for c in all_chains() if GUIDE in c.path.parents]
     assert len(guide) >= 20, [c.id for c in guide]
-    assert sum(c.skip is not None for c in guide) <= 2, "no-run blocks should stay rare"
+    skipped = [c.id for c in guide if c.skip is not None]
+    assert len(skipped) <= len(guide) // 5, f"no-run blocks should stay rare: {skipped}"
 
 
 def test_the_guide_index_lists_every_page() -> None:
