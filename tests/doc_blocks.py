@@ -196,14 +196,17 @@ def run_chain(
     *,
     fixture: Callable[[str], Any],
     rewrite: Callable[[str], str] = lambda code: code,
+    namespace: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run the chain's blocks in one namespace, then its ``test_*`` functions; return the namespace.
 
     ``fixture(name)`` gives a pytest fixture's value; ``rewrite`` adapts a block's code
-    (README.md's broker address). Line numbers in tracebacks are the page's.
+    (README.md's broker address); ``namespace`` is filled in place (a caller that passes one
+    sees what a failing block made, to close it). Line numbers in tracebacks are the page's.
     """
     filename = relative(chain.path)
-    namespace: dict[str, Any] = {"__name__": f"doc:{filename}"}
+    namespace = {} if namespace is None else namespace
+    namespace["__name__"] = f"doc:{filename}"
     for block in chain.blocks:
         code = "\n" * block.line + rewrite(block.code)
         exec(compile(code, filename, "exec"), namespace)

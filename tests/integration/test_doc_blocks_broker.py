@@ -71,9 +71,9 @@ def test_doc_block_runs_on_the_broker(
     if chain.path == README:
         ensure_topics(kafka_bootstrap, ["text-lines", "word-counts"])
         rewrite = readme_rewrite(kafka_bootstrap, tmp_path)
-    namespace: dict = {}
+    namespace: dict = {}  # filled as the blocks run: what a failing block started is closed
     try:
-        namespace = run_chain(chain, fixture=request.getfixturevalue, rewrite=rewrite)
+        run_chain(chain, fixture=request.getfixturevalue, rewrite=rewrite, namespace=namespace)
     finally:
         left_running = []
         for value in list(namespace.values()):
