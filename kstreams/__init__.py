@@ -60,7 +60,17 @@ from kstreams.processor import (
     Record,
 )
 from kstreams.runtime import KafkaStreams, TaskId
+from kstreams.runtime.queries import StoreQueryParameters
 from kstreams.serde import FunctionSerde, JsonSerde, Serde, Serdes
+from kstreams.state.errors import (
+    InvalidStateStoreError,
+    InvalidStateStorePartitionError,
+    StateStoreMigratedError,
+    StreamsNotStartedError,
+    StreamsRebalancingError,
+    StreamsStoppedError,
+    UnknownStateStoreError,
+)
 from kstreams.topology import Topology, TopologyDescription
 
 __version__ = "0.1.0"
@@ -76,6 +86,8 @@ __all__ = [
     "FixedKeyProcessor",
     "FunctionSerde",
     "Grouped",
+    "InvalidStateStoreError",
+    "InvalidStateStorePartitionError",
     "JsonSerde",
     "KGroupedStream",
     "KGroupedTable",
@@ -99,13 +111,19 @@ __all__ = [
     "Serde",
     "Serdes",
     "SerializationError",
+    "StateStoreMigratedError",
+    "StoreQueryParameters",
     "StreamThreadExceptionResponse",
     "StreamsBuilder",
     "StreamsConfig",
     "StreamsError",
+    "StreamsNotStartedError",
+    "StreamsRebalancingError",
+    "StreamsStoppedError",
     "TaskId",
     "Topology",
     "TopologyDescription",
     "TopologyError",
+    "UnknownStateStoreError",
     "__version__",
 ]
