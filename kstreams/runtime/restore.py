@@ -246,6 +246,10 @@ def restore_stores(
             job.high,
         )
     by_tp = {(job.topic, job.partition): job for job in jobs}
+    if len(by_tp) < len(jobs):
+        raise StreamsError(
+            f"Two stores restore from the same changelog partition: {[j.where() for j in jobs]}"
+        )
     active = dict(by_tp)
     consumer.assign([TopicPartition(j.topic, j.partition, j.start) for j in jobs])
     began = time.monotonic()
