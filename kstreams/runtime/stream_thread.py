@@ -157,6 +157,7 @@ class StreamThread(threading.Thread):
         self.last_poll: float | None = None
         self.last_processed: float | None = None
         self.last_commit: float | None = None
+        self.wall_offset = time.time() - time.monotonic()
         # statestore.cache.max.bytes is shared by the threads (Kafka Streams divides it too)
         self.cache = ThreadCache(config.statestore_cache_max_bytes // max(1, num_threads))
 

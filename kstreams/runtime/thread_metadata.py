@@ -8,7 +8,6 @@ thread that is stuck (in user code, a blocked call) can be told from one that ha
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -73,11 +72,15 @@ class ThreadMetadata:
         return now - self.last_poll_at <= max_idle
 
 
-def wall_time(monotonic_at: float | None, now_monotonic: float, now_wall: float) -> datetime | None:
-    """The UTC wall time of a ``time.monotonic()`` reading, given a (monotonic, wall) pair of now."""
+def wall_time(monotonic_at: float | None, wall_offset: float) -> datetime | None:
+    """The UTC wall time of a ``time.monotonic()`` reading (``wall_offset``: wall - monotonic).
+
+    One offset per thread, taken when it was created, so a reading converts to the same
+    time in every snapshot.
+    """
     if monotonic_at is None:
         return None
-    return datetime.fromtimestamp(now_wall - (now_monotonic - monotonic_at), timezone.utc)
+    return datetime.fromtimestamp(monotonic_at + wall_offset, timezone.utc)
 
 
 def thread_metadata(thread: Any, admin_client_id: str) -> ThreadMetadata:
@@ -86,7 +89,7 @@ def thread_metadata(thread: Any, admin_client_id: str) -> ThreadMetadata:
     Reads only what the thread's loop replaces whole (its running tasks' dict, the progress
     readings), so no lock is needed.
     """
-    now_mono, now_wall = time.monotonic(), time.time()
+    offset = thread.wall_offset
     name = thread.client_id
     tasks = thread.task_manager.running()  # never modified, only replaced
     return ThreadMetadata(
@@ -100,9 +103,9 @@ def thread_metadata(thread: Any, admin_client_id: str) -> ThreadMetadata:
         restore_consumer_client_id=f"{name}-restore-consumer",
         producer_client_ids=frozenset({f"{name}-producer"}),
         admin_client_id=admin_client_id,
-        last_poll_at=wall_time(thread.last_poll, now_mono, now_wall),
-        last_processed_at=wall_time(thread.last_processed, now_mono, now_wall),
-        last_commit_at=wall_time(thread.last_commit, now_mono, now_wall),
+        last_poll_at=wall_time(thread.last_poll, offset),
+        last_processed_at=wall_time(thread.last_processed, offset),
+        last_commit_at=wall_time(thread.last_commit, offset),
         records_processed=thread.metrics.processed,
         commits=thread.commits,
     )
