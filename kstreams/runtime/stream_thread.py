@@ -33,6 +33,7 @@ from confluent_kafka import (
 
 from kstreams.errors import StreamsError, TaskMigratedError
 from kstreams.processor.task_id import TaskId
+from kstreams.runtime.client_diagnostics import ClientDiagnostics
 from kstreams.runtime.clients import close_consumer, close_producer, same_kafka_error
 from kstreams.runtime.collector import KafkaRecordCollector
 from kstreams.runtime.committer import (
@@ -91,14 +92,15 @@ class StreamThread(threading.Thread):
         consumer_config = config.main_consumer_config(
             group_id=self.app_id, client_id=f"{self.client_id}-consumer"
         )
-        consumer_config.setdefault("logger", client_log)
+        # librdkafka's lines go to kstreams.client, a line repeated within 10 s once
+        ClientDiagnostics.install(consumer_config, client_log)
         self._default_reset = str(consumer_config.get("auto.offset.reset", "earliest"))
         self.consumer = Consumer(consumer_config)
         transactional_id = f"{self.app_id}-{process_id}-{index}" if config.exactly_once else None
         producer_config = config.producer_config(
             client_id=f"{self.client_id}-producer", transactional_id=transactional_id
         )
-        producer_config.setdefault("logger", client_log)
+        ClientDiagnostics.install(producer_config, client_log)
         self.collector = KafkaRecordCollector(None)
         producer_config["on_delivery"] = self.collector.on_delivery
         if not any(topology.changelog_topic(s, self.app_id) for s in topology.state_stores):
@@ -116,11 +118,12 @@ class StreamThread(threading.Thread):
         restore_config = config.restore_consumer_config(
             client_id=f"{self.client_id}-restore-consumer"
         )
-        restore_config.setdefault("logger", client_log)
-        self.restore_consumer = Consumer(restore_config)
         # read_uncommitted: its high watermark is the log end even while a transaction is open
         end_config = dict(restore_config, **{"isolation.level": "read_uncommitted"})
         end_config["client.id"] = f"{self.client_id}-restore-end-consumer"
+        ClientDiagnostics.install(restore_config, client_log)
+        ClientDiagnostics.install(end_config, client_log)
+        self.restore_consumer = Consumer(restore_config)
         self.end_consumer = Consumer(end_config)
         self.restore_listener: Any = None
         self.task_manager = TaskManager(
@@ -552,10 +555,7 @@ class StreamThread(threading.Thread):
                 )
 
     def _close_clients(self) -> list[tuple[str, BaseException]]:
-        """Close the consumers and the producer (each whatever the others did); their errors.
-
-        The clients are dropped afterwards, so librdkafka's threads and connections end now.
-        """
+        """Close the consumers and the producer (each whatever the others did); their errors."""
         errors: list[tuple[str, BaseException]] = []
         if self.consumer is None:
             return errors
@@ -583,10 +583,7 @@ class StreamThread(threading.Thread):
         return errors
 
     def release(self) -> None:
-        """Close the clients of a thread that was never started (``KafkaStreams.close()``).
-
-        A thread that ran closes its own on its way out; this one never will.
-        """
+        """Close the clients of a thread never started (one that ran closed its own)."""
         if self.ident is not None:
             return
         for what, exc in self._close_clients():
