@@ -11,6 +11,7 @@ from typing import ClassVar
 from kstreams.handlers.configurable import _ConfigurableHandler
 from kstreams.handlers.context import ErrorHandlerContext
 from kstreams.handlers.dead_letter import exception_class_name, maybe_build_dead_letter_records
+from kstreams.handlers.logged import mark_logged
 from kstreams.handlers.responses import (
     DeserializationHandlerResponse,
     DeserializationResponse,
@@ -80,6 +81,8 @@ def _log_deserialization(level: int, context: ErrorHandlerContext, exception: Ex
         exception,
         exc_info=(type(exception), exception, exception.__traceback__),
     )
+    if level >= logging.ERROR:
+        mark_logged(exception)  # the stream thread that fails next does not log it again
 
 
 class _LoggingDeserializationHandler(DeserializationExceptionHandler):

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from kstreams.handlers.configurable import _ConfigurableHandler
 from kstreams.handlers.context import ErrorHandlerContext
 from kstreams.handlers.dead_letter import exception_class_name, maybe_build_dead_letter_records
+from kstreams.handlers.logged import mark_logged
 from kstreams.handlers.responses import ProcessingHandlerResponse, ProcessingResponse, _as_response
 
 __all__ = [
@@ -69,6 +70,8 @@ def _log_processing(level: int, context: ErrorHandlerContext, exception: Excepti
         exception,
         exc_info=(type(exception), exception, exception.__traceback__),
     )
+    if level >= logging.ERROR:
+        mark_logged(exception)  # the stream thread that fails next does not log it again
 
 
 class _LoggingProcessingHandler(ProcessingExceptionHandler):

@@ -54,6 +54,21 @@ RETRY_BACKOFF_S = (0.05, 1.0)
 RETRY_LOG_EVERY_S = 5.0
 """A call that keeps being retried is logged once, then at most this often."""
 
+FATAL_HINTS = {
+    KafkaError.INVALID_TRANSACTION_TIMEOUT: (
+        "producer.transaction.timeout.ms is larger than the brokers' "
+        "transaction.max.timeout.ms: lower it, or raise the brokers' limit"
+    ),
+    KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED: (
+        "the principal may not use the thread's transactional.id "
+        "(<application.id>-<process id>-<thread index>): grant it WRITE and DESCRIBE on that "
+        "TransactionalId (a PREFIXED ACL on the application.id covers every thread)"
+    ),
+}
+"""What to do about a fatal transactional error, by code; others: fenced or a duplicate id."""
+
+FENCED_HINT = "Another instance may use the same transactional.id, or the producer was fenced."
+
 
 class TransactionAbortedError(StreamsError):
     """The open transaction was aborted; the tasks must be rewound to their committed offsets."""
@@ -84,7 +99,7 @@ class AtLeastOnceCommitter:
             err = exc.args[0]
             if err.code() in MIGRATED_CODES:
                 raise TaskMigratedError(
-                    f"{self.name}: offset commit failed because the group rebalanced: {err}"
+                    f"offset commit failed because the group rebalanced: {err}"
                 ) from exc
             raise
 
@@ -135,7 +150,7 @@ class ExactlyOnceCommitter:
             failure = self.collector.delivery_failure()
             if failure is not None:
                 raise ProductionError(
-                    f"{self.name}: the transaction was aborted because {failure}. The "
+                    f"the transaction was aborted because {failure}. The "
                     "stream thread stops; fix the record or the topic's limits (e.g. "
                     "max.message.bytes), or handle it in the topology."
                 ) from exc
@@ -150,7 +165,7 @@ class ExactlyOnceCommitter:
             try:
                 self.producer.abort_transaction(TXN_TIMEOUT_S)
             except KafkaException as exc:
-                log.warning("%s: abort_transaction failed: %s", self.name, exc)
+                log.warning("stream-thread [%s] abort_transaction failed: %s", self.name, exc)
             self._in_txn = False
         self.collector.discard_errors()
         self._begin()
@@ -161,7 +176,7 @@ class ExactlyOnceCommitter:
             try:
                 self.producer.abort_transaction(10)
             except KafkaException as exc:
-                log.debug("%s: abort at close: %s", self.name, exc)
+                log.debug("stream-thread [%s] abort at close: %s", self.name, exc)
             self._in_txn = False
 
     def _call(self, what: str, fn: Any) -> None:
@@ -178,17 +193,16 @@ class ExactlyOnceCommitter:
                 err = exc.args[0]
                 if err.code() in MIGRATED_CODES:
                     self._abort_quietly()
-                    raise TaskMigratedError(f"{self.name}: {what} failed: {err}") from exc
+                    raise TaskMigratedError(f"{what} failed: {err}") from exc
                 if err.fatal() or err.code() in FENCED_CODES:
+                    hint = FATAL_HINTS.get(err.code(), FENCED_HINT)
                     raise StreamsError(
-                        f"{self.name}: fatal transactional producer error in {what}: {err}. "
-                        "Another instance may use the same transactional.id, or the producer "
-                        "was fenced."
+                        f"fatal transactional producer error in {what}: {err}. {hint}"
                     ) from exc
                 if err.txn_requires_abort():
                     self._abort_quietly()
                     raise TransactionAbortedError(
-                        f"{self.name}: {what} failed and the transaction was aborted: {err}"
+                        f"{what} failed and the transaction was aborted: {err}"
                     ) from exc
                 if err.retriable() and time.monotonic() < deadline:
                     tries += 1
@@ -196,7 +210,7 @@ class ExactlyOnceCommitter:
                     if now - logged_at >= RETRY_LOG_EVERY_S:
                         logged_at = now
                         log.info(
-                            "%s: %s failed (try %d, retrying for up to %.0fs): %s",
+                            "stream-thread [%s] %s failed (try %d, retrying for up to %.0fs): %s",
                             self.name,
                             what,
                             tries,
@@ -211,9 +225,9 @@ class ExactlyOnceCommitter:
                     # committed offsets (the coordinator aborts it anyway after its timeout)
                     self._abort_quietly()
                     raise TransactionAbortedError(
-                        f"{self.name}: {what} kept failing for {TXN_TIMEOUT_S}s: {err}"
+                        f"{what} kept failing for {TXN_TIMEOUT_S}s: {err}"
                     ) from exc
-                raise StreamsError(f"{self.name}: {what} failed: {err}") from exc
+                raise StreamsError(f"{what} failed: {err}") from exc
 
     def _abort_quietly(self) -> None:
         # an abort that fails for a retriable reason must be retried (librdkafka refuses a
@@ -232,9 +246,9 @@ class ExactlyOnceCommitter:
                     backoff = min(backoff * 2, longest)
                     continue
                 if not err.fatal() and not err.retriable():
-                    log.warning("%s: abort_transaction failed: %s", self.name, err)
+                    log.warning("stream-thread [%s] abort_transaction failed: %s", self.name, err)
                     return
                 raise StreamsError(
-                    f"{self.name}: could not abort the transaction: {err}. The stream thread "
+                    f"could not abort the transaction: {err}. The stream thread "
                     "stops (REPLACE_THREAD starts one with a new producer)."
                 ) from exc

@@ -29,7 +29,6 @@ returns (False unless the client already stopped), and the calling thread stops 
 
 from __future__ import annotations
 
-import enum
 import logging
 import os
 import shutil
@@ -45,10 +44,20 @@ from confluent_kafka.admin import AdminClient
 from kstreams.config import StreamsConfig
 from kstreams.errors import ConfigError, IllegalStateError, StreamsError
 from kstreams.handlers import StreamThreadExceptionResponse
+from kstreams.handlers.logged import log_failure_once
 from kstreams.runtime.client_diagnostics import ClientDiagnostics
+from kstreams.runtime.client_state import (
+    CONSEQUENCES,
+    TRANSITIONS,
+    State,
+    StateListener,
+    UncaughtExceptionHandler,
+)
+from kstreams.runtime.clients import ClosableAdmin
 from kstreams.runtime.queries import ReadOnlyCompositeStore, StoreQueryParameters
 from kstreams.runtime.state_directory import StateDirectory
 from kstreams.runtime.stream_thread import StreamThread, client_log
+from kstreams.runtime.thread_metadata import ThreadMetadata, thread_metadata
 from kstreams.runtime.topics import prepare_topics
 from kstreams.state.errors import (
     StreamsNotStartedError,
@@ -58,52 +67,6 @@ from kstreams.state.errors import (
 from kstreams.topology.topology import Topology
 
 log = logging.getLogger("kstreams")
-
-
-class State(enum.Enum):
-    """The lifecycle of a ``KafkaStreams`` client, as in Kafka Streams."""
-
-    CREATED = "CREATED"
-    REBALANCING = "REBALANCING"
-    RUNNING = "RUNNING"
-    PENDING_SHUTDOWN = "PENDING_SHUTDOWN"
-    NOT_RUNNING = "NOT_RUNNING"
-    PENDING_ERROR = "PENDING_ERROR"
-    ERROR = "ERROR"
-
-    def is_running_or_rebalancing(self) -> bool:
-        """Whether the client is processing (or about to)."""
-        return self in (State.RUNNING, State.REBALANCING)
-
-    def is_shutting_down(self) -> bool:
-        """Whether the client is stopping or stopped."""
-        return self in (State.PENDING_SHUTDOWN, State.NOT_RUNNING, State.PENDING_ERROR, State.ERROR)
-
-    def has_completed_shutdown(self) -> bool:
-        """Whether the client stopped (NOT_RUNNING or ERROR)."""
-        return self in (State.NOT_RUNNING, State.ERROR)
-
-
-_TRANSITIONS = {
-    State.CREATED: {State.REBALANCING, State.PENDING_SHUTDOWN, State.PENDING_ERROR},
-    State.REBALANCING: {
-        State.RUNNING,
-        State.PENDING_SHUTDOWN,
-        State.PENDING_ERROR,
-        State.REBALANCING,
-    },
-    State.RUNNING: {State.REBALANCING, State.PENDING_SHUTDOWN, State.PENDING_ERROR},
-    State.PENDING_SHUTDOWN: {State.NOT_RUNNING},
-    State.NOT_RUNNING: set(),
-    State.PENDING_ERROR: {State.ERROR},
-    State.ERROR: set(),
-}
-
-StateListener = Callable[[State, State], None]
-"""``listener(new_state, old_state)``."""
-
-UncaughtExceptionHandler = Callable[[BaseException], StreamThreadExceptionResponse]
-"""``handler(exception) -> StreamThreadExceptionResponse``."""
 
 
 def _seconds(timeout: timedelta | float | None) -> float | None:
@@ -149,17 +112,26 @@ class KafkaStreams:
         """Every stream thread and close thread of this client (close() never waits on them)."""
         self._callbacks = threading.local()
         """``depth``: how many of this client's user callbacks the current thread is inside."""
+        self._replacing: dict[StreamThread, BaseException] = {}
+        """Threads the uncaught-exception handler chose to replace, once they are DEAD."""
+        self._threads: list[StreamThread] = []
+        self.admin_client_id = f"{base}-admin"
+        admin_config = self.config.admin_config(client_id=self.admin_client_id)
+        # librdkafka's lines and errors reach kstreams.client during start-up too (the admin
+        # is polled while start() waits), and an unreachable cluster's error quotes them.
+        self._admin_diagnostics = ClientDiagnostics.install(admin_config, client_log)
         try:
-            admin_config = self.config.admin_config(client_id=f"{base}-admin")
-            # librdkafka's lines and errors reach kstreams.client during start-up too (the admin
-            # is polled while start() waits), and an unreachable cluster's error quotes them.
-            self._admin_diagnostics = ClientDiagnostics.install(admin_config, client_log)
-            self.admin = AdminClient(admin_config)
-            self._threads = [
-                self._new_thread(i) for i in range(1, self.config.num_stream_threads + 1)
-            ]
+            self.admin: ClosableAdmin = ClosableAdmin(AdminClient(admin_config), base)
         except KafkaException as exc:
             raise ConfigError(f"Invalid client configuration: {exc.args[0]}") from exc
+        try:
+            for i in range(1, self.config.num_stream_threads + 1):
+                self._threads.append(self._new_thread(i))
+        except BaseException as exc:
+            self._release_clients()  # a client built so far would live on, reconnecting
+            if isinstance(exc, KafkaException):
+                raise ConfigError(f"Invalid client configuration: {exc.args[0]}") from exc
+            raise
         self._next_thread_index = self.config.num_stream_threads + 1
         for key, resolve in (
             ("default.key.serde", self.config.default_key_serde),
@@ -233,7 +205,7 @@ class KafkaStreams:
             old = self._state
             if new is old and new is not State.REBALANCING:
                 return None
-            if new not in _TRANSITIONS[old]:
+            if new not in TRANSITIONS[old]:
                 return None
             self._state = new
             if error is not None:
@@ -262,6 +234,9 @@ class KafkaStreams:
         return True
 
     def _on_thread_state(self, thread: StreamThread, state: str) -> None:
+        if state == "DEAD" and thread in self._replacing:
+            self._replace_thread(thread, self._replacing.pop(thread))
+            return
         with self._lock:
             self._thread_states[thread.index] = state
             states = set(self._thread_states.values()) - {"DEAD"}
@@ -277,55 +252,86 @@ class KafkaStreams:
             self._set_state(State.REBALANCING)
 
     def _on_thread_error(self, thread: StreamThread, exc: BaseException) -> None:
-        """A stream thread died (called by it): the uncaught-exception handler decides."""
+        """A stream thread failed (called by it, before it closes): log it, the handler decides.
+
+        This is where a thread's failure is logged, once (see :meth:`_log_thread_failure`).
+        SHUTDOWN_CLIENT / SHUTDOWN_APPLICATION move the client to PENDING_ERROR now (ERROR
+        once every thread stopped); REPLACE_THREAD starts a new thread when this one is DEAD.
+        """
         if self._state.is_shutting_down():
-            return  # stopping anyway; the thread logged its error
+            log_failure_once(
+                log,
+                f"stream-thread [{thread.client_id}]",
+                exc,
+                f"the client is {self._state.value} anyway",
+            )
+            return
         response = StreamThreadExceptionResponse.SHUTDOWN_CLIENT
+        handler_error: BaseException | None = None
         if self._handler is not None:
             try:
                 response = self._call_back(self._handler, exc)
-            except Exception:
-                log.exception("uncaught exception handler failed; shutting down the client")
-        if response is StreamThreadExceptionResponse.REPLACE_THREAD and self._replace_thread(
-            thread, exc
-        ):
-            return
-        if response is StreamThreadExceptionResponse.SHUTDOWN_APPLICATION:
+            except Exception as err:
+                handler_error = err
+            if not isinstance(response, StreamThreadExceptionResponse):
+                handler_error = TypeError(
+                    f"it returned {response!r}, not a StreamThreadExceptionResponse"
+                )
+                response = StreamThreadExceptionResponse.SHUTDOWN_CLIENT
+        if handler_error is not None:
             log.error(
-                "SHUTDOWN_APPLICATION requested: kstreams shuts down this client; other "
-                "instances are not signalled (a difference from Kafka Streams)"
+                "stream-client [%s] the uncaught exception handler failed (%s): shutting down "
+                "the client",
+                self.client_id,
+                handler_error,
+                exc_info=handler_error if isinstance(handler_error, Exception) else None,
             )
+        log_failure_once(log, f"stream-thread [{thread.client_id}]", exc, CONSEQUENCES[response])
+        if response is StreamThreadExceptionResponse.REPLACE_THREAD:
+            self._replacing[thread] = exc  # replaced once it closed its clients and is DEAD
+            return
         self._begin_shutdown(error=exc)
 
-    def _replace_thread(self, thread: StreamThread, exc: BaseException) -> bool:
-        """Start a replacement of ``thread`` unless the client is shutting down.
+    def _replace_thread(self, thread: StreamThread, exc: BaseException) -> None:
+        """Start a replacement of the DEAD ``thread`` unless the client is shutting down.
 
         Under the lock, so no replacement starts once a shutdown began (the close thread takes
-        its list of threads under the lock too). False if no replacement could be created.
+        its list of threads under the lock too). If none can be created, the client shuts
+        down with ``exc``.
         """
         with self._lock:
             if self._state.is_shutting_down():
                 log.info(
-                    "Not replacing stream thread %s: the client is %s",
+                    "stream-client [%s] not replacing %s: the client is %s",
+                    self.client_id,
                     thread.client_id,
                     self._state.value,
                 )
-                return True
+                return
             try:
                 replacement = self._new_thread(self._next_thread_index)
             except Exception as err:
                 log.error(
-                    "Could not create a stream thread to replace %s (%s); shutting down the client",
+                    "stream-client [%s] could not create a stream thread to replace %s (%s); "
+                    "shutting down the client",
+                    self.client_id,
                     thread.client_id,
                     err,
                 )
-                return False
-            self._next_thread_index += 1
-            self._thread_states.pop(thread.index, None)
-            self._threads = [t for t in self._threads if t is not thread] + [replacement]
-            log.warning("Replacing stream thread %s after: %s", thread.client_id, exc)
-            replacement.start()
-        return True
+                replacement = None
+            else:
+                self._next_thread_index += 1
+                self._thread_states.pop(thread.index, None)
+                self._threads = [t for t in self._threads if t is not thread] + [replacement]
+                log.info(
+                    "stream-client [%s] %s replaces %s",
+                    self.client_id,
+                    replacement.client_id,
+                    thread.client_id,
+                )
+                replacement.start()
+        if replacement is None:
+            self._begin_shutdown(error=exc)
 
     def _begin_shutdown(self, error: BaseException | None = None) -> bool:
         """Move to PENDING_SHUTDOWN (PENDING_ERROR with ``error``) and start the close thread.
@@ -356,6 +362,7 @@ class KafkaStreams:
         for t in threads:
             if t.is_alive():
                 t.join()
+        self._release_clients()
         try:
             self.state_directory.unlock()
         except Exception as exc:  # the client must still reach NOT_RUNNING / ERROR
@@ -367,6 +374,16 @@ class KafkaStreams:
             )
         self._set_state(State.ERROR if error else State.NOT_RUNNING)
         self._closed.set()
+
+    def _release_clients(self) -> None:
+        """Close the clients of the threads that never started, and the admin client.
+
+        A thread that ran closed its own; without this a client closed after a failed
+        ``start()`` (or never started) would keep its librdkafka clients reconnecting.
+        """
+        for t in self._threads:
+            t.release()
+        self.admin.close()
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -452,6 +469,35 @@ class KafkaStreams:
             for k, v in t.metrics.as_dict().items():
                 out[k] += v
         return out
+
+    def metadata_for_local_threads(self) -> list[ThreadMetadata]:
+        """One :class:`~kstreams.runtime.thread_metadata.ThreadMetadata` per stream thread.
+
+        As Kafka Streams' ``metadataForLocalThreads()`` (thread name and state, active tasks,
+        client ids), plus progress: when each thread last polled, processed a record and
+        committed, and how many records and commits it made. A replaced thread is not listed.
+        """
+        with self._lock:
+            threads = list(self._threads)
+        return [thread_metadata(t, self.admin_client_id) for t in threads]
+
+    def is_healthy(self, max_idle: timedelta | float = timedelta(seconds=60)) -> bool:
+        """Whether the client is running and none of its stream threads is stuck or dead.
+
+        True when the state is RUNNING or REBALANCING and every stream thread is alive and
+        its loop polled the consumer within ``max_idle`` (seconds or timedelta). A thread
+        without input still polls (every ``poll.ms``), so it stays healthy; one blocked in
+        user code, a commit or any call for longer than ``max_idle`` does not, nor does a
+        client that is CREATED, shutting down, stopped or in ERROR. Choose ``max_idle`` above
+        the longest a record (or a commit) may take.
+        """
+        seconds = _seconds(max_idle)
+        if seconds is None or seconds <= 0:
+            raise ValueError(f"is_healthy() max_idle must be positive, got {max_idle!r}")
+        if not self._state.is_running_or_rebalancing():
+            return False
+        idle = timedelta(seconds=seconds)
+        return all(m.polled_within(idle) for m in self.metadata_for_local_threads())
 
     def set_global_state_restore_listener(self, listener: Any) -> None:
         """Tell ``listener`` about store restoration (``on_restore_start``/``on_batch_restored``/``on_restore_end``)."""

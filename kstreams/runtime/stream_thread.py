@@ -33,6 +33,8 @@ from confluent_kafka import (
 
 from kstreams.errors import StreamsError, TaskMigratedError
 from kstreams.processor.task_id import TaskId
+from kstreams.runtime.client_diagnostics import ClientDiagnostics
+from kstreams.runtime.clients import close_consumer, close_producer, same_kafka_error
 from kstreams.runtime.collector import KafkaRecordCollector
 from kstreams.runtime.committer import (
     AtLeastOnceCommitter,
@@ -53,6 +55,9 @@ client_log = logging.getLogger("kstreams.client")
 
 CONSUME_BATCH = 1000
 """Records asked of ``Consumer.consume`` per call."""
+
+CLOSE_FLUSH_TIMEOUT_S = 30.0
+"""How long closing a thread waits for its producer to deliver what it holds."""
 
 
 def _wall_ms() -> int:
@@ -87,14 +92,15 @@ class StreamThread(threading.Thread):
         consumer_config = config.main_consumer_config(
             group_id=self.app_id, client_id=f"{self.client_id}-consumer"
         )
-        consumer_config.setdefault("logger", client_log)
+        # librdkafka's lines go to kstreams.client, a line repeated within 10 s once
+        ClientDiagnostics.install(consumer_config, client_log)
         self._default_reset = str(consumer_config.get("auto.offset.reset", "earliest"))
         self.consumer = Consumer(consumer_config)
         transactional_id = f"{self.app_id}-{process_id}-{index}" if config.exactly_once else None
         producer_config = config.producer_config(
             client_id=f"{self.client_id}-producer", transactional_id=transactional_id
         )
-        producer_config.setdefault("logger", client_log)
+        ClientDiagnostics.install(producer_config, client_log)
         self.collector = KafkaRecordCollector(None)
         producer_config["on_delivery"] = self.collector.on_delivery
         if not any(topology.changelog_topic(s, self.app_id) for s in topology.state_stores):
@@ -112,11 +118,12 @@ class StreamThread(threading.Thread):
         restore_config = config.restore_consumer_config(
             client_id=f"{self.client_id}-restore-consumer"
         )
-        restore_config.setdefault("logger", client_log)
-        self.restore_consumer = Consumer(restore_config)
         # read_uncommitted: its high watermark is the log end even while a transaction is open
         end_config = dict(restore_config, **{"isolation.level": "read_uncommitted"})
         end_config["client.id"] = f"{self.client_id}-restore-end-consumer"
+        ClientDiagnostics.install(restore_config, client_log)
+        ClientDiagnostics.install(end_config, client_log)
+        self.restore_consumer = Consumer(restore_config)
         self.end_consumer = Consumer(end_config)
         self.restore_listener: Any = None
         self.task_manager = TaskManager(
@@ -148,6 +155,12 @@ class StreamThread(threading.Thread):
         self._last_purge = time.monotonic()
         self.metrics = TaskMetrics()
         self.commits = 0
+        # progress, as time.monotonic() readings (None: not yet); written by the loop once per
+        # iteration or commit, never per record, and read by metadata() on other threads
+        self.last_poll: float | None = None
+        self.last_processed: float | None = None
+        self.last_commit: float | None = None
+        self.wall_offset = time.time() - time.monotonic()
         # statestore.cache.max.bytes is shared by the threads (Kafka Streams divides it too)
         self.cache = ThreadCache(config.statestore_cache_max_bytes // max(1, num_threads))
 
@@ -175,25 +188,51 @@ class StreamThread(threading.Thread):
         self._on_state(self, state)
 
     def run(self) -> None:
+        """The thread's life: the loop, then the clean-up; whatever fails reaches ``on_error``.
+
+        An exception anywhere in the loop (start-up, processing, commit, rebalance callbacks)
+        goes to ``on_error`` first (the client logs it once and asks the uncaught-exception
+        handler), then the thread closes its tasks and clients; the clean-up never raises
+        over that error (:meth:`_close_all`).
+        """
+        failure: BaseException | None = None
         try:
             self._run_loop()
         except BaseException as exc:
-            log.error("%s: stream thread failed: %s", self.client_id, exc, exc_info=exc)
+            failure = exc
+        if failure is not None:
             self._dirty = True
-            self._close_all(clean=False)
+            try:
+                self._on_error(self, failure)
+            except BaseException as exc:  # a bug of ours: the failure must still be seen
+                log.error(
+                    "stream-thread [%s] failed (reporting it failed too: %s): %s",
+                    self.client_id,
+                    exc,
+                    failure,
+                    exc_info=failure,
+                )
+        try:
+            self._set_state("PENDING_SHUTDOWN")
+            self._close_all(clean=failure is None, failure=failure)
+        except BaseException as exc:  # a bug of ours: still end DEAD, and say so once
+            log.error(
+                "stream-thread [%s] failed while shutting down: %s",
+                self.client_id,
+                exc,
+                exc_info=exc,
+            )
+        finally:
             self._set_state("DEAD")
-            self._on_error(self, exc)
-            return
-        self._close_all(clean=True)
-        self._set_state("DEAD")
 
     def _run_loop(self) -> None:
+        self.last_poll = time.monotonic()  # started: the loop's first round is under way
+        self._set_state("STARTING")
         self.committer.start()
         topics = sorted(self._topic_sub)
         self.consumer.subscribe(
             topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
         )
-        self._set_state("STARTING")
         cfg = self.config
         max_records = CONSUME_BATCH
         poll_s = cfg.poll_ms / 1000.0
@@ -202,6 +241,8 @@ class StreamThread(threading.Thread):
         consume = self.consumer.consume
         collector = self.collector
         manager = self.task_manager
+        metrics = self.metrics
+        processed = metrics.processed
         while not self._stop_event.is_set():
             # take what is ready; if nothing is, wait for the first record only (consume(n, t)
             # would wait for n records or the whole timeout), then take the rest that is ready
@@ -220,6 +261,10 @@ class StreamThread(threading.Thread):
             for task in running:
                 task.punctuate_wall_clock()
             now = time.monotonic()
+            self.last_poll = now
+            if metrics.processed != processed:
+                processed = metrics.processed
+                self.last_processed = now
             if now >= next_commit or any(t.commit_requested for t in running):
                 self.commit_or_recover()
                 next_commit = now + commit_s
@@ -264,7 +309,7 @@ class StreamThread(threading.Thread):
         # a record fetched before its partition was revoked (or its task suspended): it is
         # not processed, and its offset is not committed, so its next owner reads it again
         log.debug(
-            "%s: no running task for %s-%s; record left for its owner",
+            "stream-thread [%s] no running task for %s-%s; record left for its owner",
             self.client_id,
             msg.topic(),
             msg.partition(),
@@ -276,8 +321,11 @@ class StreamThread(threading.Thread):
         if err.fatal():
             raise KafkaException(err)
         if err.code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError.TOPIC_AUTHORIZATION_FAILED):
-            raise StreamsError(f"{self.client_id}: consumer error: {err}")
-        log.warning("%s: consumer error (retrying): %s", self.client_id, err)
+            raise StreamsError(
+                f"The consumer cannot read its input: {err}. Check that the topic exists "
+                "and that the principal may read it."
+            )
+        log.warning("stream-thread [%s] consumer error (retrying): %s", self.client_id, err)
 
     # -- rebalancing --------------------------------------------------------------------------
     def _on_assign(self, consumer: Any, partitions: list[Any]) -> None:
@@ -350,7 +398,9 @@ class StreamThread(threading.Thread):
                 self.commit()
                 committed = True
             except (TaskMigratedError, TransactionAbortedError) as exc:
-                log.warning("%s: commit on revocation failed: %s", self.client_id, exc)
+                log.warning(
+                    "stream-thread [%s] commit on revocation failed: %s", self.client_id, exc
+                )
                 self.committer.abort()
         if committed:
             manager.suspend(losing, clean=True)
@@ -359,7 +409,7 @@ class StreamThread(threading.Thread):
 
     def _on_lost(self, consumer: Any, partitions: list[Any]) -> None:
         log.warning(
-            "%s: partitions lost %s; closing their tasks without commit",
+            "stream-thread [%s] partitions lost %s; closing their tasks without commit",
             self.client_id,
             [(tp.topic, tp.partition) for tp in partitions],
         )
@@ -395,6 +445,7 @@ class StreamThread(threading.Thread):
             if tp[0] in self._internal_sources:
                 self._purge_offsets[tp] = o
         self.commits += 1
+        self.last_commit = time.monotonic()
         return len(tps)
 
     def commit_or_recover(self) -> None:
@@ -403,13 +454,17 @@ class StreamThread(threading.Thread):
             self.commit()
         except TaskMigratedError as exc:
             log.warning(
-                "%s: %s; closing tasks without commit, they will be reassigned", self.client_id, exc
+                "stream-thread [%s] %s; closing tasks without commit, they will be reassigned",
+                self.client_id,
+                exc,
             )
             self.task_manager.close_all()
             self.committer.abort()
         except TransactionAbortedError as exc:
             log.warning(
-                "%s: %s; rewinding tasks to their last committed offsets", self.client_id, exc
+                "stream-thread [%s] %s; rewinding tasks to their last committed offsets",
+                self.client_id,
+                exc,
             )
             self._rewind()
 
@@ -447,38 +502,93 @@ class StreamThread(threading.Thread):
         try:
             futures = self.admin.delete_records(tps)
         except KafkaException as exc:
-            log.warning("%s: purging repartition topics failed: %s", self.client_id, exc)
+            log.warning(
+                "stream-thread [%s] purging repartition topics failed: %s", self.client_id, exc
+            )
             return
         for tp, fut in futures.items():
             fut.add_done_callback(lambda f, tp=tp: _log_purge(f, tp))
 
-    def _close_all(self, clean: bool) -> None:
+    def _close_all(self, clean: bool, failure: BaseException | None = None) -> None:
+        """Commit (``clean``), close the tasks and every client. Never raises.
+
+        Each step runs whatever the previous ones did. After a ``failure`` (reported already)
+        errors met here are secondary: a warning each, none for the same Kafka error again (a
+        fatal producer raises its error from every call). Otherwise the first one is logged
+        as the error (with its traceback), later ones as secondary.
+        """
+        errors: list[tuple[str, BaseException]] = []
         committed = False
         if clean and self.tasks:
             try:
                 self.commit()
                 committed = True
             except Exception as exc:
-                log.error("%s: final commit failed: %s", self.client_id, exc)
-                self._dirty = True
+                errors.append(("the final commit", exc))
         self._dirty = True  # nothing may commit from here on (close() revokes)
-        self.task_manager.close_all(clean=committed)
-        self.committer.close()
-        for client in (self.consumer, self.restore_consumer, self.end_consumer):
+        for what, step in (
+            ("closing the tasks", lambda: self.task_manager.close_all(clean=committed)),
+            ("aborting the open transaction", self.committer.close),
+        ):
             try:
-                client.close()
+                step()
             except Exception as exc:
-                log.warning("%s: closing a consumer: %s", self.client_id, exc)
-        remaining = self.producer.flush(30)
-        if remaining:
-            log.error("%s: %d record(s) not delivered at close", self.client_id, remaining)
-        # Drop the clients now so librdkafka shuts them down while the cluster is still there.
+                errors.append((what, exc))
+        errors.extend(self._close_clients())
+        for i, (what, exc) in enumerate(errors):
+            if failure is not None and same_kafka_error(exc, failure):
+                log.debug("stream-thread [%s] %s: %s", self.client_id, what, exc)
+            elif i == 0 and failure is None:
+                log.error(
+                    "stream-thread [%s] %s failed while shutting down: %s",
+                    self.client_id,
+                    what,
+                    exc,
+                    exc_info=exc,
+                )
+            else:
+                log.warning(
+                    "stream-thread [%s] %s failed too (after the error above): %s",
+                    self.client_id,
+                    what,
+                    exc,
+                )
+
+    def _close_clients(self) -> list[tuple[str, BaseException]]:
+        """Close the consumers and the producer (each whatever the others did); their errors."""
+        errors: list[tuple[str, BaseException]] = []
+        if self.consumer is None:
+            return errors
+        for what, consumer in (
+            ("closing the consumer", self.consumer),
+            ("closing the restore consumer", self.restore_consumer),
+            ("closing the restore end-offset consumer", self.end_consumer),
+        ):
+            err = close_consumer(consumer)
+            if err is not None:
+                errors.append((what, err))
+        err = close_producer(
+            self.producer, CLOSE_FLUSH_TIMEOUT_S, log, f"stream-thread [{self.client_id}]"
+        )
+        if err is not None:
+            errors.append(("closing the producer", err))
         self.collector.producer = None
         self.committer.producer = self.committer.consumer = None
         self.producer = None  # type: ignore[assignment]
         self.consumer = None  # type: ignore[assignment]
         self.restore_consumer = None  # type: ignore[assignment]
         self.end_consumer = None  # type: ignore[assignment]
+        self.admin = None
+        self._committed_offsets = None  # type: ignore[assignment]  # it holds the admin client
+        return errors
+
+    def release(self) -> None:
+        """Close the clients of a thread never started (one that ran closed its own)."""
+        if self.ident is not None:
+            return
+        for what, exc in self._close_clients():
+            log.warning("stream-thread [%s] %s failed: %s", self.client_id, what, exc)
+        self.thread_state = "DEAD"
 
 
 def _log_purge(fut: Any, tp: Any) -> None:
