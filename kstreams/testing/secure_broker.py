@@ -43,6 +43,7 @@ __all__ = [
     "SecureKafkaBroker",
     "make_ca",
     "make_certificate",
+    "streams_acls",
 ]
 
 SCRAM_MECHANISM = "SCRAM-SHA-256"
@@ -165,6 +166,34 @@ class Acl:
             AclOperation[self.operation],
             AclPermissionType.ALLOW,
         )
+
+
+def streams_acls(
+    principal: str,
+    application_id: str,
+    *,
+    sources: Iterable[str] = (),
+    sinks: Iterable[str] = (),
+    exactly_once: bool = False,
+) -> list[Acl]:
+    """The ACLs a kstreams application needs (docs/guide/security.md), as Kafka Streams
+    documents them: READ on its source topics, WRITE on its sink topics, CREATE / READ / WRITE /
+    DESCRIBE / DELETE on the topics prefixed with ``application.id`` (its repartition and
+    changelog topics; DELETE purges repartition records), READ on the group
+    ``application.id`` (LITERAL: every consumer of the application names that group), and
+    under exactly-once WRITE on the transactional ids prefixed with ``application.id``.
+    No cluster ACL: since Kafka 3.0 (KIP-679) WRITE on a topic lets the idempotent producer
+    start without ``IDEMPOTENT_WRITE``."""
+    acls = [Acl(principal, "TOPIC", t, "READ") for t in sources]
+    acls += [Acl(principal, "TOPIC", t, "WRITE") for t in sinks]
+    acls += [
+        Acl(principal, "TOPIC", application_id, op, "PREFIXED")
+        for op in ("CREATE", "READ", "WRITE", "DESCRIBE", "DELETE")
+    ]
+    acls.append(Acl(principal, "GROUP", application_id, "READ"))
+    if exactly_once:
+        acls.append(Acl(principal, "TRANSACTIONAL_ID", application_id, "WRITE", "PREFIXED"))
+    return acls
 
 
 # --------------------------------------------------------------------------- the broker
