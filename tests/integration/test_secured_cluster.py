@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,98 +18,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
-from confluent_kafka.admin import NewTopic
 from helpers import RestoreRecorder, wait_until
+from secured_helpers import (
+    expected,
+    latest_counts,
+    make_user,
+    produce_lines,
+    secured_broker,
+    secured_topic,
+    streams_settings,
+    word_count,
+)
 
 from kstreams import AuthenticationError, KafkaStreams
 from kstreams.errors import MissingSinkTopicError, MissingSourceTopicError, StreamsError
 from kstreams.testing.secure_broker import Acl, SecureKafkaBroker, make_ca, streams_acls
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
-import word_count  # the example's topology: a repartition and a count store
-
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-PLAIN_USER, PLAIN_PASSWORD = "plain-user", "plain-user-secret"
 
 
 @pytest.fixture(scope="module")
 def broker() -> Iterator[SecureKafkaBroker]:
-    """One secured broker for the module, stopped by its pid at the end."""
-    with SecureKafkaBroker(plain_users={PLAIN_USER: PLAIN_PASSWORD}) as secured:
-        yield secured
-
-
-def _user(broker: SecureKafkaBroker, prefix: str) -> tuple[str, str]:
-    name, password = f"{prefix}-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
-    broker.create_scram_user(name, password)
-    return name, password
-
-
-def _topic(broker: SecureKafkaBroker, prefix: str, partitions: int = 2) -> str:
-    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    admin = broker.admin()
-    admin.create_topics([NewTopic(name, partitions, 1)])[name].result(30)
-    wait_until(lambda: name in admin.list_topics(timeout=10).topics, 30, what=f"topic {name}")
-    return name
-
-
-def _produce(broker: SecureKafkaBroker, topic: str, lines: list[str]) -> None:
-    producer = Producer({**broker.admin_config(), "acks": "all"})
-    for i, line in enumerate(lines):
-        producer.produce(topic, key=str(i).encode(), value=line.encode())
-    assert producer.flush(30) == 0
-
-
-def _latest_counts(broker: SecureKafkaBroker, topic: str, timeout: float = 30.0) -> dict[str, int]:
-    """The latest count per word on ``topic`` (read_committed, up to its current end)."""
-    conf = {
-        **broker.admin_config(),
-        "group.id": f"reader-{uuid.uuid4().hex[:8]}",
-        "enable.auto.commit": False,
-        "isolation.level": "read_committed",
-    }
-    consumer = Consumer(conf)
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        ends = {
-            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-            for p in partitions
-        }
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
-        counts: dict[str, int] = {}
-        positions = dict.fromkeys(partitions, 0)
-        deadline = time.monotonic() + timeout
-        while any(positions[p] < ends[p] for p in partitions):
-            assert time.monotonic() < deadline, f"{topic}: read {positions} of {ends}"
-            for msg in consumer.consume(500, timeout=0.5):
-                if msg.error() is None:
-                    counts[msg.key().decode()] = int.from_bytes(msg.value(), "big", signed=True)
-                    positions[msg.partition()] = msg.offset() + 1
-            for p in partitions:  # transaction markers advance the position past the last record
-                position = consumer.position([TopicPartition(topic, p)])[0].offset
-                if position >= 0:
-                    positions[p] = max(positions[p], position)
-        return counts
-    finally:
-        consumer.close()
-
-
-def _expected(lines: list[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for line in lines:
-        for word in word_count.words(line):
-            counts[word] = counts.get(word, 0) + 1
-    return counts
-
-
-def _config(client: dict[str, Any], app_id: str, state_dir: Path, **extra: Any) -> dict[str, Any]:
-    config = word_count.config(client.pop("bootstrap.servers"), app_id)
-    config.update(client)
-    config.update({"state.dir": str(state_dir), "commit.interval.ms": 200, "poll.ms": 50})
-    config.update(extra)
-    return config
+    """One secured broker for the module."""
+    yield from secured_broker()
 
 
 def _run_until(
@@ -126,7 +56,7 @@ def _run_until(
     try:
         streams.start()
         wait_until(
-            lambda: _latest_counts(broker, output) == want, 90, interval=0.5, what=f"counts {want}"
+            lambda: latest_counts(broker, output) == want, 90, interval=0.5, what=f"counts {want}"
         )
         assert streams.state is KafkaStreams.State.RUNNING, streams.error
     finally:
@@ -143,24 +73,24 @@ def _word_count_twice(
 ) -> None:
     """Word count with exactly the documented ACLs; then a restart with the state dir deleted
     must restore the counts from the changelog (restore consumer under the LITERAL group ACL)."""
-    source, sink = _topic(broker, "lines"), _topic(broker, "counts")
+    source, sink = secured_topic(broker, "lines"), secured_topic(broker, "counts")
     app_id = f"wc-{'eos' if eos else 'alos'}-{uuid.uuid4().hex[:6]}"
     broker.create_acls(
         streams_acls(principal, app_id, sources=[source], sinks=[sink], exactly_once=eos)
     )
     guarantee = "exactly_once_v2" if eos else "at_least_once"
-    config = _config(
+    config = streams_settings(
         dict(client), app_id, tmp_path / "state", **{"processing.guarantee": guarantee}
     )
     topology = word_count.build_topology(source, sink)
-    _produce(broker, source, LINES_1)
-    _run_until(config, topology, sink, broker, _expected(LINES_1))
+    produce_lines(broker, source, LINES_1)
+    _run_until(config, topology, sink, broker, expected(LINES_1))
     shutil.rmtree(tmp_path / "state")  # the restart must restore every store from its changelog
-    _produce(broker, source, LINES_2)
-    restores = _run_until(config, topology, sink, broker, _expected(LINES_1 + LINES_2))
+    produce_lines(broker, source, LINES_2)
+    restores = _run_until(config, topology, sink, broker, expected(LINES_1 + LINES_2))
     restored = sum(event[-1] for event in restores.of("end"))
     assert restores.of("start"), "the restart restored nothing"
-    assert restored == len(_expected(LINES_1)), restores.events
+    assert restored == len(expected(LINES_1)), restores.events
 
 
 # -- word count with the documented ACLs ------------------------------------------------------
@@ -169,7 +99,7 @@ def _word_count_twice(
 def test_word_count_scram_at_least_once_restores_under_literal_group_acl(
     broker: SecureKafkaBroker, tmp_path: Path
 ) -> None:
-    user, password = _user(broker, "alos")
+    user, password = make_user(broker, "alos")
     _word_count_twice(
         broker, broker.sasl_config(user, password), f"User:{user}", tmp_path, eos=False
     )
@@ -201,10 +131,10 @@ def _start_fails(
 def test_wrong_password_fails_fast_with_librdkafkas_reason(
     broker: SecureKafkaBroker, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    user, _ = _user(broker, "wrongpw")
+    user, _ = make_user(broker, "wrongpw")
     client = broker.sasl_config(user, "not-the-password")
     message, took, lines = _start_fails(
-        _config(client, "wrong-pw", tmp_path), AuthenticationError, caplog
+        streams_settings(client, "wrong-pw", tmp_path), AuthenticationError, caplog
     )
     assert took < 10, took  # not the 15 s connect timeout
     assert "SASL authentication error" in message
@@ -217,10 +147,10 @@ def test_wrong_password_fails_fast_with_librdkafkas_reason(
 def test_plain_vs_scram_mismatch_fails_fast_naming_the_refusal(
     broker: SecureKafkaBroker, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    user, password = _user(broker, "mech")  # a SCRAM user logging in with PLAIN
+    user, password = make_user(broker, "mech")  # a SCRAM user logging in with PLAIN
     client = broker.sasl_config(user, password, mechanism="PLAIN")
     message, took, lines = _start_fails(
-        _config(client, "mech", tmp_path), AuthenticationError, caplog
+        streams_settings(client, "mech", tmp_path), AuthenticationError, caplog
     )
     assert took < 10, took
     assert "Authentication failed: Invalid username or password" in message
@@ -233,7 +163,7 @@ def test_untrusted_ca_fails_fast_with_the_handshake_error(
     client = broker.ssl_client_config("untrusting")
     client["ssl.ca.location"] = str(make_ca(tmp_path / "other", "other-ca").cert)
     message, took, lines = _start_fails(
-        _config(client, "ca", tmp_path), AuthenticationError, caplog
+        streams_settings(client, "ca", tmp_path), AuthenticationError, caplog
     )
     assert took < 10, took
     assert "SSL handshake failed" in message and "certificate verify failed" in message
@@ -251,15 +181,15 @@ def _without(acls: list[Acl], resource_type: str) -> list[Acl]:
 def test_unauthorized_source_topic_is_not_called_missing(
     broker: SecureKafkaBroker, tmp_path: Path
 ) -> None:
-    user, password = _user(broker, "nosrc")
-    hidden, sink = _topic(broker, "hidden"), _topic(broker, "out")
+    user, password = make_user(broker, "nosrc")
+    hidden, sink = secured_topic(broker, "hidden"), secured_topic(broker, "out")
     absent = f"absent-{uuid.uuid4().hex[:8]}"  # may be described (ACL) but does not exist
     app_id = f"nosrc-{uuid.uuid4().hex[:6]}"
     acls = streams_acls(f"User:{user}", app_id, sources=[absent], sinks=[sink])
     broker.create_acls(acls)  # no ACL at all on `hidden`
     builder_topology = word_count.build_topology(hidden, sink)
     streams = KafkaStreams(
-        builder_topology, _config(broker.sasl_config(user, password), app_id, tmp_path)
+        builder_topology, streams_settings(broker.sasl_config(user, password), app_id, tmp_path)
     )
     with pytest.raises(MissingSourceTopicError) as info:
         streams.start()
@@ -271,7 +201,9 @@ def test_unauthorized_source_topic_is_not_called_missing(
     assert f"sasl.username={user!r}" in message and "READ" in message
 
     topology = word_count.build_topology(absent, sink)
-    streams = KafkaStreams(topology, _config(broker.sasl_config(user, password), app_id, tmp_path))
+    streams = KafkaStreams(
+        topology, streams_settings(broker.sasl_config(user, password), app_id, tmp_path)
+    )
     with pytest.raises(MissingSourceTopicError) as info:
         streams.start()
     assert streams.close(30) is True
@@ -280,13 +212,13 @@ def test_unauthorized_source_topic_is_not_called_missing(
 
 
 def test_sink_without_write_acl_is_named(broker: SecureKafkaBroker, tmp_path: Path) -> None:
-    user, password = _user(broker, "nosink")
-    source, sink = _topic(broker, "in"), _topic(broker, "out")
+    user, password = make_user(broker, "nosink")
+    source, sink = secured_topic(broker, "in"), secured_topic(broker, "out")
     app_id = f"nosink-{uuid.uuid4().hex[:6]}"
     broker.create_acls(streams_acls(f"User:{user}", app_id, sources=[source]))
     streams = KafkaStreams(
         word_count.build_topology(source, sink),
-        _config(broker.sasl_config(user, password), app_id, tmp_path),
+        streams_settings(broker.sasl_config(user, password), app_id, tmp_path),
     )
     with pytest.raises(MissingSinkTopicError) as info:
         streams.start()
@@ -296,14 +228,14 @@ def test_sink_without_write_acl_is_named(broker: SecureKafkaBroker, tmp_path: Pa
 
 
 def test_internal_topics_need_the_prefixed_acl(broker: SecureKafkaBroker, tmp_path: Path) -> None:
-    user, password = _user(broker, "nointernal")
-    source, sink = _topic(broker, "in"), _topic(broker, "out")
+    user, password = make_user(broker, "nointernal")
+    source, sink = secured_topic(broker, "in"), secured_topic(broker, "out")
     app_id = f"nointernal-{uuid.uuid4().hex[:6]}"
     acls = streams_acls(f"User:{user}", app_id, sources=[source], sinks=[sink])
     broker.create_acls([a for a in acls if a.pattern != "PREFIXED"])
     streams = KafkaStreams(
         word_count.build_topology(source, sink),
-        _config(broker.sasl_config(user, password), app_id, tmp_path),
+        streams_settings(broker.sasl_config(user, password), app_id, tmp_path),
     )
     with pytest.raises(StreamsError) as info:
         streams.start()
@@ -315,14 +247,14 @@ def test_internal_topics_need_the_prefixed_acl(broker: SecureKafkaBroker, tmp_pa
 def test_group_acl_is_needed_and_its_absence_names_the_group(
     broker: SecureKafkaBroker, tmp_path: Path
 ) -> None:
-    user, password = _user(broker, "nogroup")
-    source, sink = _topic(broker, "in"), _topic(broker, "out")
+    user, password = make_user(broker, "nogroup")
+    source, sink = secured_topic(broker, "in"), secured_topic(broker, "out")
     app_id = f"nogroup-{uuid.uuid4().hex[:6]}"
     acls = streams_acls(f"User:{user}", app_id, sources=[source], sinks=[sink])
     broker.create_acls(_without(acls, "GROUP"))
     streams = KafkaStreams(
         word_count.build_topology(source, sink),
-        _config(broker.sasl_config(user, password), app_id, tmp_path),
+        streams_settings(broker.sasl_config(user, password), app_id, tmp_path),
     )
     with pytest.raises(StreamsError) as info:
         streams.start()
