@@ -37,6 +37,7 @@ from kstreams.dsl import (
     Repartitioned,
 )
 from kstreams.errors import (
+    AuthenticationError,
     ClusterUnreachableError,
     ConfigError,
     DeserializationError,
@@ -76,6 +77,7 @@ from kstreams.topology import Topology, TopologyDescription
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuthenticationError",
     "Branched",
     "BranchedKStream",
     "ClusterUnreachableError",

@@ -66,5 +66,11 @@ class ClusterUnreachableError(StreamsError):
     """No broker of ``bootstrap.servers`` answered in time (kstreams; Java times out later)."""
 
 
+class AuthenticationError(ClusterUnreachableError):
+    """A broker refused the client's credentials (SASL) or the TLS handshake failed (Java:
+    ``AuthenticationException``); raised by ``start()`` at the first refusal, with librdkafka's
+    reason, instead of waiting for the connect timeout."""
+
+
 class MissingSinkTopicError(StreamsError):
     """An output topic of the topology does not exist on the cluster (checked at start-up)."""

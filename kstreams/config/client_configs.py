@@ -136,28 +136,35 @@ class ClientConfigsMixin:
     def restore_consumer_config(self, client_id: str) -> dict[str, Any]:
         """librdkafka settings of the restore consumer (``assign()`` only, never commits).
 
-        librdkafka wants a ``group.id`` even for ``assign()``; it gets
-        ``<application.id>-restore-consumer``. ``restore.consumer.`` settings win
-        over ``consumer.`` ones; :data:`RESTORE_CONSUMER_OVERRIDES` applies last.
+        Kafka Streams' restore consumer has no group. confluent-kafka's consumer cannot be
+        created without a ``group.id`` (an empty one aborts the process), and librdkafka looks
+        up the coordinator of the group it names. So the restore consumer is given the
+        application's own group, ``application.id``: it never subscribes, joins or commits,
+        and reads every partition from an explicit offset, so all it does with the group is
+        that lookup, which the ACL an application needs anyway (READ on group
+        ``application.id``) allows. A group of its own (``<application.id>-restore-consumer``)
+        would need an ACL of its own, Kafka Streams' documented ACLs would fail every restore.
+        ``restore.consumer.`` settings win over ``consumer.`` ones;
+        :data:`RESTORE_CONSUMER_OVERRIDES` applies last.
         """
         conf = self._consumer_base(self.RESTORE_CONSUMER_PREFIX, RESTORE_CONSUMER_DEFAULTS)
         conf.pop("group.instance.id", None)
         conf.update(RESTORE_CONSUMER_OVERRIDES)
-        conf["group.id"] = f"{self.application_id}-restore-consumer"
+        conf["group.id"] = self.application_id
         conf["client.id"] = client_id
         return conf
 
     def global_consumer_config(self, client_id: str) -> dict[str, Any]:
         """librdkafka settings of the global-table consumer (``assign()`` only).
 
-        Like :meth:`restore_consumer_config` with the ``global.consumer.`` prefix,
-        group ``<application.id>-global-consumer`` and client id
-        ``<client_id>-global-consumer`` (as Java).
+        Like :meth:`restore_consumer_config` with the ``global.consumer.`` prefix and client
+        id ``<client_id>-global-consumer`` (as Java); its ``group.id`` is the
+        ``application.id`` for the same reason (Java's global consumer has no group).
         """
         conf = self._consumer_base(self.GLOBAL_CONSUMER_PREFIX)
         conf.pop("group.instance.id", None)
         conf.update(RESTORE_CONSUMER_OVERRIDES)
-        conf["group.id"] = f"{self.application_id}-global-consumer"
+        conf["group.id"] = self.application_id
         conf["client.id"] = f"{client_id}-global-consumer"
         return conf
 

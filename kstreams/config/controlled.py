@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kstreams.config.client_properties import _CLIENT_ALL, _CLIENT_CONSUMER, _CLIENT_PRODUCER
+from kstreams.config.secrets import is_sensitive
+from kstreams.config.secrets import shown as _shown_secret
 
 __all__ = ["ClientChecks", "check_client_settings", "producer_is_idempotent"]
 
@@ -107,11 +109,10 @@ _CONSUMER_RULES: tuple[_Controlled, ...] = (
     ),
     _Controlled(
         "group.id",
-        lambda value, scope, ctx: (
-            scope not in ASSIGNING_SCOPES and str(value).strip() == ctx.application_id
-        ),
-        "the main consumers' group id is the application.id, the restore and global "
-        "consumers' <application.id>-restore-consumer and <application.id>-global-consumer",
+        lambda value, _scope, ctx: str(value).strip() == ctx.application_id,
+        "every consumer's group id is the application.id: the main consumers' group, which the "
+        "restore and global consumers (assign() only: they never join it nor commit) name too, "
+        "so that READ on group application.id is the only group ACL the application needs",
         "Remove it; application.id names the group.",
     ),
     _Controlled(
@@ -240,13 +241,15 @@ def _scope_settings(
     return out
 
 
-def _shown(value: Any) -> str:
+def _shown(key: str, value: Any) -> str:
+    if is_sensitive(key):
+        return _shown_secret(key, value)
     return repr(value) if isinstance(value, (str, int, float, bool)) else type(value).__name__
 
 
 def _refusal(key: str, value: Any, rule: _Controlled) -> str:
     return (
-        f"Configuration {key!r} (set to {_shown(value)}) is controlled by kstreams: {rule.why}. "
+        f"Configuration {key!r} (set to {_shown(key, value)}) is controlled by kstreams: {rule.why}. "
         f"{rule.advice}"
     )
 
@@ -298,7 +301,7 @@ def check_client_settings(
                     checks.errors.append(_refusal(scope + rule.key, value, rule))
                 elif rule.redundant_warning:
                     checks.warnings.append(
-                        f"Configuration {scope + rule.key!r} (set to {_shown(value)}) has no "
+                        f"Configuration {scope + rule.key!r} (set to {_shown(scope + rule.key, value)}) has no "
                         f"effect: {rule.why}. Remove it."
                     )
     for rule in _COMMON_RULES:
@@ -336,7 +339,7 @@ def _idempotence_conflicts(
                 continue
             if not need.ok(value):
                 errors.append(
-                    f"Configuration {name!r} (set to {_shown(value)}) conflicts with the "
+                    f"Configuration {name!r} (set to {_shown(name, value)}) conflicts with the "
                     f"idempotent producer kstreams uses {reason}: librdkafka's idempotent "
                     f"producer needs {need.need}. Remove it or set it to {need.fix}{opt_out}."
                 )

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kstreams.config.secrets import shown
 from kstreams.errors import ConfigError
 from kstreams.handlers import (
     DefaultProductionExceptionHandler,
@@ -32,7 +33,8 @@ _TOPIC_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 
 
 def _invalid(key: str, value: Any, reason: str) -> ConfigError:
-    return ConfigError(f"Invalid value {value!r} for configuration {key}: {reason}")
+    """The error for a bad value; a sensitive key's value is masked (:mod:`.secrets`)."""
+    return ConfigError(f"Invalid value {shown(key, value)} for configuration {key}: {reason}")
 
 
 def _to_int(key: str, value: Any) -> int:

@@ -35,6 +35,7 @@ from kstreams.config.keys import (
 )
 from kstreams.config.parsers import _OPTIMIZATIONS, _invalid, _to_int
 from kstreams.config.plugins import PluginsMixin
+from kstreams.config.secrets import MASK, is_sensitive
 from kstreams.config.unsupported import is_accepted, unsupported_entry, unsupported_message
 from kstreams.errors import ConfigError
 from kstreams.handlers import (
@@ -44,14 +45,6 @@ from kstreams.handlers import (
 __all__ = ["StreamsConfig"]
 
 log = logging.getLogger("kstreams")
-
-_MASK = "********"
-_SENSITIVE = ("password", "secret", "passphrase", "private.key", "key.pem", "oauthbearer.config")
-
-
-def _is_sensitive(key: str) -> bool:
-    lowered = key.lower()
-    return any(word in lowered for word in _SENSITIVE)
 
 
 class StreamsConfig(ClientConfigsMixin, PluginsMixin):
@@ -345,7 +338,7 @@ class StreamsConfig(ClientConfigsMixin, PluginsMixin):
 
     def __repr__(self) -> str:
         shown = {
-            key: (_MASK if _is_sensitive(key) and value is not None else value)
+            key: (MASK if is_sensitive(key) and value is not None else value)
             for key, value in self._originals.items()
         }
         return f"{type(self).__name__}({shown!r})"

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kstreams.config.secrets import shown
+
 
 @dataclass(frozen=True)
 class Unsupported:
@@ -140,6 +142,6 @@ def is_accepted(entry: Unsupported, value: Any) -> bool:
 def unsupported_message(key: str, value: Any, entry: Unsupported) -> str:
     """The ConfigError text for ``key`` set to ``value``."""
     return (
-        f"Configuration {key!r} (set to {value!r}) is not supported by kstreams: {entry.why}. "
+        f"Configuration {key!r} (set to {shown(key, value)}) is not supported by kstreams: {entry.why}. "
         f"{entry.advice}"
     )

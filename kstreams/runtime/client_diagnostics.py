@@ -2,7 +2,9 @@
 
 :class:`ClientDiagnostics` is installed as a client's ``logger`` and ``error_cb`` so that an
 error kstreams raises about that client (e.g. an unreachable cluster at start-up) can quote
-librdkafka's own reason per broker address. Both arrive only while the client is polled.
+librdkafka's own reason per broker address, and tell an authentication failure (SASL refused,
+TLS handshake failed: no retry can succeed) from a broker that is not there (yet). Both arrive
+only while the client is polled.
 """
 
 from __future__ import annotations
@@ -14,9 +16,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from confluent_kafka import KafkaError
+
 __all__ = ["ClientDiagnostics"]
 
 _AFTER = re.compile(r"\s*\(after \d+ms in state \w+(?:, \d+ identical error\(s\) suppressed)?\)")
+_AUTH_CODES = frozenset({KafkaError._AUTHENTICATION, KafkaError._SSL})
+"""librdkafka's error codes of a refused SASL authentication and of a failed TLS handshake."""
+_TLS_ALERT = re.compile(r"ssl/tls alert|SSL alert number", re.IGNORECASE)
+"""A TLS alert from the broker (e.g. ``bad certificate``: no or an untrusted client certificate),
+which librdkafka reports as a transport error."""
 _REPEAT_WINDOW_S = 10.0
 """A log line identical to one forwarded less than this long ago is not forwarded again."""
 
@@ -36,6 +45,7 @@ class ClientDiagnostics:
         self._lock = threading.Lock()
         self._reasons: dict[str, str] = {}
         self._last_error: str | None = None
+        self._auth_failures: dict[str, str] = {}
         self._forwarded: dict[str, float] = {}
 
     @classmethod
@@ -67,7 +77,16 @@ class ClientDiagnostics:
 
     def error_cb(self, error: Any) -> None:
         """Called by confluent-kafka for every client-level error (``error_cb``)."""
-        self._remember(error.str() if hasattr(error, "str") else str(error))
+        text = error.str() if hasattr(error, "str") else str(error)
+        self._remember(text)
+        code = error.code() if hasattr(error, "code") else None
+        if code in _AUTH_CODES or _TLS_ALERT.search(text):
+            broker, sep, reason = _AFTER.sub("", text).strip().partition(": ")
+            with self._lock:
+                if sep and "/" in broker and " " not in broker:
+                    self._auth_failures[broker] = reason
+                else:
+                    self._auth_failures[""] = _AFTER.sub("", text).strip()
         if self._user_error_cb is not None:
             self._user_error_cb(error)
 
@@ -87,8 +106,18 @@ class ClientDiagnostics:
                 return [f"{broker}: {reason}" for broker, reason in self._reasons.items()]
             return [self._last_error] if self._last_error else []
 
+    def authentication_failures(self) -> list[str]:
+        """The brokers that refused this client's credentials or TLS handshake, with
+        librdkafka's reason (``"<broker>: <reason>"``); empty if none did."""
+        with self._lock:
+            return [
+                f"{broker}: {reason}" if broker else reason
+                for broker, reason in self._auth_failures.items()
+            ]
+
     def clear(self) -> None:
         """Forget the reasons gathered so far."""
         with self._lock:
             self._reasons.clear()
+            self._auth_failures.clear()
             self._last_error = None

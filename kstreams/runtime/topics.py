@@ -1,7 +1,10 @@
 """Checks the cluster and the topics and creates internal topics before the application starts.
 
-The cluster must answer within :data:`CONNECT_TIMEOUT_S`; source topics and static sink topics
-must exist (else ``MissingSourceTopicError`` / ``MissingSinkTopicError``). Repartition topics are named ``<application.id>-<name>-repartition``; their
+The cluster must answer within :data:`CONNECT_TIMEOUT_S` (a broker refusing the credentials or
+the TLS handshake fails it at once: ``AuthenticationError``); source topics and static sink
+topics must exist and be visible to the application's principal (else
+``MissingSourceTopicError`` / ``MissingSinkTopicError``, saying whether the broker answered
+unknown or not authorized). Repartition topics are named ``<application.id>-<name>-repartition``; their
 partition count is given by ``Repartitioned`` or, as in Kafka Streams, taken
 from the topics feeding the sub-topology that writes them.
 """
@@ -12,10 +15,11 @@ import logging
 import time
 from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError, KafkaException, TopicCollection
 from confluent_kafka.admin import ConfigResource, NewTopic
 
 from kstreams.errors import (
+    AuthenticationError,
     ClusterUnreachableError,
     MissingSinkTopicError,
     MissingSourceTopicError,
@@ -54,6 +58,8 @@ def existing_topics(
     """Every topic of the cluster with its partition count.
 
     Raises:
+        AuthenticationError: a broker refused the credentials or the TLS handshake (seen by
+            ``diagnostics``): raised after the first failed attempt, no retry can succeed.
         ClusterUnreachableError: no broker answered within ``timeout`` seconds; the message
             names the addresses and librdkafka's last reason for each (from ``diagnostics``).
     """
@@ -67,6 +73,11 @@ def existing_topics(
             break
         except KafkaException as exc:
             admin.poll(0)  # serves the log lines and errors queued meanwhile
+            refused = diagnostics.authentication_failures() if diagnostics is not None else []
+            if refused:
+                raise AuthenticationError(
+                    _authentication_message(bootstrap_servers, refused, exc)
+                ) from exc
             if time.monotonic() - attempt < 0.2:  # failed at once: do not spin
                 time.sleep(0.2)
             if time.monotonic() >= deadline:
@@ -102,6 +113,112 @@ def _unreachable_message(
     return "\n".join(lines)
 
 
+def _authentication_message(bootstrap_servers: str, refused: list[str], exc: Exception) -> str:
+    said = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
+    sasl = any("SASL" in r for r in refused)
+    lines = [
+        f"Authentication with the Kafka cluster at bootstrap.servers={bootstrap_servers!r} "
+        f"failed: the admin client's metadata request got no answer ({said}) and librdkafka "
+        "reported:",
+        *(f"  {r}" for r in refused),
+    ]
+    if sasl:
+        lines.append(
+            "Check sasl.mechanism (it must be one the broker's listener enables, e.g. PLAIN or "
+            "SCRAM-SHA-256, and the one the user's credential was created for), sasl.username "
+            "and sasl.password, and security.protocol (SASL_PLAINTEXT or SASL_SSL)."
+        )
+    else:
+        lines.append(
+            "Check ssl.ca.location (the CA that signed the broker's certificate), the client "
+            "certificate and key (ssl.certificate.location, ssl.key.location) if the listener "
+            "requires one, ssl.endpoint.identification.algorithm, and security.protocol."
+        )
+    lines.append("librdkafka's log lines are on the 'kstreams.client' logger.")
+    return "\n".join(lines)
+
+
+_NOT_AUTHORIZED = "not authorized"
+_UNKNOWN = "unknown"
+
+
+def _why_invisible(admin: Any, topics: list[str], timeout: float = 10.0) -> dict[str, str]:
+    """Why each of ``topics`` is missing from the cluster's metadata: :data:`_UNKNOWN` (the
+    broker says it does not exist), :data:`_NOT_AUTHORIZED` (TOPIC_AUTHORIZATION_FAILED: the
+    principal may not describe it, whether it exists or not, as Kafka does not tell), or
+    another error's text. Empty when the broker could not be asked."""
+    if not topics:
+        return {}
+    try:
+        futures = admin.describe_topics(TopicCollection(topics), request_timeout=timeout)
+    except Exception as exc:  # an old broker / client: say what the metadata told
+        log.debug("Could not describe topics %s: %s", topics, exc)
+        return {}
+    why: dict[str, str] = {}
+    for topic, future in futures.items():
+        try:
+            future.result(timeout=timeout)
+            why[topic] = "exists now"
+        except KafkaException as exc:
+            error = exc.args[0]
+            code = error.code() if hasattr(error, "code") else None
+            if code == KafkaError.TOPIC_AUTHORIZATION_FAILED:
+                why[topic] = _NOT_AUTHORIZED
+            elif code == KafkaError.UNKNOWN_TOPIC_OR_PART:
+                why[topic] = _UNKNOWN
+            else:
+                why[topic] = error.str() if hasattr(error, "str") else str(error)
+        except Exception as exc:
+            why[topic] = str(exc)
+    return why
+
+
+def _principal(config: Any) -> str:
+    user = config.get("sasl.username") if hasattr(config, "get") else None
+    return (
+        f"the application's principal (sasl.username={user!r})"
+        if user
+        else ("the application's principal")
+    )
+
+
+def _invisible_message(
+    kind: str, topics: list[str], why: dict[str, str], config: Any, operation: str
+) -> str:
+    """The start-up error text for source or sink ``topics`` the metadata does not list."""
+    unknown = [t for t in topics if why.get(t, _UNKNOWN) == _UNKNOWN]
+    refused = [t for t in topics if why.get(t) == _NOT_AUTHORIZED]
+    other = [t for t in topics if t not in unknown and t not in refused]
+    where = f"of application {config.application_id!r} on {config.bootstrap_servers}"
+    parts = []
+    if unknown:
+        known_missing = all(t in why for t in unknown)
+        parts.append(
+            f"{kind} topics {unknown} {where} do not exist"
+            + (
+                ""
+                if known_missing
+                else " (or are not authorized: the metadata lists only topics the principal "
+                "may describe)"
+            )
+            + ". Create them before starting the application."
+        )
+    if refused:
+        parts.append(
+            f"{kind} topics {refused} {where} may be missing or not authorized: the broker "
+            f"answered TOPIC_AUTHORIZATION_FAILED, so {_principal(config)} may not describe "
+            f"them (Kafka does not tell whether they exist). Grant it {operation} on them "
+            "(a topic ACL), or create them if they do not exist."
+        )
+    if other:
+        parts.append(
+            f"{kind} topics {other} {where} are not in the cluster's metadata: "
+            + "; ".join(f"{t}: {why[t]}" for t in other)
+            + "."
+        )
+    return " ".join(parts)
+
+
 def static_sink_topics(topology: Topology, config: Any) -> list[str]:
     """The user topics records are written to, known before start: sink nodes with a topic name
     (not a topic extractor), not internal, and the dead-letter queue topic if configured."""
@@ -127,6 +244,10 @@ def check_sink_topics(admin: Any, topology: Topology, config: Any, known: dict[s
     missing = [t for t in static_sink_topics(topology, config) if t not in known]
     if not missing:
         return
+    why = _why_invisible(admin, missing)
+    invisible = [t for t in missing if why.get(t, _UNKNOWN) != _UNKNOWN]
+    if invisible:  # no ACL to describe them: auto-creation would be refused too
+        raise MissingSinkTopicError(_invisible_message("Output", invisible, why, config, "WRITE"))
     auto_create = _brokers_auto_create_topics(admin)
     if auto_create:
         log.warning(
@@ -150,6 +271,36 @@ def check_sink_topics(admin: Any, topology: Topology, config: Any, known: dict[s
         )
         + "Create them before starting the application."
     )
+
+
+def check_group_access(admin: Any, config: Any, timeout: float = 10.0) -> None:
+    """Raise :class:`~kstreams.errors.StreamsError` naming the group if the broker refuses this
+    principal the application's consumer group (``application.id``): GROUP_AUTHORIZATION_FAILED
+    on describing it, which READ on the group allows.
+
+    Every consumer of the application names that group (the restore consumer too); without the
+    ACL the stream threads would die on their first coordinator lookup. Other errors (an old
+    broker, a coordinator still loading, a timeout) are left for the consumers to meet.
+    (DescribeGroups, not OffsetFetch: librdkafka 2.16's admin client crashes on an OffsetFetch
+    answered "coordinator loading", as a group's first request right after a broker starts is.)
+    """
+    group = config.application_id
+    try:
+        futures = admin.describe_consumer_groups([group], request_timeout=timeout)
+        next(iter(futures.values())).result(timeout=timeout)
+    except KafkaException as exc:
+        error = exc.args[0]
+        if getattr(error, "code", lambda: None)() != KafkaError.GROUP_AUTHORIZATION_FAILED:
+            log.debug("Could not describe group %s: %s", group, exc)
+            return
+        raise StreamsError(
+            f"The broker refused the consumer group {group!r} (the application.id) to "
+            f"{_principal(config)}: GROUP_AUTHORIZATION_FAILED. Every consumer of the "
+            f"application uses this group; grant READ on group {group!r} (a LITERAL group "
+            "ACL, or a PREFIXED one on the application.id)."
+        ) from exc
+    except Exception as exc:  # never block start-up on the check itself
+        log.debug("Could not describe group %s: %s", group, exc)
 
 
 def _brokers_auto_create_topics(admin: Any, timeout: float = 10.0) -> bool | None:
@@ -282,11 +433,10 @@ def prepare_topics(
     user_sources = [t for t in topology.source_topics() if not topology.is_internal(t)]
     missing = sorted(t for t in user_sources if t not in known)
     if missing:
-        raise MissingSourceTopicError(
-            f"Source topics {missing} of application {app_id!r} do not exist on "
-            f"{config.bootstrap_servers}. Create them before starting the application."
-        )
+        why = _why_invisible(admin, missing)
+        raise MissingSourceTopicError(_invisible_message("Source", missing, why, config, "READ"))
     check_sink_topics(admin, topology, config, known)
+    check_group_access(admin, config)
     repartition = internal_topic_partitions(topology, app_id, known)
     wanted = {t: (n, dict(REPARTITION_TOPIC_CONFIG)) for t, n in repartition.items()}
     wanted.update(changelog_topics(topology, app_id, {**known, **repartition}))

@@ -491,8 +491,8 @@ class LocalKafkaBroker:
                     if b"Address already in use" in fh.read():
                         raise _PortTaken(message)
                 raise BrokerStartError(message)
-            if _port_open(self.host, self.port) and wait_for_kafka(
-                self.bootstrap_servers, timeout=min(5.0, max(0.1, deadline - time.monotonic()))
+            if _port_open(self.host, self.port) and self._answers(
+                min(5.0, max(0.1, deadline - time.monotonic()))
             ):
                 return
             time.sleep(0.1)
@@ -500,6 +500,11 @@ class LocalKafkaBroker:
         _terminate(self._proc.pid, self._proc, 10.0)
         self._proc = None
         raise BrokerStartError(message)
+
+    def _answers(self, timeout: float) -> bool:
+        """Whether the broker answers a metadata request within ``timeout`` s (a subclass with
+        secured listeners asks with its credentials)."""
+        return wait_for_kafka(self.bootstrap_servers, timeout=timeout)
 
     def _failure(self, what: str) -> str:
         return (

@@ -385,13 +385,15 @@ def test_group_instance_id_suffixed_per_thread() -> None:
 def test_restore_and_global_consumer_config() -> None:
     c = StreamsConfig(BASE)
     restore = c.restore_consumer_config("app-restore")
-    assert restore["group.id"] == "app-restore-consumer"
+    # assign-only consumers name the application's group: its ACL (READ on group
+    # application.id) covers them, no group of their own needs one (issue 10 §3)
+    assert restore["group.id"] == BASE["application.id"]
     assert restore["client.id"] == "app-restore"
     assert restore["enable.auto.commit"] is False
     for key, value in RESTORE_CONSUMER_OVERRIDES.items():
         assert restore[key] == value
     glob = c.global_consumer_config("app-client")
-    assert glob["group.id"] == "app-global-consumer"
+    assert glob["group.id"] == BASE["application.id"]
     assert glob["client.id"] == "app-client-global-consumer"
     assert glob["enable.auto.commit"] is False
 

@@ -198,7 +198,7 @@ def test_unprefixed_group_protocol_is_the_streams_key(caplog: pytest.LogCaptureF
         ("main.consumer.enable.auto.offset.store", True, "commits input offsets itself"),
         ("restore.consumer.enable.auto.commit", "true", "commits input offsets itself"),
         ("group.id", "mine", "group id is the application.id"),
-        ("restore.consumer.group.id", "app", "restore and global consumers"),
+        ("restore.consumer.group.id", "app-restore-consumer", "restore and global consumers"),
         ("restore.consumer.auto.offset.reset", "latest", "auto.offset.reset=error"),
         ("global.consumer.auto.offset.reset", "earliest", "auto.offset.reset=error"),
         ("consumer.client.id", "mine", "unprefixed client.id"),
