@@ -35,7 +35,7 @@ def test_the_value_is_cut_and_the_header_says_so(limit: int) -> None:
     fitted = fit_dead_letter(record, limit)  # type: ignore[arg-type]
     assert batch_size(fitted.key, fitted.value, fitted.headers) <= limit
     assert fitted.key == b"k5" and fitted.value is not None
-    assert b"x" * 20_000 != fitted.value and (b"x" * 20_000).startswith(fitted.value)
+    assert fitted.value != b"x" * 20_000 and (b"x" * 20_000).startswith(fitted.value)
     headers = dict(fitted.headers)
     note = headers[HEADER_ERRORS_TRUNCATED_NAME]
     assert note == f"value 20000->{len(fitted.value)}".encode()

@@ -2,7 +2,7 @@
 
 The failures are confluent-kafka's own ``KafkaError`` objects with the message the delivery
 report carries (topic, partition, key, value); the broker's side is in
-tests/integration/test_production_handler.py.
+tests/integration/test_production_handler_broker.py.
 """
 
 from __future__ import annotations
