@@ -74,3 +74,49 @@ class AuthenticationError(ClusterUnreachableError):
 
 class MissingSinkTopicError(StreamsError):
     """An output topic of the topology does not exist on the cluster (checked at start-up)."""
+
+
+class SendError(ProductionError):
+    """One record could not be sent: the broker (or the producer) refused it.
+
+    What the production exception handler is told about a record that failed to be sent
+    (Java: the producer's exception, e.g. ``RecordTooLargeException``).
+
+    Attributes:
+        topic: The record's topic.
+        partition: Its partition, or None when the partitioner had not chosen one yet.
+        code: librdkafka's name of the error (e.g. ``MSG_SIZE_TOO_LARGE``).
+        kafka_error: The confluent-kafka ``KafkaError``, when the client reported one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        topic: str,
+        partition: int | None,
+        code: str,
+        kafka_error: object = None,
+    ) -> None:
+        super().__init__(message)
+        self.topic = topic
+        self.partition = partition
+        self.code = code
+        self.kafka_error = kafka_error
+
+
+class RecordTooLargeError(SendError):
+    """A record is bigger than its topic accepts (``max.message.bytes``) or the producer's
+    ``message.max.bytes``; found before it was sent (Java: ``RecordTooLargeException``).
+
+    Attributes:
+        size: The record's size in bytes (a batch holding it alone, uncompressed).
+        limit: The largest size accepted.
+    """
+
+    def __init__(
+        self, message: str, *, topic: str, partition: int | None, size: int, limit: int
+    ) -> None:
+        super().__init__(message, topic=topic, partition=partition, code="MSG_SIZE_TOO_LARGE")
+        self.size = size
+        self.limit = limit

@@ -19,6 +19,7 @@ __all__ = [
     "HEADER_ERRORS_PARTITION_NAME",
     "HEADER_ERRORS_STACKTRACE_NAME",
     "HEADER_ERRORS_TOPIC_NAME",
+    "HEADER_ERRORS_TRUNCATED_NAME",
     "build_dead_letter_record",
     "dead_letter_headers",
     "exception_class_name",
@@ -42,6 +43,10 @@ HEADER_ERRORS_PARTITION_NAME = "__streams.errors.partition"
 """DLQ header: the partition of the source record, as decimal text."""
 HEADER_ERRORS_OFFSET_NAME = "__streams.errors.offset"
 """DLQ header: the offset of the source record, as decimal text."""
+HEADER_ERRORS_TRUNCATED_NAME = "__streams.errors.truncated"
+"""DLQ header (kstreams only): present when the dead letter record was too large for its
+topic and parts of it were cut to fit; its value says which, with their original sizes,
+e.g. ``value 20000->1850`` (UTF-8 text, parts separated by ``; ``)."""
 
 
 def exception_class_name(exception: BaseException) -> str:

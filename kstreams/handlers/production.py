@@ -111,14 +111,15 @@ class DefaultProductionExceptionHandler(ProductionExceptionHandler):
         record: ProducerRecord[bytes, bytes],
         exception: Exception,
     ) -> ProductionResponse:
-        """Fail, with a dead letter record of the source record if a DLQ is configured."""
+        """Fail, with a dead letter record if a DLQ is configured: of the source record's
+        bytes, or, when the context has none (a record the broker refused after its source
+        record was done with), of the refused record's bytes."""
+        key, value = context.source_raw_key, context.source_raw_value
+        if key is None and value is None:
+            key, value = _bytes_or_none(record.key), _bytes_or_none(record.value)
         return ProductionResponse.fail(
             maybe_build_dead_letter_records(
-                self.dead_letter_queue_topic,
-                context.source_raw_key,
-                context.source_raw_value,
-                context,
-                exception,
+                self.dead_letter_queue_topic, key, value, context, exception
             )
         )
 
@@ -130,4 +131,16 @@ class DefaultProductionExceptionHandler(ProductionExceptionHandler):
         origin: SerializationExceptionOrigin,
     ) -> ProductionResponse:
         """Fail, with a dead letter record of the source record if a DLQ is configured."""
-        return self.handle_error(context, record, exception)
+        return ProductionResponse.fail(
+            maybe_build_dead_letter_records(
+                self.dead_letter_queue_topic,
+                context.source_raw_key,
+                context.source_raw_value,
+                context,
+                exception,
+            )
+        )
+
+
+def _bytes_or_none(data: Any) -> bytes | None:
+    return data if isinstance(data, bytes) else None

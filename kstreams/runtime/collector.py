@@ -7,35 +7,35 @@ the test driver's collector keeps records in memory. Sinks only know the
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any, Protocol
 
 from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, ConfigResource
 
-from kstreams.errors import ProductionError, StreamsError
+from kstreams.errors import ProductionError, RecordTooLargeError, StreamsError
+from kstreams.handlers.context import ProducerRecord
+from kstreams.runtime.dead_letters import fit_dead_letter
+from kstreams.runtime.record_size import batch_size
+from kstreams.runtime.send_errors import Failure, SendFailures, describe_failures
 from kstreams.serde.base import Headers
+
+log = logging.getLogger("kstreams")
 
 _PURGED = {KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT}
 """Delivery errors of records an aborted transaction (or a closing producer) dropped."""
 
-_MISSING_TOPIC = {KafkaError._UNKNOWN_TOPIC, KafkaError.UNKNOWN_TOPIC_OR_PART}
+LIBRDKAFKA_MESSAGE_MAX_BYTES = 1_000_000
+"""librdkafka's default ``message.max.bytes``: the largest record its ``produce`` accepts."""
+
+_UNCOMPRESSED = {None, "none"}
 
 
-def delivery_error(errors: list[tuple[str, int, Any]]) -> ProductionError:
-    """One error for failed deliveries ``(topic, partition, KafkaError)``, naming the first
-    and, where topics do not exist, what to do."""
-    topic, partition, first = errors[0]
-    text = (
-        f"{len(errors)} record(s) could not be delivered; first: topic {topic} "
-        f"partition {partition}: {first.str()} ({first.name()})"
-    )
-    missing = sorted({t for t, _, e in errors if e.code() in _MISSING_TOPIC})
-    if missing:
-        text += (
-            f". Topics {missing} do not exist on the cluster (UNKNOWN_TOPIC_OR_PARTITION): "
-            "create them, or fix the topic name in to()/add_sink()"
-        )
-    return ProductionError(text)
+def delivery_error(errors: list[Failure]) -> ProductionError:
+    """One error for failed deliveries ``(topic, partition, KafkaError, Message)``, naming the
+    first and, where topics do not exist, what to do."""
+    return ProductionError(describe_failures(errors))
 
 
 UNASSIGNED = -1
@@ -53,12 +53,39 @@ callback must go in the ``callback`` slot (its alias ``on_delivery`` is only rea
 def produce_failed(topic: str, exc: KafkaException) -> ProductionError:
     """The error that stops the thread when ``produce`` itself raised (e.g. a fatal
     idempotent or transactional producer error): never a user-code error for the processing
-    exception handler, since every record after it would be lost too."""
+    exception handler, since every record after it would be lost too.
+
+    A record bigger than the producer's ``message.max.bytes`` (MSG_SIZE_TOO_LARGE) is a
+    :class:`~kstreams.errors.RecordTooLargeError` instead: it concerns that record alone, and
+    sinks hand it to ``production.exception.handler``.
+    """
     err = exc.args[0]
+    if err.code() == KafkaError.MSG_SIZE_TOO_LARGE:
+        return RecordTooLargeError(
+            f"A record for topic {topic} is larger than the producer's message.max.bytes "
+            f"({err.str()}, MSG_SIZE_TOO_LARGE)",
+            topic=topic,
+            partition=None,
+            size=-1,
+            limit=-1,
+        )
     kind = "fatal producer error" if err.fatal() else "producer error"
     return ProductionError(
         f"Producing to topic {topic} failed ({kind}: {err.str()}); the stream thread stops "
         "and the uncaught-exception handler decides (REPLACE_THREAD gets a new producer)"
+    )
+
+
+def too_large(topic: str, size: int, limit: int, partition: int | None) -> RecordTooLargeError:
+    """The error of a record found bigger than ``topic`` accepts, before it was sent."""
+    where = f"topic {topic}" if partition is None else f"topic {topic} partition {partition}"
+    return RecordTooLargeError(
+        f"The record is {size} bytes, more than {where} accepts ({limit} bytes: the topic's "
+        "max.message.bytes or the producer's message.max.bytes; MSG_SIZE_TOO_LARGE)",
+        topic=topic,
+        partition=partition,
+        size=size,
+        limit=limit,
     )
 
 
@@ -94,19 +121,90 @@ class KafkaRecordCollector:
     """Sends records with a confluent-kafka ``Producer`` and remembers delivery failures.
 
     Delivery reports arrive through the producer's ``on_delivery`` callback;
-    :meth:`flush` waits for every outstanding record and raises
-    :class:`ProductionError` if any failed, so offsets are never committed past
-    a lost record.
+    :meth:`check_errors` (called by the thread's loop and by :meth:`flush`) asks
+    ``production.exception.handler`` about the failed records (see
+    :mod:`kstreams.runtime.send_errors`) and raises :class:`ProductionError` unless it
+    continued for all of them, so offsets are never committed past a lost record.
+
+    Records bigger than their topic's ``max.message.bytes`` are refused before they are sent
+    (:meth:`record_limit`, read once per topic with ``describe_configs``):
+    :meth:`send` raises :class:`~kstreams.errors.RecordTooLargeError`, which sinks hand to
+    the handler, and dead letter records are cut to fit (:meth:`send_dead_letter`).
     """
 
     def __init__(self, producer: Any, metadata_timeout: float = 10.0) -> None:
         self.producer = producer
         self._partitions: dict[str, int] = {}
-        self._errors: list[tuple[str, int, Any]] = []
+        self._errors: list[Failure] = []
         self._lock = threading.Lock()
         self._metadata_timeout = metadata_timeout
         self.changelog_offsets: dict[tuple[str, int], int] = {}
         """The offset of the last acknowledged changelog record of each changelog partition."""
+        self.send_failures: SendFailures | None = None
+        """Asks the production exception handler about refused records (set by :meth:`bind`)."""
+        self._config: Any = None
+        self._limits: dict[str, int | None] = {}
+        self._message_max_bytes = LIBRDKAFKA_MESSAGE_MAX_BYTES
+        self._check_sizes = False
+        self._admin: Any = None
+
+    def bind(self, config: Any, metrics: Any) -> SendFailures:
+        """Called by each task of the thread: the first one sets up the production handler.
+
+        ``config`` is the StreamsConfig (the handler, the guarantee, the producer's
+        compression and ``message.max.bytes``); ``metrics`` counts dropped records.
+        """
+        if self.send_failures is None:
+            self._config = config
+            producer_config = config.producer_config(client_id="kstreams-limits")
+            self._message_max_bytes = int(
+                producer_config.get("message.max.bytes", LIBRDKAFKA_MESSAGE_MAX_BYTES)
+            )
+            compression = producer_config.get(
+                "compression.type", producer_config.get("compression.codec")
+            )
+            # a compressing producer's batches may be smaller than their records: the broker
+            # decides (an uncompressed size check would refuse records it accepts)
+            self._check_sizes = compression in _UNCOMPRESSED
+            self.send_failures = SendFailures(
+                config.production_exception_handler,
+                metrics,
+                bool(config.exactly_once),
+                self.send_dead_letter,
+            )
+        return self.send_failures
+
+    def record_limit(self, topic: str) -> int | None:
+        """The largest record ``topic`` accepts (bytes of a batch holding it alone), or None
+        when it is not checked before sending (a compressing producer, or unknown).
+
+        The topic's ``max.message.bytes`` is read once with ``describe_configs``.
+        """
+        if topic in self._limits:
+            return self._limits[topic]
+        limit: int | None = None
+        if self._check_sizes:
+            limit = self._describe_limit(topic)
+        self._limits[topic] = limit
+        return limit
+
+    def _describe_limit(self, topic: str) -> int | None:
+        try:
+            if self._admin is None:
+                self._admin = AdminClient(self._config.admin_config(client_id="kstreams-limits"))
+            resource = ConfigResource("topic", topic)
+            entries = self._admin.describe_configs([resource])[resource].result(
+                timeout=self._metadata_timeout
+            )
+            return min(int(entries["max.message.bytes"].value), self._message_max_bytes)
+        except Exception as exc:
+            log.warning(
+                "Could not read max.message.bytes of topic %s (%s): its records are not "
+                "checked before sending; the broker refuses those that are too large",
+                topic,
+                exc,
+            )
+            return None
 
     def on_delivery(self, err: Any, msg: Any) -> None:
         """Delivery callback (set as the producer's ``on_delivery``); records failures.
@@ -116,16 +214,19 @@ class KafkaRecordCollector:
         """
         if err is not None and err.code() not in _PURGED:
             with self._lock:
-                self._errors.append((msg.topic(), msg.partition(), err))
+                self._errors.append((msg.topic(), msg.partition(), err, msg))
 
     def delivery_failure(self) -> ProductionError | None:
-        """The failures reported so far as one error (and forget them); None if there are none."""
+        """The error the failures reported so far stop the thread with (and forget them); None
+        if there are none or the production handler continued for all of them."""
         self.producer.poll(0)  # serve the delivery reports that are in
         if not self._errors:
             return None
         with self._lock:
             errors, self._errors = self._errors, []
-        return delivery_error(errors)
+        if self.send_failures is None:
+            return delivery_error(errors)
+        return self.send_failures.resolve(errors)
 
     def send(
         self,
@@ -136,6 +237,13 @@ class KafkaRecordCollector:
         headers: Headers,
         partition: int | None,
     ) -> None:
+        """Send one record; raises :class:`~kstreams.errors.RecordTooLargeError` if it is bigger
+        than ``topic`` accepts (it is not sent)."""
+        limit = self._limits[topic] if topic in self._limits else self.record_limit(topic)
+        if limit is not None:
+            size = batch_size(key, value, headers)
+            if size > limit:
+                raise too_large(topic, size, limit, partition)
         produce = self.producer.produce
         while True:
             try:
@@ -156,13 +264,30 @@ class KafkaRecordCollector:
             except KafkaException as exc:
                 raise produce_failed(topic, exc) from exc
 
+    def send_dead_letter(self, record: ProducerRecord[bytes, bytes], timestamp: int = -1) -> None:
+        """Send a dead letter record, cut to fit its topic (see
+        :func:`~kstreams.runtime.dead_letters.fit_dead_letter`): writing it never fails for
+        its size."""
+        limit = self.record_limit(record.topic)
+        record = fit_dead_letter(record, self._message_max_bytes if limit is None else limit)
+        ts = record.timestamp
+        self.send(
+            record.topic,
+            record.key,
+            record.value,
+            (timestamp if timestamp >= 0 else 0) if ts is None else ts,
+            list(record.headers),
+            record.partition,
+        )
+
     def produce_fn(self) -> Any:
         """The producer's ``produce``, for sinks that send records without headers themselves.
 
         Called as ``produce(topic, value, key, UNASSIGNED, None, None, timestamp)`` (see
         :data:`UNASSIGNED`); on ``BufferError`` (the local queue is full) the caller falls
         back to :meth:`send`, which waits for room. Delivery failures are reported like
-        those of :meth:`send`.
+        those of :meth:`send`. Such a sink checks the record's size against
+        :meth:`record_limit` itself.
         """
         return self.producer.produce
 
@@ -211,11 +336,18 @@ class KafkaRecordCollector:
         self.producer.poll(0)
 
     def check_errors(self) -> None:
-        """Raise :class:`ProductionError` if a record failed to be delivered."""
+        """Ask the production handler about records that failed to be delivered; raise
+        :class:`ProductionError` unless it continued for all of them."""
         if self._errors:
             with self._lock:
                 errors, self._errors = self._errors, []
-            raise delivery_error(errors)
+            error = (
+                delivery_error(errors)
+                if self.send_failures is None
+                else self.send_failures.resolve(errors)
+            )
+            if error is not None:
+                raise error
 
     def discard_errors(self) -> None:
         """Forget delivery failures of records whose transaction was aborted."""

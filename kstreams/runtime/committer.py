@@ -145,15 +145,12 @@ class ExactlyOnceCommitter:
             )
         except TransactionAbortedError as exc:
             # a record the broker refused (too large, unknown topic, ...) fails the commit:
-            # that is the cause to report, and retrying from the committed offsets would
-            # fail the same way forever
+            # that is the cause to report (production.exception.handler is asked about it,
+            # see kstreams.runtime.send_errors), and retrying from the committed offsets
+            # would fail the same way forever
             failure = self.collector.delivery_failure()
             if failure is not None:
-                raise ProductionError(
-                    f"the transaction was aborted because {failure}. The "
-                    "stream thread stops; fix the record or the topic's limits (e.g. "
-                    "max.message.bytes), or handle it in the topology."
-                ) from exc
+                raise failure from exc  # it says the transaction was aborted, and why
             raise
         self._in_txn = False
         self.collector.check_errors()

@@ -16,25 +16,19 @@ from typing import Any
 
 from confluent_kafka import KafkaException
 
-from kstreams.errors import DeserializationError, StreamsError
-from kstreams.handlers import (
-    DeserializationHandlerResponse,
-    ErrorHandlerContext,
-    ProcessingHandlerResponse,
-    ProducerRecord,
-    ProductionHandlerResponse,
-    SerializationExceptionOrigin,
-)
+from kstreams.errors import RecordTooLargeError, StreamsError
+from kstreams.handlers import SerializationExceptionOrigin
 from kstreams.processor.change import ChangeSerde
 from kstreams.processor.compiled import compile_processor
 from kstreams.processor.context import Forward, ProcessorContext, TaskContext, fan_out
-from kstreams.processor.record import Record
 from kstreams.processor.task_id import TaskId
 from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.runtime import record_path
 from kstreams.runtime.collector import UNASSIGNED, RecordCollector, produce_failed
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.record_path import RawProcess, RunProcess, Shape, SourcePath
+from kstreams.runtime.record_size import CHECK_MARGIN
+from kstreams.runtime.task_errors import TaskErrorHandling
 from kstreams.runtime.task_stores import TaskStores
 from kstreams.serde.base import Headers, as_serde
 from kstreams.state.caching import ThreadCache
@@ -44,7 +38,7 @@ from kstreams.topology.topology import Topology
 log = logging.getLogger("kstreams")
 
 
-class StreamTask:
+class StreamTask(TaskErrorHandling):
     """Runs one sub-topology for one partition number.
 
     ``process(topic, partition, offset, key, value, timestamp, headers)`` takes
@@ -87,6 +81,9 @@ class StreamTask:
         self._deser_handler = config.deserialization_exception_handler
         self._processing_handler = config.processing_exception_handler
         self._production_handler = config.production_exception_handler
+        bind = getattr(collector, "bind", None)
+        self._send_failures = None if bind is None else bind(config, self.metrics)
+        """Asks the production handler about records the broker refused (Kafka collector)."""
         ctx = self.context
         self.stores = TaskStores(
             task_id,
@@ -241,10 +238,25 @@ class StreamTask:
                 on_serialization_error(name, topic, key, value, ts, headers, exc, origin)
                 return None
 
+        on_send_error = self._on_send_error
+
+        def deliver(
+            topic: str, kb: Any, vb: Any, ts: int, headers: Headers, partition: int | None
+        ) -> None:
+            # the collector refuses a record too large for its topic before sending it:
+            # production.exception.handler decides about it
+            try:
+                send(topic, kb, vb, ts, headers, partition)
+            except RecordTooLargeError as exc:
+                on_send_error(name, topic, kb, vb, ts, headers, exc)
+
         kfast = key_serde.fast_serializer()
         vfast = value_serde.fast_serializer()
         produce_fn = getattr(collector, "produce_fn", None)
         produce = None if produce_fn is None else produce_fn()
+        record_limit = getattr(collector, "record_limit", None)
+        if static_topic is not None and self._send_failures is not None:
+            self._send_failures.add_sink(static_topic, name)
         if (
             static_topic is not None
             and partitioner is None
@@ -256,8 +268,45 @@ class StreamTask:
             # serdes have a fast path (see Serde.fast_serializer) and the producer gets the
             # record straight away unless it has headers or its queue is full.
             topic_ = static_topic
+            limit = None if record_limit is None else record_limit(topic_)
 
-            def fast_sink(key: Any, value: Any, ts: int, headers: Headers) -> None:
+            def refused(kb: Any, vb: Any, ts: int, exc: KafkaException) -> None:
+                error = produce_failed(topic_, exc)
+                if not isinstance(error, RecordTooLargeError):
+                    raise error from exc
+                on_send_error(name, topic_, kb, vb, ts, None, error)
+
+            if limit is None:
+
+                def fast_sink(key: Any, value: Any, ts: int, headers: Headers) -> None:
+                    try:
+                        kb = None if key is None else kfast(key)
+                        vb = None if value is None else vfast(value)
+                    except Exception:
+                        pair = serialize(topic_, key, value, ts, headers)
+                        if pair is None:
+                            return
+                        kb, vb = pair
+                    if headers is None:
+                        try:
+                            # positional, see KafkaRecordCollector.produce_fn
+                            produce(topic_, vb, kb, UNASSIGNED, None, None, ts)
+                            return
+                        except BufferError:
+                            pass  # the collector waits for room
+                        except KafkaException as exc:
+                            refused(kb, vb, ts, exc)
+                            return
+                    deliver(topic_, kb, vb, ts, headers, None)
+
+                return fast_sink
+
+            # records whose key and value stay CHECK_MARGIN under the topic's limit fit; the
+            # collector measures bigger ones exactly (record_size.batch_size)
+            cap = limit - CHECK_MARGIN
+            empty = b""  # None or empty: no bytes (``x or empty`` is the cheapest test)
+
+            def checked_fast_sink(key: Any, value: Any, ts: int, headers: Headers) -> None:
                 try:
                     kb = None if key is None else kfast(key)
                     vb = None if value is None else vfast(value)
@@ -266,7 +315,7 @@ class StreamTask:
                     if pair is None:
                         return
                     kb, vb = pair
-                if headers is None:
+                if headers is None and len(vb or empty) + len(kb or empty) <= cap:
                     try:
                         # positional, see KafkaRecordCollector.produce_fn
                         produce(topic_, vb, kb, UNASSIGNED, None, None, ts)
@@ -274,10 +323,11 @@ class StreamTask:
                     except BufferError:
                         pass  # the collector waits for room
                     except KafkaException as exc:
-                        raise produce_failed(topic_, exc) from exc
-                send(topic_, kb, vb, ts, headers, None)
+                        refused(kb, vb, ts, exc)
+                        return
+                deliver(topic_, kb, vb, ts, headers, None)
 
-            return fast_sink
+            return checked_fast_sink
 
         def sink(key: Any, value: Any, ts: int, headers: Headers) -> None:
             topic = static_topic
@@ -294,176 +344,12 @@ class StreamTask:
             partition = None
             if partitioner is not None:
                 partition = partitioner(topic, key, value, collector.partitions_for(topic))
-            send(topic, kb, vb, ts, headers, partition)
+            try:
+                send(topic, kb, vb, ts, headers, partition)
+            except RecordTooLargeError as exc:
+                on_send_error(name, topic, kb, vb, ts, headers, exc)
 
         return sink
-
-    def _on_serialization_error(
-        self,
-        node: str,
-        topic: str,
-        key: Any,
-        value: Any,
-        ts: int,
-        headers: Headers,
-        exc: Exception,
-        origin: SerializationExceptionOrigin,
-    ) -> None:
-        """A sink could not serialize its record: ``production.exception.handler`` decides.
-
-        CONTINUE drops the record (counted in ``dropped-records-total``), FAIL stops the
-        thread; dead letter records are sent either way (KIP-1033/1065).
-        """
-        ctx = self.context
-        context = ErrorHandlerContext(
-            topic=ctx.topic,
-            partition=ctx.partition,
-            offset=ctx.offset,
-            headers=ctx.headers,
-            processor_node_id=node,
-            task_id=self.id,
-            timestamp=ctx.timestamp,
-        )
-        record = ProducerRecord(topic, key, value, tuple(headers or ()), ts)
-        response = self._ask_handler(
-            "production",
-            ts,
-            lambda: self._production_handler.handle_serialization_error(
-                context, record, exc, origin
-            ),
-        )
-        if response.result is not ProductionHandlerResponse.CONTINUE:
-            raise StreamsError(
-                f"Sink {node}: could not serialize the record's {origin.value.lower()} "
-                f"(key {key!r}) for topic {topic}: {type(exc).__name__}: {exc}. Check the "
-                "serdes given to to()/Produced or the defaults, or set "
-                "production.exception.handler to a handler that continues."
-            ) from exc
-        log.warning(
-            "Sink %s: could not serialize the record's %s for topic %s, dropping it "
-            "(production.exception.handler continues): %s",
-            node,
-            origin.value.lower(),
-            topic,
-            exc,
-        )
-        self.metrics.dropped_records += 1
-
-    def _on_deserialization_error(
-        self,
-        node: str,
-        topic: str,
-        partition: int,
-        offset: int,
-        kb: Any,
-        vb: Any,
-        ts: int,
-        headers: Headers,
-        exc: Exception,
-    ) -> None:
-        error = (
-            exc
-            if isinstance(exc, DeserializationError)
-            else DeserializationError(
-                f"{type(exc).__name__}: {exc}", topic=topic, partition=partition, offset=offset
-            )
-        )
-        if error.topic is None:
-            error = DeserializationError(str(exc), topic=topic, partition=partition, offset=offset)
-        if error is not exc:
-            error.__cause__ = exc  # keep the serde's own exception and its traceback
-        context = ErrorHandlerContext(
-            topic=topic,
-            partition=partition,
-            offset=offset,
-            headers=headers,
-            processor_node_id=node,
-            task_id=self.id,
-            timestamp=ts,
-            source_raw_key=kb,
-            source_raw_value=vb,
-        )
-        self.metrics.dropped_records += 1
-        response = self._ask_handler(
-            "deserialization",
-            ts,
-            lambda: self._deser_handler.handle_error(context, kb, vb, error),
-        )
-        if response.result is not DeserializationHandlerResponse.CONTINUE:
-            raise StreamsError(
-                "Deserialization exception handler is set to fail upon a deserialization error "
-                f"({error}). If you would rather have the streaming pipeline continue after a "
-                "deserialization error, set deserialization.exception.handler to "
-                "log_and_continue, or configure errors.dead.letter.queue.topic.name."
-            ) from error
-
-    def _on_processing_error(
-        self,
-        topic: str,
-        partition: int,
-        offset: int,
-        kb: Any,
-        vb: Any,
-        key: Any,
-        value: Any,
-        ts: int,
-        headers: Headers,
-        exc: Exception,
-    ) -> None:
-        """A processor raised: ask ``processing.exception.handler`` (KIP-1033) to continue or fail.
-
-        The handler sees the source record (Kafka Streams shows the record as the failing
-        processor received it); dead letter records carry the source bytes.
-        """
-        context = ErrorHandlerContext(
-            topic=topic,
-            partition=partition,
-            offset=offset,
-            headers=headers,
-            processor_node_id=self.failing_node(exc),
-            task_id=self.id,
-            timestamp=ts,
-            source_raw_key=kb,
-            source_raw_value=vb,
-        )
-        response = self._ask_handler(
-            "processing",
-            ts,
-            lambda: self._processing_handler.handle_error(
-                context, Record(key, value, ts, headers), exc
-            ),
-        )
-        if response.result is not ProcessingHandlerResponse.CONTINUE:
-            raise StreamsError(
-                f"Exception caught in process. taskId={self.id}, topic={topic}, "
-                f"partition={partition}, offset={offset}: {type(exc).__name__}: {exc}"
-            ) from exc
-        self.metrics.dropped_records += 1
-
-    def _ask_handler(self, kind: str, ts: int, ask: Callable[[], Any]) -> Any:
-        """An exception handler's response, its dead letter records sent; a handler that
-        raises stops the thread (Kafka Streams: "Fatal user code error in ... callback")."""
-        try:
-            response = ask()
-        except StreamsError:
-            raise
-        except Exception as handler_exc:
-            raise StreamsError(
-                f"Fatal user code error in {kind} error callback: {handler_exc}"
-            ) from handler_exc
-        self._send_dead_letters(response.dead_letter_queue_records, ts)
-        return response
-
-    def _send_dead_letters(self, records: Any, ts: int) -> None:
-        for rec in records:
-            self.collector.send(
-                rec.topic,
-                rec.key,
-                rec.value,
-                ts if rec.timestamp is None else rec.timestamp,
-                list(rec.headers),
-                rec.partition,
-            )
 
     # -- processing ---------------------------------------------------------------------------
     def process(

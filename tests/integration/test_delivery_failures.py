@@ -1,10 +1,14 @@
 """A sink record the broker refuses stops the thread before its input offset is committed.
 
-A stateless topology's producer reports failed deliveries only (no Python call per
+A record too large for its topic is refused before it is sent; one the broker refuses after
+it was sent (a compressing producer is not checked before sending) comes back in a delivery
+report. A stateless topology's producer reports failed deliveries only (no Python call per
 successful record): failures must still be seen, and raised before any commit covers them.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from helpers import committed_offsets, produce, streams_config, unique_app_id, wait_until
@@ -38,8 +42,10 @@ def test_a_refused_record_fails_the_thread_without_committing_past_it(
         )
     finally:
         assert streams.close(30) is True
-    assert "could not be delivered" in str(streams.error)
-    assert committed_offsets(kafka_bootstrap, app_id, src)[0] <= 5
+    message = str(streams.error)
+    assert "MSG_SIZE_TOO_LARGE" in message and f"more than topic {dst} accepts" in message
+    assert "production.exception.handler answered FAIL" in message
+    assert committed_offsets(kafka_bootstrap, app_id, src).get(0, 0) <= 5
 
 
 def test_a_refused_record_in_flight_at_commit_stops_the_thread_with_its_cause(
@@ -51,11 +57,12 @@ def test_a_refused_record_in_flight_at_commit_stops_the_thread_with_its_cause(
     src = new_topic()
     dst = new_topic(config={"max.message.bytes": "2000"})
     produce(kafka_bootstrap, src, [(f"k{i}", "big" if i == 5 else "small") for i in range(10)])
+    incompressible = os.urandom(5000)
     builder = StreamsBuilder()
     (
-        builder.stream(src, key_serde=Serdes.String(), value_serde=Serdes.String())
-        .map_values(lambda v: "x" * 5000 if v == "big" else v)
-        .to(dst, key_serde=Serdes.String(), value_serde=Serdes.String())
+        builder.stream(src, key_serde=Serdes.String(), value_serde=Serdes.Bytes())
+        .map_values(lambda v: incompressible if v == b"big" else v)
+        .to(dst, key_serde=Serdes.String(), value_serde=Serdes.Bytes())
     )
     app_id = unique_app_id("refused-eos")
     config = streams_config(
@@ -63,7 +70,11 @@ def test_a_refused_record_in_flight_at_commit_stops_the_thread_with_its_cause(
         app_id,
         processing_guarantee="exactly_once_v2",
         # records are still in flight when the transaction commits
-        **{"commit.interval.ms": 10, "producer.linger.ms": 1000},
+        **{
+            "commit.interval.ms": 10,
+            "producer.linger.ms": 1000,
+            "producer.compression.type": "lz4",
+        },
     )
     streams = KafkaStreams(builder.build(), config)
     try:
