@@ -24,7 +24,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-from kstreams.errors import ProductionError, StreamsError, TaskMigratedError
+from kstreams.errors import StreamsError, TaskMigratedError
 
 log = logging.getLogger("kstreams")
 
