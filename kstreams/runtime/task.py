@@ -16,7 +16,7 @@ from typing import Any
 
 from confluent_kafka import KafkaException
 
-from kstreams.errors import RecordTooLargeError, StreamsError
+from kstreams.errors import ConfigError, RecordTooLargeError, StreamsError
 from kstreams.handlers import SerializationExceptionOrigin
 from kstreams.processor.change import ChangeSerde
 from kstreams.processor.compiled import compile_processor
@@ -109,14 +109,25 @@ class StreamTask(TaskErrorHandling):
         self.context.commit_requested = True
 
     # -- building -----------------------------------------------------------------------------
-    def _serde(self, serde: Any, is_key: bool) -> Any:
+    def _serde(self, serde: Any, is_key: bool, node: Any = None) -> Any:
+        """The node's serde, else the configured default; without either, a ConfigError that
+        names the node and its topic."""
         serde = as_serde(serde)
         if isinstance(serde, ChangeSerde) and as_serde(serde.inner) is None:
-            return ChangeSerde(self._serde(None, is_key))
+            return ChangeSerde(self._serde(None, is_key, node))
         if isinstance(serde, ChangeSerde):
             return ChangeSerde(as_serde(serde.inner))
         if serde is None:
-            return self.config.default_key_serde() if is_key else self.config.default_value_serde()
+            try:
+                if is_key:
+                    return self.config.default_key_serde()
+                return self.config.default_value_serde()
+            except ConfigError as exc:
+                if node is None:
+                    raise
+                raise ConfigError(
+                    f"{_where(node)} has no {'key' if is_key else 'value'} serde: {exc}"
+                ) from exc
         return serde
 
     def failing_node(self, exc: BaseException) -> str | None:
@@ -169,8 +180,8 @@ class StreamTask(TaskErrorHandling):
 
     def _build_source(self, node: SourceNode, topic: str, forward: Forward) -> SourcePath:
         """The entry points of ``topic``, from the stages of :mod:`kstreams.runtime.record_path`."""
-        key_serde = self._serde(node.key_serde, True)
-        value_serde = self._serde(node.value_serde, False)
+        key_serde = self._serde(node.key_serde, True, node)
+        value_serde = self._serde(node.value_serde, False, node)
         kfast = key_serde.fast_deserializer()
         vfast = value_serde.fast_deserializer()
         extractor = node.timestamp_extractor or self.config.timestamp_extractor
@@ -208,8 +219,8 @@ class StreamTask(TaskErrorHandling):
         )
 
     def _build_sink(self, node: SinkNode) -> Forward:
-        key_serde = self._serde(node.key_serde, True)
-        value_serde = self._serde(node.value_serde, False)
+        key_serde = self._serde(node.key_serde, True, node)
+        value_serde = self._serde(node.value_serde, False, node)
         kser = key_serde.serialize
         vser = value_serde.serialize
         collector = self.collector
@@ -532,3 +543,11 @@ def _frame_node(frame: Any, candidates: list[tuple[str, Any]]) -> str | None:
         ):
             return name
     return None
+
+
+def _where(node: Any) -> str:
+    """``source node X (topics a, b)`` / ``sink node Y (topic t)`` for error messages."""
+    if isinstance(node, SinkNode):
+        target = "a topic extractor" if node.topic is None else f"topic {node.topic}"
+        return f"Sink node {node.name} ({target})"
+    return f"Source node {node.name} (topics {', '.join(node.topics)})"
