@@ -24,8 +24,9 @@ Routing of keys:
   naming the key and the value.
 * ``consumer.``, ``main.consumer.``, ``restore.consumer.``, ``global.consumer.``,
   ``producer.`` and ``admin.`` prefixed keys go, stripped, to those clients (the
-  more specific prefix wins). They are not checked here: librdkafka checks them
-  when the client is created.
+  more specific prefix wins). Each must be a librdkafka property of that client
+  (``consumer.acks`` is refused: a producer property); an unknown one raises
+  :class:`ConfigError` naming it with its prefix and close matches.
 * ``topic.`` prefixed keys are internal topic configs (:meth:`StreamsConfig.topic_config`),
   except librdkafka's own ``topic.metadata.*`` / ``topic.blacklist`` client settings.
 * Unprefixed librdkafka properties go to the clients they apply to: generic ones
