@@ -11,7 +11,7 @@ import logging
 import threading
 from typing import Any, Protocol
 
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import OFFSET_END, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource
 
 from kstreams.errors import ProductionError, RecordTooLargeError, StreamsError
@@ -140,6 +140,11 @@ class KafkaRecordCollector:
         self._metadata_timeout = metadata_timeout
         self.changelog_offsets: dict[tuple[str, int], int] = {}
         """The offset of the last acknowledged changelog record of each changelog partition."""
+        self.offsets_from_log = False
+        """Whether changelog offsets are read from the log ends after a flush
+        (:meth:`read_changelog_offsets`) rather than from delivery reports (the producer
+        reports failures only: ``delivery.report.only.error``)."""
+        self._changelog_written: set[tuple[str, int]] = set()
         self.send_failures: SendFailures | None = None
         """Asks the production exception handler about refused records (set by :meth:`bind`)."""
         self._config: Any = None
@@ -304,18 +309,45 @@ class KafkaRecordCollector:
         self, topic: str, key: bytes, value: bytes | None, timestamp: int, partition: int
     ) -> None:
         """Send a store's change to its changelog partition, tracking the acknowledged offset."""
+        if self.offsets_from_log:
+            self._changelog_written.add((topic, partition))
+            callback = None  # failures reach on_delivery
+        else:
+            callback = self._on_changelog_delivery
         while True:
             try:
                 # the callback goes in the ``callback`` slot: when it is given (None too),
                 # produce ignores its ``on_delivery`` alias
-                self.producer.produce(
-                    topic, value, key, partition, self._on_changelog_delivery, None, timestamp
-                )
+                self.producer.produce(topic, value, key, partition, callback, None, timestamp)
                 break
             except BufferError:
                 self.producer.poll(0.05)
             except KafkaException as exc:
                 raise produce_failed(topic, exc) from exc
+
+    def read_changelog_offsets(self, consumer: Any, timeout: float = 30.0) -> None:
+        """After a flush, with :attr:`offsets_from_log`: the offset of the last record of each
+        changelog partition written since the last call, read from its log end with one
+        ListOffsets request per broker through ``consumer``. Only this task writes those
+        partitions and every record sent is acknowledged, so the last offset is its own."""
+        if not self._changelog_written:
+            return
+        asked = [TopicPartition(t, p, OFFSET_END) for t, p in sorted(self._changelog_written)]
+        try:
+            ends = consumer.offsets_for_times(asked, timeout)
+        except KafkaException as exc:
+            raise StreamsError(
+                f"Could not read the end offsets of changelogs {sorted(self._changelog_written)}"
+                f" after a commit: {exc.args[0]}"
+            ) from exc
+        for tp in ends:
+            if tp.error is not None or tp.offset <= 0:
+                raise StreamsError(
+                    f"Could not read the end offset of changelog {tp.topic}-{tp.partition} "
+                    f"after a commit: {tp.error or f'offset {tp.offset}'}"
+                )
+            self.changelog_offsets[(tp.topic, tp.partition)] = tp.offset - 1
+        self._changelog_written.clear()
 
     def partitions_for(self, topic: str) -> int:
         n = self._partitions.get(topic)

@@ -31,7 +31,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from kstreams.errors import StreamsError, TaskMigratedError
+from kstreams.errors import ConfigError, StreamsError, TaskMigratedError
 from kstreams.processor.task_id import TaskId
 from kstreams.runtime.client_diagnostics import ClientDiagnostics
 from kstreams.runtime.clients import close_consumer, close_producer, same_kafka_error
@@ -103,12 +103,27 @@ class StreamThread(threading.Thread):
         ClientDiagnostics.install(producer_config, client_log)
         self.collector = KafkaRecordCollector(None)
         producer_config["on_delivery"] = self.collector.on_delivery
-        if not any(topology.changelog_topic(s, self.app_id) for s in topology.state_stores):
-            # Without changelogs a successful delivery report carries nothing the thread needs
-            # (changelog offsets are the only thing read from them): report failures only,
-            # which spares a Python call per record. Failures still reach on_delivery, and
+        logged = any(topology.changelog_topic(s, self.app_id) for s in topology.state_stores)
+        if logged and config.exactly_once:
+            # Under exactly-once the changelog offsets come from the delivery reports (the
+            # log end after a commit may or may not hold the transaction's marker yet).
+            if producer_config.get("delivery.report.only.error") in (True, "true"):
+                raise ConfigError(
+                    "producer delivery.report.only.error=true cannot be used under "
+                    "exactly_once_v2 with state stores: their changelog offsets come from "
+                    "the delivery reports"
+                )
+            producer_config["delivery.report.only.error"] = False
+        else:
+            # Report failures only, which spares a Python call per record. A successful
+            # delivery report carries nothing the thread needs: under at-least-once the
+            # changelog offsets are read from the log ends after each flush (only this
+            # task writes its changelog partitions). Failures still reach on_delivery, and
             # flush()/check_errors() raise them before offsets are committed.
             producer_config.setdefault("delivery.report.only.error", True)
+        self.collector.offsets_from_log = logged and producer_config[
+            "delivery.report.only.error"
+        ] in (True, "true")
         self.producer = Producer(producer_config)
         self.collector.producer = self.producer
         committer_class = ExactlyOnceCommitter if config.exactly_once else AtLeastOnceCommitter
@@ -438,6 +453,7 @@ class StreamThread(threading.Thread):
         self.committer.commit(tps)
         for task, o in per_task:
             task.mark_committed(o)
+        self.collector.read_changelog_offsets(self.end_consumer)
         changelog_offsets = self.collector.changelog_offsets
         for task in tasks.values():
             task.commit_stores(changelog_offsets)
