@@ -53,6 +53,19 @@ class TaskErrorHandling:
         """The processor node whose code raised ``exc`` (``StreamTask`` finds it)."""
         return None
 
+    def _sink_context(self, node: str) -> ErrorHandlerContext:
+        """The handler's context for a sink's record: the source record being processed."""
+        ctx = self.context
+        return ErrorHandlerContext(
+            topic=ctx.topic,
+            partition=ctx.partition,
+            offset=ctx.offset,
+            headers=ctx.headers,
+            processor_node_id=node,
+            task_id=self.id,
+            timestamp=ctx.timestamp,
+        )
+
     def _on_serialization_error(
         self,
         node: str,
@@ -69,16 +82,7 @@ class TaskErrorHandling:
         CONTINUE drops the record (counted in ``dropped-records-total``), FAIL stops the
         thread; dead letter records are sent either way (KIP-1033/1065).
         """
-        ctx = self.context
-        context = ErrorHandlerContext(
-            topic=ctx.topic,
-            partition=ctx.partition,
-            offset=ctx.offset,
-            headers=ctx.headers,
-            processor_node_id=node,
-            task_id=self.id,
-            timestamp=ctx.timestamp,
-        )
+        context = self._sink_context(node)
         record = ProducerRecord(topic, key, value, tuple(headers or ()), ts)
         response = self._ask_handler(
             "production",
@@ -120,16 +124,7 @@ class TaskErrorHandling:
         The transaction (exactly-once) is intact: CONTINUE drops this record alone (counted in
         ``dropped-records-total``), FAIL stops the thread; dead letter records either way.
         """
-        ctx = self.context
-        context = ErrorHandlerContext(
-            topic=ctx.topic,
-            partition=ctx.partition,
-            offset=ctx.offset,
-            headers=ctx.headers,
-            processor_node_id=node,
-            task_id=self.id,
-            timestamp=ctx.timestamp,
-        )
+        context = self._sink_context(node)
         record = ProducerRecord(topic, kb, vb, tuple(headers or ()), ts)
         response = self._ask_handler(
             "production",
