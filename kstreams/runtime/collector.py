@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from confluent_kafka import OFFSET_END, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource
 
-from kstreams.errors import ProductionError, RecordTooLargeError, StreamsError
+from kstreams.errors import ConfigError, ProductionError, RecordTooLargeError, StreamsError
 from kstreams.handlers.context import ProducerRecord
 from kstreams.runtime.dead_letters import fit_dead_letter
 from kstreams.runtime.record_size import batch_size
@@ -87,6 +87,34 @@ def too_large(topic: str, size: int, limit: int, partition: int | None) -> Recor
         size=size,
         limit=limit,
     )
+
+
+def configure_delivery_reports(
+    producer_config: dict[str, Any], logged: bool, exactly_once: bool
+) -> bool:
+    """Set ``delivery.report.only.error`` in a stream thread's ``producer_config``; return
+    whether changelog offsets must then be read from the log ends
+    (:meth:`KafkaRecordCollector.read_changelog_offsets`).
+
+    Failures only wherever possible, which spares a Python call per record: a successful
+    delivery report carries nothing the thread needs but changelog offsets, and under
+    at-least-once those are read from the log ends after each flush (only the task writes its
+    changelog partitions). Failures still reach ``on_delivery``, and ``flush()`` /
+    ``check_errors()`` raise them before offsets are committed. Under exactly-once with
+    changelogs the offsets come from the delivery reports: the log end right after a commit
+    may or may not hold the transaction's marker yet.
+    """
+    if logged and exactly_once:
+        if producer_config.get("delivery.report.only.error") in (True, "true"):
+            raise ConfigError(
+                "producer delivery.report.only.error=true cannot be used under "
+                "exactly_once_v2 with state stores: their changelog offsets come from the "
+                "delivery reports"
+            )
+        producer_config["delivery.report.only.error"] = False
+        return False
+    producer_config.setdefault("delivery.report.only.error", True)
+    return logged and producer_config["delivery.report.only.error"] in (True, "true")
 
 
 class RecordCollector(Protocol):

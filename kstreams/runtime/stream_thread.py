@@ -31,11 +31,11 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from kstreams.errors import ConfigError, StreamsError, TaskMigratedError
+from kstreams.errors import StreamsError, TaskMigratedError
 from kstreams.processor.task_id import TaskId
 from kstreams.runtime.client_diagnostics import ClientDiagnostics
 from kstreams.runtime.clients import close_consumer, close_producer, same_kafka_error
-from kstreams.runtime.collector import KafkaRecordCollector
+from kstreams.runtime.collector import KafkaRecordCollector, configure_delivery_reports
 from kstreams.runtime.committer import (
     AtLeastOnceCommitter,
     ExactlyOnceCommitter,
@@ -104,26 +104,9 @@ class StreamThread(threading.Thread):
         self.collector = KafkaRecordCollector(None)
         producer_config["on_delivery"] = self.collector.on_delivery
         logged = any(topology.changelog_topic(s, self.app_id) for s in topology.state_stores)
-        if logged and config.exactly_once:
-            # Under exactly-once the changelog offsets come from the delivery reports (the
-            # log end after a commit may or may not hold the transaction's marker yet).
-            if producer_config.get("delivery.report.only.error") in (True, "true"):
-                raise ConfigError(
-                    "producer delivery.report.only.error=true cannot be used under "
-                    "exactly_once_v2 with state stores: their changelog offsets come from "
-                    "the delivery reports"
-                )
-            producer_config["delivery.report.only.error"] = False
-        else:
-            # Report failures only, which spares a Python call per record. A successful
-            # delivery report carries nothing the thread needs: under at-least-once the
-            # changelog offsets are read from the log ends after each flush (only this
-            # task writes its changelog partitions). Failures still reach on_delivery, and
-            # flush()/check_errors() raise them before offsets are committed.
-            producer_config.setdefault("delivery.report.only.error", True)
-        self.collector.offsets_from_log = logged and producer_config[
-            "delivery.report.only.error"
-        ] in (True, "true")
+        self.collector.offsets_from_log = configure_delivery_reports(
+            producer_config, logged, config.exactly_once
+        )
         self.producer = Producer(producer_config)
         self.collector.producer = self.producer
         committer_class = ExactlyOnceCommitter if config.exactly_once else AtLeastOnceCommitter
