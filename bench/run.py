@@ -258,7 +258,7 @@ class Bench:
             expected_outputs=dataset.expected_outputs,
             counts_exact=exact,
             check_commit=guarantee == "exactly_once_v2" or not exact,
-            progress_by_outputs=workload == "passthrough",
+            progress_by_outputs=exact,
             transactional=guarantee == "exactly_once_v2",
             input_end=input_end,
             timeout_s=self.args.timeout,

@@ -19,9 +19,12 @@ from its ``VmHWM``, read while it runs.
 The steady state leaves start-up and warm-up out: from the moment :data:`STEADY_FROM` of the
 input has been processed to done, the input records processed in between divided by the time
 (and the process' CPU seconds in between, read from ``/proc/<pid>/stat``). "Processed" is
-counted where every contender tells it alike: output records for workloads that forward one
-output per input (passthrough), else the group's committed input offsets (word count; every
-contender commits at the same interval, and both ends of the window are read the same way).
+counted alike for every contender: for passthrough its output records (one per input); for
+word count the mean of its stages' shares done, read from the group's committed offsets: the
+input topic's (the first stage: split, re-key) and, where the contender has one, its
+repartition topic's (the second: count; one record per word). One stage's progress alone
+would mislead: a single thread that reads a prefilled input runs ahead in the first stage and
+catches up in the second later. Every contender commits at the same interval.
 """
 
 from __future__ import annotations
@@ -98,6 +101,8 @@ class Watcher:
 
     def __init__(self, bootstrap: str) -> None:
         self.bootstrap = bootstrap
+        self.repartition_topics: dict[str, dict[str, int]] = {}
+        """Each application's repartition topics and their partition counts, once seen."""
         self.consumer = Consumer(
             {
                 "bootstrap.servers": bootstrap,
@@ -160,6 +165,24 @@ def repartitions_done(
         if any(c < e - slack for c, e in zip(committed, ends, strict=True)):
             return False
     return True
+
+
+def repartition_committed(watcher: Watcher, groups: GroupOffsets, app_id: str) -> int | None:
+    """How many records of its repartition topics the group has committed (their sum); None
+    if it has none (yet). Kafka Streams and kstreams name them ``<app>-...-repartition``,
+    Quix Streams ``repartition__<app>--...``."""
+    topics = watcher.repartition_topics.get(app_id)
+    if not topics:
+        names = watcher.consumer.list_topics(timeout=10).topics
+        topics = {
+            name: len(meta.partitions)
+            for name, meta in names.items()
+            if app_id in name and "repartition" in name
+        }
+        if not topics:
+            return None
+        watcher.repartition_topics[app_id] = topics
+    return sum(sum(groups.committed(name, n)) for name, n in topics.items())
 
 
 def count_committed(bootstrap: str, topic: str, partitions: int, timeout: float = 300) -> int:
@@ -265,8 +288,8 @@ class Spec:
     input_end: list[int]
     timeout_s: float
     progress_by_outputs: bool = True
-    """Count processed input by output records (one output per input), else by the group's
-    committed input offsets (see the module docstring)."""
+    """Count progress by output records, else by the group's committed offsets of its input
+    and repartition topics (see the module docstring)."""
     env: dict[str, str] | None = None
     on_start: Any = None
     """Called with the Popen once started (the profiler attaches there); returns a stopper."""
@@ -313,10 +336,16 @@ def run_once(spec: Spec, watcher: Watcher, result: RunResult) -> RunResult:
                     result.first_output_s = now - started
                 if result.steady_from_s is None:
                     if spec.progress_by_outputs:
-                        done = outputs * result.records // max(spec.expected_outputs, 1)
+                        share = outputs / max(spec.expected_outputs, 1)
                     else:
                         assert groups is not None
-                        done = sum(groups.committed(spec.input_topic, spec.partitions))
+                        stages = [sum(groups.committed(spec.input_topic, spec.partitions))]
+                        stages[0] /= max(target_commit, 1)
+                        repartitioned = repartition_committed(watcher, groups, spec.group)
+                        if repartitioned is not None:
+                            stages.append(repartitioned / max(spec.expected_outputs, 1))
+                        share = sum(stages) / len(stages)
+                    done = int(share * result.records)
                     if done >= STEADY_FROM * result.records:
                         steady_cpu = cpu_seconds(proc.pid)
                         result.steady_from_s, steady_done = now - started, done
