@@ -203,8 +203,8 @@ def _describe(condition: Callable[[], Any], what: str | Callable[[], Any] | None
 
 def _source(condition: Callable[[], Any]) -> str:
     """The condition's code when it is a lambda (``lambda: ...``), else its name."""
-    name = getattr(condition, "__qualname__", None) or repr(condition)
-    if name.endswith("<lambda>"):
+    name = getattr(condition, "__name__", None) or repr(condition)
+    if name == "<lambda>":
         try:
             source = inspect.getsource(condition).strip()
         except (OSError, TypeError):
