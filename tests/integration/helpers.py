@@ -1,9 +1,12 @@
 """Shared helpers of the runtime integration tests (real broker, no mocks).
 
-* :func:`produce` writes records with a plain confluent-kafka producer (Java's murmur2
-  partitioner by default) and returns where each one landed;
+* :func:`produce` writes records (Java's murmur2 partitioner) and returns where each one
+  landed, and :func:`read_all` reads a topic up to its current end: the pytest plugin's
+  :func:`kstreams.testing.produce` / :func:`kstreams.testing.read_topic`, which new tests take
+  as the ``produce`` and ``read_topic`` fixtures (as they take ``new_topic`` and
+  ``streams_app``, the plugin's ``KafkaStreams`` runner);
 * :class:`TopicReader` reads topics from the beginning (``assign``, no group join) and waits
-  for records to arrive with a deadline; :func:`read_all` reads a topic up to its current end;
+  for records to arrive with a deadline, failing at once when the app writing them stopped;
 * :func:`java_partition` is Java's ``Utils.murmur2`` partition of a key;
 * :class:`StreamsRunner` runs a :class:`~kstreams.KafkaStreams` in the test process and always
   closes it; :class:`AppProcess` runs an app script in a subprocess and always stops it;
@@ -29,9 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from kstreams import KafkaStreams, Serdes, Topology
+from kstreams.testing.topics import ConsumedRecord, ProducedRecord, read_topic
+from kstreams.testing.topics import produce as produce_records
 
 APPS_DIR = Path(__file__).parent / "apps"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -107,16 +112,8 @@ def java_partition(key: bytes, num_partitions: int) -> int:
 # --------------------------------------------------------------------------- #
 
 
-@dataclass(frozen=True)
-class Produced:
-    """Where a produced record landed."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp: int
+Produced = ProducedRecord
+"""Where a produced record landed (the plugin's :class:`~kstreams.testing.ProducedRecord`)."""
 
 
 def produce(
@@ -126,57 +123,14 @@ def produce(
     *,
     partition: int | None = None,
     headers: Sequence[Header] | None = None,
-    partitioner: str = "murmur2_random",
 ) -> list[Produced]:
     """Produce ``(key, value[, timestamp])`` records (str is UTF-8 encoded) and wait for all.
 
-    Returns the delivery reports in the order of ``records``. Raises if any failed.
+    The plugin's :func:`kstreams.testing.produce` (the ``produce`` fixture, unbound): Java's
+    murmur2 partitioner, acks=all, idempotent. Returns the delivery reports in the order of
+    ``records``; raises if any failed.
     """
-    producer = Producer(
-        {
-            "bootstrap.servers": bootstrap,
-            "partitioner": partitioner,
-            "acks": "all",
-            "linger.ms": 5,
-            "enable.idempotence": True,
-        }
-    )
-    reports: list[Any] = []
-    errors: list[Any] = []
-
-    def on_delivery(index: int) -> Callable[[Any, Any], None]:
-        def callback(err: Any, msg: Any) -> None:
-            if err is not None:
-                errors.append(err)
-            else:
-                reports[index] = msg
-
-        return callback
-
-    for i, rec in enumerate(records):
-        key, value = rec[0], rec[1]
-        timestamp = rec[2] if len(rec) > 2 else None  # type: ignore[misc]
-        kwargs: dict[str, Any] = {
-            "key": key.encode() if isinstance(key, str) else key,
-            "value": value.encode() if isinstance(value, str) else value,
-            "on_delivery": on_delivery(i),
-        }
-        if timestamp is not None:
-            kwargs["timestamp"] = timestamp
-        if partition is not None:
-            kwargs["partition"] = partition
-        if headers:
-            kwargs["headers"] = list(headers)
-        reports.append(None)
-        producer.produce(topic, **kwargs)
-        producer.poll(0)
-    remaining = producer.flush(30)
-    assert remaining == 0, f"{remaining} record(s) not delivered to {topic} after 30s"
-    assert not errors, f"delivery to {topic} failed: {errors}"
-    return [
-        Produced(m.topic(), m.partition(), m.offset(), m.key(), m.value(), m.timestamp()[1])
-        for m in reports
-    ]
+    return produce_records(bootstrap, topic, records, partition=partition, headers=headers)
 
 
 # --------------------------------------------------------------------------- #
@@ -185,16 +139,9 @@ def produce(
 
 
 @dataclass(frozen=True)
-class Received:
-    """A record read back from Kafka."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    timestamp: int
-    headers: tuple[Header, ...]
+class Received(ConsumedRecord):
+    """A record read back from Kafka: the plugin's :class:`~kstreams.testing.ConsumedRecord`
+    with its key and value as bytes, and their text."""
 
     @property
     def key_str(self) -> str | None:
@@ -203,13 +150,6 @@ class Received:
     @property
     def value_str(self) -> str | None:
         return None if self.value is None else self.value.decode()
-
-    def header(self, name: str) -> bytes | None:
-        """The value of the last header called ``name`` (KeyError if there is none)."""
-        for n, v in reversed(self.headers):
-            if n == name:
-                return v
-        raise KeyError(name)
 
 
 def partition_count(bootstrap: str, topic: str, timeout: float = 10.0) -> int:
@@ -351,19 +291,14 @@ def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
 
 
 def read_all(bootstrap: str, topic: str, timeout: float = 30.0) -> list[Received]:
-    """Every record ``topic`` holds now (from the low to the current high watermark)."""
-    ends = high_watermarks(bootstrap, topic)
-    expected = sum(high - low for low, high in ends.values())
-    with TopicReader(bootstrap, topic) as reader:
-        reader.wait_for(
-            lambda recs: all(
-                high == low or any(r.partition == p and r.offset >= high - 1 for r in recs)
-                for p, (low, high) in ends.items()
-            ),
-            timeout,
-            what=f"the {expected} record(s) up to the high watermarks {ends}",
-        )
-        return sorted(reader.records, key=lambda r: (r.partition, r.offset))
+    """Every record ``topic`` holds now (up to its current end), by partition and offset.
+
+    The plugin's :func:`kstreams.testing.read_topic` (``records=True``, bytes).
+    """
+    return [
+        Received(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp, r.headers)
+        for r in read_topic(bootstrap, topic, timeout=timeout, records=True)
+    ]
 
 
 # --------------------------------------------------------------------------- #

@@ -9,19 +9,17 @@ hold what was written.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import TopicReader, produce, running_streams, streams_config, unique_app_id
 
-from kstreams import KafkaStreams, KeyValue, Materialized, StreamsBuilder
+from kstreams import KeyValue, Materialized, Serdes, StreamsBuilder
 from kstreams.serde import JsonSerde
 
 pytestmark = pytest.mark.integration
 
 J = JsonSerde()
+CONFIG = {"default.key.serde": Serdes.String, "default.value.serde": Serdes.String, "poll.ms": 50}
 
 
 def topology(moves: str, out: str, caching: bool) -> Any:
@@ -56,56 +54,37 @@ def topology(moves: str, out: str, caching: bool) -> Any:
     return builder.build()
 
 
-def latest(records: list[Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for r in records:
-        out[r.key_str] = None if r.value is None else json.loads(r.value)
-    return out
-
-
 @pytest.mark.parametrize("caching", [True, False], ids=["cached", "uncached"])
 def test_users_move_between_regions(
-    kafka_bootstrap: str, new_topic, tmp_path: Path, caching: bool
+    new_topic, produce, read_topic, streams_app, caching: bool
 ) -> None:
     moves, out = new_topic(partitions=2), new_topic(partitions=2)
-    app_id = unique_app_id("mutable")
-    config = streams_config(kafka_bootstrap, app_id, **{"state.dir": str(tmp_path)})
-    with (
-        TopicReader(kafka_bootstrap, out) as reader,
-        running_streams(topology(moves, out, caching), config) as streams,
-    ):
-        produce(kafka_bootstrap, moves, [("u1", "DE"), ("u2", "DE"), ("u3", "FR")])
-        expected: dict[str, Any] = {"DE": ["u1", "u2"], "FR": ["u3"]}
-        reader.wait_for(
-            lambda recs: latest(recs) == expected,
-            timeout=60,
-            what=f"users per region {expected}",
-            streams=streams,
-        )
-        produce(kafka_bootstrap, moves, [("u1", "FR"), ("u2", "IT")])
-        expected = {"DE": [], "FR": ["u1", "u3"], "IT": ["u2"]}
-        reader.wait_for(
-            lambda recs: latest(recs) == expected,
-            timeout=60,
-            what=f"users per region {expected}",
-            streams=streams,
-        )
-        assert streams.store("users").get("u1") == {"region": "FR", "moves": 2}
 
-    # all local state gone: both stores restore from their changelogs, then u3 and u1 move
-    KafkaStreams(topology(moves, out, caching), config).cleanup()
-    with (
-        TopicReader(kafka_bootstrap, out) as reader,
-        running_streams(topology(moves, out, caching), config) as streams,
-    ):
-        assert streams.store("regions").get("FR") == ["u1", "u3"]
-        assert streams.store("users").get("u2") == {"region": "IT", "moves": 2}
-        produce(kafka_bootstrap, moves, [("u3", "IT"), ("u1", "DE")])
-        expected = {"DE": ["u1"], "FR": [], "IT": ["u2", "u3"]}
-        reader.wait_for(
-            lambda recs: latest(recs) == expected,
-            timeout=60,
-            what=f"users per region {expected} after the restore",
-            streams=streams,
+    def regions() -> dict[str, Any]:
+        return dict(read_topic(out, key_serde=Serdes.String(), value_serde=J))
+
+    def until_regions(expected: dict[str, Any], app: Any) -> None:
+        app.run_until(
+            lambda: regions() == expected,
+            what=lambda: f"users per region {expected} (last read {regions()})",
         )
-        assert streams.store("users").get("u1") == {"region": "DE", "moves": 3}
+
+    app = streams_app(topology(moves, out, caching), CONFIG)
+    produce(moves, [("u1", "DE"), ("u2", "DE"), ("u3", "FR")])
+    until_regions({"DE": ["u1", "u2"], "FR": ["u3"]}, app)
+    produce(moves, [("u1", "FR"), ("u2", "IT")])
+    until_regions({"DE": [], "FR": ["u1", "u3"], "IT": ["u2"]}, app)
+    assert app.streams.store("users").get("u1") == {"region": "FR", "moves": 2}
+    app.close()
+
+    # the same application on an empty state directory (streams_app gives each app its own):
+    # both stores restore from their changelogs, then u3 and u1 move
+    restarted = streams_app(
+        topology(moves, out, caching), {**CONFIG, "application.id": app.application_id}
+    )
+    assert restarted.config["state.dir"] != app.config["state.dir"]
+    assert restarted.streams.store("regions").get("FR") == ["u1", "u3"]
+    assert restarted.streams.store("users").get("u2") == {"region": "IT", "moves": 2}
+    produce(moves, [("u3", "IT"), ("u1", "DE")])
+    until_regions({"DE": ["u1"], "FR": [], "IT": ["u2", "u3"]}, restarted)
+    assert restarted.streams.store("users").get("u1") == {"region": "DE", "moves": 3}
