@@ -92,6 +92,19 @@ _LOG4J2_XML = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+def _die_with_parent() -> None:
+    """In the broker's process before exec: Linux sends it SIGTERM when its parent dies
+    (``prctl(PR_SET_PDEATHSIG)``), so a test session killed outright leaves no broker behind.
+    Elsewhere a no-op (the weakref finalizer still stops it at a normal exit)."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+
+
 class _PortTaken(BrokerStartError):
     """The broker could not bind its port."""
 
@@ -320,6 +333,8 @@ class LocalKafkaBroker:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # a terminal's Ctrl-C is for us, not for the broker
+                # a broker of this process dies with it, even when it is killed (no atexit)
+                preexec_fn=None if self.detach else _die_with_parent,
             )
         if self._finalizer is not None:
             self._finalizer.detach()
