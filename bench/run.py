@@ -323,7 +323,8 @@ class Bench:
                 if n not in inputs:
                     inputs[n] = self.prefill(workload, n)
                     main_input = n == self.records_for(workload)
-                    key = workload if main_input else f"{workload} ({SLOW[contender]}'s prefix)"
+                    owner = SLOW[contender] + ("'" if SLOW[contender].endswith("s") else "'s")
+                    key = workload if main_input else f"{workload} ({owner} prefix)"
                     datasets[key] = asdict(inputs[n][0])
             for guarantee in guarantees:
                 for run in range(1, self.args.runs + 1):
