@@ -323,8 +323,12 @@ class Bench:
                 if n not in inputs:
                     inputs[n] = self.prefill(workload, n)
                     main_input = n == self.records_for(workload)
-                    owner = SLOW[contender] + ("'" if SLOW[contender].endswith("s") else "'s")
-                    key = workload if main_input else f"{workload} ({owner} prefix)"
+                    if main_input:
+                        key = workload
+                    else:
+                        name = SLOW[contender]
+                        possessive = "'" if name.endswith("s") else "'s"
+                        key = f"{workload} ({name}{possessive} prefix)"
                     datasets[key] = asdict(inputs[n][0])
             for guarantee in guarantees:
                 for run in range(1, self.args.runs + 1):
