@@ -27,6 +27,10 @@ trap 'rm -rf "$ctx"' EXIT
 cp docker/kafka/Dockerfile docker/kafka/run "$ctx/"
 chmod 755 "$ctx/run"
 cp -r "$libs" "$ctx/libs"
-DOCKER_BUILDKIT=0 docker build --quiet --build-arg "JRE_BASE=$base" -t "$tag" "$ctx" >/dev/null
+if ! DOCKER_BUILDKIT=0 docker build --build-arg "JRE_BASE=$base" -t "$tag" "$ctx" >"$ctx/build.log" 2>&1; then
+    say "docker build failed:"
+    tail -30 "$ctx/build.log" >&2
+    exit 1
+fi
 say "$tag built in $((SECONDS - started))s"
 echo "$tag"

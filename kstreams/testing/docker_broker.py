@@ -23,7 +23,7 @@ import signal
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from types import FrameType
 from typing import Any
 
@@ -41,6 +41,7 @@ __all__ = [
     "docker_available",
     "kafka_container",
     "kafka_image",
+    "running_kafka_container",
 ]
 
 _log = logging.getLogger("kstreams.testing.broker")
@@ -261,12 +262,17 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def kafka_container(image: str | None = None, startup_timeout: int = 120) -> Iterator[str]:
-    """Run a Kafka container (KRaft, single node) and yield its bootstrap address.
+def running_kafka_container(
+    image: str | None = None,
+    startup_timeout: int = 120,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[ApacheKafkaContainer]:
+    """Run a Kafka container (KRaft, single node) and yield it once its broker answers.
 
     ``image`` defaults to :func:`kafka_image` (``$KSTREAMS_KAFKA_IMAGE`` or the official
-    ``apache/kafka``). The container is removed by id on exit, also after a failed start, an
-    exception, Ctrl-C or SIGTERM, and at interpreter exit should the generator never be closed.
+    ``apache/kafka``); ``env`` adds or overrides ``KAFKA_*`` variables. The container is
+    removed by id on exit, also after a failed start, an exception, Ctrl-C or SIGTERM, and at
+    interpreter exit should the generator never be closed.
 
     Raises:
         BrokerStartError: the engine, the image or the broker failed; the message says which,
@@ -275,6 +281,8 @@ def kafka_container(image: str | None = None, startup_timeout: int = 120) -> Ite
     image = image or kafka_image()
     started = time.monotonic()
     container = ApacheKafkaContainer(image=image)
+    for key, value in (env or {}).items():
+        container.with_env(key, value)
     finalizer: weakref.finalize | None = None
     try:
         with _sigterm_raises():
@@ -306,9 +314,20 @@ def kafka_container(image: str | None = None, startup_timeout: int = 120) -> Ite
                 bootstrap,
                 time.monotonic() - started,
             )
-            yield bootstrap
+            yield container
     finally:
         if finalizer is not None and finalizer.alive:
             finalizer()  # removes the container by id, once
         with contextlib.suppress(Exception):
             container.get_docker_client().client.close()
+
+
+@contextlib.contextmanager
+def kafka_container(
+    image: str | None = None,
+    startup_timeout: int = 120,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[str]:
+    """:func:`running_kafka_container`, yielding the bootstrap address (``127.0.0.1:<port>``)."""
+    with running_kafka_container(image, startup_timeout, env) as container:
+        yield container.get_bootstrap_server()
