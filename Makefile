@@ -28,8 +28,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The local broker, as the README says, also where a Docker engine answers (unless told otherwise).
 demo: install
-	$(PY) examples/demo.py
+	KSTREAMS_BROKER_BACKEND=$${KSTREAMS_BROKER_BACKEND:-local} $(PY) examples/demo.py
 
 # pytest exits 5 when it collected no tests: a run that tests nothing is a failure.
 test: install
