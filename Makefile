@@ -6,13 +6,16 @@
 #   make test-differential   every scenario through Kafka Streams' TopologyTestDriver and ours
 #   make lint   ruff
 #   make bench  the benchmark suite (prints its figures)
+#   make docker-engine / docker-engine-stop   a private Docker engine (root; docker/engine.sh)
+#   make kafka-image / app-image   the local images CI tests with (docker/*-image.sh; print tags)
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.kstreams-installed
 
-.PHONY: install demo test test-unit test-differential lint format bench broker-start broker-stop clean
+.PHONY: install demo test test-unit test-differential lint format bench broker-start broker-stop clean \
+	docker-engine docker-engine-stop kafka-image app-image
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +28,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The local broker, as the README says, also where a Docker engine answers (unless told otherwise).
 demo: install
-	$(PY) examples/demo.py
+	KSTREAMS_BROKER_BACKEND=$${KSTREAMS_BROKER_BACKEND:-local} $(PY) examples/demo.py
 
 # pytest exits 5 when it collected no tests: a run that tests nothing is a failure.
 test: install
@@ -57,6 +61,19 @@ broker-start: install
 
 broker-stop: install
 	@$(PY) -m kstreams.testing.broker stop
+
+# Docker without a registry (see .ci/run): `eval "$$(make -s docker-engine)"` sets DOCKER_HOST.
+docker-engine:
+	@docker/engine.sh start
+
+docker-engine-stop:
+	@docker/engine.sh stop
+
+kafka-image: install
+	@docker/kafka-image.sh
+
+app-image: install
+	@docker/app-image.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -3,7 +3,8 @@
 :func:`kafka_bootstrap_servers` yields the ``host:port`` of a real broker, taken in this order:
 
 1. the environment variable ``KSTREAMS_BOOTSTRAP_SERVERS``, used as-is;
-2. a ``apache/kafka`` container through testcontainers, when a Docker engine answers;
+2. a ``apache/kafka`` container through testcontainers, when a Docker engine answers
+   (``$KSTREAMS_KAFKA_IMAGE`` names another image with its contract);
 3. a local single-node KRaft broker (:class:`LocalKafkaBroker`) run from Apache Kafka's Maven
    artifacts, which are resolved once with ``mvn`` into ``~/.cache/kstreams/kafka-<version>/libs``
    (or ``$KSTREAMS_CACHE_DIR/kafka-<version>/libs``).
@@ -38,9 +39,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kstreams.testing.broker_env import (
+    BROKER_BACKENDS,
     ENV_BOOTSTRAP_SERVERS,
     ENV_BROKER_BACKEND,
     ENV_CACHE_DIR,
+    ENV_KAFKA_IMAGE,
     ENV_KAFKA_LIBS,
     KAFKA_VERSION,
     BrokerStartError,
@@ -56,12 +59,14 @@ __all__ = [
     "ENV_BOOTSTRAP_SERVERS",
     "ENV_BROKER_BACKEND",
     "ENV_CACHE_DIR",
+    "ENV_KAFKA_IMAGE",
     "ENV_KAFKA_LIBS",
     "KAFKA_VERSION",
     "BrokerStartError",
     "KafkaHandle",
     "LocalKafkaBroker",
     "admin_client",
+    "broker_backend",
     "cache_dir",
     "create_topic",
     "kafka_bootstrap_servers",
@@ -547,24 +552,42 @@ class KafkaHandle:
     broker: LocalKafkaBroker | None = None
 
 
+def broker_backend(backend: str | None = None) -> str:
+    """``backend``, else ``$KSTREAMS_BROKER_BACKEND``, else ``auto`` (ValueError if unknown)."""
+    where = "backend" if backend is not None else ENV_BROKER_BACKEND
+    value = backend if backend is not None else os.environ.get(ENV_BROKER_BACKEND, "")
+    value = value.strip().lower() or "auto"
+    if value not in BROKER_BACKENDS:
+        raise ValueError(f"{where} must be auto, local or docker, not {value!r}")
+    return value
+
+
 @contextlib.contextmanager
-def open_kafka(**broker_kwargs: Any) -> Iterator[KafkaHandle]:
+def open_kafka(backend: str | None = None, **broker_kwargs: Any) -> Iterator[KafkaHandle]:
     """Provide a real Kafka cluster: ``$KSTREAMS_BOOTSTRAP_SERVERS``, else Docker, else local.
 
-    ``$KSTREAMS_BROKER_BACKEND`` (``auto``/``local``/``docker``) skips the choice. Whatever this
-    starts, it stops on exit. ``broker_kwargs`` go to :class:`LocalKafkaBroker`.
+    ``backend`` (or ``$KSTREAMS_BROKER_BACKEND``): ``auto`` takes a testcontainers Kafka
+    container where a Docker engine answers and a :class:`LocalKafkaBroker` otherwise;
+    ``docker`` insists on the container (no engine is an error, never a silent fallback);
+    ``local`` insists on the local broker. ``$KSTREAMS_BOOTSTRAP_SERVERS`` wins over all three.
+    Whatever this starts, it stops on exit. ``broker_kwargs`` go to :class:`LocalKafkaBroker`.
+    Raises :class:`BrokerStartError` when the chosen backend cannot provide a broker.
     """
     env = os.environ.get(ENV_BOOTSTRAP_SERVERS, "").strip()
     if env:
         yield KafkaHandle(env, "env")
         return
-    backend = os.environ.get(ENV_BROKER_BACKEND, "auto").strip().lower() or "auto"
-    if backend not in ("auto", "local", "docker"):
-        raise ValueError(f"{ENV_BROKER_BACKEND} must be auto, local or docker, not {backend!r}")
-    if backend != "local":
+    chosen = broker_backend(backend)
+    if chosen != "local":
         from kstreams.testing.docker_broker import docker_available, kafka_container
 
-        if backend == "docker" or docker_available():
+        if chosen == "docker" and not docker_available():
+            raise BrokerStartError(
+                f"{ENV_BROKER_BACKEND}=docker but no Docker engine answers (DOCKER_HOST="
+                f"{os.environ.get('DOCKER_HOST', '(unset)')}): start one (as root: "
+                f"docker/engine.sh start), or use {ENV_BROKER_BACKEND}=local"
+            )
+        if chosen == "docker" or docker_available():
             with kafka_container() as bootstrap:
                 yield KafkaHandle(bootstrap, "docker")
             return

@@ -11,9 +11,11 @@ import os
 from pathlib import Path
 
 __all__ = [
+    "BROKER_BACKENDS",
     "ENV_BOOTSTRAP_SERVERS",
     "ENV_BROKER_BACKEND",
     "ENV_CACHE_DIR",
+    "ENV_KAFKA_IMAGE",
     "ENV_KAFKA_LIBS",
     "KAFKA_VERSION",
     "BrokerStartError",
@@ -31,6 +33,11 @@ ENV_CACHE_DIR = "KSTREAMS_CACHE_DIR"
 ENV_KAFKA_LIBS = "KSTREAMS_KAFKA_LIBS"
 #: ``auto`` (default: env, then Docker, then local), ``local`` or ``docker``.
 ENV_BROKER_BACKEND = "KSTREAMS_BROKER_BACKEND"
+#: The Docker image of the Docker backend (default ``apache/kafka:<KAFKA_VERSION>``); any image
+#: with the official image's contract (``KAFKA_*`` variables, ``/etc/kafka/docker/run``).
+ENV_KAFKA_IMAGE = "KSTREAMS_KAFKA_IMAGE"
+#: The values ``ENV_BROKER_BACKEND`` takes.
+BROKER_BACKENDS = ("auto", "local", "docker")
 
 
 class BrokerStartError(RuntimeError):

@@ -42,8 +42,12 @@ from eos.chaos import CommittedReader, EventLog, Instances, committed_offsets, o
 from eos.generator import Generator
 from eos.verifier import summary, verify_all
 from helpers import unique_app_id
+from local_broker_session import local_broker_fixtures
 
 from kstreams.testing.broker import admin_client
+
+# Restarts and kills of the broker need the local broker, also where the session runs on Docker.
+_local_kafka, _local_bootstrap = local_broker_fixtures()
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
