@@ -12,12 +12,12 @@ import threading
 from typing import Any, Protocol
 
 from confluent_kafka import OFFSET_END, KafkaError, KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient, ConfigResource
+from confluent_kafka.admin import ConfigResource
 
 from kstreams.errors import ConfigError, ProductionError, RecordTooLargeError, StreamsError
 from kstreams.handlers.context import ProducerRecord
 from kstreams.runtime.dead_letters import fit_dead_letter
-from kstreams.runtime.record_size import batch_size
+from kstreams.runtime.record_size import CHECK_MARGIN, batch_size
 from kstreams.runtime.send_errors import Failure, SendFailures, describe_failures
 from kstreams.serde.base import Headers
 
@@ -28,6 +28,9 @@ _PURGED = {KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT}
 
 LIBRDKAFKA_MESSAGE_MAX_BYTES = 1_000_000
 """librdkafka's default ``message.max.bytes``: the largest record its ``produce`` accepts."""
+
+_UNREAD: Any = object()
+"""A topic whose record limit was not read yet."""
 
 _UNCOMPRESSED = {None, "none"}
 
@@ -179,7 +182,9 @@ class KafkaRecordCollector:
         self._limits: dict[str, int | None] = {}
         self._message_max_bytes = LIBRDKAFKA_MESSAGE_MAX_BYTES
         self._check_sizes = False
-        self._admin: Any = None
+        self.admin: Any = None
+        """The client's admin client (set by the stream thread): topic configs are read with
+        it; closing the client closes it, so the collector owns no client of its own."""
 
     def bind(self, config: Any, metrics: Any) -> SendFailures:
         """Called by each task of the thread: the first one sets up the production handler.
@@ -223,10 +228,10 @@ class KafkaRecordCollector:
 
     def _describe_limit(self, topic: str) -> int | None:
         try:
-            if self._admin is None:
-                self._admin = AdminClient(self._config.admin_config(client_id="kstreams-limits"))
+            if self.admin is None:
+                raise StreamsError("no admin client")
             resource = ConfigResource("topic", topic)
-            entries = self._admin.describe_configs([resource])[resource].result(
+            entries = self.admin.describe_configs([resource])[resource].result(
                 timeout=self._metadata_timeout
             )
             return min(int(entries["max.message.bytes"].value), self._message_max_bytes)
@@ -272,8 +277,13 @@ class KafkaRecordCollector:
     ) -> None:
         """Send one record; raises :class:`~kstreams.errors.RecordTooLargeError` if it is bigger
         than ``topic`` accepts (it is not sent)."""
-        limit = self._limits[topic] if topic in self._limits else self.record_limit(topic)
-        if limit is not None:
+        limit = self._limits.get(topic, _UNREAD)
+        if limit is _UNREAD:
+            limit = self.record_limit(topic)
+        # as the fast sinks: only a record near the limit (or with headers) is measured exactly
+        if limit is not None and (
+            headers or len(key or b"") + len(value or b"") > limit - CHECK_MARGIN
+        ):
             size = batch_size(key, value, headers)
             if size > limit:
                 raise too_large(topic, size, limit, partition)

@@ -102,6 +102,7 @@ class StreamThread(threading.Thread):
         )
         ClientDiagnostics.install(producer_config, client_log)
         self.collector = KafkaRecordCollector(None)
+        self.collector.admin = admin  # topic configs (record limits), closed with the client
         producer_config["on_delivery"] = self.collector.on_delivery
         logged = any(topology.changelog_topic(s, self.app_id) for s in topology.state_stores)
         self.collector.offsets_from_log = configure_delivery_reports(
