@@ -13,13 +13,14 @@ Example::
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 
 K = TypeVar("K")
 
 
-class Window:
+class Window(ABC):
     """A window ``[start, end]`` in epoch milliseconds; whether ``end`` is inside depends on the kind.
 
     Subclasses say how windows overlap (:meth:`overlap`). Equal when of the same class with
@@ -58,9 +59,9 @@ class Window:
         """The end as a UTC ``datetime``."""
         return datetime.fromtimestamp(self._end / 1000, tz=timezone.utc)
 
+    @abstractmethod
     def overlap(self, other: Window) -> bool:
         """Whether this window and ``other`` (of the same kind) overlap."""
-        raise NotImplementedError  # pragma: no cover - every concrete window overrides it
 
     def __eq__(self, other: object) -> bool:
         return (
