@@ -111,6 +111,8 @@ class Scenario:
     bugs: dict[str, str] = field(default_factory=dict)
     #: aspect -> a documented difference (the test checks kstreams against adjusted Java)
     deliberate: dict[str, Deliberate] = field(default_factory=dict)
+    #: the class of ``java/src/main/java/kstreams/differential/`` holding the Java twin
+    java_class: str = "Scenarios"
 
     @property
     def java_method(self) -> str:
@@ -158,6 +160,7 @@ class Scenario:
             )
         return {
             "name": self.name,
+            "java_class": self.java_class,
             "java_method": self.java_method,
             "config": {k: str(v) for k, v in self.full_config.items()},
             "initial_wall_clock_ms": INITIAL_WALL_CLOCK_MS,

@@ -86,8 +86,10 @@ public final class Runner {
     private static void run(final JsonNode scenario, final ObjectNode result, final Path stateDir)
             throws Exception {
         final StreamsBuilder builder = new StreamsBuilder();
+        final Class<?> owner =
+                Class.forName("kstreams.differential." + scenario.get("java_class").asText());
         final Method method =
-                Scenarios.class.getMethod(scenario.get("java_method").asText(), StreamsBuilder.class);
+                owner.getMethod(scenario.get("java_method").asText(), StreamsBuilder.class);
         try {
             method.invoke(null, builder);
         } catch (final InvocationTargetException e) {
