@@ -31,6 +31,9 @@ class StuckConsumer:
     def position(self, tps: Any) -> list[Position]:
         return [Position(3)]
 
+    def list_topics(self, topic: str, timeout: float) -> None:
+        pass
+
     def unassign(self) -> None:
         pass
 

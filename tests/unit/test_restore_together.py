@@ -62,6 +62,9 @@ class Changelogs:
     def get_watermark_offsets(self, tp: Any, timeout: float, cached: bool) -> tuple[int, int]:
         return 0, self.logs[(tp.topic, tp.partition)][1]
 
+    def list_topics(self, topic: str, timeout: float) -> None:
+        self.metadata_asked = [*getattr(self, "metadata_asked", []), topic]
+
     def assign(self, tps: list[Any]) -> None:
         self.assigns.append([(tp.topic, tp.partition) for tp in tps])
         self.pos = {(tp.topic, tp.partition): tp.offset for tp in tps}

@@ -67,6 +67,9 @@ class Changelog:
     def position(self, tps: Any) -> list[Position]:
         return [Position(self.next)]
 
+    def list_topics(self, topic: str, timeout: float) -> None:
+        pass
+
     def unassign(self) -> None:
         pass
 

@@ -284,6 +284,9 @@ class SourceTopic:
     def get_watermark_offsets(self, tp: Any, timeout: float, cached: bool) -> tuple[int, int]:
         return 0, len(self.records)
 
+    def list_topics(self, topic: str, timeout: float) -> None:
+        self.metadata_asked = [*getattr(self, "metadata_asked", []), topic]
+
     def assign(self, tps: Any) -> None:
         self.assigned = tps
         self.pos = tps[0].offset
