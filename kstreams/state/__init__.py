@@ -38,12 +38,15 @@ from kstreams.state.errors import (
 from kstreams.state.memory import InMemoryStore
 from kstreams.state.metered import MeteredKeyValueStore, MeteredTimestampedKeyValueStore
 from kstreams.state.rocksdb import RocksDBStore
+from kstreams.state.segments import RocksDBSegmentedEngine
 from kstreams.state.typed import KeyValueStore, ReadOnlyKeyValueStore, TimestampedKeyValueStore
 from kstreams.state.value_and_timestamp import ValueAndTimestamp
 from kstreams.state.window_buffered import BufferedSegmentedStore
 from kstreams.state.window_builders import (
     InMemorySessionBytesStoreSupplier,
     InMemoryWindowBytesStoreSupplier,
+    RocksDBSessionBytesStoreSupplier,
+    RocksDBWindowBytesStoreSupplier,
     SessionBytesStoreSupplier,
     SessionStoreBuilder,
     TimestampedWindowStoreBuilder,
@@ -61,6 +64,11 @@ from kstreams.state.window_metered import (
     MeteredWindowStore,
 )
 from kstreams.state.window_typed import SessionStore, TimestampedWindowStore, WindowStore
+from kstreams.state.window_views import (
+    PlainValueWindowStore,
+    ReadOnlySessionStore,
+    ReadOnlyWindowStore,
+)
 from kstreams.state.wrapped import WrappedStateStore, find_layer
 
 __all__ = [
@@ -89,9 +97,15 @@ __all__ = [
     "MeteredTimestampedKeyValueStore",
     "MeteredTimestampedWindowStore",
     "MeteredWindowStore",
+    "PlainValueWindowStore",
     "ReadOnlyKeyValueStore",
+    "ReadOnlySessionStore",
+    "ReadOnlyWindowStore",
     "RocksDBKeyValueBytesStoreSupplier",
+    "RocksDBSegmentedEngine",
+    "RocksDBSessionBytesStoreSupplier",
     "RocksDBStore",
+    "RocksDBWindowBytesStoreSupplier",
     "SegmentedBytesEngine",
     "SessionBytesStoreSupplier",
     "SessionStore",

@@ -268,6 +268,50 @@ class Stores:
 
     # -- window and session stores (kstreams.state.window_builders) -------------------------
     @staticmethod
+    def persistent_window_store(
+        name: str,
+        retention_period: timedelta | int,
+        window_size: timedelta | int,
+        retain_duplicates: bool = False,
+    ) -> WindowBytesStoreSupplier:
+        """A supplier of RocksDB window stores, in time segments of ``max(retention / 2, 60 s)``.
+
+        Durations are ``timedelta`` s or int ms; ``retention_period`` must be at least
+        ``window_size``. ``retain_duplicates``: keep every put (stream-stream joins).
+        Segments older than the retention are deleted from disk as stream time moves.
+
+        Example::
+
+            Stores.persistent_window_store("counts", timedelta(days=1), timedelta(minutes=1))
+        """
+        from kstreams.state.window_builders import persistent_window_store
+
+        return persistent_window_store(name, retention_period, window_size, retain_duplicates)
+
+    @staticmethod
+    def persistent_timestamped_window_store(
+        name: str,
+        retention_period: timedelta | int,
+        window_size: timedelta | int,
+        retain_duplicates: bool = False,
+    ) -> WindowBytesStoreSupplier:
+        """A supplier of RocksDB window stores meant for timestamped values (see :meth:`persistent_window_store`)."""
+        from kstreams.state.window_builders import persistent_window_store
+
+        return persistent_window_store(
+            name, retention_period, window_size, retain_duplicates, timestamped=True
+        )
+
+    @staticmethod
+    def persistent_session_store(
+        name: str, retention_period: timedelta | int
+    ) -> SessionBytesStoreSupplier:
+        """A supplier of RocksDB session stores; sessions are kept ``retention_period`` after they end."""
+        from kstreams.state.window_builders import persistent_session_store
+
+        return persistent_session_store(name, retention_period)
+
+    @staticmethod
     def in_memory_window_store(
         name: str,
         retention_period: timedelta | int,

@@ -26,6 +26,7 @@ from typing import Any
 
 from kstreams.serde.base import Serde, as_serde
 from kstreams.state.builders import StoreBuilder, _check_name
+from kstreams.state.segments import RocksDBSegmentedEngine
 from kstreams.state.window_buffered import (
     FORMAT_SESSION,
     FORMAT_TIMESTAMPED_WINDOW,
@@ -114,6 +115,19 @@ class WindowBytesStoreSupplier(ABC):
         )
 
 
+class RocksDBWindowBytesStoreSupplier(WindowBytesStoreSupplier):
+    """Supplies segmented RocksDB window engines (Java: ``RocksDbWindowBytesStoreSupplier``)."""
+
+    @property
+    def metrics_scope(self) -> str:
+        return "rocksdb-window"
+
+    def get(self) -> SegmentedBytesEngine:
+        return RocksDBSegmentedEngine(
+            self._name, WINDOW_SCHEMA, self.retention_period, self.segment_interval
+        )
+
+
 class InMemoryWindowBytesStoreSupplier(WindowBytesStoreSupplier):
     """Supplies in-memory window engines (Java: ``InMemoryWindowBytesStoreSupplier``)."""
 
@@ -156,6 +170,22 @@ class SessionBytesStoreSupplier(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._name!r}, retention={self.retention_period})"
+
+
+class RocksDBSessionBytesStoreSupplier(SessionBytesStoreSupplier):
+    """Supplies segmented RocksDB session engines (Java: ``RocksDbSessionBytesStoreSupplier``)."""
+
+    def __init__(self, name: str, retention_period: int) -> None:
+        super().__init__(name, retention_period, default_segment_interval(retention_period))
+
+    @property
+    def metrics_scope(self) -> str:
+        return "rocksdb-session"
+
+    def get(self) -> SegmentedBytesEngine:
+        return RocksDBSegmentedEngine(
+            self._name, SESSION_SCHEMA, self.retention_period, self.segment_interval
+        )
 
 
 class InMemorySessionBytesStoreSupplier(SessionBytesStoreSupplier):
@@ -311,6 +341,32 @@ def _session_retention(name: str, retention_period: timedelta | int) -> int:
     if retention < 0:
         raise ValueError(f"retentionPeriod cannot be negative (store {name}: {retention} ms)")
     return retention
+
+
+def persistent_window_store(
+    name: str,
+    retention_period: timedelta | int,
+    window_size: timedelta | int,
+    retain_duplicates: bool = False,
+    timestamped: bool = False,
+) -> WindowBytesStoreSupplier:
+    """A supplier of RocksDB window stores (:meth:`Stores.persistent_window_store`)."""
+    retention, size = _window_durations(name, retention_period, window_size)
+    return RocksDBWindowBytesStoreSupplier(
+        name,
+        retention,
+        size,
+        bool(retain_duplicates),
+        default_segment_interval(retention),
+        timestamped,
+    )
+
+
+def persistent_session_store(
+    name: str, retention_period: timedelta | int
+) -> SessionBytesStoreSupplier:
+    """A supplier of RocksDB session stores (:meth:`Stores.persistent_session_store`)."""
+    return RocksDBSessionBytesStoreSupplier(name, _session_retention(name, retention_period))
 
 
 def in_memory_window_store(

@@ -16,7 +16,7 @@ from kstreams.windows.window import SessionWindow, Windowed
 
 TOPIC = "app-s-changelog"
 S, L = Serdes.String(), Serdes.Long()
-ENGINES = ["memory"]
+ENGINES = ["memory", "rocksdb"]
 
 
 class FakeCollector:

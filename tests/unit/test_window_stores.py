@@ -30,7 +30,7 @@ from kstreams.windows.window import TimeWindow, Windowed
 
 TOPIC = "app-w-changelog"
 S, L = Serdes.String(), Serdes.Long()
-ENGINES = ["memory"]
+ENGINES = ["memory", "rocksdb"]
 
 
 class FakeCollector:
