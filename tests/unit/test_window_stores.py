@@ -290,3 +290,166 @@ def test_a_processor_uses_a_window_store_through_the_driver(engine: str) -> None
         ]
         store = driver.get_state_store("w")
         assert list(store.fetch_range("a", 0, 20)) == [(0, 2), (10, 1)]
+
+
+# -- RocksDB segments, restart, crash ------------------------------------------------------------
+
+
+def segment_dirs(tmp_path: Path) -> list[str]:
+    return sorted(p.name for p in (tmp_path / "w").iterdir() if p.name.startswith("w."))
+
+
+def test_segments_are_java_s_and_expired_ones_leave_the_disk(tmp_path: Path) -> None:
+    # retention 4 min: segments of max(2 min, 60 s) = 120 s, named <store>.<segment start>
+    store = open_store(tmp_path, "rocksdb", retention=timedelta(minutes=4), size=60_000)
+    for minute in range(5):
+        store.put("a", minute, minute * 60_000)
+    commit(store, 1)
+    assert segment_dirs(tmp_path) == ["w.0", "w.120000", "w.240000"]
+    store.put("a", 10, 600_000)  # stream time 10 min: segments before segment(6 min) go
+    commit(store, 2)
+    assert segment_dirs(tmp_path) == ["w.600000"]
+    assert list(store.fetch_range("a", 0, 10**9)) == [(600_000, 10)]
+    sizes = sum(f.stat().st_size for f in (tmp_path / "w").rglob("*") if f.is_file())
+    assert sizes < 10 * 1024 * 1024
+
+
+def test_a_persistent_store_keeps_data_offset_and_stream_time_across_a_restart(
+    tmp_path: Path,
+) -> None:
+    store = open_store(tmp_path, "rocksdb", retention=100)
+    store.put("a", 1, 50)
+    store.put("a", 2, 120)
+    commit(store, 41)
+    store.close()
+    again = open_store(tmp_path, "rocksdb", retention=100)
+    assert again.restore_offset() == 41
+    assert again.observed_stream_time == 120
+    assert list(again.fetch_range("a", 0, 1000)) == [(50, 1), (120, 2)]
+    assert again.fetch("a", 10) is None
+
+
+def test_a_crash_between_flush_changelog_and_commit_leaves_the_committed_state(
+    tmp_path: Path,
+) -> None:
+    collector = FakeCollector()
+    store = open_store(tmp_path, "rocksdb", collector=collector)
+    store.put("a", 1, 0)
+    commit(store, 1)
+    store.put("a", 2, 0)
+    store.put("b", 3, 10)
+    store.flush_changelog()  # sent, but the task dies before commit()
+    store.close()
+    again = open_store(tmp_path, "rocksdb")
+    assert again.restore_offset() == 1
+    assert list(again.fetch_keys(None, None, 0, 100)) == [(Windowed("a", TimeWindow(0, 10)), 1)]
+    # restoring the tail (the records after offset 1) brings it up to date
+    again.restore_batch(collector.records[1:], 3)
+    assert again.fetch("a", 0) == 2 and again.fetch("b", 10) == 3
+    assert again.restore_offset() == 3
+
+
+def test_a_store_opened_with_another_value_format_is_wiped(tmp_path: Path) -> None:
+    store = open_store(tmp_path, "rocksdb")
+    store.put("a", 1, 0)
+    commit(store, 1)
+    store.close()
+    timestamped = open_store(tmp_path, "rocksdb", timestamped=True)
+    assert timestamped.restore_offset() is None
+    assert list(timestamped.all()) == []
+
+
+def test_changelog_topics_of_windowed_stores_are_compact_delete_with_retention() -> None:
+    from kstreams.runtime.topics import changelog_topics
+
+    topology = (
+        Topology()
+        .add_source("src", "in")
+        .add_processor("p", WindowCount, "src")
+        .add_state_store(
+            Stores.window_store_builder(supplier("rocksdb", 3_600_000, 60_000), S, L), "p"
+        )
+        .add_state_store(
+            Stores.session_store_builder(
+                Stores.in_memory_session_store("sess", 1000), S, L
+            ).with_logging_enabled({"min.insync.replicas": "2"}),
+            "p",
+        )
+        .add_state_store(
+            Stores.window_store_builder(
+                Stores.persistent_window_store("mine", 10_000, 10), S, L
+            ).with_logging_enabled({"retention.ms": "5"}),
+            "p",
+        )
+    )
+    topics = changelog_topics(topology, "app", {"in": 2}, 1000)
+    assert topics["app-w-changelog"] == (
+        2,
+        {
+            "cleanup.policy": "compact,delete",
+            "message.timestamp.type": "CreateTime",
+            "retention.ms": str(3_600_000 + 1000),
+        },
+    )
+    assert topics["app-sess-changelog"][1] == {
+        "cleanup.policy": "compact,delete",
+        "message.timestamp.type": "CreateTime",
+        "retention.ms": "2000",
+        "min.insync.replicas": "2",
+    }
+    assert topics["app-mine-changelog"][1]["retention.ms"] == "5"
+    default = changelog_topics(topology, "app", {"in": 2})
+    assert default["app-w-changelog"][1]["retention.ms"] == str(3_600_000 + 86_400_000)
+
+
+# -- views ----------------------------------------------------------------------------------------
+
+
+def test_read_only_view_and_driver_accessors(engine: str) -> None:
+    from kstreams.state import ReadOnlyWindowStore
+
+    topology = (
+        Topology()
+        .add_source("src", "in", key_serde=S, value_serde=S)
+        .add_processor("p", WindowCount, "src")
+        .add_state_store(Stores.window_store_builder(supplier(engine, 100, 10), S, L), "p")
+    )
+    with TopologyTestDriver(topology, {"application.id": "app"}) as driver:
+        driver.create_input_topic("in", S, S).pipe_input("a", "x", 3)
+        store = driver.get_window_store("w")
+        view = ReadOnlyWindowStore(store)
+        assert view.fetch("a", 0) == 1
+        assert list(view.fetch("a", 0, 10)) == [(0, 1)]
+        assert list(view.fetch_all(0, 10)) == [(Windowed("a", TimeWindow(0, 10)), 1)]
+        with pytest.raises(ValueError, match="not a timestamped window store"):
+            driver.get_timestamped_window_store("w")
+        with pytest.raises(ValueError, match="not a session store"):
+            driver.get_session_store("w")
+
+
+def test_the_driver_shows_a_timestamped_window_store_with_plain_values(tmp_path: Path) -> None:
+    class Stamp(Processor):
+        def init(self, context: Any) -> None:
+            super().init(context)
+            self.store = context.get_state_store("w")
+
+        def process(self, record: Record) -> None:
+            self.store.put(record.key, ValueAndTimestamp(1, record.timestamp), 0)
+
+    topology = (
+        Topology()
+        .add_source("src", "in", key_serde=S, value_serde=S)
+        .add_processor("p", Stamp, "src")
+        .add_state_store(
+            Stores.timestamped_window_store_builder(
+                Stores.persistent_timestamped_window_store("w", 100, 10), S, L
+            ),
+            "p",
+        )
+    )
+    with TopologyTestDriver(topology, {"application.id": "app"}) as driver:
+        driver.create_input_topic("in", S, S).pipe_input("a", "x", 3)
+        assert driver.get_timestamped_window_store("w").fetch("a", 0) == ValueAndTimestamp(1, 3)
+        plain = driver.get_window_store("w")
+        assert plain.fetch("a", 0) == 1
+        assert list(plain.all()) == [(Windowed("a", TimeWindow(0, 10)), 1)]
