@@ -31,7 +31,7 @@ from kstreams.runtime.record_size import CHECK_MARGIN
 from kstreams.runtime.task_errors import TaskErrorHandling
 from kstreams.runtime.task_stores import TaskStores
 from kstreams.serde.base import Headers, as_serde
-from kstreams.serde.windowed import WindowedSerde
+from kstreams.serde.windowed import WindowedPartitioner, WindowedSerde
 from kstreams.state.caching import ThreadCache
 from kstreams.topology.nodes import ProcessorNode, SinkNode, SourceNode, Subtopology
 from kstreams.topology.topology import Topology
@@ -230,6 +230,8 @@ class StreamTask(TaskErrorHandling):
         collector = self.collector
         send = collector.send
         partitioner = node.partitioner
+        if isinstance(partitioner, WindowedPartitioner) and isinstance(key_serde, WindowedSerde):
+            partitioner = partitioner.bind(key_serde)  # its inner serde may be the default
         extractor = node.topic_extractor
         topo = self.topology
         app_id = self.app_id

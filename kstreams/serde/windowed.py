@@ -72,17 +72,34 @@ class WindowedSerde(Serde[Windowed[Any]]):
             raise SerializationError(f"the inner key of {data!r} serialized to null")
         return raw
 
-    def partitioner(self) -> Any:
+    def partitioner(self) -> WindowedPartitioner:
         """A ``StreamPartitioner`` placing windowed keys by their inner key's bytes, as Java's
         ``WindowedStreamPartitioner`` does (murmur2, as the default producer partitioner): all
         windows of one key land in that key's partition."""
+        return WindowedPartitioner(self)
 
-        def windowed_partition(topic: str, key: Any, value: Any, num_partitions: int) -> int | None:
-            if key is None:
-                return None
-            return (murmur2(self.serialize_base_key(topic, key)) & 0x7FFFFFFF) % num_partitions
 
-        return windowed_partition
+class WindowedPartitioner:
+    """Java's ``WindowedStreamPartitioner``: ``partitioner(topic, windowed_key, value, n)``.
+
+    The DSL's ``to()`` uses it for windowed keys when no partitioner is given; a sink whose
+    serde gets its inner serde only when the topology runs (``default.key.serde``) rebinds it
+    with :meth:`bind`.
+    """
+
+    __slots__ = ("serde",)
+
+    def __init__(self, serde: WindowedSerde) -> None:
+        self.serde = serde
+
+    def bind(self, serde: WindowedSerde) -> WindowedPartitioner:
+        """The same partitioner over ``serde`` (the sink's resolved key serde)."""
+        return WindowedPartitioner(serde)
+
+    def __call__(self, topic: str, key: Any, value: Any, num_partitions: int) -> int | None:
+        if key is None:
+            return None
+        return (murmur2(self.serde.serialize_base_key(topic, key)) & 0x7FFFFFFF) % num_partitions
 
 
 def murmur2(data: bytes) -> int:
