@@ -66,8 +66,6 @@ UNSUPPORTED: Mapping[str, Unsupported] = {
         _u("metrics.recording.level", _METRICS, "Remove it (or set INFO).", "INFO"),
         _u("log.summary.interval.ms", "stream threads log no periodic summary",
            "Remove it; read KafkaStreams.metrics() instead."),
-        _u("windowstore.changelog.additional.retention.ms",
-           "windowed stores are not implemented yet", "Remove it.", 24 * 60 * 60 * 1000),
         _u("default.dsl.store",
            "the DSL always defaults to RocksDB stores",
            "Remove it (or set rocksDB); choose a store type per store with "

@@ -34,6 +34,25 @@ def store_builder(m: Materialized, name: str, key_serde: Any, value_serde: Any) 
     return builder.with_caching_enabled() if m.caching_enabled else builder.with_caching_disabled()
 
 
+class StoreFactory:
+    """How an aggregation makes its store (Java: ``StoreFactory`` / ``MaterializedStoreFactory``).
+
+    The default makes the timestamped key-value store of ``store_builder``; the windowed
+    aggregations' factories (:mod:`kstreams.dsl.window_stores`) make window and session stores.
+    """
+
+    def check(self, store_name: str, m: Materialized) -> None:
+        """Validate ``m`` for the store ``store_name`` as the DSL call is made."""
+
+    def builder(self, m: Materialized, name: str, key_serde: Any, value_serde: Any) -> Any:
+        """The ``StoreBuilder`` of the store."""
+        return store_builder(m, name, key_serde, value_serde)
+
+    def result_key_serde(self, key_serde: Any) -> Any:
+        """The key serde of the resulting table, given the store's key serde."""
+        return key_serde
+
+
 GENERATED_NAME = re.compile(r"KSTREAM.*-[0-9]{10}")
 """A name Kafka Streams generated (``KSTREAM-AGGREGATE-STATE-STORE-0000000001``)."""
 

@@ -4,9 +4,13 @@ What processors get from ``context.get_state_store(name)`` for a windowed store,
 snake_case. Times are epoch milliseconds, bounds inclusive, as in Java. Iterators yield
 plain tuples: a window store's ``fetch(key, time_from, time_to)`` yields
 ``(window_start, value)``, the range fetches yield ``(Windowed(key, TimeWindow), value)``;
-a session store yields ``(Windowed(key, SessionWindow), aggregate)``. Order is Java's:
-by key bytes, then window start (session stores: by session end), and reversed by the
-``backward_`` variants.
+a session store yields ``(Windowed(key, SessionWindow), aggregate)``. Order is Java's,
+which depends on the engine: the RocksDB stores iterate segment by segment (segments
+span ``max(retention / 2, 60 s)`` of window starts, of session ends), by store-key bytes
+within a segment (key bytes, then window start; sessions: key, end, start); the
+in-memory window store by window start, then key bytes; the in-memory session store by
+session end, then key bytes, then start. The windows of one key therefore come in time
+order from either engine (sessions: by end). The ``backward_`` variants reverse it.
 
 Example (inside a processor)::
 

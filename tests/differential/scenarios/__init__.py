@@ -8,7 +8,15 @@ queries are data, piped identically into both drivers. Every record has an expli
 
 from __future__ import annotations
 
-from . import aggregations, processor_api, stateless, suppress, tables
+from . import aggregations, processor_api, stateless, suppress, tables, windows
 from .common import SCENARIOS
 
-__all__ = ["SCENARIOS", "aggregations", "processor_api", "stateless", "suppress", "tables"]
+__all__ = [
+    "SCENARIOS",
+    "aggregations",
+    "processor_api",
+    "stateless",
+    "suppress",
+    "tables",
+    "windows",
+]

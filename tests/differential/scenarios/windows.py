@@ -1,0 +1,700 @@
+"""Windowed aggregations: time (tumbling, hopping), sliding and session windows; twins in WindowScenarios.java.
+
+Ported as data from Kafka Streams' own tests (KStreamWindowAggregateTest,
+KStreamSlidingWindowAggregateTest, KStreamSessionWindowAggregateProcessorTest,
+TimeWindowedKStreamImplTest, SessionWindowedKStreamImplTest) and extended with out-of-order
+and late records, null keys and values, emit-on-close, cached and uncached stores, store
+contents and describe(). Output keys are read with the windowed serdes (Java's bytes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kstreams import (
+    EmitStrategy,
+    Grouped,
+    Materialized,
+    Serdes,
+    SessionWindows,
+    SlidingWindows,
+    StreamsBuilder,
+    TimeWindows,
+    WindowedSerdes,
+)
+
+from ..deliberate import null_keys_counted
+from ..harness import AdvanceWallClock, StoreQuery, pipes
+from .common import S, js, scenario
+
+WINDOWS = "WindowScenarios"
+EMIT_NOW = {"__emit.interval.ms.kstreams.windowed.aggregation__": 0}
+
+
+def tw(size: int) -> str:
+    """The serde name of time-windowed String keys of windows of ``size`` ms."""
+    return f"TimeWindowed:String:{size}"
+
+
+SW = "SessionWindowed:String"
+
+# (key, value, ts) for windows of 10 ms: out of order, late, a null key and a null value
+TUMBLING = [
+    ("A", "1", 0),
+    ("B", "2", 1),
+    ("A", "3", 5),
+    ("A", "4", 10),
+    ("B", "5", 12),
+    ("A", "6", 3),  # [0,10) closed (stream time 12, no grace): dropped
+    ("A", "7", 19),
+    ("C", "8", 25),
+    ("A", "9", 15),  # [10,20) closed: dropped
+    (None, "x", 26),  # null key: dropped
+    ("A", None, 27),  # null value: counted, as Java
+    ("B", "10", 29),
+    ("C", "11", 30),
+    ("B", "12", 21),  # [20,30) still open
+]
+
+
+def _long_out(size: int) -> Any:
+    return WindowedSerdes.time_windowed_serde_from(Serdes.String(), size)
+
+
+# -- time windows: count ---------------------------------------------------------------------
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "Long")},
+    stores=(StoreQuery("counts", "String", "Long", gets=("A", "B", "Z"), kind="window"),),
+    java_class=WINDOWS,
+)
+def tumbling_count(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_with_no_grace(10))
+        .count(Materialized.as_("counts"))
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "Long")},
+    stores=(StoreQuery("counts", "String", "Long", gets=("A", "B", "C"), kind="window"),),
+    java_class=WINDOWS,
+)
+def tumbling_count_uncached(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_with_no_grace(10))
+        .count(Materialized.as_("counts").with_caching_disabled())
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "Long")},
+    java_class=WINDOWS,
+)
+def tumbling_count_generated_names(b: StreamsBuilder) -> None:
+    # no serdes anywhere: the table's keys are windows of default.key.serde
+    b.stream("in").group_by_key().windowed_by(
+        TimeWindows.of_size_with_no_grace(10)
+    ).count().to_stream().to("out", value_serde=Serdes.Long())
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "Long")},
+    stores=(
+        StoreQuery(
+            "KSTREAM-AGGREGATE-STATE-STORE-0000000002", "String", "Long", gets=("A",), kind="window"
+        ),
+    ),
+    java_class=WINDOWS,
+)
+def tumbling_count_unnamed_materialized(b: StreamsBuilder) -> None:
+    # as Java, an unnamed Materialized draws one store name more
+    b.stream("in").group_by_key().windowed_by(TimeWindows.of_size_with_no_grace(10)).count(
+        Materialized.with_(Serdes.String(), Serdes.Long()).with_caching_disabled()
+    ).to_stream().to("out", value_serde=Serdes.Long())
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "Long")},
+    deliberate=null_keys_counted(1),
+    java_class=WINDOWS,
+)
+def tumbling_count_after_select_key(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .select_key(lambda k, v: None if k is None else k.lower())
+        .group_by_key(Grouped.with_(Serdes.String(), Serdes.String()))
+        .windowed_by(TimeWindows.of_size_and_grace(10, 2))
+        .count(Materialized.as_("counts").with_caching_disabled())
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": ("String", "Long")},
+    java_class=WINDOWS,
+)
+def tumbling_count_to_stream_map(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_with_no_grace(10))
+        .count(Materialized.as_("counts").with_caching_disabled())
+        .to_stream()
+        .map(lambda w, n: (f"{w.key}@{w.window.start}/{w.window.end}", n))
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "Long")},
+    java_class=WINDOWS,
+)
+def tumbling_count_filter(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_with_no_grace(10))
+        .count(Materialized.as_("counts").with_caching_disabled())
+        .filter(lambda w, n: n >= 2)
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+# -- time windows: aggregate / reduce ----------------------------------------------------------
+
+# KStreamWindowAggregateTest.testAggBasic
+AGG_BASIC = [
+    ("A", "1", 0),
+    ("B", "2", 1),
+    ("C", "3", 2),
+    ("D", "4", 3),
+    ("A", "1", 4),
+    ("A", "1", 5),
+    ("B", "2", 6),
+    ("D", "4", 7),
+    ("B", "2", 8),
+    ("C", "3", 9),
+    ("A", "1", 10),
+    ("B", "2", 11),
+    ("D", "4", 12),
+    ("B", "2", 13),
+    ("C", "3", 14),
+    ("B", "1", 3),
+    ("B", "2", 2),
+    ("B", "3", 9),
+]
+
+
+def _agg_basic(b: StreamsBuilder, m: Materialized) -> None:
+    (
+        b.stream("topic1")
+        .group_by_key(Grouped.with_(Serdes.String(), Serdes.String()))
+        .windowed_by(TimeWindows.of_size_and_grace(10, 100).advance_by(5))
+        .aggregate(lambda: "0", lambda k, v, agg: f"{agg}+{js(v)}", m)
+        .to_stream()
+        .to("out")
+    )
+
+
+AGG_BASIC_STORE = StoreQuery(
+    "topic1-Canonicalized", "String", "String", gets=("A", "B"), kind="window"
+)
+
+
+@scenario(
+    inputs={"topic1": S},
+    steps=pipes("topic1", AGG_BASIC),
+    outputs={"out": (tw(10), "String")},
+    stores=(AGG_BASIC_STORE,),
+    java_class=WINDOWS,
+)
+def hopping_aggregate(b: StreamsBuilder) -> None:
+    _agg_basic(b, Materialized.as_("topic1-Canonicalized").with_value_serde(Serdes.String()))
+
+
+@scenario(
+    inputs={"topic1": S},
+    steps=pipes("topic1", AGG_BASIC),
+    outputs={"out": (tw(10), "String")},
+    stores=(AGG_BASIC_STORE,),
+    java_class=WINDOWS,
+)
+def hopping_aggregate_uncached(b: StreamsBuilder) -> None:
+    _agg_basic(
+        b,
+        Materialized.as_("topic1-Canonicalized")
+        .with_value_serde(Serdes.String())
+        .with_caching_disabled(),
+    )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "String")},
+    stores=(StoreQuery("reduced", "String", "String", gets=("A", "B"), kind="window"),),
+    java_class=WINDOWS,
+)
+def tumbling_reduce_with_grace(b: StreamsBuilder) -> None:
+    # a null value reduces to null: the window is deleted, as Java
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_and_grace(10, 5))
+        .reduce(lambda agg, v: f"{agg}{js(v)}", Materialized.as_("reduced").with_caching_disabled())
+        .to_stream()
+        .to("out")
+    )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "JSON")},
+    stores=(StoreQuery("lists", "String", "JSON", gets=("A",), kind="window"),),
+    java_class=WINDOWS,
+)
+def tumbling_aggregate_mutated_in_place(b: StreamsBuilder) -> None:
+    def add(k: Any, v: Any, agg: dict[str, Any]) -> dict[str, Any]:
+        agg["values"].append(v)  # mutates the aggregate it is given and returns it
+        return agg
+
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_with_no_grace(10).advance_by(5))
+        .aggregate(
+            lambda: {"values": []},
+            add,
+            Materialized.as_("lists").with_value_serde(Serdes.JSON()).with_caching_disabled(),
+        )
+        .to_stream()
+        .to("out", value_serde=Serdes.JSON())
+    )
+
+
+# TimeWindowedKStreamImplTest: windows of 500 ms
+TIME_WINDOWED_IMPL = [
+    ("1", "1", 10),
+    ("1", "2", 15),
+    ("1", "3", 500),
+    ("2", "1", 550),
+    ("2", "2", 1000),
+    ("1", "4", 1001),
+    ("2", "3", 499),
+]
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TIME_WINDOWED_IMPL),
+    outputs={"out": (tw(500), "Long")},
+    stores=(StoreQuery("count-store", "String", "Long", gets=("1", "2"), kind="window"),),
+    java_class=WINDOWS,
+)
+def time_windowed_count_materialized(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key(Grouped.with_(Serdes.String(), Serdes.String()))
+        .windowed_by(TimeWindows.of_size_and_grace(500, 600))
+        .count(Materialized.as_("count-store").with_caching_disabled())
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+# -- late records, grace, retention ---------------------------------------------------------
+
+# KStreamWindowAggregateTest.shouldLogAndMeterWhenSkippingExpiredWindowByGrace
+LATE = [
+    ("k", "100", 200),
+    ("k", "0", 100),  # [100,110) closes at 110 + 90 = 200 (window end + grace <= stream time)
+    ("k", "1", 101),
+    ("k", "2", 102),
+    ("k", "3", 103),
+    ("k", "4", 104),
+    ("k", "5", 105),
+    ("k", "6", 106),
+    ("k", "7", 115),  # [105,115) expired, [110,120) open
+    ("k", "8", 201),
+]
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", LATE),
+    outputs={"out": (tw(10), "String")},
+    java_class=WINDOWS,
+)
+def late_records_past_grace(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key(Grouped.with_(Serdes.String(), Serdes.String()))
+        .windowed_by(TimeWindows.of_size_and_grace(10, 90).advance_by(5))
+        .aggregate(
+            lambda: "",
+            lambda k, v, agg: f"{agg}+{js(v)}",
+            Materialized.as_("late")
+            .with_value_serde(Serdes.String())
+            .with_caching_disabled()
+            .with_retention(100),
+        )
+        .to_stream()
+        .to("out")
+    )
+
+
+# -- emit on window close (KIP-825) ---------------------------------------------------------
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "Long")},
+    stores=(StoreQuery("counts", "String", "Long", gets=("A", "B", "C"), kind="window"),),
+    config=EMIT_NOW,
+    java_class=WINDOWS,
+)
+def tumbling_count_on_window_close(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_with_no_grace(10))
+        .emit_strategy(EmitStrategy.on_window_close())
+        .count(Materialized.as_("counts"))
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+@scenario(
+    inputs={"topic1": S},
+    steps=pipes("topic1", AGG_BASIC) + pipes("topic1", [("A", "9", 120), ("B", "9", 130)]),
+    outputs={"out": (tw(10), "String")},
+    config=EMIT_NOW,
+    java_class=WINDOWS,
+)
+def hopping_aggregate_on_window_close(b: StreamsBuilder) -> None:
+    (
+        b.stream("topic1")
+        .group_by_key(Grouped.with_(Serdes.String(), Serdes.String()))
+        .windowed_by(TimeWindows.of_size_and_grace(10, 5).advance_by(5))
+        .emit_strategy(EmitStrategy.on_window_close())
+        .aggregate(
+            lambda: "0",
+            lambda k, v, agg: f"{agg}+{js(v)}",
+            Materialized.as_("agg").with_value_serde(Serdes.String()).with_caching_disabled(),
+        )
+        .to_stream()
+        .to("out")
+    )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=[
+        *pipes("in", TUMBLING[:5]),
+        AdvanceWallClock(1_000),
+        *pipes("in", TUMBLING[5:9]),
+        AdvanceWallClock(500),
+        *pipes("in", TUMBLING[9:12]),
+        AdvanceWallClock(600),
+        *pipes("in", TUMBLING[12:]),
+    ],
+    outputs={"out": (tw(10), "Long")},
+    java_class=WINDOWS,
+)
+def tumbling_count_on_window_close_paced(b: StreamsBuilder) -> None:
+    # the default emit interval: closed windows are looked for at most once a second
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_with_no_grace(10))
+        .emit_strategy(EmitStrategy.on_window_close())
+        .count(Materialized.as_("counts").with_caching_disabled())
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+# -- sliding windows ---------------------------------------------------------------------------
+
+# KStreamSlidingWindowAggregateTest.testAggregateSmallInput
+SLIDING_SMALL = [("A", "1", 10), ("A", "2", 15), ("A", "3", 20), ("A", "4", 22), ("A", "5", 30)]
+
+
+def _sliding_agg(b: StreamsBuilder, m: Materialized, windows: SlidingWindows) -> None:
+    (
+        b.stream("topic")
+        .group_by_key(Grouped.with_(Serdes.String(), Serdes.String()))
+        .windowed_by(windows)
+        .aggregate(lambda: "0", lambda k, v, agg: f"{agg}+{js(v)}", m)
+        .to_stream()
+        .to("out")
+    )
+
+
+@scenario(
+    inputs={"topic": S},
+    steps=pipes("topic", SLIDING_SMALL),
+    outputs={"out": (tw(10), "String")},
+    stores=(StoreQuery("sliding", "String", "String", gets=("A",), kind="window"),),
+    java_class=WINDOWS,
+)
+def sliding_aggregate_small_input(b: StreamsBuilder) -> None:
+    _sliding_agg(
+        b,
+        Materialized.as_("sliding").with_value_serde(Serdes.String()).with_caching_disabled(),
+        SlidingWindows.of_time_difference_and_grace(10, 50),
+    )
+
+
+@scenario(
+    inputs={"topic": S},
+    steps=pipes("topic", SLIDING_SMALL),
+    outputs={"out": (tw(10), "String")},
+    stores=(StoreQuery("sliding", "String", "String", gets=("A",), kind="window"),),
+    java_class=WINDOWS,
+)
+def sliding_aggregate_small_input_cached(b: StreamsBuilder) -> None:
+    _sliding_agg(
+        b,
+        Materialized.as_("sliding").with_value_serde(Serdes.String()),
+        SlidingWindows.of_time_difference_and_grace(10, 50),
+    )
+
+
+# out of order, early (before the time difference), late and expired, two keys
+SLIDING_MIXED = [
+    ("A", "1", 5),
+    ("A", "2", 3),
+    ("B", "1", 12),
+    ("A", "3", 25),
+    ("A", "4", 12),
+    ("A", "5", 8),
+    ("B", "2", 40),
+    ("A", "6", 26),
+    ("A", "7", 24),
+    ("A", "8", 10),  # expired: [10,20] ended before 40 - 20
+    ("B", "3", 36),
+    (None, "x", 41),
+    ("A", None, 41),
+    ("A", "9", 31),
+    ("A", "10", 43),
+]
+
+
+@scenario(
+    inputs={"topic": S},
+    steps=pipes("topic", SLIDING_MIXED),
+    outputs={"out": (tw(10), "String")},
+    stores=(StoreQuery("sliding", "String", "String", gets=("A", "B"), kind="window"),),
+    java_class=WINDOWS,
+)
+def sliding_aggregate_out_of_order(b: StreamsBuilder) -> None:
+    _sliding_agg(
+        b,
+        Materialized.as_("sliding").with_value_serde(Serdes.String()).with_caching_disabled(),
+        SlidingWindows.of_time_difference_and_grace(10, 10),
+    )
+
+
+@scenario(
+    inputs={"topic": S},
+    steps=pipes("topic", SLIDING_MIXED),
+    outputs={"out": (tw(10), "String")},
+    java_class=WINDOWS,
+)
+def sliding_reduce(b: StreamsBuilder) -> None:
+    (
+        b.stream("topic")
+        .group_by_key()
+        .windowed_by(SlidingWindows.of_time_difference_and_grace(10, 10))
+        .reduce(lambda agg, v: f"{agg}+{js(v)}", Materialized.as_("r").with_caching_disabled())
+        .to_stream()
+        .to("out")
+    )
+
+
+@scenario(
+    inputs={"topic": S},
+    steps=pipes("topic", SLIDING_MIXED),
+    outputs={"out": (tw(10), "Long")},
+    config=EMIT_NOW,
+    java_class=WINDOWS,
+)
+def sliding_count_on_window_close(b: StreamsBuilder) -> None:
+    (
+        b.stream("topic")
+        .group_by_key()
+        .windowed_by(SlidingWindows.of_time_difference_and_grace(10, 5))
+        .emit_strategy(EmitStrategy.on_window_close())
+        .count()
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+# -- session windows ---------------------------------------------------------------------------
+
+# gap 5: a record joins or bridges sessions within the gap; the merged ones get tombstones.
+# Without grace the record at 12 is late (stream time 20) and dropped; with a grace of 10 it
+# opens [12,12], which 16 then merges with [20,20]. Sessions past the store's retention
+# (gap + grace) are gone from the store, so later records start new sessions. Also a null key
+# (dropped) and a null value (aggregated, as Java).
+SESSIONS = [
+    ("A", "1", 0),
+    ("A", "2", 4),
+    ("B", "1", 2),
+    ("A", "3", 20),
+    ("A", "4", 12),
+    ("A", "5", 16),
+    ("B", "2", 30),
+    ("A", "6", 9),
+    (None, "x", 31),
+    ("A", "7", 3),
+    ("B", None, 33),
+    ("C", "1", 40),
+    ("B", "3", 36),
+]
+
+SESSIONS_STORE = StoreQuery("sessions", "String", "Long", gets=("A", "B", "C"), kind="session")
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", SESSIONS),
+    outputs={"out": (SW, "Long")},
+    stores=(SESSIONS_STORE,),
+    java_class=WINDOWS,
+)
+def session_count(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(SessionWindows.of_inactivity_gap_with_no_grace(5))
+        .count(Materialized.as_("sessions").with_caching_disabled())
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", SESSIONS),
+    outputs={"out": (SW, "Long")},
+    stores=(SESSIONS_STORE,),
+    java_class=WINDOWS,
+)
+def session_count_cached(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(SessionWindows.of_inactivity_gap_with_no_grace(5))
+        .count(Materialized.as_("sessions"))
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", SESSIONS),
+    outputs={"out": (SW, "String")},
+    stores=(StoreQuery("agg", "String", "String", gets=("A", "B"), kind="session"),),
+    java_class=WINDOWS,
+)
+def session_aggregate_with_merger(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key(Grouped.with_(Serdes.String(), Serdes.String()))
+        .windowed_by(SessionWindows.of_inactivity_gap_and_grace(5, 10))
+        .aggregate(
+            lambda: "0",
+            lambda k, v, agg: f"{agg}+{js(v)}",
+            lambda k, one, two: f"{one}+{two}",
+            Materialized.as_("agg").with_value_serde(Serdes.String()).with_caching_disabled(),
+        )
+        .to_stream()
+        .to("out")
+    )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", SESSIONS),
+    outputs={"out": (SW, "String")},
+    java_class=WINDOWS,
+)
+def session_reduce(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(SessionWindows.of_inactivity_gap_and_grace(5, 10))
+        .reduce(lambda agg, v: f"{agg}:{js(v)}", Materialized.as_("r").with_caching_disabled())
+        .to_stream()
+        .to("out")
+    )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", SESSIONS),
+    outputs={"out": (SW, "Long")},
+    config=EMIT_NOW,
+    java_class=WINDOWS,
+)
+def session_count_on_window_close(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(SessionWindows.of_inactivity_gap_and_grace(5, 2))
+        .emit_strategy(EmitStrategy.on_window_close())
+        .count()
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", SESSIONS),
+    outputs={"out": (SW, "Long")},
+    deliberate=null_keys_counted(1),
+    java_class=WINDOWS,
+)
+def session_count_after_group_by(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by(lambda k, v: k, Grouped.as_("by-key").with_key_serde(Serdes.String()))
+        .windowed_by(SessionWindows.of_inactivity_gap_with_no_grace(5))
+        .count(Materialized.as_("sessions").with_caching_disabled())
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
