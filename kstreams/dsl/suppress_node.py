@@ -30,6 +30,16 @@ WINDOW_GRACE_TAG = "window_grace_ms"
 """The ``GraphNode.tags`` key a windowed aggregation sets to its grace period (ms)."""
 
 
+def mark_window_grace(table: KTable, grace_ms: int) -> KTable:
+    """Record that ``table``'s node defines a window with ``grace_ms`` (what
+    ``until_window_closes`` downstream waits for); returns ``table``."""
+    for node in reversed(table._builder.graph.nodes):
+        if node.name == table.name:
+            node.tags[WINDOW_GRACE_TAG] = grace_ms
+            return table
+    raise TopologyError(f"No recorded node {table.name} to mark as windowed")
+
+
 def find_window_grace(graph: StreamsGraph, node_name: str) -> int:
     """The grace period of the windowed computation upstream of ``node_name`` (Java's
     ``GraphGraceSearchUtil.findAndVerifyWindowGrace``); every path up must reach one."""

@@ -521,6 +521,12 @@ def _unset(*_: Any) -> Any:
     raise StreamsError("the suppression buffer is not open")
 
 
+def _lacks_inner(serde: Any) -> bool:
+    """Whether ``serde`` wraps an inner serde not given yet (a windowed serde whose keys' serde
+    is the app's default)."""
+    return serde is not None and hasattr(serde, "with_inner") and getattr(serde, "inner", 0) is None
+
+
 class TimeOrderedKeyValueBufferBuilder:
     """Builds suppression buffers (Java: ``InMemoryTimeOrderedKeyValueChangeBuffer.Builder``).
 
@@ -533,6 +539,11 @@ class TimeOrderedKeyValueBufferBuilder:
         if not isinstance(name, str) or not name:
             raise ValueError(f"store name must be a non-empty string, got {name!r}")
         self._name = name
+        self._key_wrapper: Any = None
+        if _lacks_inner(key_serde):
+            # a windowed key serde without inner serde: the inner one is the app's default key
+            # serde, filled in (as key_serde) when the task opens the store
+            self._key_wrapper, key_serde = key_serde, None
         self.key_serde = key_serde
         self.value_serde = value_serde
         self._logging_enabled = True
@@ -577,8 +588,11 @@ class TimeOrderedKeyValueBufferBuilder:
 
     def build(self) -> InMemoryTimeOrderedKeyValueChangeBuffer:
         """A new, closed buffer."""
+        key_serde = self.key_serde
+        if self._key_wrapper is not None:
+            key_serde = None if key_serde is None else self._key_wrapper.with_inner(key_serde)
         return InMemoryTimeOrderedKeyValueChangeBuffer(
-            self._name, self.key_serde, self.value_serde, self._logging_enabled
+            self._name, key_serde, self.value_serde, self._logging_enabled
         )
 
     def __repr__(self) -> str:

@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from kstreams import Consumed, Grouped, Materialized, Serdes, StreamsBuilder
+from kstreams import (
+    Consumed,
+    Grouped,
+    Materialized,
+    Serdes,
+    SessionWindows,
+    SlidingWindows,
+    StreamsBuilder,
+    TimeWindows,
+)
 from kstreams.dsl.ktable import KTable
 from kstreams.dsl.suppressed import BufferConfig, Suppressed
 
@@ -129,5 +138,131 @@ def suppress_named_table_headers(b: StreamsBuilder) -> None:
             ).with_name("limiter")
         )
         .to_stream()
+        .to("out")
+    )
+
+
+# -- final results of windowed counts (until_window_closes) --------------------------------------
+
+WINDOWED_OUT = {"output-suppressed": SL, "output-raw": SL}
+
+
+def _final_and_raw(counts: KTable) -> None:
+    (
+        counts.suppress(Suppressed.until_window_closes(BufferConfig.unbounded()))
+        .to_stream()
+        .map(lambda w, n: (str(w), n))
+        .to("output-suppressed", key_serde=Serdes.String(), value_serde=Serdes.Long())
+    )
+    (
+        counts.to_stream()
+        .map(lambda w, n: (str(w), n))
+        .to("output-raw", key_serde=Serdes.String(), value_serde=Serdes.Long())
+    )
+
+
+def _grouped(b: StreamsBuilder) -> Any:
+    return b.stream("input", Consumed.with_(Serdes.String(), Serdes.String())).group_by(
+        lambda k, v: k, Grouped.with_(Serdes.String(), Serdes.String())
+    )
+
+
+def _k1(timestamps: list[int]) -> list[Any]:
+    return pipes("input", [("k1", "v1", ts) for ts in timestamps])
+
+
+@scenario(inputs={"input": S}, steps=_k1([0, 1, 2, 1, 0, 5, 0]), outputs=WINDOWED_OUT)
+def suppress_final_time_windows(b: StreamsBuilder) -> None:
+    _final_and_raw(
+        _grouped(b)
+        .windowed_by(
+            TimeWindows.of_size_and_grace(timedelta(milliseconds=2), timedelta(milliseconds=1))
+        )
+        .count(Materialized.as_("counts").with_caching_disabled())
+    )
+
+
+@scenario(inputs={"input": S}, steps=_k1([0, 1, 2, 0, 3, 0, 4, 0, 30]), outputs=WINDOWED_OUT)
+def suppress_final_time_windows_large_jump(b: StreamsBuilder) -> None:
+    _final_and_raw(
+        _grouped(b)
+        .windowed_by(
+            TimeWindows.of_size_and_grace(timedelta(milliseconds=2), timedelta(milliseconds=2))
+        )
+        .count(Materialized.as_("counts").with_caching_disabled().with_key_serde(Serdes.String()))
+    )
+
+
+@scenario(inputs={"input": S}, steps=_k1([10, 11, 10, 13, 10, 24, 5, 7, 90]), outputs=WINDOWED_OUT)
+def suppress_final_sliding_windows(b: StreamsBuilder) -> None:
+    _final_and_raw(
+        _grouped(b)
+        .windowed_by(
+            SlidingWindows.of_time_difference_and_grace(
+                timedelta(milliseconds=5), timedelta(milliseconds=15)
+            )
+        )
+        .count(Materialized.as_("counts").with_caching_disabled().with_key_serde(Serdes.String()))
+    )
+
+
+@scenario(
+    inputs={"input": S},
+    steps=pipes(
+        "input",
+        [
+            ("k1", "v1", 0),
+            ("k1", "v1", 5),
+            ("k1", "v1", 1),
+            ("k2", "v1", 11),
+            ("k1", "v1", 5),
+            ("k1", "v1", 30),
+        ],
+    ),
+    outputs=WINDOWED_OUT,
+)
+def suppress_final_session_windows(b: StreamsBuilder) -> None:
+    _final_and_raw(
+        _grouped(b)
+        .windowed_by(SessionWindows.of_inactivity_gap_with_no_grace(timedelta(milliseconds=5)))
+        .count(Materialized.as_("counts").with_caching_disabled())
+    )
+
+
+@scenario(
+    inputs={"input": S},
+    steps=pipes(
+        "input",
+        [
+            ("a", "1", 1_000),
+            ("b", "2", 1_500),
+            ("a", "3", 2_500),
+            ("b", "4", 59_000),
+            ("a", "5", 61_000),
+            ("a", "late", 500),
+            ("c", "6", 125_000),
+        ],
+    ),
+    outputs={"out": S},
+)
+def suppress_final_cached_reduce_named(b: StreamsBuilder) -> None:
+    # a cached windowed reduce (updates reach the buffer at commit), a named suppression with
+    # a bounded strict buffer, hopping windows
+    (
+        b.stream("input")
+        .group_by_key()
+        .windowed_by(
+            TimeWindows.of_size_and_grace(timedelta(minutes=1), timedelta(seconds=10)).advance_by(
+                timedelta(seconds=30)
+            )
+        )
+        .reduce(lambda a, v: f"{a}+{v}")
+        .suppress(
+            Suppressed.until_window_closes(
+                BufferConfig.max_records(100).shut_down_when_full()
+            ).with_name("final")
+        )
+        .to_stream()
+        .map(lambda w, v: (f"{w.key}@{w.window.start}/{w.window.end}", v))
         .to("out")
     )

@@ -4,6 +4,7 @@ import static org.apache.kafka.streams.kstream.Suppressed.BufferConfig.maxBytes;
 import static org.apache.kafka.streams.kstream.Suppressed.BufferConfig.maxRecords;
 import static org.apache.kafka.streams.kstream.Suppressed.BufferConfig.unbounded;
 import static org.apache.kafka.streams.kstream.Suppressed.untilTimeLimit;
+import static org.apache.kafka.streams.kstream.Suppressed.untilWindowCloses;
 
 import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
@@ -12,12 +13,19 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KGroupedStream;
 import org.apache.kafka.streams.kstream.KGroupedTable;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.SessionWindows;
+import org.apache.kafka.streams.kstream.SlidingWindows;
 import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.SessionStore;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The Java twins of tests/differential/scenarios/suppress.py: Kafka Streams' SuppressScenarioTest
@@ -76,6 +84,66 @@ public final class SuppressScenarios {
                 .suppress(untilTimeLimit(Duration.ofMillis(7), maxRecords(10).shutDownWhenFull())
                         .withName("limiter"))
                 .toStream()
+                .to("out");
+    }
+
+    // -- final results of windowed counts -------------------------------------------------------
+
+    private static void finalAndRaw(final KTable<Windowed<String>, Long> counts) {
+        counts.suppress(untilWindowCloses(unbounded()))
+                .toStream()
+                .map((final Windowed<String> k, final Long v) -> new KeyValue<>(k.toString(), v))
+                .to("output-suppressed", Produced.with(Serdes.String(), Serdes.Long()));
+        counts.toStream()
+                .map((final Windowed<String> k, final Long v) -> new KeyValue<>(k.toString(), v))
+                .to("output-raw", Produced.with(Serdes.String(), Serdes.Long()));
+    }
+
+    private static KGroupedStream<String, String> grouped(final StreamsBuilder b) {
+        return b.stream("input", Consumed.with(Serdes.String(), Serdes.String()))
+                .groupBy((String k, String v) -> k, Grouped.with(Serdes.String(), Serdes.String()));
+    }
+
+    public static void suppressFinalTimeWindows(final StreamsBuilder b) {
+        finalAndRaw(grouped(b)
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(2L), Duration.ofMillis(1L)))
+                .count(Materialized.<String, Long, WindowStore<Bytes, byte[]>>as("counts").withCachingDisabled()));
+    }
+
+    public static void suppressFinalTimeWindowsLargeJump(final StreamsBuilder b) {
+        finalAndRaw(grouped(b)
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(2L), Duration.ofMillis(2L)))
+                .count(Materialized.<String, Long, WindowStore<Bytes, byte[]>>as("counts")
+                        .withCachingDisabled()
+                        .withKeySerde(Serdes.String())));
+    }
+
+    public static void suppressFinalSlidingWindows(final StreamsBuilder b) {
+        finalAndRaw(grouped(b)
+                .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(5L), Duration.ofMillis(15L)))
+                .count(Materialized.<String, Long, WindowStore<Bytes, byte[]>>as("counts")
+                        .withCachingDisabled()
+                        .withKeySerde(Serdes.String())));
+    }
+
+    public static void suppressFinalSessionWindows(final StreamsBuilder b) {
+        finalAndRaw(grouped(b)
+                .windowedBy(SessionWindows.ofInactivityGapWithNoGrace(Duration.ofMillis(5L)))
+                .count(Materialized.<String, Long, SessionStore<Bytes, byte[]>>as("counts").withCachingDisabled()));
+    }
+
+    public static void suppressFinalCachedReduceNamed(final StreamsBuilder b) {
+        b.<String, String>stream("input")
+                .groupByKey()
+                .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMinutes(1), Duration.ofSeconds(10))
+                        .advanceBy(Duration.ofSeconds(30)))
+                // the Python twin gives no serdes: its windowed key serde's inner serde is the
+                // default one; Java needs them spelled out (else a ClassCastException in the buffer)
+                .reduce((a, v) -> a + "+" + v, Materialized.with(Serdes.String(), Serdes.String()))
+                .suppress(untilWindowCloses(maxRecords(100).shutDownWhenFull()).withName("final"))
+                .toStream()
+                .map((final Windowed<String> w, final String v) ->
+                        new KeyValue<>(w.key() + "@" + w.window().start() + "/" + w.window().end(), v))
                 .to("out");
     }
 }
