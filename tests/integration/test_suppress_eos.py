@@ -8,7 +8,6 @@ is not emitted again and what was buffered is not lost. The output is read ``rea
 
 from __future__ import annotations
 
-import importlib
 import os
 import random
 import struct
@@ -31,10 +30,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 BASE_TS = 1_700_000_000_000
 PARTITIONS = 3
-
-
-def _has_time_windows() -> bool:
-    return hasattr(importlib.import_module("kstreams"), "TimeWindows")
 
 
 def _app(
@@ -74,8 +69,6 @@ def _value(mode: str, raw: bytes) -> object:
 def test_final_results_exactly_once_across_sigkill(
     mode: str, kafka_bootstrap: str, new_topic, tmp_path: Path
 ) -> None:
-    if mode == "windowed" and not _has_time_windows():
-        pytest.skip("windowed aggregations (TimeWindows) are not in this build yet")
     seed = int(os.environ.get("KSTREAMS_TEST_SEED", time.time_ns() % 1_000_000))
     rng = random.Random(seed)
     src, dst = new_topic(partitions=PARTITIONS), new_topic(partitions=PARTITIONS)

@@ -20,13 +20,11 @@ import sys
 import threading
 from datetime import timedelta
 
-from kstreams import KafkaStreams, Serdes, StreamsBuilder, Topology
+from kstreams import KafkaStreams, Serdes, StreamsBuilder, TimeWindows, Topology
 from kstreams.dsl.suppressed import BufferConfig, Suppressed
 
 
 def windowed_topology(src: str, dst: str) -> Topology:
-    from kstreams import TimeWindows  # type: ignore[attr-defined]  # windows-dsl
-
     b = StreamsBuilder()
     (
         b.stream(src)
