@@ -37,8 +37,10 @@ from kstreams.windows.definitions import SessionWindows, SlidingWindows, TimeWin
 
 if TYPE_CHECKING:
     from kstreams.builder import StreamsBuilder
+    from kstreams.dsl.count_windowed import CountWindowedKStream
     from kstreams.dsl.ktable import KTable
     from kstreams.dsl.windowed import SessionWindowedKStream, TimeWindowedKStream
+    from kstreams.windows.count_windows import CountWindows
 
 
 def _named(named: Named | str | None) -> str | None:
@@ -135,8 +137,8 @@ class KGroupedStream:
         return KTable(self._builder, func, factory.result_key_serde(ks), vs, store_name)
 
     def windowed_by(
-        self, windows: TimeWindows | SlidingWindows | SessionWindows
-    ) -> TimeWindowedKStream | SessionWindowedKStream:
+        self, windows: TimeWindows | SlidingWindows | SessionWindows | CountWindows
+    ) -> TimeWindowedKStream | SessionWindowedKStream | CountWindowedKStream:
         """Aggregate per window: ``TimeWindows`` (tumbling, hopping) and ``SlidingWindows``
         give a :class:`~kstreams.dsl.windowed.TimeWindowedKStream`, ``SessionWindows`` a
         :class:`~kstreams.dsl.windowed.SessionWindowedKStream`.
@@ -155,8 +157,15 @@ class KGroupedStream:
             return TimeWindowedKStream(self, windows)
         if isinstance(windows, SessionWindows):
             return SessionWindowedKStream(self, windows)
+        from kstreams.windows.count_windows import CountWindows
+
+        if isinstance(windows, CountWindows):  # a kstreams extension
+            from kstreams.dsl.count_windowed import CountWindowedKStream
+
+            return CountWindowedKStream(self, windows)
         raise TypeError(
-            f"windowed_by takes TimeWindows, SlidingWindows or SessionWindows, got {windows!r}"
+            "windowed_by takes TimeWindows, SlidingWindows, SessionWindows or CountWindows, "
+            f"got {windows!r}"
         )
 
     def count(

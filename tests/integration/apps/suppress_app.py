@@ -1,4 +1,4 @@
-"""A suppression app run as a separate process by ``test_suppress_eos.py`` (so it can be SIGKILLed).
+"""A suppression (or count-window) app run as a separate process by ``test_suppress_eos.py`` (so it can be SIGKILLed).
 
     python suppress_app.py BOOTSTRAP APPLICATION_ID INPUT OUTPUT STATE_DIR MODE
 
@@ -6,6 +6,8 @@ MODE ``windowed``: INPUT's records counted per key in 1-second tumbling windows 
 suppressed until each window closes; OUTPUT gets ``<key>@<window start>`` -> final count (Long).
 MODE ``time-limit``: INPUT read as a table, suppressed for 500 ms of stream time per key;
 OUTPUT gets each key's latest value (String).
+MODE ``count-windows``: INPUT's records counted per key in tumbling windows of 5 records
+(a kstreams extension); OUTPUT gets ``<key>#<first record number>`` -> 5 (Long).
 
 Runs under exactly_once_v2 and prints ``STATE <new> <old>`` on every state change and
 ``CLOSED <True|False> <state>`` after SIGTERM made it close.
@@ -22,6 +24,7 @@ from datetime import timedelta
 
 from kstreams import KafkaStreams, Serdes, StreamsBuilder, TimeWindows, Topology
 from kstreams.dsl.suppressed import BufferConfig, Suppressed
+from kstreams.windows.count_windows import CountWindows
 
 
 def windowed_topology(src: str, dst: str) -> Topology:
@@ -52,11 +55,32 @@ def time_limit_topology(src: str, dst: str) -> Topology:
     return b.build()
 
 
+def count_windows_topology(src: str, dst: str) -> Topology:
+    b = StreamsBuilder()
+    (
+        b.stream(src)
+        .group_by_key()
+        .windowed_by(CountWindows.of(5))
+        .count()
+        .to_stream()
+        .map(lambda wk, n: (f"{wk.key}#{wk.window.first_record}", n))
+        .to(dst, key_serde=Serdes.String(), value_serde=Serdes.Long())
+    )
+    return b.build()
+
+
+TOPOLOGIES = {
+    "windowed": windowed_topology,
+    "time-limit": time_limit_topology,
+    "count-windows": count_windows_topology,
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     for name in ("bootstrap", "application_id", "input", "output", "state_dir"):
         parser.add_argument(name)
-    parser.add_argument("mode", choices=("windowed", "time-limit"))
+    parser.add_argument("mode", choices=sorted(TOPOLOGIES))
     args = parser.parse_args()
     logging.basicConfig(
         level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(name)s %(message)s"
@@ -66,7 +90,7 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    build = windowed_topology if args.mode == "windowed" else time_limit_topology
+    build = TOPOLOGIES[args.mode]
     config = {
         "application.id": args.application_id,
         "bootstrap.servers": args.bootstrap,
