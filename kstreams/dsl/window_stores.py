@@ -78,8 +78,14 @@ class WindowStoreFactory(StoreFactory):
                 name, self.retention(m), self.window_size, False
             )
         else:
+            retention = self.retention(m)
+            if self.emit_strategy.on_close and not isinstance(self.windows, SlidingWindows):
+                # Java keeps time windows emitted on close in its time-ordered store, which
+                # still reads windows starting at stream time - retention (its other stores
+                # from one ms later): a window closes exactly when the other stores drop it
+                retention += 1
             supplier = Stores.persistent_timestamped_window_store(
-                name, self.retention(m), self.window_size, False
+                name, retention, self.window_size, False
             )
         builder = Stores.timestamped_window_store_builder(supplier, key_serde, value_serde)
         caching = m.caching_enabled

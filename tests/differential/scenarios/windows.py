@@ -28,7 +28,22 @@ from ..harness import AdvanceWallClock, StoreQuery, pipes
 from .common import S, js, scenario
 
 WINDOWS = "WindowScenarios"
-EMIT_NOW = {"__emit.interval.ms.kstreams.windowed.aggregation__": 0}
+#: both test drivers emit closed windows on every record unless told otherwise
+EMIT_PACED = {"__emit.interval.ms.kstreams.windowed.aggregation__": 1000}
+
+
+#: kstreams' window and session stores have no record cache yet (window-stores helper, later
+#: step); Java's cache still answers for windows its store has dropped, and forwards per commit
+NO_WINDOW_CACHE = (
+    "window/session store record cache not merged yet: Java's cached store still returns "
+    "windows past retention (and its cache forwards the merged session)"
+)
+#: Java emits closed sessions from its time-ordered session store, which finds sessions by end
+#: time without a retention filter (segments only); kstreams' session store has no such query
+NO_SESSIONS_BY_END = (
+    "SessionStore.find_sessions_by_end (Java's time-ordered findSessions(earliestEnd, "
+    "latestEnd), no retention filter) is missing: closed sessions are past retention when read"
+)
 
 
 def tw(size: int) -> str:
@@ -69,6 +84,7 @@ def _long_out(size: int) -> Any:
     steps=pipes("in", TUMBLING),
     outputs={"out": (tw(10), "Long")},
     stores=(StoreQuery("counts", "String", "Long", gets=("A", "B", "Z"), kind="window"),),
+    bugs={"stores": NO_WINDOW_CACHE},
     java_class=WINDOWS,
 )
 def tumbling_count(b: StreamsBuilder) -> None:
@@ -378,7 +394,7 @@ def late_records_past_grace(b: StreamsBuilder) -> None:
     steps=pipes("in", TUMBLING),
     outputs={"out": (tw(10), "Long")},
     stores=(StoreQuery("counts", "String", "Long", gets=("A", "B", "C"), kind="window"),),
-    config=EMIT_NOW,
+    bugs={"stores": NO_WINDOW_CACHE},
     java_class=WINDOWS,
 )
 def tumbling_count_on_window_close(b: StreamsBuilder) -> None:
@@ -397,7 +413,6 @@ def tumbling_count_on_window_close(b: StreamsBuilder) -> None:
     inputs={"topic1": S},
     steps=pipes("topic1", AGG_BASIC) + pipes("topic1", [("A", "9", 120), ("B", "9", 130)]),
     outputs={"out": (tw(10), "String")},
-    config=EMIT_NOW,
     java_class=WINDOWS,
 )
 def hopping_aggregate_on_window_close(b: StreamsBuilder) -> None:
@@ -428,10 +443,11 @@ def hopping_aggregate_on_window_close(b: StreamsBuilder) -> None:
         *pipes("in", TUMBLING[12:]),
     ],
     outputs={"out": (tw(10), "Long")},
+    config=EMIT_PACED,
     java_class=WINDOWS,
 )
 def tumbling_count_on_window_close_paced(b: StreamsBuilder) -> None:
-    # the default emit interval: closed windows are looked for at most once a second
+    # the runtime's emit interval: closed windows are looked for at most once a second
     (
         b.stream("in")
         .group_by_key()
@@ -546,7 +562,6 @@ def sliding_reduce(b: StreamsBuilder) -> None:
     inputs={"topic": S},
     steps=pipes("topic", SLIDING_MIXED),
     outputs={"out": (tw(10), "Long")},
-    config=EMIT_NOW,
     java_class=WINDOWS,
 )
 def sliding_count_on_window_close(b: StreamsBuilder) -> None:
@@ -610,6 +625,7 @@ def session_count(b: StreamsBuilder) -> None:
     steps=pipes("in", SESSIONS),
     outputs={"out": (SW, "Long")},
     stores=(SESSIONS_STORE,),
+    bugs={"outputs": NO_WINDOW_CACHE, "stores": NO_WINDOW_CACHE},
     java_class=WINDOWS,
 )
 def session_count_cached(b: StreamsBuilder) -> None:
@@ -667,7 +683,7 @@ def session_reduce(b: StreamsBuilder) -> None:
     inputs={"in": S},
     steps=pipes("in", SESSIONS),
     outputs={"out": (SW, "Long")},
-    config=EMIT_NOW,
+    bugs={"outputs": NO_SESSIONS_BY_END, "produced_topics": NO_SESSIONS_BY_END},
     java_class=WINDOWS,
 )
 def session_count_on_window_close(b: StreamsBuilder) -> None:
