@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kstreams.dsl.grace import WINDOW_GRACE_TAG
 from kstreams.dsl.materialized import Materialized
 from kstreams.dsl.stores import StoreFactory
 from kstreams.serde.windowed import SessionWindowedSerde, TimeWindowedSerde
@@ -96,6 +97,9 @@ class WindowStoreFactory(StoreFactory):
     def result_key_serde(self, key_serde: Any) -> Any:
         return TimeWindowedSerde(key_serde, self.window_size)
 
+    def graph_tags(self) -> dict[str, object]:
+        return {WINDOW_GRACE_TAG: self.windows.grace_ms()}
+
 
 class SessionStoreFactory(StoreFactory):
     """The session store of a ``SessionWindows`` aggregation."""
@@ -134,3 +138,6 @@ class SessionStoreFactory(StoreFactory):
 
     def result_key_serde(self, key_serde: Any) -> Any:
         return SessionWindowedSerde(key_serde)
+
+    def graph_tags(self) -> dict[str, object]:
+        return {WINDOW_GRACE_TAG: self.windows.grace_ms() + self.windows.inactivity_gap()}

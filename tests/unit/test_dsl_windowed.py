@@ -218,3 +218,19 @@ def test_in_memory_windowed_store_and_default_key_serde() -> None:
     with driver:
         assert out == [(W("k", 0, 10), "a", 1), (W("k", 0, 10), "ab", 2)]
         assert driver.get_timestamped_window_store("r").fetch("k", 0).value == "ab"
+
+
+def test_window_grace_found_up_the_graph() -> None:
+    from kstreams.dsl.grace import find_and_verify_window_grace
+    from kstreams.errors import TopologyError
+
+    b = StreamsBuilder()
+    grouped = b.stream("in").group_by_key()
+    hop = grouped.windowed_by(TimeWindows.of_size_and_grace(10, 3).advance_by(5)).count()
+    sessions = grouped.windowed_by(SessionWindows.of_inactivity_gap_and_grace(7, 2)).count()
+    filtered = hop.filter(lambda w, n: n > 1)
+    assert find_and_verify_window_grace(b.graph, filtered.name) == 3
+    assert find_and_verify_window_grace(b.graph, sessions.name) == 9
+    plain = grouped.count()
+    with pytest.raises(TopologyError, match="only defined for windowed computations"):
+        find_and_verify_window_grace(b.graph, plain.name)
