@@ -133,6 +133,7 @@ class KGroupedStream:
             make_processor(store_name),
             store_name,
             lambda: factory.builder(m, store_name, ks, vs),
+            factory.graph_tags(),
         )
         return KTable(self._builder, func, factory.result_key_serde(ks), vs, store_name)
 

@@ -52,6 +52,10 @@ class StoreFactory:
         """The key serde of the resulting table, given the store's key serde."""
         return key_serde
 
+    def graph_tags(self) -> dict[str, object]:
+        """Tags of the aggregation's graph node (see :mod:`kstreams.dsl.grace`)."""
+        return {}
+
 
 GENERATED_NAME = re.compile(r"KSTREAM.*-[0-9]{10}")
 """A name Kafka Streams generated (``KSTREAM-AGGREGATE-STATE-STORE-0000000001``)."""
@@ -155,11 +159,13 @@ def add_stateful_processor(
     supplier: Any,
     store_name: str,
     builder_of_store: Any,
+    tags: dict[str, object] | None = None,
 ) -> None:
-    """Record a processor with its own store."""
+    """Record a processor with its own store (``tags``: what later DSL steps may ask of it,
+    such as a windowed aggregation's grace period)."""
 
     def write(topology: Topology) -> None:
         topology.add_processor(name, supplier, parent)
         topology.add_state_store(builder_of_store(), name)
 
-    graph.add(GraphNode(name, [parent], write))
+    graph.add(GraphNode(name, [parent], write, tags=dict(tags or {})))

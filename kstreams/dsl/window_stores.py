@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kstreams.dsl.grace import WINDOW_GRACE_TAG
 from kstreams.dsl.materialized import Materialized
 from kstreams.dsl.stores import StoreFactory
 from kstreams.serde.windowed import SessionWindowedSerde, TimeWindowedSerde
@@ -78,8 +79,14 @@ class WindowStoreFactory(StoreFactory):
                 name, self.retention(m), self.window_size, False
             )
         else:
+            retention = self.retention(m)
+            if self.emit_strategy.on_close and not isinstance(self.windows, SlidingWindows):
+                # Java keeps time windows emitted on close in its time-ordered store, which
+                # still reads windows starting at stream time - retention (its other stores
+                # from one ms later): a window closes exactly when the other stores drop it
+                retention += 1
             supplier = Stores.persistent_timestamped_window_store(
-                name, self.retention(m), self.window_size, False
+                name, retention, self.window_size, False
             )
         builder = Stores.timestamped_window_store_builder(supplier, key_serde, value_serde)
         caching = m.caching_enabled
@@ -89,6 +96,9 @@ class WindowStoreFactory(StoreFactory):
 
     def result_key_serde(self, key_serde: Any) -> Any:
         return TimeWindowedSerde(key_serde, self.window_size)
+
+    def graph_tags(self) -> dict[str, object]:
+        return {WINDOW_GRACE_TAG: self.windows.grace_ms()}
 
 
 class SessionStoreFactory(StoreFactory):
@@ -128,3 +138,6 @@ class SessionStoreFactory(StoreFactory):
 
     def result_key_serde(self, key_serde: Any) -> Any:
         return SessionWindowedSerde(key_serde)
+
+    def graph_tags(self) -> dict[str, object]:
+        return {WINDOW_GRACE_TAG: self.windows.grace_ms() + self.windows.inactivity_gap()}

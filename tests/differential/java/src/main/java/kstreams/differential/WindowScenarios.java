@@ -363,4 +363,81 @@ public final class WindowScenarios {
                 .toStream()
                 .to("out", Produced.with(sw(), Serdes.Long()));
     }
+
+    // -- larger inputs ----------------------------------------------------------------------------
+
+    public static void hoppingCountLargeInput(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupByKey()
+                .windowedBy(TimeWindows.ofSizeAndGrace(ms(50), ms(20)).advanceBy(ms(10)))
+                .count(windowCounts("hop").withCachingDisabled().withRetention(ms(200)))
+                .toStream()
+                .to("out", longs(50));
+    }
+
+    public static void slidingAggregateLargeInputMutatedInPlace(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupByKey()
+                .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(ms(15), ms(30)))
+                .<JsonNode>aggregate(
+                        () -> {
+                            final ObjectNode n = JsonSerde.MAPPER.createObjectNode();
+                            n.put("sum", 0);
+                            n.put("n", 0);
+                            return n;
+                        },
+                        (k, v, agg) -> {
+                            final ObjectNode n = (ObjectNode) agg.deepCopy();
+                            n.put("sum", agg.get("sum").asLong() + Long.parseLong(v));
+                            n.put("n", agg.get("n").asLong() + 1);
+                            return n;
+                        },
+                        Materialized.<String, JsonNode, WindowStore<Bytes, byte[]>>as("slide")
+                                .withValueSerde(new JsonSerde())
+                                .withCachingDisabled())
+                .toStream()
+                .to("out", Produced.with(tw(15), new JsonSerde()));
+    }
+
+    public static void sessionAggregateLargeInputMutatedInPlace(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupByKey()
+                .windowedBy(SessionWindows.ofInactivityGapAndGrace(ms(4), ms(30)))
+                .<JsonNode>aggregate(
+                        () -> {
+                            final ObjectNode n = JsonSerde.MAPPER.createObjectNode();
+                            n.putArray("values");
+                            return n;
+                        },
+                        (k, v, agg) -> {
+                            final ObjectNode n = (ObjectNode) agg.deepCopy();
+                            ((ArrayNode) n.get("values")).add(Long.parseLong(v));
+                            return n;
+                        },
+                        (k, one, two) -> {
+                            final ObjectNode n = (ObjectNode) one.deepCopy();
+                            ((ArrayNode) n.get("values")).addAll((ArrayNode) two.get("values"));
+                            return n;
+                        },
+                        Materialized.<String, JsonNode, SessionStore<Bytes, byte[]>>as("sess")
+                                .withValueSerde(new JsonSerde())
+                                .withCachingDisabled()
+                                .withRetention(ms(500)))
+                .toStream()
+                .to("out", Produced.with(sw(), new JsonSerde()));
+    }
+
+    public static void slidingEarlyRecords(final StreamsBuilder b) {
+        b.<String, String>stream("topic")
+                .groupByKey(Grouped.with(Serdes.String(), Serdes.String()))
+                .windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(ms(20), ms(50)))
+                .aggregate(
+                        () -> "0",
+                        (k, v, agg) -> agg + "+" + v,
+                        Materialized.<String, String, WindowStore<Bytes, byte[]>>as("early")
+                                .withValueSerde(Serdes.String())
+                                .withCachingDisabled())
+                .toStream()
+                .to("out", strings(20));
+    }
 }
