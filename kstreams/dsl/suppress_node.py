@@ -4,8 +4,7 @@ Kafka Streams' ``KTableImpl.suppress`` and ``GraphGraceSearchUtil``: the process
 ``KTABLE-SUPPRESS-<n>`` (or the name given), its buffer store ``KTABLE-SUPPRESS-STATE-STORE-<n>``
 (or ``<name>-store``); ``until_window_closes`` takes its suppression time from the grace
 period of the windowed aggregation upstream (the largest, if several), found by walking the
-recorded graph up from the suppressed table: a node that defines a window carries
-``tags["window_grace_ms"]`` (a session window's is its gap plus its grace).
+recorded graph up from the suppressed table (:mod:`kstreams.dsl.grace`).
 """
 
 from __future__ import annotations
@@ -13,9 +12,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from kstreams.dsl.graph import GraphNode, StreamsGraph
+from kstreams.dsl.grace import find_and_verify_window_grace
+from kstreams.dsl.graph import GraphNode
 from kstreams.dsl.suppressed import BufferConfig, BufferFullStrategy, Suppressed
-from kstreams.errors import TopologyError
 from kstreams.processor.suppress import KTableSuppressProcessor
 from kstreams.state.time_ordered_buffer import TimeOrderedKeyValueBufferBuilder
 from kstreams.topology.topology import Topology
@@ -26,42 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("kstreams")
 
 SUPPRESS_NAME = "KTABLE-SUPPRESS-"
-WINDOW_GRACE_TAG = "window_grace_ms"
-"""The ``GraphNode.tags`` key a windowed aggregation sets to its grace period (ms)."""
-
-
-def mark_window_grace(table: KTable, grace_ms: int) -> KTable:
-    """Record that ``table``'s node defines a window with ``grace_ms`` (what
-    ``until_window_closes`` downstream waits for); returns ``table``."""
-    for node in reversed(table._builder.graph.nodes):
-        if node.name == table.name:
-            node.tags[WINDOW_GRACE_TAG] = grace_ms
-            return table
-    raise TopologyError(f"No recorded node {table.name} to mark as windowed")
-
-
-def find_window_grace(graph: StreamsGraph, node_name: str) -> int:
-    """The grace period of the windowed computation upstream of ``node_name`` (Java's
-    ``GraphGraceSearchUtil.findAndVerifyWindowGrace``); every path up must reach one."""
-    by_name = {n.name: n for n in graph.nodes}
-
-    def search(name: str, chain: str) -> int:
-        node = by_name.get(name)
-        if node is None:
-            raise TopologyError(
-                f"Window close time is only defined for windowed computations. Got [{chain}]."
-            )
-        grace = node.tags.get(WINDOW_GRACE_TAG)
-        if grace is not None:
-            return int(grace)  # type: ignore[call-overload]
-        new_chain = name if not chain else f"{name}->{chain}"
-        if not node.parents:
-            raise TopologyError(
-                f"Window close time is only defined for windowed computations. Got [{new_chain}]."
-            )
-        return max(search(parent, new_chain) for parent in node.parents)
-
-    return search(node_name, "")
 
 
 def add_suppress(table: KTable, suppressed: Suppressed) -> tuple[str, Any]:
@@ -78,7 +41,7 @@ def add_suppress(table: KTable, suppressed: Suppressed) -> tuple[str, Any]:
     name = suppressed.name or graph.new_name(SUPPRESS_NAME)
     config: BufferConfig = suppressed.buffer_config
     if suppressed.final_results:
-        suppress_ms = find_window_grace(graph, table.name)
+        suppress_ms = find_and_verify_window_grace(graph, table.name)
         log.info(
             "Using grace period of [%d ms] as the suppress duration for node [%s].",
             suppress_ms,

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from kstreams.dsl.kgrouped import named_and_materialized
 from kstreams.dsl.materialized import Materialized
 from kstreams.dsl.options import Named
-from kstreams.dsl.suppress_node import mark_window_grace
 from kstreams.dsl.window_stores import SessionStoreFactory, WindowStoreFactory
 from kstreams.processor.aggregate import count_aggregator, count_initializer
 from kstreams.processor.session_aggregate import SessionWindowAggregateProcessor
@@ -107,7 +106,7 @@ class TimeWindowedKStream:
                 store, windows, strategy, initializer, aggregator
             )
 
-        table = self._grouped._build(
+        return self._grouped._build(
             prefix,
             make,
             named,
@@ -115,7 +114,6 @@ class TimeWindowedKStream:
             value_serde,
             WindowStoreFactory(windows, strategy),
         )
-        return mark_window_grace(table, windows.grace_ms())
 
     def count(
         self,
@@ -194,7 +192,7 @@ class SessionWindowedKStream:
                 store, windows, strategy, initializer, aggregator, merger
             )
 
-        table = self._grouped._build(
+        return self._grouped._build(
             prefix,
             make,
             named,
@@ -202,7 +200,6 @@ class SessionWindowedKStream:
             value_serde,
             SessionStoreFactory(windows, strategy),
         )
-        return mark_window_grace(table, windows.inactivity_gap() + windows.grace_ms())
 
     def count(
         self,
