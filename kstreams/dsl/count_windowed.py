@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from kstreams.dsl.kgrouped import KGroupedStream
     from kstreams.dsl.ktable import KTable
 
+COUNT_WINDOWS_TAG = "count_windows"
+"""The graph-node tag of a count-windowed aggregation (``KTable.suppress`` reads it)."""
+
 COUNT_WINDOW_RETENTION = 1 << 62
 """The retention of a count-window store: never reached (windows leave when complete)."""
 
@@ -93,6 +96,9 @@ class CountWindowStoreFactory(StoreFactory):
 
     def result_key_serde(self, key_serde: Any) -> Any:
         return SessionWindowedSerde(key_serde)
+
+    def graph_tags(self) -> dict[str, object]:
+        return {COUNT_WINDOWS_TAG: True}
 
 
 class CountWindowedKStream:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from kstreams.dsl.grace import find_and_verify_window_grace
 from kstreams.dsl.graph import GraphNode
 from kstreams.dsl.suppressed import BufferConfig, BufferFullStrategy, Suppressed
+from kstreams.errors import TopologyError
 from kstreams.processor.suppress import KTableSuppressProcessor
 from kstreams.state.time_ordered_buffer import TimeOrderedKeyValueBufferBuilder
 from kstreams.topology.topology import Topology
@@ -25,6 +26,22 @@ if TYPE_CHECKING:
 log = logging.getLogger("kstreams")
 
 SUPPRESS_NAME = "KTABLE-SUPPRESS-"
+
+
+def _derives_from_count_windows(graph: Any, name: str) -> bool:
+    from kstreams.dsl.count_windowed import COUNT_WINDOWS_TAG
+
+    nodes = {n.name: n for n in graph.nodes}
+    todo, seen = [name], set()
+    while todo:
+        node = nodes.get(todo.pop())
+        if node is None or node.name in seen:
+            continue
+        seen.add(node.name)
+        if node.tags.get(COUNT_WINDOWS_TAG):
+            return True
+        todo.extend(node.parents)
+    return False
 
 
 def add_suppress(table: KTable, suppressed: Suppressed) -> tuple[str, Any]:
@@ -41,7 +58,17 @@ def add_suppress(table: KTable, suppressed: Suppressed) -> tuple[str, Any]:
     name = suppressed.name or graph.new_name(SUPPRESS_NAME)
     config: BufferConfig = suppressed.buffer_config
     if suppressed.final_results:
-        suppress_ms = find_and_verify_window_grace(graph, table.name)
+        try:
+            suppress_ms = find_and_verify_window_grace(graph, table.name)
+        except TopologyError:
+            if _derives_from_count_windows(graph, table.name):
+                raise TopologyError(
+                    f"Suppressed.until_window_closes does not apply to count windows "
+                    f"(upstream of {table.name}): their aggregations forward each window once, "
+                    "when it is complete, already. Use Suppressed.until_time_limit to hold "
+                    "results back by time."
+                ) from None
+            raise
         log.info(
             "Using grace period of [%d ms] as the suppress duration for node [%s].",
             suppress_ms,

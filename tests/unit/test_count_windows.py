@@ -177,3 +177,29 @@ def test_restart_continues_open_windows(tmp_path: Path) -> None:
     # a new driver on the same state directory: the open window (d) is still there
     second = _run(build, [("k", "e", 5), ("k", "f", 6), ("k", "g", 7)], config=config)
     assert second == [("k#3-5@4/6", "def", 6)]
+
+
+def test_until_window_closes_refused_with_a_reason() -> None:
+    from kstreams import TopologyError
+    from kstreams.dsl.suppressed import BufferConfig, Suppressed
+
+    counts = StreamsBuilder().stream("in").group_by_key().windowed_by(CountWindows.of(2)).count()
+    with pytest.raises(TopologyError, match="does not apply to count windows"):
+        counts.suppress(Suppressed.until_window_closes(BufferConfig.unbounded()))
+    # a time limit works on them as on any table
+    counts.suppress(Suppressed.until_time_limit(10, BufferConfig.unbounded()))
+
+
+def test_default_to_writes_session_windowed_keys() -> None:
+    from kstreams import WindowedSerdes
+
+    b = StreamsBuilder()
+    b.stream("in").group_by_key().windowed_by(CountWindows.of(2)).count().to_stream().to("out")
+    with TopologyTestDriver(b.build(), CONFIG) as driver:
+        topic = driver.create_input_topic("in", Serdes.String(), Serdes.String())
+        for ts in (5, 7, 9):
+            topic.pipe_input("k", "v", ts)
+        keys = WindowedSerdes.session_windowed_serde_from(Serdes.String())
+        out = driver.create_output_topic("out", keys, Serdes.Long())
+        ((key, value),) = [(r.key, r.value) for r in out.read_records_to_list()]
+        assert (key.key, key.window.start, key.window.end, value) == ("k", 5, 7, 2)
