@@ -25,6 +25,7 @@ from helpers import (
     app_topics,
     delete_topics,
     java_partition,
+    topic_configs,
     unique_app_id,
 )
 
@@ -127,6 +128,9 @@ def test_final_results_exactly_once_across_sigkill(
                 assert app2.stop() == 0, app2.output[-3000:]
             assert "CLOSED True NOT_RUNNING" in app2.output
 
+        if mode != "count-windows":
+            changelog = f"{app_id}-KTABLE-SUPPRESS-STATE-STORE-0000000004-changelog"
+            assert topic_configs(kafka_bootstrap, changelog)["cleanup.policy"] == "compact"
         got = Counter(r.key_str for r in reader.records)
         doubled = {k: n for k, n in got.items() if n > 1}
         assert not doubled, f"results emitted more than once (seed {seed}): {sorted(doubled)[:20]}"
