@@ -24,7 +24,7 @@ from typing import Any
 
 from kstreams.errors import StreamsError
 from kstreams.processor.task_id import TaskId
-from kstreams.serde.base import as_serde
+from kstreams.serde.base import Headers, as_serde
 from kstreams.state.caching import CachingStore, ThreadCache, cached_store
 from kstreams.topology.nodes import Subtopology
 from kstreams.topology.topology import Topology
@@ -37,7 +37,13 @@ class _SourceTopicChangelog:
     there, so the store's changelog records are dropped."""
 
     def send_changelog(
-        self, topic: str, key: bytes, value: bytes | None, timestamp: int, partition: int
+        self,
+        topic: str,
+        key: bytes,
+        value: bytes | None,
+        timestamp: int,
+        partition: int,
+        headers: Headers = None,
     ) -> None:
         return None
 

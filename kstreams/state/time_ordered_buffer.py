@@ -12,7 +12,8 @@ Durability, in the :class:`~kstreams.state.api.StateStore` commit protocol:
   undo log);
 * :meth:`InMemoryTimeOrderedKeyValueChangeBuffer.flush_changelog` sends each dirty key's
   entry (or a tombstone for an evicted key) to the changelog, in Kafka Streams' record
-  format (version 3: record context, prior, old and new value, buffer time);
+  format (version 3: record context, prior, old and new value, buffer time; header ``v`` = 3
+  when the collector takes headers, as the runtime's and the test driver's do);
 * after the producer flush (under exactly-once: the transaction commit),
   :meth:`~InMemoryTimeOrderedKeyValueChangeBuffer.commit` forgets the undo log and records
   the changelog offset reached, kept with the data; :meth:`abort` puts the undo log back;
@@ -25,6 +26,7 @@ Durability, in the :class:`~kstreams.state.api.StateStore` commit protocol:
 from __future__ import annotations
 
 import heapq
+import inspect
 import struct
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -37,7 +39,9 @@ if TYPE_CHECKING:
     from kstreams.state.context import StateStoreContext
 
 CHANGELOG_VERSION = 3
-"""Kafka Streams' suppression changelog format written here (Java writes header ``v`` = 3)."""
+"""Kafka Streams' suppression changelog format written here."""
+CHANGELOG_HEADERS = (("v", bytes([CHANGELOG_VERSION])),)
+"""The header Kafka Streams puts on the buffer's changelog records (its format version)."""
 
 MAX_TIMESTAMP = (1 << 63) - 1
 """``min_timestamp`` of an empty buffer (Java's ``Long.MAX_VALUE``)."""
@@ -231,6 +235,7 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
         self._topic: str | None = None
         self._serde_topic = name
         self._collector: Any = None
+        self._headers = False
         self._partition = -1
         self._open = False
         self._entries: dict[bytes, _Entry] = {}
@@ -288,6 +293,7 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
         self._topic = topic
         self._serde_topic = topic or self._name
         self._collector = context.collector
+        self._headers = _takes_headers(context.collector)
         self._partition = context.partition
         self._bind_serdes()
         self._clear()
@@ -451,12 +457,16 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
         topic, partition = self._topic, self._partition
         entries = self._entries
         now = wall_clock_ms()  # Kafka Streams leaves these records' timestamps to the producer
+        headers = list(CHANGELOG_HEADERS) if self._headers else None
         for key in sorted(dirty):
             entry = entries.get(key)
             if entry is None:
-                send(topic, key, None, now, partition)
-            else:
+                send(topic, key, None, now, partition)  # a tombstone without headers, as Java's
+            elif headers is None:
                 send(topic, key, serialize_entry(entry[1], entry[0]), now, partition)
+            else:
+                value = serialize_entry(entry[1], entry[0])
+                send(topic, key, value, now, partition, headers=headers)
         self._dirty = set()
         return True
 
@@ -515,6 +525,14 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
     def wipe(self) -> None:
         """Drop everything (the store stays open)."""
         self._clear()
+
+
+def _takes_headers(collector: Any) -> bool:
+    """Whether ``collector.send_changelog`` takes ``headers`` (the runtime's and the driver's do)."""
+    try:
+        return "headers" in inspect.signature(collector.send_changelog).parameters
+    except (AttributeError, TypeError, ValueError):
+        return False
 
 
 def _unset(*_: Any) -> Any:

@@ -97,9 +97,15 @@ class _InMemoryCollector:
         self.records.append((topic, key, value, timestamp, headers))
 
     def send_changelog(
-        self, topic: str, key: bytes, value: bytes | None, timestamp: int, partition: int
+        self,
+        topic: str,
+        key: bytes,
+        value: bytes | None,
+        timestamp: int,
+        partition: int,
+        headers: Headers = None,
     ) -> None:
-        self.records.append((topic, key, value, timestamp, None))
+        self.records.append((topic, key, value, timestamp, headers))
         tp = (topic, partition)
         self.changelog_offsets[tp] = self.changelog_offsets.get(tp, -1) + 1
 

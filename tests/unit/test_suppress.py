@@ -361,3 +361,27 @@ def test_group_by_after_suppress_counts_emitted_values() -> None:
     got = _run(build, [("a", "x", 0), ("a", "y", 1), ("t", "t", 10)], Serdes.Long())
     # a's buffered update is Change("y", "x"): Java subtracts the old value it carries
     assert got[-1] == ("y", 1, 1)
+
+
+def test_changelog_records_carry_the_version_header_as_java() -> None:
+    b = StreamsBuilder()
+    b.table("in").suppress(Suppressed.until_time_limit(1, BufferConfig.unbounded())).to_stream().to(
+        "out"
+    )
+    with TopologyTestDriver(b.build(), CONFIG) as driver:
+        topic = driver.create_input_topic("in", Serdes.String(), Serdes.String())
+        topic.pipe_input("a", "1", 0)
+        topic.pipe_input("b", "1", 5)
+        changelog = driver.create_output_topic(
+            "sup-KTABLE-SUPPRESS-STATE-STORE-0000000004-changelog",
+            Serdes.String(),
+            Serdes.ByteArray(),
+        )
+        records = [(r.key, r.value, r.headers) for r in changelog.read_records_to_list()]
+    assert [(k, v is None, h) for k, v, h in records] == [
+        ("a", False, [("v", b"\x03")]),
+        ("a", True, None),  # evicted: a tombstone, without headers as in Kafka Streams
+        ("b", False, [("v", b"\x03")]),
+    ]
+    entry, buffer_time = deserialize_entry(records[0][1])
+    assert buffer_time == 0 and entry.new == b"1" and entry.context[2] == "in"
