@@ -98,6 +98,34 @@ def record_size(key: bytes, value: BufferValue) -> int:
     return 8 + len(key) + value.memory_estimate()
 
 
+_TOPIC_CHARS: dict[str | None, int] = {None: 0}
+
+
+def _entry_size(key: bytes, prior: Any, old: Any, new: Any, context: RecordContext) -> int:
+    # record_size without the BufferValue: 8 (time) + key + values + context (8 + 8 + 4 + topic
+    # + headers), topics' lengths cached
+    size = 28 + len(key)
+    if prior is not None:
+        size += len(prior)
+    if old is not None and old is not prior:
+        size += len(old)
+    if new is not None:
+        size += len(new)
+    topic = context[2]
+    chars = _TOPIC_CHARS.get(topic)
+    if chars is None:
+        if len(_TOPIC_CHARS) > 1024:
+            _TOPIC_CHARS.clear()
+            _TOPIC_CHARS[None] = 0
+        chars = _TOPIC_CHARS[topic] = _chars(topic)  # type: ignore[arg-type]
+    size += chars
+    headers = context[4]
+    if headers:
+        for name, value in headers:
+            size += _chars(name) + (0 if value is None else len(value))
+    return size
+
+
 # -- Kafka Streams' changelog value layout (version 3) -----------------------------------------
 
 
@@ -205,7 +233,8 @@ def deserialize_entry(data: bytes) -> tuple[BufferValue, int]:
 
 # -- the buffer ----------------------------------------------------------------------------------
 
-_Entry = tuple[int, BufferValue]
+_Entry = tuple[int, BufferValue, int]
+"""``(buffer time, value, size as counted against max_bytes)``."""
 _ABSENT: Any = None
 
 
@@ -303,8 +332,14 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
         t = self._serde_topic
         ks, vs = self.key_serde, self.value_serde
         name = self._name
+        fast_key, fast_value = _fast(ks), _fast(vs)
 
         def ser_key(key: Any) -> bytes:
+            if fast_key is not None and key is not None:
+                try:
+                    return fast_key(key)  # type: ignore[no-any-return]
+                except Exception:  # the full serializer below names the error
+                    pass
             data = ks.serialize(t, key)
             if data is None:
                 raise SerializationError(
@@ -313,7 +348,14 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
             return data  # type: ignore[no-any-return]
 
         def ser_value(value: Any) -> bytes | None:
-            return None if value is None else vs.serialize(t, value)
+            if value is None:
+                return None
+            if fast_value is not None:
+                try:
+                    return fast_value(value)  # type: ignore[no-any-return]
+                except Exception:  # the full serializer below names the error
+                    pass
+            return vs.serialize(t, value)  # type: ignore[no-any-return]
 
         self._ser_key = ser_key
         self._ser_value = ser_value
@@ -343,26 +385,28 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
             raise InvalidStateStoreError(f"Store {self._name} is currently closed")
 
     # -- the time-ordered map -----------------------------------------------------------------------
-    def _set(self, key: bytes, time: int, value: BufferValue) -> None:
+    def _set(self, key: bytes, time: int, value: BufferValue, size: int | None = None) -> None:
         """Put ``key`` at ``time`` (a key already present keeps its time and place)."""
+        if size is None:
+            size = record_size(key, value)
         entries = self._entries
         prev = entries.get(key)
         if prev is None:
-            entries[key] = (time, value)
+            entries[key] = (time, value, size)
             seq = self._next_seq
             self._next_seq = seq + 1
             self._seq[key] = seq
             heapq.heappush(self._heap, (time, key, seq))
-            self._size += record_size(key, value)
+            self._size += size
         else:
-            entries[key] = (prev[0], value)
-            self._size += record_size(key, value) - record_size(key, prev[1])
+            entries[key] = (prev[0], value, size)
+            self._size += size - prev[2]
 
     def _remove(self, key: bytes) -> _Entry | None:
         entry = self._entries.pop(key, None)
         if entry is not None:
             self._seq.pop(key, None)
-            self._size -= record_size(key, entry[1])
+            self._size -= entry[2]
         return entry
 
     def _first(self) -> tuple[int, bytes] | None:
@@ -388,7 +432,8 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
 
         The key's prior value is the old value of its first buffered change.
         """
-        self._check_open()
+        if not self._open:
+            self._check_open()
         if change is None:
             raise ValueError(f"Suppression buffer {self._name}: value cannot be None")
         kb = self._ser_key(key)
@@ -398,8 +443,17 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
         prior = old if current is None else current[1].prior
         if prior is not old and prior == old:
             prior = old  # de-duplicated, as Java's BufferValue does
-        self._touch(kb)
-        self._set(kb, time, BufferValue(prior, old, new, context))
+        undo = self._undo
+        if kb not in undo:
+            undo[kb] = current
+        if self._topic is not None:
+            self._dirty.add(kb)
+        self._set(
+            kb,
+            time,
+            BufferValue(prior, old, new, context),
+            _entry_size(kb, prior, old, new, context),
+        )
 
     def evict_while(
         self, predicate: Callable[[], bool], callback: Callable[[Eviction], None]
@@ -444,7 +498,9 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
 
     def entries(self) -> Iterator[tuple[int, bytes, BufferValue]]:
         """``(buffer time, key bytes, value)`` in eviction order (for tests and inspection)."""
-        for key, (time, value) in sorted(self._entries.items(), key=lambda kv: (kv[1][0], kv[0])):
+        for key, (time, value, _) in sorted(
+            self._entries.items(), key=lambda kv: (kv[1][0], kv[0])
+        ):
             yield time, key, value
 
     # -- commit protocol ------------------------------------------------------------------------------
@@ -494,7 +550,7 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
         for key, entry in undo.items():
             self._remove(key)
             if entry is not None:
-                self._set(key, entry[0], entry[1])
+                self._set(key, entry[0], entry[1], entry[2])
 
     def restore_offset(self) -> int | None:
         """The changelog offset the buffer holds (None after opening: it starts empty)."""
@@ -525,6 +581,11 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
     def wipe(self) -> None:
         """Drop everything (the store stays open)."""
         self._clear()
+
+
+def _fast(serde: Any) -> Callable[[Any], bytes] | None:
+    fast = getattr(serde, "fast_serializer", None)
+    return None if fast is None else fast()  # type: ignore[no-any-return]
 
 
 def _takes_headers(collector: Any) -> bool:
