@@ -10,11 +10,12 @@ Kafka Streams. Mutable values are kept serialized (:class:`~kstreams.state.cachi
 and deserialized afresh for every reader, so what the cache hands back, forwards as an
 old value or writes to the changelog is what was written.
 
-Point reads and writes (``fetch`` / ``put`` of one window, ``fetch_session``) stay in the
-cache. A range read (``fetch_range``, ``find_sessions``...) first writes the dirty
-entries not yet written down to the store below (without forwarding: they stay dirty),
-then reads the store below, which orders everything the way its engine does. Java merges
-its cache into the store's iterators instead; the windows and their order are the same.
+Reads and writes stay in the cache until it flushes. A range read (``fetch_range``,
+``find_sessions``...) lays the dirty entries in its bounds over the store's own iteration,
+in the engine's order, as Java's merged cache iterators do; a range of one key looks only
+at that key's dirty entries. Reads never change the cache's bookkeeping beyond the
+least-recently-used order, and interactive queries (``_get_concurrent`` and ranges from
+other threads) read snapshots.
 
 The listener gets ``(Windowed(key, window), new, old, timestamp, headers)``: the window
 of a window store is ``TimeWindow(start, start + window size)``, a session store's the
@@ -26,7 +27,7 @@ from __future__ import annotations
 import logging
 from abc import abstractmethod
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from kstreams.state.caching import (
@@ -44,6 +45,7 @@ from kstreams.state.window_metered import (
     MeteredTimestampedWindowStore,
     MeteredWindowStore,
 )
+from kstreams.state.window_schema import MAX_TIMESTAMP, session_key, window_key
 from kstreams.state.window_typed import SessionStore, TimestampedWindowStore, WindowStore
 from kstreams.windows.window import SessionWindow, Windowed
 
@@ -56,8 +58,8 @@ _MISSING: Any = object()
 _UNKNOWN: Any = object()
 """The value before the first cached write of an entry never read: looked up when needed."""
 
-_OLD, _TS, _HEADERS, _TOPIC, _PARTITION, _OFFSET, _WRITTEN = range(7)
-"""Fields of a dirty entry; ``_WRITTEN``: the store below already holds the cached value."""
+_OLD, _TS, _HEADERS, _TOPIC, _PARTITION, _OFFSET = range(6)
+"""Fields of a dirty entry."""
 
 
 class _RecordContextless:
@@ -80,8 +82,10 @@ class _SegmentedCache(RecordCache):
         """Cached entries, least recently used first; None: deleted (dirty)."""
         self._sizes: dict[Any, int] = {}
         self._dirty: dict[Any, list[Any]] = {}
-        self._unwritten = 0
-        """Dirty entries the store below does not hold yet."""
+        self._dirty_by_key: dict[Any, set[Any]] = {}
+        """The dirty cache keys of each record key (single-key range reads overlay them)."""
+        self._key_bytes: dict[Any, bytes] = {}
+        """Serialized record keys of dirty entries, once a multi-key range read needed them."""
         self._listener: FlushListener | None = None
         self._record: Any = _RecordContextless()
         self._flushing = False
@@ -98,6 +102,18 @@ class _SegmentedCache(RecordCache):
     @abstractmethod
     def _windowed(self, ck: Any) -> Windowed[Any]:
         """The ``Windowed`` key the flush listener gets for ``ck``."""
+
+    @abstractmethod
+    def _record_key(self, ck: Any) -> Any:
+        """The record key of cache key ``ck``."""
+
+    @abstractmethod
+    def _store_key(self, ck: Any, kb: bytes) -> bytes:
+        """The store key of ``ck`` whose record key serializes to ``kb``."""
+
+    @abstractmethod
+    def _matches(self, ck: Any, time_from: int, time_to: int) -> bool:
+        """Whether ``ck`` is in the time bounds of a range read (the store's rule)."""
 
     # -- wiring -----------------------------------------------------------------------------
     def init(self, context: StateStoreContext) -> None:
@@ -127,7 +143,7 @@ class _SegmentedCache(RecordCache):
 
     @property
     def observed_stream_time(self) -> int:
-        """The stream time of the store below (cached writes move it when written down)."""
+        """The stream time of the store below (cached writes move it when flushed, as in Java)."""
         return self._wrapped.observed_stream_time  # type: ignore[no-any-return]
 
     @property
@@ -141,7 +157,7 @@ class _SegmentedCache(RecordCache):
         return len(self._dirty)
 
     def approximate_num_entries(self) -> int:
-        """The store's estimate (dirty windows not written down yet are not counted)."""
+        """The store's estimate (dirty windows not flushed yet are not counted)."""
         return self._wrapped.approximate_num_entries()  # type: ignore[no-any-return]
 
     def _thaw(self, entry: Any) -> Any:
@@ -198,18 +214,19 @@ class _SegmentedCache(RecordCache):
                 record.topic,
                 record.partition,
                 record.offset,
-                False,
             ]
-            self._unwritten += 1
+            key = self._record_key(ck)
+            cks = self._dirty_by_key.get(key)
+            if cks is None:
+                self._dirty_by_key[key] = {ck}
+            else:
+                cks.add(ck)
         else:
             dirty[_TS] = record.timestamp
             dirty[_HEADERS] = record.headers
             dirty[_TOPIC] = record.topic
             dirty[_PARTITION] = record.partition
             dirty[_OFFSET] = record.offset
-            if dirty[_WRITTEN]:
-                dirty[_WRITTEN] = False
-                self._unwritten += 1
         if old is _MISSING:
             self._insert(ck, entry)
         else:
@@ -226,26 +243,96 @@ class _SegmentedCache(RecordCache):
             record = self._record
             listener(self._windowed(ck), value, old, record.timestamp, record.headers)
 
-    def _write_down(self) -> None:
-        """Write the dirty entries the store below lacks (they stay dirty: forwarded at flush)."""
-        if not self._unwritten:
-            return
-        listener = self._listener
-        values = self._values
-        for ck, dirty in self._dirty.items():
-            if dirty[_WRITTEN]:
-                continue
-            if dirty[_OLD] is _UNKNOWN and listener is not None:
-                raw = self._load(ck)  # the old value, before the store below loses it
-                dirty[_OLD] = None if raw is None else self._keep_raw(raw)
-            self._write(ck, values[ck])
-            dirty[_WRITTEN] = True
-        self._unwritten = 0
-
     def _keep_raw(self, raw: bytes) -> Any:
         value = self._wrapped.decode_value(raw)
         inner = value[0] if self._timestamped else value
         return value if type(inner) in IMMUTABLE_SCALARS or is_immutable(inner) else Frozen(raw)
+
+    # -- range reads: the dirty entries laid over the store's own ---------------------------
+    def _pending(self, cks: Any, time_from: int, time_to: int) -> list[tuple[Any, Any]]:
+        # (cache key, entry) of dirty entries in the time bounds; a snapshot, so interactive
+        # queries may read from other threads (entries flushed meanwhile are skipped)
+        values = self._values
+        out = []
+        for ck in list(cks):
+            entry = values.get(ck, _MISSING)
+            if entry is not _MISSING and self._matches(ck, time_from, time_to):
+                out.append((ck, entry))
+        return out
+
+    def _key_bytes_of(self, ck: Any) -> bytes:
+        key = self._record_key(ck)
+        kb = self._key_bytes.get(key)
+        if kb is None:
+            kb = self._wrapped.serialize_key(key)
+            self._key_bytes[key] = kb
+        return kb
+
+    def _overlay_one(
+        self,
+        key: Any,
+        below: Iterator[tuple[Any, Any]],
+        time_from: int,
+        time_to: int,
+        reverse: bool,
+        ck_of: Callable[[Any], Any],
+        order: Callable[[Any], Any],
+        make: Callable[[Any, Any], Any],
+    ) -> Iterator[tuple[Any, Any]]:
+        """``below`` (one key's entries, in ``order``) with that key's dirty entries over it."""
+        cks = self._dirty_by_key.get(key)
+        if not cks:
+            return below
+        pending = self._pending(cks, time_from, time_to)
+        if not pending:
+            return below
+        pending.sort(key=lambda p: order(p[0]), reverse=reverse)
+        return _merge(pending, below, ck_of, order, make, self._thaw, reverse)
+
+    def _overlay_all(
+        self,
+        key_from: Any,
+        key_to: Any,
+        below: Iterator[tuple[Any, Any]],
+        time_from: int,
+        time_to: int,
+        reverse: bool,
+        ck_of: Callable[[Any], Any],
+        make: Callable[[Any, Any], Any],
+    ) -> Iterator[tuple[Any, Any]]:
+        """``below`` (a key range, in the engine's order) with the dirty entries over it."""
+        if not self._dirty:
+            return below
+        wrapped = self._wrapped
+        lo = None if key_from is None else wrapped.serialize_key(key_from)
+        hi = None if key_to is None else wrapped.serialize_key(key_to)
+        pending = [
+            (ck, entry)
+            for ck, entry in self._pending(self._dirty, time_from, time_to)
+            if (lo is None or self._key_bytes_of(ck) >= lo)
+            and (hi is None or self._key_bytes_of(ck) <= hi)
+        ]
+        if not pending:
+            return below
+        engine_order = wrapped.order_key()
+        serialize = wrapped.serialize_key
+        key_bytes = self._key_bytes
+
+        def order(ck: Any) -> Any:
+            key = self._record_key(ck)
+            kb = key_bytes.get(key)
+            return engine_order(self._store_key(ck, serialize(key) if kb is None else kb))
+
+        pending.sort(key=lambda p: order(p[0]), reverse=reverse)
+        return _merge(pending, below, ck_of, order, make, self._thaw, reverse)
+
+    def _peek(self, ck: Any) -> Any:
+        # a point read from another thread: the cache is read, never changed
+        entry = self._values.get(ck, _MISSING)
+        if entry is _MISSING:
+            raw = self._load(ck)
+            return None if raw is None else self._wrapped.decode_value(raw)
+        return self._thaw(entry)
 
     # -- eviction and flushing --------------------------------------------------------------
     def _evict(self) -> None:
@@ -272,7 +359,8 @@ class _SegmentedCache(RecordCache):
             return False
         self._flushing = True
         self._dirty = {}
-        self._unwritten = 0
+        self._dirty_by_key = {}
+        self._key_bytes = {}
         record = self._record
         listener = self._listener
         values = self._values
@@ -281,9 +369,9 @@ class _SegmentedCache(RecordCache):
         thaw = self._thaw
         saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
         try:
-            for ck, (old, ts, headers, topic, partition, offset, written) in dirty.items():
+            for ck, (old, ts, headers, topic, partition, offset) in dirty.items():
                 entry = values[ck]
-                if old is _UNKNOWN and listener is not None and not written:
+                if old is _UNKNOWN and listener is not None:
                     raw = self._load(ck)
                     old = None if raw is None else self._keep_raw(raw)
                 record.timestamp = ts
@@ -291,8 +379,7 @@ class _SegmentedCache(RecordCache):
                 record.topic = topic
                 record.partition = partition
                 record.offset = offset
-                if not written:
-                    self._write(ck, entry)
+                self._write(ck, entry)
                 size = ENTRY_OVERHEAD + estimate_size(ck) + estimate_size(entry)
                 thread.size += size - sizes[ck]
                 sizes[ck] = size
@@ -312,7 +399,8 @@ class _SegmentedCache(RecordCache):
         self._values = OrderedDict()
         self._sizes = {}
         self._dirty = {}
-        self._unwritten = 0
+        self._dirty_by_key = {}
+        self._key_bytes = {}
 
     # -- commit protocol (the cache flushes first, or is dropped) ---------------------------
     def flush_changelog(self) -> bool:
@@ -365,6 +453,15 @@ class CachingWindowStore(_SegmentedCache, WindowStore):
     def _windowed(self, ck: Any) -> Windowed[Any]:
         return Windowed(ck[0], self._wrapped.window_for(ck[1]))
 
+    def _record_key(self, ck: Any) -> Any:
+        return ck[0]
+
+    def _store_key(self, ck: Any, kb: bytes) -> bytes:
+        return window_key(kb, ck[1])
+
+    def _matches(self, ck: Any, time_from: int, time_to: int) -> bool:
+        return time_from <= ck[1] <= time_to  # type: ignore[no-any-return]
+
     def put(self, key: Any, value: Any, window_start: int) -> None:
         """Cache ``value`` for ``key``'s window (None: delete); the store gets it when flushed."""
         if key is None:
@@ -387,45 +484,88 @@ class CachingWindowStore(_SegmentedCache, WindowStore):
             return self._wrapped.fetch(key, time)
         return self._get(ck)
 
+    def _get_concurrent(self, key: Any, time: int) -> Any:
+        """:meth:`fetch` from a thread other than the stream thread (interactive queries)."""
+        if key is None:
+            raise null_key(self.name)
+        ck = (key, time)
+        try:
+            hash(ck)
+        except TypeError:
+            return self._wrapped.fetch(key, time)
+        return self._peek(ck)
+
+    def _times(self, key: Any, time_from: int, time_to: int, reverse: bool) -> Any:
+        wrapped = self._wrapped
+        if reverse:
+            below = wrapped.backward_fetch_range(key, time_from, time_to)
+        else:
+            below = wrapped.fetch_range(key, time_from, time_to)
+        try:
+            hash(key)
+        except TypeError:
+            return below
+        return self._overlay_one(
+            key,
+            below,
+            time_from,
+            time_to,
+            reverse,
+            lambda item: (key, item[0]),
+            lambda ck: ck[1],
+            lambda ck, value: (ck[1], value),
+        )
+
     def fetch_range(self, key: Any, time_from: int, time_to: int) -> Iterator[tuple[int, Any]]:
-        self._write_down()
-        return self._wrapped.fetch_range(key, time_from, time_to)  # type: ignore[no-any-return]
+        return self._times(key, time_from, time_to, False)  # type: ignore[no-any-return]
 
     def backward_fetch_range(
         self, key: Any, time_from: int, time_to: int
     ) -> Iterator[tuple[int, Any]]:
-        self._write_down()
-        return self._wrapped.backward_fetch_range(key, time_from, time_to)  # type: ignore[no-any-return]
+        return self._times(key, time_from, time_to, True)  # type: ignore[no-any-return]
+
+    def _windows(
+        self, key_from: Any, key_to: Any, time_from: int, time_to: int, reverse: bool
+    ) -> Iterator[tuple[Windowed[Any], Any]]:
+        wrapped = self._wrapped
+        if reverse:
+            below = wrapped.backward_fetch_keys(key_from, key_to, time_from, time_to)
+        else:
+            below = wrapped.fetch_keys(key_from, key_to, time_from, time_to)
+        return self._overlay_all(
+            key_from,
+            key_to,
+            below,
+            max(time_from, 0),
+            time_to,
+            reverse,
+            lambda item: (item[0].key, item[0].window.start),
+            lambda ck, value: (self._windowed(ck), value),
+        )
 
     def fetch_keys(
         self, key_from: Any, key_to: Any, time_from: int, time_to: int
     ) -> Iterator[tuple[Windowed[Any], Any]]:
-        self._write_down()
-        return self._wrapped.fetch_keys(key_from, key_to, time_from, time_to)  # type: ignore[no-any-return]
+        return self._windows(key_from, key_to, time_from, time_to, False)
 
     def backward_fetch_keys(
         self, key_from: Any, key_to: Any, time_from: int, time_to: int
     ) -> Iterator[tuple[Windowed[Any], Any]]:
-        self._write_down()
-        return self._wrapped.backward_fetch_keys(key_from, key_to, time_from, time_to)  # type: ignore[no-any-return]
+        return self._windows(key_from, key_to, time_from, time_to, True)
 
     def fetch_all(self, time_from: int, time_to: int) -> Iterator[tuple[Windowed[Any], Any]]:
-        self._write_down()
-        return self._wrapped.fetch_all(time_from, time_to)  # type: ignore[no-any-return]
+        return self._windows(None, None, time_from, time_to, False)
 
     def backward_fetch_all(
         self, time_from: int, time_to: int
     ) -> Iterator[tuple[Windowed[Any], Any]]:
-        self._write_down()
-        return self._wrapped.backward_fetch_all(time_from, time_to)  # type: ignore[no-any-return]
+        return self._windows(None, None, time_from, time_to, True)
 
     def all(self) -> Iterator[tuple[Windowed[Any], Any]]:
-        self._write_down()
-        return self._wrapped.all()  # type: ignore[no-any-return]
+        return self._windows(None, None, 0, MAX_TIMESTAMP, False)
 
     def backward_all(self) -> Iterator[tuple[Windowed[Any], Any]]:
-        self._write_down()
-        return self._wrapped.backward_all()  # type: ignore[no-any-return]
+        return self._windows(None, None, 0, MAX_TIMESTAMP, True)
 
 
 class CachingTimestampedWindowStore(CachingWindowStore, TimestampedWindowStore):
@@ -449,6 +589,17 @@ class CachingSessionStore(_SegmentedCache, SessionStore):
 
     def _windowed(self, ck: Any) -> Windowed[Any]:
         return ck  # type: ignore[no-any-return]
+
+    def _record_key(self, ck: Any) -> Any:
+        return ck.key
+
+    def _store_key(self, ck: Any, kb: bytes) -> bytes:
+        window = ck.window
+        return session_key(kb, window.start, window.end)
+
+    def _matches(self, ck: Any, time_from: int, time_to: int) -> bool:
+        window = ck.window
+        return window.end >= time_from and window.start <= time_to  # type: ignore[no-any-return]
 
     def put(self, session: Windowed[Any], aggregate: Any) -> None:
         """Cache ``aggregate`` for ``session`` (None: remove); the store gets it when flushed."""
@@ -475,62 +626,106 @@ class CachingSessionStore(_SegmentedCache, SessionStore):
             return self._wrapped.fetch_session(key, session_start, session_end)
         return self._get(ck)
 
+    def _get_concurrent(self, key: Any, session_start: int, session_end: int) -> Any:
+        """:meth:`fetch_session` from a thread other than the stream thread (interactive queries)."""
+        if key is None:
+            raise null_key(self.name)
+        ck = Windowed(key, SessionWindow(session_start, session_end))
+        try:
+            hash(ck)
+        except TypeError:
+            return self._wrapped.fetch_session(key, session_start, session_end)
+        return self._peek(ck)
+
+    def _one(
+        self, key: Any, earliest_end: int, latest_start: int, reverse: bool
+    ) -> Iterator[tuple[Windowed[Any], Any]]:
+        wrapped = self._wrapped
+        if reverse:
+            below = wrapped.backward_find_sessions(key, earliest_end, latest_start)
+        else:
+            below = wrapped.find_sessions(key, earliest_end, latest_start)
+        try:
+            hash(key)
+        except TypeError:
+            return below  # type: ignore[no-any-return]
+        return self._overlay_one(
+            key,
+            below,
+            earliest_end,
+            latest_start,
+            reverse,
+            lambda item: item[0],
+            lambda ck: (ck.window.end, ck.window.start),
+            lambda ck, value: (ck, value),
+        )
+
+    def _many(
+        self, key_from: Any, key_to: Any, earliest_end: int, latest_start: int, reverse: bool
+    ) -> Iterator[tuple[Windowed[Any], Any]]:
+        wrapped = self._wrapped
+        if reverse:
+            below = wrapped.backward_find_sessions_range(
+                key_from, key_to, earliest_end, latest_start
+            )
+        else:
+            below = wrapped.find_sessions_range(key_from, key_to, earliest_end, latest_start)
+        return self._overlay_all(
+            key_from,
+            key_to,
+            below,
+            earliest_end,
+            latest_start,
+            reverse,
+            lambda item: item[0],
+            lambda ck, value: (ck, value),
+        )
+
     def find_sessions(
         self, key: Any, earliest_session_end: int, latest_session_start: int
     ) -> Iterator[tuple[Windowed[Any], Any]]:
-        self._write_down()
-        return self._wrapped.find_sessions(key, earliest_session_end, latest_session_start)  # type: ignore[no-any-return]
+        return self._one(key, earliest_session_end, latest_session_start, False)
 
     def backward_find_sessions(
         self, key: Any, earliest_session_end: int, latest_session_start: int
     ) -> Iterator[tuple[Windowed[Any], Any]]:
-        self._write_down()
-        return self._wrapped.backward_find_sessions(  # type: ignore[no-any-return]
-            key, earliest_session_end, latest_session_start
-        )
+        return self._one(key, earliest_session_end, latest_session_start, True)
 
     def find_sessions_range(
         self, key_from: Any, key_to: Any, earliest_session_end: int, latest_session_start: int
     ) -> Iterator[tuple[Windowed[Any], Any]]:
-        self._write_down()
-        return self._wrapped.find_sessions_range(  # type: ignore[no-any-return]
-            key_from, key_to, earliest_session_end, latest_session_start
-        )
+        return self._many(key_from, key_to, earliest_session_end, latest_session_start, False)
 
     def backward_find_sessions_range(
         self, key_from: Any, key_to: Any, earliest_session_end: int, latest_session_start: int
     ) -> Iterator[tuple[Windowed[Any], Any]]:
         """:meth:`find_sessions_range`, in reverse order."""
-        self._write_down()
-        return self._wrapped.backward_find_sessions_range(  # type: ignore[no-any-return]
-            key_from, key_to, earliest_session_end, latest_session_start
-        )
+        return self._many(key_from, key_to, earliest_session_end, latest_session_start, True)
 
     def find_sessions_by_end(
         self, earliest_session_end: int, latest_session_end: int
     ) -> Iterator[tuple[Windowed[Any], Any]]:
         """Sessions of every key ending in ``[earliest_session_end, latest_session_end]``."""
-        self._write_down()
-        return self._wrapped.find_sessions_by_end(earliest_session_end, latest_session_end)  # type: ignore[no-any-return]
+        return (
+            (w, v)
+            for w, v in self._many(None, None, earliest_session_end, MAX_TIMESTAMP, False)
+            if w.window.end <= latest_session_end
+        )
 
     def fetch(self, key: Any) -> Iterator[tuple[Windowed[Any], Any]]:
-        self._write_down()
-        return self._wrapped.fetch(key)  # type: ignore[no-any-return]
+        return self._one(key, 0, MAX_TIMESTAMP, False)
 
     def backward_fetch(self, key: Any) -> Iterator[tuple[Windowed[Any], Any]]:
-        self._write_down()
-        return self._wrapped.backward_fetch(key)  # type: ignore[no-any-return]
+        return self._one(key, 0, MAX_TIMESTAMP, True)
 
     def fetch_range(self, key_from: Any, key_to: Any) -> Iterator[tuple[Windowed[Any], Any]]:
-        self._write_down()
-        return self._wrapped.fetch_range(key_from, key_to)  # type: ignore[no-any-return]
+        return self._many(key_from, key_to, 0, MAX_TIMESTAMP, False)
 
     def backward_fetch_range(
         self, key_from: Any, key_to: Any
     ) -> Iterator[tuple[Windowed[Any], Any]]:
         """:meth:`fetch_range`, in reverse order."""
-        self._write_down()
-        return self._wrapped.backward_fetch_range(key_from, key_to)  # type: ignore[no-any-return]
+        return self._many(key_from, key_to, 0, MAX_TIMESTAMP, True)
 
 
 _CACHING: dict[type, type[_SegmentedCache]] = {
@@ -551,3 +746,34 @@ def cached_window_store(store: Any, thread_cache: ThreadCache) -> Any:
         log.debug("Store %s retains duplicates: no record cache", store.name)
         return store
     return caching(store, thread_cache)
+
+
+def _merge(
+    pending: list[tuple[Any, Any]],
+    below: Iterator[tuple[Any, Any]],
+    ck_of: Callable[[Any], Any],
+    order: Callable[[Any], Any],
+    make: Callable[[Any, Any], Any],
+    thaw: Callable[[Any], Any],
+    reverse: bool,
+) -> Iterator[tuple[Any, Any]]:
+    """``below`` items with ``pending`` ``(cache key, entry)`` s (same order; None: deleted) over them."""
+    it = iter(pending)
+    nxt = next(it, None)
+    for item in below:
+        ck = ck_of(item)
+        at = order(ck)
+        while nxt is not None and (order(nxt[0]) > at if reverse else order(nxt[0]) < at):
+            if nxt[1] is not None:
+                yield make(nxt[0], thaw(nxt[1]))
+            nxt = next(it, None)
+        if nxt is not None and nxt[0] == ck:
+            if nxt[1] is not None:
+                yield make(nxt[0], thaw(nxt[1]))
+            nxt = next(it, None)
+        else:
+            yield item
+    while nxt is not None:
+        if nxt[1] is not None:
+            yield make(nxt[0], thaw(nxt[1]))
+        nxt = next(it, None)

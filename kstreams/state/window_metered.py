@@ -134,6 +134,10 @@ class _MeteredSegmented(WrappedStateStore):
             return None
         return lo, hi
 
+    def order_key(self) -> Any:
+        """The sort key of store keys in the engine's iteration order (for the record cache)."""
+        return self._wrapped.order_key()
+
     def approximate_num_entries(self) -> int:
         """An estimate of the number of windows (sessions) stored."""
         return self._wrapped.approximate_num_entries()  # type: ignore[no-any-return]

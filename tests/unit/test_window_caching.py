@@ -114,7 +114,7 @@ def test_range_reads_see_cached_writes_without_forwarding(tmp_path: Path, engine
         ("b", 0),
     ]
     assert forwarded == []
-    store.put("a", 5, 0)  # dirty again after being written down
+    store.put("a", 5, 0)
     assert list(store.fetch_range("a", 0, 0)) == [(0, 5)]
     store.flush_cache()
     assert sorted((w.key, w.window.start, new, old) for w, new, old, _ in forwarded) == [
@@ -199,8 +199,28 @@ def test_abort_drops_the_cache_and_what_it_wrote_down(tmp_path: Path, engine: st
     store.flush_changelog()
     store.commit(1)
     store.put("a", 2, 0)
-    list(store.fetch_range("a", 0, 0))  # written down to the buffer
+    assert list(store.fetch_range("a", 0, 0)) == [(0, 2)]
     store.abort()
     assert store.fetch("a", 0) == 1
     assert list(store.fetch_range("a", 0, 0)) == [(0, 1)]
     assert [new for _, new, _, _ in forwarded] == [1]  # the aborted update never went out
+
+
+def test_cached_windows_come_in_the_engine_s_order(tmp_path: Path, engine: str) -> None:
+    store, _, _ = open_cached(tmp_path, Stores.window_store_builder(window_supplier(engine), S, L))
+    store.put("b", 1, 0)
+    store.put("a", 2, 10)
+    store.flush_cache()
+    store.put("a", 3, 0)  # dirty, laid over the stored windows
+    store.put("c", 4, 0)
+    store.put("b", None, 0)  # a dirty delete hides the stored window
+    got = [(w.key, w.window.start, v) for w, v in store.fetch_all(0, 10)]
+    if engine == "memory":  # window start, then key
+        assert got == [("a", 0, 3), ("c", 0, 4), ("a", 10, 2)]
+    else:  # one segment: key bytes, then start
+        assert got == [("a", 0, 3), ("a", 10, 2), ("c", 0, 4)]
+    assert [(w.key, w.window.start) for w, _ in store.backward_all()] == [
+        (k, t) for k, t, _ in reversed(got)
+    ]
+    assert list(store.backward_fetch_range("a", 0, 10)) == [(10, 2), (0, 3)]
+    assert [(w.key, v) for w, v in store.fetch_keys("b", "c", 0, 10)] == [("c", 4)]
