@@ -256,6 +256,10 @@ class BufferedSegmentedStore(WrappedStateStore):
         pending.sort(key=lambda e: order(e[0]), reverse=reverse)
         return merge_ordered(pending, stored, order, reverse)
 
+    def order_key(self) -> Any:
+        """The sort key of store keys in the engine's iteration order."""
+        return self._engine.order_key()
+
     def approximate_num_entries(self) -> int:
         """The engine's estimate, corrected by the buffered inserts and deletes."""
         engine = self._engine

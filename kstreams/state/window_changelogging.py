@@ -100,6 +100,10 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
     ) -> Iterator[tuple[bytes, bytes]]:
         return self._wrapped.fetch(key_from, key_to, time_from, time_to, reverse)  # type: ignore[no-any-return]
 
+    def order_key(self) -> Any:
+        """The sort key of store keys in the engine's iteration order."""
+        return self._wrapped.order_key()
+
     def approximate_num_entries(self) -> int:
         return self._wrapped.approximate_num_entries()  # type: ignore[no-any-return]
 
