@@ -32,17 +32,18 @@ WINDOWS = "WindowScenarios"
 EMIT_PACED = {"__emit.interval.ms.kstreams.windowed.aggregation__": 1000}
 
 
-#: kstreams' window and session stores have no record cache yet (window-stores helper, later
-#: step); Java's cache still answers for windows its store has dropped, and forwards per commit
+#: Java's record cache answers reads of windowed stores without the store's retention filter: a
+#: window or session past retention but still cached is returned (and merged into sessions);
+#: kstreams' window caches (window-stores helper) apply the store's rule
 NO_WINDOW_CACHE = (
-    "window/session store record cache not merged yet: Java's cached store still returns "
-    "windows past retention (and its cache forwards the merged session)"
+    "kstreams' window/session caches filter cached windows by retention; Java's cache returns "
+    "(and merges) cached windows its store has dropped"
 )
-#: Java emits closed sessions from its time-ordered session store, which finds sessions by end
-#: time without a retention filter (segments only); kstreams' session store has no such query
+#: Java emits closed sessions from its time-ordered session store, whose findSessions(earliest
+#: end, latest end) is bounded by segments only; kstreams' find_sessions_by_end applies retention
 NO_SESSIONS_BY_END = (
-    "SessionStore.find_sessions_by_end (Java's time-ordered findSessions(earliestEnd, "
-    "latestEnd), no retention filter) is missing: closed sessions are past retention when read"
+    "SessionStore.find_sessions_by_end filters by retention; Java's time-ordered session store "
+    "finds closed sessions until their segment is dropped"
 )
 
 
