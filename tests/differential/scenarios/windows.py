@@ -15,6 +15,7 @@ from kstreams import (
     EmitStrategy,
     Grouped,
     Materialized,
+    Named,
     Serdes,
     SessionWindows,
     SlidingWindows,
@@ -845,6 +846,50 @@ def sliding_early_records(b: StreamsBuilder) -> None:
             lambda k, v, agg: f"{agg}+{js(v)}",
             Materialized.as_("early").with_value_serde(Serdes.String()).with_caching_disabled(),
         )
+        .to_stream()
+        .to("out")
+    )
+
+
+# -- names: Named, shared repartition topics, several windowed aggregations -------------------
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"counts": (tw(10), "Long"), "sessions": (SW, "String"), "sliding": (tw(5), "Long")},
+    deliberate=null_keys_counted(1),
+    java_class=WINDOWS,
+)
+def windowed_aggregations_share_a_named_repartition(b: StreamsBuilder) -> None:
+    grouped = b.stream("in").group_by(
+        lambda k, v: k, Grouped.as_("regroup").with_key_serde(Serdes.String())
+    )
+    grouped.windowed_by(TimeWindows.of_size_with_no_grace(10)).count(
+        Named.as_("tumbling-count")
+    ).to_stream().to("counts", value_serde=Serdes.Long())
+    grouped.windowed_by(SessionWindows.of_inactivity_gap_with_no_grace(5)).reduce(
+        lambda agg, v: f"{agg}{js(v)}", Named.as_("session-reduce")
+    ).to_stream().to("sessions")
+    grouped.windowed_by(SlidingWindows.of_time_difference_and_grace(5, 100)).count(
+        Materialized.with_(Serdes.String(), Serdes.Long()).with_caching_disabled()
+    ).to_stream().to("sliding", value_serde=Serdes.Long())
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "String")},
+    deliberate=null_keys_counted(1),
+    java_class=WINDOWS,
+)
+def windowed_reduce_after_select_key_generated_names(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .select_key(lambda k, v: k)
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_and_grace(10, 100).advance_by(5))
+        .reduce(lambda agg, v: f"{agg}|{js(v)}")
         .to_stream()
         .to("out")
     )
