@@ -893,3 +893,17 @@ def windowed_reduce_after_select_key_generated_names(b: StreamsBuilder) -> None:
         .to_stream()
         .to("out")
     )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": ("String", "Long")},
+    stores=(StoreQuery("KSTREAM-AGGREGATE-STATE-STORE-0000000002", "String", "Long"),),
+    java_class=WINDOWS,
+)
+def count_unnamed_materialized(b: StreamsBuilder) -> None:
+    # not windowed: Java's KGroupedStream.count(Materialized) draws a store name more too
+    b.stream("in").group_by_key().count(
+        Materialized.with_(Serdes.String(), Serdes.Long())
+    ).to_stream().to("out", value_serde=Serdes.Long())

@@ -20,6 +20,7 @@ import org.apache.kafka.streams.kstream.SlidingWindows;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.kstream.WindowedSerdes;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.SessionStore;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -471,5 +472,13 @@ public final class WindowScenarios {
                 .reduce((agg, v) -> agg + "|" + v)
                 .toStream()
                 .to("out", strings(10));
+    }
+
+    public static void countUnnamedMaterialized(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupByKey()
+                .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>with(Serdes.String(), Serdes.Long()))
+                .toStream()
+                .to("out", Produced.with(Serdes.String(), Serdes.Long()));
     }
 }
