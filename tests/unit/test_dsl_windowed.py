@@ -265,3 +265,18 @@ def test_value_getters_read_the_windowed_stores() -> None:
         assert tg.get(W("k", 10, 20)) is None
         assert sg.get(Windowed("k", SessionWindow(3, 6))) == (2, 6)
         assert sg.get(Windowed("k", SessionWindow(3, 3))) is None
+
+
+def test_materialized_with_a_window_store_supplier() -> None:
+    from kstreams.state import Stores
+
+    def build(s: Any) -> None:
+        supplier = Stores.in_memory_window_store("mine", timedelta(minutes=5), 10)
+        s.group_by_key().windowed_by(TimeWindows.of_size_with_no_grace(10)).count(
+            Materialized.as_(supplier).with_caching_disabled()
+        ).to_stream().to("out", value_serde=Serdes.Long())
+
+    out, driver = run(build, [("k", "a", 1), ("k", "b", 2)], tw(10))
+    with driver:
+        assert [n for _, n, _ in out] == [1, 2]
+        assert driver.get_timestamped_window_store("mine").retention_period == 300_000
