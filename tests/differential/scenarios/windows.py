@@ -907,3 +907,29 @@ def count_unnamed_materialized(b: StreamsBuilder) -> None:
     b.stream("in").group_by_key().count(
         Materialized.with_(Serdes.String(), Serdes.Long())
     ).to_stream().to("out", value_serde=Serdes.Long())
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "Long")},
+    stores=(StoreQuery("counts", "String", "Long", gets=("A", "C"), kind="window"),),
+    java_class=WINDOWS,
+)
+def tumbling_count_on_window_close_in_memory(b: StreamsBuilder) -> None:
+    # in memory, Java keeps its plain window store whatever the emit strategy (no time-ordered
+    # variant, so no extra ms of retention on kstreams' side either)
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_with_no_grace(10))
+        .emit_strategy(EmitStrategy.on_window_close())
+        .count(
+            Materialized.as_("counts")
+            .with_store_type("in_memory")
+            .with_caching_disabled()
+            .with_retention(15)
+        )
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )

@@ -481,4 +481,17 @@ public final class WindowScenarios {
                 .toStream()
                 .to("out", Produced.with(Serdes.String(), Serdes.Long()));
     }
+
+    public static void tumblingCountOnWindowCloseInMemory(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupByKey()
+                .windowedBy(TimeWindows.ofSizeWithNoGrace(ms(10)))
+                .emitStrategy(EmitStrategy.onWindowClose())
+                .count(windowCounts("counts")
+                        .withStoreType(Materialized.StoreType.IN_MEMORY)
+                        .withCachingDisabled()
+                        .withRetention(ms(15)))
+                .toStream()
+                .to("out", longs(10));
+    }
 }
