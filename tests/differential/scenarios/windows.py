@@ -933,3 +933,64 @@ def tumbling_count_on_window_close_in_memory(b: StreamsBuilder) -> None:
         .to_stream()
         .to("out", value_serde=Serdes.Long())
     )
+
+
+# KStreamSessionWindowAggregateProcessorTest.shouldHandleMultipleSessionsAndMerging (gap 5 min)
+GAP = 5 * 60 * 1000
+SESSION_MERGING = [
+    ("a", "1", 0),
+    ("b", "1", 0),
+    ("c", "1", 0),
+    ("d", "1", 0),
+    ("d", "2", GAP // 2),
+    ("a", "2", GAP + 1),
+    ("b", "2", GAP + 1),
+    ("a", "3", GAP + 1 + GAP // 2),
+    ("c", "3", GAP + 1 + GAP // 2),
+]
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", SESSION_MERGING),
+    outputs={"out": (SW, "Long")},
+    stores=(StoreQuery("s", "String", "Long", gets=("a", "b", "c", "d"), kind="session"),),
+    java_class=WINDOWS,
+)
+def session_multiple_sessions_and_merging(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(SessionWindows.of_inactivity_gap_with_no_grace(GAP))
+        .count(Materialized.as_("s").with_caching_disabled())
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+# KStreamSessionWindowAggregateProcessorTest.shouldLogAndMeterWhenSkippingLateRecordWithNonzeroGrace
+SESSION_LATE = [
+    ("OnTime1", "1", 0),
+    ("Later1", "1", 100),  # stream time 100: sessions ending before 100 - 10 - 10 are closed
+    ("OnTime2", "1", 80),
+    ("OnTime3", "1", 79),  # ends before 80: dropped
+    ("Late1", "1", 78),  # dropped
+    ("Late2", "1", 1),  # dropped
+]
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", SESSION_LATE),
+    outputs={"out": (SW, "Long")},
+    java_class=WINDOWS,
+)
+def session_late_records_with_grace(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(SessionWindows.of_inactivity_gap_and_grace(10, 10))
+        .count(Materialized.as_("late").with_caching_disabled())
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )

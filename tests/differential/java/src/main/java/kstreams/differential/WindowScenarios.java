@@ -494,4 +494,22 @@ public final class WindowScenarios {
                 .toStream()
                 .to("out", longs(10));
     }
+
+    public static void sessionMultipleSessionsAndMerging(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupByKey()
+                .windowedBy(SessionWindows.ofInactivityGapWithNoGrace(ms(5 * 60 * 1000L)))
+                .count(sessionCounts("s").withCachingDisabled())
+                .toStream()
+                .to("out", Produced.with(sw(), Serdes.Long()));
+    }
+
+    public static void sessionLateRecordsWithGrace(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupByKey()
+                .windowedBy(SessionWindows.ofInactivityGapAndGrace(ms(10), ms(10)))
+                .count(sessionCounts("late").withCachingDisabled())
+                .toStream()
+                .to("out", Produced.with(sw(), Serdes.Long()));
+    }
 }
