@@ -32,7 +32,7 @@ from kstreams.errors import StreamsError
 from kstreams.state.errors import InvalidStateStoreError
 from kstreams.state.rocksdb import rocksdb_options
 from kstreams.state.window_bytes import SegmentedBytesEngine
-from kstreams.state.window_schema import KeySchema
+from kstreams.state.window_schema import KeySchema, session_key_parts
 
 if TYPE_CHECKING:
     from kstreams.state.context import StateStoreContext
@@ -340,6 +340,18 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
 
         def order(store_key: bytes) -> tuple[int, bytes]:
             return ts_of(store_key) // interval, store_key
+
+        return order
+
+    def retained_from(self, stream_time: int) -> int:
+        # whole segments expire: the oldest live one starts here
+        return self.segment_id(stream_time - self.retention_period) * self.segment_interval
+
+    def by_end_order(self) -> Callable[[bytes], Any]:
+        # Java's time-ordered session store keys: end, start, key
+        def order(store_key: bytes) -> tuple[int, int, bytes]:
+            key, start, end = session_key_parts(store_key)
+            return end, start, key
 
         return order
 

@@ -18,10 +18,13 @@ was written.
 Entries are grouped by record key: ``record key -> {window: entry}`` (a window store's
 window is its start, a session store's ``(start, end)``), so the per-record path hashes
 the record key once and an int, never a tuple; the least-recently-used order, and so
-eviction, is per record key with all its windows. A range read lays the dirty entries in
-its bounds over the store's own iteration, in the engine's order, as Java's merged cache
-iterators do (a range of one key looks only at that key's dirty windows). Interactive
-queries from other threads read snapshots and never change the cache.
+eviction, is per record key with all its windows. As in Java's caching window and session
+stores, only writes are cached (a read of an uncached window goes to the store), and a
+range read lays the cached windows in its bounds, dirty or flushed, over the store's own
+iteration, in the engine's order, as Java's merged cache iterators do (so a cached window
+still answers after the store below dropped it as expired; a range of one key looks only
+at that key's windows). Interactive queries from other threads read snapshots and never
+change the cache.
 """
 
 from __future__ import annotations
@@ -80,7 +83,7 @@ class SegmentedCache(RecordCache):
         """record key -> {window: [old, ts, headers, topic, partition, offset, seq]}."""
         self._seq = 0
         self._key_bytes: dict[Any, bytes] = {}
-        """Serialized record keys of dirty windows, once a range read needed them."""
+        """Serialized record keys of cached windows, once a range read needed them."""
         self._listener: FlushListener | None = None
         self._record: Any = _RecordContextless()
         self._flushing = False
@@ -170,7 +173,11 @@ class SegmentedCache(RecordCache):
 
     # -- one window -------------------------------------------------------------------------
     def _get(self, key: Any, window: Any) -> Any:
-        """The value of ``key``'s ``window`` (``key`` hashable): cached, else the store's (then cached)."""
+        """The value of ``key``'s ``window`` (``key`` hashable): the cached one, else the store's.
+
+        A window read from the store is not cached, as in Java's caching window and
+        session stores (they cache writes only): a cached window is one written since.
+        """
         values = self._values
         windows = values.get(key)
         if windows is not None:
@@ -181,11 +188,7 @@ class SegmentedCache(RecordCache):
                     return self._wrapped.decode_value(entry.raw)
                 return entry
         raw = self._load(key, window)
-        if raw is None:
-            return None
-        value, kept = self._kept(raw)
-        self._insert(key, window, kept)
-        return value
+        return None if raw is None else self._wrapped.decode_value(raw)
 
     def _insert(self, key: Any, window: Any, entry: Any) -> None:
         values = self._values
@@ -267,18 +270,18 @@ class SegmentedCache(RecordCache):
 
     # -- range reads: the dirty windows laid over the store's own ---------------------------
     def _pending_of(self, key: Any, time_from: int, time_to: int) -> list[tuple[Any, Any, Any]]:
-        # (key, window, entry) of key's dirty windows in the bounds: a snapshot (entries
-        # flushed meanwhile by another thread's view are skipped)
-        dirty_windows = self._dirty.get(key)
-        if not dirty_windows:
+        # (key, window, entry) of key's cached windows in the bounds, dirty or flushed: a
+        # snapshot (interactive queries read from other threads). Cached windows answer even
+        # once the store has dropped them, as Java's merged cache iterators do.
+        windows = self._values.get(key)
+        if not windows:
             return []
-        windows = self._values.get(key) or {}
-        out = []
-        for window in list(dirty_windows):
-            entry = windows.get(window, MISSING)
-            if entry is not MISSING and self._matches(window, time_from, time_to):
-                out.append((key, window, entry))
-        return out
+        matches = self._matches
+        return [
+            (key, window, entry)
+            for window, entry in list(windows.items())
+            if matches(window, time_from, time_to)
+        ]
 
     def _overlay_one(
         self,
@@ -290,7 +293,7 @@ class SegmentedCache(RecordCache):
         window_of: Callable[[Any], Any],
         make: Callable[[Any, Any, Any], Any],
     ) -> Iterator[tuple[Any, Any]]:
-        """``below`` (one key's entries, in time order) with that key's dirty windows over it."""
+        """``below`` (one key's entries, in time order) with that key's cached windows over it."""
         try:
             pending = self._pending_of(key, time_from, time_to)
         except TypeError:  # an unhashable key: never cached
@@ -320,8 +323,8 @@ class SegmentedCache(RecordCache):
         window_of: Callable[[Any], Any],
         make: Callable[[Any, Any, Any], Any],
     ) -> Iterator[tuple[Any, Any]]:
-        """``below`` (a key range, in the engine's order) with the dirty windows over it."""
-        if not self._dirty:
+        """``below`` (a key range, in the engine's order) with the cached windows over it."""
+        if not self._values:
             return below
         wrapped = self._wrapped
         lo = None if key_from is None else wrapped.serialize_key(key_from)
@@ -336,7 +339,7 @@ class SegmentedCache(RecordCache):
             return kb
 
         pending = []
-        for key in list(self._dirty):
+        for key in list(self._values):
             kb = kb_of(key)
             if (lo is None or kb >= lo) and (hi is None or kb <= hi):
                 pending.extend(self._pending_of(key, time_from, time_to))
@@ -371,6 +374,7 @@ class SegmentedCache(RecordCache):
                 self.flush_cache()
                 continue
             del values[key]
+            self._key_bytes.pop(key, None)
             thread.size -= self._sizes.pop(key)
 
     def flush_cache(self) -> bool:
@@ -382,7 +386,6 @@ class SegmentedCache(RecordCache):
             return False
         self._flushing = True
         self._dirty = {}
-        self._key_bytes = {}
         entries = sorted(
             ((d[6], key, window, d) for key, ws in dirty.items() for window, d in ws.items()),
             key=lambda e: e[0],

@@ -321,10 +321,28 @@ class CachingSessionStore(SegmentedCache, SessionStore):
     def find_sessions_by_end(
         self, earliest_session_end: int, latest_session_end: int
     ) -> Iterator[tuple[Windowed[Any], Any]]:
-        return (
-            (w, v)
-            for w, v in self._many(None, None, earliest_session_end, MAX_TIMESTAMP, False)
-            if w.window.end <= latest_session_end
+        """The store's :meth:`~kstreams.state.window_metered.MeteredSessionStore.find_sessions_by_end`
+        with the cached sessions ending in the bounds laid over it."""
+        below = self._wrapped.find_sessions_by_end(earliest_session_end, latest_session_end)
+        if not self._values:
+            return below  # type: ignore[no-any-return]
+        found = {(w.key, (w.window.start, w.window.end)): (w, v) for w, v in below}
+        for key in list(self._values):
+            for window, entry in list((self._values.get(key) or {}).items()):
+                if earliest_session_end <= window[1] <= latest_session_end:
+                    if entry is None:
+                        found.pop((key, window), None)
+                    else:
+                        found[(key, window)] = (self._windowed(key, window), self._thaw(entry))
+        order = self._wrapped.by_end_order()
+        serialize = self._wrapped.serialize_key
+        return iter(
+            sorted(
+                found.values(),
+                key=lambda e: order(
+                    session_key(serialize(e[0].key), e[0].window.start, e[0].window.end)
+                ),
+            )
         )
 
     def fetch(self, key: Any) -> Iterator[tuple[Windowed[Any], Any]]:
