@@ -6,14 +6,15 @@ The same cache as the key-value one (:mod:`kstreams.state.caching`): objects abo
 metered store, in the thread's ``statestore.cache.max.bytes`` budget shared with the
 write buffers, least recently used entries evicted (a dirty one flushes every dirty
 entry of its store first), and a flush at every commit that writes the dirty windows
-down and forwards each, with the value last forwarded as the old value, to the flush
-listener the aggregation registered. So consecutive updates of a window between two
-flushes reach downstream as one, as in Kafka Streams, and in Kafka Streams' order: the
+down and forwards each to the flush listener the aggregation registered. The old value
+forwarded is the one the store below holds at the flush, as Java's caching stores read
+it (a window the store has already expired has none), and a delete of what the store
+does not hold is neither written nor forwarded. So consecutive updates of a window
+between two flushes reach downstream as one, as in Kafka Streams, and in its order: the
 order of each window's latest update (Java's ``NamedCache`` moves a rewritten key to the
 end of its dirty keys). Mutable values are kept serialized
 (:class:`~kstreams.state.caching.Frozen`) and deserialized afresh for every reader, so
-what the cache hands back, forwards as an old value or writes to the changelog is what
-was written.
+what the cache hands back, forwards or writes to the changelog is what was written.
 
 Entries are grouped by record key: ``record key -> {window: entry}`` (a window store's
 window is its start, a session store's ``(start, end)``), so the per-record path hashes
@@ -50,8 +51,6 @@ if TYPE_CHECKING:
 
 MISSING: Any = object()
 """Not in the cache."""
-_UNKNOWN: Any = object()
-"""The value before the first cached write of a window never read: looked up when needed."""
 
 WINDOW_OVERHEAD = 120
 """Approximate bytes a cached window costs beyond its value (its slot, its window)."""
@@ -80,7 +79,7 @@ class SegmentedCache(RecordCache):
         self._sizes: dict[Any, int] = {}
         """Estimated bytes of each record key's cached windows."""
         self._dirty: dict[Any, dict[Any, list[Any]]] = {}
-        """record key -> {window: [old, ts, headers, topic, partition, offset, seq]}."""
+        """record key -> {window: [-, ts, headers, topic, partition, offset, seq]}."""
         self._seq = 0
         self._key_bytes: dict[Any, bytes] = {}
         """Serialized record keys of cached windows, once a range read needed them."""
@@ -228,7 +227,7 @@ class SegmentedCache(RecordCache):
         dirty = dirty_windows.get(window)
         if dirty is None:
             dirty_windows[window] = [
-                _UNKNOWN if old is MISSING else old,
+                None,  # unused: the old value is read from the store below at flush
                 record.timestamp,
                 record.headers,
                 record.topic,
@@ -398,22 +397,27 @@ class SegmentedCache(RecordCache):
         thaw = self._thaw
         saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
         try:
-            for _, key, window, (old, ts, headers, topic, partition, offset, _) in entries:
+            for _, key, window, (_, ts, headers, topic, partition, offset, _) in entries:
                 entry = values[key][window]
-                if old is _UNKNOWN:
-                    if listener is None:
-                        old = None
+                old = None
+                if listener is not None:
+                    # as Java: the old value is what the store below holds now (a window it
+                    # has expired has none), and a delete of what it does not hold is
+                    # neither written nor forwarded
+                    raw = self._load(key, window)
+                    if raw is None:
+                        if entry is None:
+                            continue
                     else:
-                        raw = self._load(key, window)
-                        old = None if raw is None else self._kept(raw)[1]
+                        old = self._wrapped.decode_value(raw)
                 record.timestamp = ts
                 record.headers = headers
                 record.topic = topic
                 record.partition = partition
                 record.offset = offset
                 self._write(key, window, entry)
-                if listener is not None and (entry is not None or old is not None):
-                    listener(self._windowed(key, window), thaw(entry), thaw(old), ts, headers)
+                if listener is not None:
+                    listener(self._windowed(key, window), thaw(entry), old, ts, headers)
             for key in dirty:  # sizes as the windows are now
                 windows = values.get(key)
                 if windows is not None:
