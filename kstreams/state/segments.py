@@ -151,7 +151,11 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
             raise ValueError(f"segmentInterval cannot be zero or negative (store {name})")
         self.time_ordered = time_ordered
         """Iterate time first within a segment, as Java's time-ordered stores (the DSL's
-        emit-on-window-close stores) do; the keys on disk and in the changelog are the same."""
+        emit-on-window-close stores) do; the keys on disk and in the changelog are the same.
+        Java's time-ordered window store also keeps windows one ms longer (from ``stream
+        time - retention``, not ``+ 1``)."""
+        if time_ordered and schema.name == "window":
+            self.live_offset = 0
         self.name = name
         self.schema = schema
         self.retention_period = retention_period

@@ -164,7 +164,7 @@ class BufferedSegmentedStore(WrappedStateStore):
         ts = self.schema.segment_timestamp(store_key)
         if ts > self.observed_stream_time:
             self.observed_stream_time = ts
-        if ts <= self.observed_stream_time - self.retention_period:
+        if ts < self._live_from():
             self.expired_puts += 1
             log.debug("Store %s: skipping a write to an expired window (%d)", self.name, ts)
             return False
@@ -199,8 +199,9 @@ class BufferedSegmentedStore(WrappedStateStore):
 
     # -- reads ------------------------------------------------------------------------------
     def _live_from(self) -> int:
-        # records expire exactly retention ms after the stream time passed them
-        return self.observed_stream_time - self.retention_period + 1
+        # records expire exactly retention ms after the stream time passed them (Java's
+        # time-ordered window store keeps them one ms longer: its engine says so)
+        return self.observed_stream_time - self.retention_period + self._engine.live_offset
 
     def get(self, store_key: bytes) -> bytes | None:
         """The value of ``store_key`` (None if absent or expired)."""

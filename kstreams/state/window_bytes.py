@@ -43,6 +43,9 @@ class SegmentedBytesEngine(ABC):
     persistent: bool
     schema: KeySchema
     retention_period: int
+    live_offset = 1
+    """Windows live from ``stream time - retention + live_offset`` (Java: ``getActualFrom``;
+    its time-ordered window store uses 0)."""
 
     @abstractmethod
     def init(self, context: StateStoreContext) -> None:
