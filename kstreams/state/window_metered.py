@@ -402,12 +402,16 @@ class MeteredSessionStore(_MeteredSegmented, SessionStore):
         """Sessions of every key ending in ``[earliest_session_end, latest_session_end]``.
 
         Java's ``SessionStore.findSessions(earliestSessionEndTime, latestSessionEndTime)``
-        (emit-on-window-close of session windows).
+        (emit-on-window-close of session windows), as its time-ordered RocksDB session store
+        answers it (by end, start, key; whole segments expire, no exact retention filter),
+        or its in-memory store (by end, key, start).
         """
-        entries = self._wrapped.fetch(None, None, earliest_session_end, MAX_TIMESTAMP)
-        return self._decode_sessions(
-            (k, v) for k, v in entries if session_key_parts(k)[2] <= latest_session_end
-        )
+        entries = self._wrapped.fetch_by_end(earliest_session_end, latest_session_end)
+        return self._decode_sessions(iter(entries))
+
+    def by_end_order(self) -> Any:
+        """The sort key of session store keys in :meth:`find_sessions_by_end` order (for the cache)."""
+        return self._wrapped.by_end_order()
 
     def fetch(self, key: Any) -> Iterator[tuple[Windowed[Any], Any]]:
         return self._sessions(key, key, 0, MAX_TIMESTAMP, False, single=True)

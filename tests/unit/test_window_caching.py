@@ -224,3 +224,20 @@ def test_cached_windows_come_in_the_engine_s_order(tmp_path: Path, engine: str) 
     ]
     assert list(store.backward_fetch_range("a", 0, 10)) == [(10, 2), (0, 3)]
     assert [(w.key, v) for w, v in store.fetch_keys("b", "c", 0, 10)] == [("c", 4)]
+
+
+def test_flush_order_is_the_order_of_the_latest_updates(tmp_path: Path, engine: str) -> None:
+    # Java's NamedCache moves a rewritten key to the end of its dirty keys
+    store, forwarded, _ = open_cached(
+        tmp_path, Stores.window_store_builder(window_supplier(engine), S, L)
+    )
+    store.put("a", 1, 0)
+    store.put("b", 1, 0)
+    store.put("a", 2, 10)
+    store.put("a", 3, 0)
+    store.flush_cache()
+    assert [(w.key, w.window.start, new) for w, new, _, _ in forwarded] == [
+        ("b", 0, 1),
+        ("a", 10, 2),
+        ("a", 0, 3),
+    ]
