@@ -175,6 +175,10 @@ class KGroupedStream:
         materialized: Materialized | None = None,
     ) -> KTable:
         """How many records each key has seen (values are Longs; null keys/values are dropped)."""
+        _, m = named_and_materialized(named, materialized)
+        if m is not None and m.store_name is None:
+            # as Java's count(Materialized): an unnamed Materialized draws one store name more
+            self._builder.graph.new_name("KSTREAM-AGGREGATE-STATE-STORE-")
         return self._build(
             "KSTREAM-AGGREGATE-",
             lambda store: (

@@ -6,6 +6,12 @@ as Kafka Streams names it (``KSTREAM-AGGREGATE-STATE-STORE-0000000001``). The ta
 is the windowed serde of the grouping's key serde (:mod:`kstreams.serde.windowed`), so
 ``to_stream().to(topic)`` writes keys as Java does.
 
+Stream time and late records: each windowed aggregation tracks the largest timestamp it has
+seen (its observed stream time, which never goes back). A window closes when stream time passes
+its end plus the grace period -- stream time minus grace is what other engines call the
+watermark -- and records for closed windows are dropped, counted in ``dropped-records-total``
+and logged at debug once per window.
+
 Example -- clicks per user and minute, final results only::
 
     per_minute = (

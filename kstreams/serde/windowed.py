@@ -99,22 +99,21 @@ class WindowedPartitioner:
     def __call__(self, topic: str, key: Any, value: Any, num_partitions: int) -> int | None:
         if key is None:
             return None
+        if num_partitions == 1:
+            return 0
         return (murmur2(self.serde.serialize_base_key(topic, key)) & 0x7FFFFFFF) % num_partitions
 
 
 def murmur2(data: bytes) -> int:
     """Kafka's ``Utils.murmur2`` (the default partitioner's hash), as a signed 32-bit int."""
-    m, r, mask = 0x5BD1E995, 24, 0xFFFFFFFF
+    m, mask = 0x5BD1E995, 0xFFFFFFFF
     length = len(data)
     h = (0x9747B28C ^ length) & mask
     rounded = length & ~3
-    for i in range(0, rounded, 4):
-        k = int.from_bytes(data[i : i + 4], "little")
+    for (k,) in struct.iter_unpack("<I", data[:rounded]):
         k = (k * m) & mask
-        k ^= k >> r
-        k = (k * m) & mask
-        h = (h * m) & mask
-        h ^= k
+        k ^= k >> 24
+        h = ((h * m) & mask) ^ ((k * m) & mask)
     rest = length & 3
     if rest == 3:
         h ^= data[rounded + 2] << 16

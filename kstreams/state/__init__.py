@@ -46,12 +46,16 @@ from kstreams.state.window_builders import (
     InMemorySessionBytesStoreSupplier,
     InMemoryWindowBytesStoreSupplier,
     RocksDBSessionBytesStoreSupplier,
+    RocksDBTimeOrderedSessionBytesStoreSupplier,
+    RocksDBTimeOrderedWindowBytesStoreSupplier,
     RocksDBWindowBytesStoreSupplier,
     SessionBytesStoreSupplier,
     SessionStoreBuilder,
     TimestampedWindowStoreBuilder,
     WindowBytesStoreSupplier,
     WindowStoreBuilder,
+    persistent_time_ordered_session_store,
+    persistent_time_ordered_window_store,
 )
 from kstreams.state.window_bytes import InMemorySegmentedEngine, SegmentedBytesEngine
 from kstreams.state.window_changelogging import (
@@ -105,6 +109,8 @@ __all__ = [
     "RocksDBSegmentedEngine",
     "RocksDBSessionBytesStoreSupplier",
     "RocksDBStore",
+    "RocksDBTimeOrderedSessionBytesStoreSupplier",
+    "RocksDBTimeOrderedWindowBytesStoreSupplier",
     "RocksDBWindowBytesStoreSupplier",
     "SegmentedBytesEngine",
     "SessionBytesStoreSupplier",
@@ -129,4 +135,6 @@ __all__ = [
     "WindowStoreBuilder",
     "WrappedStateStore",
     "find_layer",
+    "persistent_time_ordered_session_store",
+    "persistent_time_ordered_window_store",
 ]

@@ -32,7 +32,7 @@ from kstreams.errors import StreamsError
 from kstreams.state.errors import InvalidStateStoreError
 from kstreams.state.rocksdb import rocksdb_options
 from kstreams.state.window_bytes import SegmentedBytesEngine
-from kstreams.state.window_schema import KeySchema
+from kstreams.state.window_schema import KeySchema, session_key_parts
 
 if TYPE_CHECKING:
     from kstreams.state.context import StateStoreContext
@@ -128,7 +128,9 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
     """Window or session entries in time segments, one RocksDB each (see the module notes).
 
     Iteration is Java's: segment by segment (oldest first), by store-key bytes within a
-    segment. ``segment_paths()`` lists the segments on disk.
+    segment; with ``time_ordered`` as Java's time-ordered stores iterate, time first
+    (windows: start, key, sequence number; sessions: end, start, key). ``segment_paths()``
+    lists the segments on disk.
 
     Example::
 
@@ -138,10 +140,22 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
     persistent = True
 
     def __init__(
-        self, name: str, schema: KeySchema, retention_period: int, segment_interval: int
+        self,
+        name: str,
+        schema: KeySchema,
+        retention_period: int,
+        segment_interval: int,
+        time_ordered: bool = False,
     ) -> None:
         if segment_interval < 1:
             raise ValueError(f"segmentInterval cannot be zero or negative (store {name})")
+        self.time_ordered = time_ordered
+        """Iterate time first within a segment, as Java's time-ordered stores (the DSL's
+        emit-on-window-close stores) do; the keys on disk and in the changelog are the same.
+        Java's time-ordered window store also keeps windows one ms longer (from ``stream
+        time - retention``, not ``+ 1``)."""
+        if time_ordered and schema.name == "window":
+            self.live_offset = 0
         self.name = name
         self.schema = schema
         self.retention_period = retention_period
@@ -321,8 +335,16 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
     ) -> Iterator[tuple[bytes, bytes]]:
         matches = self.schema.matches
         key_of = self.schema.record_key
+        resort = self.time_ordered and not (key_from is not None and key_from == key_to)
         for segment in segments:
-            for kv in segment.range(lo, hi, reverse):
+            entries = segment.range(lo, hi, reverse)
+            if resort:  # time first within the segment (one key's entries already are)
+                entries = iter(
+                    sorted(
+                        entries, key=lambda kv: self.schema.time_first_order(kv[0]), reverse=reverse
+                    )
+                )
+            for kv in entries:
                 key = kv[0]
                 if not matches(key, time_from, time_to):
                     continue
@@ -335,11 +357,25 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
                 yield kv
 
     def order_key(self) -> Callable[[bytes], Any]:
+        if self.time_ordered:
+            return self.schema.time_first_order
         ts_of = self.schema.segment_timestamp
         interval = self.segment_interval
 
         def order(store_key: bytes) -> tuple[int, bytes]:
             return ts_of(store_key) // interval, store_key
+
+        return order
+
+    def retained_from(self, stream_time: int) -> int:
+        # whole segments expire: the oldest live one starts here
+        return self.segment_id(stream_time - self.retention_period) * self.segment_interval
+
+    def by_end_order(self) -> Callable[[bytes], Any]:
+        # Java's time-ordered session store keys: end, start, key
+        def order(store_key: bytes) -> tuple[int, int, bytes]:
+            key, start, end = session_key_parts(store_key)
+            return end, start, key
 
         return order
 

@@ -32,6 +32,7 @@ from kstreams.state.buffered import ENTRY_OVERHEAD, META_FORMAT, META_OFFSET, ME
 from kstreams.state.context import DEFAULT_CACHE_MAX_BYTES
 from kstreams.state.thread_cache import ThreadCache
 from kstreams.state.window_bytes import SegmentedBytesEngine, merge_ordered
+from kstreams.state.window_schema import MAX_TIMESTAMP
 from kstreams.state.wrapped import WrappedStateStore
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ class BufferedSegmentedStore(WrappedStateStore):
         ts = self.schema.segment_timestamp(store_key)
         if ts > self.observed_stream_time:
             self.observed_stream_time = ts
-        if ts <= self.observed_stream_time - self.retention_period:
+        if ts < self._live_from():
             self.expired_puts += 1
             log.debug("Store %s: skipping a write to an expired window (%d)", self.name, ts)
             return False
@@ -198,8 +199,9 @@ class BufferedSegmentedStore(WrappedStateStore):
 
     # -- reads ------------------------------------------------------------------------------
     def _live_from(self) -> int:
-        # records expire exactly retention ms after the stream time passed them
-        return self.observed_stream_time - self.retention_period + 1
+        # records expire exactly retention ms after the stream time passed them (Java's
+        # time-ordered window store keeps them one ms longer: its engine says so)
+        return self.observed_stream_time - self.retention_period + self._engine.live_offset
 
     def get(self, store_key: bytes) -> bytes | None:
         """The value of ``store_key`` (None if absent or expired)."""
@@ -255,6 +257,37 @@ class BufferedSegmentedStore(WrappedStateStore):
         order = self._engine.order_key()
         pending.sort(key=lambda e: order(e[0]), reverse=reverse)
         return merge_ordered(pending, stored, order, reverse)
+
+    def order_key(self) -> Any:
+        """The sort key of store keys in the engine's iteration order."""
+        return self._engine.order_key()
+
+    def by_end_order(self) -> Any:
+        """The sort key of session store keys in the engine's find-by-end order."""
+        return self._engine.by_end_order()
+
+    def fetch_by_end(self, earliest_end: int, latest_end: int) -> list[tuple[bytes, bytes]]:
+        """Sessions ending in ``[earliest_end, latest_end]`` that the engine still holds, in
+        Java's order for this engine (``findSessions(earliestSessionEndTime,
+        latestSessionEndTime)`` of its time-ordered RocksDB session store, of its in-memory
+        store): expiry is the engine's own (whole segments on RocksDB), not the exact
+        retention filter of the other reads.
+        """
+        engine = self._engine
+        time_from = max(earliest_end, engine.retained_from(self.observed_stream_time))
+        if latest_end < time_from:
+            return []
+        found = dict(engine.scan(None, None, time_from, MAX_TIMESTAMP))
+        end_of = self.schema.segment_timestamp
+        for store_key, value in list(self._buf.items()):
+            if time_from <= end_of(store_key):
+                if value is None:
+                    found.pop(store_key, None)
+                else:
+                    found[store_key] = value
+        entries = [(k, v) for k, v in found.items() if end_of(k) <= latest_end]
+        entries.sort(key=lambda e: engine.by_end_order()(e[0]))
+        return entries
 
     def approximate_num_entries(self) -> int:
         """The engine's estimate, corrected by the buffered inserts and deletes."""

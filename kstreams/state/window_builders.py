@@ -128,6 +128,17 @@ class RocksDBWindowBytesStoreSupplier(WindowBytesStoreSupplier):
         )
 
 
+class RocksDBTimeOrderedWindowBytesStoreSupplier(RocksDBWindowBytesStoreSupplier):
+    """Supplies time-ordered RocksDB window engines (Java: ``RocksDbIndexedTimeOrderedWindowBytesStoreSupplier``,
+    the store of windowed aggregations that emit on window close): ranges iterate by window
+    start, then key, within a segment."""
+
+    def get(self) -> SegmentedBytesEngine:
+        return RocksDBSegmentedEngine(
+            self._name, WINDOW_SCHEMA, self.retention_period, self.segment_interval, True
+        )
+
+
 class InMemoryWindowBytesStoreSupplier(WindowBytesStoreSupplier):
     """Supplies in-memory window engines (Java: ``InMemoryWindowBytesStoreSupplier``)."""
 
@@ -185,6 +196,17 @@ class RocksDBSessionBytesStoreSupplier(SessionBytesStoreSupplier):
     def get(self) -> SegmentedBytesEngine:
         return RocksDBSegmentedEngine(
             self._name, SESSION_SCHEMA, self.retention_period, self.segment_interval
+        )
+
+
+class RocksDBTimeOrderedSessionBytesStoreSupplier(RocksDBSessionBytesStoreSupplier):
+    """Supplies time-ordered RocksDB session engines (Java: ``RocksDbTimeOrderedSessionBytesStoreSupplier``,
+    the store of session aggregations that emit on window close): ranges iterate by session
+    end, then start, then key, within a segment."""
+
+    def get(self) -> SegmentedBytesEngine:
+        return RocksDBSegmentedEngine(
+            self._name, SESSION_SCHEMA, self.retention_period, self.segment_interval, True
         )
 
 
@@ -359,6 +381,36 @@ def persistent_window_store(
         bool(retain_duplicates),
         default_segment_interval(retention),
         timestamped,
+    )
+
+
+def persistent_time_ordered_window_store(
+    name: str,
+    retention_period: timedelta | int,
+    window_size: timedelta | int,
+    retain_duplicates: bool = False,
+) -> WindowBytesStoreSupplier:
+    """A supplier of time-ordered RocksDB window stores: what Kafka Streams' DSL materializes a
+    windowed aggregation emitting on window close in (``RocksDbIndexedTimeOrderedWindowBytesStoreSupplier``).
+    Same validation, segments and changelog as :func:`persistent_window_store`.
+
+    Example::
+
+        persistent_time_ordered_window_store("counts", timedelta(minutes=2), timedelta(minutes=1))
+    """
+    retention, size = _window_durations(name, retention_period, window_size)
+    return RocksDBTimeOrderedWindowBytesStoreSupplier(
+        name, retention, size, bool(retain_duplicates), default_segment_interval(retention), True
+    )
+
+
+def persistent_time_ordered_session_store(
+    name: str, retention_period: timedelta | int
+) -> SessionBytesStoreSupplier:
+    """A supplier of time-ordered RocksDB session stores: what Kafka Streams' DSL materializes
+    a session aggregation emitting on window close in (``RocksDbTimeOrderedSessionBytesStoreSupplier``)."""
+    return RocksDBTimeOrderedSessionBytesStoreSupplier(
+        name, _session_retention(name, retention_period)
     )
 
 

@@ -43,6 +43,9 @@ class SegmentedBytesEngine(ABC):
     persistent: bool
     schema: KeySchema
     retention_period: int
+    live_offset = 1
+    """Windows live from ``stream time - retention + live_offset`` (Java: ``getActualFrom``;
+    its time-ordered window store uses 0)."""
 
     @abstractmethod
     def init(self, context: StateStoreContext) -> None:
@@ -96,6 +99,15 @@ class SegmentedBytesEngine(ABC):
     @abstractmethod
     def order_key(self) -> Callable[[bytes], Any]:
         """The sort key of store keys that gives this engine's iteration order."""
+
+    @abstractmethod
+    def retained_from(self, stream_time: int) -> int:
+        """The smallest segment timestamp the engine still holds at ``stream_time``."""
+
+    @abstractmethod
+    def by_end_order(self) -> Callable[[bytes], Any]:
+        """The sort key of session store keys in the order Java finds sessions by end time
+        (``findSessions(earliestSessionEndTime, latestSessionEndTime)``) on this engine."""
 
     @abstractmethod
     def approximate_num_entries(self) -> int:
@@ -271,6 +283,12 @@ class InMemorySegmentedEngine(SegmentedBytesEngine):
 
     def order_key(self) -> Callable[[bytes], Any]:
         return self.schema.memory_order
+
+    def retained_from(self, stream_time: int) -> int:
+        return stream_time - self.retention_period + 1  # Java's removeExpiredSegments
+
+    def by_end_order(self) -> Callable[[bytes], Any]:
+        return self.schema.memory_order  # session end, key, start
 
     def approximate_num_entries(self) -> int:
         self._check_open()

@@ -100,6 +100,17 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
     ) -> Iterator[tuple[bytes, bytes]]:
         return self._wrapped.fetch(key_from, key_to, time_from, time_to, reverse)  # type: ignore[no-any-return]
 
+    def order_key(self) -> Any:
+        """The sort key of store keys in the engine's iteration order."""
+        return self._wrapped.order_key()
+
+    def by_end_order(self) -> Any:
+        """The sort key of session store keys in the engine's find-by-end order."""
+        return self._wrapped.by_end_order()
+
+    def fetch_by_end(self, earliest_end: int, latest_end: int) -> list[tuple[bytes, bytes]]:
+        return self._wrapped.fetch_by_end(earliest_end, latest_end)  # type: ignore[no-any-return]
+
     def approximate_num_entries(self) -> int:
         return self._wrapped.approximate_num_entries()  # type: ignore[no-any-return]
 

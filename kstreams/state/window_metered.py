@@ -134,6 +134,10 @@ class _MeteredSegmented(WrappedStateStore):
             return None
         return lo, hi
 
+    def order_key(self) -> Any:
+        """The sort key of store keys in the engine's iteration order (for the record cache)."""
+        return self._wrapped.order_key()
+
     def approximate_num_entries(self) -> int:
         """An estimate of the number of windows (sessions) stored."""
         return self._wrapped.approximate_num_entries()  # type: ignore[no-any-return]
@@ -177,7 +181,8 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
     def retain_duplicates(self) -> bool:
         return self._retain_duplicates
 
-    def _window(self, start: int) -> TimeWindow:
+    def window_for(self, start: int) -> TimeWindow:
+        """The window of the store starting at ``start``: ``[start, start + window size)``."""
         end = start + self._window_size
         return TimeWindow(start, min(end, MAX_TIMESTAMP))
 
@@ -194,11 +199,19 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
             self._seqnum = (self._seqnum + 1) & 0x7FFFFFFF
         self._wrapped.put(window_key(kb, window_start, self._seqnum), self.encode_value(value))
 
+    def put_raw(self, key: Any, raw: bytes | None, window_start: int) -> None:
+        """:meth:`put` of an already serialized value (the record cache's half; None: delete)."""
+        self._wrapped.put(window_key(self.serialize_key(key), window_start, self._seqnum), raw)
+
     # -- reads ------------------------------------------------------------------------------
     def fetch(self, key: Any, time: int) -> Any:
         """The value of ``key`` in the window starting exactly at ``time``, or None."""
         raw = self._wrapped.get(window_key(self.serialize_key(key), time, self._seqnum))
         return None if raw is None else self.decode_value(raw)
+
+    def fetch_raw(self, key: Any, time: int) -> bytes | None:
+        """The stored bytes of :meth:`fetch` (the record cache's half)."""
+        return self._wrapped.get(window_key(self.serialize_key(key), time, self._seqnum))  # type: ignore[no-any-return]
 
     def _times(
         self, key: Any, time_from: int, time_to: int, reverse: bool
@@ -236,7 +249,7 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
         topic = self._topic
         kde = self._kde
         decode = self.decode_value
-        window = self._window
+        window = self.window_for
         for store_key, raw in entries:
             kb, start, _ = window_key_parts(store_key)
             yield Windowed(kde(topic, kb), window(start)), decode(raw)
@@ -314,10 +327,20 @@ class MeteredSessionStore(_MeteredSegmented, SessionStore):
         """Remove ``session``."""
         self._wrapped.put(self._store_key(session), None)
 
+    def put_raw(self, session: Windowed[Any], raw: bytes | None) -> None:
+        """:meth:`put` of an already serialized aggregate (the record cache's half; None: remove)."""
+        self._wrapped.put(self._store_key(session), raw)
+
     # -- reads ------------------------------------------------------------------------------
     def fetch_session(self, key: Any, session_start: int, session_end: int) -> Any:
-        raw = self._wrapped.get(session_key(self.serialize_key(key), session_start, session_end))
+        raw = self.fetch_session_raw(key, session_start, session_end)
         return None if raw is None else self.decode_value(raw)
+
+    def fetch_session_raw(self, key: Any, session_start: int, session_end: int) -> bytes | None:
+        """The stored bytes of :meth:`fetch_session` (the record cache's half)."""
+        return self._wrapped.get(  # type: ignore[no-any-return]
+            session_key(self.serialize_key(key), session_start, session_end)
+        )
 
     def _sessions(
         self,
@@ -379,12 +402,16 @@ class MeteredSessionStore(_MeteredSegmented, SessionStore):
         """Sessions of every key ending in ``[earliest_session_end, latest_session_end]``.
 
         Java's ``SessionStore.findSessions(earliestSessionEndTime, latestSessionEndTime)``
-        (emit-on-window-close of session windows).
+        (emit-on-window-close of session windows), as its time-ordered RocksDB session store
+        answers it (by end, start, key; whole segments expire, no exact retention filter),
+        or its in-memory store (by end, key, start).
         """
-        entries = self._wrapped.fetch(None, None, earliest_session_end, MAX_TIMESTAMP)
-        return self._decode_sessions(
-            (k, v) for k, v in entries if session_key_parts(k)[2] <= latest_session_end
-        )
+        entries = self._wrapped.fetch_by_end(earliest_session_end, latest_session_end)
+        return self._decode_sessions(iter(entries))
+
+    def by_end_order(self) -> Any:
+        """The sort key of session store keys in :meth:`find_sessions_by_end` order (for the cache)."""
+        return self._wrapped.by_end_order()
 
     def fetch(self, key: Any) -> Iterator[tuple[Windowed[Any], Any]]:
         return self._sessions(key, key, 0, MAX_TIMESTAMP, False, single=True)

@@ -138,6 +138,12 @@ class KeySchema:
         return ordered_upper_range(key_to, _WINDOW_SUFFIX.pack(time_to, 0x7FFFFFFF))
 
     @staticmethod
+    def time_first_order(store_key: bytes) -> tuple[int, ...]:  # type: ignore[override]
+        """The order of Java's time-ordered RocksDB window store (``[start][key][seqnum]``)."""
+        key, start, seqnum = window_key_parts(store_key)
+        return start, key, seqnum  # type: ignore[return-value]
+
+    @staticmethod
     def memory_order(store_key: bytes) -> tuple[int, bytes]:
         """The order of Java's in-memory store: window start, then key (+ sequence number)."""
         return window_start_of(store_key), store_key[:-WINDOW_SUFFIX_SIZE] + store_key[
@@ -179,6 +185,12 @@ class SessionKeySchema(KeySchema):
     @staticmethod
     def range_upper(key_to: bytes, time_to: int) -> bytes:
         return ordered_upper_range(key_to, _SESSION_SUFFIX.pack(MAX_TIMESTAMP, time_to))
+
+    @staticmethod
+    def time_first_order(store_key: bytes) -> tuple[int, ...]:  # type: ignore[override]
+        """The order of Java's time-ordered RocksDB session store (``[end][start][key]``)."""
+        key, start, end = session_key_parts(store_key)
+        return end, start, key  # type: ignore[return-value]
 
     @staticmethod
     def memory_order(store_key: bytes) -> tuple[int, bytes, int]:  # type: ignore[override]

@@ -114,6 +114,10 @@ class WindowStore(StateStore):
     def backward_all(self) -> Iterator[tuple[Windowed[Any], Any]]:
         """:meth:`all`, in reverse order."""
 
+    def _get_concurrent(self, key: Any, time: int) -> Any:
+        """:meth:`fetch` from a thread other than the stream thread (interactive queries)."""
+        return self.fetch(key, time)
+
 
 class TimestampedWindowStore(WindowStore):
     """A window store whose values are :class:`~kstreams.state.ValueAndTimestamp` (Java: ``TimestampedWindowStore``).
@@ -148,6 +152,10 @@ class SessionStore(StateStore):
     def fetch_session(self, key: Any, session_start: int, session_end: int) -> Any:
         """The aggregate of ``key``'s session with exactly these bounds, or None."""
 
+    def _get_concurrent(self, key: Any, session_start: int, session_end: int) -> Any:
+        """:meth:`fetch_session` from a thread other than the stream thread (interactive queries)."""
+        return self.fetch_session(key, session_start, session_end)
+
     @abstractmethod
     def find_sessions(
         self, key: Any, earliest_session_end: int, latest_session_start: int
@@ -167,6 +175,21 @@ class SessionStore(StateStore):
         """:meth:`find_sessions` over keys in ``[key_from, key_to]`` (None: unbounded)."""
 
     @abstractmethod
+    def backward_find_sessions_range(
+        self, key_from: Any, key_to: Any, earliest_session_end: int, latest_session_start: int
+    ) -> Iterator[tuple[Windowed[Any], Any]]:
+        """:meth:`find_sessions_range`, in reverse order."""
+
+    @abstractmethod
+    def find_sessions_by_end(
+        self, earliest_session_end: int, latest_session_end: int
+    ) -> Iterator[tuple[Windowed[Any], Any]]:
+        """Sessions of every key ending in ``[earliest_session_end, latest_session_end]``.
+
+        Java's ``SessionStore.findSessions(earliestSessionEndTime, latestSessionEndTime)``.
+        """
+
+    @abstractmethod
     def fetch(self, key: Any) -> Iterator[tuple[Windowed[Any], Any]]:
         """Every retained session of ``key``."""
 
@@ -177,3 +200,9 @@ class SessionStore(StateStore):
     @abstractmethod
     def fetch_range(self, key_from: Any, key_to: Any) -> Iterator[tuple[Windowed[Any], Any]]:
         """Every retained session of keys in ``[key_from, key_to]`` (None: unbounded)."""
+
+    @abstractmethod
+    def backward_fetch_range(
+        self, key_from: Any, key_to: Any
+    ) -> Iterator[tuple[Windowed[Any], Any]]:
+        """:meth:`fetch_range`, in reverse order."""

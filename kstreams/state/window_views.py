@@ -49,7 +49,7 @@ class ReadOnlyWindowStore:
         """The value of ``key``'s window starting at ``time_from`` (no ``time_to``), or
         ``(start, value)`` of its windows starting in ``[time_from, time_to]``."""
         if time_to is None:
-            return self._store.fetch(key, time_from)
+            return self._store._get_concurrent(key, time_from)
         return self._store.fetch_range(key, time_from, time_to)
 
     def backward_fetch(self, key: Any, time_from: int, time_to: int) -> Iterator[tuple[int, Any]]:
@@ -103,7 +103,7 @@ class ReadOnlySessionStore:
 
     def fetch_session(self, key: Any, session_start: int, session_end: int) -> Any:
         """The aggregate of ``key``'s session with exactly these bounds, or None."""
-        return self._store.fetch_session(key, session_start, session_end)
+        return self._store._get_concurrent(key, session_start, session_end)
 
     def find_sessions(
         self, key: Any, earliest_session_end: int, latest_session_start: int

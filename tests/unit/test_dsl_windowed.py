@@ -234,3 +234,49 @@ def test_window_grace_found_up_the_graph() -> None:
     plain = grouped.count()
     with pytest.raises(TopologyError, match="only defined for windowed computations"):
         find_and_verify_window_grace(b.graph, plain.name)
+
+
+def test_value_getters_read_the_windowed_stores() -> None:
+    from kstreams.processor.session_aggregate import SessionWindowedValueGetter
+    from kstreams.processor.window_aggregate import TimeWindowedValueGetter
+
+    def build(s: Any) -> None:
+        g = s.group_by_key()
+        g.windowed_by(TimeWindows.of_size_with_no_grace(10)).count(Materialized.as_("w"))
+        g.windowed_by(SessionWindows.of_inactivity_gap_with_no_grace(5)).count(
+            Materialized.as_("s")
+        ).to_stream().to("out", value_serde=Serdes.Long())
+
+    ses = WindowedSerdes.session_windowed_serde_from(Serdes.String())
+    _, driver = run(build, [("k", "a", 3), ("k", "b", 6)], ses)
+    with driver:
+
+        class Context:
+            def get_state_store(self, name: str) -> Any:
+                return {
+                    "w": driver.get_timestamped_window_store("w"),
+                    "s": driver.get_session_store("s"),
+                }[name]
+
+        tg, sg = TimeWindowedValueGetter("w"), SessionWindowedValueGetter("s")
+        tg.init(Context())  # type: ignore[arg-type]
+        sg.init(Context())  # type: ignore[arg-type]
+        assert tg.get(W("k", 0, 10)) == (2, 6)
+        assert tg.get(W("k", 10, 20)) is None
+        assert sg.get(Windowed("k", SessionWindow(3, 6))) == (2, 6)
+        assert sg.get(Windowed("k", SessionWindow(3, 3))) is None
+
+
+def test_materialized_with_a_window_store_supplier() -> None:
+    from kstreams.state import Stores
+
+    def build(s: Any) -> None:
+        supplier = Stores.in_memory_window_store("mine", timedelta(minutes=5), 10)
+        s.group_by_key().windowed_by(TimeWindows.of_size_with_no_grace(10)).count(
+            Materialized.as_(supplier).with_caching_disabled()
+        ).to_stream().to("out", value_serde=Serdes.Long())
+
+    out, driver = run(build, [("k", "a", 1), ("k", "b", 2)], tw(10))
+    with driver:
+        assert [n for _, n, _ in out] == [1, 2]
+        assert driver.get_timestamped_window_store("mine").retention_period == 300_000

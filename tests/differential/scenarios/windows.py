@@ -15,6 +15,7 @@ from kstreams import (
     EmitStrategy,
     Grouped,
     Materialized,
+    Named,
     Serdes,
     SessionWindows,
     SlidingWindows,
@@ -32,17 +33,18 @@ WINDOWS = "WindowScenarios"
 EMIT_PACED = {"__emit.interval.ms.kstreams.windowed.aggregation__": 1000}
 
 
-#: kstreams' window and session stores have no record cache yet (window-stores helper, later
-#: step); Java's cache still answers for windows its store has dropped, and forwards per commit
+#: Java's record cache answers reads of windowed stores without the store's retention filter: a
+#: window or session past retention but still cached is returned (and merged into sessions);
+#: kstreams' window caches (window-stores helper) apply the store's rule
 NO_WINDOW_CACHE = (
-    "window/session store record cache not merged yet: Java's cached store still returns "
-    "windows past retention (and its cache forwards the merged session)"
+    "kstreams' window/session caches filter cached windows by retention; Java's cache returns "
+    "(and merges) cached windows its store has dropped"
 )
-#: Java emits closed sessions from its time-ordered session store, which finds sessions by end
-#: time without a retention filter (segments only); kstreams' session store has no such query
+#: Java emits closed sessions from its time-ordered session store, whose findSessions(earliest
+#: end, latest end) is bounded by segments only; kstreams' find_sessions_by_end applies retention
 NO_SESSIONS_BY_END = (
-    "SessionStore.find_sessions_by_end (Java's time-ordered findSessions(earliestEnd, "
-    "latestEnd), no retention filter) is missing: closed sessions are past retention when read"
+    "SessionStore.find_sessions_by_end filters by retention; Java's time-ordered session store "
+    "finds closed sessions until their segment is dropped"
 )
 
 
@@ -846,4 +848,149 @@ def sliding_early_records(b: StreamsBuilder) -> None:
         )
         .to_stream()
         .to("out")
+    )
+
+
+# -- names: Named, shared repartition topics, several windowed aggregations -------------------
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"counts": (tw(10), "Long"), "sessions": (SW, "String"), "sliding": (tw(5), "Long")},
+    deliberate=null_keys_counted(1),
+    java_class=WINDOWS,
+)
+def windowed_aggregations_share_a_named_repartition(b: StreamsBuilder) -> None:
+    grouped = b.stream("in").group_by(
+        lambda k, v: k, Grouped.as_("regroup").with_key_serde(Serdes.String())
+    )
+    grouped.windowed_by(TimeWindows.of_size_with_no_grace(10)).count(
+        Named.as_("tumbling-count")
+    ).to_stream().to("counts", value_serde=Serdes.Long())
+    grouped.windowed_by(SessionWindows.of_inactivity_gap_with_no_grace(5)).reduce(
+        lambda agg, v: f"{agg}{js(v)}", Named.as_("session-reduce")
+    ).to_stream().to("sessions")
+    grouped.windowed_by(SlidingWindows.of_time_difference_and_grace(5, 100)).count(
+        Materialized.with_(Serdes.String(), Serdes.Long()).with_caching_disabled()
+    ).to_stream().to("sliding", value_serde=Serdes.Long())
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "String")},
+    deliberate=null_keys_counted(1),
+    java_class=WINDOWS,
+)
+def windowed_reduce_after_select_key_generated_names(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .select_key(lambda k, v: k)
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_and_grace(10, 100).advance_by(5))
+        .reduce(lambda agg, v: f"{agg}|{js(v)}")
+        .to_stream()
+        .to("out")
+    )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": ("String", "Long")},
+    stores=(StoreQuery("KSTREAM-AGGREGATE-STATE-STORE-0000000002", "String", "Long"),),
+    java_class=WINDOWS,
+)
+def count_unnamed_materialized(b: StreamsBuilder) -> None:
+    # not windowed: Java's KGroupedStream.count(Materialized) draws a store name more too
+    b.stream("in").group_by_key().count(
+        Materialized.with_(Serdes.String(), Serdes.Long())
+    ).to_stream().to("out", value_serde=Serdes.Long())
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "Long")},
+    stores=(StoreQuery("counts", "String", "Long", gets=("A", "C"), kind="window"),),
+    java_class=WINDOWS,
+)
+def tumbling_count_on_window_close_in_memory(b: StreamsBuilder) -> None:
+    # in memory, Java keeps its plain window store whatever the emit strategy (no time-ordered
+    # variant, so no extra ms of retention on kstreams' side either)
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_with_no_grace(10))
+        .emit_strategy(EmitStrategy.on_window_close())
+        .count(
+            Materialized.as_("counts")
+            .with_store_type("in_memory")
+            .with_caching_disabled()
+            .with_retention(15)
+        )
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+# KStreamSessionWindowAggregateProcessorTest.shouldHandleMultipleSessionsAndMerging (gap 5 min)
+GAP = 5 * 60 * 1000
+SESSION_MERGING = [
+    ("a", "1", 0),
+    ("b", "1", 0),
+    ("c", "1", 0),
+    ("d", "1", 0),
+    ("d", "2", GAP // 2),
+    ("a", "2", GAP + 1),
+    ("b", "2", GAP + 1),
+    ("a", "3", GAP + 1 + GAP // 2),
+    ("c", "3", GAP + 1 + GAP // 2),
+]
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", SESSION_MERGING),
+    outputs={"out": (SW, "Long")},
+    stores=(StoreQuery("s", "String", "Long", gets=("a", "b", "c", "d"), kind="session"),),
+    java_class=WINDOWS,
+)
+def session_multiple_sessions_and_merging(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(SessionWindows.of_inactivity_gap_with_no_grace(GAP))
+        .count(Materialized.as_("s").with_caching_disabled())
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+# KStreamSessionWindowAggregateProcessorTest.shouldLogAndMeterWhenSkippingLateRecordWithNonzeroGrace
+SESSION_LATE = [
+    ("OnTime1", "1", 0),
+    ("Later1", "1", 100),  # stream time 100: sessions ending before 100 - 10 - 10 are closed
+    ("OnTime2", "1", 80),
+    ("OnTime3", "1", 79),  # ends before 80: dropped
+    ("Late1", "1", 78),  # dropped
+    ("Late2", "1", 1),  # dropped
+]
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", SESSION_LATE),
+    outputs={"out": (SW, "Long")},
+    java_class=WINDOWS,
+)
+def session_late_records_with_grace(b: StreamsBuilder) -> None:
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(SessionWindows.of_inactivity_gap_and_grace(10, 10))
+        .count(Materialized.as_("late").with_caching_disabled())
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
     )

@@ -11,13 +11,16 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.EmitStrategy;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KGroupedStream;
 import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.SlidingWindows;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.kstream.WindowedSerdes;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.SessionStore;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -439,5 +442,74 @@ public final class WindowScenarios {
                                 .withCachingDisabled())
                 .toStream()
                 .to("out", strings(20));
+    }
+
+    // -- names ------------------------------------------------------------------------------------
+
+    public static void windowedAggregationsShareANamedRepartition(final StreamsBuilder b) {
+        final KGroupedStream<String, String> grouped = b.<String, String>stream("in")
+                .groupBy((k, v) -> k, Grouped.<String, String>as("regroup").withKeySerde(Serdes.String()));
+        grouped.windowedBy(TimeWindows.ofSizeWithNoGrace(ms(10)))
+                .count(Named.as("tumbling-count"))
+                .toStream()
+                .to("counts", longs(10));
+        grouped.windowedBy(SessionWindows.ofInactivityGapWithNoGrace(ms(5)))
+                .reduce((agg, v) -> agg + v, Named.as("session-reduce"))
+                .toStream()
+                .to("sessions", Produced.with(sw(), Serdes.String()));
+        grouped.windowedBy(SlidingWindows.ofTimeDifferenceAndGrace(ms(5), ms(100)))
+                .count(Materialized.<String, Long, WindowStore<Bytes, byte[]>>with(Serdes.String(), Serdes.Long())
+                        .withCachingDisabled())
+                .toStream()
+                .to("sliding", longs(5));
+    }
+
+    public static void windowedReduceAfterSelectKeyGeneratedNames(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .selectKey((k, v) -> k)
+                .groupByKey()
+                .windowedBy(TimeWindows.ofSizeAndGrace(ms(10), ms(100)).advanceBy(ms(5)))
+                .reduce((agg, v) -> agg + "|" + v)
+                .toStream()
+                .to("out", strings(10));
+    }
+
+    public static void countUnnamedMaterialized(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupByKey()
+                .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>with(Serdes.String(), Serdes.Long()))
+                .toStream()
+                .to("out", Produced.with(Serdes.String(), Serdes.Long()));
+    }
+
+    public static void tumblingCountOnWindowCloseInMemory(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupByKey()
+                .windowedBy(TimeWindows.ofSizeWithNoGrace(ms(10)))
+                .emitStrategy(EmitStrategy.onWindowClose())
+                .count(windowCounts("counts")
+                        .withStoreType(Materialized.StoreType.IN_MEMORY)
+                        .withCachingDisabled()
+                        .withRetention(ms(15)))
+                .toStream()
+                .to("out", longs(10));
+    }
+
+    public static void sessionMultipleSessionsAndMerging(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupByKey()
+                .windowedBy(SessionWindows.ofInactivityGapWithNoGrace(ms(5 * 60 * 1000L)))
+                .count(sessionCounts("s").withCachingDisabled())
+                .toStream()
+                .to("out", Produced.with(sw(), Serdes.Long()));
+    }
+
+    public static void sessionLateRecordsWithGrace(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupByKey()
+                .windowedBy(SessionWindows.ofInactivityGapAndGrace(ms(10), ms(10)))
+                .count(sessionCounts("late").withCachingDisabled())
+                .toStream()
+                .to("out", Produced.with(sw(), Serdes.Long()));
     }
 }
