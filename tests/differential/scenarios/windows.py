@@ -33,21 +33,6 @@ WINDOWS = "WindowScenarios"
 EMIT_PACED = {"__emit.interval.ms.kstreams.windowed.aggregation__": 1000}
 
 
-#: Java's record cache answers reads of windowed stores without the store's retention filter: a
-#: window or session past retention but still cached is returned (and merged into sessions);
-#: kstreams' window caches (window-stores helper) apply the store's rule
-NO_WINDOW_CACHE = (
-    "kstreams' window/session caches filter cached windows by retention; Java's cache returns "
-    "(and merges) cached windows its store has dropped"
-)
-#: Java emits closed sessions from its time-ordered session store, whose findSessions(earliest
-#: end, latest end) is bounded by segments only; kstreams' find_sessions_by_end applies retention
-NO_SESSIONS_BY_END = (
-    "SessionStore.find_sessions_by_end filters by retention; Java's time-ordered session store "
-    "finds closed sessions until their segment is dropped"
-)
-
-
 def tw(size: int) -> str:
     """The serde name of time-windowed String keys of windows of ``size`` ms."""
     return f"TimeWindowed:String:{size}"
@@ -86,7 +71,6 @@ def _long_out(size: int) -> Any:
     steps=pipes("in", TUMBLING),
     outputs={"out": (tw(10), "Long")},
     stores=(StoreQuery("counts", "String", "Long", gets=("A", "B", "Z"), kind="window"),),
-    bugs={"stores": NO_WINDOW_CACHE},
     java_class=WINDOWS,
 )
 def tumbling_count(b: StreamsBuilder) -> None:
@@ -396,7 +380,6 @@ def late_records_past_grace(b: StreamsBuilder) -> None:
     steps=pipes("in", TUMBLING),
     outputs={"out": (tw(10), "Long")},
     stores=(StoreQuery("counts", "String", "Long", gets=("A", "B", "C"), kind="window"),),
-    bugs={"stores": NO_WINDOW_CACHE},
     java_class=WINDOWS,
 )
 def tumbling_count_on_window_close(b: StreamsBuilder) -> None:
@@ -627,7 +610,6 @@ def session_count(b: StreamsBuilder) -> None:
     steps=pipes("in", SESSIONS),
     outputs={"out": (SW, "Long")},
     stores=(SESSIONS_STORE,),
-    bugs={"outputs": NO_WINDOW_CACHE, "stores": NO_WINDOW_CACHE},
     java_class=WINDOWS,
 )
 def session_count_cached(b: StreamsBuilder) -> None:
@@ -685,7 +667,6 @@ def session_reduce(b: StreamsBuilder) -> None:
     inputs={"in": S},
     steps=pipes("in", SESSIONS),
     outputs={"out": (SW, "Long")},
-    bugs={"outputs": NO_SESSIONS_BY_END, "produced_topics": NO_SESSIONS_BY_END},
     java_class=WINDOWS,
 )
 def session_count_on_window_close(b: StreamsBuilder) -> None:
