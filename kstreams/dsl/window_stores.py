@@ -10,7 +10,8 @@ Kafka Streams' ``WindowStoreMaterializer``, ``SlidingWindowStoreMaterializer`` a
 
 and a retention below that is an error naming the store. The store is a timestamped window
 store (sessions: a session store), RocksDB unless ``with_store_type("in_memory")`` or a store
-supplier says otherwise. The resulting table's keys use the windowed serdes of
+supplier says otherwise (emitting on window close, the time-ordered RocksDB stores Java's DSL
+uses). The resulting table's keys use the windowed serdes of
 :mod:`kstreams.serde.windowed`.
 """
 
@@ -78,15 +79,18 @@ class WindowStoreFactory(StoreFactory):
             supplier = Stores.in_memory_window_store(
                 name, self.retention(m), self.window_size, False
             )
+        elif self.emit_strategy.on_close:
+            # as Java's DSL: emitting on close, a time-ordered RocksDB store (it reads windows
+            # from stream time - retention, the others from one ms later: a window closes
+            # exactly when they would drop it)
+            from kstreams.state.window_builders import persistent_time_ordered_window_store
+
+            supplier = persistent_time_ordered_window_store(
+                name, self.retention(m), self.window_size, False
+            )
         else:
-            retention = self.retention(m)
-            if self.emit_strategy.on_close and not isinstance(self.windows, SlidingWindows):
-                # Java keeps time windows emitted on close in its time-ordered store, which
-                # still reads windows starting at stream time - retention (its other stores
-                # from one ms later): a window closes exactly when the other stores drop it
-                retention += 1
             supplier = Stores.persistent_timestamped_window_store(
-                name, retention, self.window_size, False
+                name, self.retention(m), self.window_size, False
             )
         builder = Stores.timestamped_window_store_builder(supplier, key_serde, value_serde)
         caching = m.caching_enabled
@@ -130,6 +134,12 @@ class SessionStoreFactory(StoreFactory):
             supplier = m.store_supplier
         elif m.store_type == "in_memory":
             supplier = Stores.in_memory_session_store(name, self.retention(m))
+        elif self.emit_strategy.on_close:
+            # as Java's DSL: emitting on close, a time-ordered RocksDB session store, which
+            # finds closed sessions by their end
+            from kstreams.state.window_builders import persistent_time_ordered_session_store
+
+            supplier = persistent_time_ordered_session_store(name, self.retention(m))
         else:
             supplier = Stores.persistent_session_store(name, self.retention(m))
         builder = Stores.session_store_builder(supplier, key_serde, value_serde)

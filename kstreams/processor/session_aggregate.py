@@ -46,25 +46,6 @@ def session_forwarder(store: Any, forward: Forward) -> bool:
     return bool(register(on_flush))
 
 
-def closed_sessions(store: Any, lower: int, upper: int) -> list[tuple[Windowed[Any], Any]]:
-    """The sessions ending in ``[lower, upper]``, by end (Java's time-ordered session store's
-    ``findSessions(earliestSessionEndTime, latestSessionEndTime)``).
-
-    A store with ``find_sessions_by_end`` answers it as Java's does, from every session still
-    on disk; otherwise the sessions within retention are searched.
-    """
-    by_end = getattr(store, "find_sessions_by_end", None)
-    if by_end is not None:
-        return list(by_end(lower, upper))
-    found = [
-        (windowed, agg)
-        for windowed, agg in store.find_sessions_range(None, None, lower, upper)
-        if lower <= windowed.window.end <= upper
-    ]
-    found.sort(key=lambda kv: kv[0].window.end)
-    return found
-
-
 class SessionWindowAggregateProcessor(CompiledProcessor):
     """Aggregates records into per-key sessions, merging sessions a record bridges."""
 
@@ -109,7 +90,8 @@ class SessionWindowAggregateProcessor(CompiledProcessor):
             lower = max(0, pacer.last_emit_close_time)
             if upper < lower:
                 return
-            closed = closed_sessions(store, lower, upper)
+            # Java's time-ordered session store: the sessions ending in [lower, upper], by end
+            closed = list(store.find_sessions_by_end(lower, upper))
             for windowed, agg in closed:
                 forward(windowed, Change(agg, None), windowed.window.end, headers)
             pacer.last_emit_close_time = close_time

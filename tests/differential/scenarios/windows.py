@@ -1,10 +1,10 @@
-"""Windowed aggregations: time (tumbling, hopping), sliding and session windows; twins in WindowScenarios.java.
+"""Windowed aggregations over time windows (tumbling, hopping); twins in WindowScenarios.java.
 
 Ported as data from Kafka Streams' own tests (KStreamWindowAggregateTest,
-KStreamSlidingWindowAggregateTest, KStreamSessionWindowAggregateProcessorTest,
-TimeWindowedKStreamImplTest, SessionWindowedKStreamImplTest) and extended with out-of-order
-and late records, null keys and values, emit-on-close, cached and uncached stores, store
-contents and describe(). Output keys are read with the windowed serdes (Java's bytes).
+TimeWindowedKStreamImplTest) and extended with out-of-order and late records, null keys and
+values, emit-on-close, cached and uncached stores, store contents, names and describe(). Output
+keys are read with the windowed serdes (Java's bytes). Sliding and session windows are in
+:mod:`.sliding_windows` and :mod:`.session_windows`, which share this module's helpers.
 """
 
 from __future__ import annotations
@@ -31,21 +31,6 @@ from .common import S, js, scenario
 WINDOWS = "WindowScenarios"
 #: both test drivers emit closed windows on every record unless told otherwise
 EMIT_PACED = {"__emit.interval.ms.kstreams.windowed.aggregation__": 1000}
-
-
-#: Java's record cache answers reads of windowed stores without the store's retention filter: a
-#: window or session past retention but still cached is returned (and merged into sessions);
-#: kstreams' window caches (window-stores helper) apply the store's rule
-NO_WINDOW_CACHE = (
-    "kstreams' window/session caches filter cached windows by retention; Java's cache returns "
-    "(and merges) cached windows its store has dropped"
-)
-#: Java emits closed sessions from its time-ordered session store, whose findSessions(earliest
-#: end, latest end) is bounded by segments only; kstreams' find_sessions_by_end applies retention
-NO_SESSIONS_BY_END = (
-    "SessionStore.find_sessions_by_end filters by retention; Java's time-ordered session store "
-    "finds closed sessions until their segment is dropped"
-)
 
 
 def tw(size: int) -> str:
@@ -86,7 +71,6 @@ def _long_out(size: int) -> Any:
     steps=pipes("in", TUMBLING),
     outputs={"out": (tw(10), "Long")},
     stores=(StoreQuery("counts", "String", "Long", gets=("A", "B", "Z"), kind="window"),),
-    bugs={"stores": NO_WINDOW_CACHE},
     java_class=WINDOWS,
 )
 def tumbling_count(b: StreamsBuilder) -> None:
@@ -396,7 +380,6 @@ def late_records_past_grace(b: StreamsBuilder) -> None:
     steps=pipes("in", TUMBLING),
     outputs={"out": (tw(10), "Long")},
     stores=(StoreQuery("counts", "String", "Long", gets=("A", "B", "C"), kind="window"),),
-    bugs={"stores": NO_WINDOW_CACHE},
     java_class=WINDOWS,
 )
 def tumbling_count_on_window_close(b: StreamsBuilder) -> None:
@@ -461,263 +444,6 @@ def tumbling_count_on_window_close_paced(b: StreamsBuilder) -> None:
     )
 
 
-# -- sliding windows ---------------------------------------------------------------------------
-
-# KStreamSlidingWindowAggregateTest.testAggregateSmallInput
-SLIDING_SMALL = [("A", "1", 10), ("A", "2", 15), ("A", "3", 20), ("A", "4", 22), ("A", "5", 30)]
-
-
-def _sliding_agg(b: StreamsBuilder, m: Materialized, windows: SlidingWindows) -> None:
-    (
-        b.stream("topic")
-        .group_by_key(Grouped.with_(Serdes.String(), Serdes.String()))
-        .windowed_by(windows)
-        .aggregate(lambda: "0", lambda k, v, agg: f"{agg}+{js(v)}", m)
-        .to_stream()
-        .to("out")
-    )
-
-
-@scenario(
-    inputs={"topic": S},
-    steps=pipes("topic", SLIDING_SMALL),
-    outputs={"out": (tw(10), "String")},
-    stores=(StoreQuery("sliding", "String", "String", gets=("A",), kind="window"),),
-    java_class=WINDOWS,
-)
-def sliding_aggregate_small_input(b: StreamsBuilder) -> None:
-    _sliding_agg(
-        b,
-        Materialized.as_("sliding").with_value_serde(Serdes.String()).with_caching_disabled(),
-        SlidingWindows.of_time_difference_and_grace(10, 50),
-    )
-
-
-@scenario(
-    inputs={"topic": S},
-    steps=pipes("topic", SLIDING_SMALL),
-    outputs={"out": (tw(10), "String")},
-    stores=(StoreQuery("sliding", "String", "String", gets=("A",), kind="window"),),
-    java_class=WINDOWS,
-)
-def sliding_aggregate_small_input_cached(b: StreamsBuilder) -> None:
-    _sliding_agg(
-        b,
-        Materialized.as_("sliding").with_value_serde(Serdes.String()),
-        SlidingWindows.of_time_difference_and_grace(10, 50),
-    )
-
-
-# out of order, early (before the time difference), late and expired, two keys
-SLIDING_MIXED = [
-    ("A", "1", 5),
-    ("A", "2", 3),
-    ("B", "1", 12),
-    ("A", "3", 25),
-    ("A", "4", 12),
-    ("A", "5", 8),
-    ("B", "2", 40),
-    ("A", "6", 26),
-    ("A", "7", 24),
-    ("A", "8", 10),  # expired: [10,20] ended before 40 - 20
-    ("B", "3", 36),
-    (None, "x", 41),
-    ("A", None, 41),
-    ("A", "9", 31),
-    ("A", "10", 43),
-]
-
-
-@scenario(
-    inputs={"topic": S},
-    steps=pipes("topic", SLIDING_MIXED),
-    outputs={"out": (tw(10), "String")},
-    stores=(StoreQuery("sliding", "String", "String", gets=("A", "B"), kind="window"),),
-    java_class=WINDOWS,
-)
-def sliding_aggregate_out_of_order(b: StreamsBuilder) -> None:
-    _sliding_agg(
-        b,
-        Materialized.as_("sliding").with_value_serde(Serdes.String()).with_caching_disabled(),
-        SlidingWindows.of_time_difference_and_grace(10, 10),
-    )
-
-
-@scenario(
-    inputs={"topic": S},
-    steps=pipes("topic", SLIDING_MIXED),
-    outputs={"out": (tw(10), "String")},
-    java_class=WINDOWS,
-)
-def sliding_reduce(b: StreamsBuilder) -> None:
-    (
-        b.stream("topic")
-        .group_by_key()
-        .windowed_by(SlidingWindows.of_time_difference_and_grace(10, 10))
-        .reduce(lambda agg, v: f"{agg}+{js(v)}", Materialized.as_("r").with_caching_disabled())
-        .to_stream()
-        .to("out")
-    )
-
-
-@scenario(
-    inputs={"topic": S},
-    steps=pipes("topic", SLIDING_MIXED),
-    outputs={"out": (tw(10), "Long")},
-    java_class=WINDOWS,
-)
-def sliding_count_on_window_close(b: StreamsBuilder) -> None:
-    (
-        b.stream("topic")
-        .group_by_key()
-        .windowed_by(SlidingWindows.of_time_difference_and_grace(10, 5))
-        .emit_strategy(EmitStrategy.on_window_close())
-        .count()
-        .to_stream()
-        .to("out", value_serde=Serdes.Long())
-    )
-
-
-# -- session windows ---------------------------------------------------------------------------
-
-# gap 5: a record joins or bridges sessions within the gap; the merged ones get tombstones.
-# Without grace the record at 12 is late (stream time 20) and dropped; with a grace of 10 it
-# opens [12,12], which 16 then merges with [20,20]. Sessions past the store's retention
-# (gap + grace) are gone from the store, so later records start new sessions. Also a null key
-# (dropped) and a null value (aggregated, as Java).
-SESSIONS = [
-    ("A", "1", 0),
-    ("A", "2", 4),
-    ("B", "1", 2),
-    ("A", "3", 20),
-    ("A", "4", 12),
-    ("A", "5", 16),
-    ("B", "2", 30),
-    ("A", "6", 9),
-    (None, "x", 31),
-    ("A", "7", 3),
-    ("B", None, 33),
-    ("C", "1", 40),
-    ("B", "3", 36),
-]
-
-SESSIONS_STORE = StoreQuery("sessions", "String", "Long", gets=("A", "B", "C"), kind="session")
-
-
-@scenario(
-    inputs={"in": S},
-    steps=pipes("in", SESSIONS),
-    outputs={"out": (SW, "Long")},
-    stores=(SESSIONS_STORE,),
-    java_class=WINDOWS,
-)
-def session_count(b: StreamsBuilder) -> None:
-    (
-        b.stream("in")
-        .group_by_key()
-        .windowed_by(SessionWindows.of_inactivity_gap_with_no_grace(5))
-        .count(Materialized.as_("sessions").with_caching_disabled())
-        .to_stream()
-        .to("out", value_serde=Serdes.Long())
-    )
-
-
-@scenario(
-    inputs={"in": S},
-    steps=pipes("in", SESSIONS),
-    outputs={"out": (SW, "Long")},
-    stores=(SESSIONS_STORE,),
-    bugs={"outputs": NO_WINDOW_CACHE, "stores": NO_WINDOW_CACHE},
-    java_class=WINDOWS,
-)
-def session_count_cached(b: StreamsBuilder) -> None:
-    (
-        b.stream("in")
-        .group_by_key()
-        .windowed_by(SessionWindows.of_inactivity_gap_with_no_grace(5))
-        .count(Materialized.as_("sessions"))
-        .to_stream()
-        .to("out", value_serde=Serdes.Long())
-    )
-
-
-@scenario(
-    inputs={"in": S},
-    steps=pipes("in", SESSIONS),
-    outputs={"out": (SW, "String")},
-    stores=(StoreQuery("agg", "String", "String", gets=("A", "B"), kind="session"),),
-    java_class=WINDOWS,
-)
-def session_aggregate_with_merger(b: StreamsBuilder) -> None:
-    (
-        b.stream("in")
-        .group_by_key(Grouped.with_(Serdes.String(), Serdes.String()))
-        .windowed_by(SessionWindows.of_inactivity_gap_and_grace(5, 10))
-        .aggregate(
-            lambda: "0",
-            lambda k, v, agg: f"{agg}+{js(v)}",
-            lambda k, one, two: f"{one}+{two}",
-            Materialized.as_("agg").with_value_serde(Serdes.String()).with_caching_disabled(),
-        )
-        .to_stream()
-        .to("out")
-    )
-
-
-@scenario(
-    inputs={"in": S},
-    steps=pipes("in", SESSIONS),
-    outputs={"out": (SW, "String")},
-    java_class=WINDOWS,
-)
-def session_reduce(b: StreamsBuilder) -> None:
-    (
-        b.stream("in")
-        .group_by_key()
-        .windowed_by(SessionWindows.of_inactivity_gap_and_grace(5, 10))
-        .reduce(lambda agg, v: f"{agg}:{js(v)}", Materialized.as_("r").with_caching_disabled())
-        .to_stream()
-        .to("out")
-    )
-
-
-@scenario(
-    inputs={"in": S},
-    steps=pipes("in", SESSIONS),
-    outputs={"out": (SW, "Long")},
-    bugs={"outputs": NO_SESSIONS_BY_END, "produced_topics": NO_SESSIONS_BY_END},
-    java_class=WINDOWS,
-)
-def session_count_on_window_close(b: StreamsBuilder) -> None:
-    (
-        b.stream("in")
-        .group_by_key()
-        .windowed_by(SessionWindows.of_inactivity_gap_and_grace(5, 2))
-        .emit_strategy(EmitStrategy.on_window_close())
-        .count()
-        .to_stream()
-        .to("out", value_serde=Serdes.Long())
-    )
-
-
-@scenario(
-    inputs={"in": S},
-    steps=pipes("in", SESSIONS),
-    outputs={"out": (SW, "Long")},
-    deliberate=null_keys_counted(1),
-    java_class=WINDOWS,
-)
-def session_count_after_group_by(b: StreamsBuilder) -> None:
-    (
-        b.stream("in")
-        .group_by(lambda k, v: k, Grouped.as_("by-key").with_key_serde(Serdes.String()))
-        .windowed_by(SessionWindows.of_inactivity_gap_with_no_grace(5))
-        .count(Materialized.as_("sessions").with_caching_disabled())
-        .to_stream()
-        .to("out", value_serde=Serdes.Long())
-    )
-
-
 # -- larger inputs: many keys, out-of-order, late ------------------------------------------------
 
 
@@ -752,102 +478,6 @@ def hopping_count_large_input(b: StreamsBuilder) -> None:
         .count(Materialized.as_("hop").with_caching_disabled().with_retention(200))
         .to_stream()
         .to("out", value_serde=Serdes.Long())
-    )
-
-
-@scenario(
-    inputs={"in": S},
-    steps=pipes("in", LARGE),
-    outputs={"out": (tw(15), "JSON")},
-    stores=(StoreQuery("slide", "String", "JSON", gets=("b",), kind="window"),),
-    java_class=WINDOWS,
-)
-def sliding_aggregate_large_input_mutated_in_place(b: StreamsBuilder) -> None:
-    # KStreamSlidingWindowAggregateTest.testAggregateLargeInput, with an aggregator that
-    # mutates the list it is given: right windows must copy the aggregate before the update
-    def add(k: Any, v: Any, agg: dict[str, Any]) -> dict[str, Any]:
-        agg["sum"] += int(v)
-        agg["n"] += 1
-        return agg
-
-    (
-        b.stream("in")
-        .group_by_key()
-        .windowed_by(SlidingWindows.of_time_difference_and_grace(15, 30))
-        .aggregate(
-            lambda: {"sum": 0, "n": 0},
-            add,
-            Materialized.as_("slide").with_value_serde(Serdes.JSON()).with_caching_disabled(),
-        )
-        .to_stream()
-        .to("out", value_serde=Serdes.JSON())
-    )
-
-
-@scenario(
-    inputs={"in": S},
-    steps=pipes("in", LARGE),
-    outputs={"out": (SW, "JSON")},
-    stores=(StoreQuery("sess", "String", "JSON", gets=("c", "d"), kind="session"),),
-    java_class=WINDOWS,
-)
-def session_aggregate_large_input_mutated_in_place(b: StreamsBuilder) -> None:
-    def add(k: Any, v: Any, agg: dict[str, Any]) -> dict[str, Any]:
-        agg["values"].append(int(v))
-        return agg
-
-    def merge(k: Any, one: dict[str, Any], two: dict[str, Any]) -> dict[str, Any]:
-        one["values"].extend(two["values"])
-        return one
-
-    (
-        b.stream("in")
-        .group_by_key()
-        .windowed_by(SessionWindows.of_inactivity_gap_and_grace(4, 30))
-        .aggregate(
-            lambda: {"values": []},
-            add,
-            merge,
-            Materialized.as_("sess")
-            .with_value_serde(Serdes.JSON())
-            .with_caching_disabled()
-            .with_retention(500),
-        )
-        .to_stream()
-        .to("out", value_serde=Serdes.JSON())
-    )
-
-
-# KStreamSlidingWindowAggregateTest.testEarlyRecords (records before the time difference)
-EARLY = [
-    ("A", "1", 5),
-    ("A", "2", 6),
-    ("A", "3", 30),
-    ("A", "4", 3),
-    ("A", "5", 13),
-    ("A", "6", 19),
-]
-
-
-@scenario(
-    inputs={"topic": S},
-    steps=pipes("topic", EARLY),
-    outputs={"out": (tw(20), "String")},
-    stores=(StoreQuery("early", "String", "String", gets=("A",), kind="window"),),
-    java_class=WINDOWS,
-)
-def sliding_early_records(b: StreamsBuilder) -> None:
-    (
-        b.stream("topic")
-        .group_by_key(Grouped.with_(Serdes.String(), Serdes.String()))
-        .windowed_by(SlidingWindows.of_time_difference_and_grace(20, 50))
-        .aggregate(
-            lambda: "0",
-            lambda k, v, agg: f"{agg}+{js(v)}",
-            Materialized.as_("early").with_value_serde(Serdes.String()).with_caching_disabled(),
-        )
-        .to_stream()
-        .to("out")
     )
 
 
@@ -930,67 +560,6 @@ def tumbling_count_on_window_close_in_memory(b: StreamsBuilder) -> None:
             .with_caching_disabled()
             .with_retention(15)
         )
-        .to_stream()
-        .to("out", value_serde=Serdes.Long())
-    )
-
-
-# KStreamSessionWindowAggregateProcessorTest.shouldHandleMultipleSessionsAndMerging (gap 5 min)
-GAP = 5 * 60 * 1000
-SESSION_MERGING = [
-    ("a", "1", 0),
-    ("b", "1", 0),
-    ("c", "1", 0),
-    ("d", "1", 0),
-    ("d", "2", GAP // 2),
-    ("a", "2", GAP + 1),
-    ("b", "2", GAP + 1),
-    ("a", "3", GAP + 1 + GAP // 2),
-    ("c", "3", GAP + 1 + GAP // 2),
-]
-
-
-@scenario(
-    inputs={"in": S},
-    steps=pipes("in", SESSION_MERGING),
-    outputs={"out": (SW, "Long")},
-    stores=(StoreQuery("s", "String", "Long", gets=("a", "b", "c", "d"), kind="session"),),
-    java_class=WINDOWS,
-)
-def session_multiple_sessions_and_merging(b: StreamsBuilder) -> None:
-    (
-        b.stream("in")
-        .group_by_key()
-        .windowed_by(SessionWindows.of_inactivity_gap_with_no_grace(GAP))
-        .count(Materialized.as_("s").with_caching_disabled())
-        .to_stream()
-        .to("out", value_serde=Serdes.Long())
-    )
-
-
-# KStreamSessionWindowAggregateProcessorTest.shouldLogAndMeterWhenSkippingLateRecordWithNonzeroGrace
-SESSION_LATE = [
-    ("OnTime1", "1", 0),
-    ("Later1", "1", 100),  # stream time 100: sessions ending before 100 - 10 - 10 are closed
-    ("OnTime2", "1", 80),
-    ("OnTime3", "1", 79),  # ends before 80: dropped
-    ("Late1", "1", 78),  # dropped
-    ("Late2", "1", 1),  # dropped
-]
-
-
-@scenario(
-    inputs={"in": S},
-    steps=pipes("in", SESSION_LATE),
-    outputs={"out": (SW, "Long")},
-    java_class=WINDOWS,
-)
-def session_late_records_with_grace(b: StreamsBuilder) -> None:
-    (
-        b.stream("in")
-        .group_by_key()
-        .windowed_by(SessionWindows.of_inactivity_gap_and_grace(10, 10))
-        .count(Materialized.as_("late").with_caching_disabled())
         .to_stream()
         .to("out", value_serde=Serdes.Long())
     )
