@@ -35,6 +35,8 @@ from kstreams.dsl import (
     Printed,
     Produced,
     Repartitioned,
+    SessionWindowedKStream,
+    TimeWindowedKStream,
 )
 from kstreams.errors import (
     AuthenticationError,
@@ -63,6 +65,7 @@ from kstreams.processor import (
 from kstreams.runtime import KafkaStreams, TaskId
 from kstreams.runtime.queries import StoreQueryParameters
 from kstreams.serde import FunctionSerde, JsonSerde, Serde, Serdes
+from kstreams.serde.windowed import WindowedSerdes
 from kstreams.state.errors import (
     InvalidStateStoreError,
     InvalidStateStorePartitionError,
@@ -73,6 +76,16 @@ from kstreams.state.errors import (
     UnknownStateStoreError,
 )
 from kstreams.topology import Topology, TopologyDescription
+from kstreams.windows import (
+    EmitStrategy,
+    SessionWindow,
+    SessionWindows,
+    SlidingWindows,
+    TimeWindow,
+    TimeWindows,
+    Window,
+    Windowed,
+)
 
 __version__ = "0.1.0"
 
@@ -85,6 +98,7 @@ __all__ = [
     "Consumed",
     "DeserializationError",
     "DeserializationHandlerResponse",
+    "EmitStrategy",
     "FixedKeyProcessor",
     "FunctionSerde",
     "Grouped",
@@ -113,6 +127,10 @@ __all__ = [
     "Serde",
     "Serdes",
     "SerializationError",
+    "SessionWindow",
+    "SessionWindowedKStream",
+    "SessionWindows",
+    "SlidingWindows",
     "StateStoreMigratedError",
     "StoreQueryParameters",
     "StreamThreadExceptionResponse",
@@ -123,9 +141,15 @@ __all__ = [
     "StreamsRebalancingError",
     "StreamsStoppedError",
     "TaskId",
+    "TimeWindow",
+    "TimeWindowedKStream",
+    "TimeWindows",
     "Topology",
     "TopologyDescription",
     "TopologyError",
     "UnknownStateStoreError",
+    "Window",
+    "Windowed",
+    "WindowedSerdes",
     "__version__",
 ]

@@ -86,6 +86,9 @@ _KEYS: dict[str, _Key] = {
              "The group protocol: classic (kstreams supports classic only) or streams (KIP-1071)."),
         _Key("commit.interval.ms", _int(0), None,
              "How often (ms) to commit: 30000, or 100 under exactly_once_v2."),
+        _Key("__emit.interval.ms.kstreams.windowed.aggregation__", _int(0), 1000,
+             "Internal (Kafka Streams' InternalConfig): the least wall-clock time (ms) between two "
+             "emits of closed windows by an on_window_close aggregation."),
         _Key("num.stream.threads", _int(1), 1,
              "The number of threads to execute stream processing."),
         _Key("num.standby.replicas", _int(0), 0, "The number of standby replicas for each task."),

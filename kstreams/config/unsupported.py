@@ -66,8 +66,6 @@ UNSUPPORTED: Mapping[str, Unsupported] = {
         _u("metrics.recording.level", _METRICS, "Remove it (or set INFO).", "INFO"),
         _u("log.summary.interval.ms", "stream threads log no periodic summary",
            "Remove it; read KafkaStreams.metrics() instead."),
-        _u("windowstore.changelog.additional.retention.ms",
-           "windowed stores are not implemented yet", "Remove it.", 24 * 60 * 60 * 1000),
         _u("default.dsl.store",
            "the DSL always defaults to RocksDB stores",
            "Remove it (or set rocksDB); choose a store type per store with "
@@ -101,9 +99,15 @@ UNSUPPORTED: Mapping[str, Unsupported] = {
         _u("metric.reporters", _METRICS, "Remove it."),
         _u("metrics.num.samples", _METRICS, "Remove it."),
         _u("metrics.sample.window.ms", _METRICS, "Remove it."),
-        _u("window.size.ms", "windowed serdes are not implemented yet", "Remove it."),
-        _u("windowed.inner.class.serde", "windowed serdes are not implemented yet",
-           "Remove it."),
+        # Java's windowed serdes read these two only when a config names their class and they
+        # are built without arguments; kstreams' serdes are instances that take both directly
+        _u("window.size.ms",
+           "windowed serdes take their window size as an argument, not from the config",
+           "Remove it; use WindowedSerdes.time_windowed_serde_from(inner, window_size)."),
+        _u("windowed.inner.class.serde",
+           "windowed serdes take their inner serde as an argument, not from the config",
+           "Remove it; use WindowedSerdes.time_windowed_serde_from(inner, window_size) or "
+           "session_windowed_serde_from(inner)."),
         _u("default.list.key.serde.inner", "list serdes are not implemented", "Remove it."),
         _u("default.list.key.serde.type", "list serdes are not implemented", "Remove it."),
         _u("default.list.value.serde.inner", "list serdes are not implemented", "Remove it."),

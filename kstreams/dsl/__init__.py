@@ -14,6 +14,7 @@ from kstreams.dsl.options import (
     Produced,
     Repartitioned,
 )
+from kstreams.dsl.windowed import SessionWindowedKStream, TimeWindowedKStream
 
 __all__ = [
     "Branched",
@@ -30,4 +31,6 @@ __all__ = [
     "Printed",
     "Produced",
     "Repartitioned",
+    "SessionWindowedKStream",
+    "TimeWindowedKStream",
 ]

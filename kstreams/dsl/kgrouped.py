@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import Named
 from kstreams.dsl.stores import (
+    StoreFactory,
     add_grouping_repartition,
     add_stateful_processor,
     add_table_grouping_repartition,
@@ -32,10 +33,14 @@ from kstreams.processor.aggregate import (
 from kstreams.processor.change import ChangeSerde
 from kstreams.processor.table import TableAggregateProcessor, TableReduceProcessor
 from kstreams.serde.primitives import LongSerde
+from kstreams.windows.definitions import SessionWindows, SlidingWindows, TimeWindows
 
 if TYPE_CHECKING:
     from kstreams.builder import StreamsBuilder
+    from kstreams.dsl.count_windowed import CountWindowedKStream
     from kstreams.dsl.ktable import KTable
+    from kstreams.dsl.windowed import SessionWindowedKStream, TimeWindowedKStream
+    from kstreams.windows.count_windows import CountWindows
 
 
 def _named(named: Named | str | None) -> str | None:
@@ -90,14 +95,21 @@ class KGroupedStream:
         named: Any,
         materialized: Any,
         value_serde: Any,
+        factory: StoreFactory | None = None,
     ) -> KTable:
-        """Java's ``KGroupedStreamImpl``: store name, then processor name, then the repartition."""
+        """Java's ``KGroupedStreamImpl``: store name, then processor name, then the repartition.
+
+        ``factory``: how a windowed aggregation makes its store and keys its result (default:
+        a timestamped key-value store, keys as grouped).
+        """
         from kstreams.dsl.ktable import KTable
 
         graph = self._builder.graph
         named, materialized = named_and_materialized(named, materialized)
         m = materialized or Materialized()
-        store = m.store_name or graph.new_name(f"{prefix}STATE-STORE-")
+        factory = factory or StoreFactory()
+        store_name = m.store_name or graph.new_name(f"{prefix}STATE-STORE-")
+        factory.check(store_name, m)
         func = graph.name_or_generate(named, prefix)
         ks = m.key_serde or self.key_serde
         vs = m.value_serde or value_serde
@@ -107,7 +119,7 @@ class KGroupedStream:
             parent = add_grouping_repartition(
                 graph,
                 parent,
-                self.grouped.name or store,
+                self.grouped.name or store_name,
                 self.key_serde,
                 self.value_serde,
                 self._repartition_source,
@@ -118,11 +130,44 @@ class KGroupedStream:
             graph,
             func,
             parent,
-            make_processor(store),
-            store,
-            lambda: store_builder(m, store, ks, vs),
+            make_processor(store_name),
+            store_name,
+            lambda: factory.builder(m, store_name, ks, vs),
+            factory.graph_tags(),
         )
-        return KTable(self._builder, func, ks, vs, store)
+        return KTable(self._builder, func, factory.result_key_serde(ks), vs, store_name)
+
+    def windowed_by(
+        self, windows: TimeWindows | SlidingWindows | SessionWindows | CountWindows
+    ) -> TimeWindowedKStream | SessionWindowedKStream | CountWindowedKStream:
+        """Aggregate per window: ``TimeWindows`` (tumbling, hopping) and ``SlidingWindows``
+        give a :class:`~kstreams.dsl.windowed.TimeWindowedKStream`, ``SessionWindows`` a
+        :class:`~kstreams.dsl.windowed.SessionWindowedKStream`.
+
+        Example::
+
+            per_minute = (
+                clicks.group_by_key()
+                .windowed_by(TimeWindows.of_size_with_no_grace(timedelta(minutes=1)))
+                .count()
+            )
+        """
+        from kstreams.dsl.windowed import SessionWindowedKStream, TimeWindowedKStream
+
+        if isinstance(windows, TimeWindows | SlidingWindows):
+            return TimeWindowedKStream(self, windows)
+        if isinstance(windows, SessionWindows):
+            return SessionWindowedKStream(self, windows)
+        from kstreams.windows.count_windows import CountWindows
+
+        if isinstance(windows, CountWindows):  # a kstreams extension
+            from kstreams.dsl.count_windowed import CountWindowedKStream
+
+            return CountWindowedKStream(self, windows)
+        raise TypeError(
+            "windowed_by takes TimeWindows, SlidingWindows, SessionWindows or CountWindows, "
+            f"got {windows!r}"
+        )
 
     def count(
         self,
@@ -130,6 +175,10 @@ class KGroupedStream:
         materialized: Materialized | None = None,
     ) -> KTable:
         """How many records each key has seen (values are Longs; null keys/values are dropped)."""
+        _, m = named_and_materialized(named, materialized)
+        if m is not None and m.store_name is None:
+            # as Java's count(Materialized): an unnamed Materialized draws one store name more
+            self._builder.graph.new_name("KSTREAM-AGGREGATE-STATE-STORE-")
         return self._build(
             "KSTREAM-AGGREGATE-",
             lambda store: (

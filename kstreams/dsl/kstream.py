@@ -21,6 +21,7 @@ from kstreams.errors import TopologyError
 from kstreams.processor import stateless as ops
 from kstreams.processor.aggregate import DropNullKeysProcessor
 from kstreams.processor.timestamps import FailOnInvalidTimestamp
+from kstreams.serde.windowed import WindowedSerde
 from kstreams.topology.nodes import StreamPartitioner, TopicNameExtractor
 from kstreams.topology.topology import Topology
 
@@ -368,6 +369,8 @@ class KStream:
         ks = key_serde or produced.key_serde or self.key_serde
         vs = value_serde or produced.value_serde or self.value_serde
         part = partitioner or produced.partitioner
+        if part is None and isinstance(ks, WindowedSerde):
+            part = ks.partitioner()  # Java's WindowedStreamPartitioner: by the inner key
         graph = self._builder.graph
         sink = graph.name_or_generate(name or produced.name, "KSTREAM-SINK-")
         parent = self.name

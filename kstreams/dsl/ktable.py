@@ -25,6 +25,7 @@ from kstreams.topology.topology import Topology
 
 if TYPE_CHECKING:
     from kstreams.builder import StreamsBuilder
+    from kstreams.dsl.suppressed import Suppressed
 
 
 def _named(named: Named | str | None) -> str | None:
@@ -223,3 +224,18 @@ class KTable:
         return KGroupedTable(
             self._builder, name, key_serde or g.key_serde, value_serde or g.value_serde, g
         )
+
+    def suppress(self, suppressed: Suppressed) -> KTable:
+        """Hold back updates: only a window's final result, or a key's latest update per time limit.
+
+        Kafka Streams' ``KTable.suppress``: a processor ``KTABLE-SUPPRESS-<n>`` (or
+        ``Suppressed.with_name``) with a changelogged in-memory buffer store. Example::
+
+            counts.suppress(Suppressed.until_window_closes(BufferConfig.unbounded()))
+            table.suppress(Suppressed.until_time_limit(timedelta(minutes=1),
+                                                       BufferConfig.max_records(1000)))
+        """
+        from kstreams.dsl.suppress_node import add_suppress
+
+        name, supplier = add_suppress(self, suppressed)
+        return KTable(self._builder, name, self.key_serde, self.value_serde, supplier=supplier)

@@ -10,6 +10,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from kstreams.errors import TopologyError
@@ -36,6 +37,8 @@ class Materialized:
     logging_enabled: bool = True
     log_config: dict[str, str] = field(default_factory=dict)
     caching_enabled: bool = True
+    retention_ms: int | None = None
+    """How long a window or session store keeps windows (None: window size + grace)."""
 
     def __post_init__(self) -> None:
         if self.store_type is not None and self.store_type not in STORE_TYPES:
@@ -86,6 +89,25 @@ class Materialized:
     def with_caching_disabled(self) -> Materialized:
         """No record cache: every update is forwarded downstream."""
         return replace(self, caching_enabled=False)
+
+    def with_retention(self, retention: timedelta | int) -> Materialized:
+        """A copy whose window or session store keeps windows this long (Java:
+        ``Materialized.withRetention``); ignored by key-value stores.
+
+        The default is the window size plus the grace period (sessions: the inactivity gap
+        plus the grace period; sliding windows: twice the time difference plus the grace
+        period); a shorter retention is an error when the windowed aggregation is defined.
+
+        Example::
+
+            Materialized.as_("clicks-per-minute").with_retention(timedelta(hours=1))
+        """
+        from kstreams.windows.definitions import duration_ms
+
+        ms = duration_ms(retention, "retention")
+        if ms < 0:
+            raise ValueError("Retention must not be negative.")
+        return replace(self, retention_ms=ms)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,29 @@ def store_builder(m: Materialized, name: str, key_serde: Any, value_serde: Any) 
     return builder.with_caching_enabled() if m.caching_enabled else builder.with_caching_disabled()
 
 
+class StoreFactory:
+    """How an aggregation makes its store (Java: ``StoreFactory`` / ``MaterializedStoreFactory``).
+
+    The default makes the timestamped key-value store of ``store_builder``; the windowed
+    aggregations' factories (:mod:`kstreams.dsl.window_stores`) make window and session stores.
+    """
+
+    def check(self, store_name: str, m: Materialized) -> None:
+        """Validate ``m`` for the store ``store_name`` as the DSL call is made."""
+
+    def builder(self, m: Materialized, name: str, key_serde: Any, value_serde: Any) -> Any:
+        """The ``StoreBuilder`` of the store."""
+        return store_builder(m, name, key_serde, value_serde)
+
+    def result_key_serde(self, key_serde: Any) -> Any:
+        """The key serde of the resulting table, given the store's key serde."""
+        return key_serde
+
+    def graph_tags(self) -> dict[str, object]:
+        """Tags of the aggregation's graph node (see :mod:`kstreams.dsl.grace`)."""
+        return {}
+
+
 GENERATED_NAME = re.compile(r"KSTREAM.*-[0-9]{10}")
 """A name Kafka Streams generated (``KSTREAM-AGGREGATE-STATE-STORE-0000000001``)."""
 
@@ -136,11 +159,13 @@ def add_stateful_processor(
     supplier: Any,
     store_name: str,
     builder_of_store: Any,
+    tags: dict[str, object] | None = None,
 ) -> None:
-    """Record a processor with its own store."""
+    """Record a processor with its own store (``tags``: what later DSL steps may ask of it,
+    such as a windowed aggregation's grace period)."""
 
     def write(topology: Topology) -> None:
         topology.add_processor(name, supplier, parent)
         topology.add_state_store(builder_of_store(), name)
 
-    graph.add(GraphNode(name, [parent], write))
+    graph.add(GraphNode(name, [parent], write, tags=dict(tags or {})))

@@ -143,9 +143,16 @@ class RecordCollector(Protocol):
         ...
 
     def send_changelog(
-        self, topic: str, key: bytes, value: bytes | None, timestamp: int, partition: int
+        self,
+        topic: str,
+        key: bytes,
+        value: bytes | None,
+        timestamp: int,
+        partition: int,
+        headers: Headers = None,
     ) -> None:
-        """Send a store's change; its offset is reported in ``changelog_offsets`` once acknowledged."""
+        """Send a store's change (``headers``: the record's, e.g. the suppression buffer's
+        format version); its offset is reported in ``changelog_offsets`` once acknowledged."""
 
 
 class KafkaRecordCollector:
@@ -344,7 +351,13 @@ class KafkaRecordCollector:
             self.changelog_offsets[tp] = offset
 
     def send_changelog(
-        self, topic: str, key: bytes, value: bytes | None, timestamp: int, partition: int
+        self,
+        topic: str,
+        key: bytes,
+        value: bytes | None,
+        timestamp: int,
+        partition: int,
+        headers: Headers = None,
     ) -> None:
         """Send a store's change to its changelog partition, tracking the acknowledged offset."""
         if self.offsets_from_log:
@@ -356,7 +369,9 @@ class KafkaRecordCollector:
             try:
                 # the callback goes in the ``callback`` slot: when it is given (None too),
                 # produce ignores its ``on_delivery`` alias
-                self.producer.produce(topic, value, key, partition, callback, None, timestamp)
+                self.producer.produce(
+                    topic, value, key, partition, callback, None, timestamp, headers
+                )
                 break
             except BufferError:
                 self.producer.poll(0.05)

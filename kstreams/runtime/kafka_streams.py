@@ -54,16 +54,21 @@ from kstreams.runtime.client_state import (
     UncaughtExceptionHandler,
 )
 from kstreams.runtime.clients import ClosableAdmin
-from kstreams.runtime.queries import ReadOnlyCompositeStore, StoreQueryParameters
+from kstreams.runtime.queries import LocalStores, ReadOnlyCompositeStore, StoreQueryParameters
 from kstreams.runtime.state_directory import StateDirectory
 from kstreams.runtime.stream_thread import StreamThread, client_log
 from kstreams.runtime.thread_metadata import ThreadMetadata, thread_metadata
 from kstreams.runtime.topics import prepare_topics
+from kstreams.runtime.window_queries import (
+    ReadOnlyCompositeSessionStore,
+    ReadOnlyCompositeWindowStore,
+)
 from kstreams.state.errors import (
     StreamsNotStartedError,
     StreamsStoppedError,
     UnknownStateStoreError,
 )
+from kstreams.state.window_builders import SessionStoreBuilder, WindowStoreBuilder
 from kstreams.topology.topology import Topology
 
 log = logging.getLogger("kstreams")
@@ -509,8 +514,14 @@ class KafkaStreams:
             t.restore_listener = listener
         self._restore_listener = listener
 
-    def store(self, name: str | StoreQueryParameters) -> ReadOnlyCompositeStore:
+    def store(self, name: str | StoreQueryParameters) -> Any:
         """A read-only view of a store over every local task (interactive queries).
+
+        A key-value store gives a :class:`~kstreams.runtime.queries.ReadOnlyCompositeStore`,
+        a window store a :class:`~kstreams.runtime.window_queries.ReadOnlyCompositeWindowStore`
+        (``fetch(key, time_from, time_to)``...), a session store a
+        :class:`~kstreams.runtime.window_queries.ReadOnlyCompositeSessionStore`
+        (``find_sessions``, ``fetch``...).
 
         ``name``: a store name, or :class:`~kstreams.runtime.queries.StoreQueryParameters`
         (one partition, stale stores). Only keys of partitions this instance owns are
@@ -552,7 +563,13 @@ class KafkaStreams:
             topology.resolve_topic(t, self.config.application_id)
             for t in (sub.source_topics if sub is not None else ())
         )
-        return ReadOnlyCompositeStore(
+        builder = topology.state_stores[store_name]
+        view: type[LocalStores] = ReadOnlyCompositeStore
+        if isinstance(builder, WindowStoreBuilder):
+            view = ReadOnlyCompositeWindowStore
+        elif isinstance(builder, SessionStoreBuilder):
+            view = ReadOnlyCompositeSessionStore
+        return view(  # type: ignore[return-value]
             params,
             lambda: self._state.value,
             lambda: list(self._threads),

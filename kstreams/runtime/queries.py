@@ -67,18 +67,15 @@ class StoreQueryParameters:
         return self.stale_stores
 
 
-class ReadOnlyCompositeStore:
-    """A read-only key-value view over the local tasks' instances of one store.
+class LocalStores:
+    """The local tasks' instances of one store that may answer a read (the base of the views).
 
     Every read first checks the client, the stream threads and the tasks of the store's
     sub-topology on this instance (as Kafka Streams' ``StreamThreadStateStoreProvider``
     does for each read): unless stale stores are enabled, each thread must be RUNNING and
     every partition of the sub-topology it was assigned must have a RUNNING task; a task
     that is created, restoring or suspended makes the read raise
-    :class:`~kstreams.state.errors.StreamsRebalancingError`. Each key lives in exactly one
-    partition, so ``get`` asks each task's store until one has it; ``all`` and ``range``
-    merge the tasks' ordered iterators by serialized key. Timestamped stores answer with
-    plain values, like Java's ``QueryableStoreTypes.keyValueStore()``.
+    :class:`~kstreams.state.errors.StreamsRebalancingError`.
 
     Args:
         params: What to query.
@@ -106,7 +103,7 @@ class ReadOnlyCompositeStore:
         self._topics = source_topics
 
     def __repr__(self) -> str:
-        return f"ReadOnlyCompositeStore({self.params!r})"
+        return f"{type(self).__name__}({self.params!r})"
 
     # -- which stores may answer ---------------------------------------------------------------
     def _stores(self) -> list[Any]:
@@ -194,6 +191,50 @@ class ReadOnlyCompositeStore:
             "migrated to another instance; find where it is now and retry"
         )
 
+    def _checked(
+        self, stores: list[Any], it: Iterator[tuple[Any, Any]]
+    ) -> Iterator[tuple[Any, Any]]:
+        # a store closed mid-iteration ends its iterator early: say so rather than stop short
+        try:
+            yield from it
+        except InvalidStateStoreError as exc:
+            raise self._migrated(exc) from exc
+        if not _same(stores, self._stores()) or not all(_is_open(s) for s in stores):
+            raise StateStoreMigratedError(
+                f"Store {self.name!r}: its tasks on this instance changed while it was "
+                "iterated (the result may be incomplete); retry"
+            )
+
+    def _first(self, read: Callable[[Any], Any]) -> Any:
+        """The first non-None answer of ``read(store)`` over the stores (a key lives in one
+        partition); None only when the same running set of tasks was there before and after."""
+        for _ in range(_RETRIES):
+            stores = self._stores()
+            try:
+                for store in stores:
+                    value = read(store)
+                    if value is not None:
+                        return value
+            except InvalidStateStoreError as exc:
+                raise self._migrated(exc) from exc
+            if _same(stores, self._stores()):
+                return None
+        raise StreamsRebalancingError(
+            f"Cannot query store {self.name!r}: its tasks on this instance kept changing "
+            "during the read; retry"
+        )
+
+
+class ReadOnlyCompositeStore(LocalStores):
+    """A read-only key-value view over the local tasks' instances of one store.
+
+    Reads answer from a complete, running set of the store's local tasks (see
+    :class:`LocalStores`). Each key lives in exactly one partition, so ``get`` asks each
+    task's store until one has it; ``all`` and ``range`` merge the tasks' ordered iterators
+    by serialized key. Timestamped stores answer with plain values, like Java's
+    ``QueryableStoreTypes.keyValueStore()``.
+    """
+
     @staticmethod
     def _plain(store: Any, value: Any) -> Any:
         if value is not None and isinstance(store, TimestampedKeyValueStore):
@@ -221,20 +262,6 @@ class ReadOnlyCompositeStore:
             f"Cannot query store {self.name!r}: its tasks on this instance kept changing "
             "during the read; retry"
         )
-
-    def _checked(
-        self, stores: list[Any], it: Iterator[tuple[Any, Any]]
-    ) -> Iterator[tuple[Any, Any]]:
-        # a store closed mid-iteration ends its iterator early: say so rather than stop short
-        try:
-            yield from it
-        except InvalidStateStoreError as exc:
-            raise self._migrated(exc) from exc
-        if not _same(stores, self._stores()) or not all(_is_open(s) for s in stores):
-            raise StateStoreMigratedError(
-                f"Store {self.name!r}: its tasks on this instance changed while it was "
-                "iterated (the result may be incomplete); retry"
-            )
 
     def _merged(
         self, calls: Callable[[Any], Iterator[tuple[Any, Any]]], reverse: bool

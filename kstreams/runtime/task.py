@@ -31,6 +31,7 @@ from kstreams.runtime.record_size import CHECK_MARGIN
 from kstreams.runtime.task_errors import TaskErrorHandling
 from kstreams.runtime.task_stores import TaskStores
 from kstreams.serde.base import Headers, as_serde
+from kstreams.serde.windowed import WindowedPartitioner, WindowedSerde
 from kstreams.state.caching import ThreadCache
 from kstreams.topology.nodes import ProcessorNode, SinkNode, SourceNode, Subtopology
 from kstreams.topology.topology import Topology
@@ -117,6 +118,9 @@ class StreamTask(TaskErrorHandling):
             return ChangeSerde(self._serde(None, is_key, node))
         if isinstance(serde, ChangeSerde):
             return ChangeSerde(as_serde(serde.inner))
+        if isinstance(serde, WindowedSerde) and serde.inner is None:
+            # a windowed table of a grouping without a key serde: windows of the default serde
+            return serde.with_inner(self._serde(None, is_key, node))
         if serde is None:
             try:
                 if is_key:
@@ -226,6 +230,8 @@ class StreamTask(TaskErrorHandling):
         collector = self.collector
         send = collector.send
         partitioner = node.partitioner
+        if isinstance(partitioner, WindowedPartitioner) and isinstance(key_serde, WindowedSerde):
+            partitioner = partitioner.bind(key_serde)  # its inner serde may be the default
         extractor = node.topic_extractor
         topo = self.topology
         app_id = self.app_id

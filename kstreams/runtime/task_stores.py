@@ -24,8 +24,8 @@ from typing import Any
 
 from kstreams.errors import StreamsError
 from kstreams.processor.task_id import TaskId
-from kstreams.serde.base import as_serde
-from kstreams.state.caching import CachingStore, ThreadCache, cached_store
+from kstreams.serde.base import Headers, as_serde
+from kstreams.state.caching import RecordCache, ThreadCache, cached_store
 from kstreams.topology.nodes import Subtopology
 from kstreams.topology.topology import Topology
 
@@ -37,7 +37,13 @@ class _SourceTopicChangelog:
     there, so the store's changelog records are dropped."""
 
     def send_changelog(
-        self, topic: str, key: bytes, value: bytes | None, timestamp: int, partition: int
+        self,
+        topic: str,
+        key: bytes,
+        value: bytes | None,
+        timestamp: int,
+        partition: int,
+        headers: Headers = None,
     ) -> None:
         return None
 
@@ -166,7 +172,7 @@ class TaskStores:
         A cache's forwarded updates may land in a downstream store's cache of the
         same task, so this repeats until a round flushes nothing.
         """
-        caches = [s for s in self.stores.values() if isinstance(s, CachingStore)]
+        caches = [s for s in self.stores.values() if isinstance(s, RecordCache)]
         for _ in range(len(caches) + 1):
             if not any([cache.flush_cache() for cache in caches]):
                 return

@@ -368,11 +368,23 @@ def _resolve_internal(
 CHANGELOG_TOPIC_CONFIG = {"cleanup.policy": "compact", "message.timestamp.type": "CreateTime"}
 """Kafka Streams' settings for changelog topics."""
 
+WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS = 24 * 60 * 60 * 1000
+"""Default of ``windowstore.changelog.additional.retention.ms``: one day."""
+
 
 def changelog_topics(
-    topology: Topology, app_id: str, partitions: dict[str, int]
+    topology: Topology,
+    app_id: str,
+    partitions: dict[str, int],
+    window_additional_retention_ms: int = WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS,
 ) -> dict[str, tuple[int, dict[str, str]]]:
-    """Every changelog topic with its partition count (its sub-topology's task count) and config."""
+    """Every changelog topic with its partition count (its sub-topology's task count) and config.
+
+    A window or session store's changelog gets Kafka Streams' ``WindowedChangelogTopicConfig``:
+    ``cleanup.policy=compact,delete`` and ``retention.ms`` = the store's retention +
+    ``window_additional_retention_ms`` (``windowstore.changelog.additional.retention.ms``),
+    unless the store's log config sets ``retention.ms``.
+    """
     result: dict[str, tuple[int, dict[str, str]]] = {}
     for sub in topology.subtopologies():
         counts = [partitions.get(topology.resolve_topic(t, app_id)) for t in sub.source_topics]
@@ -385,8 +397,13 @@ def changelog_topics(
             topic = topology.changelog_topic(store, app_id)
             if topic is None:
                 continue
+            builder = topology.state_stores[store]
             config = dict(CHANGELOG_TOPIC_CONFIG)
-            config.update(getattr(topology.state_stores[store], "log_config", None) or {})
+            windowed = getattr(builder, "changelog_config", None)
+            if windowed is not None:  # window and session store builders
+                config.update(windowed(window_additional_retention_ms))
+            else:
+                config.update(getattr(builder, "log_config", None) or {})
             result[topic] = (n, config)
     return result
 
@@ -439,7 +456,14 @@ def prepare_topics(
     check_group_access(admin, config)
     repartition = internal_topic_partitions(topology, app_id, known)
     wanted = {t: (n, dict(REPARTITION_TOPIC_CONFIG)) for t, n in repartition.items()}
-    wanted.update(changelog_topics(topology, app_id, {**known, **repartition}))
+    wanted.update(
+        changelog_topics(
+            topology,
+            app_id,
+            {**known, **repartition},
+            config.window_store_changelog_additional_retention_ms,
+        )
+    )
     to_create = []
     for topic, (partitions, topic_cfg) in wanted.items():
         have = known.get(topic)

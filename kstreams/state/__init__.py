@@ -1,4 +1,4 @@
-"""State stores: key-value stores on RocksDB (rocksdict) or memory, with changelogs.
+"""State stores: key-value, window and session stores on RocksDB (rocksdict) or memory, with changelogs.
 
 Processors reach stores with ``context.get_state_store(name)``; stores are declared
 with :class:`Stores` builders. A store is a stack of layers (record cache → metered
@@ -38,18 +38,57 @@ from kstreams.state.errors import (
 from kstreams.state.memory import InMemoryStore
 from kstreams.state.metered import MeteredKeyValueStore, MeteredTimestampedKeyValueStore
 from kstreams.state.rocksdb import RocksDBStore
+from kstreams.state.segments import RocksDBSegmentedEngine
 from kstreams.state.typed import KeyValueStore, ReadOnlyKeyValueStore, TimestampedKeyValueStore
 from kstreams.state.value_and_timestamp import ValueAndTimestamp
+from kstreams.state.window_buffered import BufferedSegmentedStore
+from kstreams.state.window_builders import (
+    InMemorySessionBytesStoreSupplier,
+    InMemoryWindowBytesStoreSupplier,
+    RocksDBSessionBytesStoreSupplier,
+    RocksDBTimeOrderedSessionBytesStoreSupplier,
+    RocksDBTimeOrderedWindowBytesStoreSupplier,
+    RocksDBWindowBytesStoreSupplier,
+    SessionBytesStoreSupplier,
+    SessionStoreBuilder,
+    TimestampedWindowStoreBuilder,
+    WindowBytesStoreSupplier,
+    WindowStoreBuilder,
+    persistent_time_ordered_session_store,
+    persistent_time_ordered_window_store,
+)
+from kstreams.state.window_bytes import InMemorySegmentedEngine, SegmentedBytesEngine
+from kstreams.state.window_changelogging import (
+    ChangeLoggingSegmentedStore,
+    ChangeLoggingTimestampedSegmentedStore,
+)
+from kstreams.state.window_metered import (
+    MeteredSessionStore,
+    MeteredTimestampedWindowStore,
+    MeteredWindowStore,
+)
+from kstreams.state.window_typed import SessionStore, TimestampedWindowStore, WindowStore
+from kstreams.state.window_views import (
+    PlainValueWindowStore,
+    ReadOnlySessionStore,
+    ReadOnlyWindowStore,
+)
 from kstreams.state.wrapped import WrappedStateStore, find_layer
 
 __all__ = [
     "BufferedBytesStore",
+    "BufferedSegmentedStore",
     "ChangeLoggingKeyValueBytesStore",
+    "ChangeLoggingSegmentedStore",
     "ChangeLoggingTimestampedKeyValueBytesStore",
+    "ChangeLoggingTimestampedSegmentedStore",
     "ChangelogCollector",
     "ChangelogRecord",
     "InMemoryKeyValueBytesStoreSupplier",
+    "InMemorySegmentedEngine",
+    "InMemorySessionBytesStoreSupplier",
     "InMemoryStore",
+    "InMemoryWindowBytesStoreSupplier",
     "InvalidStateStoreError",
     "InvalidStateStorePartitionError",
     "KeyValueBytesEngine",
@@ -58,10 +97,25 @@ __all__ = [
     "KeyValueStore",
     "KeyValueStoreBuilder",
     "MeteredKeyValueStore",
+    "MeteredSessionStore",
     "MeteredTimestampedKeyValueStore",
+    "MeteredTimestampedWindowStore",
+    "MeteredWindowStore",
+    "PlainValueWindowStore",
     "ReadOnlyKeyValueStore",
+    "ReadOnlySessionStore",
+    "ReadOnlyWindowStore",
     "RocksDBKeyValueBytesStoreSupplier",
+    "RocksDBSegmentedEngine",
+    "RocksDBSessionBytesStoreSupplier",
     "RocksDBStore",
+    "RocksDBTimeOrderedSessionBytesStoreSupplier",
+    "RocksDBTimeOrderedWindowBytesStoreSupplier",
+    "RocksDBWindowBytesStoreSupplier",
+    "SegmentedBytesEngine",
+    "SessionBytesStoreSupplier",
+    "SessionStore",
+    "SessionStoreBuilder",
     "StateStore",
     "StateStoreContext",
     "StateStoreMigratedError",
@@ -72,8 +126,15 @@ __all__ = [
     "StreamsStoppedError",
     "TimestampedKeyValueStore",
     "TimestampedKeyValueStoreBuilder",
+    "TimestampedWindowStore",
+    "TimestampedWindowStoreBuilder",
     "UnknownStateStoreError",
     "ValueAndTimestamp",
+    "WindowBytesStoreSupplier",
+    "WindowStore",
+    "WindowStoreBuilder",
     "WrappedStateStore",
     "find_layer",
+    "persistent_time_ordered_session_store",
+    "persistent_time_ordered_window_store",
 ]

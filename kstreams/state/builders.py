@@ -17,7 +17,8 @@ cache budget is known. ``build()`` makes a new store each call: one per task.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, TypeVar
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kstreams.serde.base import Serde, as_serde
 from kstreams.state.api import KeyValueBytesEngine, KeyValueBytesStore
@@ -29,6 +30,15 @@ from kstreams.state.changelogging import (
 from kstreams.state.memory import InMemoryStore
 from kstreams.state.metered import MeteredKeyValueStore, MeteredTimestampedKeyValueStore
 from kstreams.state.rocksdb import RocksDBStore
+
+if TYPE_CHECKING:
+    from kstreams.state.window_builders import (
+        SessionBytesStoreSupplier,
+        SessionStoreBuilder,
+        TimestampedWindowStoreBuilder,
+        WindowBytesStoreSupplier,
+        WindowStoreBuilder,
+    )
 
 _B = TypeVar("_B", bound="StoreBuilder")
 
@@ -255,3 +265,110 @@ class Stores:
     ) -> TimestampedKeyValueStoreBuilder:
         """A builder of :class:`~kstreams.state.typed.TimestampedKeyValueStore` s (values are ``ValueAndTimestamp``)."""
         return TimestampedKeyValueStoreBuilder(supplier, key_serde, value_serde)
+
+    # -- window and session stores (kstreams.state.window_builders) -------------------------
+    @staticmethod
+    def persistent_window_store(
+        name: str,
+        retention_period: timedelta | int,
+        window_size: timedelta | int,
+        retain_duplicates: bool = False,
+    ) -> WindowBytesStoreSupplier:
+        """A supplier of RocksDB window stores, in time segments of ``max(retention / 2, 60 s)``.
+
+        Durations are ``timedelta`` s or int ms; ``retention_period`` must be at least
+        ``window_size``. ``retain_duplicates``: keep every put (stream-stream joins).
+        Segments older than the retention are deleted from disk as stream time moves.
+
+        Example::
+
+            Stores.persistent_window_store("counts", timedelta(days=1), timedelta(minutes=1))
+        """
+        from kstreams.state.window_builders import persistent_window_store
+
+        return persistent_window_store(name, retention_period, window_size, retain_duplicates)
+
+    @staticmethod
+    def persistent_timestamped_window_store(
+        name: str,
+        retention_period: timedelta | int,
+        window_size: timedelta | int,
+        retain_duplicates: bool = False,
+    ) -> WindowBytesStoreSupplier:
+        """A supplier of RocksDB window stores meant for timestamped values (see :meth:`persistent_window_store`)."""
+        from kstreams.state.window_builders import persistent_window_store
+
+        return persistent_window_store(
+            name, retention_period, window_size, retain_duplicates, timestamped=True
+        )
+
+    @staticmethod
+    def persistent_session_store(
+        name: str, retention_period: timedelta | int
+    ) -> SessionBytesStoreSupplier:
+        """A supplier of RocksDB session stores; sessions are kept ``retention_period`` after they end."""
+        from kstreams.state.window_builders import persistent_session_store
+
+        return persistent_session_store(name, retention_period)
+
+    @staticmethod
+    def in_memory_window_store(
+        name: str,
+        retention_period: timedelta | int,
+        window_size: timedelta | int,
+        retain_duplicates: bool = False,
+    ) -> WindowBytesStoreSupplier:
+        """A supplier of in-memory window stores (restored from the changelog on every start).
+
+        Durations are ``timedelta`` s or int ms; ``retention_period`` must be at least
+        ``window_size``. ``retain_duplicates``: keep every put (stream-stream joins).
+
+        Example::
+
+            Stores.in_memory_window_store("counts", timedelta(hours=1), timedelta(minutes=1))
+        """
+        from kstreams.state.window_builders import in_memory_window_store
+
+        return in_memory_window_store(name, retention_period, window_size, retain_duplicates)
+
+    @staticmethod
+    def in_memory_session_store(
+        name: str, retention_period: timedelta | int
+    ) -> SessionBytesStoreSupplier:
+        """A supplier of in-memory session stores; sessions are kept ``retention_period`` after they end."""
+        from kstreams.state.window_builders import in_memory_session_store
+
+        return in_memory_session_store(name, retention_period)
+
+    @staticmethod
+    def window_store_builder(
+        supplier: WindowBytesStoreSupplier,
+        key_serde: Serde[Any] | type | None,
+        value_serde: Serde[Any] | type | None,
+    ) -> WindowStoreBuilder:
+        """A builder of :class:`~kstreams.state.window_typed.WindowStore` s."""
+        from kstreams.state.window_builders import WindowStoreBuilder
+
+        return WindowStoreBuilder(supplier, key_serde, value_serde)
+
+    @staticmethod
+    def timestamped_window_store_builder(
+        supplier: WindowBytesStoreSupplier,
+        key_serde: Serde[Any] | type | None,
+        value_serde: Serde[Any] | type | None,
+    ) -> TimestampedWindowStoreBuilder:
+        """A builder of :class:`~kstreams.state.window_typed.TimestampedWindowStore` s (values are ``ValueAndTimestamp``)."""
+        from kstreams.state.window_builders import TimestampedWindowStoreBuilder
+
+        return TimestampedWindowStoreBuilder(supplier, key_serde, value_serde)
+
+    @staticmethod
+    def session_store_builder(
+        supplier: SessionBytesStoreSupplier,
+        key_serde: Serde[Any] | type | None,
+        value_serde: Serde[Any] | type | None,
+    ) -> SessionStoreBuilder:
+        """A builder of :class:`~kstreams.state.window_typed.SessionStore` s."""
+        from kstreams.state.window_builders import SessionStoreBuilder
+
+        return SessionStoreBuilder(supplier, key_serde, value_serde)

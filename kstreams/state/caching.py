@@ -53,6 +53,7 @@ Example::
 from __future__ import annotations
 
 import sys
+from abc import abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -123,7 +124,23 @@ class _RecordContextless:
     offset = -1
 
 
-class CachingStore(WrappedStateStore):
+class RecordCache(WrappedStateStore):
+    """A record cache in front of a store: what the task flushes before every commit.
+
+    :class:`CachingStore` (key-value stores) and the window and session caches of
+    :mod:`kstreams.state.window_caching` are record caches.
+    """
+
+    @abstractmethod
+    def flush_cache(self) -> bool:
+        """Write every dirty entry down, forwarding each to the flush listener; True if any was dirty."""
+
+    @abstractmethod
+    def set_flush_listener(self, listener: FlushListener) -> bool:
+        """Forward flushed entries to ``listener``; True (the cache forwards, the caller must not)."""
+
+
+class CachingStore(RecordCache):
     """The record cache over a metered store (see the module notes).
 
     ``get``/``put``/``delete`` work on the cache; ranges merge the dirty entries
@@ -454,7 +471,8 @@ _CACHING: dict[type, type[CachingStore]] = {
 
 
 def cached_store(store: Any, thread_cache: ThreadCache | None) -> Any:
-    """``store`` with a record cache in front, if it is one of kstreams' key-value stores.
+    """``store`` with a record cache in front, if it is one of kstreams' key-value, window or
+    session stores (a window store retaining duplicates gets none, as in Kafka Streams).
 
     Stores of other kinds (custom ``StoreBuilder`` s), and any store when
     ``thread_cache`` is None or has no room, are returned as they are.
@@ -462,4 +480,8 @@ def cached_store(store: Any, thread_cache: ThreadCache | None) -> Any:
     if thread_cache is None or thread_cache.max_bytes <= 0:
         return store
     caching = _CACHING.get(type(store))
-    return store if caching is None else caching(store, thread_cache)
+    if caching is None:
+        from kstreams.state.window_caching import cached_window_store
+
+        return cached_window_store(store, thread_cache)
+    return caching(store, thread_cache)

@@ -4,9 +4,13 @@ What processors get from ``context.get_state_store(name)`` for a windowed store,
 snake_case. Times are epoch milliseconds, bounds inclusive, as in Java. Iterators yield
 plain tuples: a window store's ``fetch(key, time_from, time_to)`` yields
 ``(window_start, value)``, the range fetches yield ``(Windowed(key, TimeWindow), value)``;
-a session store yields ``(Windowed(key, SessionWindow), aggregate)``. Order is Java's:
-by key bytes, then window start (session stores: by session end), and reversed by the
-``backward_`` variants.
+a session store yields ``(Windowed(key, SessionWindow), aggregate)``. Order is Java's,
+which depends on the engine: the RocksDB stores iterate segment by segment (segments
+span ``max(retention / 2, 60 s)`` of window starts, of session ends), by store-key bytes
+within a segment (key bytes, then window start; sessions: key, end, start); the
+in-memory window store by window start, then key bytes; the in-memory session store by
+session end, then key bytes, then start. The windows of one key therefore come in time
+order from either engine (sessions: by end). The ``backward_`` variants reverse it.
 
 Example (inside a processor)::
 
@@ -110,6 +114,10 @@ class WindowStore(StateStore):
     def backward_all(self) -> Iterator[tuple[Windowed[Any], Any]]:
         """:meth:`all`, in reverse order."""
 
+    def _get_concurrent(self, key: Any, time: int) -> Any:
+        """:meth:`fetch` from a thread other than the stream thread (interactive queries)."""
+        return self.fetch(key, time)
+
 
 class TimestampedWindowStore(WindowStore):
     """A window store whose values are :class:`~kstreams.state.ValueAndTimestamp` (Java: ``TimestampedWindowStore``).
@@ -144,6 +152,10 @@ class SessionStore(StateStore):
     def fetch_session(self, key: Any, session_start: int, session_end: int) -> Any:
         """The aggregate of ``key``'s session with exactly these bounds, or None."""
 
+    def _get_concurrent(self, key: Any, session_start: int, session_end: int) -> Any:
+        """:meth:`fetch_session` from a thread other than the stream thread (interactive queries)."""
+        return self.fetch_session(key, session_start, session_end)
+
     @abstractmethod
     def find_sessions(
         self, key: Any, earliest_session_end: int, latest_session_start: int
@@ -163,6 +175,21 @@ class SessionStore(StateStore):
         """:meth:`find_sessions` over keys in ``[key_from, key_to]`` (None: unbounded)."""
 
     @abstractmethod
+    def backward_find_sessions_range(
+        self, key_from: Any, key_to: Any, earliest_session_end: int, latest_session_start: int
+    ) -> Iterator[tuple[Windowed[Any], Any]]:
+        """:meth:`find_sessions_range`, in reverse order."""
+
+    @abstractmethod
+    def find_sessions_by_end(
+        self, earliest_session_end: int, latest_session_end: int
+    ) -> Iterator[tuple[Windowed[Any], Any]]:
+        """Sessions of every key ending in ``[earliest_session_end, latest_session_end]``.
+
+        Java's ``SessionStore.findSessions(earliestSessionEndTime, latestSessionEndTime)``.
+        """
+
+    @abstractmethod
     def fetch(self, key: Any) -> Iterator[tuple[Windowed[Any], Any]]:
         """Every retained session of ``key``."""
 
@@ -173,3 +200,9 @@ class SessionStore(StateStore):
     @abstractmethod
     def fetch_range(self, key_from: Any, key_to: Any) -> Iterator[tuple[Windowed[Any], Any]]:
         """Every retained session of keys in ``[key_from, key_to]`` (None: unbounded)."""
+
+    @abstractmethod
+    def backward_fetch_range(
+        self, key_from: Any, key_to: Any
+    ) -> Iterator[tuple[Windowed[Any], Any]]:
+        """:meth:`fetch_range`, in reverse order."""

@@ -30,8 +30,14 @@ from kstreams.dsl.options import KeyValue
 from kstreams.processor.task_id import TaskId
 from kstreams.runtime.task import StreamTask
 from kstreams.serde.base import Headers, Serde, as_serde
-from kstreams.state import TimestampedKeyValueStore
+from kstreams.state import (
+    SessionStore,
+    TimestampedKeyValueStore,
+    TimestampedWindowStore,
+    WindowStore,
+)
 from kstreams.state.caching import ThreadCache
+from kstreams.state.window_views import PlainValueWindowStore
 from kstreams.topology.topology import Topology
 
 _MISSING: Any = object()
@@ -91,9 +97,15 @@ class _InMemoryCollector:
         self.records.append((topic, key, value, timestamp, headers))
 
     def send_changelog(
-        self, topic: str, key: bytes, value: bytes | None, timestamp: int, partition: int
+        self,
+        topic: str,
+        key: bytes,
+        value: bytes | None,
+        timestamp: int,
+        partition: int,
+        headers: Headers = None,
     ) -> None:
-        self.records.append((topic, key, value, timestamp, None))
+        self.records.append((topic, key, value, timestamp, headers))
         tp = (topic, partition)
         self.changelog_offsets[tp] = self.changelog_offsets.get(tp, -1) + 1
 
@@ -118,6 +130,8 @@ class TopologyTestDriver:
         props = dict(config.originals() if isinstance(config, StreamsConfig) else (config or {}))
         props.setdefault("application.id", "dummy-topology-test-driver-app-id")
         props.setdefault("bootstrap.servers", "dummy-bootstrap-host:0")
+        # as Java's driver: on_window_close aggregations emit on every record, not once a second
+        props.setdefault("__emit.interval.ms.kstreams.windowed.aggregation__", 0)
         self._temp_state_dir: str | None = None
         if "state.dir" not in props:
             self._temp_state_dir = tempfile.mkdtemp(prefix="kstreams-ttd-")
@@ -288,6 +302,38 @@ class TopologyTestDriver:
         store = self.get_state_store(name)
         if isinstance(store, TimestampedKeyValueStore):
             return PlainValueStore(store, self.wall_clock_ms)
+        return store
+
+    def get_window_store(self, name: str) -> Any:
+        """A window store with plain values (a timestamped one is seen through Java's facade:
+        values without their timestamps, ``put`` with timestamp -1).
+
+        Example::
+
+            store = driver.get_window_store("counts")
+            list(store.fetch_range("alice", 0, 60_000))     # [(0, 3)]
+        """
+        store = self.get_state_store(name)
+        if not isinstance(store, WindowStore):
+            raise ValueError(f"State store {name!r} is not a window store")
+        if isinstance(store, TimestampedWindowStore):
+            return PlainValueWindowStore(store)
+        return store
+
+    def get_timestamped_window_store(self, name: str) -> Any:
+        """A timestamped window store: values are ``ValueAndTimestamp``."""
+        store = self.get_state_store(name)
+        if not isinstance(store, TimestampedWindowStore):
+            raise ValueError(
+                f"State store {name!r} is not a timestamped window store; use get_window_store()"
+            )
+        return store
+
+    def get_session_store(self, name: str) -> Any:
+        """A session store (keys ``Windowed(key, SessionWindow)``)."""
+        store = self.get_state_store(name)
+        if not isinstance(store, SessionStore):
+            raise ValueError(f"State store {name!r} is not a session store")
         return store
 
     def metrics(self) -> dict[str, int]:

@@ -1,6 +1,19 @@
-"""Windows: the window values of windowed keys (:mod:`kstreams.windows.window`) and the window
-definitions the DSL groups by."""
+"""Windows: the window values of windowed keys (:mod:`kstreams.windows.window`), the window
+definitions the DSL groups by (:mod:`kstreams.windows.definitions`) and the emit strategies
+of windowed aggregations (:mod:`kstreams.windows.emit`)."""
 
+from kstreams.windows.definitions import SessionWindows, SlidingWindows, TimeWindows
+from kstreams.windows.emit import EmitStrategy, StrategyType
 from kstreams.windows.window import SessionWindow, TimeWindow, Window, Windowed
 
-__all__ = ["SessionWindow", "TimeWindow", "Window", "Windowed"]
+__all__ = [
+    "EmitStrategy",
+    "SessionWindow",
+    "SessionWindows",
+    "SlidingWindows",
+    "StrategyType",
+    "TimeWindow",
+    "TimeWindows",
+    "Window",
+    "Windowed",
+]

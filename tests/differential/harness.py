@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kstreams import Serdes, StreamsBuilder
+from kstreams import Serdes, StreamsBuilder, WindowedSerdes
 from kstreams.serde import Serde
 from kstreams.testing import TopologyTestDriver
+from kstreams.windows import TimeWindow, Windowed
 
 #: The serdes a scenario may name; the Java runner maps the same names to Kafka's serdes
 #: (``JSON`` to a Jackson serde whose bytes may differ, so values are compared decoded).
@@ -40,7 +41,17 @@ BASE_CONFIG: dict[str, Any] = {
 
 
 def serde(name: str) -> Serde[Any]:
-    """A new instance of the serde called ``name``."""
+    """A new instance of the serde called ``name``.
+
+    Windowed keys of output topics: ``TimeWindowed:<inner>:<window size ms>`` and
+    ``SessionWindowed:<inner>`` (read on the Python side only, for both drivers' bytes).
+    """
+    kind, _, rest = name.partition(":")
+    if kind == "TimeWindowed":
+        inner, _, size = rest.rpartition(":")
+        return WindowedSerdes.time_windowed_serde_from(serde(inner), int(size))
+    if kind == "SessionWindowed":
+        return WindowedSerdes.session_windowed_serde_from(serde(rest))
     try:
         return SERDES[name]()
     except KeyError:
@@ -78,13 +89,20 @@ def pipes(topic: str, rows: list[tuple[Any, Any, int]]) -> list[Step]:
 
 @dataclass(frozen=True)
 class StoreQuery:
-    """A key-value store to read after the steps: ``all()`` and ``get()`` of ``gets``."""
+    """A store to read after the steps.
+
+    ``kind="kv"``: a key-value store's ``all()`` and ``get()`` of ``gets``. ``kind="window"``:
+    a timestamped window store's ``all()`` and ``fetch(key, 0, Long.MAX_VALUE)`` of ``gets``,
+    entries as ``(key, window start, window end, value, timestamp)``. ``kind="session"``: a
+    session store's ``fetch(key)`` of ``gets``, entries ``(key, start, end, aggregate, None)``.
+    """
 
     name: str
     key_serde: str = "String"
     value_serde: str = "String"
     timestamped: bool = True
     gets: tuple[Any, ...] = ()
+    kind: str = "kv"
 
 
 @dataclass(frozen=True)
@@ -156,6 +174,7 @@ class Scenario:
                     "value_serde": q.value_serde,
                     "timestamped": q.timestamped,
                     "gets": [_b64(ks.serialize(q.name, k)) for k in q.gets],
+                    "kind": q.kind,
                 }
             )
         return {
@@ -244,6 +263,9 @@ def decode_java(s: Scenario, raw: dict[str, Any]) -> Result:
     stores = {}
     for q in s.stores:
         got = raw["stores"][q.name]
+        if q.kind != "kv":
+            stores[q.name] = _decode_windowed_java(q, got)
+            continue
         stores[q.name] = {
             "all": [
                 (
@@ -259,6 +281,56 @@ def decode_java(s: Scenario, raw: dict[str, Any]) -> Result:
             ],
         }
     return Result(raw["describe"], outputs, stores, raw["produced_topics"], raw["dropped_records"])
+
+
+def _decode_windowed_java(q: StoreQuery, got: dict[str, Any]) -> dict[str, list[Any]]:
+    """A window or session store's entries from the Java runner, as :func:`_read_windowed`."""
+
+    def entry(e: dict[str, Any]) -> tuple[Any, ...]:
+        return (
+            _decode(q.key_serde, q.name, _unb64(e["key"])),
+            e["start"],
+            e["end"],
+            _decode(q.value_serde, q.name, _unb64(e["value"])),
+            e["ts"],
+        )
+
+    return {
+        "all": [entry(e) for e in got["all"]],
+        "gets": [[entry(e) for e in entries] for entries in got["gets"]],
+    }
+
+
+def _read_windowed(driver: TopologyTestDriver, q: StoreQuery) -> dict[str, list[Any]]:
+    """A window or session store read as the Java runner reads it (see :class:`StoreQuery`)."""
+
+    def entry(windowed: Any, stored: Any) -> tuple[Any, ...]:
+        value, ts = (stored.value, stored.timestamp) if q.kind == "window" else (stored, None)
+        return (
+            _through(q.key_serde, q.name, windowed.key),
+            windowed.window.start,
+            windowed.window.end,
+            _through(q.value_serde, q.name, value),
+            ts,
+        )
+
+    if q.kind == "window":
+        store = driver.get_timestamped_window_store(q.name)
+        size = store.window_size
+        return {
+            "all": [entry(w, v) for w, v in store.all()],
+            "gets": [
+                [
+                    entry(Windowed(k, TimeWindow(start, start + size)), v)
+                    for start, v in store.fetch_range(k, 0, (1 << 63) - 1)
+                ]
+                for k in q.gets
+            ],
+        }
+    if q.kind == "session":
+        store = driver.get_session_store(q.name)
+        return {"all": [], "gets": [[entry(w, v) for w, v in store.fetch(k)] for k in q.gets]}
+    raise ValueError(f"unknown store query kind {q.kind!r} (kv, window or session)")
 
 
 def _py_config(s: Scenario) -> dict[str, Any]:
@@ -300,6 +372,8 @@ def run_kstreams(s: Scenario) -> Result:
 
 def _read_store(driver: TopologyTestDriver, q: StoreQuery) -> dict[str, list[Any]]:
     """``all()`` and ``get()`` of the queried store, as :func:`decode_java` gives Java's."""
+    if q.kind != "kv":
+        return _read_windowed(driver, q)
     if q.timestamped:
         store = driver.get_timestamped_key_value_store(q.name)
 

@@ -37,8 +37,11 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.SessionStore;
+import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.test.TestRecord;
 
@@ -180,6 +183,10 @@ public final class Runner {
 
     @SuppressWarnings("unchecked")
     private static ObjectNode readStore(final TopologyTestDriver driver, final JsonNode query) {
+        final String kind = query.has("kind") ? query.get("kind").asText() : "kv";
+        if (!kind.equals("kv")) {
+            return readWindowedStore(driver, query, kind);
+        }
         final String name = query.get("name").asText();
         final Serde<Object> keySerde = (Serde<Object>) serde(query.get("key_serde").asText());
         final Serde<Object> valueSerde = (Serde<Object>) serde(query.get("value_serde").asText());
@@ -210,6 +217,71 @@ public final class Runner {
             }
         }
         return out;
+    }
+
+    /**
+     * A window store's {@code all()} and {@code fetch(key, key, 0, Long.MAX_VALUE)} of the gets,
+     * or a session store's {@code fetch(key)} of the gets: entries with the key and value bytes,
+     * the window's start and end and (window stores) the timestamp.
+     */
+    @SuppressWarnings("unchecked")
+    private static ObjectNode readWindowedStore(
+            final TopologyTestDriver driver, final JsonNode query, final String kind) {
+        final String name = query.get("name").asText();
+        final Serde<Object> keySerde = (Serde<Object>) serde(query.get("key_serde").asText());
+        final Serde<Object> valueSerde = (Serde<Object>) serde(query.get("value_serde").asText());
+        final ObjectNode out = JsonSerde.MAPPER.createObjectNode();
+        final ArrayNode all = out.putArray("all");
+        final ArrayNode gets = out.putArray("gets");
+        if (kind.equals("window")) {
+            final WindowStore<Object, ValueAndTimestamp<Object>> store =
+                    (WindowStore<Object, ValueAndTimestamp<Object>>) (WindowStore<?, ?>) driver.getTimestampedWindowStore(name);
+            if (store == null) {
+                throw new IllegalArgumentException("no timestamped window store named " + name);
+            }
+            try (KeyValueIterator<Windowed<Object>, ValueAndTimestamp<Object>> it = store.all()) {
+                putWindowed(all, it, keySerde, valueSerde, true, name);
+            }
+            for (final JsonNode key : query.get("gets")) {
+                final Object k = keySerde.deserializer().deserialize(name, bytes(key));
+                try (KeyValueIterator<Windowed<Object>, ValueAndTimestamp<Object>> it =
+                        store.fetch(k, k, 0L, Long.MAX_VALUE)) {
+                    putWindowed(gets.addArray(), it, keySerde, valueSerde, true, name);
+                }
+            }
+        } else if (kind.equals("session")) {
+            final SessionStore<Object, Object> store = (SessionStore<Object, Object>) driver.getSessionStore(name);
+            if (store == null) {
+                throw new IllegalArgumentException("no session store named " + name);
+            }
+            for (final JsonNode key : query.get("gets")) {
+                final Object k = keySerde.deserializer().deserialize(name, bytes(key));
+                try (KeyValueIterator<Windowed<Object>, Object> it = store.fetch(k)) {
+                    putWindowed(gets.addArray(), it, keySerde, valueSerde, false, name);
+                }
+            }
+        } else {
+            throw new IllegalArgumentException("unknown store query kind " + kind);
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void putWindowed(
+            final ArrayNode into,
+            final KeyValueIterator<? extends Windowed<Object>, ?> entries,
+            final Serde<Object> keySerde,
+            final Serde<Object> valueSerde,
+            final boolean timestamped,
+            final String store) {
+        while (entries.hasNext()) {
+            final KeyValue<? extends Windowed<Object>, ?> kv = entries.next();
+            final ObjectNode entry = into.addObject();
+            entry.put("key", b64(keySerde.serializer().serialize(store, kv.key.key())));
+            entry.put("start", kv.key.window().start());
+            entry.put("end", kv.key.window().end());
+            putValue(entry, kv.value, valueSerde, timestamped, store);
+        }
     }
 
     private static void putValue(

@@ -1,0 +1,227 @@
+"""Windowed keys on the wire, byte for byte as Kafka Streams writes them (Java: ``WindowedSerdes``).
+
+* Time windows (tumbling, hopping, sliding): the inner key's bytes, then the window start as
+  an 8-byte big-endian long. The end is not written; the deserializer adds the window size.
+* Sessions: the inner key's bytes, then the session end and the session start, 8 bytes each.
+
+A windowed ``KTable``'s ``to_stream().to(...)`` uses these by default, so a Java application
+reads kstreams' output (and the other way round).
+
+Example::
+
+    serde = WindowedSerdes.time_windowed_serde_from(Serdes.String(), 60_000)
+    data = serde.serialize("t", Windowed("alice", TimeWindow(60_000, 120_000)))
+    data == b"alice" + (60_000).to_bytes(8, "big")                # True
+    serde.deserialize("t", data).window.end                       # 120000
+"""
+
+from __future__ import annotations
+
+import copy
+import struct
+from datetime import timedelta
+from typing import Any
+
+from kstreams.errors import SerializationError
+from kstreams.serde.base import Headers, Serde, as_serde
+from kstreams.windows.window import SessionWindow, TimeWindow, Windowed
+
+_LONG = struct.Struct(">q")
+_TWO_LONGS = struct.Struct(">qq")
+_MAX_LONG = (1 << 63) - 1
+
+
+def _inner_serde(inner: Any) -> Serde[Any] | None:
+    """A Serde from a Serde instance, a Serde class or a Python type (``str``, ``int``, ...)."""
+    if inner is None:
+        return None
+    if isinstance(inner, Serde) or (isinstance(inner, type) and issubclass(inner, Serde)):
+        return as_serde(inner)
+    if isinstance(inner, type):
+        from kstreams.serde.serdes import Serdes
+
+        return Serdes.serde_from(inner)
+    raise TypeError(f"expected a Serde, a Serde class or a type for the inner key, got {inner!r}")
+
+
+class WindowedSerde(Serde[Windowed[Any]]):
+    """What both windowed serdes share: the inner serde of the keys (None: the app's
+    ``default.key.serde``, resolved by :meth:`with_inner` when the topology runs)."""
+
+    inner: Serde[Any] | None
+
+    def with_inner(self, inner: Serde[Any]) -> WindowedSerde:
+        """A copy of this serde with ``inner`` as the inner key serde."""
+        twin = copy.copy(self)
+        twin.inner = as_serde(inner)
+        return twin
+
+    def _require_inner(self) -> Serde[Any]:
+        if self.inner is None:
+            raise SerializationError(
+                f"{type(self).__name__} has no inner serde: pass one to "
+                "WindowedSerdes.time_windowed_serde_from / session_windowed_serde_from"
+            )
+        return self.inner
+
+    def serialize_base_key(self, topic: str, data: Windowed[Any], headers: Headers = None) -> bytes:
+        """The inner key's bytes alone (Java: ``WindowedSerializer.serializeBaseKey``): what
+        windowed keys are partitioned by."""
+        raw = self._require_inner().serialize(topic, data.key, headers)
+        if raw is None:
+            raise SerializationError(f"the inner key of {data!r} serialized to null")
+        return raw
+
+    def partitioner(self) -> WindowedPartitioner:
+        """A ``StreamPartitioner`` placing windowed keys by their inner key's bytes, as Java's
+        ``WindowedStreamPartitioner`` does (murmur2, as the default producer partitioner): all
+        windows of one key land in that key's partition."""
+        return WindowedPartitioner(self)
+
+
+class WindowedPartitioner:
+    """Java's ``WindowedStreamPartitioner``: ``partitioner(topic, windowed_key, value, n)``.
+
+    The DSL's ``to()`` uses it for windowed keys when no partitioner is given; a sink whose
+    serde gets its inner serde only when the topology runs (``default.key.serde``) rebinds it
+    with :meth:`bind`.
+    """
+
+    __slots__ = ("serde",)
+
+    def __init__(self, serde: WindowedSerde) -> None:
+        self.serde = serde
+
+    def bind(self, serde: WindowedSerde) -> WindowedPartitioner:
+        """The same partitioner over ``serde`` (the sink's resolved key serde)."""
+        return WindowedPartitioner(serde)
+
+    def __call__(self, topic: str, key: Any, value: Any, num_partitions: int) -> int | None:
+        if key is None:
+            return None
+        if num_partitions == 1:
+            return 0
+        return (murmur2(self.serde.serialize_base_key(topic, key)) & 0x7FFFFFFF) % num_partitions
+
+
+def murmur2(data: bytes) -> int:
+    """Kafka's ``Utils.murmur2`` (the default partitioner's hash), as a signed 32-bit int."""
+    m, mask = 0x5BD1E995, 0xFFFFFFFF
+    length = len(data)
+    h = (0x9747B28C ^ length) & mask
+    rounded = length & ~3
+    for (k,) in struct.iter_unpack("<I", data[:rounded]):
+        k = (k * m) & mask
+        k ^= k >> 24
+        h = ((h * m) & mask) ^ ((k * m) & mask)
+    rest = length & 3
+    if rest == 3:
+        h ^= data[rounded + 2] << 16
+    if rest >= 2:
+        h ^= data[rounded + 1] << 8
+    if rest >= 1:
+        h ^= data[rounded]
+        h = (h * m) & mask
+    h ^= h >> 13
+    h = (h * m) & mask
+    h ^= h >> 15
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+class TimeWindowedSerde(WindowedSerde):
+    """Keys of time windows: ``key bytes + 8-byte start`` (Java: ``TimeWindowedSerde``).
+
+    ``window_size`` (ms) gives deserialized windows their end, ``start + size`` (capped at
+    the largest long, as Java).
+    """
+
+    def __init__(self, inner: Any, window_size: timedelta | int) -> None:
+        from kstreams.windows.definitions import duration_ms
+
+        self.inner = _inner_serde(inner)
+        size = duration_ms(window_size, "windowSize")
+        if size <= 0:
+            raise ValueError(f"window size must be larger than zero, got {size} ms")
+        self.window_size = size
+
+    def serialize(
+        self, topic: str, data: Windowed[Any] | None, headers: Headers = None
+    ) -> bytes | None:
+        if data is None:
+            return None
+        return self.serialize_base_key(topic, data, headers) + _LONG.pack(data.window.start)
+
+    def deserialize(
+        self, topic: str, data: bytes | None, headers: Headers = None
+    ) -> Windowed[Any] | None:
+        if not data:
+            return None
+        if len(data) < _LONG.size:
+            raise SerializationError(
+                f"time-windowed key on {topic} is {len(data)} bytes; it needs at least 8"
+            )
+        (start,) = _LONG.unpack_from(data, len(data) - _LONG.size)
+        key = self._require_inner().deserialize(topic, data[: -_LONG.size], headers)
+        end = start + self.window_size
+        return Windowed(key, TimeWindow(start, min(end, _MAX_LONG)))
+
+    def __repr__(self) -> str:
+        return f"TimeWindowedSerde({self.inner!r}, window_size={self.window_size})"
+
+
+class SessionWindowedSerde(WindowedSerde):
+    """Keys of sessions: ``key bytes + 8-byte end + 8-byte start`` (Java: ``SessionWindowedSerde``)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = _inner_serde(inner)
+
+    def serialize(
+        self, topic: str, data: Windowed[Any] | None, headers: Headers = None
+    ) -> bytes | None:
+        if data is None:
+            return None
+        window = data.window
+        return self.serialize_base_key(topic, data, headers) + _TWO_LONGS.pack(
+            window.end, window.start
+        )
+
+    def deserialize(
+        self, topic: str, data: bytes | None, headers: Headers = None
+    ) -> Windowed[Any] | None:
+        if not data:
+            return None
+        if len(data) < _TWO_LONGS.size:
+            raise SerializationError(
+                f"session-windowed key on {topic} is {len(data)} bytes; it needs at least 16"
+            )
+        end, start = _TWO_LONGS.unpack_from(data, len(data) - _TWO_LONGS.size)
+        key = self._require_inner().deserialize(topic, data[: -_TWO_LONGS.size], headers)
+        return Windowed(key, SessionWindow(start, end))
+
+    def __repr__(self) -> str:
+        return f"SessionWindowedSerde({self.inner!r})"
+
+
+class WindowedSerdes:
+    """Factories of the windowed serdes (Java: ``WindowedSerdes``).
+
+    ``inner`` is a Serde, a Serde class, or a Python type that ``Serdes.serde_from`` knows
+    (``str``, ``int``, ...).
+    """
+
+    TimeWindowedSerde = TimeWindowedSerde
+    SessionWindowedSerde = SessionWindowedSerde
+
+    @staticmethod
+    def time_windowed_serde_from(inner: Any, window_size: timedelta | int) -> TimeWindowedSerde:
+        """The serde of time-windowed keys of ``inner`` keys and windows of ``window_size``."""
+        if inner is None:
+            raise TypeError("time_windowed_serde_from needs the inner key serde (or type)")
+        return TimeWindowedSerde(inner, window_size)
+
+    @staticmethod
+    def session_windowed_serde_from(inner: Any) -> SessionWindowedSerde:
+        """The serde of session-windowed keys of ``inner`` keys."""
+        if inner is None:
+            raise TypeError("session_windowed_serde_from needs the inner key serde (or type)")
+        return SessionWindowedSerde(inner)

@@ -1,0 +1,678 @@
+"""The suppression buffer: an in-memory, changelogged, time-ordered buffer of KTable changes.
+
+Java: ``InMemoryTimeOrderedKeyValueChangeBuffer``. One entry per key (the latest change, its
+record context and the key's *prior* value, i.e. the old value when it was first buffered),
+ordered by buffer time then key bytes; a key updated while buffered keeps its place (Kafka
+Streams' non-resetting semantics). Keys and values are serialized when buffered, so user
+code mutating a value later changes nothing here.
+
+Durability, in the :class:`~kstreams.state.api.StateStore` commit protocol:
+
+* every change marks its key dirty and remembers the key's entry as of the last commit (an
+  undo log);
+* :meth:`InMemoryTimeOrderedKeyValueChangeBuffer.flush_changelog` sends each dirty key's
+  entry (or a tombstone for an evicted key) to the changelog, in Kafka Streams' record
+  format (version 3: record context, prior, old and new value, buffer time; header ``v`` = 3
+  when the collector takes headers, as the runtime's and the test driver's do);
+* after the producer flush (under exactly-once: the transaction commit),
+  :meth:`~InMemoryTimeOrderedKeyValueChangeBuffer.commit` forgets the undo log and records
+  the changelog offset reached, kept with the data; :meth:`abort` puts the undo log back;
+* on a restart the buffer is empty (it lives in memory, as in Kafka Streams) and is restored
+  from the whole compacted changelog; under exactly-once the restore reads committed records
+  only, so the buffer comes back exactly as of the last commit: a result emitted in a
+  committed transaction is gone from it, one not yet emitted is in it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import inspect
+import struct
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from kstreams.errors import IllegalStateError, SerializationError, StreamsError
+from kstreams.state.api import ChangelogRecord, StateStore
+from kstreams.state.context import wall_clock_ms
+
+if TYPE_CHECKING:
+    from kstreams.state.context import StateStoreContext
+
+CHANGELOG_VERSION = 3
+"""Kafka Streams' suppression changelog format written here."""
+CHANGELOG_HEADERS = (("v", bytes([CHANGELOG_VERSION])),)
+"""The header Kafka Streams puts on the buffer's changelog records (its format version)."""
+
+MAX_TIMESTAMP = (1 << 63) - 1
+"""``min_timestamp`` of an empty buffer (Java's ``Long.MAX_VALUE``)."""
+
+_NULL = -1
+_PRIOR_DUPLICATE = -2
+_I = struct.Struct(">i")
+_Q = struct.Struct(">q")
+_CTX = struct.Struct(">qq")
+
+RecordContext = tuple[int, int, str | None, int, Any]
+"""A buffered record's context: ``(timestamp, offset, topic, partition, headers)``."""
+
+
+class BufferValue(NamedTuple):
+    """One buffered change in bytes (Java: ``BufferValue``): the key's value before it was first
+    buffered (``prior``), the latest change's old and new values, and its record context."""
+
+    prior: bytes | None
+    old: bytes | None
+    new: bytes | None
+    context: RecordContext
+
+    def memory_estimate(self) -> int:
+        """Kafka Streams' ``residentMemorySizeEstimate`` of the value and its context."""
+        prior, old, new = self.prior, self.old, self.new
+        size = (0 if prior is None else len(prior)) + (0 if new is None else len(new))
+        if old is not None and old is not prior:
+            size += len(old)
+        topic, headers = self.context[2], self.context[4]
+        size += 8 + 8 + 4 + (0 if topic is None else _chars(topic))
+        for name, value in headers or ():
+            size += _chars(name) + (0 if value is None else len(value))
+        return size
+
+
+class Eviction(NamedTuple):
+    """An entry leaving the buffer: the key and ``Change``-like (new, old) values, deserialized,
+    with the record context of the latest buffered update."""
+
+    key: Any
+    new_value: Any
+    old_value: Any
+    context: RecordContext
+
+
+def _chars(text: str) -> int:
+    # Java's String.toCharArray().length: UTF-16 code units
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+
+
+def record_size(key: bytes, value: BufferValue) -> int:
+    """The bytes an entry counts against ``max_bytes`` (Java's ``computeRecordSize``)."""
+    return 8 + len(key) + value.memory_estimate()
+
+
+_TOPIC_CHARS: dict[str | None, int] = {None: 0}
+
+
+def _entry_size(key: bytes, prior: Any, old: Any, new: Any, context: RecordContext) -> int:
+    # record_size without the BufferValue: 8 (time) + key + values + context (8 + 8 + 4 + topic
+    # + headers), topics' lengths cached
+    size = 28 + len(key)
+    if prior is not None:
+        size += len(prior)
+    if old is not None and old is not prior:
+        size += len(old)
+    if new is not None:
+        size += len(new)
+    topic = context[2]
+    chars = _TOPIC_CHARS.get(topic)
+    if chars is None:
+        if len(_TOPIC_CHARS) > 1024:
+            _TOPIC_CHARS.clear()
+            _TOPIC_CHARS[None] = 0
+        chars = _TOPIC_CHARS[topic] = _chars(topic)  # type: ignore[arg-type]
+    size += chars
+    headers = context[4]
+    if headers:
+        for name, value in headers:
+            size += _chars(name) + (0 if value is None else len(value))
+    return size
+
+
+# -- Kafka Streams' changelog value layout (version 3) -----------------------------------------
+
+
+def _put_nullable(out: list[bytes], data: bytes | None) -> None:
+    if data is None:
+        out.append(_I.pack(_NULL))
+    else:
+        out.append(_I.pack(len(data)))
+        out.append(data)
+
+
+def serialize_context(context: RecordContext) -> bytes:
+    """Java's ``ProcessorRecordContext.serialize``: timestamp, offset, topic, partition, headers."""
+    ts, offset, topic, partition, headers = context
+    out = [_CTX.pack(ts, offset)]
+    _put_nullable(out, None if topic is None else topic.encode())
+    out.append(_I.pack(partition))
+    items = list(headers or ())
+    out.append(_I.pack(len(items)))
+    for name, value in items:
+        _put_nullable(out, name.encode())
+        _put_nullable(out, value.encode() if isinstance(value, str) else value)
+    return b"".join(out)
+
+
+def serialize_entry(value: BufferValue, buffer_time: int) -> bytes:
+    """A changelog value: ``BufferValue.serialize`` then the 8-byte buffer time (Java's v3)."""
+    out = [serialize_context(value.context)]
+    prior, old = value.prior, value.old
+    _put_nullable(out, prior)
+    if old is None:
+        out.append(_I.pack(_NULL))
+    elif old is prior or old == prior:
+        out.append(_I.pack(_PRIOR_DUPLICATE))
+    else:
+        out.append(_I.pack(len(old)))
+        out.append(old)
+    _put_nullable(out, value.new)
+    out.append(_Q.pack(buffer_time))
+    return b"".join(out)
+
+
+class _Reader:
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def long(self) -> int:
+        (v,) = _Q.unpack_from(self.data, self.pos)
+        self.pos += 8
+        return int(v)
+
+    def int(self) -> int:
+        (v,) = _I.unpack_from(self.data, self.pos)
+        self.pos += 4
+        return int(v)
+
+    def array(self, n: int) -> bytes | None:
+        if n == _NULL:
+            return None
+        if n < 0 or self.pos + n > len(self.data):
+            raise ValueError(f"bad length {n} at byte {self.pos}")
+        v = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return v
+
+    def nullable(self) -> bytes | None:
+        return self.array(self.int())
+
+
+def deserialize_entry(data: bytes) -> tuple[BufferValue, int]:
+    """A changelog value (v3) back as ``(BufferValue, buffer time)``."""
+    r = _Reader(data)
+    ts = r.long()
+    offset = r.long()
+    raw_topic = r.nullable()
+    partition = r.int()
+    count = r.int()
+    headers: list[tuple[str, bytes | None]] | None = None
+    if count > 0:
+        headers = []
+        for _ in range(count):
+            name = r.nullable()
+            if name is None:
+                raise ValueError("null header name")
+            headers.append((name.decode(), r.nullable()))
+    context: RecordContext = (
+        ts,
+        offset,
+        None if raw_topic is None else raw_topic.decode(),
+        partition,
+        None if headers is None else tuple(headers),
+    )
+    prior = r.nullable()
+    n = r.int()
+    old = prior if n == _PRIOR_DUPLICATE else r.array(n)
+    new = r.nullable()
+    buffer_time = r.long()
+    if r.pos != len(data):
+        raise ValueError(f"{len(data) - r.pos} trailing bytes")
+    return BufferValue(prior, old, new, context), buffer_time
+
+
+# -- the buffer ----------------------------------------------------------------------------------
+
+_Entry = tuple[int, BufferValue, int]
+"""``(buffer time, value, size as counted against max_bytes)``."""
+_ABSENT: Any = None
+
+
+class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
+    """The suppression buffer (Java: ``InMemoryTimeOrderedKeyValueChangeBuffer``).
+
+    Used by the suppress processor: :meth:`put` a change with its buffer time (record time,
+    or the window end), :meth:`evict_while` the oldest entries out, and :meth:`num_records`,
+    :meth:`buffer_size`, :meth:`min_timestamp` to enforce the limits. Serdes are applied
+    here; None ones take the app's defaults when the task opens the store.
+
+    Example::
+
+        buffer = TimeOrderedKeyValueBufferBuilder("s-store", Serdes.String(), Serdes.Long()).build()
+        buffer.init(context)
+        buffer.put(10, "k", Change(2, 1), (10, 5, "in", 0, None))
+        buffer.evict_while(lambda: buffer.min_timestamp() <= 10, emit)
+    """
+
+    def __init__(
+        self, name: str, key_serde: Any, value_serde: Any, logging_enabled: bool = True
+    ) -> None:
+        self._name = name
+        self.key_serde = key_serde
+        self.value_serde = value_serde
+        self._logging = logging_enabled
+        self._topic: str | None = None
+        self._serde_topic = name
+        self._collector: Any = None
+        self._headers = False
+        self._partition = -1
+        self._open = False
+        self._entries: dict[bytes, _Entry] = {}
+        self._heap: list[tuple[int, bytes, int]] = []
+        self._seq: dict[bytes, int] = {}
+        self._next_seq = 0
+        self._size = 0
+        self._dirty: set[bytes] = set()
+        self._undo: dict[bytes, _Entry | None] = {}
+        self._offset: int | None = None
+        self._ser_key: Callable[[Any], bytes] = _unset
+        self._ser_value: Callable[[Any], bytes | None] = _unset
+        self._de_key: Callable[[bytes], Any] = _unset
+        self._de_value: Callable[[bytes | None], Any] = _unset
+
+    def __repr__(self) -> str:
+        return (
+            f"InMemoryTimeOrderedKeyValueChangeBuffer({self._name!r}, "
+            f"changelog={self._topic!r}, records={len(self._entries)}, bytes={self._size})"
+        )
+
+    # -- identity -------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def persistent(self) -> bool:
+        return False
+
+    @property
+    def logged(self) -> bool:
+        return self._logging
+
+    @property
+    def changelog_topic(self) -> str | None:
+        return self._topic
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def init(self, context: StateStoreContext) -> None:
+        topic = context.changelog_topic if self._logging else None
+        if topic is not None and context.collector is None:
+            raise StreamsError(f"Store {self._name} is logged to {topic} but has no collector")
+        if self.key_serde is None:
+            self.key_serde = context.default_key_serde
+        if self.value_serde is None:
+            self.value_serde = context.default_value_serde
+        if self.key_serde is None or self.value_serde is None:
+            raise StreamsError(
+                f"Suppression buffer {self._name} has no "
+                f"{'key' if self.key_serde is None else 'value'} serde: give the suppressed "
+                "table's serdes (e.g. Materialized.with_(...) upstream) or set "
+                "default.key.serde / default.value.serde"
+            )
+        self._topic = topic
+        self._serde_topic = topic or self._name
+        self._collector = context.collector
+        self._headers = _takes_headers(context.collector)
+        self._partition = context.partition
+        self._bind_serdes()
+        self._clear()
+        self._open = True
+
+    def _bind_serdes(self) -> None:
+        t = self._serde_topic
+        ks, vs = self.key_serde, self.value_serde
+        name = self._name
+        fast_key, fast_value = _fast(ks), _fast(vs)
+
+        def ser_key(key: Any) -> bytes:
+            if fast_key is not None and key is not None:
+                try:
+                    return fast_key(key)  # type: ignore[no-any-return]
+                except Exception:  # the full serializer below names the error
+                    pass
+            data = ks.serialize(t, key)
+            if data is None:
+                raise SerializationError(
+                    f"Suppression buffer {name}: key {key!r} serialized to null"
+                )
+            return data  # type: ignore[no-any-return]
+
+        def ser_value(value: Any) -> bytes | None:
+            if value is None:
+                return None
+            if fast_value is not None:
+                try:
+                    return fast_value(value)  # type: ignore[no-any-return]
+                except Exception:  # the full serializer below names the error
+                    pass
+            return vs.serialize(t, value)  # type: ignore[no-any-return]
+
+        self._ser_key = ser_key
+        self._ser_value = ser_value
+        self._de_key = lambda data: ks.deserialize(t, data)
+        self._de_value = lambda data: None if data is None else vs.deserialize(t, data)
+
+    def is_open(self) -> bool:
+        return self._open
+
+    def close(self) -> None:
+        self._open = False
+        self._clear()
+
+    def _clear(self) -> None:
+        self._entries = {}
+        self._heap = []
+        self._seq = {}
+        self._size = 0
+        self._dirty = set()
+        self._undo = {}
+        self._offset = None
+
+    def _check_open(self) -> None:
+        if not self._open:
+            from kstreams.state.errors import InvalidStateStoreError
+
+            raise InvalidStateStoreError(f"Store {self._name} is currently closed")
+
+    # -- the time-ordered map -----------------------------------------------------------------------
+    def _set(self, key: bytes, time: int, value: BufferValue, size: int | None = None) -> None:
+        """Put ``key`` at ``time`` (a key already present keeps its time and place)."""
+        if size is None:
+            size = record_size(key, value)
+        entries = self._entries
+        prev = entries.get(key)
+        if prev is None:
+            entries[key] = (time, value, size)
+            seq = self._next_seq
+            self._next_seq = seq + 1
+            self._seq[key] = seq
+            heapq.heappush(self._heap, (time, key, seq))
+            self._size += size
+        else:
+            entries[key] = (prev[0], value, size)
+            self._size += size - prev[2]
+
+    def _remove(self, key: bytes) -> _Entry | None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._seq.pop(key, None)
+            self._size -= entry[2]
+        return entry
+
+    def _first(self) -> tuple[int, bytes] | None:
+        """The live entry first in (time, key bytes) order; stale heap items are dropped."""
+        heap, seqs = self._heap, self._seq
+        while heap:
+            time, key, seq = heap[0]
+            if seqs.get(key) == seq:
+                return time, key
+            heapq.heappop(heap)
+        return None
+
+    def _touch(self, key: bytes) -> None:
+        # remember the committed entry of ``key`` before its first change since the commit
+        if key not in self._undo:
+            self._undo[key] = self._entries.get(key)
+        if self._topic is not None:
+            self._dirty.add(key)
+
+    # -- the buffer API ------------------------------------------------------------------------------
+    def put(self, time: int, key: Any, change: Any, context: RecordContext) -> None:
+        """Buffer ``change`` (a ``Change(new, old)``) of ``key`` at buffer ``time``.
+
+        The key's prior value is the old value of its first buffered change.
+        """
+        if not self._open:
+            self._check_open()
+        if change is None:
+            raise ValueError(f"Suppression buffer {self._name}: value cannot be None")
+        kb = self._ser_key(key)
+        ser = self._ser_value
+        new, old = ser(change.new_value), ser(change.old_value)
+        current = self._entries.get(kb)
+        prior = old if current is None else current[1].prior
+        if prior is not old and prior == old:
+            prior = old  # de-duplicated, as Java's BufferValue does
+        undo = self._undo
+        if kb not in undo:
+            undo[kb] = current
+        if self._topic is not None:
+            self._dirty.add(kb)
+        self._set(
+            kb,
+            time,
+            BufferValue(prior, old, new, context),
+            _entry_size(kb, prior, old, new, context),
+        )
+
+    def evict_while(
+        self, predicate: Callable[[], bool], callback: Callable[[Eviction], None]
+    ) -> int:
+        """While ``predicate()`` holds, pass the first entry (earliest buffer time, then key
+        bytes) to ``callback`` and remove it. Returns the number evicted."""
+        n = 0
+        de_key, de_value = self._de_key, self._de_value
+        while predicate():
+            first = self._first()
+            if first is None:
+                break
+            _, kb = first
+            value = self._entries[kb][1]
+            callback(Eviction(de_key(kb), de_value(value.new), de_value(value.old), value.context))
+            self._touch(kb)
+            self._remove(kb)
+            heapq.heappop(self._heap)
+            n += 1
+        return n
+
+    def prior_value_for_buffered(self, key: Any) -> tuple[bool, Any]:
+        """``(True, prior value)`` if ``key`` is buffered (what the table held before its
+        first buffered update), else ``(False, None)`` (Java: ``priorValueForBuffered``)."""
+        entry = self._entries.get(self._ser_key(key))
+        if entry is None:
+            return False, None
+        return True, self._de_value(entry[1].prior)
+
+    def num_records(self) -> int:
+        """How many keys are buffered."""
+        return len(self._entries)
+
+    def buffer_size(self) -> int:
+        """The buffered bytes as Kafka Streams counts them (keys, values, record contexts)."""
+        return self._size
+
+    def min_timestamp(self) -> int:
+        """The earliest buffer time, or ``MAX_TIMESTAMP`` when empty."""
+        first = self._first()
+        return MAX_TIMESTAMP if first is None else first[0]
+
+    def entries(self) -> Iterator[tuple[int, bytes, BufferValue]]:
+        """``(buffer time, key bytes, value)`` in eviction order (for tests and inspection)."""
+        for key, (time, value, _) in sorted(
+            self._entries.items(), key=lambda kv: (kv[1][0], kv[0])
+        ):
+            yield time, key, value
+
+    # -- commit protocol ------------------------------------------------------------------------------
+    def flush_changelog(self) -> bool:
+        """Send every key changed since the last flush: its entry, or a tombstone if evicted."""
+        dirty = self._dirty
+        if not dirty:
+            return False
+        send = self._collector.send_changelog
+        topic, partition = self._topic, self._partition
+        entries = self._entries
+        now = wall_clock_ms()  # Kafka Streams leaves these records' timestamps to the producer
+        headers = list(CHANGELOG_HEADERS) if self._headers else None
+        for key in sorted(dirty):
+            entry = entries.get(key)
+            if entry is None:
+                send(topic, key, None, now, partition)  # a tombstone without headers, as Java's
+            elif headers is None:
+                send(topic, key, serialize_entry(entry[1], entry[0]), now, partition)
+            else:
+                value = serialize_entry(entry[1], entry[0])
+                send(topic, key, value, now, partition, headers=headers)
+        self._dirty = set()
+        return True
+
+    def commit(self, changelog_offset: int | None) -> None:
+        """Forget the undo log and keep ``changelog_offset`` (None: unchanged) with the data."""
+        if self._dirty:
+            raise IllegalStateError(
+                f"Store {self._name} has {len(self._dirty)} change(s) not sent to its "
+                "changelog: call flush_changelog() (and flush the producer) before commit()"
+            )
+        self._undo = {}
+        reached = self._offset
+        if (
+            changelog_offset is not None
+            and self._topic is not None
+            and (reached is None or changelog_offset > reached)
+        ):
+            self._offset = changelog_offset
+
+    def abort(self) -> None:
+        """Put back every entry changed since the last commit (an aborted transaction)."""
+        undo = self._undo
+        self._undo = {}
+        self._dirty = set()
+        for key, entry in undo.items():
+            self._remove(key)
+            if entry is not None:
+                self._set(key, entry[0], entry[1], entry[2])
+
+    def restore_offset(self) -> int | None:
+        """The changelog offset the buffer holds (None after opening: it starts empty)."""
+        return self._offset
+
+    def restore_batch(self, records: list[ChangelogRecord], last_offset: int) -> None:
+        """Apply changelog records (entries in Kafka Streams' v3 layout, tombstones)."""
+        self._check_open()
+        if self._undo or self._dirty:
+            raise IllegalStateError(
+                f"Store {self._name} cannot restore while it has uncommitted writes"
+            )
+        for key, value, _ts in records:
+            if value is None:
+                self._remove(key)
+                continue
+            try:
+                buffered, time = deserialize_entry(value)
+            except (ValueError, struct.error, UnicodeDecodeError) as exc:
+                raise StreamsError(
+                    f"Store {self._name}: changelog record of key {key!r} on {self._topic} is "
+                    f"not a suppression buffer entry (Kafka Streams' version "
+                    f"{CHANGELOG_VERSION} layout): {exc}"
+                ) from exc
+            self._set(key, time, buffered)  # a key already buffered keeps its place, as in Java
+        self._offset = last_offset
+
+    def wipe(self) -> None:
+        """Drop everything (the store stays open)."""
+        self._clear()
+
+
+def _fast(serde: Any) -> Callable[[Any], bytes] | None:
+    fast = getattr(serde, "fast_serializer", None)
+    return None if fast is None else fast()  # type: ignore[no-any-return]
+
+
+def _takes_headers(collector: Any) -> bool:
+    """Whether ``collector.send_changelog`` takes ``headers`` (the runtime's and the driver's do)."""
+    try:
+        return "headers" in inspect.signature(collector.send_changelog).parameters
+    except (AttributeError, TypeError, ValueError):
+        return False
+
+
+def _unset(*_: Any) -> Any:
+    raise StreamsError("the suppression buffer is not open")
+
+
+def _lacks_inner(serde: Any) -> bool:
+    """Whether ``serde`` wraps an inner serde not given yet (a windowed serde whose keys' serde
+    is the app's default)."""
+    return serde is not None and hasattr(serde, "with_inner") and getattr(serde, "inner", 0) is None
+
+
+class TimeOrderedKeyValueBufferBuilder:
+    """Builds suppression buffers (Java: ``InMemoryTimeOrderedKeyValueChangeBuffer.Builder``).
+
+    Logging is enabled by default; caching does not apply (Kafka Streams ignores it too).
+    """
+
+    caching_enabled = False
+
+    def __init__(self, name: str, key_serde: Any, value_serde: Any) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"store name must be a non-empty string, got {name!r}")
+        self._name = name
+        self._key_wrapper: Any = None
+        if _lacks_inner(key_serde):
+            # a windowed key serde without inner serde: the inner one is the app's default key
+            # serde, filled in (as key_serde) when the task opens the store
+            self._key_wrapper, key_serde = key_serde, None
+        self.key_serde = key_serde
+        self.value_serde = value_serde
+        self._logging_enabled = True
+        self._log_config: dict[str, str] = {}
+
+    @property
+    def name(self) -> str:
+        """The name of the buffers built."""
+        return self._name
+
+    @property
+    def logging_enabled(self) -> bool:
+        """Whether built buffers write a changelog."""
+        return self._logging_enabled
+
+    @property
+    def log_config(self) -> dict[str, str]:
+        """Topic configs of the changelog topic."""
+        return dict(self._log_config) if self._logging_enabled else {}
+
+    def with_logging_enabled(
+        self, config: dict[str, str] | None = None
+    ) -> TimeOrderedKeyValueBufferBuilder:
+        """Write a changelog, created with the topic ``config`` given."""
+        self._logging_enabled = True
+        self._log_config = {str(k): str(v) for k, v in (config or {}).items()}
+        return self
+
+    def with_logging_disabled(self) -> TimeOrderedKeyValueBufferBuilder:
+        """No changelog: the buffer is empty after a restart."""
+        self._logging_enabled = False
+        self._log_config = {}
+        return self
+
+    def with_caching_enabled(self) -> TimeOrderedKeyValueBufferBuilder:
+        """No effect (as in Kafka Streams: the buffer is its own cache)."""
+        return self
+
+    def with_caching_disabled(self) -> TimeOrderedKeyValueBufferBuilder:
+        """No effect (as in Kafka Streams)."""
+        return self
+
+    def build(self) -> InMemoryTimeOrderedKeyValueChangeBuffer:
+        """A new, closed buffer."""
+        key_serde = self.key_serde
+        if self._key_wrapper is not None:
+            key_serde = None if key_serde is None else self._key_wrapper.with_inner(key_serde)
+        return InMemoryTimeOrderedKeyValueChangeBuffer(
+            self._name, key_serde, self.value_serde, self._logging_enabled
+        )
+
+    def __repr__(self) -> str:
+        return f"TimeOrderedKeyValueBufferBuilder({self._name!r}, logging={self._logging_enabled})"

@@ -1,0 +1,495 @@
+"""The record cache machinery of window and session stores (Java: ``CachingWindowStore``,
+``CachingSessionStore`` over their ``ThreadCache`` s); the stores are in
+:mod:`kstreams.state.window_caching`.
+
+The same cache as the key-value one (:mod:`kstreams.state.caching`): objects above the
+metered store, in the thread's ``statestore.cache.max.bytes`` budget shared with the
+write buffers, least recently used entries evicted (a dirty one flushes every dirty
+entry of its store first), and a flush at every commit that writes the dirty windows
+down and forwards each to the flush listener the aggregation registered. The old value
+forwarded is the one the store below holds at the flush, as Java's caching stores read
+it (a window the store has already expired has none), and a delete of what the store
+does not hold is neither written nor forwarded. So consecutive updates of a window
+between two flushes reach downstream as one, as in Kafka Streams, and in its order: the
+order of each window's latest update (Java's ``NamedCache`` moves a rewritten key to the
+end of its dirty keys). Mutable values are kept serialized
+(:class:`~kstreams.state.caching.Frozen`) and deserialized afresh for every reader, so
+what the cache hands back, forwards or writes to the changelog is what was written.
+
+Entries are grouped by record key: ``record key -> {window: entry}`` (a window store's
+window is its start, a session store's ``(start, end)``), so the per-record path hashes
+the record key once and an int, never a tuple; the least-recently-used order, and so
+eviction, is per record key with all its windows. As in Java's caching window and session
+stores, only writes are cached (a read of an uncached window goes to the store), and a
+range read lays the cached windows in its bounds, dirty or flushed, over the store's own
+iteration, in the engine's order, as Java's merged cache iterators do (so a cached window
+still answers after the store below dropped it as expired; a range of one key looks only
+at that key's windows). Interactive queries from other threads read snapshots and never
+change the cache.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from kstreams.state.caching import (
+    ENTRY_OVERHEAD,
+    FlushListener,
+    Frozen,
+    RecordCache,
+    ThreadCache,
+    estimate_size,
+)
+from kstreams.state.immutable import IMMUTABLE_SCALARS, is_immutable
+from kstreams.windows.window import Windowed
+
+if TYPE_CHECKING:
+    from kstreams.state.context import StateStoreContext
+
+MISSING: Any = object()
+"""Not in the cache."""
+
+WINDOW_OVERHEAD = 120
+"""Approximate bytes a cached window costs beyond its value (its slot, its window)."""
+
+
+class _RecordContextless:
+    timestamp = -1
+    headers = None
+    topic = None
+    partition = -1
+    offset = -1
+
+
+class SegmentedCache(RecordCache):
+    """The cache over a metered window or session store; subclasses say how a window is
+    read from, written to and named for the store below (see the module notes)."""
+
+    _timestamped = False
+    """Whether values are ``ValueAndTimestamp`` (whose value decides if it can change)."""
+
+    def __init__(self, store: Any, thread_cache: ThreadCache) -> None:
+        super().__init__(store)
+        self._thread_cache = thread_cache
+        self._values: OrderedDict[Any, dict[Any, Any]] = OrderedDict()
+        """record key -> {window: entry}, least recently used key first; None: deleted (dirty)."""
+        self._sizes: dict[Any, int] = {}
+        """Estimated bytes of each record key's cached windows."""
+        self._dirty: dict[Any, dict[Any, list[Any]]] = {}
+        """record key -> {window: [-, ts, headers, topic, partition, offset, seq]}."""
+        self._seq = 0
+        self._key_bytes: dict[Any, bytes] = {}
+        """Serialized record keys of cached windows, once a range read needed them."""
+        self._listener: FlushListener | None = None
+        self._record: Any = _RecordContextless()
+        self._flushing = False
+
+    # -- the kind's part --------------------------------------------------------------------
+    @abstractmethod
+    def _load(self, key: Any, window: Any) -> bytes | None:
+        """The stored bytes of ``key``'s ``window`` in the store below, or None."""
+
+    @abstractmethod
+    def _write(self, key: Any, window: Any, entry: Any) -> None:
+        """Write a cache entry (an object, a ``Frozen`` or None) to the store below."""
+
+    @abstractmethod
+    def _windowed(self, key: Any, window: Any) -> Windowed[Any]:
+        """The ``Windowed`` key the flush listener and range reads give ``key``'s ``window``."""
+
+    @abstractmethod
+    def _store_key(self, kb: bytes, window: Any) -> bytes:
+        """The store key of ``window`` of the record key serialized to ``kb``."""
+
+    @abstractmethod
+    def _matches(self, window: Any, time_from: int, time_to: int) -> bool:
+        """Whether ``window`` is in the time bounds of a range read (the store's rule)."""
+
+    @abstractmethod
+    def _time_order(self, window: Any) -> Any:
+        """The order of one key's windows in the store's iteration."""
+
+    # -- wiring -----------------------------------------------------------------------------
+    def init(self, context: StateStoreContext) -> None:
+        self._wrapped.init(context)
+        record = getattr(context, "record_context", None)
+        if record is not None:
+            self._record = record
+
+    def set_flush_listener(self, listener: FlushListener) -> bool:
+        """Forward flushed windows to ``listener``; True (the cache forwards, the caller must not)."""
+        self._listener = listener
+        return True
+
+    @property
+    def key_serde(self) -> Any:
+        """The metered store's key serde."""
+        return self._wrapped.key_serde
+
+    @property
+    def value_serde(self) -> Any:
+        """The metered store's value serde."""
+        return self._wrapped.value_serde
+
+    @property
+    def retention_period(self) -> int:
+        return self._wrapped.retention_period  # type: ignore[no-any-return]
+
+    @property
+    def observed_stream_time(self) -> int:
+        """The stream time of the store below (cached writes move it when flushed, as in Java)."""
+        return self._wrapped.observed_stream_time  # type: ignore[no-any-return]
+
+    @property
+    def cached_entries(self) -> int:
+        """How many windows the cache holds now."""
+        return sum(len(w) for w in list(self._values.values()))
+
+    @property
+    def dirty_entries(self) -> int:
+        """How many windows changed since the last flush."""
+        return sum(len(w) for w in list(self._dirty.values()))
+
+    def approximate_num_entries(self) -> int:
+        """The store's estimate (dirty windows not flushed yet are not counted)."""
+        return self._wrapped.approximate_num_entries()  # type: ignore[no-any-return]
+
+    def _thaw(self, entry: Any) -> Any:
+        if type(entry) is Frozen:
+            return self._wrapped.decode_value(entry.raw)
+        return entry
+
+    def _kept(self, raw: bytes) -> tuple[Any, Any]:
+        """``(value, what the cache keeps of it)`` of stored bytes."""
+        value = self._wrapped.decode_value(raw)
+        inner = value[0] if self._timestamped else value
+        if type(inner) in IMMUTABLE_SCALARS or is_immutable(inner):
+            return value, value
+        return value, Frozen(raw)
+
+    # -- one window -------------------------------------------------------------------------
+    def _get(self, key: Any, window: Any) -> Any:
+        """The value of ``key``'s ``window`` (``key`` hashable): the cached one, else the store's.
+
+        A window read from the store is not cached, as in Java's caching window and
+        session stores (they cache writes only): a cached window is one written since.
+        """
+        values = self._values
+        windows = values.get(key)
+        if windows is not None:
+            entry = windows.get(window, MISSING)
+            if entry is not MISSING:
+                values.move_to_end(key)
+                if type(entry) is Frozen:
+                    return self._wrapped.decode_value(entry.raw)
+                return entry
+        raw = self._load(key, window)
+        return None if raw is None else self._wrapped.decode_value(raw)
+
+    def _insert(self, key: Any, window: Any, entry: Any) -> None:
+        values = self._values
+        windows = values.get(key)
+        size = WINDOW_OVERHEAD + estimate_size(entry)
+        if windows is None:
+            values[key] = {window: entry}
+            size += ENTRY_OVERHEAD + estimate_size(key)
+            self._sizes[key] = size
+        else:
+            windows[window] = entry
+            values.move_to_end(key)
+            self._sizes[key] += size
+        thread = self._thread_cache
+        thread.size += size
+        if thread.size + thread.buffered > thread.max_bytes:
+            self._evict()
+
+    def _put(self, key: Any, window: Any, value: Any) -> None:
+        """Cache ``value`` (None: a delete) for ``key``'s ``window``; dirty until flushed.
+
+        Raises TypeError for an unhashable ``key`` (before changing anything).
+        """
+        values = self._values
+        windows = values.get(key)
+        old = MISSING if windows is None else windows.get(window, MISSING)
+        if value is not None:
+            inner = value[0] if self._timestamped else value
+            if type(inner) not in IMMUTABLE_SCALARS and not is_immutable(inner):
+                raw = self._wrapped.encode_value(value)
+                value = None if raw is None else Frozen(raw)
+        record = self._record
+        self._seq = seq = self._seq + 1
+        dirty_windows = self._dirty.get(key)
+        if dirty_windows is None:
+            self._dirty[key] = dirty_windows = {}
+        dirty = dirty_windows.get(window)
+        if dirty is None:
+            dirty_windows[window] = [
+                None,  # unused: the old value is read from the store below at flush
+                record.timestamp,
+                record.headers,
+                record.topic,
+                record.partition,
+                record.offset,
+                seq,
+            ]
+        else:
+            dirty[1] = record.timestamp  # ts, headers, topic, partition, offset, seq
+            dirty[2] = record.headers
+            dirty[3] = record.topic
+            dirty[4] = record.partition
+            dirty[5] = record.offset
+            dirty[6] = seq
+        if old is MISSING:
+            self._insert(key, window, value)
+        else:
+            windows[window] = value  # type: ignore[index]
+            values.move_to_end(key)
+
+    def _put_through(self, key: Any, window: Any, value: Any) -> None:
+        # a key that cannot be cached (unhashable): written down and forwarded at once
+        listener = self._listener
+        old_raw = self._load(key, window) if listener is not None else None
+        self._write(key, window, value)
+        if listener is not None and (value is not None or old_raw is not None):
+            old = None if old_raw is None else self._wrapped.decode_value(old_raw)
+            record = self._record
+            listener(self._windowed(key, window), value, old, record.timestamp, record.headers)
+
+    def _peek(self, key: Any, window: Any) -> Any:
+        # a point read from another thread: the cache is read, never changed
+        windows = self._values.get(key)
+        entry = MISSING if windows is None else windows.get(window, MISSING)
+        if entry is MISSING:
+            raw = self._load(key, window)
+            return None if raw is None else self._wrapped.decode_value(raw)
+        return self._thaw(entry)
+
+    # -- range reads: the dirty windows laid over the store's own ---------------------------
+    def _pending_of(self, key: Any, time_from: int, time_to: int) -> list[tuple[Any, Any, Any]]:
+        # (key, window, entry) of key's cached windows in the bounds, dirty or flushed: a
+        # snapshot (interactive queries read from other threads). Cached windows answer even
+        # once the store has dropped them, as Java's merged cache iterators do.
+        windows = self._values.get(key)
+        if not windows:
+            return []
+        matches = self._matches
+        return [
+            (key, window, entry)
+            for window, entry in list(windows.items())
+            if matches(window, time_from, time_to)
+        ]
+
+    def _overlay_one(
+        self,
+        key: Any,
+        below: Iterator[tuple[Any, Any]],
+        time_from: int,
+        time_to: int,
+        reverse: bool,
+        window_of: Callable[[Any], Any],
+        make: Callable[[Any, Any, Any], Any],
+    ) -> Iterator[tuple[Any, Any]]:
+        """``below`` (one key's entries, in time order) with that key's cached windows over it."""
+        try:
+            pending = self._pending_of(key, time_from, time_to)
+        except TypeError:  # an unhashable key: never cached
+            return below
+        if not pending:
+            return below
+        order = self._time_order
+        pending.sort(key=lambda p: order(p[1]), reverse=reverse)
+        return _merge(
+            pending,
+            below,
+            lambda item: (key, window_of(item)),
+            lambda kw: order(kw[1]),
+            make,
+            self._thaw,
+            reverse,
+        )
+
+    def _overlay_all(
+        self,
+        key_from: Any,
+        key_to: Any,
+        below: Iterator[tuple[Any, Any]],
+        time_from: int,
+        time_to: int,
+        reverse: bool,
+        window_of: Callable[[Any], Any],
+        make: Callable[[Any, Any, Any], Any],
+    ) -> Iterator[tuple[Any, Any]]:
+        """``below`` (a key range, in the engine's order) with the cached windows over it."""
+        if not self._values:
+            return below
+        wrapped = self._wrapped
+        lo = None if key_from is None else wrapped.serialize_key(key_from)
+        hi = None if key_to is None else wrapped.serialize_key(key_to)
+        key_bytes = self._key_bytes
+        serialize = wrapped.serialize_key
+
+        def kb_of(key: Any) -> bytes:
+            kb = key_bytes.get(key)
+            if kb is None:
+                kb = key_bytes[key] = serialize(key)
+            return kb
+
+        pending = []
+        for key in list(self._values):
+            kb = kb_of(key)
+            if (lo is None or kb >= lo) and (hi is None or kb <= hi):
+                pending.extend(self._pending_of(key, time_from, time_to))
+        if not pending:
+            return below
+        engine_order = wrapped.order_key()
+        store_key = self._store_key
+
+        def order(kw: tuple[Any, Any]) -> Any:
+            return engine_order(store_key(kb_of(kw[0]), kw[1]))
+
+        pending.sort(key=lambda p: order((p[0], p[1])), reverse=reverse)
+        return _merge(
+            pending,
+            below,
+            lambda item: (item[0].key, window_of(item)),
+            order,
+            make,
+            self._thaw,
+            reverse,
+        )
+
+    # -- eviction and flushing --------------------------------------------------------------
+    def _evict(self) -> None:
+        if self._flushing:
+            return  # a listener wrote back into this store mid-flush: evict after it
+        thread = self._thread_cache
+        values = self._values
+        while thread.size + thread.buffered > thread.max_bytes and values:
+            key = next(iter(values))
+            if key in self._dirty:
+                self.flush_cache()
+                continue
+            del values[key]
+            self._key_bytes.pop(key, None)
+            thread.size -= self._sizes.pop(key)
+
+    def flush_cache(self) -> bool:
+        """Write every dirty window down, forwarding each to the flush listener, in the
+        order of their latest updates. Returns whether anything was dirty. Called by the
+        task before a commit and by eviction."""
+        dirty = self._dirty
+        if not dirty or self._flushing:
+            return False
+        self._flushing = True
+        self._dirty = {}
+        entries = sorted(
+            ((d[6], key, window, d) for key, ws in dirty.items() for window, d in ws.items()),
+            key=lambda e: e[0],
+        )
+        record = self._record
+        listener = self._listener
+        values = self._values
+        sizes = self._sizes
+        thread = self._thread_cache
+        thaw = self._thaw
+        saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
+        try:
+            for _, key, window, (_, ts, headers, topic, partition, offset, _) in entries:
+                entry = values[key][window]
+                old = None
+                if listener is not None:
+                    # as Java: the old value is what the store below holds now (a window it
+                    # has expired has none), and a delete of what it does not hold is
+                    # neither written nor forwarded
+                    raw = self._load(key, window)
+                    if raw is None:
+                        if entry is None:
+                            continue
+                    else:
+                        old = self._wrapped.decode_value(raw)
+                record.timestamp = ts
+                record.headers = headers
+                record.topic = topic
+                record.partition = partition
+                record.offset = offset
+                self._write(key, window, entry)
+                if listener is not None:
+                    listener(self._windowed(key, window), thaw(entry), old, ts, headers)
+            for key in dirty:  # sizes as the windows are now
+                windows = values.get(key)
+                if windows is not None:
+                    size = ENTRY_OVERHEAD + estimate_size(key)
+                    size += sum(WINDOW_OVERHEAD + estimate_size(e) for e in windows.values())
+                    thread.size += size - sizes[key]
+                    sizes[key] = size
+        finally:
+            (record.timestamp, record.headers, record.topic, record.partition, record.offset) = (
+                saved
+            )
+            self._flushing = False
+        return True
+
+    def _clear_cache(self) -> None:
+        self._thread_cache.size -= sum(self._sizes.values())
+        self._values = OrderedDict()
+        self._sizes = {}
+        self._dirty = {}
+        self._key_bytes = {}
+
+    # -- commit protocol (the cache flushes first, or is dropped) ---------------------------
+    def flush_changelog(self) -> bool:
+        self.flush_cache()
+        return self._wrapped.flush_changelog()  # type: ignore[no-any-return]
+
+    def abort(self) -> None:
+        self._clear_cache()
+        self._wrapped.abort()
+
+    def close(self) -> None:
+        self._clear_cache()
+        self._wrapped.close()
+
+    def wipe(self) -> None:
+        self._clear_cache()
+        self._wrapped.wipe()
+
+    def restore_batch(self, records: Any, last_offset: int) -> None:
+        self._clear_cache()
+        self._wrapped.restore_batch(records, last_offset)
+
+
+def _merge(
+    pending: list[tuple[Any, Any, Any]],
+    below: Iterator[tuple[Any, Any]],
+    id_of: Callable[[Any], tuple[Any, Any]],
+    order: Callable[[tuple[Any, Any]], Any],
+    make: Callable[[Any, Any, Any], Any],
+    thaw: Callable[[Any], Any],
+    reverse: bool,
+) -> Iterator[tuple[Any, Any]]:
+    """``below`` items with ``pending`` ``(key, window, entry)`` s (same order; None:
+    deleted) laid over them; ``id_of(item)`` is a below item's ``(key, window)``."""
+    it = iter(pending)
+    nxt = next(it, None)
+    for item in below:
+        kw = id_of(item)
+        at = order(kw)
+        while nxt is not None and (
+            order((nxt[0], nxt[1])) > at if reverse else order((nxt[0], nxt[1])) < at
+        ):
+            if nxt[2] is not None:
+                yield make(nxt[0], nxt[1], thaw(nxt[2]))
+            nxt = next(it, None)
+        if nxt is not None and (nxt[0], nxt[1]) == kw:
+            if nxt[2] is not None:
+                yield make(nxt[0], nxt[1], thaw(nxt[2]))
+            nxt = next(it, None)
+        else:
+            yield item
+    while nxt is not None:
+        if nxt[2] is not None:
+            yield make(nxt[0], nxt[1], thaw(nxt[2]))
+        nxt = next(it, None)

@@ -1,0 +1,243 @@
+"""The record cache of window and session stores, both engines: coalesced forwarding at
+flush with the last forwarded value as old value, eviction within the thread's budget,
+range reads that see cached writes, immutability of what it hands back and forwards.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kstreams.serde import Serdes
+from kstreams.state import StateStoreContext, Stores, ValueAndTimestamp
+from kstreams.state.caching import ThreadCache, cached_store
+from kstreams.state.window_caching import (
+    CachingSessionStore,
+    CachingTimestampedWindowStore,
+    CachingWindowStore,
+)
+from kstreams.windows.window import SessionWindow, TimeWindow, Windowed
+
+S, L, J = Serdes.String(), Serdes.Long(), Serdes.JSON()
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.records: list[tuple[bytes, bytes | None, int]] = []
+
+    def send_changelog(
+        self, topic: str, key: bytes, value: bytes | None, timestamp: int, partition: int
+    ) -> None:
+        self.records.append((key, value, timestamp))
+
+
+class RecordContext:
+    timestamp = 0
+    headers = None
+    topic = "in"
+    partition = 0
+    offset = 0
+
+
+@pytest.fixture(params=["memory", "rocksdb"])
+def engine(request: Any) -> str:
+    return request.param  # type: ignore[no-any-return]
+
+
+def window_supplier(engine: str, dups: bool = False) -> Any:
+    if engine == "memory":
+        return Stores.in_memory_window_store("w", 1000, 10, dups)
+    return Stores.persistent_window_store("w", 1000, 10, dups)
+
+
+def session_supplier(engine: str) -> Any:
+    if engine == "memory":
+        return Stores.in_memory_session_store("s", 1000)
+    return Stores.persistent_session_store("s", 1000)
+
+
+def open_cached(
+    tmp_path: Path, builder: Any, budget: int = 1 << 20, collector: Collector | None = None
+) -> tuple[Any, list[tuple[Any, Any, Any, int]], RecordContext]:
+    record = RecordContext()
+    store = cached_store(builder.build(), ThreadCache(budget))
+    store.init(
+        StateStoreContext(
+            "0_0",
+            "app",
+            0,
+            str(tmp_path),
+            changelog_topic="app-x-changelog",
+            collector=collector or Collector(),
+            record_context=record,
+            record_timestamp=lambda: record.timestamp,
+        )
+    )
+    forwarded: list[tuple[Any, Any, Any, int]] = []
+    assert store.set_flush_listener(lambda k, new, old, ts, h: forwarded.append((k, new, old, ts)))
+    return store, forwarded, record
+
+
+def test_updates_of_a_window_reach_downstream_once_per_flush(tmp_path: Path, engine: str) -> None:
+    collector = Collector()
+    store, forwarded, record = open_cached(
+        tmp_path, Stores.window_store_builder(window_supplier(engine), S, L), collector=collector
+    )
+    assert isinstance(store, CachingWindowStore)
+    for n in (1, 2, 3):
+        record.timestamp = n
+        store.put("a", n, 0)
+    assert store.fetch("a", 0) == 3 and forwarded == []
+    store.flush_changelog()
+    store.commit(1)
+    assert forwarded == [(Windowed("a", TimeWindow(0, 10)), 3, None, 3)]
+    assert len(collector.records) == 1  # one changelog record per window and commit
+    store.put("a", 4, 0)
+    store.put("a", None, 10)  # deleting what does not exist forwards nothing
+    store.flush_cache()
+    assert forwarded[1:] == [(Windowed("a", TimeWindow(0, 10)), 4, 3, 3)]
+
+
+def test_range_reads_see_cached_writes_without_forwarding(tmp_path: Path, engine: str) -> None:
+    store, forwarded, _ = open_cached(
+        tmp_path, Stores.window_store_builder(window_supplier(engine), S, L)
+    )
+    store.put("b", 1, 0)
+    store.put("a", 2, 10)
+    store.put("a", 3, 0)
+    assert list(store.fetch_range("a", 0, 10)) == [(0, 3), (10, 2)]
+    assert sorted((w.key, w.window.start) for w, _ in store.all()) == [
+        ("a", 0),
+        ("a", 10),
+        ("b", 0),
+    ]
+    assert forwarded == []
+    store.put("a", 5, 0)
+    assert list(store.fetch_range("a", 0, 0)) == [(0, 5)]
+    store.flush_cache()
+    assert sorted((w.key, w.window.start, new, old) for w, new, old, _ in forwarded) == [
+        ("a", 0, 5, None),
+        ("a", 10, 2, None),
+        ("b", 0, 1, None),
+    ]
+
+
+def test_eviction_flushes_and_forwards_within_the_thread_budget(
+    tmp_path: Path, engine: str
+) -> None:
+    store, forwarded, _ = open_cached(
+        tmp_path, Stores.window_store_builder(window_supplier(engine), S, L), budget=2000
+    )
+    for i in range(20):
+        store.put(f"k{i}", i, 0)
+    assert forwarded, "the full cache evicted: dirty windows were flushed and forwarded"
+    assert store.cached_entries < 20
+    store.flush_cache()
+    assert sorted(new for _, new, _, _ in forwarded) == list(range(20))
+    assert all(store.fetch(f"k{i}", 0) == i for i in range(20))
+
+
+def test_mutating_values_does_not_change_cached_forwarded_or_logged_ones(
+    tmp_path: Path, engine: str
+) -> None:
+    collector = Collector()
+    store, forwarded, _ = open_cached(
+        tmp_path,
+        Stores.timestamped_window_store_builder(window_supplier(engine), S, J),
+        collector=collector,
+    )
+    assert isinstance(store, CachingTimestampedWindowStore)
+    agg = {"n": 1}
+    store.put("a", ValueAndTimestamp(agg, 5), 0)
+    agg["n"] = 99  # the aggregator mutates its argument afterwards
+    got = store.fetch("a", 0)
+    assert got == ValueAndTimestamp({"n": 1}, 5)
+    got.value["n"] = 7
+    store.flush_changelog()
+    store.commit(1)
+    assert forwarded[0][1] == ValueAndTimestamp({"n": 1}, 5)
+    assert J.deserialize("t", collector.records[0][1]) == {"n": 1}
+    old = store.fetch("a", 0)
+    old.value["n"] += 1
+    store.put("a", old, 0)
+    store.flush_cache()
+    assert forwarded[1][1:3] == (ValueAndTimestamp({"n": 2}, 5), ValueAndTimestamp({"n": 1}, 5))
+
+
+def test_session_cache_forwards_merges_and_removals(tmp_path: Path, engine: str) -> None:
+    store, forwarded, record = open_cached(
+        tmp_path, Stores.session_store_builder(session_supplier(engine), S, L)
+    )
+    assert isinstance(store, CachingSessionStore)
+    first = Windowed("a", SessionWindow(0, 0))
+    store.put(first, 1)
+    store.flush_cache()
+    record.timestamp = 5
+    merged = Windowed("a", SessionWindow(0, 5))
+    assert [w for w, _ in store.find_sessions("a", 0, 5)] == [first]
+    store.remove(first)
+    store.put(merged, 2)
+    assert list(store.find_sessions("a", 0, 5)) == [(merged, 2)]
+    assert store.fetch_session("a", 0, 5) == 2
+    store.flush_cache()
+    assert forwarded == [(first, 1, None, 0), (first, None, 1, 5), (merged, 2, None, 5)]
+
+
+def test_retain_duplicates_window_stores_get_no_cache(tmp_path: Path) -> None:
+    builder = Stores.window_store_builder(window_supplier("memory", dups=True), S, L)
+    store = cached_store(builder.build(), ThreadCache(1 << 20))
+    assert not isinstance(store, CachingWindowStore)
+
+
+def test_abort_drops_the_cache_and_what_it_wrote_down(tmp_path: Path, engine: str) -> None:
+    store, forwarded, _ = open_cached(
+        tmp_path, Stores.window_store_builder(window_supplier(engine), S, L)
+    )
+    store.put("a", 1, 0)
+    store.flush_changelog()
+    store.commit(1)
+    store.put("a", 2, 0)
+    assert list(store.fetch_range("a", 0, 0)) == [(0, 2)]
+    store.abort()
+    assert store.fetch("a", 0) == 1
+    assert list(store.fetch_range("a", 0, 0)) == [(0, 1)]
+    assert [new for _, new, _, _ in forwarded] == [1]  # the aborted update never went out
+
+
+def test_cached_windows_come_in_the_engine_s_order(tmp_path: Path, engine: str) -> None:
+    store, _, _ = open_cached(tmp_path, Stores.window_store_builder(window_supplier(engine), S, L))
+    store.put("b", 1, 0)
+    store.put("a", 2, 10)
+    store.flush_cache()
+    store.put("a", 3, 0)  # dirty, laid over the stored windows
+    store.put("c", 4, 0)
+    store.put("b", None, 0)  # a dirty delete hides the stored window
+    got = [(w.key, w.window.start, v) for w, v in store.fetch_all(0, 10)]
+    if engine == "memory":  # window start, then key
+        assert got == [("a", 0, 3), ("c", 0, 4), ("a", 10, 2)]
+    else:  # one segment: key bytes, then start
+        assert got == [("a", 0, 3), ("a", 10, 2), ("c", 0, 4)]
+    assert [(w.key, w.window.start) for w, _ in store.backward_all()] == [
+        (k, t) for k, t, _ in reversed(got)
+    ]
+    assert list(store.backward_fetch_range("a", 0, 10)) == [(10, 2), (0, 3)]
+    assert [(w.key, v) for w, v in store.fetch_keys("b", "c", 0, 10)] == [("c", 4)]
+
+
+def test_flush_order_is_the_order_of_the_latest_updates(tmp_path: Path, engine: str) -> None:
+    # Java's NamedCache moves a rewritten key to the end of its dirty keys
+    store, forwarded, _ = open_cached(
+        tmp_path, Stores.window_store_builder(window_supplier(engine), S, L)
+    )
+    store.put("a", 1, 0)
+    store.put("b", 1, 0)
+    store.put("a", 2, 10)
+    store.put("a", 3, 0)
+    store.flush_cache()
+    assert [(w.key, w.window.start, new) for w, new, _, _ in forwarded] == [
+        ("b", 0, 1),
+        ("a", 10, 2),
+        ("a", 0, 3),
+    ]
