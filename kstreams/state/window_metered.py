@@ -192,7 +192,11 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
 
         With ``retain_duplicates`` every put is a new entry and None is ignored.
         """
-        kb = self.serialize_key(key)
+        if key is None:
+            raise null_key(self.name)
+        kb = self._kser(self._topic, key)
+        if kb is None:
+            raise null_key(self.name)
         if self._retain_duplicates:
             if value is None:
                 return
