@@ -114,6 +114,7 @@ class TaskStores:
                 thread_cache=thread_cache,
                 record_timestamp=record_timestamp,
                 record_context=record_context,
+                metrics=getattr(record_context, "metrics", None),
             )
             try:
                 store.init(context)

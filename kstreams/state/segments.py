@@ -376,6 +376,10 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
 
         return order
 
+    def counts_dropped(self, timestamp: int, stream_time: int) -> bool:
+        # Java's getOrCreateSegmentIfLive: only a write to a dropped segment is counted
+        return self.segment_id(timestamp) < self.segment_id(stream_time - self.retention_period)
+
     def retained_from(self, stream_time: int) -> int:
         # whole segments expire: the oldest live one starts here
         return self.segment_id(stream_time - self.retention_period) * self.segment_interval

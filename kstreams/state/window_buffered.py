@@ -94,6 +94,7 @@ class BufferedSegmentedStore(WrappedStateStore):
         self._checkpointed = checkpointed
         self._topic: str | None = None
         self._request_commit = _no_commit
+        self._metrics: Any = None
         self._budget = ThreadCache(DEFAULT_CACHE_MAX_BYTES)
         self._buf: dict[bytes, bytes | None] = {}
         self._buf_by_key: dict[bytes, list[bytes]] = {}
@@ -103,7 +104,8 @@ class BufferedSegmentedStore(WrappedStateStore):
         """The largest segment timestamp written or restored (Java: ``observedStreamTime``)."""
         self._committed_stream_time = NO_TIMESTAMP
         self.expired_puts = 0
-        """Puts dropped because their window had expired (Java's expired-record sensor)."""
+        """Puts dropped because their window had expired; those Java's store of the engine's
+        kind counts also go to the task's ``dropped-records-total`` (context ``metrics``)."""
 
     def __repr__(self) -> str:
         return f"BufferedSegmentedStore({self._engine!r})"
@@ -128,6 +130,7 @@ class BufferedSegmentedStore(WrappedStateStore):
         engine.init(context)
         self._topic = context.changelog_topic if self._checkpointed else None
         self._request_commit = context.request_commit
+        self._metrics = context.metrics
         self._reset_buffer()
         budget = context.thread_cache
         self._budget = budget if budget is not None else ThreadCache(context.cache_max_bytes)
@@ -172,6 +175,8 @@ class BufferedSegmentedStore(WrappedStateStore):
         if ts < stream_time - self._expiry:
             self.expired_puts += 1
             log.debug("Store %s: skipping a write to an expired window (%d)", self.name, ts)
+            if self._metrics is not None and self._engine.counts_dropped(ts, stream_time):
+                self._metrics.dropped_records += 1
             return False
         buf = self._buf
         old = buf.get(store_key, _MISSING)

@@ -8,7 +8,7 @@ queries are data, piped identically into both drivers. Every record has an expli
 
 from __future__ import annotations
 
-from . import aggregations, processor_api, stateless, tables
+from . import aggregations, processor_api, stateless, tables, window_stores
 from .common import SCENARIOS
 
-__all__ = ["SCENARIOS", "aggregations", "processor_api", "stateless", "tables"]
+__all__ = ["SCENARIOS", "aggregations", "processor_api", "stateless", "tables", "window_stores"]
