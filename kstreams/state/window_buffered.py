@@ -162,11 +162,12 @@ class BufferedSegmentedStore(WrappedStateStore):
         self._commit_requested = False
 
     # -- writes -----------------------------------------------------------------------------
-    def put(self, store_key: bytes, value: bytes | None) -> bool:
+    def put(self, store_key: bytes, value: bytes | None, counted: bool = True) -> bool:
         """Buffer ``value`` (None: delete) for ``store_key``; False if its window has expired.
 
         The store's stream time moves to the key's timestamp first, as in Java: a put far
-        ahead expires older windows.
+        ahead expires older windows. ``counted``: a dropped write counts as a dropped record
+        (Java counts puts, not a session store's ``remove``).
         """
         ts = self._ts_of(store_key)
         stream_time = self.observed_stream_time
@@ -175,7 +176,11 @@ class BufferedSegmentedStore(WrappedStateStore):
         if ts < stream_time - self._expiry:
             self.expired_puts += 1
             log.debug("Store %s: skipping a write to an expired window (%d)", self.name, ts)
-            if self._metrics is not None and self._engine.counts_dropped(ts, stream_time):
+            if (
+                counted
+                and self._metrics is not None
+                and self._engine.counts_dropped(ts, stream_time)
+            ):
                 self._metrics.dropped_records += 1
             return False
         buf = self._buf
@@ -200,8 +205,8 @@ class BufferedSegmentedStore(WrappedStateStore):
         return True
 
     def delete(self, store_key: bytes) -> bool:
-        """Buffer a delete of ``store_key``."""
-        return self.put(store_key, None)
+        """Buffer a delete of ``store_key`` (an expired one is not counted as dropped)."""
+        return self.put(store_key, None, False)
 
     def buffered_bytes(self) -> int:
         """The approximate memory the buffer holds now."""

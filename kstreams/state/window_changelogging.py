@@ -133,7 +133,10 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
 
     def delete(self, store_key: bytes) -> bool:
         """Delete through and remember ``store_key`` as changed."""
-        return self.put(store_key, None)
+        kept = self._wrapped.delete(store_key)
+        if self._topic is not None:
+            self._remember(store_key, None, kept)
+        return kept  # type: ignore[no-any-return]
 
     # -- commit protocol --------------------------------------------------------------------
     def flush_changelog(self) -> bool:

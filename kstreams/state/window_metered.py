@@ -340,8 +340,9 @@ class MeteredSessionStore(_MeteredSegmented, SessionStore):
         self._wrapped.put(self._store_key(session), self.encode_value(aggregate))
 
     def remove(self, session: Windowed[Any]) -> None:
-        """Remove ``session``."""
-        self._wrapped.put(self._store_key(session), None)
+        """Remove ``session`` (``put(session, None)`` does too, but counts as a dropped
+        record when the session has expired, as in Java)."""
+        self._wrapped.delete(self._store_key(session))
 
     def put_raw(self, session: Windowed[Any], raw: bytes | None) -> None:
         """:meth:`put` of an already serialized aggregate (the record cache's half; None: remove)."""
