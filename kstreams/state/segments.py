@@ -161,6 +161,7 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
             self.live_offset = 0
         self.name = name
         self.schema = schema
+        self._ts_of = schema.segment_timestamp
         self.retention_period = retention_period
         self.segment_interval = segment_interval
         self.directory: str | None = None
@@ -261,10 +262,9 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
 
     # -- data -------------------------------------------------------------------------------
     def get(self, store_key: bytes) -> bytes | None:
-        self._check_open()
-        segment = self._segments.get(
-            self.schema.segment_timestamp(store_key) // self.segment_interval
-        )
+        if self._meta is None:
+            raise InvalidStateStoreError(f"Store {self.name} is currently closed")
+        segment = self._segments.get(self._ts_of(store_key) // self.segment_interval)
         return None if segment is None else segment.get(store_key)  # type: ignore[no-any-return]
 
     def get_meta(self, key: bytes) -> bytes | None:

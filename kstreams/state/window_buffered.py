@@ -87,6 +87,7 @@ class BufferedSegmentedStore(WrappedStateStore):
         self.schema = engine.schema
         self.retention_period = engine.retention_period
         self._ts_of = engine.schema.segment_timestamp
+        self._engine_get = engine.get
         self._suffix = engine.schema.suffix_size
         self._expiry = engine.retention_period - engine.live_offset
         """Windows older than ``stream time - _expiry`` are expired."""
@@ -220,9 +221,12 @@ class BufferedSegmentedStore(WrappedStateStore):
 
     def get(self, store_key: bytes) -> bytes | None:
         """The value of ``store_key`` (None if absent or expired)."""
-        if self.schema.segment_timestamp(store_key) < self._live_from():
+        if self._ts_of(store_key) < self.observed_stream_time - self._expiry:
             return None
-        return self.latest(store_key)
+        value = self._buf.get(store_key, _MISSING)
+        if value is _MISSING:
+            return self._engine_get(store_key)
+        return value
 
     def latest(self, store_key: bytes) -> bytes | None:
         """The value of ``store_key`` even if expired meanwhile (what its changelog record gets)."""

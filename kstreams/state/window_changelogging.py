@@ -82,9 +82,12 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
         self._partition = context.partition
         self._now = context.record_timestamp or wall_clock_ms
         self._unsent = {}
+        # reads pass straight through: the layer above binds this once (no frame of ours)
+        self.get = self._wrapped.get  # type: ignore[method-assign]
 
     def close(self) -> None:
         self._unsent = {}
+        self.__dict__.pop("get", None)
         self._wrapped.close()
 
     # -- reads pass through -----------------------------------------------------------------

@@ -89,6 +89,7 @@ class _MeteredSegmented(WrappedStateStore):
         bytes_store = self._wrapped
         bytes_store.init(context)
         self._topic = bytes_store.changelog_topic or bytes_store.name
+        self.get_at = bytes_store.get  # type: ignore[method-assign]  # no frame of ours
         self._kser = self.key_serde.serialize  # type: ignore[union-attr]
         self._kde = self.key_serde.deserialize  # type: ignore[union-attr]
         self._vser = self.value_serde.serialize  # type: ignore[union-attr]
@@ -137,6 +138,15 @@ class _MeteredSegmented(WrappedStateStore):
     def order_key(self) -> Any:
         """The sort key of store keys in the engine's iteration order (for the record cache)."""
         return self._wrapped.order_key()
+
+    # -- the bytes-level half (for the record cache) ----------------------------------------
+    def get_at(self, store_key: bytes) -> bytes | None:
+        """The stored bytes at ``store_key`` (a key of :mod:`kstreams.state.window_schema`)."""
+        return self._wrapped.get(store_key)  # type: ignore[no-any-return]
+
+    def put_at(self, store_key: bytes, raw: bytes | None) -> None:
+        """Store the serialized ``raw`` value (None: delete) at ``store_key``."""
+        self._wrapped.put(store_key, raw)
 
     def approximate_num_entries(self) -> int:
         """An estimate of the number of windows (sessions) stored."""
@@ -214,6 +224,10 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
                 return
             self._seqnum = (self._seqnum + 1) & 0x7FFFFFFF
         self._wrapped.put(window_key(kb, window_start, self._seqnum), self.encode_value(value))
+
+    def store_key(self, key: Any, window_start: int) -> bytes:
+        """The store key of ``key``'s window at ``window_start`` (the record cache's half)."""
+        return window_key(self.serialize_key(key), window_start, self._seqnum)
 
     def put_raw(self, key: Any, raw: bytes | None, window_start: int) -> None:
         """:meth:`put` of an already serialized value (the record cache's half; None: delete)."""
@@ -343,6 +357,10 @@ class MeteredSessionStore(_MeteredSegmented, SessionStore):
         """Remove ``session`` (``put(session, None)`` does too, but counts as a dropped
         record when the session has expired, as in Java)."""
         self._wrapped.delete(self._store_key(session))
+
+    def session_store_key(self, key: Any, session_start: int, session_end: int) -> bytes:
+        """The store key of ``key``'s session ``[start, end]`` (the record cache's half)."""
+        return session_key(self.serialize_key(key), session_start, session_end)
 
     def put_raw(self, session: Windowed[Any], raw: bytes | None) -> None:
         """:meth:`put` of an already serialized aggregate (the record cache's half; None: remove)."""
