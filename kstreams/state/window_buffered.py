@@ -7,7 +7,9 @@ latest bytes per store key, None for a delete); reads merge it into the engine's
 iteration, in the engine's order. The buffer also keeps the store's *observed stream
 time*, the largest segment timestamp (window start, session end) written or restored, as
 Kafka Streams' segmented stores do: a window whose timestamp is at or before
-``stream time - retention`` is expired, a put of it is dropped and reads skip it.
+``stream time - retention`` is expired (before it, for Java's time-ordered window store),
+a put of it is dropped (and counted in ``dropped-records-total`` where Java's store of the
+engine's kind counts it) and reads skip it.
 
 :meth:`BufferedSegmentedStore.commit` hands the buffer, the changelog offset and the
 stream time to the engine in one :meth:`~SegmentedBytesEngine.write`. Invariant: the task
