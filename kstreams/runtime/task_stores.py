@@ -120,6 +120,7 @@ class TaskStores:
                 thread_cache=thread_cache,
                 record_timestamp=record_timestamp,
                 record_context=record_context,
+                metrics=getattr(record_context, "metrics", None),
             )
             try:
                 store.init(context)

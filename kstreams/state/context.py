@@ -56,6 +56,9 @@ class StateStoreContext:
         record_context: The task's record context (``timestamp``, ``headers``, ``topic``,
             ``partition``, ``offset`` of the record being processed): the record cache
             keeps it with each dirty key and restores it when it forwards the key.
+        metrics: The task's counters (``dropped_records``): a window or session store
+            counts there the writes it drops as expired, as Kafka Streams' stores record
+            them in ``dropped-records-total``. None: not counted.
 
     Example::
 
@@ -77,3 +80,4 @@ class StateStoreContext:
     default_key_serde: Any = None
     default_value_serde: Any = None
     record_context: Any = None
+    metrics: Any = None

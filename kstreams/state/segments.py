@@ -19,6 +19,7 @@ and restoring from the older offset re-applies full values of the same store key
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -100,7 +101,9 @@ class Segment:
     def close(self) -> None:
         """Close the database (iterators handed out end)."""
         for it in list(self._iterators):
-            it.close()
+            # one being iterated right now by an interactive query's thread cannot be closed
+            with contextlib.suppress(ValueError):
+                it.close()
         self._iterators = weakref.WeakSet()
         self.db.close()
 
@@ -158,6 +161,7 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
             self.live_offset = 0
         self.name = name
         self.schema = schema
+        self._ts_of = schema.segment_timestamp
         self.retention_period = retention_period
         self.segment_interval = segment_interval
         self.directory: str | None = None
@@ -214,6 +218,12 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
             raise StreamsError(f"Store {self.name} is already open at {self.directory}")
         if not context.state_dir:
             raise StreamsError(f"Store {self.name} is persistent and needs a state directory")
+        if self.name == "rocksdb":
+            raise StreamsError(
+                "A window or session store cannot be named 'rocksdb': its directory "
+                f"{os.path.join(context.state_dir, 'rocksdb')} holds the task's key-value "
+                "stores; choose another store name"
+            )
         self.directory = os.path.join(context.state_dir, self.name)
         self._open()
 
@@ -252,10 +262,9 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
 
     # -- data -------------------------------------------------------------------------------
     def get(self, store_key: bytes) -> bytes | None:
-        self._check_open()
-        segment = self._segments.get(
-            self.schema.segment_timestamp(store_key) // self.segment_interval
-        )
+        if self._meta is None:
+            raise InvalidStateStoreError(f"Store {self.name} is currently closed")
+        segment = self._segments.get(self._ts_of(store_key) // self.segment_interval)
         return None if segment is None else segment.get(store_key)  # type: ignore[no-any-return]
 
     def get_meta(self, key: bytes) -> bytes | None:
@@ -366,6 +375,10 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
             return ts_of(store_key) // interval, store_key
 
         return order
+
+    def counts_dropped(self, timestamp: int, stream_time: int) -> bool:
+        # Java's getOrCreateSegmentIfLive: only a write to a dropped segment is counted
+        return self.segment_id(timestamp) < self.segment_id(stream_time - self.retention_period)
 
     def retained_from(self, stream_time: int) -> int:
         # whole segments expire: the oldest live one starts here

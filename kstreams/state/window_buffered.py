@@ -7,7 +7,9 @@ latest bytes per store key, None for a delete); reads merge it into the engine's
 iteration, in the engine's order. The buffer also keeps the store's *observed stream
 time*, the largest segment timestamp (window start, session end) written or restored, as
 Kafka Streams' segmented stores do: a window whose timestamp is at or before
-``stream time - retention`` is expired, a put of it is dropped and reads skip it.
+``stream time - retention`` is expired (before it, for Java's time-ordered window store),
+a put of it is dropped (and counted in ``dropped-records-total`` where Java's store of the
+engine's kind counts it) and reads skip it.
 
 :meth:`BufferedSegmentedStore.commit` hands the buffer, the changelog offset and the
 stream time to the engine in one :meth:`~SegmentedBytesEngine.write`. Invariant: the task
@@ -86,10 +88,16 @@ class BufferedSegmentedStore(WrappedStateStore):
         self._engine = engine
         self.schema = engine.schema
         self.retention_period = engine.retention_period
+        self._ts_of = engine.schema.segment_timestamp
+        self._engine_get = engine.get
+        self._suffix = engine.schema.suffix_size
+        self._expiry = engine.retention_period - engine.live_offset
+        """Windows older than ``stream time - _expiry`` are expired."""
         self.value_format = value_format
         self._checkpointed = checkpointed
         self._topic: str | None = None
         self._request_commit = _no_commit
+        self._metrics: Any = None
         self._budget = ThreadCache(DEFAULT_CACHE_MAX_BYTES)
         self._buf: dict[bytes, bytes | None] = {}
         self._buf_by_key: dict[bytes, list[bytes]] = {}
@@ -99,7 +107,8 @@ class BufferedSegmentedStore(WrappedStateStore):
         """The largest segment timestamp written or restored (Java: ``observedStreamTime``)."""
         self._committed_stream_time = NO_TIMESTAMP
         self.expired_puts = 0
-        """Puts dropped because their window had expired (Java's expired-record sensor)."""
+        """Puts dropped because their window had expired; those Java's store of the engine's
+        kind counts also go to the task's ``dropped-records-total`` (context ``metrics``)."""
 
     def __repr__(self) -> str:
         return f"BufferedSegmentedStore({self._engine!r})"
@@ -124,6 +133,7 @@ class BufferedSegmentedStore(WrappedStateStore):
         engine.init(context)
         self._topic = context.changelog_topic if self._checkpointed else None
         self._request_commit = context.request_commit
+        self._metrics = context.metrics
         self._reset_buffer()
         budget = context.thread_cache
         self._budget = budget if budget is not None else ThreadCache(context.cache_max_bytes)
@@ -155,24 +165,32 @@ class BufferedSegmentedStore(WrappedStateStore):
         self._commit_requested = False
 
     # -- writes -----------------------------------------------------------------------------
-    def put(self, store_key: bytes, value: bytes | None) -> bool:
+    def put(self, store_key: bytes, value: bytes | None, counted: bool = True) -> bool:
         """Buffer ``value`` (None: delete) for ``store_key``; False if its window has expired.
 
         The store's stream time moves to the key's timestamp first, as in Java: a put far
-        ahead expires older windows.
+        ahead expires older windows. ``counted``: a dropped write counts as a dropped record
+        (Java counts puts, not a session store's ``remove``).
         """
-        ts = self.schema.segment_timestamp(store_key)
-        if ts > self.observed_stream_time:
-            self.observed_stream_time = ts
-        if ts < self._live_from():
+        ts = self._ts_of(store_key)
+        stream_time = self.observed_stream_time
+        if ts > stream_time:
+            self.observed_stream_time = stream_time = ts
+        if ts < stream_time - self._expiry:
             self.expired_puts += 1
             log.debug("Store %s: skipping a write to an expired window (%d)", self.name, ts)
+            if (
+                counted
+                and self._metrics is not None
+                and self._engine.counts_dropped(ts, stream_time)
+            ):
+                self._metrics.dropped_records += 1
             return False
         buf = self._buf
         old = buf.get(store_key, _MISSING)
         buf[store_key] = value
         if old is _MISSING:
-            key = self.schema.record_key(store_key)
+            key = store_key[: -self._suffix]  # the record key
             keys = self._buf_by_key.get(key)
             if keys is None:
                 self._buf_by_key[key] = [store_key]
@@ -190,8 +208,8 @@ class BufferedSegmentedStore(WrappedStateStore):
         return True
 
     def delete(self, store_key: bytes) -> bool:
-        """Buffer a delete of ``store_key``."""
-        return self.put(store_key, None)
+        """Buffer a delete of ``store_key`` (an expired one is not counted as dropped)."""
+        return self.put(store_key, None, False)
 
     def buffered_bytes(self) -> int:
         """The approximate memory the buffer holds now."""
@@ -201,13 +219,16 @@ class BufferedSegmentedStore(WrappedStateStore):
     def _live_from(self) -> int:
         # records expire exactly retention ms after the stream time passed them (Java's
         # time-ordered window store keeps them one ms longer: its engine says so)
-        return self.observed_stream_time - self.retention_period + self._engine.live_offset
+        return self.observed_stream_time - self._expiry
 
     def get(self, store_key: bytes) -> bytes | None:
         """The value of ``store_key`` (None if absent or expired)."""
-        if self.schema.segment_timestamp(store_key) < self._live_from():
+        if self._ts_of(store_key) < self.observed_stream_time - self._expiry:
             return None
-        return self.latest(store_key)
+        value = self._buf.get(store_key, _MISSING)
+        if value is _MISSING:
+            return self._engine_get(store_key)
+        return value
 
     def latest(self, store_key: bytes) -> bytes | None:
         """The value of ``store_key`` even if expired meanwhile (what its changelog record gets)."""

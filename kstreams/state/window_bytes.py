@@ -101,6 +101,11 @@ class SegmentedBytesEngine(ABC):
         """The sort key of store keys that gives this engine's iteration order."""
 
     @abstractmethod
+    def counts_dropped(self, timestamp: int, stream_time: int) -> bool:
+        """Whether an expired write of ``timestamp`` counts as a dropped record, as Java's
+        store of this kind counts it (in-memory: every one; RocksDB: when its segment is gone)."""
+
+    @abstractmethod
     def retained_from(self, stream_time: int) -> int:
         """The smallest segment timestamp the engine still holds at ``stream_time``."""
 
@@ -283,6 +288,9 @@ class InMemorySegmentedEngine(SegmentedBytesEngine):
 
     def order_key(self) -> Callable[[bytes], Any]:
         return self.schema.memory_order
+
+    def counts_dropped(self, timestamp: int, stream_time: int) -> bool:
+        return True
 
     def retained_from(self, stream_time: int) -> int:
         return stream_time - self.retention_period + 1  # Java's removeExpiredSegments

@@ -89,12 +89,23 @@ class SegmentedCache(RecordCache):
 
     # -- the kind's part --------------------------------------------------------------------
     @abstractmethod
+    def _raw_key(self, key: Any, window: Any) -> bytes:
+        """The store key of ``key``'s ``window`` in the store below."""
+
     def _load(self, key: Any, window: Any) -> bytes | None:
         """The stored bytes of ``key``'s ``window`` in the store below, or None."""
+        return self._wrapped.get_at(self._raw_key(key, window))  # type: ignore[no-any-return]
 
-    @abstractmethod
     def _write(self, key: Any, window: Any, entry: Any) -> None:
         """Write a cache entry (an object, a ``Frozen`` or None) to the store below."""
+        self._write_at(self._raw_key(key, window), entry)
+
+    def _write_at(self, store_key: bytes, entry: Any) -> None:
+        if type(entry) is Frozen:
+            raw = entry.raw
+        else:
+            raw = None if entry is None else self._wrapped.encode_value(entry)
+        self._wrapped.put_at(store_key, raw)
 
     @abstractmethod
     def _windowed(self, key: Any, window: Any) -> Windowed[Any]:
@@ -395,27 +406,32 @@ class SegmentedCache(RecordCache):
         sizes = self._sizes
         thread = self._thread_cache
         thaw = self._thaw
+        raw_key = self._raw_key
+        get_at = self._wrapped.get_at
+        decode = self._wrapped.decode_value
+        write_at = self._write_at
         saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
         try:
             for _, key, window, (_, ts, headers, topic, partition, offset, _) in entries:
                 entry = values[key][window]
+                store_key = raw_key(key, window)
                 old = None
                 if listener is not None:
                     # as Java: the old value is what the store below holds now (a window it
                     # has expired has none), and a delete of what it does not hold is
                     # neither written nor forwarded
-                    raw = self._load(key, window)
+                    raw = get_at(store_key)
                     if raw is None:
                         if entry is None:
                             continue
                     else:
-                        old = self._wrapped.decode_value(raw)
+                        old = decode(raw)
                 record.timestamp = ts
                 record.headers = headers
                 record.topic = topic
                 record.partition = partition
                 record.offset = offset
-                self._write(key, window, entry)
+                write_at(store_key, entry)
                 if listener is not None:
                     listener(self._windowed(key, window), thaw(entry), old, ts, headers)
             for key in dirty:  # sizes as the windows are now

@@ -48,14 +48,8 @@ class CachingWindowStore(SegmentedCache, WindowStore):
         return False
 
     # -- the kind's part --------------------------------------------------------------------
-    def _load(self, key: Any, window: Any) -> bytes | None:
-        return self._wrapped.fetch_raw(key, window)  # type: ignore[no-any-return]
-
-    def _write(self, key: Any, window: Any, entry: Any) -> None:
-        if type(entry) is Frozen:
-            self._wrapped.put_raw(key, entry.raw, window)
-        else:
-            self._wrapped.put(key, entry, window)
+    def _raw_key(self, key: Any, window: Any) -> bytes:
+        return self._wrapped.store_key(key, window)  # type: ignore[no-any-return]
 
     def _windowed(self, key: Any, window: Any) -> Windowed[Any]:
         return Windowed(key, self._wrapped.window_for(window))
@@ -194,15 +188,8 @@ class CachingSessionStore(SegmentedCache, SessionStore):
     """
 
     # -- the kind's part --------------------------------------------------------------------
-    def _load(self, key: Any, window: Any) -> bytes | None:
-        return self._wrapped.fetch_session_raw(key, window[0], window[1])  # type: ignore[no-any-return]
-
-    def _write(self, key: Any, window: Any, entry: Any) -> None:
-        session = Windowed(key, SessionWindow(window[0], window[1]))
-        if type(entry) is Frozen:
-            self._wrapped.put_raw(session, entry.raw)
-        else:
-            self._wrapped.put(session, entry)
+    def _raw_key(self, key: Any, window: Any) -> bytes:
+        return self._wrapped.session_store_key(key, window[0], window[1])  # type: ignore[no-any-return]
 
     def _windowed(self, key: Any, window: Any) -> Windowed[Any]:
         return Windowed(key, SessionWindow(window[0], window[1]))

@@ -53,6 +53,7 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
         self._now = wall_clock_ms
         self._unsent: dict[bytes, Any] = {}
         """Store keys changed since the last flush, with the timestamp of the change."""
+        self._put_below: Any = wrapped.put
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._wrapped!r}, changelog={self._topic!r})"
@@ -81,9 +82,12 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
         self._partition = context.partition
         self._now = context.record_timestamp or wall_clock_ms
         self._unsent = {}
+        # reads pass straight through: the layer above binds this once (no frame of ours)
+        self.get = self._wrapped.get  # type: ignore[method-assign]
 
     def close(self) -> None:
         self._unsent = {}
+        self.__dict__.pop("get", None)
         self._wrapped.close()
 
     # -- reads pass through -----------------------------------------------------------------
@@ -121,7 +125,7 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
         A write the store drops (its window expired) is logged all the same, as Kafka
         Streams logs it (restoration skips it again).
         """
-        kept = self._wrapped.put(store_key, value)
+        kept = self._put_below(store_key, value)
         if self._topic is not None:
             self._remember(store_key, value, kept)
         return kept  # type: ignore[no-any-return]
@@ -132,7 +136,10 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
 
     def delete(self, store_key: bytes) -> bool:
         """Delete through and remember ``store_key`` as changed."""
-        return self.put(store_key, None)
+        kept = self._wrapped.delete(store_key)
+        if self._topic is not None:
+            self._remember(store_key, None, kept)
+        return kept  # type: ignore[no-any-return]
 
     # -- commit protocol --------------------------------------------------------------------
     def flush_changelog(self) -> bool:

@@ -89,6 +89,7 @@ class _MeteredSegmented(WrappedStateStore):
         bytes_store = self._wrapped
         bytes_store.init(context)
         self._topic = bytes_store.changelog_topic or bytes_store.name
+        self.get_at = bytes_store.get  # type: ignore[method-assign]  # no frame of ours
         self._kser = self.key_serde.serialize  # type: ignore[union-attr]
         self._kde = self.key_serde.deserialize  # type: ignore[union-attr]
         self._vser = self.value_serde.serialize  # type: ignore[union-attr]
@@ -138,6 +139,15 @@ class _MeteredSegmented(WrappedStateStore):
         """The sort key of store keys in the engine's iteration order (for the record cache)."""
         return self._wrapped.order_key()
 
+    # -- the bytes-level half (for the record cache) ----------------------------------------
+    def get_at(self, store_key: bytes) -> bytes | None:
+        """The stored bytes at ``store_key`` (a key of :mod:`kstreams.state.window_schema`)."""
+        return self._wrapped.get(store_key)  # type: ignore[no-any-return]
+
+    def put_at(self, store_key: bytes, raw: bytes | None) -> None:
+        """Store the serialized ``raw`` value (None: delete) at ``store_key``."""
+        self._wrapped.put(store_key, raw)
+
     def approximate_num_entries(self) -> int:
         """An estimate of the number of windows (sessions) stored."""
         return self._wrapped.approximate_num_entries()  # type: ignore[no-any-return]
@@ -172,6 +182,7 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
         self._window_size = window_size
         self._retain_duplicates = retain_duplicates
         self._seqnum = 0
+        self._windows: dict[int, TimeWindow] = {}
 
     @property
     def window_size(self) -> int:
@@ -182,9 +193,20 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
         return self._retain_duplicates
 
     def window_for(self, start: int) -> TimeWindow:
-        """The window of the store starting at ``start``: ``[start, start + window size)``."""
-        end = start + self._window_size
-        return TimeWindow(start, min(end, MAX_TIMESTAMP))
+        """The window of the store starting at ``start``: ``[start, start + window size)``.
+
+        Windows cannot change, so the store hands out one object per start (many keys share
+        a window: a flush or a range of them makes it once).
+        """
+        windows = self._windows
+        window = windows.get(start)
+        if window is None:
+            if len(windows) >= 4096:
+                windows.clear()
+            window = windows[start] = TimeWindow(
+                start, min(start + self._window_size, MAX_TIMESTAMP)
+            )
+        return window
 
     # -- writes -----------------------------------------------------------------------------
     def put(self, key: Any, value: Any, window_start: int) -> None:
@@ -192,12 +214,20 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
 
         With ``retain_duplicates`` every put is a new entry and None is ignored.
         """
-        kb = self.serialize_key(key)
+        if key is None:
+            raise null_key(self.name)
+        kb = self._kser(self._topic, key)
+        if kb is None:
+            raise null_key(self.name)
         if self._retain_duplicates:
             if value is None:
                 return
             self._seqnum = (self._seqnum + 1) & 0x7FFFFFFF
         self._wrapped.put(window_key(kb, window_start, self._seqnum), self.encode_value(value))
+
+    def store_key(self, key: Any, window_start: int) -> bytes:
+        """The store key of ``key``'s window at ``window_start`` (the record cache's half)."""
+        return window_key(self.serialize_key(key), window_start, self._seqnum)
 
     def put_raw(self, key: Any, raw: bytes | None, window_start: int) -> None:
         """:meth:`put` of an already serialized value (the record cache's half; None: delete)."""
@@ -324,8 +354,13 @@ class MeteredSessionStore(_MeteredSegmented, SessionStore):
         self._wrapped.put(self._store_key(session), self.encode_value(aggregate))
 
     def remove(self, session: Windowed[Any]) -> None:
-        """Remove ``session``."""
-        self._wrapped.put(self._store_key(session), None)
+        """Remove ``session`` (``put(session, None)`` does too, but counts as a dropped
+        record when the session has expired, as in Java)."""
+        self._wrapped.delete(self._store_key(session))
+
+    def session_store_key(self, key: Any, session_start: int, session_end: int) -> bytes:
+        """The store key of ``key``'s session ``[start, end]`` (the record cache's half)."""
+        return session_key(self.serialize_key(key), session_start, session_end)
 
     def put_raw(self, session: Windowed[Any], raw: bytes | None) -> None:
         """:meth:`put` of an already serialized aggregate (the record cache's half; None: remove)."""

@@ -453,3 +453,68 @@ def test_the_driver_shows_a_timestamped_window_store_with_plain_values(tmp_path:
         plain = driver.get_window_store("w")
         assert plain.fetch("a", 0) == 1
         assert list(plain.all()) == [(Windowed("a", TimeWindow(0, 10)), 1)]
+
+
+def test_time_ordered_store_iterates_time_first_and_keeps_windows_one_ms_longer(
+    tmp_path: Path,
+) -> None:
+    from kstreams.state import persistent_time_ordered_window_store
+
+    builder = Stores.window_store_builder(persistent_time_ordered_window_store("w", 100, 10), S, L)
+    store = builder.build()
+    store.init(StateStoreContext("0_0", "app", 0, str(tmp_path)))
+    store.put("b", 1, 0)
+    store.put("a", 2, 10)
+    store.put("a", 3, 0)
+    store.commit(None)
+    store.put("c", 4, 0)  # buffered: merged in the same order
+    assert [(w.key, w.window.start) for w, _ in store.all()] == [
+        ("a", 0),
+        ("b", 0),
+        ("c", 0),
+        ("a", 10),
+    ]
+    assert [(w.key, w.window.start) for w, _ in store.backward_fetch_all(0, 10)] == [
+        ("a", 10),
+        ("c", 0),
+        ("b", 0),
+        ("a", 0),
+    ]
+    store.put("a", 5, 100)  # stream time 100: Java's time-ordered store still reads start 0
+    assert store.fetch("a", 0) == 3
+    store.put("a", 6, 101)
+    assert store.fetch("a", 0) is None
+
+
+class LatePut(Processor):
+    """Writes every record into its window of store "w", however late."""
+
+    def init(self, context: Any) -> None:
+        super().init(context)
+        self.store = context.get_state_store("w")
+
+    def process(self, record: Record) -> None:
+        self.store.put(record.key, 1, record.timestamp - record.timestamp % 10)
+
+
+@pytest.mark.parametrize(
+    "engine, dropped",
+    # Java: its in-memory store counts every expired write, RocksDB only a write to a
+    # segment already dropped (segments of 60 s here: the write at 0 is still in a live one)
+    [("memory", 2), ("rocksdb", 1)],
+)
+def test_expired_writes_count_as_dropped_records_as_in_java(engine: str, dropped: int) -> None:
+    topology = (
+        Topology()
+        .add_source("src", "in", key_serde=S, value_serde=S)
+        .add_processor("p", LatePut, "src")
+        .add_state_store(Stores.window_store_builder(supplier(engine, 100, 10), S, L), "p")
+    )
+    with TopologyTestDriver(topology, {"application.id": "app"}) as driver:
+        inp = driver.create_input_topic("in", S, S)
+        for ts in (200, 0, 300_000, 150_000):  # 0: expired in a live segment; 150_000: gone
+            inp.pipe_input("a", "x", ts)
+        assert driver.metrics()["dropped-records-total"] == dropped
+        assert list(driver.get_window_store("w").all()) == [
+            (Windowed("a", TimeWindow(300_000, 300_010)), 1)
+        ]

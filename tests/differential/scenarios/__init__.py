@@ -1,7 +1,8 @@
 """The differential scenarios: each topology in Python here, in Java in ``Scenarios.java``.
 
-A scenario's Java twin is the ``Scenarios.java`` method with its name in camelCase
-(``word_count`` -> ``wordCount``); keep the two in step. Inputs, output topics and store
+A scenario's Java twin is the method with its name in camelCase
+(``word_count`` -> ``wordCount``) of the Java class its ``java_class`` names (default
+``Scenarios.java``); keep the two in step. Inputs, output topics and store
 queries are data, piped identically into both drivers. Every record has an explicit timestamp;
 ``AdvanceWallClock`` steps move both mock wall clocks. Importing the modules registers them.
 """
@@ -16,6 +17,7 @@ from . import (
     stateless,
     suppress,
     tables,
+    window_stores,
     windows,
 )
 from .common import SCENARIOS
@@ -29,5 +31,6 @@ __all__ = [
     "stateless",
     "suppress",
     "tables",
+    "window_stores",
     "windows",
 ]
