@@ -62,7 +62,8 @@ class StreamAggregateProcessor(CompiledProcessor):
         self.aggregator = aggregator
 
     def compile(self, context: ProcessorContext) -> Forward:
-        from kstreams.state import ValueAndTimestamp
+        from kstreams.state.value_and_timestamp import ValueAndTimestamp as VT
+        from kstreams.state.value_and_timestamp import new_value_and_timestamp as new_vt
 
         store = context.get_state_store(self.store_name)
         get, put = store.get, store.put
@@ -86,7 +87,7 @@ class StreamAggregateProcessor(CompiledProcessor):
                 new_agg = aggregator(key, value, old_agg)
                 if not cached:
                     old_agg = snapshot(get, key, old_agg)
-            put(key, ValueAndTimestamp(new_agg, new_ts))
+            put(key, new_vt(VT, (new_agg, new_ts)))
             if not cached:
                 forward(key, Change(new_agg, old_agg), new_ts, headers)
 
@@ -101,7 +102,8 @@ class StreamReduceProcessor(CompiledProcessor):
         self.reducer = reducer
 
     def compile(self, context: ProcessorContext) -> Forward:
-        from kstreams.state import ValueAndTimestamp
+        from kstreams.state.value_and_timestamp import ValueAndTimestamp as VT
+        from kstreams.state.value_and_timestamp import new_value_and_timestamp as new_vt
 
         store = context.get_state_store(self.store_name)
         get, put = store.get, store.put
@@ -123,7 +125,7 @@ class StreamReduceProcessor(CompiledProcessor):
                 if not cached:
                     old_agg = snapshot(get, key, old_agg)
                 new_ts = ts if ts > old.timestamp else old.timestamp
-            put(key, ValueAndTimestamp(new_agg, new_ts))
+            put(key, new_vt(VT, (new_agg, new_ts)))
             if not cached:
                 forward(key, Change(new_agg, old_agg), new_ts, headers)
 

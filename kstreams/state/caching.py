@@ -285,9 +285,12 @@ class CachingStore(RecordCache):
                 raw = self._encode(value)
                 value = None if raw is None else Frozen(raw)
         record = self._record
-        entry = self._dirty.get(key)
+        # re-inserted on every write: keys flush in the order of their latest update, as
+        # Kafka Streams' NamedCache flushes its dirty keys
+        dirty = self._dirty
+        entry = dirty.pop(key, None)
         if entry is None:
-            self._dirty[key] = [
+            dirty[key] = [
                 _UNKNOWN if old is _MISSING else old,
                 record.timestamp,
                 record.headers,
@@ -297,6 +300,7 @@ class CachingStore(RecordCache):
                 None,
             ]
         else:
+            dirty[key] = entry
             entry[1] = record.timestamp
             entry[2] = record.headers
             entry[3] = record.topic

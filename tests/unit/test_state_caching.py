@@ -149,6 +149,19 @@ def test_flush_forwards_latest_value_with_last_forwarded_as_old(kind: str, tmp_p
     store.close()
 
 
+def test_dirty_keys_flush_in_the_order_of_their_latest_update(kind: str, tmp_path: Path) -> None:
+    # Kafka Streams' NamedCache moves a key written again to the end of its dirty keys
+    collector, cache, record = FakeCollector(), ThreadCache(1 << 20), RecordContext()
+    store = make(kind, tmp_path, collector, cache, record)
+    flushed: list[Any] = []
+    store.set_flush_listener(lambda key, new, old, ts, headers: flushed.append((key, new.value)))
+    for key, n in (("a", 1), ("b", 1), ("c", 1), ("a", 2), ("b", 2)):
+        store.put(key, ValueAndTimestamp(n, 1))
+    commit(store)
+    assert flushed == [("c", 1), ("a", 2), ("b", 2)]
+    store.close()
+
+
 def test_old_value_of_a_blind_write_is_read_from_the_store(kind: str, tmp_path: Path) -> None:
     collector, cache, record = FakeCollector(), ThreadCache(1 << 20), RecordContext()
     store = make(kind, tmp_path, collector, cache, record)
