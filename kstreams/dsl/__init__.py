@@ -14,11 +14,13 @@ from kstreams.dsl.options import (
     Produced,
     Repartitioned,
 )
+from kstreams.dsl.suppressed import BufferConfig, Suppressed
 from kstreams.dsl.windowed import SessionWindowedKStream, TimeWindowedKStream
 
 __all__ = [
     "Branched",
     "BranchedKStream",
+    "BufferConfig",
     "Consumed",
     "Grouped",
     "KGroupedStream",
@@ -32,5 +34,6 @@ __all__ = [
     "Produced",
     "Repartitioned",
     "SessionWindowedKStream",
+    "Suppressed",
     "TimeWindowedKStream",
 ]
