@@ -15,9 +15,19 @@ class ChangelogCollector(Protocol):
     """The part of the runtime's record collector that stores use."""
 
     def send_changelog(
-        self, topic: str, key: bytes, value: bytes | None, timestamp: int, partition: int
+        self,
+        topic: str,
+        key: bytes,
+        value: bytes | None,
+        timestamp: int,
+        partition: int,
+        headers: list[tuple[str, bytes]] | None = None,
     ) -> None:
-        """Send one changelog record (``value`` None: a tombstone) to ``topic``/``partition``."""
+        """Send one changelog record (``value`` None: a tombstone) to ``topic``/``partition``.
+
+        ``headers``: the record's headers (the suppression buffer's format version); the
+        runtime's collector and the test driver take them.
+        """
 
 
 def _no_commit() -> None:

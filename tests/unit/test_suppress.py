@@ -13,14 +13,16 @@ from kstreams.dsl.suppressed import MAX_LONG, BufferConfig, BufferFullStrategy, 
 from kstreams.errors import IllegalStateError
 from kstreams.processor.change import Change
 from kstreams.state import StateStoreContext
-from kstreams.state.time_ordered_buffer import (
+from kstreams.state.buffer_value import (
     MAX_TIMESTAMP,
     BufferValue,
-    InMemoryTimeOrderedKeyValueChangeBuffer,
-    TimeOrderedKeyValueBufferBuilder,
     deserialize_entry,
     record_size,
     serialize_entry,
+)
+from kstreams.state.time_ordered_buffer import (
+    InMemoryTimeOrderedKeyValueChangeBuffer,
+    TimeOrderedKeyValueBufferBuilder,
 )
 from kstreams.testing import TopologyTestDriver
 
