@@ -24,7 +24,9 @@ def main() -> None:
     workloads = sorted({r["workload"] for r in rows})
     contenders = [c for c in spec["order"] if any(r["contender"] == c for r in rows)]
     width = 0.8 / max(len(contenders), 1)
-    fig, axes = plt.subplots(1, len(workloads), figsize=(12, 5.2), dpi=110, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(workloads), figsize=(max(12, 3.4 * len(workloads)), 5.2), dpi=110, squeeze=False
+    )
     for ax, workload in zip(axes[0], workloads, strict=True):
         guarantees = sorted({r["guarantee"] for r in rows if r["workload"] == workload})
         for i, contender in enumerate(contenders):

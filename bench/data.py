@@ -5,7 +5,15 @@
 * ``wordcount``: null keys, short lines of text (1-7 words, ~4 on average) drawn from a
   10,000-word vocabulary with a Zipf-like (1/rank) frequency, as text is;
 * ``distinct``: null keys, one distinct word per line (``key0000017``): word count with as
-  many keys as records, for the memory and restoration measurements.
+  many keys as records, for the memory and restoration measurements;
+* ``windowed-tumbling`` / ``windowed-hopping`` (the same input for both): page views keyed by
+  page (``/p/<n>``, 1,000 pages with Zipf-like (1/rank) popularity), small JSON values
+  (``{"user":"user-4821","page":"/p/17","ref":"search"}``, ~50 bytes), record timestamps
+  ``WINDOWED_BASE_MS + i * WINDOWED_STEP_MS``: 200 views a second of event time, so a
+  1-minute window holds 12,000 views and closes 12,000 records later (a 750k-record input
+  spans 62 minutes: 62 tumbling windows, every one but the last closed during the run; the
+  smoke run's 12,500 records still close one). The timestamps never go back, in any
+  partition: no record is late, every contender counts every record.
 
 The expected output of a word count is the number of words, counted with the very splitter
 the Python contenders use (``contenders/common.py``).
@@ -31,6 +39,15 @@ from common import words
 
 SEED = 20240611
 VOCABULARY = 10_000
+PAGES = 1000
+WINDOWED = ("windowed-tumbling", "windowed-hopping")
+WINDOW_SIZE_MS = 60_000
+WINDOW_ADVANCE_MS = {"windowed-tumbling": 60_000, "windowed-hopping": 10_000}
+"""1-minute tumbling windows; 1-minute windows every 10 seconds (each record in 6 windows)."""
+WINDOWED_BASE_MS = 1_700_000_040_000
+"""2023-11-14 22:14:00 UTC, on a minute boundary."""
+WINDOWED_STEP_MS = 5
+_REFERRERS = ("search", "search", "direct", "social", "email", "ad")
 _EVENTS = ("view", "view", "view", "click", "click", "cart", "buy")
 _SYLLABLES = [
     "ka",
@@ -143,8 +160,35 @@ def generate(workload: str, n: int, seed: int = SEED) -> Iterator[tuple[bytes | 
     elif workload == "distinct":
         for i in range(n):
             yield None, f"key{i:07d}".encode()
+    elif workload in WINDOWED:
+        pages = [f"/p/{r}" for r in range(PAGES)]
+        weights = list(itertools.accumulate(1.0 / (r + 1) for r in range(PAGES)))
+        chunk = 100_000
+        done = 0
+        while done < n:
+            m = min(chunk, n - done)
+            for page in rng.choices(pages, cum_weights=weights, k=m):
+                view = {
+                    "user": f"user-{rng.randrange(100_000)}",
+                    "page": page,
+                    "ref": rng.choice(_REFERRERS),
+                }
+                yield page.encode(), orjson.dumps(view)
+            done += m
     else:
         raise ValueError(f"unknown workload {workload!r}")
+
+
+def timestamp(workload: str, i: int) -> int | None:
+    """The timestamp of ``workload``'s ``i``-th record (None: the producer's clock)."""
+    if workload in WINDOWED:
+        return WINDOWED_BASE_MS + i * WINDOWED_STEP_MS
+    return None
+
+
+def windows_per_record(workload: str) -> int:
+    """How many windows each record of a windowed workload falls in (1 tumbling, 6 hopping)."""
+    return WINDOW_SIZE_MS // WINDOW_ADVANCE_MS[workload]
 
 
 def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
@@ -166,14 +210,21 @@ def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
         if workload == "passthrough":
             expected += 1
             keys.add(key)
+        elif workload in WINDOWED:
+            expected += windows_per_record(workload)  # one update per window it falls in
+            keys.add(key)
         else:
             ws = words(value.decode())
             expected += len(ws)
             keys.update(ws)
         size += len(value) + (len(key) if key else 0)
+        ts = timestamp(workload, i)
         while True:
             try:
-                producer.produce(topic, value, key)
+                if ts is None:
+                    producer.produce(topic, value, key)
+                else:
+                    producer.produce(topic, value, key, timestamp=ts)
                 break
             except BufferError:
                 producer.poll(0.05)
