@@ -9,7 +9,10 @@
 * ``windowed-tumbling`` / ``windowed-hopping`` (the same input for both): page views keyed by
   page (``/p/<n>``, 1,000 pages with Zipf-like (1/rank) popularity), small JSON values
   (``{"user":"user-4821","page":"/p/17","ref":"search"}``, ~50 bytes), record timestamps
-  ``WINDOWED_BASE_MS + i * WINDOWED_STEP_MS``: 200 views a second of event time, so a
+  ``base + i * WINDOWED_STEP_MS`` (``base``: on a minute boundary, such that the last record
+  is an hour before the prefill: the broker deletes records older than its 7-day retention by
+  their timestamps, and refuses those more than an hour ahead): 200 views a second of event
+  time, so a
   1-minute window holds 12,000 views and closes 12,000 records later (a 750k-record input
   spans 62 minutes: 62 tumbling windows, every one but the last closed during the run; the
   smoke run's 12,500 records still close one). The timestamps never go back, in any
@@ -44,8 +47,6 @@ WINDOWED = ("windowed-tumbling", "windowed-hopping")
 WINDOW_SIZE_MS = 60_000
 WINDOW_ADVANCE_MS = {"windowed-tumbling": 60_000, "windowed-hopping": 10_000}
 """1-minute tumbling windows; 1-minute windows every 10 seconds (each record in 6 windows)."""
-WINDOWED_BASE_MS = 1_700_000_040_000
-"""2023-11-14 22:14:00 UTC, on a minute boundary."""
 WINDOWED_STEP_MS = 5
 _REFERRERS = ("search", "search", "direct", "social", "email", "ad")
 _EVENTS = ("view", "view", "view", "click", "click", "cart", "buy")
@@ -179,11 +180,15 @@ def generate(workload: str, n: int, seed: int = SEED) -> Iterator[tuple[bytes | 
         raise ValueError(f"unknown workload {workload!r}")
 
 
-def timestamp(workload: str, i: int) -> int | None:
-    """The timestamp of ``workload``'s ``i``-th record (None: the producer's clock)."""
-    if workload in WINDOWED:
-        return WINDOWED_BASE_MS + i * WINDOWED_STEP_MS
-    return None
+def timestamps(workload: str, n: int) -> Iterator[int | None]:
+    """The timestamps of ``workload``'s ``n`` records (None: the producer's clock)."""
+    if workload not in WINDOWED:
+        yield from itertools.repeat(None, n)
+        return
+    last = int(time.time() * 1000) - 3_600_000
+    base = (last - n * WINDOWED_STEP_MS) // WINDOW_SIZE_MS * WINDOW_SIZE_MS
+    for i in range(n):
+        yield base + i * WINDOWED_STEP_MS
 
 
 def windows_per_record(workload: str) -> int:
@@ -206,7 +211,8 @@ def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
     size = 0
     keys: set[Any] = set()
     started = time.monotonic()
-    for i, (key, value) in enumerate(generate(workload, n)):
+    records = zip(generate(workload, n), timestamps(workload, n), strict=True)
+    for i, ((key, value), ts) in enumerate(records):
         if workload == "passthrough":
             expected += 1
             keys.add(key)
@@ -218,7 +224,6 @@ def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
             expected += len(ws)
             keys.update(ws)
         size += len(value) + (len(key) if key else 0)
-        ts = timestamp(workload, i)
         while True:
             try:
                 if ts is None:
