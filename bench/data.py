@@ -205,6 +205,9 @@ def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
             "batch.num.messages": 10000,
             "queue.buffering.max.messages": 1_000_000,
             "partitioner": "murmur2_random",
+            # in order: without it a batch retried (a new topic's first produce can fail)
+            # lands after later ones, and the windowed inputs' timestamps would go back
+            "enable.idempotence": True,
         }
     )
     expected = 0
