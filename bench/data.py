@@ -10,8 +10,8 @@
   page (``/p/<n>``, 1,000 pages with Zipf-like (1/rank) popularity), small JSON values
   (``{"user":"user-4821","page":"/p/17","ref":"search"}``, ~50 bytes), record timestamps
   ``base + i * WINDOWED_STEP_MS``: 1,000 views a second of event time, so a 1-minute window
-  holds 60,000 views and closes 60,000 records later (the default 500k records span 8.3
-  minutes: 8 tumbling windows close during a run). ``base`` is on a minute boundary, such
+  holds 60,000 views and closes 60,000 records later (the default 750k records span 12.5
+  minutes: 12 tumbling windows close during a run). ``base`` is on a minute boundary, such
   that the last record is an hour before the prefill: the broker deletes records older than
   its 7-day retention by their timestamps, and refuses those more than an hour ahead. The
   timestamps never go back, in any partition: no record is late, every contender counts every

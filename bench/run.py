@@ -522,7 +522,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--windowed-records",
         type=int,
         default=None,
-        help="windowed-tumbling/-hopping input records, page views (default: records/6)",
+        help="windowed-tumbling/-hopping input records, page views (default: records/4)",
     )
     p.add_argument(
         "--faust-records",
@@ -588,7 +588,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.wordcount_records is None:
         args.wordcount_records = max(args.records // 4, 1)
     if args.windowed_records is None:
-        args.windowed_records = max(args.records // 6, 1)
+        args.windowed_records = max(args.records // 4, 1)
     if args.profile_records is None:
         args.profile_records = min(args.records, 500_000)
     if args.write_docs is None:
