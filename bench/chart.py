@@ -21,7 +21,8 @@ def main() -> None:
     with open(sys.argv[1]) as fh:
         spec = json.load(fh)
     rows = spec["rows"]
-    workloads = sorted({r["workload"] for r in rows})
+    seen = {r["workload"] for r in rows}
+    workloads = [w for w in spec.get("workloads", []) if w in seen] or sorted(seen)
     contenders = [c for c in spec["order"] if any(r["contender"] == c for r in rows)]
     width = 0.8 / max(len(contenders), 1)
     fig, axes = plt.subplots(

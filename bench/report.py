@@ -466,7 +466,7 @@ def chart(out: dict[str, Any], png: Path, python: Path) -> None:
     ]
     order = [LABELS[c] for c in LABELS]
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump({"rows": rows, "order": order}, fh)
+        json.dump({"rows": rows, "order": order, "workloads": out.get("workloads", [])}, fh)
     subprocess.run(
         [str(python), str(Path(__file__).with_name("chart.py")), fh.name, str(png)], check=True
     )
