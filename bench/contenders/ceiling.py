@@ -32,6 +32,7 @@ from common import (
     parse_args,
     passthrough,
     stop_event,
+    window_starts,
     windowed_key,
     words,
 )
@@ -123,8 +124,7 @@ def main() -> None:
                 stream_time[p] = now_p
                 counts_p = windows.setdefault(p, {})
                 key = msg.key()
-                first = ts - ts % advance - size + advance  # earliest window holding ts
-                for start in range(max(first, 0), ts + 1, advance):
+                for start in window_starts(ts, size, advance):
                     if start + size <= now_p:
                         continue  # closed: Kafka Streams drops the record for it
                     n = counts_p.get((key, start), 0) + 1

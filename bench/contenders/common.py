@@ -44,6 +44,13 @@ def windowed_key(key: bytes, start_ms: int) -> bytes:
     return key + _LONG.pack(start_ms)
 
 
+def window_starts(ts: int, size_ms: int, advance_ms: int) -> range:
+    """The starts of the time windows holding ``ts`` (Kafka Streams' ``TimeWindows.windowsFor``:
+    multiples of the advance, never negative), oldest first."""
+    last = ts - ts % advance_ms
+    return range(max(last - size_ms + advance_ms, 0), last + 1, advance_ms)
+
+
 def passthrough(value: dict[str, Any]) -> dict[str, Any]:
     """The passthrough workload's ``map_values``: mark the event as seen."""
     value["ok"] = True
