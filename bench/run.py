@@ -63,7 +63,7 @@ SLOW = {"faust": "Faust", "quixstreams": "Quix Streams"}
 ~40 s of processing) except Faust's (~15 s, at 1-2k records/s)."""
 WINDOWED_HOPPING_SLOW_SHARE = 12
 """A slow contender's windowed-hopping prefix is ``--quix-records`` / this (word count and
-windowed-tumbling: / 4): each record updates 6 windows there, and Quix Streams moves ~6x fewer
+windowed-tumbling: / 4): each record updates 6 windows there, and Quix Streams moves 2-4x fewer
 records a second than on the tumbling windows."""
 CONTENDER_DIR = HERE / "contenders"
 _RUNNING = re.compile(r"BENCH RUNNING ([\d.]+)")
