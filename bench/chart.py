@@ -21,10 +21,13 @@ def main() -> None:
     with open(sys.argv[1]) as fh:
         spec = json.load(fh)
     rows = spec["rows"]
-    workloads = sorted({r["workload"] for r in rows})
+    seen = {r["workload"] for r in rows}
+    workloads = [w for w in spec.get("workloads", []) if w in seen] or sorted(seen)
     contenders = [c for c in spec["order"] if any(r["contender"] == c for r in rows)]
     width = 0.8 / max(len(contenders), 1)
-    fig, axes = plt.subplots(1, len(workloads), figsize=(12, 5.2), dpi=110, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(workloads), figsize=(max(12, 3.4 * len(workloads)), 5.2), dpi=110, squeeze=False
+    )
     for ax, workload in zip(axes[0], workloads, strict=True):
         guarantees = sorted({r["guarantee"] for r in rows if r["workload"] == workload})
         for i, contender in enumerate(contenders):

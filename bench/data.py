@@ -5,10 +5,20 @@
 * ``wordcount``: null keys, short lines of text (1-7 words, ~4 on average) drawn from a
   10,000-word vocabulary with a Zipf-like (1/rank) frequency, as text is;
 * ``distinct``: null keys, one distinct word per line (``key0000017``): word count with as
-  many keys as records, for the memory and restoration measurements.
-
-The expected output of a word count is the number of words, counted with the very splitter
-the Python contenders use (``contenders/common.py``).
+  many keys as records, for the memory and restoration measurements;
+* ``windowed-tumbling`` / ``windowed-hopping`` (the same input for both): page views keyed by
+  page (``/p/<n>``, 1,000 pages with Zipf-like (1/rank) popularity), small JSON values
+  (``{"user":"user-4821","page":"/p/17","ref":"search"}``, ~50 bytes), record timestamps
+  ``base + i * WINDOWED_STEP_MS``: 1,000 views a second of event time, so a 1-minute window
+  holds 60,000 views and closes 60,000 records later (the default 750k records span 12.5
+  minutes: 12 tumbling windows close during a run). ``base`` is on a minute boundary, such
+  that the last record is an hour before the prefill: the broker deletes records older than
+  its 7-day retention by their timestamps, and refuses those more than an hour ahead. The
+  timestamps never go back, in any partition: no record is late, every contender counts every
+  record. A replay runs event time faster than wall time (here ~10-80x): the faster event
+  time runs, the more often window stores roll their time segments (Kafka Streams opens a
+  RocksDB instance per segment), a cost real deployments pay once a minute; 1 ms a record
+  keeps that artifact small while windows still close.
 """
 
 from __future__ import annotations
@@ -31,6 +41,13 @@ from common import words
 
 SEED = 20240611
 VOCABULARY = 10_000
+PAGES = 1000
+WINDOWED = ("windowed-tumbling", "windowed-hopping")
+WINDOW_SIZE_MS = 60_000
+WINDOW_ADVANCE_MS = {"windowed-tumbling": 60_000, "windowed-hopping": 10_000}
+"""1-minute tumbling windows; 1-minute windows every 10 seconds (each record in 6 windows)."""
+WINDOWED_STEP_MS = 1
+_REFERRERS = ("search", "search", "direct", "social", "email", "ad")
 _EVENTS = ("view", "view", "view", "click", "click", "cart", "buy")
 _SYLLABLES = [
     "ka",
@@ -143,8 +160,39 @@ def generate(workload: str, n: int, seed: int = SEED) -> Iterator[tuple[bytes | 
     elif workload == "distinct":
         for i in range(n):
             yield None, f"key{i:07d}".encode()
+    elif workload in WINDOWED:
+        pages = [f"/p/{r}" for r in range(PAGES)]
+        weights = list(itertools.accumulate(1.0 / (r + 1) for r in range(PAGES)))
+        chunk = 100_000
+        done = 0
+        while done < n:
+            m = min(chunk, n - done)
+            for page in rng.choices(pages, cum_weights=weights, k=m):
+                view = {
+                    "user": f"user-{rng.randrange(100_000)}",
+                    "page": page,
+                    "ref": rng.choice(_REFERRERS),
+                }
+                yield page.encode(), orjson.dumps(view)
+            done += m
     else:
         raise ValueError(f"unknown workload {workload!r}")
+
+
+def timestamps(workload: str, n: int) -> Iterator[int | None]:
+    """The timestamps of ``workload``'s ``n`` records (None: the producer's clock)."""
+    if workload not in WINDOWED:
+        yield from itertools.repeat(None, n)
+        return
+    last = int(time.time() * 1000) - 3_600_000
+    base = (last - n * WINDOWED_STEP_MS) // WINDOW_SIZE_MS * WINDOW_SIZE_MS
+    for i in range(n):
+        yield base + i * WINDOWED_STEP_MS
+
+
+def windows_per_record(workload: str) -> int:
+    """How many windows each record of a windowed workload falls in (1 tumbling, 6 hopping)."""
+    return WINDOW_SIZE_MS // WINDOW_ADVANCE_MS[workload]
 
 
 def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
@@ -156,15 +204,22 @@ def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
             "batch.num.messages": 10000,
             "queue.buffering.max.messages": 1_000_000,
             "partitioner": "murmur2_random",
+            # in order: without it a batch retried (a new topic's first produce can fail)
+            # lands after later ones, and the windowed inputs' timestamps would go back
+            "enable.idempotence": True,
         }
     )
     expected = 0
     size = 0
     keys: set[Any] = set()
     started = time.monotonic()
-    for i, (key, value) in enumerate(generate(workload, n)):
+    records = zip(generate(workload, n), timestamps(workload, n), strict=True)
+    for i, ((key, value), ts) in enumerate(records):
         if workload == "passthrough":
             expected += 1
+            keys.add(key)
+        elif workload in WINDOWED:
+            expected += windows_per_record(workload)  # one update per window it falls in
             keys.add(key)
         else:
             ws = words(value.decode())
@@ -173,7 +228,10 @@ def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
         size += len(value) + (len(key) if key else 0)
         while True:
             try:
-                producer.produce(topic, value, key)
+                if ts is None:
+                    producer.produce(topic, value, key)
+                else:
+                    producer.produce(topic, value, key, timestamp=ts)
                 break
             except BufferError:
                 producer.poll(0.05)

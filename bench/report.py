@@ -24,6 +24,8 @@ LABELS = {
     "java": "Kafka Streams (Java, 1 thread)",
 }
 GUARANTEE_LABELS = {"at_least_once": "at-least-once", "exactly_once_v2": "exactly-once v2"}
+WINDOWED = ("windowed-tumbling", "windowed-hopping")
+"""The windowed-count workloads (bench/data.py), each with its own targets."""
 
 
 def summarize(out: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
@@ -198,6 +200,24 @@ def targets(out: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
             java,
             factor,
         )
+    for w in WINDOWED:
+        if w not in out.get("workloads", []):
+            continue
+        kind = w.removeprefix("windowed-")
+        for g in out.get("guarantees", []):
+            gl = GUARANTEE_LABELS[g]
+            ks = rate(w, g, "kstreams", "steady")
+            java = rate(w, g, "java", "steady")
+            check(
+                f"windowed ({kind}, {gl}, steady state): kstreams ≥ Kafka Streams (Java, 1 thread)",
+                ks,
+                java,
+                1.0,
+            )
+            quix = rate(w, g, "quixstreams", "steady")
+            check(
+                f"windowed ({kind}, {gl}, steady state): kstreams ≥ 5x Quix Streams", ks, quix, 5.0
+            )
     for row in (out.get("restarts") or {}).get("rows", []):
         gl = GUARANTEE_LABELS[row["guarantee"]]
         clean = (row.get("clean") or {}).get("to_running_s")
@@ -363,10 +383,18 @@ def _setup_md(out: dict[str, Any]) -> str:
         lines.append(
             f"- **{w}** input: {d['records']:,} records, {d['bytes'] / d['records']:.0f} bytes "
             f"on average, {d['distinct_keys']:,} distinct "
-            f"{'keys' if w.startswith('passthrough') else 'words'}; expected outputs "
+            f"{_key_noun(w)}; expected outputs "
             f"{d['expected_outputs']:,}."
         )
     return "\n".join(lines) + "\n"
+
+
+def _key_noun(dataset: str) -> str:
+    if dataset.startswith("passthrough"):
+        return "keys"
+    if dataset.startswith("windowed"):
+        return "pages (keys)"
+    return "words"
 
 
 def render(out: dict[str, Any]) -> str:
@@ -438,7 +466,7 @@ def chart(out: dict[str, Any], png: Path, python: Path) -> None:
     ]
     order = [LABELS[c] for c in LABELS]
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump({"rows": rows, "order": order}, fh)
+        json.dump({"rows": rows, "order": order, "workloads": out.get("workloads", [])}, fh)
     subprocess.run(
         [str(python), str(Path(__file__).with_name("chart.py")), fh.name, str(png)], check=True
     )

@@ -48,7 +48,7 @@ from kstreams.testing.broker import (  # noqa: E402
     create_topic,
 )
 
-WORKLOADS = ("passthrough", "wordcount")
+WORKLOADS = ("passthrough", "wordcount", *data.WINDOWED)
 CONTENDERS = ("ceiling", "kstreams", "quixstreams", "faust", "java")
 GUARANTEES = ("at_least_once", "exactly_once_v2")
 PARTITIONS = 4
@@ -61,6 +61,10 @@ SLOW = {"faust": "Faust", "quixstreams": "Quix Streams"}
 """Contenders too slow for the full input within the suite's time: they get a prefix of it
 (``--faust-records``, ``--quix-records``), still long enough for a steady state (Quix Streams:
 ~40 s of processing) except Faust's (~15 s, at 1-2k records/s)."""
+WINDOWED_HOPPING_SLOW_SHARE = 12
+"""A slow contender's windowed-hopping prefix is ``--quix-records`` / this (word count and
+windowed-tumbling: / 4): each record updates 6 windows there, and Quix Streams moves 2-4x fewer
+records a second than on the tumbling windows."""
 CONTENDER_DIR = HERE / "contenders"
 _RUNNING = re.compile(r"BENCH RUNNING ([\d.]+)")
 _RESTORED = re.compile(
@@ -306,10 +310,16 @@ class Bench:
 
     def records_for(self, workload: str, contender: str | None = None) -> int:
         """Input records of ``workload`` (for a :data:`SLOW` ``contender``: a prefix of them)."""
-        n = self.args.records if workload == "passthrough" else self.args.wordcount_records
+        if workload == "passthrough":
+            n = self.args.records
+        elif workload in data.WINDOWED:
+            n = self.args.windowed_records
+        else:
+            n = self.args.wordcount_records
         if contender in SLOW:
             cap = self.args.faust_records if contender == "faust" else self.args.quix_records
-            n = min(n, cap if workload == "passthrough" else max(cap // 4, 1))
+            share = {"passthrough": 1, "windowed-hopping": WINDOWED_HOPPING_SLOW_SHARE}
+            n = min(n, max(cap // share.get(workload, 4), 1))
         return n
 
     def matrix(self, workloads: list[str], guarantees: list[str]) -> dict[str, Any]:
@@ -509,6 +519,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="word count input lines (default: records/4, ~4 words a line: as many words)",
     )
     p.add_argument(
+        "--windowed-records",
+        type=int,
+        default=None,
+        help="windowed-tumbling/-hopping input records, page views (default: records/4)",
+    )
+    p.add_argument(
         "--faust-records",
         type=int,
         default=20_000,
@@ -571,6 +587,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.extras = "memory,restore,restart,profile"
     if args.wordcount_records is None:
         args.wordcount_records = max(args.records // 4, 1)
+    if args.windowed_records is None:
+        args.windowed_records = max(args.records // 4, 1)
     if args.profile_records is None:
         args.profile_records = min(args.records, 500_000)
     if args.write_docs is None:

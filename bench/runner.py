@@ -22,7 +22,9 @@ input has been processed to done, the input records processed in between divided
 counted alike for every contender: for passthrough its output records (one per input); for
 word count the mean of its stages' shares done, read from the group's committed offsets: the
 input topic's (the first stage: split, re-key) and, where the contender has one, its
-repartition topic's (the second: count; one record per word). One stage's progress alone
+repartition topic's (the second: count; one record per word); for the windowed counts its
+output records (one per window a record falls in) where every update is forwarded, else the
+committed offsets of the input (one stage). One stage's progress alone
 would mislead: a single thread that reads a prefilled input runs ahead in the first stage and
 catches up in the second later. Every contender commits at the same interval.
 """

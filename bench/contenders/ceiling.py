@@ -8,7 +8,12 @@ library: batch consume, asynchronous produce, periodic commit.
 * wordcount: split, count in a plain ``dict``, produce ``(word, count)`` as String/Long
   straight to the output topic. It keeps **no durable state** (no changelog, no RocksDB) and
   needs no repartition topic (one process owns every partition), so it does less than any
-  streams framework can: it is a ceiling, not a peer.
+  streams framework can: it is a ceiling, not a peer;
+* windowed-tumbling / windowed-hopping: per partition, the stream time (the largest record
+  timestamp seen) and a plain ``dict`` of (key, window start) -> count; each record adds one
+  to each of its windows that is still open (end > stream time, no grace, as Kafka Streams)
+  and produces every update (windowed key + 8-byte start, Long count); closed windows leave
+  the dict as stream time passes them. No durable state either.
 
 At-least-once: every commit interval, flush the producer, then commit the consumer's
 positions. Exactly-once: a transactional producer, the positions sent in the transaction
@@ -21,7 +26,16 @@ import struct
 import time
 
 import orjson
-from common import parse_args, passthrough, stop_event, words
+from common import (
+    WINDOW_ADVANCE_MS,
+    WINDOW_SIZE_MS,
+    parse_args,
+    passthrough,
+    stop_event,
+    window_starts,
+    windowed_key,
+    words,
+)
 from confluent_kafka import Consumer, KafkaError, Producer
 
 BATCH = 1000
@@ -60,6 +74,12 @@ def main() -> None:
     long = struct.Struct(">q").pack
     counts: dict[str, int] = {}
     wordcount = args.workload == "wordcount"
+    windowed = args.workload in WINDOW_ADVANCE_MS
+    size = WINDOW_SIZE_MS
+    advance = WINDOW_ADVANCE_MS.get(args.workload, size)
+    windows: dict[int, dict[tuple[bytes, int], int]] = {}  # partition -> (key, start) -> count
+    stream_time: dict[int, int] = {}
+    purged: dict[int, int] = {}  # partition -> stream time of its last purge
     loads, dumps = orjson.loads, orjson.dumps
     commit_s = args.commit_interval_ms / 1000.0
     next_commit = time.monotonic() + commit_s
@@ -97,7 +117,24 @@ def main() -> None:
                     raise SystemExit(f"consumer error: {msg.error()}")
                 continue
             dirty = True
-            if wordcount:
+            if windowed:
+                p = msg.partition()
+                ts = msg.timestamp()[1]
+                now_p = max(stream_time.get(p, ts), ts)
+                stream_time[p] = now_p
+                counts_p = windows.setdefault(p, {})
+                key = msg.key()
+                for start in window_starts(ts, size, advance):
+                    if start + size <= now_p:
+                        continue  # closed: Kafka Streams drops the record for it
+                    n = counts_p.get((key, start), 0) + 1
+                    counts_p[(key, start)] = n
+                    send(windowed_key(key, start), long(n))
+                if now_p - purged.get(p, 0) >= advance:
+                    purged[p] = now_p
+                    for wk in [wk for wk in counts_p if wk[1] + size <= now_p]:
+                        del counts_p[wk]
+            elif wordcount:
                 for word in words(msg.value().decode()):
                     n = counts.get(word, 0) + 1
                     counts[word] = n

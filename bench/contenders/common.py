@@ -5,7 +5,8 @@ environments (Quix Streams', Faust's), which have no kstreams installed.
 
 Every contender is started by ``bench/run.py`` as::
 
-    python <contender>.py --bootstrap HOST:PORT --workload passthrough|wordcount
+    python <contender>.py --bootstrap HOST:PORT
+        --workload passthrough|wordcount|windowed-tumbling|windowed-hopping
         --guarantee at_least_once|exactly_once_v2 --input TOPIC --output TOPIC
         --app-id ID --state-dir DIR --commit-interval-ms N
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import re
 import signal
+import struct
 import threading
 from typing import Any
 
@@ -29,6 +31,26 @@ def words(line: str) -> list[str]:
     return [w for w in WORD.split(line.lower()) if w]
 
 
+WORKLOADS = ("passthrough", "wordcount", "windowed-tumbling", "windowed-hopping")
+WINDOW_SIZE_MS = 60_000
+WINDOW_ADVANCE_MS = {"windowed-tumbling": 60_000, "windowed-hopping": 10_000}
+"""The windowed workloads' windows: 1 minute, tumbling or hopping by 10 s (as bench/data.py)."""
+_LONG = struct.Struct(">q")
+
+
+def windowed_key(key: bytes, start_ms: int) -> bytes:
+    """A time-windowed key as Kafka Streams' ``TimeWindowedSerializer`` writes it: the key's
+    bytes, then the window start as an 8-byte big-endian long."""
+    return key + _LONG.pack(start_ms)
+
+
+def window_starts(ts: int, size_ms: int, advance_ms: int) -> range:
+    """The starts of the time windows holding ``ts`` (Kafka Streams' ``TimeWindows.windowsFor``:
+    multiples of the advance, never negative), oldest first."""
+    last = ts - ts % advance_ms
+    return range(max(last - size_ms + advance_ms, 0), last + 1, advance_ms)
+
+
 def passthrough(value: dict[str, Any]) -> dict[str, Any]:
     """The passthrough workload's ``map_values``: mark the event as seen."""
     value["ok"] = True
@@ -39,7 +61,7 @@ def parse_args(description: str) -> argparse.Namespace:
     """The command line every contender takes."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--workload", choices=("passthrough", "wordcount"), required=True)
+    parser.add_argument("--workload", choices=WORKLOADS, required=True)
     parser.add_argument(
         "--guarantee", choices=("at_least_once", "exactly_once_v2"), default="at_least_once"
     )

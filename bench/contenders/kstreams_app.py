@@ -2,7 +2,11 @@
 
 * passthrough: ``stream(String, JSON).map_values(passthrough).to(String, JSON)``;
 * wordcount: ``examples/word_count.py``'s topology: ``flat_map_values(words)
-  .group_by(word).count(Materialized.as_("counts")).to_stream().to(String, Long)``.
+  .group_by(word).count(Materialized.as_("counts")).to_stream().to(String, Long)``;
+* windowed-tumbling / windowed-hopping: ``stream(String, String).group_by_key()
+  .windowed_by(TimeWindows.of_size_with_no_grace(1 min)[.advance_by(10 s)])
+  .count(Materialized.as_("views")).to_stream().to(windowed String, Long)``: emit on update
+  through the record cache (Kafka Streams' default), keys in Java's time-windowed layout.
 
 Only ``processing.guarantee``, ``commit.interval.ms`` (the same for every contender) and
 ``state.dir`` are set; everything else is kstreams' default. kstreams' own INFO log goes to
@@ -22,10 +26,19 @@ import runpy
 import sys
 import threading
 import time
+from datetime import timedelta
 
-from common import parse_args, passthrough, stop_event, words
+from common import WINDOW_ADVANCE_MS, WINDOW_SIZE_MS, parse_args, passthrough, stop_event, words
 
-from kstreams import KafkaStreams, Materialized, Serdes, StreamsBuilder, Topology
+from kstreams import (
+    KafkaStreams,
+    Materialized,
+    Serdes,
+    StreamsBuilder,
+    TimeWindows,
+    Topology,
+    WindowedSerdes,
+)
 
 
 def topology(workload: str, input_topic: str, output_topic: str) -> Topology:
@@ -35,6 +48,23 @@ def topology(workload: str, input_topic: str, output_topic: str) -> Topology:
             builder.stream(input_topic, key_serde=Serdes.String(), value_serde=Serdes.JSON())
             .map_values(passthrough)
             .to(output_topic, key_serde=Serdes.String(), value_serde=Serdes.JSON())
+        )
+    elif workload in WINDOW_ADVANCE_MS:
+        size = timedelta(milliseconds=WINDOW_SIZE_MS)
+        windows = TimeWindows.of_size_with_no_grace(size)
+        if WINDOW_ADVANCE_MS[workload] != WINDOW_SIZE_MS:
+            windows = windows.advance_by(timedelta(milliseconds=WINDOW_ADVANCE_MS[workload]))
+        (
+            builder.stream(input_topic, key_serde=Serdes.String(), value_serde=Serdes.String())
+            .group_by_key()
+            .windowed_by(windows)
+            .count(Materialized.as_("views"))
+            .to_stream()
+            .to(
+                output_topic,
+                key_serde=WindowedSerdes.time_windowed_serde_from(Serdes.String(), size),
+                value_serde=Serdes.Long(),
+            )
         )
     else:
         (

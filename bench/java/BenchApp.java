@@ -1,11 +1,15 @@
 // Apache Kafka Streams (Java), the benchmark's workloads; compiled and run by bench/run.py.
 //
-//   java -cp '<classes>:<libs>/*' BenchApp --bootstrap H:P --workload passthrough|wordcount
+//   java -cp '<classes>:<libs>/*' BenchApp --bootstrap H:P
+//        --workload passthrough|wordcount|windowed-tumbling|windowed-hopping
 //        --guarantee at_least_once|exactly_once_v2 --input T --output T --app-id ID
 //        --state-dir DIR --commit-interval-ms N
 //
 // passthrough: stream(String, byte[]).mapValues(parse JSON, put "ok": true, write JSON).to(...)
 // wordcount:   WordCountDemo: flatMapValues(split on \W+).groupBy(word).count().toStream().to(...)
+// windowed-tumbling / windowed-hopping: groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(
+//              1 min)[.advanceBy(10 s)]).count().toStream().to(...) with the time-windowed
+//              String serde (key bytes + 8-byte window start) and Long values
 // One stream thread; everything else Kafka Streams' defaults (statestore.cache.max.bytes
 // included: the record cache deduplicates count updates between commits). Runs until SIGTERM.
 
@@ -30,6 +34,8 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.WindowedSerdes;
 
 public final class BenchApp {
     private static final Pattern WORD = Pattern.compile("\\W+");
@@ -75,6 +81,20 @@ public final class BenchApp {
             builder.stream(input, Consumed.with(Serdes.String(), Serdes.ByteArray()))
                 .mapValues(BenchApp::passthrough)
                 .to(output, Produced.with(Serdes.String(), Serdes.ByteArray()));
+        } else if (args.get("workload").startsWith("windowed-")) {
+            Duration size = Duration.ofMinutes(1);
+            TimeWindows windows = TimeWindows.ofSizeWithNoGrace(size);
+            if ("windowed-hopping".equals(args.get("workload"))) {
+                windows = windows.advanceBy(Duration.ofSeconds(10));
+            }
+            builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
+                .groupByKey(Grouped.with(Serdes.String(), Serdes.String()))
+                .windowedBy(windows)
+                .count(Materialized.as("views"))
+                .toStream()
+                .to(output, Produced.with(
+                    WindowedSerdes.timeWindowedSerdeFrom(String.class, size.toMillis()),
+                    Serdes.Long()));
         } else {
             builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
                 .flatMapValues(BenchApp::words)

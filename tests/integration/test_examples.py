@@ -62,7 +62,10 @@ def test_order_router_demo(kafka_bootstrap: str) -> None:
 
 
 def test_the_examples_hold_a_test_to_copy() -> None:
-    assert [p.name for p in EXAMPLE_TESTS] == ["test_word_count.py"]
+    assert [p.name for p in EXAMPLE_TESTS] == [
+        "test_page_views_per_minute.py",
+        "test_word_count.py",
+    ]
 
 
 @pytest.mark.parametrize("example", EXAMPLE_TESTS, ids=lambda p: p.name)
