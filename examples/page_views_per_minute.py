@@ -28,15 +28,16 @@ import threading
 from datetime import timedelta
 
 from kstreams import (
+    BufferConfig,
     KafkaStreams,
     Materialized,
     Serdes,
     StreamsBuilder,
+    Suppressed,
     TimeWindows,
     Topology,
     WindowedSerdes,
 )
-from kstreams.dsl.suppressed import BufferConfig, Suppressed
 
 INPUT = "page-views"
 OUTPUT = "page-views-per-minute"
