@@ -64,7 +64,7 @@ class SlidingWindowAggregateProcessor(CompiledProcessor):
         grace = self.windows.grace_ms()
         dropped_null = null_key_dropper(context, "key or value")
         dropped_expired = expired_record_dropper(context)
-        pacer = EmitPacer(context) if on_close else None
+        pacer = EmitPacer(context, self.store_name) if on_close else None
         observed = NO_TIMESTAMP
 
         def copy_of(key: Any, start: int, vat: Any) -> Any:
@@ -215,8 +215,8 @@ class SlidingWindowAggregateProcessor(CompiledProcessor):
                 return
             last = pacer.last_emit_close_time
             lower = 0 if last == NO_TIMESTAMP else max(0, last - diff)
-            emit_closed_windows(store, forward, lower, upper, headers)
-            pacer.last_emit_close_time = close_time
+            emitted = emit_closed_windows(store, forward, lower, upper, headers)
+            pacer.emitted(close_time, emitted)
 
         def sliding_aggregate(key: Any, value: Any, ts: int, headers: Headers) -> None:
             nonlocal observed

@@ -79,7 +79,7 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
         size, advance, grace = windows.size_ms, windows.advance_ms, windows.grace_period
         dropped_null = null_key_dropper(context)
         dropped_expired = expired_record_dropper(context)
-        pacer = EmitPacer(context) if on_close else None
+        pacer = EmitPacer(context, self.store_name) if on_close else None
         observed = NO_TIMESTAMP
 
         def maybe_emit_final(close_time: int, headers: Headers) -> None:
@@ -97,8 +97,8 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
                 # no window ends in (last close, new close]: nothing new to emit
                 if windows.windows_for(upper) == windows.windows_for(lower - 1):
                     return
-            emit_closed_windows(store, forward, lower, upper, headers)
-            pacer.last_emit_close_time = close_time
+            emitted = emit_closed_windows(store, forward, lower, upper, headers)
+            pacer.emitted(close_time, emitted)
 
         def window_aggregate(key: Any, value: Any, ts: int, headers: Headers) -> None:
             nonlocal observed

@@ -123,8 +123,7 @@ def decode(text: str | None) -> TopicPartitionMetadata:
             partition_time = _LONG.unpack_from(raw, 1)[0]
             return TopicPartitionMetadata(partition_time, deserialize_processor_metadata(raw[9:]))
         log.warning(
-            "Unsupported offset metadata version found. Supported version <= %d. "
-            "Found version %d.",
+            "Unsupported offset metadata version found. Supported version <= %d. Found version %d.",
             LATEST_MAGIC_BYTE,
             version,
         )

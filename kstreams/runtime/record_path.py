@@ -84,6 +84,9 @@ class Shape:
     extractor: bool
     """A timestamp extractor (``extractor``) other than the default ``FailOnInvalidTimestamp``,
     which the ``timestamp`` stage checks inline."""
+    partition_times: bool = False
+    """The task reads several partitions: each one's time is kept in ``partition_time`` (with
+    one partition it is the task's stream time; with an extractor it is always kept)."""
 
     def __str__(self) -> str:
         return ", ".join(f.name for f in fields(self) if getattr(self, f.name)) or "plain"
@@ -110,7 +113,7 @@ BINDINGS: dict[str, str] = {
     "kfast": "the key serde's fast deserializer, or None",
     "vfast": "the value serde's fast deserializer, or None",
     "extractor": "the timestamp extractor: fn(ConsumedRecord, partition_time) -> int, or None",
-    "partition_time": "the largest extracted timestamp per partition: partition -> ms",
+    "partition_time": "the task's partition times of this topic: partition -> ms (see Shape)",
     "forward": "the source node's children: fn(key, value, timestamp, headers)",
     "on_deserialization_error": "StreamTask._on_deserialization_error",
     "on_processing_error": "StreamTask._on_processing_error",
@@ -168,10 +171,16 @@ def deserialize(shape: Shape) -> str:
 def timestamp(shape: Shape) -> str:
     """The record's timestamp: the extractor's, or the message's if it is not negative."""
     if not shape.extractor:
-        return """\
+        code = """\
 if ts < 0:
     raise invalid_timestamp(topic, partition, offset, ts)
 """
+        if shape.partition_times:
+            code += """\
+if ts > partition_time.get(partition, -1):
+    partition_time[partition] = ts
+"""
+        return code
     return """\
 ts = extractor(
     ConsumedRecord(topic, partition, offset, ts, key, value, headers),
@@ -196,10 +205,16 @@ ctx.headers = headers
 
 
 def stream_time(shape: Shape) -> str:
-    """The task's stream time: the largest timestamp seen."""
+    """The task's stream time: the largest timestamp seen; a record behind it is late by the
+    difference (the ``record-lateness`` metric; its count is ``processed``)."""
     return """\
 if ts > ctx.stream_time:
     ctx.stream_time = ts
+elif ts < ctx.stream_time:
+    late = ctx.stream_time - ts
+    metrics.lateness_total += late
+    if late > metrics.lateness_max:
+        metrics.lateness_max = late
 """
 
 

@@ -56,9 +56,10 @@ def test_encoding_is_javas() -> None:
 def test_each_side_decodes_the_other() -> None:
     ours = [encode(t, _metadata(e)) for t, e in CASES]
     java_decoded = _java([f"decode:{s}" for s in ours] + ["decode:", "decode:AQAAAAAAAAPo"])
-    expected = [
-        f"{t};" + ",".join(f"{k}={v}" for k, v in sorted(e)) for t, e in CASES
-    ] + ["-1;", "1000;"]
+    expected = [f"{t};" + ",".join(f"{k}={v}" for k, v in sorted(e)) for t, e in CASES] + [
+        "-1;",
+        "1000;",
+    ]
     assert java_decoded == expected
     for (t, e), text in zip(CASES, _java([_spec(t, e) for t, e in CASES]), strict=True):
         got = decode(text)
