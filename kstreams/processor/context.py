@@ -49,6 +49,8 @@ class TaskContext:
         "headers",
         "metrics",
         "offset",
+        "on_commit",
+        "on_start",
         "partition",
         "processor_metadata",
         "state_dir",
@@ -86,6 +88,10 @@ class TaskContext:
         self.commit_requested = False
         self.processor_metadata = ProcessorMetadata()
         """Committed with the task's offsets; merged from the committed ones when it starts."""
+        self.on_commit: list[Callable[[], None]] = []
+        """Called before each commit (processors put what they keep in the metadata)."""
+        self.on_start: list[Callable[[], None]] = []
+        """Called once the task started from its committed metadata (processors read it)."""
         self.stream_punctuations = PunctuationQueue()
         self.wall_punctuations = PunctuationQueue()
 
@@ -290,6 +296,16 @@ class ProcessorContext:
             context.add_processor_metadata_key_value("my-store", last_emitted_ms)
         """
         self._task.processor_metadata.put(key, value)
+
+    def on_commit(self, hook: Callable[[], None]) -> None:
+        """Call ``hook()`` before each commit of the task (internal: to put processor metadata
+        once per commit rather than once per record)."""
+        self._task.on_commit.append(hook)
+
+    def on_task_start(self, hook: Callable[[], None]) -> None:
+        """Call ``hook()`` once the task has read its committed metadata, before it processes
+        records (internal: processors are built before that)."""
+        self._task.on_start.append(hook)
 
 
 def fan_out(fns: tuple[Forward, ...]) -> Forward:

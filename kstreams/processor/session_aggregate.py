@@ -21,6 +21,7 @@ from kstreams.processor.window_support import (
     NO_TIMESTAMP,
     EmitPacer,
     expired_record_dropper,
+    keep_observed_stream_time,
     null_key_dropper,
 )
 from kstreams.serde.base import Headers
@@ -132,6 +133,14 @@ class SessionWindowAggregateProcessor(CompiledProcessor):
             if on_close:
                 maybe_emit_final(close_time, headers)
 
+        def observed_time() -> int:
+            return observed
+
+        def resume(committed: int) -> None:
+            nonlocal observed
+            observed = committed
+
+        keep_observed_stream_time(context, self.store_name, observed_time, resume)
         return session_aggregate
 
 

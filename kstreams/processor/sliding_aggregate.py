@@ -23,6 +23,7 @@ from kstreams.processor.window_support import (
     NO_TIMESTAMP,
     EmitPacer,
     expired_record_dropper,
+    keep_observed_stream_time,
     null_key_dropper,
     unchanged,
 )
@@ -236,4 +237,12 @@ class SlidingWindowAggregateProcessor(CompiledProcessor):
             if on_close:
                 maybe_emit_final(close, headers)
 
+        def observed_time() -> int:
+            return observed
+
+        def resume(committed: int) -> None:
+            nonlocal observed
+            observed = committed
+
+        keep_observed_stream_time(context, self.store_name, observed_time, resume)
         return sliding_aggregate

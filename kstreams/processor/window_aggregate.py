@@ -24,6 +24,7 @@ from kstreams.processor.window_support import (
     NO_TIMESTAMP,
     EmitPacer,
     expired_record_dropper,
+    keep_observed_stream_time,
     null_key_dropper,
     unchanged,
 )
@@ -137,6 +138,14 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
             if on_close:
                 maybe_emit_final(close_time, headers)
 
+        def observed_time() -> int:
+            return observed
+
+        def resume(committed: int) -> None:
+            nonlocal observed
+            observed = committed
+
+        keep_observed_stream_time(context, self.store_name, observed_time, resume)
         return window_aggregate
 
 

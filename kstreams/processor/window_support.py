@@ -74,6 +74,46 @@ def expired_record_dropper(context: ProcessorContext) -> Callable[[int, str, int
     return dropped
 
 
+OBSERVED_STREAM_TIME_SUFFIX = ":observed-stream-time"
+"""A windowed aggregation's observed stream time is committed in the processor metadata under
+its store's name and this suffix (a character no store name has: no clash with Java's key)."""
+
+
+def keep_observed_stream_time(
+    context: ProcessorContext,
+    store_name: str,
+    get: Callable[[], int],
+    resume: Callable[[int], None],
+) -> None:
+    """Commit the aggregation's observed stream time (``get()``) with the task's offsets, and
+    when the task starts again from them, ``resume(time)`` from the committed one.
+
+    A kstreams difference from Kafka Streams 4.4, whose window processors start from no time
+    after a restart: there a record that was too late before the restart is taken after it
+    (its closed window re-opens and is emitted again). Without a committed time (the first
+    start, the TopologyTestDriver, offsets a Java app committed) nothing changes.
+    """
+    key = store_name + OBSERVED_STREAM_TIME_SUFFIX
+    saved = NO_TIMESTAMP
+
+    def on_commit() -> None:
+        nonlocal saved
+        observed = get()
+        if observed > saved:
+            context.add_processor_metadata_key_value(key, observed)
+            saved = observed
+
+    def on_start() -> None:
+        nonlocal saved
+        committed = context.processor_metadata_for_key(key)
+        if committed is not None and committed > get():
+            resume(committed)
+            saved = committed
+
+    context.on_commit(on_commit)
+    context.on_task_start(on_start)
+
+
 def null_key_dropper(context: ProcessorContext, what: str = "key") -> Callable[[Any, Any], None]:
     """``dropped(key, value)``: count and log (debug) a record with a null ``what``."""
     metrics = context.task_metrics

@@ -530,6 +530,8 @@ class StreamTask(TaskErrorHandling):
                 partition,
                 decoded.partition_time,
             )
+        for hook in ctx.on_start:
+            hook()
 
     def commit_metadata(self, topic: str, partition: int) -> str:
         """The metadata string to commit with the offset of ``topic``/``partition``: its
@@ -576,8 +578,11 @@ class StreamTask(TaskErrorHandling):
         self.context.processor_metadata.needs_commit = False
 
     def prepare_commit(self) -> None:
-        """First step of a commit: the stores send their buffered changes to their changelogs."""
-        self.stores.flush_changelog()
+        """First step of a commit: processors put what they keep in the processor metadata, the
+        stores send their buffered changes to their changelogs."""
+        self.stores.flush_changelog()  # may forward cached records: processors run
+        for hook in self.context.on_commit:
+            hook()
 
     def commit_stores(self, changelog_offsets: dict[tuple[str, int], int]) -> None:
         """Last step of a commit (outputs and changelogs acknowledged): stores write to disk.
