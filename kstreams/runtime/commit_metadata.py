@@ -109,7 +109,9 @@ def encode(partition_time: int, metadata: ProcessorMetadata) -> str:
 
 
 def decode(text: str | None) -> TopicPartitionMetadata:
-    """A committed metadata string; an empty, foreign or broken one: unknown time, no metadata."""
+    """A committed metadata string; an empty, foreign or broken one: unknown time, no metadata
+    (a partition time read before the processor metadata failed stays, as in Java)."""
+    partition_time = UNKNOWN
     if not text:
         return TopicPartitionMetadata(UNKNOWN, {})
     try:
@@ -118,15 +120,17 @@ def decode(text: str | None) -> TopicPartitionMetadata:
         raw = base64.b64decode(padded.encode("ascii"), validate=True)
         version = raw[0]
         if version == 1:
-            return TopicPartitionMetadata(_LONG.unpack_from(raw, 1)[0], {})
-        if version == LATEST_MAGIC_BYTE:
+            partition_time = _LONG.unpack_from(raw, 1)[0]
+        elif version == LATEST_MAGIC_BYTE:
             partition_time = _LONG.unpack_from(raw, 1)[0]
             return TopicPartitionMetadata(partition_time, deserialize_processor_metadata(raw[9:]))
-        log.warning(
-            "Unsupported offset metadata version found. Supported version <= %d. Found version %d.",
-            LATEST_MAGIC_BYTE,
-            version,
-        )
+        else:
+            log.warning(
+                "Unsupported offset metadata version found. Supported version <= %d. "
+                "Found version %d.",
+                LATEST_MAGIC_BYTE,
+                version,
+            )
     except (ValueError, IndexError, struct.error, UnicodeError, binascii.Error):
         log.warning("Unsupported offset metadata found: %r", text[:100])
-    return TopicPartitionMetadata(UNKNOWN, {})
+    return TopicPartitionMetadata(partition_time, {})

@@ -55,11 +55,22 @@ def test_encoding_is_javas() -> None:
 
 def test_each_side_decodes_the_other() -> None:
     ours = [encode(t, _metadata(e)) for t, e in CASES]
-    java_decoded = _java([f"decode:{s}" for s in ours] + ["decode:", "decode:AQAAAAAAAAPo"])
-    expected = [f"{t};" + ",".join(f"{k}={v}" for k, v in sorted(e)) for t, e in CASES] + [
-        "-1;",
-        "1000;",
+    odd = [
+        "",
+        "AQAAAAAAAAPo",
+        "AwAAAAAAAAPo",
+        "AgAAAAAAAAP",
+        "AgAAAAAAAAPoAAAAAQAAAAVh",
+        "AgAAAAAAAAPo",
     ]
+    java_decoded = _java([f"decode:{s}" for s in ours + odd])
+    expected = [f"{t};" + ",".join(f"{k}={v}" for k, v in sorted(e)) for t, e in CASES]
+    for text in odd:  # empty, version 1, unknown version, truncated time / entry, no entries
+        got = decode(text)
+        expected.append(
+            f"{got.partition_time};"
+            + ",".join(f"{k}={v}" for k, v in sorted(got.processor_metadata.items()))
+        )
     assert java_decoded == expected
     for (t, e), text in zip(CASES, _java([_spec(t, e) for t, e in CASES]), strict=True):
         got = decode(text)
