@@ -15,6 +15,7 @@ whole-line markers, which each entry point (:class:`Frame`) fills in its own way
 ``$consumed``     the record's offset counts as consumed (committable)
 ``$processed``    the record counts in the ``processed`` metric
 ``$next_record``  leave this record (skipped or dropped; say ``$consumed`` first)
+``$late``         the record is ``late`` ms behind stream time (the ``record-lateness`` metric)
 ``$run_context``  the ``per_run`` statements of every stage again (after a punctuation)
 
 The per-record entry point ``source(partition, offset, key_bytes, value_bytes, timestamp,
@@ -212,9 +213,7 @@ if ts > ctx.stream_time:
     ctx.stream_time = ts
 elif ts < ctx.stream_time:
     late = ctx.stream_time - ts
-    metrics.lateness_total += late
-    if late > metrics.lateness_max:
-        metrics.lateness_max = late
+    $late
 """
 
 
@@ -271,6 +270,7 @@ class Frame:
     consumed: str
     processed: str
     next_record: str
+    late: str
     per_run_with_each_record: bool
     """Whether each stage's ``per_run`` goes before its code (else to ``$per_run``, once)."""
 
@@ -283,6 +283,7 @@ def source(partition, offset, kb, vb, ts, headers):
     consumed="consumed[(topic, partition)] = offset",
     processed="metrics.processed += 1",
     next_record="return",
+    late="metrics.lateness_total += late\nif late > metrics.lateness_max:\n    metrics.lateness_max = late",
     per_run_with_each_record=True,
 )
 """``source(partition, offset, key_bytes, value_bytes, timestamp, headers)``: one record."""
@@ -295,6 +296,8 @@ def run(first, rest):
     last = -1
     processed = 0
     offset = -1
+    late_total = 0
+    late_max = 0
     try:
         for msg in chain((first,), rest):
             if msg.partition() != partition or msg.error() is not None or msg.topic() != topic:
@@ -316,10 +319,15 @@ def run(first, rest):
         if last >= 0:
             consumed[(topic, partition)] = last
         metrics.processed += processed
+        if late_total:
+            metrics.lateness_total += late_total
+            if late_max > metrics.lateness_max:
+                metrics.lateness_max = late_max
 """,
     consumed="last = offset",
     processed="processed += 1",
     next_record="continue",
+    late="late_total += late\nif late > late_max:\n    late_max = late",
     per_run_with_each_record=False,
 )
 """``run(first_message, rest)``: a run of messages of one partition (see :data:`RunProcess`)."""
@@ -355,6 +363,7 @@ def entry_point(frame: Frame, shape: Shape, stages: tuple[Stage, ...] = STAGES) 
         consumed=frame.consumed,
         processed=frame.processed,
         next_record=frame.next_record,
+        late=frame.late,
         run_context=per_run or "pass",
     )
 
