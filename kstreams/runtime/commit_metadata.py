@@ -20,6 +20,7 @@ import base64
 import binascii
 import logging
 import struct
+from functools import lru_cache
 from typing import NamedTuple
 
 from kstreams.processor.metadata import ProcessorMetadata
@@ -44,6 +45,7 @@ class TopicPartitionMetadata(NamedTuple):
     processor_metadata: dict[str, int]
 
 
+@lru_cache(maxsize=4096)
 def _java_string_hash(s: str) -> int:
     """Java's ``String.hashCode`` (over UTF-16 code units), as a signed 32-bit int."""
     h = 0
@@ -53,10 +55,8 @@ def _java_string_hash(s: str) -> int:
     return h
 
 
-def java_hashmap_order(keys: list[str]) -> list[str]:
-    """``keys`` (in insertion order) in the order a ``java.util.HashMap`` filled with them in
-    that order iterates: by bucket (spread hash modulo the table size, which starts at 16 and
-    doubles past a 0.75 load), insertion order within a bucket."""
+@lru_cache(maxsize=1024)
+def _java_order(keys: tuple[str, ...]) -> tuple[str, ...]:
     capacity = 16
     while len(keys) > capacity * 3 // 4:
         capacity *= 2
@@ -66,7 +66,14 @@ def java_hashmap_order(keys: list[str]) -> list[str]:
         h = _java_string_hash(key)
         return (h ^ (h >> 16)) & mask
 
-    return [k for _, k in sorted(enumerate(keys), key=lambda ik: (bucket(ik[1]), ik[0]))]
+    return tuple(k for _, k in sorted(enumerate(keys), key=lambda ik: (bucket(ik[1]), ik[0])))
+
+
+def java_hashmap_order(keys: list[str]) -> list[str]:
+    """``keys`` (in insertion order) in the order a ``java.util.HashMap`` filled with them in
+    that order iterates: by bucket (spread hash modulo the table size, which starts at 16 and
+    doubles past a 0.75 load), insertion order within a bucket."""
+    return list(_java_order(tuple(keys)))
 
 
 def serialize_processor_metadata(metadata: ProcessorMetadata) -> bytes:
@@ -75,7 +82,7 @@ def serialize_processor_metadata(metadata: ProcessorMetadata) -> bytes:
         return b""
     values = metadata.as_dict()
     parts = [_INT.pack(len(values))]
-    for key in java_hashmap_order(list(values)):
+    for key in _java_order(tuple(values)):
         raw = key.encode("utf-8")
         parts.append(_INT.pack(len(raw)))
         parts.append(raw)
@@ -102,9 +109,12 @@ def deserialize_processor_metadata(data: bytes) -> dict[str, int]:
     return out
 
 
-def encode(partition_time: int, metadata: ProcessorMetadata) -> str:
-    """The metadata string Kafka Streams commits for a partition (``TopicPartitionMetadata.encode``)."""
-    raw = _HEAD.pack(LATEST_MAGIC_BYTE, partition_time) + serialize_processor_metadata(metadata)
+def encode(partition_time: int, metadata: ProcessorMetadata | bytes) -> str:
+    """The metadata string Kafka Streams commits for a partition (``TopicPartitionMetadata.encode``);
+    ``metadata`` may be given serialized already (:func:`serialize_processor_metadata`)."""
+    if not isinstance(metadata, bytes):
+        metadata = serialize_processor_metadata(metadata)
+    raw = _HEAD.pack(LATEST_MAGIC_BYTE, partition_time) + metadata
     return base64.b64encode(raw).decode("ascii")
 
 

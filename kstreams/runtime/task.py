@@ -78,6 +78,8 @@ class StreamTask(TaskErrorHandling):
         """The committed offsets the task started from (see :meth:`initialize_metadata`)."""
         self._encoded: dict[tuple[str, int], tuple[int, int, str]] = {}
         """Per partition, (partition time, metadata version, commit metadata string) last encoded."""
+        self._serialized: tuple[int, bytes] = (-1, b"")
+        """(version, bytes) of the processor metadata last serialized (the same for every partition)."""
         self.context = TaskContext(task_id, self.app_id, config, wall_clock)
         self.context.metrics = self.metrics
         self._processors: list[Any] = []
@@ -542,7 +544,11 @@ class StreamTask(TaskErrorHandling):
         last = self._encoded.get(tp)
         if last is not None and last[0] == time_ and last[1] == meta.version:
             return last[2]
-        text = commit_metadata.encode(time_, meta)
+        version, raw = self._serialized
+        if version != meta.version:
+            raw = commit_metadata.serialize_processor_metadata(meta)
+            self._serialized = (meta.version, raw)
+        text = commit_metadata.encode(time_, raw)
         self._encoded[tp] = (time_, meta.version, text)
         return text
 
