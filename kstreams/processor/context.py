@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kstreams.errors import StreamsError, TopologyError
+from kstreams.processor.metadata import ProcessorMetadata
 from kstreams.processor.punctuation import (
     Cancellable,
     PunctuationQueue,
@@ -48,7 +49,10 @@ class TaskContext:
         "headers",
         "metrics",
         "offset",
+        "on_commit",
+        "on_start",
         "partition",
+        "processor_metadata",
         "state_dir",
         "stores",
         "stream_punctuations",
@@ -82,6 +86,12 @@ class TaskContext:
         self.timestamp = -1
         self.stream_time = -1
         self.commit_requested = False
+        self.processor_metadata = ProcessorMetadata()
+        """Committed with the task's offsets; merged from the committed ones when it starts."""
+        self.on_commit: list[Callable[[], None]] = []
+        """Called before each commit (processors put what they keep in the metadata)."""
+        self.on_start: list[Callable[[], None]] = []
+        """Called once the task started from its committed metadata (processors read it)."""
         self.stream_punctuations = PunctuationQueue()
         self.wall_punctuations = PunctuationQueue()
 
@@ -266,6 +276,36 @@ class ProcessorContext:
     def current_system_time_ms(self) -> int:
         """Wall-clock time in milliseconds (the test driver's mock clock in tests)."""
         return self._task.wall_clock()
+
+    # -- processor metadata (internal, as in Java's InternalProcessorContext) -------------------
+    def processor_metadata_for_key(self, key: str) -> int | None:
+        """The value a processor of this task put under ``key``, or None.
+
+        Processor metadata is committed with the task's input offsets and read back when the
+        task starts again (after a restart or a rebalance), the largest value per key over its
+        partitions: Kafka Streams' windowed aggregations keep their last emitted window close
+        time there, under their store's name. Internal, as in Java.
+        """
+        return self._task.processor_metadata.get(key)
+
+    def add_processor_metadata_key_value(self, key: str, value: int) -> None:
+        """Put ``key`` -> ``value`` (64-bit) in the processor metadata the next commit writes.
+
+        Example (a processor remembering how far it got)::
+
+            context.add_processor_metadata_key_value("my-store", last_emitted_ms)
+        """
+        self._task.processor_metadata.put(key, value)
+
+    def on_commit(self, hook: Callable[[], None]) -> None:
+        """Call ``hook()`` before each commit of the task (internal: to put processor metadata
+        once per commit rather than once per record)."""
+        self._task.on_commit.append(hook)
+
+    def on_task_start(self, hook: Callable[[], None]) -> None:
+        """Call ``hook()`` once the task has read its committed metadata, before it processes
+        records (internal: processors are built before that)."""
+        self._task.on_start.append(hook)
 
 
 def fan_out(fns: tuple[Forward, ...]) -> Forward:

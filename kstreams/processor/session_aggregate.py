@@ -21,6 +21,7 @@ from kstreams.processor.window_support import (
     NO_TIMESTAMP,
     EmitPacer,
     expired_record_dropper,
+    keep_observed_stream_time,
     null_key_dropper,
 )
 from kstreams.serde.base import Headers
@@ -77,7 +78,7 @@ class SessionWindowAggregateProcessor(CompiledProcessor):
         grace = self.windows.grace_ms()
         dropped_null = null_key_dropper(context)
         dropped_expired = expired_record_dropper(context)
-        pacer = EmitPacer(context) if on_close else None
+        pacer = EmitPacer(context, self.store_name) if on_close else None
         observed = NO_TIMESTAMP
 
         def maybe_emit_final(close_time: int, headers: Headers) -> None:
@@ -94,7 +95,7 @@ class SessionWindowAggregateProcessor(CompiledProcessor):
             closed = list(store.find_sessions_by_end(lower, upper))
             for windowed, agg in closed:
                 forward(windowed, Change(agg, None), windowed.window.end, headers)
-            pacer.last_emit_close_time = close_time
+            pacer.emitted(close_time, len(closed))
 
         def session_aggregate(key: Any, value: Any, ts: int, headers: Headers) -> None:
             nonlocal observed
@@ -132,6 +133,14 @@ class SessionWindowAggregateProcessor(CompiledProcessor):
             if on_close:
                 maybe_emit_final(close_time, headers)
 
+        def observed_time() -> int:
+            return observed
+
+        def resume(committed: int) -> None:
+            nonlocal observed
+            observed = committed
+
+        keep_observed_stream_time(context, self.store_name, observed_time, resume)
         return session_aggregate
 
 

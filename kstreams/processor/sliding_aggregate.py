@@ -23,6 +23,7 @@ from kstreams.processor.window_support import (
     NO_TIMESTAMP,
     EmitPacer,
     expired_record_dropper,
+    keep_observed_stream_time,
     null_key_dropper,
     unchanged,
 )
@@ -64,7 +65,7 @@ class SlidingWindowAggregateProcessor(CompiledProcessor):
         grace = self.windows.grace_ms()
         dropped_null = null_key_dropper(context, "key or value")
         dropped_expired = expired_record_dropper(context)
-        pacer = EmitPacer(context) if on_close else None
+        pacer = EmitPacer(context, self.store_name) if on_close else None
         observed = NO_TIMESTAMP
 
         def copy_of(key: Any, start: int, vat: Any) -> Any:
@@ -215,8 +216,8 @@ class SlidingWindowAggregateProcessor(CompiledProcessor):
                 return
             last = pacer.last_emit_close_time
             lower = 0 if last == NO_TIMESTAMP else max(0, last - diff)
-            emit_closed_windows(store, forward, lower, upper, headers)
-            pacer.last_emit_close_time = close_time
+            emitted = emit_closed_windows(store, forward, lower, upper, headers)
+            pacer.emitted(close_time, emitted)
 
         def sliding_aggregate(key: Any, value: Any, ts: int, headers: Headers) -> None:
             nonlocal observed
@@ -236,4 +237,12 @@ class SlidingWindowAggregateProcessor(CompiledProcessor):
             if on_close:
                 maybe_emit_final(close, headers)
 
+        def observed_time() -> int:
+            return observed
+
+        def resume(committed: int) -> None:
+            nonlocal observed
+            observed = committed
+
+        keep_observed_stream_time(context, self.store_name, observed_time, resume)
         return sliding_aggregate

@@ -24,6 +24,7 @@ from kstreams.processor.window_support import (
     NO_TIMESTAMP,
     EmitPacer,
     expired_record_dropper,
+    keep_observed_stream_time,
     null_key_dropper,
     unchanged,
 )
@@ -79,7 +80,7 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
         size, advance, grace = windows.size_ms, windows.advance_ms, windows.grace_period
         dropped_null = null_key_dropper(context)
         dropped_expired = expired_record_dropper(context)
-        pacer = EmitPacer(context) if on_close else None
+        pacer = EmitPacer(context, self.store_name) if on_close else None
         observed = NO_TIMESTAMP
 
         def maybe_emit_final(close_time: int, headers: Headers) -> None:
@@ -97,8 +98,8 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
                 # no window ends in (last close, new close]: nothing new to emit
                 if windows.windows_for(upper) == windows.windows_for(lower - 1):
                     return
-            emit_closed_windows(store, forward, lower, upper, headers)
-            pacer.last_emit_close_time = close_time
+            emitted = emit_closed_windows(store, forward, lower, upper, headers)
+            pacer.emitted(close_time, emitted)
 
         def window_aggregate(key: Any, value: Any, ts: int, headers: Headers) -> None:
             nonlocal observed
@@ -137,6 +138,14 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
             if on_close:
                 maybe_emit_final(close_time, headers)
 
+        def observed_time() -> int:
+            return observed
+
+        def resume(committed: int) -> None:
+            nonlocal observed
+            observed = committed
+
+        keep_observed_stream_time(context, self.store_name, observed_time, resume)
         return window_aggregate
 
 

@@ -8,12 +8,15 @@ time + grace is Kafka Streams' watermark); a record for a closed window is dropp
 
 With ``EmitStrategy.on_window_close()`` closed windows are looked up and forwarded at most once
 per ``__emit.interval.ms.kstreams.windowed.aggregation__`` of wall-clock time (default 1000 ms),
-as in Java.
+as in Java. The last close time emitted is kept in the task's processor metadata under the
+store's name (Java: ``addProcessorMetadataKeyValue(storeName, windowCloseTime)``), committed with
+the input offsets: a restarted aggregation does not emit a window it emitted before.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -71,6 +74,46 @@ def expired_record_dropper(context: ProcessorContext) -> Callable[[int, str, int
     return dropped
 
 
+OBSERVED_STREAM_TIME_SUFFIX = ":observed-stream-time"
+"""A windowed aggregation's observed stream time is committed in the processor metadata under
+its store's name and this suffix (a character no store name has: no clash with Java's key)."""
+
+
+def keep_observed_stream_time(
+    context: ProcessorContext,
+    store_name: str,
+    get: Callable[[], int],
+    resume: Callable[[int], None],
+) -> None:
+    """Commit the aggregation's observed stream time (``get()``) with the task's offsets, and
+    when the task starts again from them, ``resume(time)`` from the committed one.
+
+    A kstreams difference from Kafka Streams 4.4, whose window processors start from no time
+    after a restart: there a record that was too late before the restart is taken after it
+    (its closed window re-opens and is emitted again). Without a committed time (the first
+    start, the TopologyTestDriver, offsets a Java app committed) nothing changes.
+    """
+    key = store_name + OBSERVED_STREAM_TIME_SUFFIX
+    saved = NO_TIMESTAMP
+
+    def on_commit() -> None:
+        nonlocal saved
+        observed = get()
+        if observed > saved:
+            context.add_processor_metadata_key_value(key, observed)
+            saved = observed
+
+    def on_start() -> None:
+        nonlocal saved
+        committed = context.processor_metadata_for_key(key)
+        if committed is not None and committed > get():
+            resume(committed)
+            saved = committed
+
+    context.on_commit(on_commit)
+    context.on_task_start(on_start)
+
+
 def null_key_dropper(context: ProcessorContext, what: str = "key") -> Callable[[Any, Any], None]:
     """``dropped(key, value)``: count and log (debug) a record with a null ``what``."""
     metrics = context.task_metrics
@@ -87,18 +130,38 @@ class EmitPacer:
     """Java's ``shouldEmitFinal``: whether to look for newly closed windows now.
 
     At most once per emit interval of wall-clock time (the test driver's mock clock), and only
-    when the close time moved past the last emitted one.
+    when the close time moved past the last emitted one, which lives in the task's processor
+    metadata under ``store_name`` (so it survives a restart: see the module notes).
     """
 
-    __slots__ = ("_clock", "_interval", "last_emit_close_time", "next_time_to_emit")
+    __slots__ = (
+        "_clock",
+        "_context",
+        "_interval",
+        "_key",
+        "_metrics",
+        "_started",
+        "next_time_to_emit",
+    )
 
-    def __init__(self, context: ProcessorContext) -> None:
+    def __init__(self, context: ProcessorContext, store_name: str) -> None:
         configs = context.app_configs
         interval = configs.get(EMIT_INTERVAL_CONFIG) if configs is not None else None
         self._interval = 1000 if interval is None else int(interval)
         self._clock = context.current_system_time_ms
+        self._context = context
+        self._key = store_name
+        self._metrics = context.task_metrics
+        if self._metrics is not None:
+            self._metrics.window_final_emit = True
+        self._started = 0.0
         self.next_time_to_emit = 0
-        self.last_emit_close_time = NO_TIMESTAMP
+
+    @property
+    def last_emit_close_time(self) -> int:
+        """The window close time of the last emission (-1: none yet), committed or not."""
+        last = self._context.processor_metadata_for_key(self._key)
+        return NO_TIMESTAMP if last is None else last
 
     def should_emit(self, close_time: int) -> bool:
         """Whether to emit the windows closed by ``close_time`` (advances the pacing)."""
@@ -107,4 +170,13 @@ class EmitPacer:
             return False
         self.next_time_to_emit = now + self._interval
         last = self.last_emit_close_time
-        return last == NO_TIMESTAMP or last < close_time
+        if last == NO_TIMESTAMP or last < close_time:
+            self._started = time.perf_counter()
+            return True
+        return False
+
+    def emitted(self, close_time: int, records: int) -> None:
+        """The windows closed by ``close_time`` were forwarded (``records`` of them)."""
+        self._context.add_processor_metadata_key_value(self._key, close_time)
+        if self._metrics is not None:
+            self._metrics.record_final_emit(records, (time.perf_counter() - self._started) * 1000)

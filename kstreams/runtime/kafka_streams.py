@@ -54,6 +54,7 @@ from kstreams.runtime.client_state import (
     UncaughtExceptionHandler,
 )
 from kstreams.runtime.clients import ClosableAdmin
+from kstreams.runtime.metrics import merged as merged_metrics
 from kstreams.runtime.queries import LocalStores, ReadOnlyCompositeStore, StoreQueryParameters
 from kstreams.runtime.state_directory import StateDirectory
 from kstreams.runtime.stream_thread import StreamThread, client_log
@@ -466,13 +467,14 @@ class KafkaStreams:
         self.close()
 
     # -- introspection ------------------------------------------------------------------------
-    def metrics(self) -> dict[str, int]:
-        """Counters summed over the stream threads (Kafka Streams metric names)."""
-        out = {"process-total": 0, "dropped-records-total": 0, "commit-total": 0}
-        for t in self._threads:
-            out["commit-total"] += t.commits
-            for k, v in t.metrics.as_dict().items():
-                out[k] += v
+    def metrics(self) -> dict[str, float]:
+        """Metrics over the stream threads (Kafka Streams metric names): ``process-total``,
+        ``dropped-records-total``, ``commit-total``, ``record-lateness-avg`` / ``-max`` (NaN
+        before any record), and for on-window-close aggregations
+        ``window-aggregate-final-emit-total`` and ``-latency-avg`` / ``-max``."""
+        threads = list(self._threads)
+        out = merged_metrics(t.metrics for t in threads)
+        out["commit-total"] = sum(t.commits for t in threads)
         return out
 
     def metadata_for_local_threads(self) -> list[ThreadMetadata]:

@@ -15,6 +15,7 @@ whole-line markers, which each entry point (:class:`Frame`) fills in its own way
 ``$consumed``     the record's offset counts as consumed (committable)
 ``$processed``    the record counts in the ``processed`` metric
 ``$next_record``  leave this record (skipped or dropped; say ``$consumed`` first)
+``$late``         the record is ``late`` ms behind stream time (the ``record-lateness`` metric)
 ``$run_context``  the ``per_run`` statements of every stage again (after a punctuation)
 
 The per-record entry point ``source(partition, offset, key_bytes, value_bytes, timestamp,
@@ -84,6 +85,9 @@ class Shape:
     extractor: bool
     """A timestamp extractor (``extractor``) other than the default ``FailOnInvalidTimestamp``,
     which the ``timestamp`` stage checks inline."""
+    partition_times: bool = False
+    """The task reads several partitions: each one's time is kept in ``partition_time`` (with
+    one partition it is the task's stream time; with an extractor it is always kept)."""
 
     def __str__(self) -> str:
         return ", ".join(f.name for f in fields(self) if getattr(self, f.name)) or "plain"
@@ -110,7 +114,7 @@ BINDINGS: dict[str, str] = {
     "kfast": "the key serde's fast deserializer, or None",
     "vfast": "the value serde's fast deserializer, or None",
     "extractor": "the timestamp extractor: fn(ConsumedRecord, partition_time) -> int, or None",
-    "partition_time": "the largest extracted timestamp per partition: partition -> ms",
+    "partition_time": "the task's partition times of this topic: partition -> ms (see Shape)",
     "forward": "the source node's children: fn(key, value, timestamp, headers)",
     "on_deserialization_error": "StreamTask._on_deserialization_error",
     "on_processing_error": "StreamTask._on_processing_error",
@@ -168,10 +172,16 @@ def deserialize(shape: Shape) -> str:
 def timestamp(shape: Shape) -> str:
     """The record's timestamp: the extractor's, or the message's if it is not negative."""
     if not shape.extractor:
-        return """\
+        code = """\
 if ts < 0:
     raise invalid_timestamp(topic, partition, offset, ts)
 """
+        if shape.partition_times:
+            code += """\
+if ts > partition_time.get(partition, -1):
+    partition_time[partition] = ts
+"""
+        return code
     return """\
 ts = extractor(
     ConsumedRecord(topic, partition, offset, ts, key, value, headers),
@@ -196,10 +206,14 @@ ctx.headers = headers
 
 
 def stream_time(shape: Shape) -> str:
-    """The task's stream time: the largest timestamp seen."""
+    """The task's stream time: the largest timestamp seen; a record behind it is late by the
+    difference (the ``record-lateness`` metric; its count is ``processed``)."""
     return """\
 if ts > ctx.stream_time:
     ctx.stream_time = ts
+elif ts < ctx.stream_time:
+    late = ctx.stream_time - ts
+    $late
 """
 
 
@@ -256,6 +270,7 @@ class Frame:
     consumed: str
     processed: str
     next_record: str
+    late: str
     per_run_with_each_record: bool
     """Whether each stage's ``per_run`` goes before its code (else to ``$per_run``, once)."""
 
@@ -268,6 +283,7 @@ def source(partition, offset, kb, vb, ts, headers):
     consumed="consumed[(topic, partition)] = offset",
     processed="metrics.processed += 1",
     next_record="return",
+    late="metrics.lateness_total += late\nif late > metrics.lateness_max:\n    metrics.lateness_max = late",
     per_run_with_each_record=True,
 )
 """``source(partition, offset, key_bytes, value_bytes, timestamp, headers)``: one record."""
@@ -280,6 +296,8 @@ def run(first, rest):
     last = -1
     processed = 0
     offset = -1
+    late_total = 0
+    late_max = 0
     try:
         for msg in chain((first,), rest):
             if msg.partition() != partition or msg.error() is not None or msg.topic() != topic:
@@ -301,10 +319,15 @@ def run(first, rest):
         if last >= 0:
             consumed[(topic, partition)] = last
         metrics.processed += processed
+        if late_total:
+            metrics.lateness_total += late_total
+            if late_max > metrics.lateness_max:
+                metrics.lateness_max = late_max
 """,
     consumed="last = offset",
     processed="processed += 1",
     next_record="continue",
+    late="late_total += late\nif late > late_max:\n    late_max = late",
     per_run_with_each_record=False,
 )
 """``run(first_message, rest)``: a run of messages of one partition (see :data:`RunProcess`)."""
@@ -340,6 +363,7 @@ def entry_point(frame: Frame, shape: Shape, stages: tuple[Stage, ...] = STAGES) 
         consumed=frame.consumed,
         processed=frame.processed,
         next_record=frame.next_record,
+        late=frame.late,
         run_context=per_run or "pass",
     )
 

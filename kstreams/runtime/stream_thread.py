@@ -131,6 +131,7 @@ class StreamThread(threading.Thread):
             self._new_task,
             self._restore,
             self.client_id,
+            initialize_tasks=self._initialize_tasks,
             lock_scope=os.path.join(os.path.abspath(config.state_dir), self.app_id),
         )
         self._stop_event = threading.Event()
@@ -368,6 +369,29 @@ class StreamThread(threading.Thread):
             timeout_s=self.config.task_timeout_ms / 1000.0,
         )
 
+    def _initialize_tasks(self, tasks: list[StreamTask]) -> None:
+        # as Kafka Streams' resetOffsetsIfNeededAndInitializeMetadata: the main consumer's
+        # committed offsets of the tasks' partitions, with their metadata (partition times,
+        # processor metadata)
+        tps = [TopicPartition(t, p) for task in tasks for t, p in task.partitions]
+        if not tps:
+            return
+        try:
+            committed = self.consumer.committed(tps, timeout=self.config.task_timeout_ms / 1000.0)
+        except KafkaException as exc:
+            raise StreamsError(
+                f"stream-thread [{self.client_id}] Failed to initialize offsets for tasks "
+                f"{sorted(str(t.id) for t in tasks)}: could not read the committed offsets of "
+                f"{sorted((tp.topic, tp.partition) for tp in tps)}: {exc.args[0]}"
+            ) from exc
+        found = {
+            (tp.topic, tp.partition): (tp.offset, tp.metadata)
+            for tp in committed
+            if tp.error is None and tp.offset >= 0
+        }
+        for task in tasks:
+            task.initialize_metadata({tp: found[tp] for tp in task.partitions if tp in found})
+
     def _apply_offset_resets(self, consumer: Any, partitions: list[Any]) -> None:
         # the assignment's start offsets: a partition without a committed offset starts where
         # its source's offset reset policy says
@@ -426,6 +450,7 @@ class StreamThread(threading.Thread):
         """Flush the producer, then commit what every task has processed. Returns partitions committed."""
         offsets: dict[tuple[str, int], int] = {}
         per_task = []
+        tps: list[TopicPartition] = []
         tasks = self.tasks
         for task in tasks.values():
             task.prepare_commit()
@@ -433,7 +458,12 @@ class StreamThread(threading.Thread):
             if o:
                 offsets.update(o)
                 per_task.append((task, o))
-        tps = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
+                # with each offset its partition time and the processor metadata (Kafka
+                # Streams' TopicPartitionMetadata): a restarted task resumes from them
+                meta = task.commit_metadata
+                tps.extend(
+                    TopicPartition(t, p, off, metadata=meta(t, p)) for (t, p), off in o.items()
+                )
         self.committer.commit(tps)
         for task, o in per_task:
             task.mark_committed(o)

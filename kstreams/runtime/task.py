@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaException, TopicPartition
 
 from kstreams.errors import ConfigError, RecordTooLargeError, StreamsError
 from kstreams.handlers import SerializationExceptionOrigin
@@ -23,7 +23,7 @@ from kstreams.processor.compiled import compile_processor
 from kstreams.processor.context import Forward, ProcessorContext, TaskContext, fan_out
 from kstreams.processor.task_id import TaskId
 from kstreams.processor.timestamps import FailOnInvalidTimestamp
-from kstreams.runtime import record_path
+from kstreams.runtime import commit_metadata, record_path
 from kstreams.runtime.collector import UNASSIGNED, RecordCollector, produce_failed
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.record_path import RawProcess, RunProcess, Shape, SourcePath
@@ -68,6 +68,18 @@ class StreamTask(TaskErrorHandling):
         self.metrics = metrics if metrics is not None else TaskMetrics()
         self.partitions = partitions or []
         self.multi_partition = len(self.partitions) > 1
+        self._partition_times: dict[str, dict[int, int]] = {}
+        """Per source topic, its partitions' times (see :meth:`partition_time`)."""
+        self._tracks_partition_times = (
+            self.multi_partition or len(set(subtopology.source_topics)) > 1
+        )
+        """Whether the record path keeps each partition's time (else it is the stream time)."""
+        self._start_offsets: dict[tuple[str, int], int] = {}
+        """The committed offsets the task started from (see :meth:`initialize_metadata`)."""
+        self._encoded: dict[tuple[str, int], tuple[int, int, str]] = {}
+        """Per partition, (partition time, metadata version, commit metadata string) last encoded."""
+        self._serialized: tuple[int, bytes] = (-1, b"")
+        """(version, bytes) of the processor metadata last serialized (the same for every partition)."""
         self.context = TaskContext(task_id, self.app_id, config, wall_clock)
         self.context.metrics = self.metrics
         self._processors: list[Any] = []
@@ -198,6 +210,7 @@ class StreamTask(TaskErrorHandling):
             key_fast=kfast is not None,
             value_fast=vfast is not None,
             extractor=extractor is not None,
+            partition_times=self._tracks_partition_times,
         )
         return record_path.build(
             shape,
@@ -212,7 +225,7 @@ class StreamTask(TaskErrorHandling):
                 "kfast": kfast,
                 "vfast": vfast,
                 "extractor": extractor,
-                "partition_time": {},
+                "partition_time": self._partition_times.setdefault(topic, {}),
                 "forward": forward,
                 "on_deserialization_error": self._on_deserialization_error,
                 "on_processing_error": self._on_processing_error,
@@ -477,24 +490,105 @@ class StreamTask(TaskErrorHandling):
             return False
         return self._punctuate(ctx.wall_punctuations, ctx.wall_clock())
 
+    # -- stream time and commit metadata ------------------------------------------------------
+    def partition_time(self, topic: str, partition: int) -> int:
+        """The largest timestamp the task has processed from ``topic``/``partition``, or the
+        committed one it started from (-1: unknown), as Kafka Streams' ``partitionTimestamp``."""
+        times = self._partition_times.get(topic)
+        known = -1 if times is None else times.get(partition, -1)
+        if self._tracks_partition_times:
+            return known
+        # the only partition: its time is the stream time
+        stream_time = self.context.stream_time
+        return stream_time if stream_time > known else known
+
+    def initialize_metadata(self, committed: dict[tuple[str, int], tuple[int, str | None]]) -> None:
+        """Start from the committed ``(offset, metadata string)`` of the task's partitions
+        (those without a committed offset left out), as Kafka Streams'
+        ``initializeTaskTimeAndProcessorMetadata``: each partition's time is the committed
+        one, stream time the largest of them, and the processor metadata the largest value
+        per key over the partitions."""
+        ctx = self.context
+        for (topic, partition), (offset, text) in committed.items():
+            self._start_offsets[(topic, partition)] = offset
+            decoded = commit_metadata.decode(text)
+            if decoded.partition_time == commit_metadata.UNKNOWN and not text:
+                log.debug(
+                    "task [%s] no committed timestamp was found in metadata for partition %s-%d",
+                    self.id,
+                    topic,
+                    partition,
+                )
+                continue
+            self._partition_times.setdefault(topic, {})[partition] = decoded.partition_time
+            if decoded.partition_time > ctx.stream_time:
+                ctx.stream_time = decoded.partition_time
+            ctx.processor_metadata.update(decoded.processor_metadata)
+            log.debug(
+                "task [%s] a committed timestamp was detected: setting the partition time of "
+                "partition %s-%d to %d",
+                self.id,
+                topic,
+                partition,
+                decoded.partition_time,
+            )
+        for hook in ctx.on_start:
+            hook()
+
+    def commit_metadata(self, topic: str, partition: int) -> str:
+        """The metadata string to commit with the offset of ``topic``/``partition``: its
+        partition time and the task's processor metadata, as Kafka Streams encodes them."""
+        tp = (topic, partition)
+        time_ = self.partition_time(topic, partition)
+        meta = self.context.processor_metadata
+        last = self._encoded.get(tp)
+        if last is not None and last[0] == time_ and last[1] == meta.version:
+            return last[2]
+        version, raw = self._serialized
+        if version != meta.version:
+            raw = commit_metadata.serialize_processor_metadata(meta)
+            self._serialized = (meta.version, raw)
+        text = commit_metadata.encode(time_, raw)
+        self._encoded[tp] = (time_, meta.version, text)
+        return text
+
     # -- committing and closing ---------------------------------------------------------------
     def committable_offsets(self) -> dict[tuple[str, int], int]:
-        """Offsets to commit (next offset to read) for partitions that moved since the last commit."""
+        """Offsets to commit (next offset to read) for partitions that moved since the last
+        commit; every partition whose offset is known when processor metadata changed (it goes
+        to all of them, as in Java)."""
         out = {}
         for tp, offset in self._consumed.items():
             if self._committed.get(tp) != offset:
                 out[tp] = offset + 1
+        if self.context.processor_metadata.needs_commit:
+            for tp, offset in self._consumed.items():
+                out.setdefault(tp, offset + 1)
+            for tp, start in self._start_offsets.items():
+                out.setdefault(tp, start)
         return out
+
+    def committable_topic_partitions(self) -> list[TopicPartition]:
+        """:meth:`committable_offsets` as ``TopicPartition`` s carrying their commit metadata."""
+        meta = self.commit_metadata
+        return [
+            TopicPartition(t, p, offset, metadata=meta(t, p))
+            for (t, p), offset in self.committable_offsets().items()
+        ]
 
     def mark_committed(self, offsets: dict[tuple[str, int], int]) -> None:
         """Record that ``offsets`` (as returned by :meth:`committable_offsets`) were committed."""
         for tp, offset in offsets.items():
             self._committed[tp] = offset - 1
         self.context.commit_requested = False
+        self.context.processor_metadata.needs_commit = False
 
     def prepare_commit(self) -> None:
-        """First step of a commit: the stores send their buffered changes to their changelogs."""
-        self.stores.flush_changelog()
+        """First step of a commit: processors put what they keep in the processor metadata, the
+        stores send their buffered changes to their changelogs."""
+        self.stores.flush_changelog()  # may forward cached records: processors run
+        for hook in self.context.on_commit:
+            hook()
 
     def commit_stores(self, changelog_offsets: dict[tuple[str, int], int]) -> None:
         """Last step of a commit (outputs and changelogs acknowledged): stores write to disk.

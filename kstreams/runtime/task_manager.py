@@ -91,6 +91,8 @@ class TaskManager:
         restore_tasks: Restores created tasks' stores from their changelogs (all of them
             together: one read over every changelog partition).
         client_id: For log lines.
+        initialize_tasks: Starts restored tasks from their committed offsets' metadata
+            (partition times, processor metadata) before they run; None: nothing to read.
         lock_scope: The application's state directory: tasks are locked in it
             (:class:`TaskLocks`) while this manager has them; None: no locking.
     """
@@ -103,7 +105,9 @@ class TaskManager:
         restore_tasks: Callable[[list[StreamTask]], None],
         client_id: str = "",
         lock_scope: str | None = None,
+        initialize_tasks: Callable[[list[StreamTask]], None] | None = None,
     ) -> None:
+        self._initialize_tasks = initialize_tasks
         self._lock_scope = lock_scope
         self._waiting_since: dict[TaskId, float] = {}
         self._create_task = create_task
@@ -289,6 +293,8 @@ class TaskManager:
             for task_id in new:
                 self._set(task_id, TaskState.RESTORING)
             self._restore_tasks(tasks)
+            if self._initialize_tasks is not None:
+                self._initialize_tasks(tasks)
         except BaseException:
             self.close(new)
             raise

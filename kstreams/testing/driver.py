@@ -28,6 +28,7 @@ from typing import Any
 from kstreams.config import StreamsConfig
 from kstreams.dsl.options import KeyValue
 from kstreams.processor.task_id import TaskId
+from kstreams.runtime.metrics import merged as merged_metrics
 from kstreams.runtime.task import StreamTask
 from kstreams.serde.base import Headers, Serde, as_serde
 from kstreams.state import (
@@ -142,6 +143,8 @@ class TopologyTestDriver:
         self._collector = _InMemoryCollector()
         self._outputs: dict[str, deque[tuple[bytes | None, bytes | None, int, Headers]]] = {}
         self._offsets: dict[str, int] = {}
+        self._committed: dict[tuple[str, int], tuple[int, str]] = {}
+        """The last committed (offset, metadata string) of each input partition."""
         self._tasks: list[StreamTask] = []
         self._task_of_topic: dict[str, StreamTask] = {}
         self._cache = ThreadCache(self.config.statestore_cache_max_bytes)
@@ -246,9 +249,16 @@ class TopologyTestDriver:
         self._capture()
 
     def _commit(self) -> None:
-        """Commit every task's stores, as the runtime does (caches flush, changelogs are sent)."""
+        """Commit every task's stores, as the runtime does (caches flush, changelogs are sent),
+        and keep its offsets and their metadata (partition time, processor metadata) in memory,
+        as Java's driver commits them to its mock consumer."""
         for task in self._tasks:
             task.prepare_commit()
+            offsets = task.committable_offsets()
+            if offsets:
+                for (t, p), offset in offsets.items():
+                    self._committed[(t, p)] = (offset, task.commit_metadata(t, p))
+                task.mark_committed(offsets)
         for task in self._tasks:
             task.commit_stores(self._collector.changelog_offsets)
 
@@ -336,13 +346,11 @@ class TopologyTestDriver:
             raise ValueError(f"State store {name!r} is not a session store")
         return store
 
-    def metrics(self) -> dict[str, int]:
-        """Task counters summed over the tasks (``process-total``, ``dropped-records-total``)."""
-        out: dict[str, int] = {}
-        for task in self._tasks:
-            for name, value in task.metrics.as_dict().items():
-                out[name] = out.get(name, 0) + value
-        return out
+    def metrics(self) -> dict[str, float]:
+        """Task metrics over the tasks (``process-total``, ``dropped-records-total``,
+        ``record-lateness-avg`` / ``-max``, and for on-window-close aggregations
+        ``window-aggregate-final-emit-total`` and its latency)."""
+        return merged_metrics(task.metrics for task in self._tasks)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def close(self) -> None:

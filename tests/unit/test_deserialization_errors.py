@@ -116,7 +116,12 @@ def test_log_and_continue_skips_the_bad_record(
     ):
         pipe_good_bad_good(driver)
         assert output_of(driver) == [KeyValue("a", 2), KeyValue("c", 6)]
-        assert driver.metrics() == {"process-total": 2, "dropped-records-total": 1}
+        assert driver.metrics() == {
+            "process-total": 2,
+            "dropped-records-total": 1,
+            "record-lateness-avg": 0.0,
+            "record-lateness-max": 0.0,
+        }
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert any("offset: 1" in r.getMessage() for r in warnings)
 
@@ -254,7 +259,12 @@ def test_log_and_skip_on_invalid_timestamp_drops_and_counts() -> None:
         longs.pipe_input("k", 1, -1)
         longs.pipe_input("k", 2, 10)
         assert output_of(driver) == [KeyValue("k", 4)]
-        assert driver.metrics() == {"process-total": 1, "dropped-records-total": 1}
+        assert driver.metrics() == {
+            "process-total": 1,
+            "dropped-records-total": 1,
+            "record-lateness-avg": 0.0,
+            "record-lateness-max": 0.0,
+        }
 
 
 # -- serialization in sinks ----------------------------------------------------------------------------

@@ -568,6 +568,7 @@ def outcome(path: str, serdes: str, extractor: str, handlers: str) -> dict[str, 
         "seen": list(SEEN),
         "error": error,
         "stream time": [t.context.stream_time for t in tasks.values()],
+        "lateness": [(t.metrics.lateness_total, t.metrics.lateness_max) for t in tasks.values()],
         "fast calls": len(FAST_CALLS),
     }
 
@@ -595,6 +596,7 @@ def test_every_variant_of_the_path_agrees(serdes: str, extractor: str, handlers:
     else:
         assert batch["error"] is None
         assert batch["offsets"] == {(IN, 0): 9, (IN, 1): 7}
+        assert any(total > 0 for total, _ in batch["lateness"])  # MATRIX has late records
     if handlers == "dead letters":
         assert any(r[0] == "dlq" for r in batch["records"])
 
