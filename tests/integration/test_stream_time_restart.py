@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,10 @@ from kstreams.runtime.commit_metadata import decode
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-BASE = 1_700_000_000_000  # a multiple of the 10 s window size
+# a multiple of the 10 s window size, a minute ago: the window store's changelog is
+# compact,delete (retention: the store's plus a day), so records years old would be deleted
+# by the broker's retention before a restart could restore them
+BASE = (int(time.time() * 1000) // 10_000 - 6) * 10_000
 STORE = "counts"
 
 

@@ -1,7 +1,7 @@
 """The offset-commit metadata string (Kafka Streams' ``TopicPartitionMetadata``): vectors Java
 4.4 produced, round trips, and what a broken or foreign string decodes to.
 
-``tests/differential/test_commit_metadata.py`` checks the same against a live JVM.
+``tests/differential/test_commit_metadata_java.py`` checks the same against a live JVM.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import org.apache.kafka.streams.processor.internals.TopicPartitionMetadata;
 
 /**
  * Kafka Streams' offset-commit metadata for kstreams' encoding tests
- * (tests/differential/test_commit_metadata.py).
+ * (tests/differential/test_commit_metadata_java.py).
  *
  * <p>Each argument is {@code encode:<partition time>;<key>=<value>,...} (entries put in that
  * order into a new ProcessorMetadata) or {@code decode:<metadata string>}. One line per argument:
