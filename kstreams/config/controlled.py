@@ -168,14 +168,7 @@ _PRODUCER_RULES: tuple[_Controlled, ...] = (
     _Controlled(
         "on_delivery",
         _never,
-        "kstreams reads the producer's delivery reports: a failed record stops the commit, and "
-        "the changelog offsets the stores keep come from them",
-    ),
-    _Controlled(
-        "delivery.report.only.error",
-        _is("false"),
-        "kstreams reads the delivery reports of changelog records (it sets this to true itself "
-        "for topologies without state stores)",
+        "kstreams reads the producer's delivery reports: a failed record stops the commit",
     ),
 )
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from confluent_kafka import OFFSET_END, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import ConfigResource
 
-from kstreams.errors import ConfigError, ProductionError, RecordTooLargeError, StreamsError
+from kstreams.errors import ProductionError, RecordTooLargeError, StreamsError
 from kstreams.handlers.context import ProducerRecord
 from kstreams.runtime.dead_letters import fit_dead_letter
 from kstreams.runtime.record_size import CHECK_MARGIN, batch_size
@@ -99,23 +99,16 @@ def configure_delivery_reports(
     whether changelog offsets must then be read from the log ends
     (:meth:`KafkaRecordCollector.read_changelog_offsets`).
 
-    Failures only wherever possible, which spares a Python call per record: a successful
-    delivery report carries nothing the thread needs but changelog offsets, and under
-    at-least-once those are read from the log ends after each flush (only the task writes its
-    changelog partitions). Failures still reach ``on_delivery``, and ``flush()`` /
-    ``check_errors()`` raise them before offsets are committed. Under exactly-once with
-    changelogs the offsets come from the delivery reports: the log end right after a commit
-    may or may not hold the transaction's marker yet.
+    Failures only (the default), which spares a Python call per record: a successful
+    delivery report carries nothing the thread needs but changelog offsets, and those are
+    read from the log ends instead, with one ListOffsets request for the partitions written
+    since the last commit (only the task writes its changelog partitions). Under
+    at-least-once that is after the commit's flush; under exactly-once after a flush inside
+    the transaction, before it commits, so the ends are those of its last records (its
+    marker comes later). Failures still reach ``on_delivery``, and ``flush()`` /
+    ``check_errors()`` raise them before offsets are committed. A user's
+    ``delivery.report.only.error=false`` keeps every report (and the offsets come from them).
     """
-    if logged and exactly_once:
-        if producer_config.get("delivery.report.only.error") in (True, "true"):
-            raise ConfigError(
-                "producer delivery.report.only.error=true cannot be used under "
-                "exactly_once_v2 with state stores: their changelog offsets come from the "
-                "delivery reports"
-            )
-        producer_config["delivery.report.only.error"] = False
-        return False
     producer_config.setdefault("delivery.report.only.error", True)
     return logged and producer_config["delivery.report.only.error"] in (True, "true")
 

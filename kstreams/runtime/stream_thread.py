@@ -464,11 +464,17 @@ class StreamThread(threading.Thread):
                 tps.extend(
                     TopicPartition(t, p, off, metadata=meta(t, p)) for (t, p), off in o.items()
                 )
+        collector = self.collector
+        if self.committer.exactly_once and collector.offsets_from_log:
+            # the changelog records of this transaction are acknowledged, its marker not
+            # written yet: the log ends are the offsets after its last records
+            collector.flush()
+            collector.read_changelog_offsets(self.end_consumer)
         self.committer.commit(tps)
         for task, o in per_task:
             task.mark_committed(o)
-        self.collector.read_changelog_offsets(self.end_consumer)
-        changelog_offsets = self.collector.changelog_offsets
+        collector.read_changelog_offsets(self.end_consumer)  # at-least-once: after its flush
+        changelog_offsets = collector.changelog_offsets
         for task in tasks.values():
             task.commit_stores(changelog_offsets)
         for tp, o in offsets.items():

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from confluent_kafka import TopicPartition
 
-from kstreams.errors import ConfigError, StreamsError
+from kstreams.errors import StreamsError
 from kstreams.runtime.collector import KafkaRecordCollector, configure_delivery_reports
 
 
@@ -70,9 +70,14 @@ def test_an_unreadable_log_end_fails_the_commit() -> None:
 
 @pytest.mark.parametrize(
     ("logged", "exactly_once", "only_error", "from_log"),
-    [(False, False, True, False), (False, True, True, False), (True, False, True, True)],
+    [
+        (False, False, True, False),
+        (False, True, True, False),
+        (True, False, True, True),
+        (True, True, True, True),  # exactly-once: the ends are read inside the transaction
+    ],
 )
-def test_failures_only_wherever_changelog_offsets_can_come_from_elsewhere(
+def test_failures_only_and_changelog_offsets_from_the_log_ends(
     logged: bool, exactly_once: bool, only_error: bool, from_log: bool
 ) -> None:
     conf: dict[str, Any] = {}
@@ -80,14 +85,7 @@ def test_failures_only_wherever_changelog_offsets_can_come_from_elsewhere(
     assert conf["delivery.report.only.error"] is only_error
 
 
-def test_exactly_once_with_changelogs_keeps_every_delivery_report() -> None:
-    conf: dict[str, Any] = {}
-    assert configure_delivery_reports(conf, True, True) is False
-    assert conf["delivery.report.only.error"] is False
-    with pytest.raises(ConfigError, match=r"delivery\.report\.only\.error=true cannot be used"):
-        configure_delivery_reports({"delivery.report.only.error": True}, True, True)
-
-
-def test_a_user_who_wants_every_report_under_at_least_once_gets_them() -> None:
+@pytest.mark.parametrize("exactly_once", [False, True])
+def test_a_user_who_wants_every_report_gets_them(exactly_once: bool) -> None:
     conf: dict[str, Any] = {"delivery.report.only.error": False}
-    assert configure_delivery_reports(conf, True, False) is False  # offsets from the reports
+    assert configure_delivery_reports(conf, True, exactly_once) is False  # offsets from them

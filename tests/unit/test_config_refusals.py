@@ -206,7 +206,6 @@ def test_unprefixed_group_protocol_is_the_streams_key(caplog: pytest.LogCaptureF
         ("admin.bootstrap.servers", "other:9092", "one cluster"),
         ("transactional.id", "mine", "not transactional"),
         ("producer.on_delivery", print, "delivery reports"),
-        ("producer.delivery.report.only.error", True, "delivery reports of changelog records"),
     ],
 )
 def test_controlled_client_setting_is_refused(key: str, value: Any, cause: str) -> None:
