@@ -362,7 +362,14 @@ def _setup_md(out: dict[str, Any]) -> str:
         f"{m['os']}, Python {m['python']}; broker: {out['broker']}, on the same machine. "
         f"{out['runs_per_contender']} run(s) per contender (Faust: fewer, see above), interleaved; "
         f"the suite took "
-        f"{out['elapsed_s'] / 60:.0f} min.",
+        f"{out['elapsed_s'] / 60:.0f} min."
+        + (
+            f" The runs of {out['reused']['from'].replace(',', ', ')} are those of the suite of "
+            f"{out['reused']['date']} (`--reuse`: peers whose figures kstreams' changes cannot "
+            "move)."
+            if out.get("reused")
+            else ""
+        ),
         "",
         "Reproduce with:",
         "",

@@ -212,6 +212,11 @@ class Bench:
         self.args = args
         self.bootstrap = bootstrap
         self.contenders = contenders
+        self.reused: set[tuple[str, str]] = set()
+        """(contender, workload) pairs taken from ``--reuse-from`` instead of run."""
+        for pair in filter(None, (args.reuse or "").split(",")):
+            contender, _, workload = pair.partition(":")
+            self.reused.add((contender, workload))
         self.watcher = Watcher(bootstrap)
         self.scratch = envs.bench_cache() / "bench-runs"
         self.session = time.strftime("%Y%m%d-%H%M%S")
@@ -326,9 +331,11 @@ class Bench:
         results: list[RunResult] = []
         datasets: dict[str, Any] = {}
         available = self.contenders.available()
+        reused = self.reused
         for workload in workloads:
             inputs = {}
-            for contender in available:
+            running = [c for c in available if (c, workload) not in reused]
+            for contender in running:
                 n = self.records_for(workload, contender)
                 if n not in inputs:
                     inputs[n] = self.prefill(workload, n)
@@ -343,7 +350,7 @@ class Bench:
             for guarantee in guarantees:
                 for run in range(1, self.args.runs + 1):
                     # Interleaved: a slow minute of the machine hits every contender alike.
-                    order = available if run % 2 else available[::-1]
+                    order = running if run % 2 else running[::-1]
                     for contender in order:
                         if contender == "faust" and run > self.args.faust_runs:
                             continue
@@ -356,7 +363,18 @@ class Bench:
                         )  # fmt: skip
             for _, topic, _ in inputs.values():
                 delete_topics(self.bootstrap, topic)
-        return {"datasets": datasets, "runs": [r.as_dict() for r in results]}
+        runs = [r.as_dict() for r in results]
+        if reused:
+            # runs an earlier suite made, of contenders whose figures do not depend on
+            # kstreams (--reuse): copied as they are, with their datasets
+            earlier = json.loads(self.args.reuse_from.read_text())
+            for r in earlier["runs"]:
+                if (r["contender"], r["workload"]) in reused and r["guarantee"] in guarantees:
+                    runs.append({**r, "reused_from": earlier["date"]})
+            for key, d in earlier.get("datasets", {}).items():
+                if key not in datasets and any(key.startswith(w) for _, w in reused):
+                    datasets[key] = d
+        return {"datasets": datasets, "runs": runs}
 
     def memory_and_restore(self, records: int) -> dict[str, Any]:
         """kstreams word count over ``records`` distinct words: peak RSS, then a full restore."""
@@ -547,6 +565,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="comma list of memory,restore,restart,profile (default: all; none with --quick)",
     )
+    p.add_argument(
+        "--reuse-from",
+        type=Path,
+        help="an earlier results.json whose runs of the --reuse pairs are taken instead of run",
+    )
+    p.add_argument(
+        "--reuse",
+        default="",
+        help="comma list of contender:workload pairs taken from --reuse-from (peers' figures "
+        "that kstreams' changes cannot move, e.g. quixstreams:wordcount)",
+    )
     p.add_argument("--distinct-records", type=int, default=1_000_000, help="keys of the memory run")
     p.add_argument(
         "--restart-partitions",
@@ -596,6 +625,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _reuse_date(args: argparse.Namespace) -> str | None:
+    if args.reuse and args.reuse_from is None:
+        raise SystemExit("--reuse needs --reuse-from (an earlier results.json)")
+    return json.loads(args.reuse_from.read_text())["date"] if args.reuse else None
+
+
 def publish(out: dict[str, Any]) -> None:
     """Write bench/results.json, docs/benchmarks.md (its generated part) and the chart."""
     (HERE / "results.json").write_text(json.dumps(out, indent=1) + "\n")
@@ -634,8 +669,15 @@ def main(argv: list[str] | None = None) -> int:
         "workloads": workloads,
         "commit_interval_ms": COMMIT_INTERVAL_MS,
         "versions": contenders.versions,
+        "reused": {"from": args.reuse, "date": _reuse_date(args)} if args.reuse else None,
         "unavailable": contenders.unavailable,
     }
+    if args.reuse:  # the reused contenders' versions, as that suite recorded them
+        earlier_versions = json.loads(args.reuse_from.read_text()).get("versions", {})
+        for pair in args.reuse.split(","):
+            c = pair.partition(":")[0]
+            if c and c not in out["versions"] and c in earlier_versions:
+                out["versions"][c] = earlier_versions[c]
     with kafka(args.heap) as (bootstrap, broker):
         out["broker"] = broker
         bench = Bench(args, bootstrap, contenders)
