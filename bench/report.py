@@ -367,6 +367,11 @@ def _setup_md(out: dict[str, Any]) -> str:
             f" The runs of {out['reused']['from'].replace(',', ', ')} are those of the suite of "
             f"{out['reused']['date']} (`--reuse`: peers whose figures kstreams' changes cannot "
             "move)."
+            + (
+                " Taken from earlier suites too: " + ", ".join(out["reused"]["extras"]) + "."
+                if out["reused"].get("extras")
+                else ""
+            )
             if out.get("reused")
             else ""
         ),

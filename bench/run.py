@@ -373,13 +373,18 @@ class Bench:
         if reused:
             # runs an earlier suite made, of contenders whose figures do not depend on
             # kstreams (--reuse): copied as they are, with their datasets
-            earlier = json.loads(self.args.reuse_from.read_text())
-            for r in earlier["runs"]:
-                if (r["contender"], r["workload"]) in reused and r["guarantee"] in guarantees:
-                    runs.append({**r, "reused_from": earlier["date"]})
-            for key, d in earlier.get("datasets", {}).items():
-                if key not in datasets and any(key.startswith(w) for _, w in reused):
-                    datasets[key] = d
+            taken: set[tuple[str, str]] = set()
+            for path in self.args.reuse_from:  # the first file holding a pair gives its runs
+                earlier = json.loads(path.read_text())
+                pairs = {(r["contender"], r["workload"]) for r in earlier["runs"]}
+                for r in earlier["runs"]:
+                    pair = (r["contender"], r["workload"])
+                    if pair in reused and pair not in taken and r["guarantee"] in guarantees:
+                        runs.append({**r, "reused_from": earlier["date"]})
+                taken |= pairs & reused
+                for key, d in earlier.get("datasets", {}).items():
+                    if key not in datasets and any(key.startswith(w) for _, w in reused):
+                        datasets[key] = d
         return {"datasets": datasets, "runs": runs}
 
     def memory_and_restore(self, records: int) -> dict[str, Any]:
@@ -574,7 +579,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--reuse-from",
         type=Path,
-        help="an earlier results.json whose runs of the --reuse pairs are taken instead of run",
+        action="append",
+        default=[],
+        help="an earlier results.json whose runs of the --reuse pairs are taken instead of run "
+        "(repeatable: the first file holding a pair gives its runs)",
     )
     p.add_argument(
         "--reuse",
@@ -632,9 +640,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _reuse_date(args: argparse.Namespace) -> str | None:
-    if args.reuse and args.reuse_from is None:
+    if args.reuse and not args.reuse_from:
         raise SystemExit("--reuse needs --reuse-from (an earlier results.json)")
-    return json.loads(args.reuse_from.read_text())["date"] if args.reuse else None
+    dates = [json.loads(p.read_text())["date"] for p in args.reuse_from]
+    return " and ".join(dict.fromkeys(dates)) if args.reuse else None
 
 
 def publish(out: dict[str, Any]) -> None:
@@ -679,7 +688,9 @@ def main(argv: list[str] | None = None) -> int:
         "unavailable": contenders.unavailable,
     }
     if args.reuse:  # the reused contenders' versions, as that suite recorded them
-        earlier_versions = json.loads(args.reuse_from.read_text()).get("versions", {})
+        earlier_versions: dict[str, str] = {}
+        for path in reversed(args.reuse_from):
+            earlier_versions.update(json.loads(path.read_text()).get("versions", {}))
         for pair in args.reuse.split(","):
             c = pair.partition(":")[0]
             if c and c not in out["versions"] and c in earlier_versions:
@@ -698,6 +709,18 @@ def main(argv: list[str] | None = None) -> int:
                 out["profiles"] = bench.profiles(workloads)
         finally:
             bench.watcher.close()
+    if args.reuse:  # extras this suite did not run, from the first earlier suite that did
+        taken_extras = []
+        for key in ("distinct", "restarts", "profiles"):
+            if key in out:
+                continue
+            for path in args.reuse_from:
+                earlier = json.loads(path.read_text())
+                if key in earlier:
+                    out[key] = earlier[key]
+                    taken_extras.append(f"{key} ({earlier['date']})")
+                    break
+        out["reused"]["extras"] = taken_extras
     out["elapsed_s"] = time.monotonic() - started
     results_path = bench.logs / "results.json"
     results_path.write_text(json.dumps(out, indent=2))
