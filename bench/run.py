@@ -711,7 +711,13 @@ def main(argv: list[str] | None = None) -> int:
             bench.watcher.close()
     if args.reuse:  # extras this suite did not run, from the first earlier suite that did
         taken_extras = []
-        for key in ("distinct", "restarts", "profiles"):
+        for path in args.reuse_from:  # profiles per workload: this suite's, then earlier ones
+            earlier_profiles = json.loads(path.read_text()).get("profiles", {})
+            for workload, profile in earlier_profiles.items():
+                if workload not in out.setdefault("profiles", {}):
+                    out["profiles"][workload] = profile
+                    taken_extras.append(f"the {workload} profile")
+        for key in ("distinct", "restarts"):
             if key in out:
                 continue
             for path in args.reuse_from:
