@@ -712,11 +712,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.reuse:  # extras this suite did not run, from the first earlier suite that did
         taken_extras = []
         for path in args.reuse_from:  # profiles per workload: this suite's, then earlier ones
-            earlier_profiles = json.loads(path.read_text()).get("profiles", {})
-            for workload, profile in earlier_profiles.items():
+            earlier = json.loads(path.read_text())
+            for workload, profile in earlier.get("profiles", {}).items():
                 if workload not in out.setdefault("profiles", {}):
                     out["profiles"][workload] = profile
-                    taken_extras.append(f"the {workload} profile")
+                    taken_extras.append(f"the {workload} profile ({earlier['date']})")
         for key in ("distinct", "restarts"):
             if key in out:
                 continue
