@@ -131,6 +131,26 @@ class RecordCollector(Protocol):
     ) -> None:
         """Send one serialized record (``partition`` None: the producer's partitioner decides)."""
 
+    def read_changelog_offsets_in_transaction(self, consumer: Any, timeout: float = 30.0) -> None:
+        """Under exactly-once, before the transaction commits: flush, then read the changelog
+        ends as :meth:`read_changelog_offsets` does. The records are acknowledged and the
+        transaction's marker is not written yet, so each end is the offset after its last record.
+
+        When not every record was acknowledged (the broker is away, a record failed) or the
+        ends cannot be read, the offsets stay where they were: the commit then fails and the
+        tasks rewind, or it succeeds with checkpoints behind the stores' data, which costs a
+        longer restoration after a crash (the changelog's values are replayed over the same
+        values), never a wrong one; the next commit reads the ends again.
+        """
+        if not self._changelog_written:
+            return
+        if self.producer.flush(timeout) or self._errors:
+            return
+        try:
+            self.read_changelog_offsets(consumer, timeout)
+        except StreamsError as exc:
+            log.warning("%s; the changelog checkpoints stay behind until the next commit", exc)
+
     def partitions_for(self, topic: str) -> int:
         """How many partitions ``topic`` has."""
         ...
@@ -254,7 +274,7 @@ class KafkaRecordCollector:
             with self._lock:
                 self._errors.append((msg.topic(), msg.partition(), err, msg))
 
-    def delivery_failure(self) -> ProductionError | None:
+    def delivery_failure(self) -> StreamsError | None:
         """The error the failures reported so far stop the thread with (and forget them); None
         if there are none or the production handler continued for all of them."""
         self.producer.poll(0)  # serve the delivery reports that are in
@@ -394,6 +414,26 @@ class KafkaRecordCollector:
                 )
             self.changelog_offsets[(tp.topic, tp.partition)] = tp.offset - 1
         self._changelog_written.clear()
+
+    def read_changelog_offsets_in_transaction(self, consumer: Any, timeout: float = 30.0) -> None:
+        """Under exactly-once, before the transaction commits: flush, then read the changelog
+        ends as :meth:`read_changelog_offsets` does. The records are acknowledged and the
+        transaction's marker is not written yet, so each end is the offset after its last record.
+
+        When not every record was acknowledged (the broker is away, a record failed) or the
+        ends cannot be read, the offsets stay where they were: the commit then fails and the
+        tasks rewind, or it succeeds with checkpoints behind the stores' data, which costs a
+        longer restoration after a crash (the changelog's values are replayed over the same
+        values), never a wrong one; the next commit reads the ends again.
+        """
+        if not self._changelog_written:
+            return
+        if self.producer.flush(timeout) or self._errors:
+            return
+        try:
+            self.read_changelog_offsets(consumer, timeout)
+        except StreamsError as exc:
+            log.warning("%s; the changelog checkpoints stay behind until the next commit", exc)
 
     def partitions_for(self, topic: str) -> int:
         n = self._partitions.get(topic)

@@ -64,6 +64,16 @@ FENCED_CODES = frozenset(
 
 MISSING_TOPIC_CODES = frozenset({KafkaError._UNKNOWN_TOPIC, KafkaError.UNKNOWN_TOPIC_OR_PART})
 
+TIMED_OUT_CODES = frozenset({KafkaError._MSG_TIMED_OUT, KafkaError._TIMED_OUT})
+"""Records the broker never answered for (it was away longer than ``message.timeout.ms``)."""
+
+
+class TransactionCorruptedError(StreamsError):
+    """Under exactly-once, records timed out: the transaction is aborted and the tasks go back
+    to their committed offsets, the thread carries on (Kafka Streams: a retriable send error is
+    a ``TaskCorruptedException``, the task is revived, not a failure for the handler)."""
+
+
 CONTINUE_LOG_EVERY_S = 5.0
 """Records dropped by CONTINUE are logged once, then at most this often (with a count)."""
 
@@ -115,13 +125,18 @@ class SendFailures:
         known = self._sink_nodes.get(topic, node)
         self._sink_nodes[topic] = node if known == node else None
 
-    def resolve(self, failures: list[Failure]) -> ProductionError | None:
+    def resolve(self, failures: list[Failure]) -> StreamsError | None:
         """The error that stops the thread, or None when the handler continued for all.
 
         Raises:
             StreamsError: the handler itself raised (a fatal user code error).
         """
         described = describe_failures(failures)
+        if self.exactly_once and all(f[2].code() in TIMED_OUT_CODES for f in failures):
+            return TransactionCorruptedError(
+                f"{described}; the transaction is aborted and the tasks go back to their "
+                "committed offsets (the records are processed again once the broker answers)"
+            )
         fail_code: str | None = None
         for topic, partition, err, msg in failures:
             code = err.code()

@@ -43,6 +43,7 @@ from kstreams.runtime.committer import (
 )
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.restore import group_committed_offsets, restore_tasks
+from kstreams.runtime.send_errors import TransactionCorruptedError
 from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_manager import TaskManager
 from kstreams.state.caching import ThreadCache
@@ -256,7 +257,10 @@ class StreamThread(threading.Thread):
             if msgs:
                 self._process_batch(msgs)
             collector.poll()
-            collector.check_errors()
+            try:
+                collector.check_errors()
+            except TransactionCorruptedError as exc:
+                self._recover_corrupted(exc)
             running = manager.running().values()
             for task in running:
                 task.punctuate_wall_clock()
@@ -465,15 +469,14 @@ class StreamThread(threading.Thread):
                     TopicPartition(t, p, off, metadata=meta(t, p)) for (t, p), off in o.items()
                 )
         collector = self.collector
-        if self.committer.exactly_once and collector.offsets_from_log:
-            # the changelog records of this transaction are acknowledged, its marker not
-            # written yet: the log ends are the offsets after its last records
-            collector.flush()
-            collector.read_changelog_offsets(self.end_consumer)
+        exactly_once = self.committer.exactly_once
+        if exactly_once and collector.offsets_from_log:
+            collector.read_changelog_offsets_in_transaction(self.end_consumer)
         self.committer.commit(tps)
         for task, o in per_task:
             task.mark_committed(o)
-        collector.read_changelog_offsets(self.end_consumer)  # at-least-once: after its flush
+        if not exactly_once:
+            collector.read_changelog_offsets(self.end_consumer)  # after the commit's flush
         changelog_offsets = collector.changelog_offsets
         for task in tasks.values():
             task.commit_stores(changelog_offsets)
@@ -503,6 +506,14 @@ class StreamThread(threading.Thread):
                 exc,
             )
             self._rewind()
+        except TransactionCorruptedError as exc:
+            self._recover_corrupted(exc)
+
+    def _recover_corrupted(self, exc: TransactionCorruptedError) -> None:
+        """Records of the open transaction timed out: abort it and rewind (Java: the tasks are
+        corrupted and revived), rather than stopping the thread."""
+        log.warning("stream-thread [%s] %s", self.client_id, exc)
+        self._rewind()
 
     def _rewind(self) -> None:
         """Close every task without commit and start again from the committed offsets.

@@ -23,7 +23,7 @@ from kstreams.handlers import (
     ProductionResponse,
 )
 from kstreams.runtime.metrics import TaskMetrics
-from kstreams.runtime.send_errors import SendFailures
+from kstreams.runtime.send_errors import SendFailures, TransactionCorruptedError
 
 
 class Message:
@@ -177,3 +177,22 @@ def test_a_topic_written_by_two_sinks_names_no_node() -> None:
     failures.add_sink("out", "KSTREAM-SINK-0000000002")
     failures.resolve([failure(KafkaError.MSG_SIZE_TOO_LARGE)])
     assert Answering.seen[0][0].processor_node_id is None
+
+
+@pytest.mark.parametrize("code", [KafkaError._MSG_TIMED_OUT, KafkaError._TIMED_OUT])
+def test_exactly_once_timed_out_records_rewind_the_tasks_instead_of_stopping(code: int) -> None:
+    # Kafka Streams: a retriable send error is a TaskCorruptedException (the task is revived)
+    failures, metrics, sent = make(Answering(), exactly_once=True)
+    error = failures.resolve([failure(code), failure(code, partition=1)])
+    assert isinstance(error, TransactionCorruptedError)
+    assert "go back to their committed offsets" in str(error)
+    assert Answering.seen == [] and sent == [] and metrics.dropped_records == 0
+
+
+def test_a_timed_out_record_with_a_refused_one_still_stops_the_thread() -> None:
+    failures, _, _ = make(Answering(), exactly_once=True)
+    error = failures.resolve(
+        [failure(KafkaError._MSG_TIMED_OUT), failure(KafkaError.MSG_SIZE_TOO_LARGE)]
+    )
+    assert error is not None and not isinstance(error, TransactionCorruptedError)
+    assert "the transaction was aborted because" in str(error)
