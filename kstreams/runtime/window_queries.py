@@ -57,8 +57,8 @@ class ReadOnlyCompositeWindowStore(_Concatenated):
     """A read-only window-store view over the local tasks' instances of one store.
 
     Bounds are inclusive, times epoch milliseconds; ``fetch(key, time)`` is one window,
-    ``fetch(key, time_from, time_to)`` yields ``(window start, value)``, the range reads
-    ``(Windowed, value)``.
+    ``fetch(key, time_from, time_to)`` (or ``fetch_range``) yields ``(window start, value)``,
+    the reads of several keys (``fetch_keys``, ``fetch_all``, ``all``) ``(Windowed, value)``.
     """
 
     def fetch(self, key: Any, time_from: int, time_to: int | None = None) -> Any:
@@ -81,16 +81,26 @@ class ReadOnlyCompositeWindowStore(_Concatenated):
             lambda s: _plain(s, s.backward_fetch_range(key, time_from, time_to))
         )
 
-    def fetch_range(
+    def fetch_range(self, key: Any, time_from: int, time_to: int) -> Iterator[tuple[int, Any]]:
+        """``(start, value)`` of ``key``'s windows starting in ``[time_from, time_to]``."""
+        return self.fetch(key, time_from, time_to)  # type: ignore[no-any-return]
+
+    def backward_fetch_range(
+        self, key: Any, time_from: int, time_to: int
+    ) -> Iterator[tuple[int, Any]]:
+        """:meth:`fetch_range`, latest window first."""
+        return self.backward_fetch(key, time_from, time_to)
+
+    def fetch_keys(
         self, key_from: Any, key_to: Any, time_from: int, time_to: int
     ) -> Iterator[tuple[Windowed[Any], Any]]:
         """Windows of keys in ``[key_from, key_to]`` (None: unbounded) starting in ``[time_from, time_to]``."""
         return self._each(lambda s: _plain(s, s.fetch_keys(key_from, key_to, time_from, time_to)))
 
-    def backward_fetch_range(
+    def backward_fetch_keys(
         self, key_from: Any, key_to: Any, time_from: int, time_to: int
     ) -> Iterator[tuple[Windowed[Any], Any]]:
-        """:meth:`fetch_range`, in reverse order within each task."""
+        """:meth:`fetch_keys`, in reverse order within each task."""
         return self._each(
             lambda s: _plain(s, s.backward_fetch_keys(key_from, key_to, time_from, time_to))
         )

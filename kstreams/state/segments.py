@@ -19,6 +19,7 @@ and restoring from the older offset re-applies full values of the same store key
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -100,7 +101,9 @@ class Segment:
     def close(self) -> None:
         """Close the database (iterators handed out end)."""
         for it in list(self._iterators):
-            it.close()
+            # one being iterated right now by an interactive query's thread cannot be closed
+            with contextlib.suppress(ValueError):
+                it.close()
         self._iterators = weakref.WeakSet()
         self.db.close()
 
@@ -214,6 +217,12 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
             raise StreamsError(f"Store {self.name} is already open at {self.directory}")
         if not context.state_dir:
             raise StreamsError(f"Store {self.name} is persistent and needs a state directory")
+        if self.name == "rocksdb":
+            raise StreamsError(
+                "A window or session store cannot be named 'rocksdb': its directory "
+                f"{os.path.join(context.state_dir, 'rocksdb')} holds the task's key-value "
+                "stores; choose another store name"
+            )
         self.directory = os.path.join(context.state_dir, self.name)
         self._open()
 

@@ -86,6 +86,10 @@ class BufferedSegmentedStore(WrappedStateStore):
         self._engine = engine
         self.schema = engine.schema
         self.retention_period = engine.retention_period
+        self._ts_of = engine.schema.segment_timestamp
+        self._suffix = engine.schema.suffix_size
+        self._expiry = engine.retention_period - engine.live_offset
+        """Windows older than ``stream time - _expiry`` are expired."""
         self.value_format = value_format
         self._checkpointed = checkpointed
         self._topic: str | None = None
@@ -161,10 +165,11 @@ class BufferedSegmentedStore(WrappedStateStore):
         The store's stream time moves to the key's timestamp first, as in Java: a put far
         ahead expires older windows.
         """
-        ts = self.schema.segment_timestamp(store_key)
-        if ts > self.observed_stream_time:
-            self.observed_stream_time = ts
-        if ts < self._live_from():
+        ts = self._ts_of(store_key)
+        stream_time = self.observed_stream_time
+        if ts > stream_time:
+            self.observed_stream_time = stream_time = ts
+        if ts < stream_time - self._expiry:
             self.expired_puts += 1
             log.debug("Store %s: skipping a write to an expired window (%d)", self.name, ts)
             return False
@@ -172,7 +177,7 @@ class BufferedSegmentedStore(WrappedStateStore):
         old = buf.get(store_key, _MISSING)
         buf[store_key] = value
         if old is _MISSING:
-            key = self.schema.record_key(store_key)
+            key = store_key[: -self._suffix]  # the record key
             keys = self._buf_by_key.get(key)
             if keys is None:
                 self._buf_by_key[key] = [store_key]
@@ -201,7 +206,7 @@ class BufferedSegmentedStore(WrappedStateStore):
     def _live_from(self) -> int:
         # records expire exactly retention ms after the stream time passed them (Java's
         # time-ordered window store keeps them one ms longer: its engine says so)
-        return self.observed_stream_time - self.retention_period + self._engine.live_offset
+        return self.observed_stream_time - self._expiry
 
     def get(self, store_key: bytes) -> bytes | None:
         """The value of ``store_key`` (None if absent or expired)."""

@@ -53,6 +53,7 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
         self._now = wall_clock_ms
         self._unsent: dict[bytes, Any] = {}
         """Store keys changed since the last flush, with the timestamp of the change."""
+        self._put_below: Any = wrapped.put
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._wrapped!r}, changelog={self._topic!r})"
@@ -121,7 +122,7 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
         A write the store drops (its window expired) is logged all the same, as Kafka
         Streams logs it (restoration skips it again).
         """
-        kept = self._wrapped.put(store_key, value)
+        kept = self._put_below(store_key, value)
         if self._topic is not None:
             self._remember(store_key, value, kept)
         return kept  # type: ignore[no-any-return]

@@ -172,6 +172,7 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
         self._window_size = window_size
         self._retain_duplicates = retain_duplicates
         self._seqnum = 0
+        self._windows: dict[int, TimeWindow] = {}
 
     @property
     def window_size(self) -> int:
@@ -182,9 +183,20 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
         return self._retain_duplicates
 
     def window_for(self, start: int) -> TimeWindow:
-        """The window of the store starting at ``start``: ``[start, start + window size)``."""
-        end = start + self._window_size
-        return TimeWindow(start, min(end, MAX_TIMESTAMP))
+        """The window of the store starting at ``start``: ``[start, start + window size)``.
+
+        Windows cannot change, so the store hands out one object per start (many keys share
+        a window: a flush or a range of them makes it once).
+        """
+        windows = self._windows
+        window = windows.get(start)
+        if window is None:
+            if len(windows) >= 4096:
+                windows.clear()
+            window = windows[start] = TimeWindow(
+                start, min(start + self._window_size, MAX_TIMESTAMP)
+            )
+        return window
 
     # -- writes -----------------------------------------------------------------------------
     def put(self, key: Any, value: Any, window_start: int) -> None:
@@ -192,7 +204,11 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
 
         With ``retain_duplicates`` every put is a new entry and None is ignored.
         """
-        kb = self.serialize_key(key)
+        if key is None:
+            raise null_key(self.name)
+        kb = self._kser(self._topic, key)
+        if kb is None:
+            raise null_key(self.name)
         if self._retain_duplicates:
             if value is None:
                 return

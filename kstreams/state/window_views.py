@@ -29,9 +29,10 @@ NO_TIMESTAMP = -1
 class ReadOnlyWindowStore:
     """A read-only view of a window store (Java: ``ReadOnlyWindowStore``).
 
-    ``fetch(key, time)`` is one window; ``fetch(key, time_from, time_to)`` the windows of
-    ``key`` starting in those bounds, as ``(start, value)``; ``fetch_range`` those of a
-    key range, as ``(Windowed, value)``. Bounds are inclusive.
+    ``fetch(key, time)`` is one window; ``fetch(key, time_from, time_to)`` (or
+    ``fetch_range``, the store's name) the windows of ``key`` starting in those bounds, as
+    ``(start, value)``; ``fetch_keys`` those of a key range, as ``(Windowed, value)``.
+    Bounds are inclusive.
     """
 
     def __init__(self, store: Any) -> None:
@@ -56,16 +57,26 @@ class ReadOnlyWindowStore:
         """``fetch(key, time_from, time_to)``, latest window first."""
         return self._store.backward_fetch_range(key, time_from, time_to)  # type: ignore[no-any-return]
 
-    def fetch_range(
+    def fetch_range(self, key: Any, time_from: int, time_to: int) -> Iterator[tuple[int, Any]]:
+        """``(start, value)`` of ``key``'s windows starting in ``[time_from, time_to]``."""
+        return self._store.fetch_range(key, time_from, time_to)  # type: ignore[no-any-return]
+
+    def backward_fetch_range(
+        self, key: Any, time_from: int, time_to: int
+    ) -> Iterator[tuple[int, Any]]:
+        """:meth:`fetch_range`, latest window first."""
+        return self._store.backward_fetch_range(key, time_from, time_to)  # type: ignore[no-any-return]
+
+    def fetch_keys(
         self, key_from: Any, key_to: Any, time_from: int, time_to: int
     ) -> Iterator[tuple[Windowed[Any], Any]]:
         """Windows of keys in ``[key_from, key_to]`` (None: unbounded) starting in ``[time_from, time_to]``."""
         return self._store.fetch_keys(key_from, key_to, time_from, time_to)  # type: ignore[no-any-return]
 
-    def backward_fetch_range(
+    def backward_fetch_keys(
         self, key_from: Any, key_to: Any, time_from: int, time_to: int
     ) -> Iterator[tuple[Windowed[Any], Any]]:
-        """:meth:`fetch_range`, in reverse order."""
+        """:meth:`fetch_keys`, in reverse order."""
         return self._store.backward_fetch_keys(key_from, key_to, time_from, time_to)  # type: ignore[no-any-return]
 
     def fetch_all(self, time_from: int, time_to: int) -> Iterator[tuple[Windowed[Any], Any]]:

@@ -6,7 +6,8 @@ window store and forwards each count. The changelog topic is created with
 ``cleanup.policy=compact,delete`` and ``retention.ms`` = store retention +
 ``windowstore.changelog.additional.retention.ms``; after a clean run, the state directory is
 deleted and a second run must restore the windows from the changelog (the counts go on
-from where they were, and the store answers interactive queries with them).
+from where they were, and the store answers interactive queries with them); once stream
+time passes the retention, the old segments are deleted from disk.
 """
 
 from __future__ import annotations
@@ -130,3 +131,19 @@ def test_window_store_changelog_configs_and_restore_after_wipe(
                 timeout=60,
                 what="counts continuing from the restored windows",
             )
+        old_segment = f"counts.{base - base % (5 * MINUTE)}"  # segments of retention / 2
+        assert old_segment in _segments(tmp_path / app_id)
+        # stream time moves past the retention: the old segments leave the disk
+        later = base + RETENTION + 3 * 5 * MINUTE
+        produce(kafka_bootstrap, src, [("a", "x", later), ("b", "x", later)])
+        wait_until(
+            lambda: old_segment not in _segments(tmp_path / app_id),
+            timeout=60,
+            what=f"segment {old_segment} deleted",
+        )
+        assert view.fetch("a", base) is None
+
+
+def _segments(app_dir: Path) -> set[str]:
+    """The segment directories of store "counts" in every task directory."""
+    return {p.name for p in app_dir.glob("*/counts/counts.*")}

@@ -152,3 +152,22 @@ def test_null_keys_are_refused(tmp_path: Path, engine: str) -> None:
         list(store.find_sessions(None, 0, 1))
     with pytest.raises(ValueError, match="retentionPeriod cannot be negative"):
         Stores.in_memory_session_store("s", -1)
+
+
+def test_find_sessions_by_end_on_rocksdb_expires_whole_segments(tmp_path: Path) -> None:
+    # Java's time-ordered session store: no exact retention filter, only dropped segments;
+    # by end, then start, then key
+    store = open_store(tmp_path, "rocksdb", retention=100)
+    store.put(sw("b", 0, 10), 1)
+    store.put(sw("a", 5, 10), 2)
+    store.put(sw("a", 150, 150), 3)  # stream time 150: ends before 51 are past retention
+    assert list(store.fetch("b")) == []
+    assert [(w.key, w.window.start) for w, _ in store.find_sessions_by_end(0, 200)] == [
+        ("b", 0),
+        ("a", 5),
+        ("a", 150),
+    ]
+    memory = open_store(tmp_path / "m", "memory", retention=100)
+    memory.put(sw("b", 0, 10), 1)
+    memory.put(sw("a", 150, 150), 3)
+    assert [w.key for w, _ in memory.find_sessions_by_end(0, 200)] == ["a"]

@@ -83,7 +83,8 @@ def test_window_store_queries_across_tasks(tmp_path: Path) -> None:
         (Windowed("b", TimeWindow(0, 10)), 2),
     ]
     assert len(list(composite.all())) == 3
-    assert [w.key for w, _ in composite.fetch_range("b", "b", 0, 100)] == ["b", "b"]
+    assert [w.key for w, _ in composite.fetch_keys("b", "b", 0, 100)] == ["b", "b"]
+    assert list(composite.fetch_range("b", 10, 10)) == [(10, 3)]
     stores[0].close()
     with pytest.raises(StateStoreMigratedError):
         list(composite.fetch_all(0, 100))

@@ -453,3 +453,34 @@ def test_the_driver_shows_a_timestamped_window_store_with_plain_values(tmp_path:
         plain = driver.get_window_store("w")
         assert plain.fetch("a", 0) == 1
         assert list(plain.all()) == [(Windowed("a", TimeWindow(0, 10)), 1)]
+
+
+def test_time_ordered_store_iterates_time_first_and_keeps_windows_one_ms_longer(
+    tmp_path: Path,
+) -> None:
+    from kstreams.state import persistent_time_ordered_window_store
+
+    builder = Stores.window_store_builder(persistent_time_ordered_window_store("w", 100, 10), S, L)
+    store = builder.build()
+    store.init(StateStoreContext("0_0", "app", 0, str(tmp_path)))
+    store.put("b", 1, 0)
+    store.put("a", 2, 10)
+    store.put("a", 3, 0)
+    store.commit(None)
+    store.put("c", 4, 0)  # buffered: merged in the same order
+    assert [(w.key, w.window.start) for w, _ in store.all()] == [
+        ("a", 0),
+        ("b", 0),
+        ("c", 0),
+        ("a", 10),
+    ]
+    assert [(w.key, w.window.start) for w, _ in store.backward_fetch_all(0, 10)] == [
+        ("a", 10),
+        ("c", 0),
+        ("b", 0),
+        ("a", 0),
+    ]
+    store.put("a", 5, 100)  # stream time 100: Java's time-ordered store still reads start 0
+    assert store.fetch("a", 0) == 3
+    store.put("a", 6, 101)
+    assert store.fetch("a", 0) is None
