@@ -25,6 +25,7 @@ from typing import Any
 from kstreams.errors import StreamsError
 from kstreams.processor.task_id import TaskId
 from kstreams.serde.base import Headers, as_serde
+from kstreams.serde.windowed import WindowedSerde
 from kstreams.state.caching import RecordCache, ThreadCache, cached_store
 from kstreams.topology.nodes import Subtopology
 from kstreams.topology.topology import Topology
@@ -242,7 +243,11 @@ def _apply_default_serdes(builder: Any, config: Any) -> None:
     if getattr(builder, "key_serde", "") is None:
         builder.key_serde = config.default_key_serde()
     elif hasattr(builder, "key_serde"):
-        builder.key_serde = as_serde(builder.key_serde)
+        key_serde = as_serde(builder.key_serde)
+        if isinstance(key_serde, WindowedSerde) and key_serde.inner is None:
+            # a table of windowed keys whose grouping had no key serde: windows of the default
+            key_serde = key_serde.with_inner(config.default_key_serde())
+        builder.key_serde = key_serde
     if getattr(builder, "value_serde", "") is None:
         builder.value_serde = config.default_value_serde()
     elif hasattr(builder, "value_serde"):

@@ -563,3 +563,23 @@ def tumbling_count_on_window_close_in_memory(b: StreamsBuilder) -> None:
         .to_stream()
         .to("out", value_serde=Serdes.Long())
     )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", TUMBLING),
+    outputs={"out": (tw(10), "Long")},
+    java_class=WINDOWS,
+)
+def tumbling_count_materialized_filter(b: StreamsBuilder) -> None:
+    # a key-value store keyed by windows: kstreams' default is the table's windowed serde
+    # (Java's twin must name it)
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_with_no_grace(10))
+        .count(Materialized.as_("counts").with_caching_disabled())
+        .filter(lambda w, n: n > 1, Materialized.as_("filtered").with_caching_disabled())
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )

@@ -512,4 +512,18 @@ public final class WindowScenarios {
                 .toStream()
                 .to("out", Produced.with(sw(), Serdes.Long()));
     }
+
+    public static void tumblingCountMaterializedFilter(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupByKey(Grouped.with(Serdes.String(), Serdes.String()))
+                .windowedBy(TimeWindows.ofSizeWithNoGrace(ms(10)))
+                .count(windowCounts("counts").withCachingDisabled())
+                .filter((w, n) -> n > 1,
+                        Materialized.<Windowed<String>, Long, KeyValueStore<Bytes, byte[]>>as("filtered")
+                                .withKeySerde(tw(10))
+                                .withValueSerde(Serdes.Long())
+                                .withCachingDisabled())
+                .toStream()
+                .to("out", longs(10));
+    }
 }
