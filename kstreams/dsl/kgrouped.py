@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import Named
-from kstreams.dsl.table_values import TableAggregation
 from kstreams.dsl.stores import (
     StoreFactory,
     add_grouping_repartition,
@@ -25,6 +24,7 @@ from kstreams.dsl.stores import (
     add_table_grouping_repartition,
     store_builder,
 )
+from kstreams.dsl.table_values import TableAggregation
 from kstreams.processor.aggregate import (
     StreamAggregateProcessor,
     StreamReduceProcessor,
@@ -227,8 +227,8 @@ class KGroupedStream:
         """
         return self._build(
             "KSTREAM-AGGREGATE-",
-            lambda store: lambda send_old: StreamAggregateProcessor(
-                store, initializer, aggregator, send_old
+            lambda store: (
+                lambda send_old: StreamAggregateProcessor(store, initializer, aggregator, send_old)
             ),
             named,
             materialized,
@@ -349,8 +349,10 @@ class KGroupedTable:
         """``adder(key, new, agg)`` / ``subtractor(key, old, agg)``, starting from ``initializer()``."""
         return self._build(
             "KTABLE-AGGREGATE-",
-            lambda store: lambda send_old: TableAggregateProcessor(
-                store, initializer, adder, subtractor, send_old
+            lambda store: (
+                lambda send_old: TableAggregateProcessor(
+                    store, initializer, adder, subtractor, send_old
+                )
             ),
             named,
             materialized,
