@@ -55,6 +55,8 @@ class SlidingWindowAggregateProcessor(CompiledProcessor):
 
     def compile(self, context: ProcessorContext) -> Forward:
         from kstreams.state import ValueAndTimestamp
+        from kstreams.state.value_and_timestamp import ValueAndTimestamp as VT
+        from kstreams.state.value_and_timestamp import new_value_and_timestamp as new_vt
 
         store = context.get_state_store(self.store_name)
         fetch, put = store.fetch, store.put
@@ -100,7 +102,7 @@ class SlidingWindowAggregateProcessor(CompiledProcessor):
             new_agg = aggregator(key, value, old_agg)
             if snapshots and existing and not unchanged(old_agg):
                 old_agg = fetch(key, start).value  # the aggregator may have mutated it
-            put(key, ValueAndTimestamp(new_agg, new_ts), start)
+            put(key, new_vt(VT, (new_agg, new_ts)), start)
             if send_updates:
                 forward(
                     Windowed(key, TimeWindow(start, end)),

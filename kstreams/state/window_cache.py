@@ -408,26 +408,32 @@ class SegmentedCache(RecordCache):
             return False
         self._flushing = True
         self._dirty = {}
+        # (seq, ...) tuples: seqs are unique, so the tuples sort by them alone
         entries = sorted(
-            ((d[6], key, window, d) for key, ws in dirty.items() for window, d in ws.items()),
-            key=lambda e: e[0],
+            (d[6], key, window, d) for key, ws in dirty.items() for window, d in ws.items()
         )
         record = self._record
         listener = self._listener
         values = self._values
-        sizes = self._sizes
-        thread = self._thread_cache
         thaw = self._thaw
-        raw_key = self._raw_key
-        get_at = self._wrapped.get_at
-        decode = self._wrapped.decode_value
-        write_at = self._write_at
+        windowed = self._windowed
+        wrapped = self._wrapped
+        get_at = wrapped.get_at
+        put_at = wrapped.put_at
+        decode = wrapped.decode_value
+        encode = wrapped.encode_value
+        serialize = wrapped.serialize_key
+        store_key_of = self._store_key
+        key_bytes = self._key_bytes  # a cached key's bytes, serialized once while it is cached
         send_old = self._send_old_values
         saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
         try:
             for _, key, window, (_, ts, headers, topic, partition, offset, _) in entries:
                 entry = values[key][window]
-                store_key = raw_key(key, window)
+                kb = key_bytes.get(key)
+                if kb is None:
+                    kb = key_bytes[key] = serialize(key)
+                store_key = store_key_of(kb, window)
                 old = None
                 if listener is not None and (send_old or entry is None):
                     # as Java: the old value is what the store below holds now (a window it
@@ -445,14 +451,19 @@ class SegmentedCache(RecordCache):
                 record.topic = topic
                 record.partition = partition
                 record.offset = offset
-                write_at(store_key, entry)
+                if type(entry) is Frozen:
+                    put_at(store_key, entry.raw)
+                else:
+                    put_at(store_key, None if entry is None else encode(entry))
                 if listener is not None:
-                    listener(self._windowed(key, window), thaw(entry), old, ts, headers)
+                    listener(windowed(key, window), thaw(entry), old, ts, headers)
+            sizes = self._sizes
+            thread = self._thread_cache
             for key in dirty:  # sizes as the windows are now
                 windows = values.get(key)
                 if windows is not None:
-                    size = ENTRY_OVERHEAD + estimate_size(key)
-                    size += sum(WINDOW_OVERHEAD + estimate_size(e) for e in windows.values())
+                    size = ENTRY_OVERHEAD + estimate_size(key) + WINDOW_OVERHEAD * len(windows)
+                    size += sum(map(estimate_size, windows.values()))
                     thread.size += size - sizes[key]
                     sizes[key] = size
         finally:
