@@ -171,15 +171,16 @@ def old_values_table_deletes(b: StreamsBuilder) -> None:
     )
 
 
-# sessions of gap 5: "a" bridges two sessions at 8, then a late merge
+# sessions of gap 5: "a" at 5 bridges its sessions at 0 and 10, "b" at 6 extends b's
 SESSIONS = [
     ("a", "1", 0),
-    ("a", "2", 14),
+    ("a", "2", 10),
     ("b", "3", 3),
-    ("a", "4", 8),
-    ("a", "5", 30),
-    ("b", "6", 6),
+    ("a", "4", 5),
+    ("b", "5", 6),
+    ("a", "6", 30),
     ("a", "7", 22),
+    ("a", "8", 26),
 ]
 
 
