@@ -51,7 +51,7 @@ public final class OldValueScenarios {
     private static KTable<Windowed<String>, Long> hopping(
             final StreamsBuilder b, final Materialized<String, Long, WindowStore<Bytes, byte[]>> m) {
         return b.<String, String>stream("in")
-                .groupByKey()
+                .groupByKey(Grouped.with(Serdes.String(), Serdes.String()))
                 .windowedBy(TimeWindows.ofSizeWithNoGrace(ms(10)).advanceBy(ms(5)))
                 .count(m);
     }
