@@ -121,8 +121,11 @@ class CountWindowedKStream:
     ) -> KTable:
         windows = self.windows
 
-        def make(store: str) -> Callable[[], Any]:
-            return lambda: CountWindowAggregateProcessor(store, windows, initializer, aggregator)
+        def make(store: str) -> Callable[[bool], Any]:
+            # each count window is forwarded once, complete, never with an old value
+            return lambda _send_old: CountWindowAggregateProcessor(
+                store, windows, initializer, aggregator
+            )
 
         return self._grouped._build(
             prefix, make, named, materialized, value_serde, CountWindowStoreFactory(windows)

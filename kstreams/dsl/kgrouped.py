@@ -24,6 +24,7 @@ from kstreams.dsl.stores import (
     add_table_grouping_repartition,
     store_builder,
 )
+from kstreams.dsl.table_values import TableAggregation
 from kstreams.processor.aggregate import (
     StreamAggregateProcessor,
     StreamReduceProcessor,
@@ -91,13 +92,16 @@ class KGroupedStream:
     def _build(
         self,
         prefix: str,
-        make_processor: Callable[[str], Callable[[], Any]],
+        make_processor: Callable[[str], Callable[[bool], Any]],
         named: Any,
         materialized: Any,
         value_serde: Any,
         factory: StoreFactory | None = None,
     ) -> KTable:
         """Java's ``KGroupedStreamImpl``: store name, then processor name, then the repartition.
+
+        ``make_processor(store_name)(send_old_values)`` makes the processor, once the
+        topology is built (when downstream operators have said whether they need old values).
 
         ``factory``: how a windowed aggregation makes its store and keys its result (default:
         a timestamped key-value store, keys as grouped).
@@ -126,16 +130,20 @@ class KGroupedStream:
             )
             if self.grouped.name:
                 self._repartition_source = parent
+        aggregation = TableAggregation(store_name)
+        make = make_processor(store_name)
         add_stateful_processor(
             graph,
             func,
             parent,
-            make_processor(store_name),
+            lambda: make(aggregation.send_old_values),
             store_name,
             lambda: factory.builder(m, store_name, ks, vs),
             factory.graph_tags(),
         )
-        return KTable(self._builder, func, factory.result_key_serde(ks), vs, store_name)
+        return KTable(
+            self._builder, func, factory.result_key_serde(ks), vs, store_name, supplier=aggregation
+        )
 
     def windowed_by(
         self, windows: TimeWindows | SlidingWindows | SessionWindows | CountWindows
@@ -182,7 +190,9 @@ class KGroupedStream:
         return self._build(
             "KSTREAM-AGGREGATE-",
             lambda store: (
-                lambda: StreamAggregateProcessor(store, count_initializer, count_aggregator)
+                lambda send_old: StreamAggregateProcessor(
+                    store, count_initializer, count_aggregator, send_old
+                )
             ),
             named,
             materialized,
@@ -198,7 +208,7 @@ class KGroupedStream:
         """Combine each key's values: the first value, then ``reducer(aggregate, value)``."""
         return self._build(
             "KSTREAM-REDUCE-",
-            lambda store: lambda: StreamReduceProcessor(store, reducer),
+            lambda store: lambda send_old: StreamReduceProcessor(store, reducer, send_old),
             named,
             materialized,
             self.value_serde,
@@ -217,7 +227,9 @@ class KGroupedStream:
         """
         return self._build(
             "KSTREAM-AGGREGATE-",
-            lambda store: lambda: StreamAggregateProcessor(store, initializer, aggregator),
+            lambda store: (
+                lambda send_old: StreamAggregateProcessor(store, initializer, aggregator, send_old)
+            ),
             named,
             materialized,
             None,
@@ -244,12 +256,14 @@ class KGroupedTable:
     def _build(
         self,
         prefix: str,
-        make_processor: Callable[[str], Callable[[], Any]],
+        make_processor: Callable[[str], Callable[[bool], Any]],
         named: Any,
         materialized: Any,
         value_serde: Any,
     ) -> KTable:
         """Java's ``KGroupedTableImpl``: store name, repartition sink and source, processor name.
+
+        ``make_processor(store_name)(send_old_values)`` makes the processor (as for streams).
 
         The store is ``KTABLE-AGGREGATE-STATE-STORE-...`` for reduce too, as in Java.
         """
@@ -274,15 +288,17 @@ class KGroupedTable:
         func = graph.name_or_generate(named, prefix)
         ks = m.key_serde or self.key_serde
         vs = m.value_serde or value_serde
+        aggregation = TableAggregation(store)
+        make = make_processor(store)
         add_stateful_processor(
             graph,
             func,
             source,
-            make_processor(store),
+            lambda: make(aggregation.send_old_values),
             store,
             lambda: store_builder(m, store, ks, vs),
         )
-        return KTable(self._builder, func, ks, vs, store)
+        return KTable(self._builder, func, ks, vs, store, supplier=aggregation)
 
     def count(
         self,
@@ -293,8 +309,12 @@ class KGroupedTable:
         return self._build(
             "KTABLE-AGGREGATE-",
             lambda store: (
-                lambda: TableAggregateProcessor(
-                    store, count_initializer, lambda k, v, agg: agg + 1, lambda k, v, agg: agg - 1
+                lambda send_old: TableAggregateProcessor(
+                    store,
+                    count_initializer,
+                    lambda k, v, agg: agg + 1,
+                    lambda k, v, agg: agg - 1,
+                    send_old,
                 )
             ),
             named,
@@ -312,7 +332,7 @@ class KGroupedTable:
         """``adder(aggregate, new_value)`` and ``subtractor(aggregate, old_value)`` per group."""
         return self._build(
             "KTABLE-REDUCE-",
-            lambda store: lambda: TableReduceProcessor(store, adder, subtractor),
+            lambda store: lambda send_old: TableReduceProcessor(store, adder, subtractor, send_old),
             named,
             materialized,
             self.value_serde,
@@ -329,7 +349,11 @@ class KGroupedTable:
         """``adder(key, new, agg)`` / ``subtractor(key, old, agg)``, starting from ``initializer()``."""
         return self._build(
             "KTABLE-AGGREGATE-",
-            lambda store: lambda: TableAggregateProcessor(store, initializer, adder, subtractor),
+            lambda store: (
+                lambda send_old: TableAggregateProcessor(
+                    store, initializer, adder, subtractor, send_old
+                )
+            ),
             named,
             materialized,
             None,

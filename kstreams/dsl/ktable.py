@@ -18,7 +18,7 @@ from kstreams.dsl.kstream import KStream, takes_key
 from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import Named
 from kstreams.dsl.stores import store_builder
-from kstreams.dsl.table_values import TableOperator, TableSource
+from kstreams.dsl.table_values import TableAggregation, TableOperator, TableSource
 from kstreams.processor.table import TableRepartitionMapProcessor, TableToStreamProcessor
 from kstreams.processor.table_values import KTableFilterProcessor, KTableMapValuesProcessor
 from kstreams.topology.topology import Topology
@@ -49,14 +49,14 @@ class KTable:
         value_serde: Any,
         store_name: str | None = None,
         *,
-        supplier: TableSource | TableOperator | None = None,
+        supplier: TableSource | TableOperator | TableAggregation | None = None,
     ) -> None:
         self._builder = builder
         self.name = name
         self.key_serde = key_serde
         self.value_serde = value_serde
         self._store_name = store_name
-        # None: an aggregation's result, always materialized, forwarding old values
+        # None: a table whose operator always forwards old values
         self._supplier = supplier
         self._send_old_values = False
 
@@ -81,6 +81,8 @@ class KTable:
             if isinstance(supplier, TableSource):
                 if not force_materialization and not supplier.materialized:
                     return False
+                supplier.enable_sending_old_values()
+            elif isinstance(supplier, TableAggregation):
                 supplier.enable_sending_old_values()
             elif isinstance(supplier, TableOperator) and not supplier.enable_sending_old_values(
                 force_materialization

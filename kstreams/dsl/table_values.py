@@ -67,3 +67,22 @@ class TableOperator:
         if self.parent._enable_sending_old_values(force_materialization):
             self.send_old_values = True
         return self.send_old_values
+
+
+class TableAggregation:
+    """An aggregation's choices (Java: ``KStreamAggProcessorSupplier``, ``KTableAggregate``).
+
+    Its table is always materialized (``store_name``); it forwards old values only once a
+    downstream operator asks (``group_by``, ``suppress``, ``filter``): otherwise every
+    update is ``Change(new, None)``, and neither the processor nor its record cache reads
+    the value it replaces. The processor reads ``send_old_values`` when it is created, after
+    the whole topology is built.
+    """
+
+    def __init__(self, store_name: str) -> None:
+        self.store_name = store_name
+        self.send_old_values = False
+
+    def enable_sending_old_values(self) -> None:
+        """Forward the old value of each update."""
+        self.send_old_values = True

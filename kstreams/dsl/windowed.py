@@ -103,13 +103,13 @@ class TimeWindowedKStream:
     ) -> KTable:
         windows, strategy = self.windows, self._emit_strategy
 
-        def make(store: str) -> Callable[[], Any]:
+        def make(store: str) -> Callable[[bool], Any]:
             if isinstance(windows, SlidingWindows):
-                return lambda: SlidingWindowAggregateProcessor(
-                    store, windows, strategy, initializer, aggregator
+                return lambda send_old: SlidingWindowAggregateProcessor(
+                    store, windows, strategy, initializer, aggregator, send_old
                 )
-            return lambda: TimeWindowAggregateProcessor(
-                store, windows, strategy, initializer, aggregator
+            return lambda send_old: TimeWindowAggregateProcessor(
+                store, windows, strategy, initializer, aggregator, send_old
             )
 
         return self._grouped._build(
@@ -193,9 +193,9 @@ class SessionWindowedKStream:
     ) -> KTable:
         windows, strategy = self.windows, self._emit_strategy
 
-        def make(store: str) -> Callable[[], Any]:
-            return lambda: SessionWindowAggregateProcessor(
-                store, windows, strategy, initializer, aggregator, merger
+        def make(store: str) -> Callable[[bool], Any]:
+            return lambda send_old: SessionWindowAggregateProcessor(
+                store, windows, strategy, initializer, aggregator, merger, send_old
             )
 
         return self._grouped._build(

@@ -2,7 +2,9 @@
 
 Each reads and writes a timestamped key-value store through the Processor API
 (``context.get_state_store``) and forwards a :class:`~kstreams.processor.change.Change`
-(new aggregate, old aggregate) as a KTable does. As in Kafka Streams, records
+(new aggregate, old aggregate) as a KTable does; the old aggregate only when
+``send_old_values`` (a downstream operator needs it: Java's ``enableSendingOldValues``),
+else None. As in Kafka Streams, records
 with a null key or a null value are dropped (and counted in
 ``dropped-records-total``), and the result's timestamp is the largest timestamp
 that contributed to it.
@@ -56,10 +58,12 @@ class StreamAggregateProcessor(CompiledProcessor):
         store_name: str,
         initializer: Callable[[], Any],
         aggregator: Callable[[Any, Any, Any], Any],
+        send_old_values: bool = False,
     ) -> None:
         self.store_name = store_name
         self.initializer = initializer
         self.aggregator = aggregator
+        self.send_old_values = send_old_values
 
     def compile(self, context: ProcessorContext) -> Forward:
         from kstreams.state.value_and_timestamp import ValueAndTimestamp as VT
@@ -68,7 +72,9 @@ class StreamAggregateProcessor(CompiledProcessor):
         store = context.get_state_store(self.store_name)
         get, put = store.get, store.put
         forward = context.forward_fn
-        cached = forwards_on_flush(store, forward)
+        send_old = self.send_old_values
+        cached = forwards_on_flush(store, forward, send_old)
+        snapshots = send_old and not cached
         initializer, aggregator = self.initializer, self.aggregator
         dropped = drop_counter(context, "key or value")
 
@@ -85,8 +91,7 @@ class StreamAggregateProcessor(CompiledProcessor):
                 old_agg = old.value
                 new_ts = ts if ts > old.timestamp else old.timestamp
                 new_agg = aggregator(key, value, old_agg)
-                if not cached:
-                    old_agg = snapshot(get, key, old_agg)
+                old_agg = snapshot(get, key, old_agg) if snapshots else None
             put(key, new_vt(VT, (new_agg, new_ts)))
             if not cached:
                 forward(key, Change(new_agg, old_agg), new_ts, headers)
@@ -97,9 +102,12 @@ class StreamAggregateProcessor(CompiledProcessor):
 class StreamReduceProcessor(CompiledProcessor):
     """``KGroupedStream.reduce``: the first value, then ``reducer(agg, value)``."""
 
-    def __init__(self, store_name: str, reducer: Callable[[Any, Any], Any]) -> None:
+    def __init__(
+        self, store_name: str, reducer: Callable[[Any, Any], Any], send_old_values: bool = False
+    ) -> None:
         self.store_name = store_name
         self.reducer = reducer
+        self.send_old_values = send_old_values
 
     def compile(self, context: ProcessorContext) -> Forward:
         from kstreams.state.value_and_timestamp import ValueAndTimestamp as VT
@@ -108,7 +116,9 @@ class StreamReduceProcessor(CompiledProcessor):
         store = context.get_state_store(self.store_name)
         get, put = store.get, store.put
         forward = context.forward_fn
-        cached = forwards_on_flush(store, forward)
+        send_old = self.send_old_values
+        cached = forwards_on_flush(store, forward, send_old)
+        snapshots = send_old and not cached
         reducer = self.reducer
         dropped = drop_counter(context, "key or value")
 
@@ -122,8 +132,7 @@ class StreamReduceProcessor(CompiledProcessor):
             else:
                 old_agg = old.value
                 new_agg = reducer(old_agg, value)
-                if not cached:
-                    old_agg = snapshot(get, key, old_agg)
+                old_agg = snapshot(get, key, old_agg) if snapshots else None
                 new_ts = ts if ts > old.timestamp else old.timestamp
             put(key, new_vt(VT, (new_agg, new_ts)))
             if not cached:

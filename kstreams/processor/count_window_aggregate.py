@@ -93,7 +93,8 @@ class CountWindowAggregateProcessor(CompiledProcessor):
         self.aggregator = aggregator
 
     def compile(self, context: ProcessorContext) -> Forward:
-        from kstreams.state import ValueAndTimestamp
+        from kstreams.state.value_and_timestamp import ValueAndTimestamp as VT
+        from kstreams.state.value_and_timestamp import new_value_and_timestamp as new_vt
 
         store = context.get_state_store(self.store_name)
         fetch_range, put = store.fetch_range, store.put
@@ -130,7 +131,7 @@ class CountWindowAggregateProcessor(CompiledProcessor):
                         key, value, initializer() if state.value is None else state.value
                     )
                 if count < size or first == newest_first:
-                    put(key, ValueAndTimestamp(CountWindowState(count, start, agg), latest), first)
+                    put(key, new_vt(VT, (CountWindowState(count, start, agg), latest)), first)
                 else:
                     put(key, None, first)
                 if count == size:

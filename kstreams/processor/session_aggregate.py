@@ -7,6 +7,8 @@ tombstone for each) and stores the new session. A session closes when observed s
 passes its end plus the gap plus the grace period; records for closed sessions are dropped.
 Results are keyed ``Windowed(key, SessionWindow(start, end))`` and stamped with the session's
 end. Records with a null key are dropped; null values reach the aggregator, as in Java.
+Updates carry the old aggregate only when a downstream operator needs it
+(``send_old_values``), else None.
 """
 
 from __future__ import annotations
@@ -30,10 +32,10 @@ from kstreams.windows.emit import EmitStrategy
 from kstreams.windows.window import SessionWindow, Windowed
 
 
-def session_forwarder(store: Any, forward: Forward) -> bool:
+def session_forwarder(store: Any, forward: Forward, send_old_values: bool) -> bool:
     """Let the session store's record cache forward updates; True if it will.
 
-    The cache calls ``on_flush(windowed_key, new, old, timestamp, headers)`` with plain
+    Without ``send_old_values`` old values are None (the cache reads none). The cache calls ``on_flush(windowed_key, new, old, timestamp, headers)`` with plain
     aggregates (session stores are not timestamped); the record's timestamp is the
     session's end, as Java's ``SessionCacheFlushListener`` sets it.
     """
@@ -44,7 +46,7 @@ def session_forwarder(store: Any, forward: Forward) -> bool:
     def on_flush(key: Any, new: Any, old: Any, ts: int, headers: Any) -> None:
         forward(key, Change(new, old), key.window.end, headers)
 
-    return bool(register(on_flush))
+    return bool(register(on_flush, send_old_values))
 
 
 class SessionWindowAggregateProcessor(CompiledProcessor):
@@ -58,6 +60,7 @@ class SessionWindowAggregateProcessor(CompiledProcessor):
         initializer: Callable[[], Any],
         aggregator: Callable[[Any, Any, Any], Any],
         merger: Callable[[Any, Any, Any], Any],
+        send_old_values: bool = False,
     ) -> None:
         self.store_name = store_name
         self.windows = windows
@@ -65,13 +68,15 @@ class SessionWindowAggregateProcessor(CompiledProcessor):
         self.initializer = initializer
         self.aggregator = aggregator
         self.merger = merger
+        self.send_old_values = send_old_values
 
     def compile(self, context: ProcessorContext) -> Forward:
         store = context.get_state_store(self.store_name)
         find_sessions, remove, put = store.find_sessions, store.remove, store.put
         forward = context.forward_fn
         on_close = self.emit_strategy.on_close
-        cached = False if on_close else session_forwarder(store, forward)
+        send_old = self.send_old_values
+        cached = False if on_close else session_forwarder(store, forward, send_old)
         send_updates = not on_close and not cached
         initializer, aggregator, merger = self.initializer, self.aggregator, self.merger
         gap = self.windows.inactivity_gap()
@@ -123,7 +128,10 @@ class SessionWindowAggregateProcessor(CompiledProcessor):
                         remove(windowed)
                         if send_updates:
                             forward(
-                                windowed, Change(None, session_agg), windowed.window.end, headers
+                                windowed,
+                                Change(None, session_agg if send_old else None),
+                                windowed.window.end,
+                                headers,
                             )
                 agg = aggregator(key, value, agg)
                 session = Windowed(key, SessionWindow(start, end))

@@ -1,7 +1,8 @@
 """Sliding-window aggregation: ``TimeWindowedKStream`` over ``SlidingWindows``.
 
 Kafka Streams' ``KStreamSlidingWindowAggregate``: windows ``[start, start + difference]`` with
-both bounds inclusive, kept in a window store by start. A record at ``t`` updates every
+both bounds inclusive, kept in a window store by start. Updates carry the old aggregate only
+when a downstream operator needs it (``send_old_values``), else None. A record at ``t`` updates every
 existing window holding it, creates its left window ``[t - difference, t]`` (holding the
 records before it within the difference) and, if a later record is within the difference, its
 right window ``[t + 1, t + 1 + difference]``; it also creates the right window of the record
@@ -43,23 +44,29 @@ class SlidingWindowAggregateProcessor(CompiledProcessor):
         emit_strategy: EmitStrategy,
         initializer: Callable[[], Any],
         aggregator: Callable[[Any, Any, Any], Any],
+        send_old_values: bool = False,
     ) -> None:
         self.store_name = store_name
         self.windows = windows
         self.emit_strategy = emit_strategy
         self.initializer = initializer
         self.aggregator = aggregator
+        self.send_old_values = send_old_values
 
     def compile(self, context: ProcessorContext) -> Forward:
         from kstreams.state import ValueAndTimestamp
+        from kstreams.state.value_and_timestamp import ValueAndTimestamp as VT
+        from kstreams.state.value_and_timestamp import new_value_and_timestamp as new_vt
 
         store = context.get_state_store(self.store_name)
         fetch, put = store.fetch, store.put
         backward_fetch, forward_fetch = store.backward_fetch_range, store.fetch_range
         forward = context.forward_fn
         on_close = self.emit_strategy.on_close
-        cached = False if on_close else forwards_on_flush(store, forward)
+        send_old = self.send_old_values
+        cached = False if on_close else forwards_on_flush(store, forward, send_old)
         send_updates = not on_close and not cached
+        snapshots = send_updates and send_old
         initializer, aggregator = self.initializer, self.aggregator
         diff = self.windows.time_difference_ms()
         grace = self.windows.grace_ms()
@@ -93,13 +100,13 @@ class SlidingWindowAggregateProcessor(CompiledProcessor):
             old_agg = vat.value
             new_ts = ts if old_agg is None or ts > vat.timestamp else vat.timestamp
             new_agg = aggregator(key, value, old_agg)
-            if send_updates and existing and not unchanged(old_agg):
+            if snapshots and existing and not unchanged(old_agg):
                 old_agg = fetch(key, start).value  # the aggregator may have mutated it
-            put(key, ValueAndTimestamp(new_agg, new_ts), start)
+            put(key, new_vt(VT, (new_agg, new_ts)), start)
             if send_updates:
                 forward(
                     Windowed(key, TimeWindow(start, end)),
-                    Change(new_agg, old_agg if existing else None),
+                    Change(new_agg, old_agg if existing and send_old else None),
                     new_ts,
                     headers,
                 )

@@ -129,7 +129,11 @@ class TableRepartitionMapProcessor(CompiledProcessor):
 
 
 class TableAggregateProcessor(CompiledProcessor):
-    """``KGroupedTable.aggregate``: subtract the old value, add the new one."""
+    """``KGroupedTable.aggregate``: subtract the old value, add the new one.
+
+    Forwards ``Change(new aggregate, old aggregate)``, the old one only when
+    ``send_old_values`` (Java's ``KTableAggregate.enableSendingOldValues``), else None.
+    """
 
     def __init__(
         self,
@@ -137,11 +141,13 @@ class TableAggregateProcessor(CompiledProcessor):
         initializer: Callable[[], Any],
         adder: Callable[[Any, Any, Any], Any],
         subtractor: Callable[[Any, Any, Any], Any],
+        send_old_values: bool = False,
     ) -> None:
         self.store_name = store_name
         self.initializer = initializer
         self.adder = adder
         self.subtractor = subtractor
+        self.send_old_values = send_old_values
 
     def compile(self, context: ProcessorContext) -> Forward:
         from kstreams.state import ValueAndTimestamp
@@ -149,7 +155,8 @@ class TableAggregateProcessor(CompiledProcessor):
         store = context.get_state_store(self.store_name)
         get, put = store.get, store.put
         forward = context.forward_fn
-        cached = forwards_on_flush(store, forward)
+        cached = forwards_on_flush(store, forward, self.send_old_values)
+        snapshots = self.send_old_values and not cached
         initializer, adder, subtractor = self.initializer, self.adder, self.subtractor
         dropped = drop_counter(context, "key")
 
@@ -164,8 +171,9 @@ class TableAggregateProcessor(CompiledProcessor):
                 agg = subtractor(key, change.old_value, agg)
             if change.new_value is not None:
                 agg = adder(key, change.new_value, initializer() if agg is None else agg)
-            if old_agg is not None and not cached:
-                old_agg = snapshot(get, key, old_agg)  # the functions may have mutated it
+            if old_agg is not None:
+                # the functions may have mutated it
+                old_agg = snapshot(get, key, old_agg) if snapshots else None
             new_ts = ts if old is None or ts > old.timestamp else old.timestamp
             put(key, None if agg is None else ValueAndTimestamp(agg, new_ts))
             if not cached:
@@ -175,17 +183,22 @@ class TableAggregateProcessor(CompiledProcessor):
 
 
 class TableReduceProcessor(CompiledProcessor):
-    """``KGroupedTable.reduce``: ``subtractor(agg, old)`` then ``adder(agg, new)``."""
+    """``KGroupedTable.reduce``: ``subtractor(agg, old)`` then ``adder(agg, new)``.
+
+    Old aggregates are forwarded only when ``send_old_values`` (Java's ``KTableReduce``).
+    """
 
     def __init__(
         self,
         store_name: str,
         adder: Callable[[Any, Any], Any],
         subtractor: Callable[[Any, Any], Any],
+        send_old_values: bool = False,
     ) -> None:
         self.store_name = store_name
         self.adder = adder
         self.subtractor = subtractor
+        self.send_old_values = send_old_values
 
     def compile(self, context: ProcessorContext) -> Forward:
         from kstreams.state import ValueAndTimestamp
@@ -193,7 +206,8 @@ class TableReduceProcessor(CompiledProcessor):
         store = context.get_state_store(self.store_name)
         get, put = store.get, store.put
         forward = context.forward_fn
-        cached = forwards_on_flush(store, forward)
+        cached = forwards_on_flush(store, forward, self.send_old_values)
+        snapshots = self.send_old_values and not cached
         adder, subtractor = self.adder, self.subtractor
         dropped = drop_counter(context, "key")
 
@@ -208,8 +222,9 @@ class TableReduceProcessor(CompiledProcessor):
                 agg = subtractor(agg, change.old_value)
             if change.new_value is not None:
                 agg = change.new_value if agg is None else adder(agg, change.new_value)
-            if old_agg is not None and not cached:
-                old_agg = snapshot(get, key, old_agg)  # the functions may have mutated it
+            if old_agg is not None:
+                # the functions may have mutated it
+                old_agg = snapshot(get, key, old_agg) if snapshots else None
             new_ts = ts if old is None or ts > old.timestamp else old.timestamp
             put(key, None if agg is None else ValueAndTimestamp(agg, new_ts))
             if not cached:

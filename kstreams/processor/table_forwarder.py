@@ -16,20 +16,22 @@ from kstreams.processor.change import Change
 from kstreams.processor.context import Forward
 
 
-def forwards_on_flush(store: Any, forward: Forward) -> bool:
+def forwards_on_flush(store: Any, forward: Forward, send_old_values: bool) -> bool:
     """Let ``store``'s record cache forward ``Change(new, old)`` updates; True if it will.
 
     ``forward`` gets ``(key, Change(new value, old value), timestamp, headers)``:
     the timestamp of the new ``ValueAndTimestamp`` (for a delete, the deleting
-    record's), the headers of the last record that changed the key.
+    record's), the headers of the last record that changed the key. Without
+    ``send_old_values`` the old value is None, and the cache reads the store below
+    only for deletes (Java's ``sendOldValues`` of the caching stores).
 
     Example (in a processor's ``compile``)::
 
-        cached = forwards_on_flush(store, forward)
+        cached = forwards_on_flush(store, forward, send_old)
         ...
         store.put(key, ValueAndTimestamp(agg, ts))
         if not cached:
-            forward(key, Change(agg, old_agg), ts, headers)
+            forward(key, Change(agg, old_agg if send_old else None), ts, headers)
     """
     register = getattr(store, "set_flush_listener", None)
     if register is None:
@@ -43,4 +45,4 @@ def forwards_on_flush(store: Any, forward: Forward) -> bool:
             headers,
         )
 
-    return bool(register(on_flush))
+    return bool(register(on_flush, send_old_values))

@@ -20,21 +20,11 @@ from kstreams.processor.table_forwarder import forwards_on_flush
 from kstreams.serde.base import Headers
 
 
-def without_old_values(forward: Forward) -> Forward:
-    """``forward`` with the old value of every ``Change`` replaced by None (the record cache's
-    flushes of a table that does not send old values)."""
-
-    def forward_new(key: Any, change: Change, ts: int, headers: Headers) -> None:
-        forward(key, Change(change.new_value, None), ts, headers)
-
-    return forward_new
-
-
 def table_forwarder(context: ProcessorContext, store: Any, send_old_values: bool) -> bool:
     """Let ``store``'s record cache forward the processor's updates; True if it will
-    (Java's ``TimestampedTupleForwarder``)."""
-    forward = context.forward_fn
-    return forwards_on_flush(store, forward if send_old_values else without_old_values(forward))
+    (Java's ``TimestampedTupleForwarder``); without ``send_old_values`` it forwards None as
+    every old value."""
+    return forwards_on_flush(store, context.forward_fn, send_old_values)
 
 
 class KTableFilterProcessor(CompiledProcessor):

@@ -4,7 +4,8 @@ Kafka Streams' ``KStreamWindowAggregate``: each record updates every window ``[s
 holding its timestamp (no window starts before 0) in a timestamped window store, unless stream
 time has passed that window's end plus the grace period. The result's key is
 ``Windowed(key, TimeWindow(start, end))``, its value a :class:`~kstreams.processor.change.Change`
-of the window's aggregate, its timestamp the largest record timestamp in the window. Records
+of the window's aggregate (the old aggregate only when a downstream operator needs it:
+``send_old_values``, else None), its timestamp the largest record timestamp in the window. Records
 with a null key are dropped; null values reach the aggregator, as in Java.
 
 With ``EmitStrategy.on_window_close()`` no update is forwarded: each window is forwarded once,
@@ -60,21 +61,27 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
         emit_strategy: EmitStrategy,
         initializer: Callable[[], Any],
         aggregator: Callable[[Any, Any, Any], Any],
+        send_old_values: bool = False,
     ) -> None:
         self.store_name = store_name
         self.windows = windows
         self.emit_strategy = emit_strategy
         self.initializer = initializer
         self.aggregator = aggregator
+        self.send_old_values = send_old_values
 
     def compile(self, context: ProcessorContext) -> Forward:
-        from kstreams.state import ValueAndTimestamp
+        from kstreams.state.value_and_timestamp import ValueAndTimestamp as VT
+        from kstreams.state.value_and_timestamp import new_value_and_timestamp as new_vt
 
         store = context.get_state_store(self.store_name)
         fetch, put = store.fetch, store.put
         forward = context.forward_fn
         on_close = self.emit_strategy.on_close
-        cached = False if on_close else forwards_on_flush(store, forward)
+        send_old = self.send_old_values
+        cached = False if on_close else forwards_on_flush(store, forward, send_old)
+        send_updates = not cached and not on_close
+        snapshots = send_updates and send_old
         initializer, aggregator = self.initializer, self.aggregator
         windows = self.windows
         size, advance, grace = windows.size_ms, windows.advance_ms, windows.grace_period
@@ -114,18 +121,22 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
                 end = start + size
                 if end > close_time:
                     old = fetch(key, start)
+                    old_agg = None
                     if old is None:
-                        old_agg = None
                         new_ts = ts
                         new_agg = aggregator(key, value, initializer())
                     else:
-                        old_agg = old.value
-                        new_ts = ts if ts > old.timestamp else old.timestamp
-                        new_agg = aggregator(key, value, old_agg)
-                        if not cached and not on_close and not unchanged(old_agg):
-                            old_agg = fetch(key, start).value  # the aggregator may mutate
-                    put(key, None if new_agg is None else ValueAndTimestamp(new_agg, new_ts), start)
-                    if not cached and not on_close:
+                        old_ts = old[1]
+                        new_ts = ts if ts > old_ts else old_ts
+                        if snapshots:
+                            old_agg = old[0]
+                            new_agg = aggregator(key, value, old_agg)
+                            if not unchanged(old_agg):
+                                old_agg = fetch(key, start).value  # the aggregator may mutate
+                        else:
+                            new_agg = aggregator(key, value, old[0])
+                    put(key, None if new_agg is None else new_vt(VT, (new_agg, new_ts)), start)
+                    if send_updates:
                         forward(
                             Windowed(key, TimeWindow(start, end)),
                             Change(new_agg, old_agg),

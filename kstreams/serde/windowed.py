@@ -87,10 +87,17 @@ class WindowedPartitioner:
     with :meth:`bind`.
     """
 
-    __slots__ = ("serde",)
+    __slots__ = ("_hashes", "serde")
+
+    MAX_MEMOIZED = 50_000
+    """How many inner keys' hashes are remembered (about 10 MiB at most); past that the memo
+    starts over, so any number of keys is placed right, the most frequent ones cheaply."""
 
     def __init__(self, serde: WindowedSerde) -> None:
         self.serde = serde
+        self._hashes: dict[bytes, int] = {}
+        """``murmur2(inner key bytes) & 0x7FFFFFFF`` per inner key bytes: every window of a
+        key has the same, and murmur2 in Python costs ~2 us a key."""
 
     def bind(self, serde: WindowedSerde) -> WindowedPartitioner:
         """The same partitioner over ``serde`` (the sink's resolved key serde)."""
@@ -101,7 +108,14 @@ class WindowedPartitioner:
             return None
         if num_partitions == 1:
             return 0
-        return (murmur2(self.serde.serialize_base_key(topic, key)) & 0x7FFFFFFF) % num_partitions
+        raw = self.serde.serialize_base_key(topic, key)
+        hashes = self._hashes
+        h = hashes.get(raw)
+        if h is None:
+            if len(hashes) >= self.MAX_MEMOIZED:
+                hashes.clear()
+            h = hashes[raw] = murmur2(raw) & 0x7FFFFFFF
+        return h % num_partitions
 
 
 def murmur2(data: bytes) -> int:

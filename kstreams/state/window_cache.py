@@ -8,8 +8,9 @@ write buffers, least recently used entries evicted (a dirty one flushes every di
 entry of its store first), and a flush at every commit that writes the dirty windows
 down and forwards each to the flush listener the aggregation registered. The old value
 forwarded is the one the store below holds at the flush, as Java's caching stores read
-it (a window the store has already expired has none), and a delete of what the store
-does not hold is neither written nor forwarded. So consecutive updates of a window
+it (a window the store has already expired has none), read only when the listener wants
+old values or the new value is a delete (Java's ``sendOldValues``), and a delete of what
+the store does not hold is neither written nor forwarded. So consecutive updates of a window
 between two flushes reach downstream as one, as in Kafka Streams, and in its order: the
 order of each window's latest update (Java's ``NamedCache`` moves a rewritten key to the
 end of its dirty keys). Mutable values are kept serialized
@@ -84,6 +85,7 @@ class SegmentedCache(RecordCache):
         self._key_bytes: dict[Any, bytes] = {}
         """Serialized record keys of cached windows, once a range read needed them."""
         self._listener: FlushListener | None = None
+        self._send_old_values = True
         self._record: Any = _RecordContextless()
         self._flushing = False
 
@@ -130,9 +132,14 @@ class SegmentedCache(RecordCache):
         if record is not None:
             self._record = record
 
-    def set_flush_listener(self, listener: FlushListener) -> bool:
-        """Forward flushed windows to ``listener``; True (the cache forwards, the caller must not)."""
+    def set_flush_listener(self, listener: FlushListener, send_old_values: bool = True) -> bool:
+        """Forward flushed windows to ``listener``; True (the cache forwards, the caller must not).
+
+        Without ``send_old_values`` the old values forwarded are None and are read from the
+        store below only for deletes.
+        """
         self._listener = listener
+        self._send_old_values = send_old_values
         return True
 
     @property
@@ -262,12 +269,17 @@ class SegmentedCache(RecordCache):
     def _put_through(self, key: Any, window: Any, value: Any) -> None:
         # a key that cannot be cached (unhashable): written down and forwarded at once
         listener = self._listener
-        old_raw = self._load(key, window) if listener is not None else None
+        if listener is None:
+            self._write(key, window, value)
+            return
+        send_old = self._send_old_values
+        old_raw = self._load(key, window) if send_old or value is None else None
+        if value is None and old_raw is None:
+            return  # a delete of what the store does not hold: neither written nor forwarded
         self._write(key, window, value)
-        if listener is not None and (value is not None or old_raw is not None):
-            old = None if old_raw is None else self._wrapped.decode_value(old_raw)
-            record = self._record
-            listener(self._windowed(key, window), value, old, record.timestamp, record.headers)
+        old = None if old_raw is None or not send_old else self._wrapped.decode_value(old_raw)
+        record = self._record
+        listener(self._windowed(key, window), value, old, record.timestamp, record.headers)
 
     def _peek(self, key: Any, window: Any) -> Any:
         # a point read from another thread: the cache is read, never changed
@@ -396,49 +408,62 @@ class SegmentedCache(RecordCache):
             return False
         self._flushing = True
         self._dirty = {}
+        # (seq, ...) tuples: seqs are unique, so the tuples sort by them alone
         entries = sorted(
-            ((d[6], key, window, d) for key, ws in dirty.items() for window, d in ws.items()),
-            key=lambda e: e[0],
+            (d[6], key, window, d) for key, ws in dirty.items() for window, d in ws.items()
         )
         record = self._record
         listener = self._listener
         values = self._values
-        sizes = self._sizes
-        thread = self._thread_cache
         thaw = self._thaw
-        raw_key = self._raw_key
-        get_at = self._wrapped.get_at
-        decode = self._wrapped.decode_value
-        write_at = self._write_at
+        windowed = self._windowed
+        wrapped = self._wrapped
+        get_at = wrapped.get_at
+        put_at = wrapped.put_at
+        decode = wrapped.decode_value
+        encode = wrapped.encode_value
+        serialize = wrapped.serialize_key
+        store_key_of = self._store_key
+        key_bytes = self._key_bytes  # a cached key's bytes, serialized once while it is cached
+        send_old = self._send_old_values
         saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
         try:
             for _, key, window, (_, ts, headers, topic, partition, offset, _) in entries:
                 entry = values[key][window]
-                store_key = raw_key(key, window)
+                kb = key_bytes.get(key)
+                if kb is None:
+                    kb = key_bytes[key] = serialize(key)
+                store_key = store_key_of(kb, window)
                 old = None
-                if listener is not None:
+                if listener is not None and (send_old or entry is None):
                     # as Java: the old value is what the store below holds now (a window it
-                    # has expired has none), and a delete of what it does not hold is
-                    # neither written nor forwarded
+                    # has expired has none), read only if it is forwarded or the new value
+                    # is a delete; a delete of what the store does not hold is neither
+                    # written nor forwarded
                     raw = get_at(store_key)
                     if raw is None:
                         if entry is None:
                             continue
-                    else:
+                    elif send_old:
                         old = decode(raw)
                 record.timestamp = ts
                 record.headers = headers
                 record.topic = topic
                 record.partition = partition
                 record.offset = offset
-                write_at(store_key, entry)
+                if type(entry) is Frozen:
+                    put_at(store_key, entry.raw)
+                else:
+                    put_at(store_key, None if entry is None else encode(entry))
                 if listener is not None:
-                    listener(self._windowed(key, window), thaw(entry), old, ts, headers)
+                    listener(windowed(key, window), thaw(entry), old, ts, headers)
+            sizes = self._sizes
+            thread = self._thread_cache
             for key in dirty:  # sizes as the windows are now
                 windows = values.get(key)
                 if windows is not None:
-                    size = ENTRY_OVERHEAD + estimate_size(key)
-                    size += sum(WINDOW_OVERHEAD + estimate_size(e) for e in windows.values())
+                    size = ENTRY_OVERHEAD + estimate_size(key) + WINDOW_OVERHEAD * len(windows)
+                    size += sum(map(estimate_size, windows.values()))
                     thread.size += size - sizes[key]
                     sizes[key] = size
         finally:

@@ -93,7 +93,9 @@ class CachingWindowStore(SegmentedCache, WindowStore):
                 return entry
         if key is None:
             raise null_key(self.name)
-        return self._get(key, time)
+        # not cached (only writes are): the store's, as _get would read it after a second lookup
+        raw = self._load(key, time)
+        return None if raw is None else self._wrapped.decode_value(raw)
 
     def _get_concurrent(self, key: Any, time: int) -> Any:
         """:meth:`fetch` from a thread other than the stream thread (interactive queries)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from . import (
     aggregations,
+    old_values,
     processor_api,
     session_windows,
     sliding_windows,
@@ -25,6 +26,7 @@ from .common import SCENARIOS
 __all__ = [
     "SCENARIOS",
     "aggregations",
+    "old_values",
     "processor_api",
     "session_windows",
     "sliding_windows",
