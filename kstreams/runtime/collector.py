@@ -92,9 +92,7 @@ def too_large(topic: str, size: int, limit: int, partition: int | None) -> Recor
     )
 
 
-def configure_delivery_reports(
-    producer_config: dict[str, Any], logged: bool, exactly_once: bool
-) -> bool:
+def configure_delivery_reports(producer_config: dict[str, Any], logged: bool) -> bool:
     """Set ``delivery.report.only.error`` in a stream thread's ``producer_config``; return
     whether changelog offsets must then be read from the log ends
     (:meth:`KafkaRecordCollector.read_changelog_offsets`).

@@ -106,9 +106,7 @@ class StreamThread(threading.Thread):
         self.collector.admin = admin  # topic configs (record limits), closed with the client
         producer_config["on_delivery"] = self.collector.on_delivery
         logged = any(topology.changelog_topic(s, self.app_id) for s in topology.state_stores)
-        self.collector.offsets_from_log = configure_delivery_reports(
-            producer_config, logged, config.exactly_once
-        )
+        self.collector.offsets_from_log = configure_delivery_reports(producer_config, logged)
         self.producer = Producer(producer_config)
         self.collector.producer = self.producer
         committer_class = ExactlyOnceCommitter if config.exactly_once else AtLeastOnceCommitter
