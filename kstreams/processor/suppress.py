@@ -74,8 +74,14 @@ class KTableSuppressProcessor(CompiledProcessor):
         )
         observed = -1
         expiry = 0
+        metrics = context.task_metrics
+        if metrics is not None:
+            metrics.suppression = True
+        evicted = 0
 
         def emit(eviction: Any) -> None:
+            nonlocal evicted
+            evicted += 1
             new = eviction.new_value
             if new is None and drop_tombstones:
                 return
@@ -86,6 +92,19 @@ class KTableSuppressProcessor(CompiledProcessor):
                 forward(eviction.key, Change(new, eviction.old_value), ts, headers)
             finally:
                 task.set_record(*prev)
+            if metrics is not None:  # Java's suppression-emit sensor: forwarded records
+                metrics.suppression_emits += 1
+
+        def sample() -> None:
+            if metrics is not None:
+                metrics.record_suppression_buffer(buffer_size(), num_records())
+
+        def evict(predicate: Any) -> None:
+            nonlocal evicted
+            evicted = 0
+            evict_while(predicate, emit)
+            if evicted:
+                sample()
 
         def expired() -> bool:
             return bool(min_timestamp() <= expiry)
@@ -119,11 +138,12 @@ class KTableSuppressProcessor(CompiledProcessor):
                     None if headers is None else tuple(headers),
                 ),
             )
+            sample()
             expiry = observed - suppress_ms
-            evict_while(expired, emit)
+            evict(expired)
             if over_capacity():
                 if not shut_down:
-                    evict_while(over_capacity, emit)
+                    evict(over_capacity)
                     return
                 raise StreamsError(
                     f"{node} buffer exceeded its max capacity. Currently "

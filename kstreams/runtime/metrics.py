@@ -23,6 +23,13 @@ class TaskMetrics:
         "lateness_max",
         "lateness_total",
         "processed",
+        "suppression",
+        "suppression_count_max",
+        "suppression_count_total",
+        "suppression_emits",
+        "suppression_samples",
+        "suppression_size_max",
+        "suppression_size_total",
         "window_final_emit",
     )
 
@@ -39,6 +46,25 @@ class TaskMetrics:
         self.final_emits = 0
         self.final_emit_latency_total = 0.0
         self.final_emit_latency_max = 0.0
+        self.suppression = False
+        """Whether a ``KTable.suppress`` runs (then the suppression metrics are reported)."""
+        self.suppression_emits = 0
+        self.suppression_samples = 0
+        self.suppression_size_total = 0
+        self.suppression_size_max = 0
+        self.suppression_count_total = 0
+        self.suppression_count_max = 0
+
+    def record_suppression_buffer(self, size: int, count: int) -> None:
+        """A suppression buffer holds ``count`` records of ``size`` bytes (Java samples this
+        after every put and after every eviction)."""
+        self.suppression_samples += 1
+        self.suppression_size_total += size
+        if size > self.suppression_size_max:
+            self.suppression_size_max = size
+        self.suppression_count_total += count
+        if count > self.suppression_count_max:
+            self.suppression_count_max = count
 
     def record_final_emit(self, records: int, latency_ms: float) -> None:
         """An on-window-close aggregation looked up and forwarded ``records`` closed windows."""
@@ -60,7 +86,9 @@ def merged(all_metrics: Iterable[TaskMetrics]) -> dict[str, float]:
     lateness_max = -1
     latency_total = 0.0
     latency_max = -1.0
-    final = False
+    final = suppression = False
+    suppressed = samples = size_total = count_total = 0
+    size_max = count_max = -1
     for m in all_metrics:
         processed += m.processed
         dropped += m.dropped_records
@@ -74,6 +102,15 @@ def merged(all_metrics: Iterable[TaskMetrics]) -> dict[str, float]:
             latency_total += m.final_emit_latency_total
             if m.final_emits and m.final_emit_latency_max > latency_max:
                 latency_max = m.final_emit_latency_max
+        if m.suppression:
+            suppression = True
+            suppressed += m.suppression_emits
+            if m.suppression_samples:
+                samples += m.suppression_samples
+                size_total += m.suppression_size_total
+                count_total += m.suppression_count_total
+                size_max = max(size_max, m.suppression_size_max)
+                count_max = max(count_max, m.suppression_count_max)
     out: dict[str, float] = {
         "process-total": processed,
         "dropped-records-total": dropped,
@@ -86,4 +123,10 @@ def merged(all_metrics: Iterable[TaskMetrics]) -> dict[str, float]:
             latency_total / emits if emits else math.nan
         )
         out["window-aggregate-final-emit-latency-max"] = latency_max if emits else math.nan
+    if suppression:
+        out["suppression-emit-total"] = suppressed
+        out["suppression-buffer-size-avg"] = size_total / samples if samples else math.nan
+        out["suppression-buffer-size-max"] = float(size_max) if samples else math.nan
+        out["suppression-buffer-count-avg"] = count_total / samples if samples else math.nan
+        out["suppression-buffer-count-max"] = float(count_max) if samples else math.nan
     return out

@@ -105,6 +105,35 @@ def test_time_limit_emits_latest_update_per_key() -> None:
     assert _run(build, [*rows, ("t", "t", 17)]) == [("a", "3", 9), ("b", "1", 7)]
 
 
+def test_suppression_metrics_as_java() -> None:
+    # Java: suppression-emit-total counts forwarded records; the buffer's size and count are
+    # sampled after every put and after every eviction
+    b = StreamsBuilder()
+    b.table("in").suppress(
+        Suppressed.until_time_limit(timedelta(milliseconds=10), BufferConfig.unbounded())
+    ).to_stream().to("out")
+    with TopologyTestDriver(b.build(), CONFIG) as driver:
+        assert driver.metrics()["suppression-emit-total"] == 0
+        topic = driver.create_input_topic("in", Serdes.String(), Serdes.String())
+        for k, v, ts in [
+            ("a", "1", 0),
+            ("a", "2", 5),
+            ("b", "1", 7),
+            ("a", "3", 9),
+            ("t", "t", 10),
+        ]:
+            topic.pipe_input(k, v, ts)
+        m = driver.metrics()
+    assert m["suppression-emit-total"] == 1
+    assert m["suppression-buffer-count-max"] == 3
+    assert m["suppression-buffer-count-avg"] == pytest.approx((1 + 1 + 2 + 2 + 3 + 2) / 6)
+    assert 0 < m["suppression-buffer-size-avg"] < m["suppression-buffer-size-max"]
+    plain = StreamsBuilder()
+    plain.table("in").to_stream().to("out")
+    with TopologyTestDriver(plain.build(), CONFIG) as driver:
+        assert not any(name.startswith("suppression-") for name in driver.metrics())
+
+
 def test_time_limit_on_counts_with_mutable_values() -> None:
     # the buffer holds bytes: an aggregator mutating its dict in place changes nothing buffered
     def build(b: StreamsBuilder) -> None:
