@@ -63,6 +63,11 @@ def run_failures(run: str, output: str, log_name: str) -> list[str]:
     errors = [s for s in states if s in ("PENDING_ERROR", "ERROR")]
     if errors:
         failures.append(f"{run}: the client went to {errors[-1]} (see {log_name})")
-    if any(line.startswith(CLOSED + " False") for line in lines):
-        failures.append(f"{run}: {EXIT_CODES[EXIT_CLOSE_TIMEOUT]} (thread stacks in {log_name})")
+    hung = [i for i, line in enumerate(lines) if line.startswith(CLOSED + " False")]
+    if hung:
+        # the faulthandler dump that follows: where each thread was stuck (CI keeps no logs)
+        stacks = "\n".join(f"    {line}" for line in lines[hung[-1] + 1 :][:60])
+        failures.append(
+            f"{run}: {EXIT_CODES[EXIT_CLOSE_TIMEOUT]} (thread stacks in {log_name}):\n{stacks}"
+        )
     return failures
