@@ -18,6 +18,7 @@ from kstreams.dsl.kstream import KStream, takes_key
 from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import Named
 from kstreams.dsl.stores import store_builder
+from kstreams.dsl.table_table_join import TableJoinMerge, join_tables
 from kstreams.dsl.table_values import TableAggregation, TableOperator, TableSource
 from kstreams.errors import TopologyError
 from kstreams.processor.table import TableRepartitionMapProcessor, TableToStreamProcessor
@@ -57,7 +58,7 @@ class KTable:
         value_serde: Any,
         store_name: str | None = None,
         *,
-        supplier: TableSource | TableOperator | TableAggregation | None = None,
+        supplier: TableSource | TableOperator | TableAggregation | TableJoinMerge | None = None,
     ) -> None:
         self._builder = builder
         self.name = name
@@ -77,7 +78,7 @@ class KTable:
         supplier = self._supplier
         if isinstance(supplier, TableSource):
             return supplier.store_name if supplier.materialized else None
-        if isinstance(supplier, TableOperator):
+        if isinstance(supplier, TableOperator | TableJoinMerge):
             return supplier.queryable_name
         return self._store_name
 
@@ -94,9 +95,9 @@ class KTable:
                 supplier.enable_sending_old_values()
             elif isinstance(supplier, TableAggregation):
                 supplier.enable_sending_old_values()
-            elif isinstance(supplier, TableOperator) and not supplier.enable_sending_old_values(
-                force_materialization
-            ):
+            elif isinstance(
+                supplier, TableOperator | TableJoinMerge
+            ) and not supplier.enable_sending_old_values(force_materialization):
                 return False
             self._send_old_values = True
         return True
@@ -292,3 +293,50 @@ class KTable:
         if self._store_name is not None:
             return StoreValueGetterSupplier(self._store_name)
         raise TopologyError(f"KTable {self.name} cannot be read by a join: it has no value getter")
+
+    # -- table-table joins -------------------------------------------------------------------
+    def join(
+        self,
+        other: KTable,
+        joiner: Callable[[Any, Any], Any],
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """The inner join with ``other`` on the primary key: a row wherever both tables have one.
+
+        Each update of either table is joined with the other table's current row:
+        ``joiner(value, other_value)``; the result's timestamp is the larger of the two
+        rows'. A delete on either side deletes the joined row. ``materialized`` keeps the
+        result in its own store. Both tables must be co-partitioned. Example::
+
+            enriched = orders.join(customers, lambda order, customer: {**order, **customer})
+        """
+        return join_tables(
+            self, other, joiner, named, materialized, left_outer=False, right_outer=False
+        )
+
+    def left_join(
+        self,
+        other: KTable,
+        joiner: Callable[[Any, Any], Any],
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """The left join with ``other``: a row for every row of this table,
+        ``joiner(value, other_value)`` with ``other_value`` None where ``other`` has none."""
+        return join_tables(
+            self, other, joiner, named, materialized, left_outer=True, right_outer=False
+        )
+
+    def outer_join(
+        self,
+        other: KTable,
+        joiner: Callable[[Any, Any], Any],
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """The outer join with ``other``: a row wherever either table has one,
+        ``joiner(value, other_value)`` with None for the missing side."""
+        return join_tables(
+            self, other, joiner, named, materialized, left_outer=True, right_outer=True
+        )

@@ -1,0 +1,265 @@
+"""KTable-KTable joins: inner, left and outer, materialized or not, cached or not, chained,
+regrouped; twins in TableJoinScenarios.java.
+
+The inputs are those of Kafka Streams' KTableKTableInnerJoinTest / LeftJoinTest /
+OuterJoinTest (keys as strings): updates of both sides, null keys, deletes on either side,
+timestamps that go back, so the outputs show each result's timestamp (the larger of both
+rows'), which old values travel and which deletes are forwarded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kstreams import Grouped, Materialized, Named, Serdes, StreamsBuilder
+from kstreams.state import Stores
+
+from ..harness import Pipe, StoreQuery
+from .common import SL, S, js
+from .common import scenario as _scenario
+
+
+def scenario(**data: Any) -> Any:
+    """A scenario whose Java twin is in ``TableJoinScenarios.java``."""
+    return _scenario(java_class="TableJoinScenarios", **data)
+
+
+KEYS = ["0", "1", "2", "3"]
+
+# Kafka Streams' table-table join tests, topic1 = "left", topic2 = "right"
+JOIN_STEPS: list[Pipe] = [
+    *(Pipe("left", k, "X" + k, 5 + i) for i, k in enumerate(KEYS[:2])),
+    Pipe("left", None, "SomeVal", 42),
+    *(Pipe("right", k, "Y" + k, 10 * i) for i, k in enumerate(KEYS[:2])),
+    Pipe("right", None, "AnotherVal", 73),
+    *(Pipe("left", k, "XX" + k, 7) for k in KEYS),
+    *(Pipe("right", k, "YY" + k, 5 * i) for i, k in enumerate(KEYS)),
+    *(Pipe("left", k, "XXX" + k, 6) for k in KEYS),
+    Pipe("right", "0", None, 5),
+    Pipe("right", "1", None, 7),
+    *(Pipe("left", k, "XXXX" + k, 13) for k in KEYS),
+    Pipe("left", "0", None, 0),
+    Pipe("left", "1", None, 42),
+    Pipe("left", "2", None, 5),
+    Pipe("left", "3", None, 20),
+    # deletes of what is not there, a re-insert, the right side's last rows
+    Pipe("left", "9", None, 50),
+    Pipe("right", "9", None, 51),
+    Pipe("left", "2", "Z2", 8),
+    Pipe("right", "2", None, 60),
+    Pipe("right", "3", None, 61),
+]
+
+INPUTS = {"left": S, "right": S}
+OUT = {"out": S}
+
+
+def plus(a: Any, b: Any) -> str:
+    """MockValueJoiner.TOSTRING_JOINER: ``a + "+" + b``, null as "null"."""
+    return f"{js(a)}+{js(b)}"
+
+
+def _tables(b: StreamsBuilder) -> tuple[Any, Any]:
+    return b.table("left"), b.table("right")
+
+
+def _joined(b: StreamsBuilder, how: str, *args: Any) -> Any:
+    left, right = _tables(b)
+    return getattr(left, how)(right, plus, *args)
+
+
+def _run(how: str, *args: Any) -> Any:
+    def build(b: StreamsBuilder) -> None:
+        _joined(b, how, *args).to_stream().to("out")
+
+    return build
+
+
+JOINED_STORE = (StoreQuery("joined", gets=("0", "1", "2", "3", "9")),)
+
+
+@scenario(inputs=INPUTS, steps=JOIN_STEPS, outputs=OUT)
+def table_inner_join(b: StreamsBuilder) -> None:
+    _run("join")(b)
+
+
+@scenario(inputs=INPUTS, steps=JOIN_STEPS, outputs=OUT)
+def table_left_join(b: StreamsBuilder) -> None:
+    _run("left_join")(b)
+
+
+@scenario(inputs=INPUTS, steps=JOIN_STEPS, outputs=OUT)
+def table_outer_join(b: StreamsBuilder) -> None:
+    _run("outer_join")(b)
+
+
+@scenario(inputs=INPUTS, steps=JOIN_STEPS, outputs=OUT, stores=JOINED_STORE)
+def table_inner_join_materialized(b: StreamsBuilder) -> None:
+    _run("join", Materialized.as_("joined"))(b)
+
+
+@scenario(inputs=INPUTS, steps=JOIN_STEPS, outputs=OUT, stores=JOINED_STORE)
+def table_left_join_materialized_uncached(b: StreamsBuilder) -> None:
+    _run("left_join", Materialized.as_("joined").with_caching_disabled())(b)
+
+
+@scenario(inputs=INPUTS, steps=JOIN_STEPS, outputs=OUT, stores=JOINED_STORE)
+def table_outer_join_materialized(b: StreamsBuilder) -> None:
+    _run("outer_join", Materialized.as_("joined"))(b)
+
+
+@scenario(
+    inputs=INPUTS,
+    steps=JOIN_STEPS,
+    outputs=OUT,
+    stores=(StoreQuery("KTABLE-MERGE-STATE-STORE-0000000006", gets=("2", "3")),),
+)
+def table_join_unnamed_materialized(b: StreamsBuilder) -> None:
+    """An unnamed ``Materialized`` still gets a store, named before the merge processor."""
+    _run("join", Materialized.with_(Serdes.String(), Serdes.String()))(b)
+
+
+@scenario(inputs=INPUTS, steps=JOIN_STEPS, outputs=OUT)
+def table_join_named(b: StreamsBuilder) -> None:
+    """``Named`` names the merge processor and, suffixed, both join processors."""
+    _run("outer_join", Named.as_("j"), Materialized.as_("joined"))(b)
+
+
+@scenario(
+    inputs=INPUTS,
+    steps=JOIN_STEPS,
+    outputs=OUT,
+    stores=(StoreQuery("left-store", gets=("0", "2")), StoreQuery("right-store", gets=("2",))),
+)
+def table_join_materialized_sources(b: StreamsBuilder) -> None:
+    """Cached source tables forward when their caches flush; the joins read their stores."""
+    left = b.table("left", Materialized.as_("left-store"))
+    right = b.table("right", Materialized.as_("right-store").with_caching_disabled())
+    left.left_join(right, plus).to_stream().to("out")
+
+
+@scenario(
+    inputs=INPUTS,
+    steps=JOIN_STEPS,
+    outputs={"out": SL, "joined": S},
+    stores=(StoreQuery("per-right", "String", "Long", gets=("null", "Y0", "YY2")),),
+)
+def table_left_join_group_by_count(b: StreamsBuilder) -> None:
+    """A downstream ``group_by`` asks the join for old values: the subtractor removes each
+    key from the group its previous result was in."""
+    joined = _joined(b, "left_join")
+    joined.to_stream().to("joined")
+    (
+        joined.group_by(
+            lambda k, v: (v.split("+")[1], k), Grouped.with_(Serdes.String(), Serdes.String())
+        )
+        .count(Materialized.as_("per-right"))
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
+@scenario(
+    inputs=INPUTS,
+    steps=JOIN_STEPS,
+    outputs={"out": S},
+    stores=(StoreQuery("lengths", gets=("3", "4", "5", "7", "8", "9", "10")),),
+)
+def table_outer_join_materialized_group_by_reduce(b: StreamsBuilder) -> None:
+    """A materialized, uncached outer join sending old values to a reduce with a subtractor."""
+    joined = _joined(b, "outer_join", Materialized.as_("joined").with_caching_disabled())
+    (
+        joined.group_by(lambda k, v: (str(len(v)), k))
+        .reduce(
+            lambda agg, v: agg + "," + v,
+            lambda agg, v: ",".join(p for p in agg.split(",") if p != v),
+            Materialized.as_("lengths"),
+        )
+        .to_stream()
+        .to("out")
+    )
+
+
+@scenario(inputs=INPUTS, steps=JOIN_STEPS, outputs=OUT)
+def table_outer_join_filter(b: StreamsBuilder) -> None:
+    """A filter takes old values from the join: a filtered-out result that was not in the
+    filtered table is not forwarded."""
+    _joined(b, "outer_join").filter(lambda k, v: "YY" in v).to_stream().to("out")
+
+
+@scenario(inputs=INPUTS, steps=JOIN_STEPS, outputs=OUT)
+def table_join_filtered_and_mapped_sides(b: StreamsBuilder) -> None:
+    """Unmaterialized filter / map_values sides: the joins compute the other side's row
+    through its value getter (from the source tables' stores)."""
+    left = b.table("left").filter(lambda k, v: not v.startswith("XXX"))
+    left.join(b.table("right").map_values(str.lower), plus).to_stream().to("out")
+
+
+@scenario(inputs={"left": S}, steps=[s for s in JOIN_STEPS if s.topic == "left"], outputs=OUT)
+def table_self_join(b: StreamsBuilder) -> None:
+    """A table joined with itself: each update goes through both join processors."""
+    left = b.table("left")
+    left.join(left, plus).to_stream().to("out")
+
+
+THIRD = [
+    Pipe("third", "0", "T0", 1),
+    Pipe("third", "2", "T2", 30),
+    Pipe("third", "3", "T3", 2),
+]
+
+
+@scenario(
+    inputs={**INPUTS, "third": S},
+    steps=THIRD + JOIN_STEPS + [Pipe("third", "2", None, 70), Pipe("third", "3", "T33", 3)],
+    outputs=OUT,
+)
+def table_join_chain(b: StreamsBuilder) -> None:
+    """A joined table joined again (the second join reads the first through its getter)."""
+    third = b.table("third")
+    _joined(b, "left_join").outer_join(third, plus).join(
+        third.map_values(str.lower), plus
+    ).to_stream().to("out")
+
+
+@scenario(
+    inputs={**INPUTS, "third": S},
+    steps=THIRD + JOIN_STEPS + [Pipe("third", "2", None, 70), Pipe("third", "3", "T33", 3)],
+    outputs=OUT,
+    stores=(StoreQuery("first", gets=("0", "2", "3")),),
+)
+def table_join_chain_in_memory(b: StreamsBuilder) -> None:
+    """Kafka Streams' multi-cache-eviction chain, small: in-memory stores, a reduce as the
+    first table, cached joins with named stores, a mapped result."""
+    agg = (
+        b.table("left", Materialized.as_(Stores.in_memory_key_value_store("left-base")))
+        .group_by(lambda k, v: (k, v))
+        .reduce(
+            lambda a, v: a + v,
+            lambda a, v: a,
+            Materialized.as_(Stores.in_memory_key_value_store("agg-store")),
+        )
+    )
+    right = b.table("right", Materialized.as_(Stores.in_memory_key_value_store("right-base")))
+    third = b.table("third", Materialized.as_(Stores.in_memory_key_value_store("third-base")))
+    eight = third.left_join(right.map_values(str.upper), plus)
+    (
+        agg.left_join(right, plus, Materialized.as_("first"))
+        .left_join(eight, plus)
+        .map_values(str.upper)
+        .to_stream()
+        .to("out")
+    )
+
+
+@scenario(
+    inputs=INPUTS,
+    steps=JOIN_STEPS,
+    outputs={"out": SL},
+)
+def table_join_count_with_table(b: StreamsBuilder) -> None:
+    """An aggregation (a count per right-hand value) joined with a source table."""
+    counts = b.table("right").group_by(lambda k, v: (v[-1], v)).count()
+    b.table("left").map_values(lambda v: v[-1]).join(
+        counts, lambda v, n: n
+    ).to_stream().to("out", value_serde=Serdes.Long())
