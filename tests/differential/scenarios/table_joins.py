@@ -260,6 +260,6 @@ def table_join_chain_in_memory(b: StreamsBuilder) -> None:
 def table_join_count_with_table(b: StreamsBuilder) -> None:
     """An aggregation (a count per right-hand value) joined with a source table."""
     counts = b.table("right").group_by(lambda k, v: (v[-1], v)).count()
-    b.table("left").map_values(lambda v: v[-1]).join(
-        counts, lambda v, n: n
-    ).to_stream().to("out", value_serde=Serdes.Long())
+    b.table("left").map_values(lambda v: v[-1]).join(counts, lambda v, n: n).to_stream().to(
+        "out", value_serde=Serdes.Long()
+    )
