@@ -82,6 +82,24 @@ def is_versioned_supplier(supplier: Any) -> bool:
     return isinstance(supplier, VersionedBytesStoreSupplier)
 
 
+def is_versioned_store_builder(builder: Any) -> bool:
+    """Whether a ``StoreBuilder`` builds versioned key-value stores."""
+    if builder is None:
+        return False
+    supplier = getattr(builder, "supplier", None)
+    return bool(getattr(builder, "is_versioned", False)) or is_versioned_supplier(supplier)
+
+
+def history_retention_of(builder: Any) -> int | None:
+    """The history retention (ms) of a versioned store's builder, if it tells."""
+    for holder in (builder, getattr(builder, "supplier", None)):
+        for attr in ("history_retention_ms", "history_retention"):
+            value = getattr(holder, attr, None)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+    return None
+
+
 def _not_versioned(what: str) -> StreamsError:
     return StreamsError(
         f"get(key, timestamp) is only supported for versioned stores; {what} is not versioned "
