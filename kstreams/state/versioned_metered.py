@@ -125,6 +125,7 @@ class MeteredVersionedKeyValueStore(WrappedStateStore, VersionedKeyValueStore[An
 
 
 def _check_timestamp(timestamp: Any) -> None:
-    if type(timestamp) is not int:
-        if isinstance(timestamp, bool) or not isinstance(timestamp, int):
-            raise TypeError(f"timestamp must be an int (ms), got {timestamp!r}")
+    if type(timestamp) is not int and (
+        isinstance(timestamp, bool) or not isinstance(timestamp, int)
+    ):
+        raise TypeError(f"timestamp must be an int (ms), got {timestamp!r}")
