@@ -219,6 +219,11 @@ class RocksDBVersionedStore(WrappedStateStore):
             self._db.put(_META_STREAM_TIME, _TS.pack(timestamp))
 
     # -- segments -----------------------------------------------------------------------------
+    @property
+    def live_segments(self) -> list[int]:
+        """The ids of the history segments on disk, oldest first (segment = validTo // interval)."""
+        return list(self._segments)
+
     def _live_segment(self, seg: int, stream_time: int) -> int | None:
         # the segment seg, created if need be; None if it is expired
         interval = self.segment_interval
