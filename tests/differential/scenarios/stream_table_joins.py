@@ -90,9 +90,9 @@ def stream_table_join_filtered_and_mapped_tables(b: StreamsBuilder) -> None:
     join_table(stream, derived, joiner, None, left=True).to("out")
     mapped = table.map_values(
         lambda k, v: f"{k}:{v}",
-        Materialized.as_("mapped").with_key_serde(Serdes.Integer()).with_value_serde(
-            Serdes.String()
-        ),
+        Materialized.as_("mapped")
+        .with_key_serde(Serdes.Integer())
+        .with_value_serde(Serdes.String()),
     )
     join_table(stream, mapped, joiner, None, left=False).to("out2")
 
@@ -199,4 +199,3 @@ def stream_table_join_suppressed_table(b: StreamsBuilder) -> None:
     suppressed = counts.suppress(Suppressed.until_time_limit(10, BufferConfig.unbounded()))
     orders = b.stream("orders")
     join_table(orders, suppressed, lambda o, n: f"{o}#{js(n)}", None, left=True).to("out")
-
