@@ -78,6 +78,8 @@ from kstreams.state import (
     TimestampedKeyValueStore,
     TimestampedWindowStore,
     ValueAndTimestamp,
+    VersionedKeyValueStore,
+    VersionedRecord,
     WindowStore,
 )
 from kstreams.state.errors import (
@@ -177,6 +179,8 @@ __all__ = [
     "TopologyError",
     "UnknownStateStoreError",
     "ValueAndTimestamp",
+    "VersionedKeyValueStore",
+    "VersionedRecord",
     "Window",
     "WindowStore",
     "Windowed",
