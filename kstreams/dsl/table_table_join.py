@@ -18,6 +18,12 @@ from typing import TYPE_CHECKING, Any
 from kstreams.dsl.graph import GraphNode
 from kstreams.dsl.kgrouped import named_and_materialized
 from kstreams.dsl.stores import store_builder
+from kstreams.dsl.versioned import (
+    OUTPUT_VERSIONED,
+    is_versioned,
+    is_versioned_upstream,
+    versioned_store_builder,
+)
 from kstreams.processor.table_table_join import (
     INNER,
     LEFT,
@@ -202,8 +208,12 @@ def join_tables(
         key_serde, value_serde = table.key_serde, None
     merge = TableJoinMerge(this_side, other_side, store)
     parents = [table.name, other.name]
+    output_versioned = is_versioned(m)
 
     def write(topology: Topology) -> None:
+        # KIP-914: a side whose table is versioned ignores its out-of-order updates
+        this_side.versioned = is_versioned_upstream(graph, table.name)
+        other_side.versioned = is_versioned_upstream(graph, other.name)
         topology.add_processor(this_name, this_side.processor, table.name)
         topology.add_processor(other_name, other_side.processor, other.name)
         send_old, store_name = merge.send_old_values, merge.queryable_name
@@ -219,11 +229,15 @@ def join_tables(
             topology.connect_processor_and_state_stores(other_name, store_names=this_stores)
         if store_name is not None:
             assert m is not None
-            topology.add_state_store(
-                store_builder(m, store_name, key_serde, value_serde), merge_name
+            builder = (
+                versioned_store_builder(m, key_serde, value_serde)
+                if output_versioned
+                else store_builder(m, store_name, key_serde, value_serde)
             )
+            topology.add_state_store(builder, merge_name)
 
-    graph.add(GraphNode(merge_name, parents, write))
+    # Java's KTableKTableJoinNode.setOutputVersioned: versioned only with a versioned store
+    graph.add(GraphNode(merge_name, parents, write, tags={OUTPUT_VERSIONED: output_versioned}))
     return KTable(table._builder, merge_name, key_serde, value_serde, supplier=merge)
 
 

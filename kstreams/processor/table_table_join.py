@@ -130,7 +130,7 @@ class KTableKTableJoinProcessor(CompiledProcessor):
                         meta.offset,
                     )
                 return True
-            if versioned and not getattr(change, "is_latest", True):
+            if versioned and not change.is_latest:
                 metrics.dropped_records += 1
                 log.info(
                     "%s: Skipping out-of-order record from versioned table while performing "
@@ -157,7 +157,7 @@ class KTableKTableJoinProcessor(CompiledProcessor):
                     if new_value is not None:
                         other_value = _fresh(getter, key, other_value)
                     old = joiner(old_value, other_value)
-                forward(key, Change(new, old), result_ts, headers)
+                forward(key, Change(new, old, change.is_latest), result_ts, headers)
 
             return inner_join
 
@@ -181,7 +181,7 @@ class KTableKTableJoinProcessor(CompiledProcessor):
                     if new_value is not None and other_value is not None:
                         other_value = _fresh(getter, key, other_value)
                     old = joiner(old_value, other_value)
-                forward(key, Change(new, old), result_ts, headers)
+                forward(key, Change(new, old, change.is_latest), result_ts, headers)
 
             return left_join
 
@@ -200,7 +200,7 @@ class KTableKTableJoinProcessor(CompiledProcessor):
                 old = None
                 if send_old:
                     old = joiner(change.old_value, _fresh(getter, key, this_value))
-                forward(key, Change(new, old), result_ts, headers)
+                forward(key, Change(new, old, change.is_latest), result_ts, headers)
 
             return right_join
 
@@ -226,7 +226,7 @@ class KTableKTableJoinProcessor(CompiledProcessor):
                 if computed and other_value is not None:
                     other_value = _fresh(getter, key, other_value)
                 old = joiner(old_value, other_value)
-            forward(key, Change(new, old), result_ts, headers)
+            forward(key, Change(new, old, change.is_latest), result_ts, headers)
 
         return outer_join
 
@@ -257,21 +257,47 @@ class KTableKTableJoinMergeProcessor(CompiledProcessor):
                 return forward
 
             def merge_new(key: Any, change: Change, ts: int, headers: Headers) -> None:
-                forward(key, Change(change.new_value, None), ts, headers)
+                forward(key, Change(change.new_value, None, change.is_latest), ts, headers)
 
             return merge_new
 
+        from kstreams.processor.value_getters import is_versioned_store
         from kstreams.state import ValueAndTimestamp
 
         store = context.get_state_store(self.store_name)
         put = store.put
+        if is_versioned_store(store):
+            from kstreams.state.versioned import (
+                PUT_RETURN_CODE_NOT_PUT,
+                PUT_RETURN_CODE_VALID_TO_UNDEFINED,
+            )
+
+            def versioned_merge(key: Any, change: Change, ts: int, headers: Headers) -> None:
+                # no record cache on a versioned store; a put older than its history
+                # retention is refused and not forwarded; an older version is not the latest
+                new_value = change.new_value
+                code = put(key, new_value, ts)
+                if code == PUT_RETURN_CODE_NOT_PUT:
+                    return
+                old = change.old_value if send_old else None
+                forward(
+                    key,
+                    Change(new_value, old, code == PUT_RETURN_CODE_VALID_TO_UNDEFINED),
+                    ts,
+                    headers,
+                )
+
+            return versioned_merge
+
         cached = forwards_on_flush(store, forward, send_old)
 
         def materialized_merge(key: Any, change: Change, ts: int, headers: Headers) -> None:
             new_value = change.new_value
             put(key, None if new_value is None else ValueAndTimestamp(new_value, ts))
             if not cached:
-                forward(key, change if send_old else Change(new_value, None), ts, headers)
+                # a timestamped store: every put is the key's latest value
+                old = change.old_value if send_old else None
+                forward(key, Change(new_value, old), ts, headers)
 
         return materialized_merge
 

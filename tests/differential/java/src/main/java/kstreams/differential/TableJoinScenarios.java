@@ -1,5 +1,6 @@
 package kstreams.differential;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -154,5 +155,28 @@ public final class TableJoinScenarios {
                 .join(counts, (v, n) -> n)
                 .toStream()
                 .to("out", Produced.with(Serdes.String(), Serdes.Long()));
+    }
+
+    private static KTable<String, String> versioned(final StreamsBuilder b, final String topic) {
+        return b.table(topic, Materialized.<String, String>as(
+                Stores.persistentVersionedKeyValueStore(topic + "-v", Duration.ofMillis(100))));
+    }
+
+    public static void tableJoinVersionedSides(final StreamsBuilder b) {
+        final KTable<String, String> l = versioned(b, "left");
+        l.toStream().to("left-updates");
+        l.outerJoin(versioned(b, "right"), PLUS).toStream().to("out");
+    }
+
+    public static void tableLeftJoinOneVersionedSide(final StreamsBuilder b) {
+        left(b).leftJoin(versioned(b, "right"), PLUS).toStream().to("out");
+    }
+
+    public static void tableJoinVersionedResult(final StreamsBuilder b) {
+        final KTable<String, String> joined = left(b).join(right(b), PLUS,
+                Materialized.<String, String>as(
+                        Stores.persistentVersionedKeyValueStore("joined-v", Duration.ofMillis(1000))));
+        joined.toStream().to("joined");
+        joined.join(b.<String, String>table("third"), PLUS).toStream().to("out");
     }
 }
