@@ -325,3 +325,44 @@ def table_join_versioned_result(b: StreamsBuilder) -> None:
     )
     joined.to_stream().to("joined")
     joined.join(b.table("third"), plus).to_stream().to("out")
+
+
+EVENT_STEPS = [
+    *JOIN_STEPS[:12],
+    Pipe("events", "0", "e1", 8),
+    Pipe("events", "2", "e2", 9),
+    Pipe("events", "9", "e3", 9),
+    *JOIN_STEPS[12:20],
+    Pipe("events", "0", "e4", 20),
+    Pipe("events", "2", "e5", 21),
+    Pipe("events", "3", "e6", 22),
+    *JOIN_STEPS[20:],
+    Pipe("events", "2", "e7", 80),
+    Pipe("events", "3", "e8", 81),
+]
+
+
+@scenario(inputs={**INPUTS, "events": S}, steps=EVENT_STEPS, outputs={"out": S, "left-out": S})
+def stream_joined_with_joined_tables(b: StreamsBuilder) -> None:
+    """A stream looks keys up in joined tables: one unmaterialized (its value getter computes
+    the row from both tables), one materialized (read from its store)."""
+    from kstreams.dsl.stream_table_join import join_table
+
+    left, right = _tables(b)
+    computed = left.outer_join(right, plus)
+    stored = left.join(right, plus, Materialized.as_("joined"))
+    events = b.stream("events")
+    join_table(events, computed, lambda v, t: v + "/" + t, None, left=False).to("out")
+    join_table(events, stored, lambda v, t: v + "/" + js(t), None, left=True).to("left-out")
+
+
+@scenario(inputs=INPUTS, steps=JOIN_STEPS, outputs=OUT)
+def table_join_suppressed(b: StreamsBuilder) -> None:
+    """A joined table suppressed by time limit: the buffer keeps each key's latest result."""
+    from datetime import timedelta
+
+    from kstreams.dsl.suppressed import BufferConfig, Suppressed
+
+    _joined(b, "left_join").suppress(
+        Suppressed.until_time_limit(timedelta(milliseconds=10), BufferConfig.unbounded())
+    ).to_stream().to("out")

@@ -1,5 +1,7 @@
 package kstreams.differential;
 
+import static org.apache.kafka.streams.kstream.Suppressed.BufferConfig.unbounded;
+
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -9,10 +11,12 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.ValueJoiner;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
@@ -178,5 +182,22 @@ public final class TableJoinScenarios {
                         Stores.persistentVersionedKeyValueStore("joined-v", Duration.ofMillis(1000))));
         joined.toStream().to("joined");
         joined.join(b.<String, String>table("third"), PLUS).toStream().to("out");
+    }
+
+    public static void streamJoinedWithJoinedTables(final StreamsBuilder b) {
+        final KTable<String, String> l = left(b);
+        final KTable<String, String> r = right(b);
+        final KTable<String, String> computed = l.outerJoin(r, PLUS);
+        final KTable<String, String> stored = l.join(r, PLUS, as("joined"));
+        final KStream<String, String> events = b.stream("events");
+        events.join(computed, (v, t) -> v + "/" + t).to("out");
+        events.leftJoin(stored, (v, t) -> v + "/" + t).to("left-out");
+    }
+
+    public static void tableJoinSuppressed(final StreamsBuilder b) {
+        left(b).leftJoin(right(b), PLUS)
+                .suppress(Suppressed.untilTimeLimit(Duration.ofMillis(10), unbounded()))
+                .toStream()
+                .to("out");
     }
 }
