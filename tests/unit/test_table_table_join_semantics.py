@@ -243,3 +243,80 @@ def test_named_or_materialized_in_either_position() -> None:
     unmaterialized = orders.join(status, pure, "plain")
     assert unmaterialized.name == "plain"
     assert unmaterialized.queryable_store_name is None
+
+
+class _AsChange:
+    """A user processor turning each record into a table update (key mapped by ``rekey``)."""
+
+    def __init__(self, rekey: Any, latest: bool = True) -> None:
+        self.rekey = rekey
+        self.latest = latest
+
+    def init(self, context: Any) -> None:
+        self.context = context
+
+    def process(self, record: Any) -> None:
+        from kstreams.processor.change import Change
+
+        self.context.forward(
+            record.with_key(self.rekey(record.key)).with_value(
+                Change(record.value, None, self.latest)
+            )
+        )
+
+    def close(self) -> None:
+        pass
+
+
+def _processor_topology(rekey: Any, latest: bool, versioned: bool) -> Any:
+    """in -> _AsChange -> the join processor, reading the other table's store ``other``."""
+    from kstreams.processor.table_table_join import INNER, KTableKTableJoinProcessor
+    from kstreams.processor.value_getters import StoreValueGetterSupplier
+    from kstreams.state import Stores
+    from kstreams.topology.topology import Topology
+
+    topology = Topology()
+    topology.add_source("src", "in", key_serde=Serdes.String(), value_serde=Serdes.String())
+    topology.add_processor("as-change", lambda: _AsChange(rekey, latest), "src")
+    topology.add_processor(
+        "join",
+        lambda: KTableKTableJoinProcessor(
+            INNER, lambda a, b: a + b, StoreValueGetterSupplier("other"), versioned=versioned
+        ),
+        "as-change",
+    )
+    topology.add_state_store(
+        Stores.timestamped_key_value_store_builder(
+            Stores.in_memory_key_value_store("other"), Serdes.String(), Serdes.String()
+        ),
+        "join",
+    )
+    return topology
+
+
+def test_null_key_is_dropped_logged_and_counted(caplog: pytest.LogCaptureFixture) -> None:
+    """Java's shouldLogAndMeterSkippedRecordsDueToNullLeftKey."""
+    import logging
+
+    topology = _processor_topology(lambda k: None, True, False)
+    with (
+        caplog.at_level(logging.WARNING, logger="kstreams.processor.table_table_join"),
+        TopologyTestDriver(topology, CONFIG) as driver,
+    ):
+        driver.create_input_topic("in", Serdes.String(), Serdes.String()).pipe_input("k", "v", 1)
+        assert driver.metrics()["dropped-records-total"] == 1
+    assert "join: Skipping record due to null key. topic=[in] partition=[0] offset=[0]" in (
+        caplog.text
+    )
+
+
+@pytest.mark.parametrize("versioned", [False, True])
+def test_out_of_order_updates_of_a_versioned_side(versioned: bool) -> None:
+    """With versioned semantics (KIP-914) an update that is not the key's latest is dropped."""
+    topology = _processor_topology(lambda k: k, False, versioned)
+    with TopologyTestDriver(topology, CONFIG) as driver:
+        from kstreams.state import ValueAndTimestamp
+
+        driver.get_timestamped_key_value_store("other").put("k", ValueAndTimestamp("o", 5))
+        driver.create_input_topic("in", Serdes.String(), Serdes.String()).pipe_input("k", "v", 1)
+        assert driver.metrics()["dropped-records-total"] == (1 if versioned else 0)
