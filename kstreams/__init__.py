@@ -40,6 +40,7 @@ from kstreams.dsl import (
     Suppressed,
     TimeWindowedKStream,
 )
+from kstreams.dsl.joined import Joined
 from kstreams.errors import (
     AuthenticationError,
     ClusterUnreachableError,
@@ -125,6 +126,7 @@ __all__ = [
     "Grouped",
     "InvalidStateStoreError",
     "InvalidStateStorePartitionError",
+    "Joined",
     "JsonSerde",
     "KGroupedStream",
     "KGroupedTable",
