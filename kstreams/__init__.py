@@ -40,6 +40,7 @@ from kstreams.dsl import (
     Suppressed,
     TimeWindowedKStream,
 )
+from kstreams.dsl.joined import Joined
 from kstreams.errors import (
     AuthenticationError,
     ClusterUnreachableError,
@@ -78,6 +79,8 @@ from kstreams.state import (
     TimestampedKeyValueStore,
     TimestampedWindowStore,
     ValueAndTimestamp,
+    VersionedKeyValueStore,
+    VersionedRecord,
     WindowStore,
 )
 from kstreams.state.errors import (
@@ -123,6 +126,7 @@ __all__ = [
     "Grouped",
     "InvalidStateStoreError",
     "InvalidStateStorePartitionError",
+    "Joined",
     "JsonSerde",
     "KGroupedStream",
     "KGroupedTable",
@@ -177,6 +181,8 @@ __all__ = [
     "TopologyError",
     "UnknownStateStoreError",
     "ValueAndTimestamp",
+    "VersionedKeyValueStore",
+    "VersionedRecord",
     "Window",
     "WindowStore",
     "Windowed",

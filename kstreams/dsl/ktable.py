@@ -18,9 +18,19 @@ from kstreams.dsl.kstream import KStream, takes_key
 from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import Named
 from kstreams.dsl.stores import store_builder
+from kstreams.dsl.table_table_join import TableJoinMerge, join_tables
 from kstreams.dsl.table_values import TableAggregation, TableOperator, TableSource
+from kstreams.dsl.versioned import OUTPUT_VERSIONED
+from kstreams.errors import TopologyError
 from kstreams.processor.table import TableRepartitionMapProcessor, TableToStreamProcessor
 from kstreams.processor.table_values import KTableFilterProcessor, KTableMapValuesProcessor
+from kstreams.processor.value_getters import (
+    FilterValueGetterSupplier,
+    MapValuesValueGetterSupplier,
+    StoreValueGetterSupplier,
+    SuppressValueGetterSupplier,
+    ValueGetterSupplier,
+)
 from kstreams.topology.topology import Topology
 
 if TYPE_CHECKING:
@@ -49,7 +59,7 @@ class KTable:
         value_serde: Any,
         store_name: str | None = None,
         *,
-        supplier: TableSource | TableOperator | TableAggregation | None = None,
+        supplier: TableSource | TableOperator | TableAggregation | TableJoinMerge | None = None,
     ) -> None:
         self._builder = builder
         self.name = name
@@ -59,6 +69,8 @@ class KTable:
         # None: a table whose operator always forwards old values
         self._supplier = supplier
         self._send_old_values = False
+        # how a join reads this table when it has no store of its own (see _value_getter_supplier)
+        self._view: Callable[[], ValueGetterSupplier] | None = None
 
     @property
     def queryable_store_name(self) -> str | None:
@@ -67,7 +79,7 @@ class KTable:
         supplier = self._supplier
         if isinstance(supplier, TableSource):
             return supplier.store_name if supplier.materialized else None
-        if isinstance(supplier, TableOperator):
+        if isinstance(supplier, TableOperator | TableJoinMerge):
             return supplier.queryable_name
         return self._store_name
 
@@ -84,9 +96,9 @@ class KTable:
                 supplier.enable_sending_old_values()
             elif isinstance(supplier, TableAggregation):
                 supplier.enable_sending_old_values()
-            elif isinstance(supplier, TableOperator) and not supplier.enable_sending_old_values(
-                force_materialization
-            ):
+            elif isinstance(
+                supplier, TableOperator | TableJoinMerge
+            ) and not supplier.enable_sending_old_values(force_materialization):
                 return False
             self._send_old_values = True
         return True
@@ -141,7 +153,8 @@ class KTable:
                 assert m is not None
                 topology.add_state_store(store_builder(m, store, ks, vs), name)
 
-        graph.add(GraphNode(name, [parent], write))
+        tags = {} if store is None else {OUTPUT_VERSIONED: False}  # Java: isOutputVersioned
+        graph.add(GraphNode(name, [parent], write, tags=tags))
         return KTable(self._builder, name, ks, vs, supplier=operator)
 
     def filter(
@@ -170,7 +183,7 @@ class KTable:
     ) -> KTable:
         # Java's KTableFilter takes old values if its parent already has them (a materialized
         # parent): then a filtered-out row that was not in the result is not forwarded.
-        return self._add_operator(
+        table = self._add_operator(
             "KTABLE-FILTER-",
             lambda send_old, store: KTableFilterProcessor(predicate, negate, send_old, store),
             named,
@@ -179,6 +192,10 @@ class KTable:
             self.value_serde,
             lambda parent: parent._enable_sending_old_values(False),
         )
+        table._view = lambda: FilterValueGetterSupplier(
+            self._value_getter_supplier(), predicate, negate
+        )
+        return table
 
     def map_values(
         self,
@@ -193,7 +210,7 @@ class KTable:
         ``Materialized.as_(name)`` keeps the result in its own queryable store.
         """
         wk = takes_key(mapper) if with_key is None else with_key
-        return self._add_operator(
+        table = self._add_operator(
             "KTABLE-MAPVALUES-",
             lambda send_old, store: KTableMapValuesProcessor(mapper, wk, send_old, store),
             named,
@@ -201,6 +218,10 @@ class KTable:
             self.key_serde,
             None,
         )
+        table._view = lambda: MapValuesValueGetterSupplier(
+            self._value_getter_supplier(), mapper, wk
+        )
+        return table
 
     def to_stream(self, named: Named | str | None = None) -> KStream:
         """The table's updates as a stream (a deleted row becomes a record with a None value)."""
@@ -237,7 +258,89 @@ class KTable:
             table.suppress(Suppressed.until_time_limit(timedelta(minutes=1),
                                                        BufferConfig.max_records(1000)))
         """
-        from kstreams.dsl.suppress_node import add_suppress
+        from kstreams.dsl.suppress_node import SUPPRESS_BUFFER_TAG, add_suppress
+        from kstreams.dsl.versioned import check_suppress
 
+        check_suppress(self._builder.graph, self.name)
         name, supplier = add_suppress(self, suppressed)
-        return KTable(self._builder, name, self.key_serde, self.value_serde, supplier=supplier)
+        table = KTable(self._builder, name, self.key_serde, self.value_serde, supplier=supplier)
+        node = next(n for n in self._builder.graph.nodes if n.name == name)
+        buffer_store = str(node.tags[SUPPRESS_BUFFER_TAG])
+        table._view = lambda: SuppressValueGetterSupplier(
+            self._value_getter_supplier(), buffer_store
+        )
+        return table
+
+    # -- how joins read this table ---------------------------------------------------------------
+    def _value_getter_supplier(self) -> ValueGetterSupplier:
+        """How a join reads this table's rows (Java's ``KTableImpl.valueGetterSupplier``).
+
+        A source table (``builder.table``, ``to_table``) is materialized for it, as in
+        Kafka Streams; a materialized ``filter`` / ``map_values``, an aggregation (windowed
+        ones too) reads its own store; an unmaterialized ``filter`` / ``map_values`` computes
+        the row through its parent; a suppressed table asks its buffer first. A table kind
+        that brings its own getters (a join result) gives them with ``view()``.
+        """
+        supplier = self._supplier
+        if isinstance(supplier, TableSource):
+            supplier.materialize()
+            return StoreValueGetterSupplier(supplier.store_name)
+        if isinstance(supplier, TableOperator) and supplier.queryable_name is not None:
+            return StoreValueGetterSupplier(supplier.queryable_name)
+        if self._view is not None:
+            return self._view()
+        view = getattr(supplier, "view", None)
+        if callable(view):
+            return view()  # type: ignore[no-any-return]
+        if isinstance(supplier, TableAggregation):
+            return StoreValueGetterSupplier(supplier.store_name)
+        if self._store_name is not None:
+            return StoreValueGetterSupplier(self._store_name)
+        raise TopologyError(f"KTable {self.name} cannot be read by a join: it has no value getter")
+
+    # -- table-table joins -------------------------------------------------------------------
+    def join(
+        self,
+        other: KTable,
+        joiner: Callable[[Any, Any], Any],
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """The inner join with ``other`` on the primary key: a row wherever both tables have one.
+
+        Each update of either table is joined with the other table's current row:
+        ``joiner(value, other_value)``; the result's timestamp is the larger of the two
+        rows'. A delete on either side deletes the joined row. ``materialized`` keeps the
+        result in its own store. Both tables must be co-partitioned. Example::
+
+            enriched = orders.join(customers, lambda order, customer: {**order, **customer})
+        """
+        return join_tables(
+            self, other, joiner, named, materialized, left_outer=False, right_outer=False
+        )
+
+    def left_join(
+        self,
+        other: KTable,
+        joiner: Callable[[Any, Any], Any],
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """The left join with ``other``: a row for every row of this table,
+        ``joiner(value, other_value)`` with ``other_value`` None where ``other`` has none."""
+        return join_tables(
+            self, other, joiner, named, materialized, left_outer=True, right_outer=False
+        )
+
+    def outer_join(
+        self,
+        other: KTable,
+        joiner: Callable[[Any, Any], Any],
+        named: Named | Materialized | str | None = None,
+        materialized: Materialized | None = None,
+    ) -> KTable:
+        """The outer join with ``other``: a row wherever either table has one,
+        ``joiner(value, other_value)`` with None for the missing side."""
+        return join_tables(
+            self, other, joiner, named, materialized, left_outer=True, right_outer=True
+        )
