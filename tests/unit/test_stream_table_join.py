@@ -345,3 +345,26 @@ def test_joined_options() -> None:
         Joined().with_grace_period("1s")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="non-empty"):
         Joined.as_("")
+
+
+# -- co-partitioning at start-up -----------------------------------------------------------------
+
+
+def test_joined_topics_of_different_partition_counts_are_refused() -> None:
+    from kstreams.runtime.topics import internal_topic_partitions
+
+    b = StreamsBuilder()
+    join_table(b.stream("orders"), b.table("customers"), tostring, None, left=False).to("out")
+    with pytest.raises(TopologyError) as info:
+        internal_topic_partitions(b.build(), "app", {"orders": 4, "customers": 2, "out": 1})
+    assert "customers (2 partitions), orders (4 partitions)" in str(info.value)
+
+
+def test_the_repartition_topic_takes_the_table_partition_count() -> None:
+    from kstreams.runtime.topics import internal_topic_partitions
+
+    b = StreamsBuilder()
+    rekeyed = b.stream("orders").select_key(lambda k, v: v)
+    join_table(rekeyed, b.table("customers"), tostring, Joined.as_("by-customer"), left=True)
+    counts = internal_topic_partitions(b.build(), "app", {"orders": 3, "customers": 6})
+    assert counts == {"app-by-customer-repartition": 6}
