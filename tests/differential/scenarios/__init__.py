@@ -18,6 +18,7 @@ from . import (
     stateless,
     suppress,
     tables,
+    versioned_tables,
     window_stores,
     windows,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "stateless",
     "suppress",
     "tables",
+    "versioned_tables",
     "window_stores",
     "windows",
 ]
