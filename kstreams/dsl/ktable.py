@@ -19,7 +19,7 @@ from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import Named
 from kstreams.dsl.stores import store_builder
 from kstreams.dsl.table_values import TableAggregation, TableOperator, TableSource
-from kstreams.dsl.versioned import OUTPUT_VERSIONED
+from kstreams.dsl.versioned import OUTPUT_VERSIONED, is_versioned_upstream
 from kstreams.processor.table import TableRepartitionMapProcessor, TableToStreamProcessor
 from kstreams.processor.table_values import KTableFilterProcessor, KTableMapValuesProcessor
 from kstreams.topology.topology import Topology
@@ -223,7 +223,12 @@ class KTable:
         an unnamed source table gets a store.
         """
         g = grouped or Grouped()
-        name = self._add("KTABLE-SELECT-", lambda: TableRepartitionMapProcessor(selector), g.name)
+        versioned = is_versioned_upstream(
+            self._builder.graph, self.name
+        )  # Java: versioned semantics
+        name = self._add(
+            "KTABLE-SELECT-", lambda: TableRepartitionMapProcessor(selector, versioned), g.name
+        )
         self._enable_sending_old_values(True)
         return KGroupedTable(
             self._builder, name, key_serde or g.key_serde, value_serde or g.value_serde, g

@@ -167,3 +167,21 @@ def versioned_store_queries(b: StreamsBuilder) -> None:
         )
     )
     b.stream("in").process(VersionedQueries, "v").to("out")
+
+
+@scenario(
+    inputs={"prices": S},
+    steps=pipes("prices", PRICES),
+    outputs={"out": SL},
+    java_class=JAVA,
+)
+def versioned_table_materialized_filter_group_by(b: StreamsBuilder) -> None:
+    # a non-versioned materialization in between: group_by no longer skips out-of-order updates
+    (
+        b.table("prices", Materialized.as_(_versioned("prices-store")))
+        .filter(lambda fruit, price: price != "9", Materialized.as_("plain"))
+        .group_by(lambda fruit, price: (price, fruit))
+        .count()
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )

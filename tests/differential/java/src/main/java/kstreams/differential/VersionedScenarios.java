@@ -55,6 +55,16 @@ public final class VersionedScenarios {
                 .to("out", Produced.with(Serdes.String(), Serdes.Long()));
     }
 
+    public static void versionedTableMaterializedFilterGroupBy(final StreamsBuilder b) {
+        b.table("prices", versionedAs("prices-store"))
+                .filter((fruit, price) -> !"9".equals(price),
+                        Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("plain"))
+                .groupBy((fruit, price) -> KeyValue.pair(price, fruit))
+                .count()
+                .toStream()
+                .to("out", Produced.with(Serdes.String(), Serdes.Long()));
+    }
+
     public static void versionedToTable(final StreamsBuilder b) {
         b.<String, String>stream("prices")
                 .toTable(versionedAs("latest").withCachingDisabled())
