@@ -223,9 +223,8 @@ class KTable:
         an unnamed source table gets a store.
         """
         g = grouped or Grouped()
-        versioned = is_versioned_upstream(
-            self._builder.graph, self.name
-        )  # Java: versioned semantics
+        # Java's versioned semantics: a versioned table's out-of-order updates are skipped
+        versioned = is_versioned_upstream(self._builder.graph, self.name)
         name = self._add(
             "KTABLE-SELECT-", lambda: TableRepartitionMapProcessor(selector, versioned), g.name
         )
