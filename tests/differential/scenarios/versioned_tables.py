@@ -185,3 +185,21 @@ def versioned_table_materialized_filter_group_by(b: StreamsBuilder) -> None:
         .to_stream()
         .to("out", value_serde=Serdes.Long())
     )
+
+
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", STORE_RECORDS),
+    outputs={"out": S},
+    java_class=JAVA,
+)
+def versioned_store_zero_retention_unlogged(b: StreamsBuilder) -> None:
+    # no history at all: every out-of-order put is refused; no changelog topic
+    b.add_state_store(
+        Stores.versioned_key_value_store_builder(
+            Stores.persistent_versioned_key_value_store("v", 0),
+            Serdes.String(),
+            Serdes.String(),
+        ).with_logging_disabled()
+    )
+    b.stream("in").process(VersionedQueries, "v").to("out")

@@ -121,4 +121,13 @@ public final class VersionedScenarios {
         final Supplier<Processor<String, String, String, String>> make = VersionedQueries::new;
         b.<String, String>stream("in").process(make::get, "v").to("out");
     }
+
+    public static void versionedStoreZeroRetentionUnlogged(final StreamsBuilder b) {
+        b.addStateStore(Stores.versionedKeyValueStoreBuilder(
+                Stores.persistentVersionedKeyValueStore("v", Duration.ZERO),
+                Serdes.String(),
+                Serdes.String()).withLoggingDisabled());
+        final Supplier<Processor<String, String, String, String>> make = VersionedQueries::new;
+        b.<String, String>stream("in").process(make::get, "v").to("out");
+    }
 }
