@@ -20,7 +20,7 @@ from kstreams.dsl.options import Named
 from kstreams.dsl.stores import store_builder
 from kstreams.dsl.table_table_join import TableJoinMerge, join_tables
 from kstreams.dsl.table_values import TableAggregation, TableOperator, TableSource
-from kstreams.dsl.versioned import OUTPUT_VERSIONED
+from kstreams.dsl.versioned import OUTPUT_VERSIONED, is_versioned_upstream
 from kstreams.errors import TopologyError
 from kstreams.processor.table import TableRepartitionMapProcessor, TableToStreamProcessor
 from kstreams.processor.table_values import KTableFilterProcessor, KTableMapValuesProcessor
@@ -242,7 +242,11 @@ class KTable:
         an unnamed source table gets a store.
         """
         g = grouped or Grouped()
-        name = self._add("KTABLE-SELECT-", lambda: TableRepartitionMapProcessor(selector), g.name)
+        # Java's versioned semantics: a versioned table's out-of-order updates are skipped
+        versioned = is_versioned_upstream(self._builder.graph, self.name)
+        name = self._add(
+            "KTABLE-SELECT-", lambda: TableRepartitionMapProcessor(selector, versioned), g.name
+        )
         self._enable_sending_old_values(True)
         return KGroupedTable(
             self._builder, name, key_serde or g.key_serde, value_serde or g.value_serde, g

@@ -100,20 +100,24 @@ class TableRepartitionMapProcessor(CompiledProcessor):
 
     When the row stays in its group, one ``Change(new, old)`` goes to that group,
     so the aggregate subtracts and adds in one update (Kafka Streams since 3.5,
-    KIP-904). Pairs with a null key or value are skipped.
+    KIP-904). Pairs with a null key or value are skipped. With ``versioned`` (the table is
+    versioned), out-of-order updates (``is_latest`` False) are skipped, as Kafka Streams'
+    versioned semantics do.
     """
 
-    def __init__(self, selector: Callable[[Any, Any], Any]) -> None:
+    def __init__(self, selector: Callable[[Any, Any], Any], versioned: bool = False) -> None:
         self.selector = selector
+        self.versioned = versioned
 
     def compile(self, context: ProcessorContext) -> Forward:
         selector = self.selector
+        versioned = self.versioned
         forward = context.forward_fn
         node = context.node_name
 
         def table_select(key: Any, change: Change, ts: int, headers: Headers) -> None:
-            if not change.is_latest:
-                return  # an out-of-order update of a versioned table (Java: versioned semantics)
+            if versioned and not change.is_latest:
+                return  # an out-of-order update of a versioned table
             old_key = old_value = new_key = new_value = None
             if change.old_value is not None:
                 old_key, old_value = _pair(selector(key, change.old_value), node)

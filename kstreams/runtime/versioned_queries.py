@@ -26,12 +26,11 @@ class ReadOnlyCompositeVersionedStore(LocalStores):
     """
 
     def get(self, key: Any, as_of_timestamp: int | None = None) -> VersionedRecord[Any] | None:
-        """The latest version of ``key`` (or the one valid at ``as_of_timestamp``); None if none here.
+        """The latest version of ``key`` (or the one valid at ``as_of_timestamp``, with its
+        validTo, as IQv2's ``VersionedKeyQuery``); None if none here.
 
         None only when the same running set of tasks was there before and after the read.
         """
         if key is None:
             raise ValueError(f"key cannot be null (store {self.name})")
-        if as_of_timestamp is None:
-            return self._first(lambda store: store.get(key))  # type: ignore[no-any-return]
-        return self._first(lambda store: store.get(key, as_of_timestamp))  # type: ignore[no-any-return]
+        return self._first(lambda store: store.query_as_of(key, as_of_timestamp))  # type: ignore[no-any-return]

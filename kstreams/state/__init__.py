@@ -1,4 +1,4 @@
-"""State stores: key-value, window and session stores on RocksDB (rocksdict) or memory, with changelogs.
+"""State stores: key-value, versioned, window and session stores on RocksDB (rocksdict) or memory, with changelogs.
 
 Processors reach stores with ``context.get_state_store(name)``; stores are declared
 with :class:`Stores` builders. A store is a stack of layers (record cache → metered

@@ -14,8 +14,11 @@ Example::
     store = driver.get_versioned_key_value_store("prices")
     store.put("apple", 3, 1_000)
     store.put("apple", 4, 2_000)
-    store.get("apple", 1_500)        # VersionedRecord(value=3, timestamp=1000, valid_to=2000)
+    store.get("apple", 1_500)        # VersionedRecord(value=3, timestamp=1000)
     store.get("apple")               # VersionedRecord(value=4, timestamp=2000)
+
+As in Kafka Streams, the records the store's ``get`` and ``delete`` return carry no
+``valid_to``; interactive queries (``streams.store(name).get(key, as_of)``) give it.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ class UnsupportedOperationError(StreamsError):
 class VersionedRecord(Generic[V]):
     """A version of a key: its value, its timestamp (validFrom) and, if known, its validTo.
 
-    ``valid_to`` is None for the latest version of a key (Java: ``Optional.empty()``).
+    ``valid_to`` is None for the latest version of a key (Java: ``Optional.empty()``), and
+    in the records of a store's ``get`` and ``delete`` (as in Kafka Streams).
 
     Example::
 
@@ -135,7 +139,10 @@ class ReadOnlyVersionedKeyValueStore(Generic[V]):
         return self._store.history_retention
 
     def get(self, key: Any, as_of_timestamp: int | None = None) -> VersionedRecord[V] | None:
-        """The latest version of ``key``, or the one valid at ``as_of_timestamp``."""
+        """The latest version of ``key``, or the one valid at ``as_of_timestamp`` (with its validTo)."""
+        query = getattr(self._store, "query_as_of", None)
+        if query is not None:
+            return query(key, as_of_timestamp)  # type: ignore[no-any-return]
         if as_of_timestamp is None:
             return self._store.get(key)
         return self._store.get(key, as_of_timestamp)

@@ -3,8 +3,11 @@
 Java: ``MeteredVersionedKeyValueStore``. Serializes keys and values with the store's
 serdes (the serdes see the changelog topic, or the store name when logging is
 disabled) and turns the bytes store's ``(value, timestamp, valid_to)`` answers into
-:class:`~kstreams.state.versioned.VersionedRecord` s. No record cache ever goes above
-it: versioned stores do not cache (as in Kafka Streams).
+:class:`~kstreams.state.versioned.VersionedRecord` s. As in Kafka Streams, the records of
+``get`` and ``delete`` carry no validTo (Java's typed store goes through
+``ValueAndTimestamp``); :meth:`MeteredVersionedKeyValueStore.query_as_of` keeps it, as
+the interactive query ``VersionedKeyQuery`` does. No record cache ever goes above it:
+versioned stores do not cache (as in Kafka Streams).
 """
 
 from __future__ import annotations
@@ -89,13 +92,13 @@ class MeteredVersionedKeyValueStore(WrappedStateStore, VersionedKeyValueStore[An
             raise null_key(self.name)
         return kb  # type: ignore[no-any-return]
 
-    def _record(self, found: Any) -> VersionedRecord[Any] | None:
+    def _record(self, found: Any, with_valid_to: bool = False) -> VersionedRecord[Any] | None:
         if found is None:
             return None
-        if len(found) == 2:
-            return VersionedRecord(self._vde(self._topic, found[0]), found[1])
-        value, valid_from, valid_to = found
-        return VersionedRecord(self._vde(self._topic, value), valid_from, valid_to)
+        value = self._vde(self._topic, found[0])
+        if with_valid_to and len(found) == 3:
+            return VersionedRecord(value, found[1], found[2])
+        return VersionedRecord(value, found[1])
 
     # -- the typed API ------------------------------------------------------------------------
     def put(self, key: Any, value: Any, timestamp: int) -> int:
@@ -112,12 +115,27 @@ class MeteredVersionedKeyValueStore(WrappedStateStore, VersionedKeyValueStore[An
         return self._record(self._wrapped.delete(kb, timestamp))
 
     def get(self, key: Any, as_of_timestamp: int | None = None) -> VersionedRecord[Any] | None:
-        """The latest version of ``key``, or the version valid at ``as_of_timestamp``."""
+        """The latest version of ``key``, or the version valid at ``as_of_timestamp`` (no validTo)."""
         kb = self._key(key)
         if as_of_timestamp is None:
             return self._record(self._wrapped.get(kb))
         _check_timestamp(as_of_timestamp)
         return self._record(self._wrapped.get_as_of(kb, as_of_timestamp))
+
+    def query_as_of(
+        self, key: Any, as_of_timestamp: int | None = None
+    ) -> VersionedRecord[Any] | None:
+        """:meth:`get` with the version's validTo when known (Java's IQv2 ``VersionedKeyQuery``).
+
+        Example::
+
+            store.query_as_of("apple", 1_500)   # VersionedRecord(value=3, timestamp=1000, valid_to=2000)
+        """
+        kb = self._key(key)
+        if as_of_timestamp is None:
+            return self._record(self._wrapped.get(kb))
+        _check_timestamp(as_of_timestamp)
+        return self._record(self._wrapped.get_as_of(kb, as_of_timestamp), with_valid_to=True)
 
     def read_only(self) -> ReadOnlyVersionedKeyValueStore[Any]:
         """A view that reads but refuses writes (interactive queries; Java: ``readOnly()``)."""

@@ -321,7 +321,7 @@ class TopologyTestDriver:
         Example::
 
             store = driver.get_versioned_key_value_store("prices")
-            store.get("apple", 1_500)     # VersionedRecord(value=3, timestamp=1000, valid_to=2000)
+            store.get("apple", 1_500)     # VersionedRecord(value=3, timestamp=1000)
         """
         store = self.get_state_store(name)
         if not isinstance(store, VersionedKeyValueStore):

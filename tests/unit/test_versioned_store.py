@@ -110,13 +110,16 @@ def run_ops(store: Any, ops: list[tuple[Any, ...]], metrics: Metrics) -> None:
                 assert got == VersionedRecord(rest[0], rest[1]), op
         elif kind == "as_of":
             key, at, *rest = op[1:]
-            got = store.get(key, at)
+            got = store.query_as_of(key, at)
             if rest == [None]:
                 assert got is None, (op, got)
+                assert store.get(key, at) is None
             else:
                 value, valid_from, valid_to = rest
                 want = VersionedRecord(value, valid_from, None if valid_to == U else valid_to)
                 assert got == want, (op, got)
+                # the typed get drops validTo, as Java's MeteredVersionedKeyValueStore does
+                assert store.get(key, at) == VersionedRecord(value, valid_from), op
         elif kind == "delete":
             _, key, ts, *want = op
             got = store.delete(key, ts)
@@ -622,7 +625,7 @@ def test_segments_expire_with_stream_time(tmp_path: Path) -> None:
         store.put("k", f"v{ts}", ts)
     # history segments are filed by validTo; those ending before 29_500 - 10_000 are gone
     assert inner.live_segments == list(range(19_500 // 2_000, 29_500 // 2_000 + 1))
-    assert store.get("k", 19_600) == VersionedRecord("v19500", 19_500, 20_000)
+    assert store.query_as_of("k", 19_600) == VersionedRecord("v19500", 19_500, 20_000)
     assert store.get("k", 19_000) is None  # older than the history retention
     store.flush_changelog()
     store.commit(None)
@@ -677,7 +680,7 @@ def test_restore_from_changelog_matches_the_store(tmp_path: Path) -> None:
     for key in keys:
         assert restored.get(key) == live.get(key)
         for at in range(top - 5_000, top + 10, 37):
-            assert restored.get(key, at) == live.get(key, at), (key, at)
+            assert restored.query_as_of(key, at) == live.query_as_of(key, at), (key, at)
     live.close()
     restored.close()
 
@@ -695,7 +698,7 @@ def test_close_and_reopen_keeps_versions_and_stream_time(tmp_path: Path) -> None
     again = open_store(tmp_path, 1_000, 500)
     assert again.restore_offset() == 1
     assert again.get("k") == VersionedRecord("b", 2_000)
-    assert again.get("k", 1_500) == VersionedRecord("a", 1_000, 2_000)
+    assert again.query_as_of("k", 1_500) == VersionedRecord("a", 1_000, 2_000)
     # the observed stream time survived: a put older than the grace period is refused
     assert again.put("k", "late", 999) == NOT_PUT
     again.close()
@@ -739,6 +742,9 @@ def test_typed_api_checks(tmp_path: Path) -> None:
     assert isinstance(view, ReadOnlyVersionedKeyValueStore)
     store.put("k", "v", 5)
     assert view.get("k") == VersionedRecord("v", 5) and view.get("k", 4) is None
+    store.put("k", "w", 9)
+    assert view.get("k", 6) == VersionedRecord("v", 5, 9)  # the view keeps validTo (IQv2)
+    assert store.get("k", 6) == VersionedRecord("v", 5)
     with pytest.raises(UnsupportedOperationError):
         view.put("k", "w", 6)
     with pytest.raises(UnsupportedOperationError):

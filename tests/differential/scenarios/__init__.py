@@ -20,6 +20,7 @@ from . import (
     suppress,
     table_joins,
     tables,
+    versioned_tables,
     window_stores,
     windows,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "suppress",
     "table_joins",
     "tables",
+    "versioned_tables",
     "window_stores",
     "windows",
 ]
