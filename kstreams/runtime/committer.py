@@ -115,11 +115,22 @@ class ExactlyOnceCommitter:
 
     exactly_once = True
 
-    def __init__(self, consumer: Any, producer: Any, collector: Any, name: str) -> None:
+    def __init__(
+        self,
+        consumer: Any,
+        producer: Any,
+        collector: Any,
+        name: str,
+        stall_timeout_s: float = TXN_TIMEOUT_S,
+    ) -> None:
         self.consumer = consumer
         self.producer = producer
         self.collector = collector
         self.name = name
+        self.stall_timeout_s = max(stall_timeout_s, TXN_TIMEOUT_S)
+        """How long an abort may keep failing for a retriable reason (``task.timeout.ms``):
+        until it succeeds no new transaction can begin, so the thread waits for the brokers
+        rather than dying while one restarts."""
         self._in_txn = False
 
     def start(self) -> None:
@@ -159,11 +170,7 @@ class ExactlyOnceCommitter:
     def abort(self) -> None:
         """Abort the open transaction (nothing of it becomes visible) and open a new one."""
         if self._in_txn:
-            try:
-                self.producer.abort_transaction(TXN_TIMEOUT_S)
-            except KafkaException as exc:
-                log.warning("stream-thread [%s] abort_transaction failed: %s", self.name, exc)
-            self._in_txn = False
+            self._abort_quietly()
         self.collector.discard_errors()
         self._begin()
 
@@ -230,15 +237,37 @@ class ExactlyOnceCommitter:
         # an abort that fails for a retriable reason must be retried (librdkafka refuses a
         # new transaction while an abort is in progress); one that cannot succeed is fatal
         self._in_txn = False
-        deadline = time.monotonic() + TXN_TIMEOUT_S
+        start = time.monotonic()
+        deadline = start + self.stall_timeout_s
         backoff, longest = RETRY_BACKOFF_S
+        tries = 0
+        logged_at = -RETRY_LOG_EVERY_S
         while True:
             try:
                 self.producer.abort_transaction(TXN_TIMEOUT_S)
+                if tries:
+                    log.info(
+                        "stream-thread [%s] abort_transaction succeeded after %d tries (%.0fs)",
+                        self.name,
+                        tries + 1,
+                        time.monotonic() - start,
+                    )
                 return
             except KafkaException as exc:
                 err = exc.args[0]
-                if err.retriable() and time.monotonic() < deadline:
+                now = time.monotonic()
+                if err.retriable() and now < deadline:
+                    tries += 1
+                    if now - logged_at >= RETRY_LOG_EVERY_S:
+                        logged_at = now
+                        log.info(
+                            "stream-thread [%s] abort_transaction failed (try %d, retrying for "
+                            "up to %.0fs, task.timeout.ms): %s",
+                            self.name,
+                            tries,
+                            deadline - now,
+                            err,
+                        )
                     time.sleep(backoff)
                     backoff = min(backoff * 2, longest)
                     continue
@@ -246,6 +275,7 @@ class ExactlyOnceCommitter:
                     log.warning("stream-thread [%s] abort_transaction failed: %s", self.name, err)
                     return
                 raise StreamsError(
-                    f"could not abort the transaction: {err}. The stream thread "
-                    "stops (REPLACE_THREAD starts one with a new producer)."
+                    f"could not abort the transaction (tried for {time.monotonic() - start:.0f}s"
+                    f", task.timeout.ms): {err}. The stream thread stops (REPLACE_THREAD "
+                    "starts one with a new producer)."
                 ) from exc

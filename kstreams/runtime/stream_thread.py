@@ -109,10 +109,18 @@ class StreamThread(threading.Thread):
         self.collector.offsets_from_log = configure_delivery_reports(producer_config, logged)
         self.producer = Producer(producer_config)
         self.collector.producer = self.producer
-        committer_class = ExactlyOnceCommitter if config.exactly_once else AtLeastOnceCommitter
-        self.committer = committer_class(
-            self.consumer, self.producer, self.collector, self.client_id
-        )
+        if config.exactly_once:
+            self.committer: ExactlyOnceCommitter | AtLeastOnceCommitter = ExactlyOnceCommitter(
+                self.consumer,
+                self.producer,
+                self.collector,
+                self.client_id,
+                stall_timeout_s=config.task_timeout_ms / 1000.0,
+            )
+        else:
+            self.committer = AtLeastOnceCommitter(
+                self.consumer, self.producer, self.collector, self.client_id
+            )
         restore_config = config.restore_consumer_config(
             client_id=f"{self.client_id}-restore-consumer"
         )
@@ -525,7 +533,7 @@ class StreamThread(threading.Thread):
         assignment = [TopicPartition(t, p) for t, p in sorted(manager.assignment)]
         if not assignment:
             return
-        committed = self.consumer.committed(assignment, timeout=30)
+        committed = self._committed_retrying(assignment)
         for tp in committed:
             if tp.offset < 0:
                 policy = self._resets.get(tp.topic) or self._default_reset
@@ -535,6 +543,30 @@ class StreamThread(threading.Thread):
         paused = manager.assigned(manager.assignment)
         if paused:
             self.consumer.pause([TopicPartition(t, p) for t, p in paused])
+
+    def _committed_retrying(self, tps: list[TopicPartition]) -> list[TopicPartition]:
+        """The group's committed offsets of ``tps``; timeouts (the broker restarting, an open
+        transaction on the offsets) are retried for up to ``task.timeout.ms``."""
+        start = time.monotonic()
+        deadline = start + self.config.task_timeout_ms / 1000.0
+        while True:
+            try:
+                return list(self.consumer.committed(tps, timeout=30))
+            except KafkaException as exc:
+                err = exc.args[0]
+                if not err.retriable() and err.code() != KafkaError._TIMED_OUT:
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StreamsError(
+                        f"stream-thread [{self.client_id}] could not read the committed offsets "
+                        f"of {len(tps)} partition(s) for {time.monotonic() - start:.0f}s "
+                        f"(task.timeout.ms): {err}"
+                    ) from exc
+                log.info(
+                    "stream-thread [%s] reading committed offsets failed (%s); retrying",
+                    self.client_id,
+                    err,
+                )
 
     def _maybe_purge(self) -> None:
         interval = self.config.get("repartition.purge.interval.ms")

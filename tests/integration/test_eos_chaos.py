@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import shutil
 import struct
 import time
 from pathlib import Path
@@ -284,6 +285,10 @@ def run_chaos(
             passed = True
     finally:
         generator.stop()
+        if broker is not None and not passed:
+            # the broker's view (transaction coordinator, markers) for the failure's report
+            with contextlib.suppress(OSError):
+                shutil.copy(broker.log_path, tmp_path / "broker-server.log")
         if broker is not None and not broker.is_running:
             broker.start()
         if passed:

@@ -57,6 +57,16 @@ def test_a_thread_failing_while_shutting_down_is_a_failure() -> None:
     assert "fenced" in failure
 
 
+def test_a_close_that_timed_out_shows_the_stacks_that_follow() -> None:
+    output = CLEAN.replace("CLOSED True NOT_RUNNING", "CLOSED False PENDING_SHUTDOWN")
+    output += 'Thread 0x1 (most recent call first):\n  File "x.py", line 3 in commit\n'
+    assert status.run_failures("b#3", output, "b-run3.log") == [
+        "b#3: close() did not finish within 30 s (thread stacks in b-run3.log):\n"
+        "    Thread 0x1 (most recent call first):\n"
+        '      File "x.py", line 3 in commit'
+    ]
+
+
 def test_a_close_that_timed_out_is_a_failure() -> None:
     output = CLEAN.replace("CLOSED True NOT_RUNNING", "CLOSED False PENDING_SHUTDOWN")
     assert status.run_failures("b#3", output, "b-run3.log") == [

@@ -66,8 +66,9 @@ def run_failures(run: str, output: str, log_name: str) -> list[str]:
     hung = [i for i, line in enumerate(lines) if line.startswith(CLOSED + " False")]
     if hung:
         # the faulthandler dump that follows: where each thread was stuck (CI keeps no logs)
-        stacks = "\n".join(f"    {line}" for line in lines[hung[-1] + 1 :][:60])
+        stacks = "".join(f"\n    {line}" for line in lines[hung[-1] + 1 :][:60])
         failures.append(
-            f"{run}: {EXIT_CODES[EXIT_CLOSE_TIMEOUT]} (thread stacks in {log_name}):\n{stacks}"
+            f"{run}: {EXIT_CODES[EXIT_CLOSE_TIMEOUT]} (thread stacks in {log_name})"
+            + (f":{stacks}" if stacks else "")
         )
     return failures
