@@ -399,7 +399,9 @@ def test_restart_keeps_the_join_stores() -> None:
         config = {**CONFIG, "state.dir": state}
         with TopologyTestDriver(topology(), config) as first:
             first.create_input_topic("l", Serdes.String(), Serdes.String()).pipe_input("k", "L1", 0)
-            first.create_input_topic("r", Serdes.String(), Serdes.String()).pipe_input("x", "R1", 10)
+            first.create_input_topic("r", Serdes.String(), Serdes.String()).pipe_input(
+                "x", "R1", 10
+            )
         with TopologyTestDriver(topology(), config) as second:
             r = second.create_input_topic("r", Serdes.String(), Serdes.String())
             out = second.create_output_topic("out", Serdes.String(), Serdes.String())
