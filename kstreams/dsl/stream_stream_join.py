@@ -16,6 +16,11 @@ join processor reads. Left and outer joins add the shared outer-join store
 ``-outer-shared-join-store``). With ``StreamJoined.with_name(name)`` the processors are
 ``<name>-this-windowed``, ``<name>-this-join`` (``-outer-this-join``), ``<name>-merge``, ...
 
+A stream joined with itself (``s.join(s, ...)``) is built so too, with two stores; under
+``topology.optimization`` ``single.store.self.join`` (or ``all``) it has one windowed
+processor, one store and a self-join processor named as the merge node, as in Kafka Streams
+(which then also treats a left or outer self-join as an inner one).
+
 A side whose key was changed upstream first goes through a repartition topic
 (``<this stream's processor>-repartition``, or ``<name>-left-repartition`` /
 ``<name>-right-repartition``), created with the partition count of the other side (see
@@ -37,6 +42,7 @@ from kstreams.processor.aggregate import DropNullKeysProcessor
 from kstreams.processor.stateless import PassThroughProcessor
 from kstreams.processor.stream_stream_join import (
     JoinWindowProcessor,
+    SelfJoinProcessor,
     StreamStreamJoinProcessor,
     TimeTrackerSupplier,
 )
@@ -56,6 +62,8 @@ OUTERTHIS = "KSTREAM-OUTERTHIS-"
 OUTEROTHER = "KSTREAM-OUTEROTHER-"
 MERGE = "KSTREAM-MERGE-"
 OUTERSHARED = "KSTREAM-OUTERSHARED-"
+SINGLE_STORE_SELF_JOIN = "single.store.self.join"
+"""The ``topology.optimization`` rule under which a stream joined with itself has one store."""
 
 
 def value_joiner_with_key(joiner: Callable[..., Any]) -> Callable[[Any, Any, Any], Any]:
@@ -282,7 +290,23 @@ def stream_stream_join(
             key_serde, this_vs, other_vs,
         )  # fmt: skip
 
+    def write_self_join(topology: Topology) -> None:
+        # Java's rewriteSingleStoreSelfJoin: one windowed processor and one store; the join
+        # processor takes the merge node's name
+        topology.add_processor(this_windowed, lambda: JoinWindowProcessor(this_store), this_parent)
+        topology.add_processor(
+            merge, lambda: SelfJoinProcessor(this_store, windows, join3), this_windowed
+        )
+        topology.add_state_store(
+            _window_store_builder(this_sup, this_store, windows, this_ks, this_vs, sj),
+            this_windowed,
+            merge,
+        )
+
     def write(topology: Topology) -> None:
+        if this_parent == other_parent and SINGLE_STORE_SELF_JOIN in graph.optimizations:
+            write_self_join(topology)
+            return
         topology.add_processor(this_windowed, lambda: JoinWindowProcessor(this_store), this_parent)
         topology.add_processor(
             other_windowed, lambda: JoinWindowProcessor(other_store), other_parent

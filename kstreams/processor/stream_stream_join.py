@@ -329,3 +329,57 @@ class StreamStreamJoinProcessor(CompiledProcessor):
     def close(self) -> None:
         if self._task_id is not None:
             self.trackers.remove(self._task_id)
+
+
+class SelfJoinProcessor(CompiledProcessor):
+    """A stream joined with itself in one store (Java: ``KStreamKStreamSelfJoin``), built under
+    ``topology.optimization`` ``single.store.self.join``: the same results as the two-store
+    join, in the same order, from the one window store.
+
+    Args:
+        store_name: The stream's window store (written by its windowed processor, after this).
+        windows: The join windows.
+        joiner: ``joiner(key, left_value, right_value)``.
+    """
+
+    def __init__(
+        self, store_name: str, windows: JoinWindows, joiner: Callable[[Any, Any, Any], Any]
+    ) -> None:
+        self.store_name = store_name
+        self.windows = windows
+        self.joiner = joiner
+
+    def compile(self, context: ProcessorContext) -> Forward:
+        fetch = context.get_state_store(self.store_name).fetch_range
+        forward = context.forward_fn
+        joiner = self.joiner
+        windows = self.windows
+        this_before, this_after = windows.before_ms, windows.after_ms
+        retention = windows.size() + windows.grace_ms()
+        metrics = context.task_metrics
+        node = context.node_name
+        stream_time = _NO_TIMESTAMP
+
+        def self_join(key: Any, value: Any, ts: int, headers: Headers) -> None:
+            nonlocal stream_time
+            if key is None or value is None:
+                metrics.dropped_records += 1
+                log.warning("%s: Skipping record due to null key or value.", node)
+                return
+            self_result = joiner(key, value, value)
+            if ts > stream_time:
+                stream_time = ts
+            emit_self = ts > stream_time - retention + 1
+            for other_ts, other in fetch(key, max(0, ts - this_before), max(0, ts + this_after)):
+                forward(key, joiner(key, value, other), ts if ts > other_ts else other_ts, headers)
+            emitted_self = False
+            for other_ts, other in fetch(key, max(0, ts - this_after), max(0, ts + this_before)):
+                top = ts if ts > other_ts else other_ts
+                if ts < top and not emitted_self and emit_self:
+                    emitted_self = True  # in timestamp order, as the inner join gives them
+                    forward(key, self_result, ts, headers)
+                forward(key, joiner(key, other, value), top, headers)
+            if not emitted_self and emit_self:
+                forward(key, self_result, ts, headers)
+
+        return self_join

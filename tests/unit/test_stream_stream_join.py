@@ -411,3 +411,33 @@ def test_restart_keeps_the_join_stores() -> None:
             assert [(r.key, r.value, r.timestamp) for r in out.read_records_to_list()] == [
                 ("x", "None|R1", 10)
             ]
+
+
+@pytest.mark.parametrize(
+    "windows",
+    [
+        JoinWindows.of_time_difference_with_no_grace(10),
+        JoinWindows.of_time_difference_with_no_grace(0).before(10).after(3),
+    ],
+)
+def test_single_store_self_join_gives_the_inner_joins_records(windows: JoinWindows) -> None:
+    # KStreamKStreamSelfJoinTest: the optimized self-join matches the two-store inner join
+    rows = [("A", "1", 0), ("A", "2", 5), ("B", "3", 6), ("A", "4", 2), ("A", "5", 30)]
+
+    def run(optimization: str) -> tuple[list[Any], int]:
+        b = StreamsBuilder()
+        s = b.stream("in")
+        s.join(s, lambda a, c: f"{a}|{c}", windows).to("out")
+        topology = b.build({"topology.optimization": optimization})
+        with TopologyTestDriver(topology, CONFIG) as driver:
+            inp = driver.create_input_topic("in", Serdes.String(), Serdes.String())
+            out = driver.create_output_topic("out", Serdes.String(), Serdes.String())
+            for key, value, ts in rows:
+                inp.pipe_input(key, value, ts)
+            records = [(r.key, r.value, r.timestamp) for r in out.read_records_to_list()]
+        return records, len(topology.state_stores)
+
+    two_stores, n_two = run("none")
+    one_store, n_one = run("single.store.self.join")
+    assert (n_two, n_one) == (2, 1)
+    assert one_store == two_stores

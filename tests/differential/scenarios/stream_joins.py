@@ -491,6 +491,44 @@ def ss_self_left_join(b: StreamsBuilder) -> None:
     s.left_join(s, _pair, JoinWindows.of_time_difference_with_no_grace(5)).to("out")
 
 
+SELF_JOIN_OPTIMIZED = {"topology.optimization": "single.store.self.join"}
+
+
+@scenario(
+    inputs={"in": S},
+    steps=SELF_STEPS,
+    outputs={"out": S},
+    config=SELF_JOIN_OPTIMIZED,
+    java_class=JOINS,
+)
+def ss_self_join_single_store(b: StreamsBuilder) -> None:
+    # KStreamKStreamSelfJoinTest.shouldMatchInnerJoinWithSelfJoinWithSingleStream
+    ss_self_join(b)
+
+
+@scenario(
+    inputs={"in": S},
+    steps=SELF_STEPS,
+    outputs={"out": S},
+    config={"topology.optimization": "all"},
+    java_class=JOINS,
+)
+def ss_self_join_single_store_asymmetric(b: StreamsBuilder) -> None:
+    # KStreamKStreamSelfJoinTest.shouldMatchInnerJoinWithSelfJoinDifferentBeforeAfterWindows
+    ss_self_join_asymmetric(b)
+
+
+@scenario(
+    inputs={"in": S},
+    steps=[*SELF_STEPS, Pipe("in", None, "n", 300), Pipe("in", "c", "7", 150_000)],
+    outputs={"out": S},
+    config=SELF_JOIN_OPTIMIZED,
+    java_class=JOINS,
+)
+def ss_self_left_join_single_store(b: StreamsBuilder) -> None:
+    ss_self_left_join(b)
+
+
 # headers: a join result carries the headers of the record that produced it
 # (KStreamKStreamOuterJoinTest.testShouldForwardCurrentHeaders)
 HEADER_STEPS = [

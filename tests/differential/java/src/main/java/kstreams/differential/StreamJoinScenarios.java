@@ -244,6 +244,18 @@ public final class StreamJoinScenarios {
         s.leftJoin(s, PAIR, JoinWindows.ofTimeDifferenceWithNoGrace(ms(5))).to("out");
     }
 
+    public static void ssSelfJoinSingleStore(final StreamsBuilder b) {
+        ssSelfJoin(b);
+    }
+
+    public static void ssSelfJoinSingleStoreAsymmetric(final StreamsBuilder b) {
+        ssSelfJoinAsymmetric(b);
+    }
+
+    public static void ssSelfLeftJoinSingleStore(final StreamsBuilder b) {
+        ssSelfLeftJoin(b);
+    }
+
     public static void ssOuterJoinHeaders(final StreamsBuilder b) {
         b.<String, String>stream("left")
                 .outerJoin(b.<String, String>stream("right"), PAIR, JoinWindows.ofTimeDifferenceWithNoGrace(ms(50)))
