@@ -159,6 +159,22 @@ def _outer_store_name(sj: StreamJoined, join_this_generated: str, right_outer: b
     return base + "-store"
 
 
+class _JoinRepartition:
+    """A repartition a stream went through for a join, kept on the stream (Java keeps
+    ``KStreamImpl.repartitionNode``): joining the same stream again through a repartition of
+    the same name reuses it."""
+
+    __slots__ = ("keep_null_keys", "name", "source")
+
+    def __init__(self, name: str, source: str, keep_null_keys: bool) -> None:
+        self.name = name
+        self.source = source
+        self.keep_null_keys = keep_null_keys
+
+
+_REPARTITION_ATTR = "_join_repartition"
+
+
 def _repartition_for_join(
     stream: KStream, topic_base: str, key_serde: Any, value_serde: Any, keep_null_keys: bool
 ) -> tuple[str, Any, Any]:
@@ -166,14 +182,23 @@ def _repartition_for_join(
     graph = stream._builder.graph
     ks = key_serde if key_serde is not None else stream.key_serde
     vs = value_serde if value_serde is not None else stream.value_serde
-    topic, sink, filt, source = repartition_names(graph, topic_base)
+    topic, sink, filt, source = repartition_names(graph, topic_base)  # drawn even when reused
+    done: _JoinRepartition | None = getattr(stream, _REPARTITION_ATTR, None)
+    if done is not None and done.name == topic_base:
+        # KIP-962: the one repartition keeps null keys if any join it feeds takes them
+        done.keep_null_keys = done.keep_null_keys or keep_null_keys
+        return done.source, ks, vs
+    repartition = _JoinRepartition(topic_base, source, keep_null_keys)
+    setattr(stream, _REPARTITION_ATTR, repartition)
     parent = stream.name
-    # KIP-962: a left/outer join takes null-key records, so its repartition keeps them
-    filter_supplier = PassThroughProcessor if keep_null_keys else DropNullKeysProcessor
 
     def write(topology: Topology) -> None:
         topology.add_internal_topic(topic)
-        topology.add_processor(filt, filter_supplier, parent)
+        # a left/outer join takes null-key records, so its repartition keeps them (KIP-962)
+        keep = repartition.keep_null_keys
+        topology.add_processor(
+            filt, PassThroughProcessor if keep else DropNullKeysProcessor, parent
+        )
         topology.add_sink(sink, topic, filt, key_serde=ks, value_serde=vs)
         topology.add_source(
             source,

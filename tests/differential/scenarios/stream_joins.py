@@ -324,6 +324,16 @@ S_STEPS = [
 ]
 
 
+SELF_JOIN_OPTIMIZED = {"topology.optimization": "single.store.self.join"}
+
+SELF_REKEY_STEPS = [
+    Pipe("in", "A", "1", 0),
+    Pipe("in", "a", "2", 10),
+    Pipe("in", "B", "3", 20),
+    Pipe("in", "a", "4", 100),
+]
+
+
 def _pair(a: Any, b: Any) -> str:
     return f"{js(a)}|{js(b)}"
 
@@ -410,6 +420,61 @@ def ss_left_join_repartition_named(b: StreamsBuilder) -> None:
     ).to("out")
 
 
+THREE_STEPS = [*S_STEPS, Pipe("third", "X", "t", 12), Pipe("third", "A", "u", 31)]
+
+
+@scenario(
+    inputs={"left": S, "right": S, "third": S},
+    steps=THREE_STEPS,
+    outputs={"out": S, "out2": S},
+    java_class=JOINS,
+)
+def ss_join_reuses_repartition(b: StreamsBuilder) -> None:
+    # KStreamKStreamJoinTest.shouldReuseRepartitionTopicWithGeneratedName: one repartition
+    # topic for two joins of the same key-changed stream (the second, a left join, makes it
+    # keep null keys)
+    s1, s2, s3 = b.stream("left"), b.stream("right"), b.stream("third")
+    rekeyed = s1.map(lambda k, v: (None if k == "b" else k.upper(), v))
+    rekeyed.join(s2, _pair, JoinWindows.of_time_difference_with_no_grace(100)).to("out")
+    rekeyed.left_join(s3, _pair, JoinWindows.of_time_difference_with_no_grace(100)).to("out2")
+
+
+@scenario(
+    inputs={"left": S, "right": S, "third": S},
+    steps=THREE_STEPS,
+    outputs={"out": S, "out2": S},
+    java_class=JOINS,
+)
+def ss_join_named_repartitions(b: StreamsBuilder) -> None:
+    # KStreamKStreamJoinTest.shouldCreateRepartitionTopicsWithUserProvidedName
+    s1, s2, s3 = b.stream("left"), b.stream("right"), b.stream("third")
+    rekeyed = s1.map(lambda k, v: (k.upper(), v))
+    sj = StreamJoined.with_(Serdes.String(), Serdes.String(), Serdes.String())
+    rekeyed.join(
+        s2, _pair, JoinWindows.of_time_difference_with_no_grace(100), sj.with_name("first-join")
+    ).to("out")
+    rekeyed.join(
+        s3, _pair, JoinWindows.of_time_difference_with_no_grace(100), sj.with_name("second-join")
+    ).to("out2")
+
+
+@scenario(inputs={"in": S}, steps=SELF_REKEY_STEPS, outputs={"out": S}, java_class=JOINS)
+def ss_self_join_rekeyed(b: StreamsBuilder) -> None:
+    s = b.stream("in").select_key(lambda k, v: k.lower())
+    s.join(s, _pair, JoinWindows.of_time_difference_with_no_grace(50)).to("out")
+
+
+@scenario(
+    inputs={"in": S},
+    steps=SELF_REKEY_STEPS,
+    outputs={"out": S},
+    config=SELF_JOIN_OPTIMIZED,  # not "all": merge.repartition.topics renames repartitions
+    java_class=JOINS,
+)
+def ss_self_join_rekeyed_single_store(b: StreamsBuilder) -> None:
+    ss_self_join_rekeyed(b)
+
+
 @scenario(
     inputs={"left": S, "right": S},
     steps=S_STEPS,
@@ -489,9 +554,6 @@ def ss_self_join_asymmetric(b: StreamsBuilder) -> None:
 def ss_self_left_join(b: StreamsBuilder) -> None:
     s = b.stream("in")
     s.left_join(s, _pair, JoinWindows.of_time_difference_with_no_grace(5)).to("out")
-
-
-SELF_JOIN_OPTIMIZED = {"topology.optimization": "single.store.self.join"}
 
 
 @scenario(

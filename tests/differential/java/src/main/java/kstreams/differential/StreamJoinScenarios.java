@@ -197,6 +197,38 @@ public final class StreamJoinScenarios {
                 .to("out");
     }
 
+    public static void ssJoinReusesRepartition(final StreamsBuilder b) {
+        final KStream<String, String> s1 = b.stream("left");
+        final KStream<String, String> s2 = b.stream("right");
+        final KStream<String, String> s3 = b.stream("third");
+        final KStream<String, String> rekeyed =
+                s1.map((k, v) -> KeyValue.pair("b".equals(k) ? null : k.toUpperCase(java.util.Locale.ROOT), v));
+        rekeyed.join(s2, PAIR, JoinWindows.ofTimeDifferenceWithNoGrace(ms(100))).to("out");
+        rekeyed.leftJoin(s3, PAIR, JoinWindows.ofTimeDifferenceWithNoGrace(ms(100))).to("out2");
+    }
+
+    public static void ssJoinNamedRepartitions(final StreamsBuilder b) {
+        final KStream<String, String> s1 = b.stream("left");
+        final KStream<String, String> s2 = b.stream("right");
+        final KStream<String, String> s3 = b.stream("third");
+        final KStream<String, String> rekeyed =
+                s1.map((k, v) -> KeyValue.pair(k.toUpperCase(java.util.Locale.ROOT), v));
+        rekeyed.join(s2, PAIR, JoinWindows.ofTimeDifferenceWithNoGrace(ms(100)), strings().withName("first-join"))
+                .to("out");
+        rekeyed.join(s3, PAIR, JoinWindows.ofTimeDifferenceWithNoGrace(ms(100)), strings().withName("second-join"))
+                .to("out2");
+    }
+
+    public static void ssSelfJoinRekeyed(final StreamsBuilder b) {
+        final KStream<String, String> s =
+                b.<String, String>stream("in").selectKey((k, v) -> k.toLowerCase(java.util.Locale.ROOT));
+        s.join(s, PAIR, JoinWindows.ofTimeDifferenceWithNoGrace(ms(50))).to("out");
+    }
+
+    public static void ssSelfJoinRekeyedSingleStore(final StreamsBuilder b) {
+        ssSelfJoinRekeyed(b);
+    }
+
     public static void ssLeftJoinInMemory(final StreamsBuilder b) {
         b.<String, String>stream("left")
                 .leftJoin(
