@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from kstreams.dsl.branched import BranchedKStream
     from kstreams.dsl.kgrouped import KGroupedStream
     from kstreams.dsl.ktable import KTable
+    from kstreams.dsl.stream_joined import StreamJoined
 
 
 def takes_key(fn: Callable[..., Any]) -> bool:
@@ -421,7 +422,7 @@ class KStream:
         other: KStream | KTable,
         joiner: Callable[..., Any],
         windows: Any = None,
-        stream_joined: Any = None,
+        stream_joined: StreamJoined | None = None,
         *,
         joined: Any = None,
         named: Named | str | None = None,
@@ -452,7 +453,7 @@ class KStream:
         other: KStream | KTable,
         joiner: Callable[..., Any],
         windows: Any = None,
-        stream_joined: Any = None,
+        stream_joined: StreamJoined | None = None,
         *,
         joined: Any = None,
         named: Named | str | None = None,
@@ -473,7 +474,7 @@ class KStream:
         other: KStream,
         joiner: Callable[..., Any],
         windows: Any = None,
-        stream_joined: Any = None,
+        stream_joined: StreamJoined | None = None,
         *,
         named: Named | str | None = None,
     ) -> KStream:
