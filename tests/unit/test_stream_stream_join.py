@@ -441,3 +441,33 @@ def test_single_store_self_join_gives_the_inner_joins_records(windows: JoinWindo
     one_store, n_one = run("single.store.self.join")
     assert (n_two, n_one) == (2, 1)
     assert one_store == two_stores
+
+
+def test_outer_join_duplicates(joins: Callable[..., Join]) -> None:
+    # KStreamKStreamOuterJoinTest.testOuterJoinDuplicates: records of one key and one time
+    # wait in one outer-join store entry, and come out in arrival order
+    j = joins("outer_join", JoinWindows.of_time_difference_and_grace(100, 10), Serdes.Long())
+    j.t1.pipe_input(0, "A0", 0)
+    j.t1.pipe_input(0, "A0-0", 0)
+    j.t2.pipe_input(1, 11, 0)
+    j.t2.pipe_input(1, 12, 0)
+    j.t2.pipe_input(1, 10, 111)
+    j.t2.pipe_input(3, 100, 211)
+    assert j.results() == [
+        (1, "null+11", 0),
+        (1, "null+12", 0),
+        (0, "A0+null", 0),
+        (0, "A0-0+null", 0),
+    ]
+    j.t1.pipe_input(2, "A2", 200)
+    j.t1.pipe_input(2, "A2-0", 200)
+    j.t2.pipe_input(2, 13, 201)
+    j.t2.pipe_input(2, 14, 201)
+    assert j.results() == [
+        (2, "A2+13", 201),
+        (2, "A2-0+13", 201),
+        (2, "A2+14", 201),
+        (2, "A2-0+14", 201),
+    ]
+    j.t2.pipe_input(3, 100, 1500)
+    assert j.results() == [(1, "null+10", 111), (3, "null+100", 211)]

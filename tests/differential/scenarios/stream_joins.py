@@ -169,6 +169,26 @@ GRACE_STEPS = [
 ]
 
 
+# KStreamKStreamOuterJoinTest.testOuterJoinDuplicates / LeftJoinTest.testLeftJoinDuplicates:
+# records of one key and one time share an outer-join store entry (a list)
+DUPLICATE_STEPS = [
+    left(0, "A0", 0),
+    left(0, "A0-0", 0),
+    right(1, 11, 0),
+    right(1, 12, 0),
+    right(1, 10, 111),
+    right(3, 100, 211),
+    left(2, "A2", 200),
+    left(2, "A2-0", 200),
+    right(2, 13, 201),
+    right(2, 14, 201),
+    left(4, "A4", 300),
+    left(4, "A4-0", 300),
+    right(4, 40, 305),  # matches both: the list entry goes
+    right(3, 100, 1500),
+]
+
+
 def _left(windows: JoinWindows) -> Any:
     def build(b: StreamsBuilder) -> None:
         s1, s2 = _int_streams(b)
@@ -198,6 +218,16 @@ def ss_left_join_ordering(b: StreamsBuilder) -> None:
 @scenario(inputs=_int_topics(), steps=GRACE_STEPS, outputs={"out": IS}, java_class=JOINS)
 def ss_left_join_grace(b: StreamsBuilder) -> None:
     _left(JoinWindows.of_time_difference_and_grace(100, 10))(b)
+
+
+@scenario(inputs=_int_topics(), steps=DUPLICATE_STEPS, outputs={"out": IS}, java_class=JOINS)
+def ss_left_join_duplicates(b: StreamsBuilder) -> None:
+    _left(JoinWindows.of_time_difference_and_grace(100, 10))(b)
+
+
+@scenario(inputs=_int_topics(), steps=DUPLICATE_STEPS, outputs={"out": IS}, java_class=JOINS)
+def ss_outer_join_duplicates(b: StreamsBuilder) -> None:
+    _outer(JoinWindows.of_time_difference_and_grace(100, 10))(b)
 
 
 @scenario(inputs=_int_topics(), steps=WINDOW_STEPS, outputs={"out": IS}, java_class=JOINS)

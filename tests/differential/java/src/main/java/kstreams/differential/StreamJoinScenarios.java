@@ -91,6 +91,14 @@ public final class StreamJoinScenarios {
         leftJoin(b, JoinWindows.ofTimeDifferenceAndGrace(ms(100), ms(10)));
     }
 
+    public static void ssLeftJoinDuplicates(final StreamsBuilder b) {
+        leftJoin(b, JoinWindows.ofTimeDifferenceAndGrace(ms(100), ms(10)));
+    }
+
+    public static void ssOuterJoinDuplicates(final StreamsBuilder b) {
+        outerJoin(b, JoinWindows.ofTimeDifferenceAndGrace(ms(100), ms(10)));
+    }
+
     public static void ssLeftJoinWindowing(final StreamsBuilder b) {
         leftJoin(b, JoinWindows.ofTimeDifferenceAndGrace(ms(100), ms(50)));
     }
