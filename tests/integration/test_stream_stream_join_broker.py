@@ -31,9 +31,9 @@ from helpers import (
     wait_until,
 )
 
-from kstreams import JoinWindows, StreamsBuilder, Topology
+from kstreams import JoinWindows, KafkaStreams, StreamsBuilder, Topology, TopologyError
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.integration
 
 WINDOW_MS = 10_000
 
@@ -63,6 +63,7 @@ def _pairs(records: Any) -> list[tuple[str, str]]:
     return sorted((r.key.decode(), r.value.decode()) for r in records)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("guarantee", ["at_least_once", "exactly_once_v2"])
 def test_left_join_restores_its_stores_and_gives_the_exact_result(
     kafka_bootstrap: str, new_topic: Any, tmp_path: Path, guarantee: str
@@ -122,3 +123,20 @@ def test_left_join_restores_its_stores_and_gives_the_exact_result(
         ("k4", "L4|None"),
         ("k5", "L5|None"),
     ]
+
+
+def test_joined_topics_of_different_partition_counts_are_refused_at_start(
+    kafka_bootstrap: str, new_topic: Any, tmp_path: Path
+) -> None:
+    left, right, out = new_topic(partitions=3), new_topic(partitions=2), new_topic(partitions=1)
+    streams = KafkaStreams(
+        topology(left, right, out),
+        streams_config(kafka_bootstrap, unique_app_id("ss-copart"), **{"state.dir": str(tmp_path)}),
+    )
+    try:
+        with pytest.raises(TopologyError) as info:
+            streams.start()
+        assert f"{left} (3 partitions)" in str(info.value)
+        assert f"{right} (2 partitions)" in str(info.value)
+    finally:
+        streams.close()
