@@ -301,7 +301,7 @@ def stream_stream_join(
         _check_supplier(other_sup, windows)
         other_store = other_sup.name
     outer_store = _outer_store_name(sj, this_generated, right_outer) if left_outer else None
-    trackers = TimeTrackerSupplier()
+    trackers = TimeTrackerSupplier()  # keyed by each task's outer-join store
 
     def this_join_supplier() -> StreamStreamJoinProcessor:
         return StreamStreamJoinProcessor(

@@ -72,21 +72,26 @@ class TimeTracker:
 
 
 class TimeTrackerSupplier:
-    """One :class:`TimeTracker` per task, shared by the join's two processors."""
+    """One :class:`TimeTracker` per task of a left/outer join, shared by its two processors.
+
+    Java keys them by task id; here by the task's outer-join store (both processors of a task
+    have the same one), so two runs of one ``Topology`` at once (two test drivers) do not
+    share a tracker.
+    """
 
     def __init__(self) -> None:
-        self._trackers: dict[Any, TimeTracker] = {}
+        self._trackers: dict[int, TimeTracker] = {}
 
-    def get(self, task_id: Any) -> TimeTracker:
-        """The tracker of ``task_id`` (made on first use)."""
-        tracker = self._trackers.get(task_id)
+    def get(self, key: int) -> TimeTracker:
+        """The tracker of ``key`` (made on first use)."""
+        tracker = self._trackers.get(key)
         if tracker is None:
-            tracker = self._trackers[task_id] = TimeTracker()
+            tracker = self._trackers[key] = TimeTracker()
         return tracker
 
-    def remove(self, task_id: Any) -> None:
+    def remove(self, key: int) -> None:
         """Forget the tracker of a closed task (a reopened task starts from no time, as Java)."""
-        self._trackers.pop(task_id, None)
+        self._trackers.pop(key, None)
 
 
 def _mutable(value: Any) -> bool:
@@ -168,7 +173,7 @@ class StreamStreamJoinProcessor(CompiledProcessor):
         self.key_serde = key_serde
         self.left_serde = left_serde
         self.right_serde = right_serde
-        self._task_id: Any = None
+        self._tracker_key: int | None = None
 
     def compile(self, context: ProcessorContext) -> Forward:
         other_store = context.get_state_store(self.other_store_name)
@@ -177,11 +182,10 @@ class StreamStreamJoinProcessor(CompiledProcessor):
         user_joiner = self.joiner
         left_side, outer = self.left_side, self.outer
         windows = self.windows
+        join: Callable[[Any, Any, Any], Any]
         if left_side:
             join_before, join_after = windows.before_ms, windows.after_ms
-
-            def join(key: Any, this: Any, other: Any) -> Any:
-                return user_joiner(key, this, other)
+            join = user_joiner
         else:
             join_before, join_after = windows.after_ms, windows.before_ms
 
@@ -190,13 +194,15 @@ class StreamStreamJoinProcessor(CompiledProcessor):
 
         grace = windows.grace_ms()
         lookback_left, lookback_right = windows.after_ms, windows.before_ms
-        self._task_id = context.task_id
-        tracker = self.trackers.get(context.task_id)
         metrics = context.task_metrics
         node = context.node_name
         outer_store: Any = None
+        tracker = TimeTracker()  # an inner join keeps its own: only outer results need it
         if self.outer_store_name is not None:
             outer_store = context.get_state_store(self.outer_store_name)
+            # the two sides of one task share the outer-join store, and so the tracker
+            self._tracker_key = id(outer_store)
+            tracker = self.trackers.get(self._tracker_key)
             configs = context.app_configs
             interval = configs.get(EMIT_INTERVAL_CONFIG) if configs is not None else None
             tracker.emit_interval = 1000 if interval is None else int(interval)
@@ -327,8 +333,9 @@ class StreamStreamJoinProcessor(CompiledProcessor):
         return stream_join
 
     def close(self) -> None:
-        if self._task_id is not None:
-            self.trackers.remove(self._task_id)
+        if self._tracker_key is not None:
+            self.trackers.remove(self._tracker_key)
+            self._tracker_key = None
 
 
 class SelfJoinProcessor(CompiledProcessor):

@@ -471,3 +471,23 @@ def test_outer_join_duplicates(joins: Callable[..., Join]) -> None:
     ]
     j.t2.pipe_input(3, 100, 1500)
     assert j.results() == [(1, "null+10", 111), (3, "null+100", 211)]
+
+
+def test_two_drivers_of_one_topology_keep_their_own_stream_time() -> None:
+    b = StreamsBuilder()
+    b.stream("l").left_join(
+        b.stream("r"), lambda a, c: f"{a}|{c}", JoinWindows.of_time_difference_with_no_grace(10)
+    ).to("out")
+    topology = b.build()
+    with TopologyTestDriver(topology, CONFIG) as one, TopologyTestDriver(topology, CONFIG) as two:
+        l1 = one.create_input_topic("l", Serdes.String(), Serdes.String())
+        l2 = two.create_input_topic("l", Serdes.String(), Serdes.String())
+        out1 = one.create_output_topic("out", Serdes.String(), Serdes.String())
+        out2 = two.create_output_topic("out", Serdes.String(), Serdes.String())
+        l1.pipe_input("a", "1", 0)
+        l2.pipe_input("b", "2", 100)  # another driver's stream time: closes nothing in one
+        l1.pipe_input("c", "3", 5)
+        assert out1.read_key_values_to_list() == []
+        l1.pipe_input("d", "4", 50)
+        assert out1.read_key_values_to_list() == [("a", "1|None"), ("c", "3|None")]
+        assert out2.read_key_values_to_list() == []
