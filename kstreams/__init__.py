@@ -41,6 +41,7 @@ from kstreams.dsl import (
     TimeWindowedKStream,
 )
 from kstreams.dsl.joined import Joined
+from kstreams.dsl.stream_joined import StreamJoined
 from kstreams.errors import (
     AuthenticationError,
     ClusterUnreachableError,
@@ -105,6 +106,7 @@ from kstreams.windows import (
     Window,
     Windowed,
 )
+from kstreams.windows.join_windows import JoinWindows
 
 __version__ = "0.1.0"
 
@@ -126,6 +128,7 @@ __all__ = [
     "Grouped",
     "InvalidStateStoreError",
     "InvalidStateStorePartitionError",
+    "JoinWindows",
     "Joined",
     "JsonSerde",
     "KGroupedStream",
@@ -162,6 +165,7 @@ __all__ = [
     "StateStoreMigratedError",
     "StoreQueryParameters",
     "Stores",
+    "StreamJoined",
     "StreamThreadExceptionResponse",
     "StreamsBuilder",
     "StreamsConfig",

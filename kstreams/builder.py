@@ -187,12 +187,13 @@ class StreamsBuilder:
         (``"all"`` or a list of rules), as Java's ``build(props)``: with
         ``reuse.ktable.source.topics`` a materialized source table is restored from its
         source topic instead of a ``-changelog`` topic. Without it nothing is optimized,
-        whatever the config later given to ``KafkaStreams`` says. The other rules
-        (``merge.repartition.topics``, ``single.store.self.join``) are not implemented: the
-        topology is built without them (logged).
+        whatever the config later given to ``KafkaStreams`` says; with
+        ``single.store.self.join`` a stream joined with itself has one store. The other rule
+        (``merge.repartition.topics``) is not implemented: the topology is built without it
+        (logged).
         """
         optimizations = optimizations_of(config)
-        missing = sorted(optimizations - {REUSE_KTABLE_SOURCE_TOPICS})
+        missing = sorted(optimizations - {REUSE_KTABLE_SOURCE_TOPICS, "single.store.self.join"})
         if missing:
             log.info(
                 "topology.optimization: %s not implemented by kstreams; building without",

@@ -145,6 +145,9 @@ class Scenario:
     def topology(self) -> Any:
         builder = StreamsBuilder()
         self.build(builder)
+        # as the Java runner: built with the config only when it asks for optimizations
+        if "topology.optimization" in self.config:
+            return builder.build(self.full_config)
         return builder.build()
 
     def to_request(self) -> dict[str, Any]:

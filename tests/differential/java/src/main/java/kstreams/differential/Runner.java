@@ -98,9 +98,6 @@ public final class Runner {
         } catch (final InvocationTargetException e) {
             throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
         }
-        final Topology topology = builder.build();
-        result.put("describe", topology.describe().toString());
-
         final Properties props = new Properties();
         final Iterator<Map.Entry<String, JsonNode>> config = scenario.get("config").fields();
         while (config.hasNext()) {
@@ -108,6 +105,10 @@ public final class Runner {
             final String value = e.getValue().asText();
             props.put(e.getKey(), e.getKey().endsWith(".serde") ? serdeClass(value) : value);
         }
+        // built with the scenario's config only when it asks for topology optimizations
+        final Topology topology =
+                props.containsKey("topology.optimization") ? builder.build(props) : builder.build();
+        result.put("describe", topology.describe().toString());
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         final Instant wallClock = Instant.ofEpochMilli(scenario.get("initial_wall_clock_ms").asLong());
 
