@@ -40,6 +40,7 @@ from kstreams.dsl import (
     Suppressed,
     TimeWindowedKStream,
 )
+from kstreams.dsl.stream_joined import StreamJoined
 from kstreams.errors import (
     AuthenticationError,
     ClusterUnreachableError,
@@ -102,6 +103,7 @@ from kstreams.windows import (
     Window,
     Windowed,
 )
+from kstreams.windows.join_windows import JoinWindows
 
 __version__ = "0.1.0"
 
@@ -123,6 +125,7 @@ __all__ = [
     "Grouped",
     "InvalidStateStoreError",
     "InvalidStateStorePartitionError",
+    "JoinWindows",
     "JsonSerde",
     "KGroupedStream",
     "KGroupedTable",
@@ -158,6 +161,7 @@ __all__ = [
     "StateStoreMigratedError",
     "StoreQueryParameters",
     "Stores",
+    "StreamJoined",
     "StreamThreadExceptionResponse",
     "StreamsBuilder",
     "StreamsConfig",

@@ -89,6 +89,9 @@ _KEYS: dict[str, _Key] = {
         _Key("__emit.interval.ms.kstreams.windowed.aggregation__", _int(0), 1000,
              "Internal (Kafka Streams' InternalConfig): the least wall-clock time (ms) between two "
              "emits of closed windows by an on_window_close aggregation."),
+        _Key("__emit.interval.ms.kstreams.outer.join.spurious.results.fix__", _int(0), 1000,
+             "Internal (Kafka Streams' InternalConfig): the least wall-clock time (ms) between two "
+             "scans for unmatched records of left/outer stream-stream joins whose window closed."),
         _Key("num.stream.threads", _int(1), 1,
              "The number of threads to execute stream processing."),
         _Key("num.standby.replicas", _int(0), 0, "The number of standby replicas for each task."),

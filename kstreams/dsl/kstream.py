@@ -350,6 +350,139 @@ class KStream:
         graph.add(GraphNode(name, [parent], write))
         return KTable(self._builder, name, ks, vs, supplier=spec)
 
+    # -- joins ----------------------------------------------------------------------------------
+    def _join(
+        self,
+        method: str,
+        other: Any,
+        joiner: Callable[..., Any],
+        windows: Any,
+        stream_joined: Any,
+        joined: Any,
+        named: Named | str | None,
+        left_outer: bool,
+        right_outer: bool,
+    ) -> KStream:
+        from kstreams.dsl.ktable import KTable
+        from kstreams.windows.join_windows import JoinWindows
+
+        if isinstance(other, KStream):
+            if windows is None:
+                raise TypeError(
+                    f"KStream.{method}(other_stream, joiner, windows, stream_joined=None) needs "
+                    "JoinWindows for a stream-stream join, e.g. "
+                    "JoinWindows.of_time_difference_with_no_grace(timedelta(minutes=5))"
+                )
+            if joined is not None:
+                raise TypeError(
+                    f"KStream.{method}: joined= (a Joined) is for KTable joins; a stream-stream "
+                    "join takes a StreamJoined"
+                )
+            from kstreams.dsl.stream_stream_join import stream_stream_join
+
+            return stream_stream_join(
+                self,
+                other,
+                joiner,
+                windows,
+                stream_joined,
+                left_outer=left_outer,
+                right_outer=right_outer,
+                name=_name(named),
+            )
+        if isinstance(other, KTable) and not right_outer:
+            if isinstance(windows, JoinWindows) or stream_joined is not None:
+                raise TypeError(
+                    f"KStream.{method}(table, joiner, joined=None) takes no JoinWindows or "
+                    "StreamJoined: a stream-table join looks the table up as each record arrives"
+                )
+            if joined is not None and windows is not None:
+                raise TypeError(f"KStream.{method}: Joined given twice (positionally and joined=)")
+            from kstreams.dsl.stream_table_join import join_table
+
+            return join_table(  # type: ignore[no-any-return]
+                self,
+                other,
+                joiner,
+                joined if joined is not None else windows,
+                left=left_outer,
+                named=named,
+            )
+        if isinstance(other, KTable):
+            raise TypeError(
+                "KStream.outer_join takes another KStream; there is no stream-table outer join "
+                "(use left_join with the KTable)"
+            )
+        expected = "a KStream" if right_outer else "a KStream (with JoinWindows) or a KTable"
+        raise TypeError(f"KStream.{method}: other must be {expected}, got {other!r}")
+
+    def join(
+        self,
+        other: KStream | KTable,
+        joiner: Callable[..., Any],
+        windows: Any = None,
+        stream_joined: Any = None,
+        *,
+        joined: Any = None,
+        named: Named | str | None = None,
+    ) -> KStream:
+        """Inner join with another stream or a table.
+
+        * ``join(other_stream, joiner, windows, stream_joined=None)``: records of the two
+          streams with the same key at most ``windows`` apart (a ``JoinWindows``) give
+          ``joiner(left_value, right_value)`` (or ``joiner(key, left, right)``), with the
+          larger timestamp of the two.
+        * ``join(table, joiner, joined=None)``: each stream record with a table value for its
+          key gives ``joiner(value, table_value)``, as the table is when the record arrives.
+
+        Records with a null key or value are dropped (counted). ``named`` names the join's
+        processors (for streams as ``StreamJoined.with_name``).
+
+        Example::
+
+            orders.join(payments, lambda o, p: {**o, "paid": p},
+                        JoinWindows.of_time_difference_with_no_grace(timedelta(minutes=5)))
+        """
+        return self._join(
+            "join", other, joiner, windows, stream_joined, joined, named, False, False
+        )
+
+    def left_join(
+        self,
+        other: KStream | KTable,
+        joiner: Callable[..., Any],
+        windows: Any = None,
+        stream_joined: Any = None,
+        *,
+        joined: Any = None,
+        named: Named | str | None = None,
+    ) -> KStream:
+        """Left join with another stream (``JoinWindows``) or a table: as :meth:`join`, and a
+        record with no partner gives ``joiner(value, None)``.
+
+        With a stream, that result comes once the record's window has closed (stream time
+        past its timestamp + after + grace) and no partner came, never before (no
+        spurious ``(v, None)`` results); a null-key record gives it at once.
+        """
+        return self._join(
+            "left_join", other, joiner, windows, stream_joined, joined, named, True, False
+        )
+
+    def outer_join(
+        self,
+        other: KStream,
+        joiner: Callable[..., Any],
+        windows: Any = None,
+        stream_joined: Any = None,
+        *,
+        named: Named | str | None = None,
+    ) -> KStream:
+        """Outer join with another stream: as :meth:`left_join`, and a record of the other
+        stream with no partner gives ``joiner(None, other_value)`` once its window closed."""
+        return self._join(
+            "outer_join", other, joiner, windows, stream_joined, None, named, True, True
+        )
+
     # -- sinks ----------------------------------------------------------------------------------
     def to(
         self,

@@ -131,8 +131,10 @@ class TopologyTestDriver:
         props = dict(config.originals() if isinstance(config, StreamsConfig) else (config or {}))
         props.setdefault("application.id", "dummy-topology-test-driver-app-id")
         props.setdefault("bootstrap.servers", "dummy-bootstrap-host:0")
-        # as Java's driver: on_window_close aggregations emit on every record, not once a second
+        # as Java's driver: on_window_close aggregations and left/outer stream-stream joins emit
+        # on every record, not once a second
         props.setdefault("__emit.interval.ms.kstreams.windowed.aggregation__", 0)
+        props.setdefault("__emit.interval.ms.kstreams.outer.join.spurious.results.fix__", 0)
         self._temp_state_dir: str | None = None
         if "state.dir" not in props:
             self._temp_state_dir = tempfile.mkdtemp(prefix="kstreams-ttd-")

@@ -77,7 +77,8 @@ def _describe_nodes(topo: Topology, names: list[str]) -> list[str]:
             topics = ", ".join(hash_map_order([topo.display_topic(t) for t in node.topics]))
             lines.append(f"Source: {n} (topics: [{topics}])\n      --> {names_of(successors[n])}")
         elif isinstance(node, ProcessorNode):
-            stores = ", ".join(node.stores)
+            # Java prints a HashSet of the store names
+            stores = ", ".join(hash_map_order(list(dict.fromkeys(node.stores))))
             lines.append(
                 f"Processor: {n} (stores: [{stores}])\n      --> {names_of(successors[n])}"
                 f"\n      <-- {names_of(predecessors[n])}"
