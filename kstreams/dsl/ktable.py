@@ -19,8 +19,16 @@ from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import Named
 from kstreams.dsl.stores import store_builder
 from kstreams.dsl.table_values import TableAggregation, TableOperator, TableSource
+from kstreams.errors import TopologyError
 from kstreams.processor.table import TableRepartitionMapProcessor, TableToStreamProcessor
 from kstreams.processor.table_values import KTableFilterProcessor, KTableMapValuesProcessor
+from kstreams.processor.value_getters import (
+    FilterValueGetterSupplier,
+    MapValuesValueGetterSupplier,
+    StoreValueGetterSupplier,
+    SuppressValueGetterSupplier,
+    ValueGetterSupplier,
+)
 from kstreams.topology.topology import Topology
 
 if TYPE_CHECKING:
@@ -59,6 +67,8 @@ class KTable:
         # None: a table whose operator always forwards old values
         self._supplier = supplier
         self._send_old_values = False
+        # how a join reads this table when it has no store of its own (see _value_getter_supplier)
+        self._view: Callable[[], ValueGetterSupplier] | None = None
 
     @property
     def queryable_store_name(self) -> str | None:
@@ -170,7 +180,7 @@ class KTable:
     ) -> KTable:
         # Java's KTableFilter takes old values if its parent already has them (a materialized
         # parent): then a filtered-out row that was not in the result is not forwarded.
-        return self._add_operator(
+        table = self._add_operator(
             "KTABLE-FILTER-",
             lambda send_old, store: KTableFilterProcessor(predicate, negate, send_old, store),
             named,
@@ -179,6 +189,10 @@ class KTable:
             self.value_serde,
             lambda parent: parent._enable_sending_old_values(False),
         )
+        table._view = lambda: FilterValueGetterSupplier(
+            self._value_getter_supplier(), predicate, negate
+        )
+        return table
 
     def map_values(
         self,
@@ -193,7 +207,7 @@ class KTable:
         ``Materialized.as_(name)`` keeps the result in its own queryable store.
         """
         wk = takes_key(mapper) if with_key is None else with_key
-        return self._add_operator(
+        table = self._add_operator(
             "KTABLE-MAPVALUES-",
             lambda send_old, store: KTableMapValuesProcessor(mapper, wk, send_old, store),
             named,
@@ -201,6 +215,10 @@ class KTable:
             self.key_serde,
             None,
         )
+        table._view = lambda: MapValuesValueGetterSupplier(
+            self._value_getter_supplier(), mapper, wk
+        )
+        return table
 
     def to_stream(self, named: Named | str | None = None) -> KStream:
         """The table's updates as a stream (a deleted row becomes a record with a None value)."""
@@ -237,7 +255,40 @@ class KTable:
             table.suppress(Suppressed.until_time_limit(timedelta(minutes=1),
                                                        BufferConfig.max_records(1000)))
         """
-        from kstreams.dsl.suppress_node import add_suppress
+        from kstreams.dsl.suppress_node import SUPPRESS_BUFFER_TAG, add_suppress
 
         name, supplier = add_suppress(self, suppressed)
-        return KTable(self._builder, name, self.key_serde, self.value_serde, supplier=supplier)
+        table = KTable(self._builder, name, self.key_serde, self.value_serde, supplier=supplier)
+        node = next(n for n in self._builder.graph.nodes if n.name == name)
+        buffer_store = str(node.tags[SUPPRESS_BUFFER_TAG])
+        table._view = lambda: SuppressValueGetterSupplier(
+            self._value_getter_supplier(), buffer_store
+        )
+        return table
+
+    # -- how joins read this table ---------------------------------------------------------------
+    def _value_getter_supplier(self) -> ValueGetterSupplier:
+        """How a join reads this table's rows (Java's ``KTableImpl.valueGetterSupplier``).
+
+        A source table (``builder.table``, ``to_table``) is materialized for it, as in
+        Kafka Streams; a materialized ``filter`` / ``map_values``, an aggregation (windowed
+        ones too) reads its own store; an unmaterialized ``filter`` / ``map_values`` computes
+        the row through its parent; a suppressed table asks its buffer first. A table kind
+        that brings its own getters (a join result) gives them with ``view()``.
+        """
+        supplier = self._supplier
+        if isinstance(supplier, TableSource):
+            supplier.materialize()
+            return StoreValueGetterSupplier(supplier.store_name)
+        if isinstance(supplier, TableOperator) and supplier.queryable_name is not None:
+            return StoreValueGetterSupplier(supplier.queryable_name)
+        if self._view is not None:
+            return self._view()
+        view = getattr(supplier, "view", None)
+        if callable(view):
+            return view()  # type: ignore[no-any-return]
+        if isinstance(supplier, TableAggregation):
+            return StoreValueGetterSupplier(supplier.store_name)
+        if self._store_name is not None:
+            return StoreValueGetterSupplier(self._store_name)
+        raise TopologyError(f"KTable {self.name} cannot be read by a join: it has no value getter")

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("kstreams")
 
 SUPPRESS_NAME = "KTABLE-SUPPRESS-"
+SUPPRESS_BUFFER_TAG = "suppress_buffer_store"
+"""The graph tag naming a suppression's buffer store (read by the suppressed table's value getter)."""
 
 
 def _derives_from_count_windows(graph: Any, name: str) -> bool:
@@ -108,5 +110,5 @@ def add_suppress(table: KTable, suppressed: Suppressed) -> tuple[str, Any]:
         topology.add_processor(name, supplier, parent)
         topology.add_state_store(builder, name)
 
-    graph.add(GraphNode(name, [parent], write))
+    graph.add(GraphNode(name, [parent], write, tags={SUPPRESS_BUFFER_TAG: store}))
     return name, TableOperator(table, None)
