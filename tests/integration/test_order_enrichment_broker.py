@@ -36,7 +36,7 @@ from typing import Any
 import eos.chaos as chaos
 import orjson
 import pytest
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from eos.chaos import EventLog, Instances
 from helpers import (
     APPS_DIR,
@@ -341,7 +341,7 @@ def test_one_instance_and_two_instances_give_the_same_output(
 
 
 CHAOS_ORDERS = 1500
-CHAOS_WRITE_S = 24.0
+CHAOS_WRITE_S = 20.0
 CHAOS_KILLS = 3
 
 
@@ -373,15 +373,25 @@ def test_exactly_once_with_instances_killed_and_restarted(
         payments: dict[str, list[tuple[str, dict[str, Any], int]]] = {}
         for record in data.payments:
             payments.setdefault(record[0], []).append(record)
-        chunks = 30
+        producer = Producer(
+            {
+                "bootstrap.servers": kafka_bootstrap,
+                "partitioner": "murmur2_random",  # Java's: the keys' partitions as kstreams'
+                "enable.idempotence": True,
+                "linger.ms": 5,
+            }
+        )
+        chunks = 40
         per = -(-len(data.orders) // chunks)
         for c in range(chunks):
             if stop_writing.is_set():
-                return
+                break
             orders = data.orders[c * per : (c + 1) * per]
-            write(kafka_bootstrap, topics["orders"], orders)
             paid = [p for _, o, _ in orders for p in payments.get(o["order_id"], ())]
-            write(kafka_bootstrap, topics["payments"], paid)
+            for topic, records in ((topics["orders"], orders), (topics["payments"], paid)):
+                for key, value, ts in records:
+                    producer.produce(topic, orjson.dumps(value), key.encode(), timestamp=ts)
+            assert producer.flush(30) == 0, "the input was not all written"
             stop_writing.wait(CHAOS_WRITE_S / chunks)
 
     with (
