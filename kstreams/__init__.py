@@ -40,6 +40,7 @@ from kstreams.dsl import (
     Suppressed,
     TimeWindowedKStream,
 )
+from kstreams.dsl.joined import Joined
 from kstreams.dsl.stream_joined import StreamJoined
 from kstreams.errors import (
     AuthenticationError,
@@ -79,6 +80,8 @@ from kstreams.state import (
     TimestampedKeyValueStore,
     TimestampedWindowStore,
     ValueAndTimestamp,
+    VersionedKeyValueStore,
+    VersionedRecord,
     WindowStore,
 )
 from kstreams.state.errors import (
@@ -126,6 +129,7 @@ __all__ = [
     "InvalidStateStoreError",
     "InvalidStateStorePartitionError",
     "JoinWindows",
+    "Joined",
     "JsonSerde",
     "KGroupedStream",
     "KGroupedTable",
@@ -181,6 +185,8 @@ __all__ = [
     "TopologyError",
     "UnknownStateStoreError",
     "ValueAndTimestamp",
+    "VersionedKeyValueStore",
+    "VersionedRecord",
     "Window",
     "WindowStore",
     "Windowed",

@@ -24,6 +24,7 @@ from kstreams.dsl.materialized import Materialized
 from kstreams.dsl.options import Consumed
 from kstreams.dsl.stores import store_builder
 from kstreams.dsl.table_values import TableSource
+from kstreams.dsl.versioned import OUTPUT_VERSIONED, is_versioned
 from kstreams.errors import TopologyError
 from kstreams.processor.table import TableSourceProcessor
 from kstreams.topology.topology import Topology
@@ -158,12 +159,16 @@ class StreamsBuilder:
             # kstreams keeps the store "logged" so that it tracks the source offset it reached;
             # the topology tells the runtime that its changelog is the source topic
             logged = m.with_logging_enabled(m.log_config) if reuse else m
-            topology.add_state_store(store_builder(logged, store, ks, vs), table_source)
+            topology.add_state_store(
+                store_builder(logged, store, ks, vs, table_source=True), table_source
+            )
             if reuse:
                 topology.connect_source_store_and_topic(store, topic)
 
         self.graph.add(GraphNode(source, [], lambda _t: None))
-        self.graph.add(GraphNode(table_source, [source], write))
+        self.graph.add(
+            GraphNode(table_source, [source], write, tags={OUTPUT_VERSIONED: is_versioned(m)})
+        )
         return KTable(self, table_source, ks, vs, supplier=spec)
 
     def add_state_store(self, store_builder: Any) -> StreamsBuilder:

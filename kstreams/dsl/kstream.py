@@ -324,6 +324,7 @@ class KStream:
         from kstreams.dsl.ktable import KTable
         from kstreams.dsl.stores import add_grouping_repartition, store_builder
         from kstreams.dsl.table_values import TableSource
+        from kstreams.dsl.versioned import OUTPUT_VERSIONED, is_versioned
         from kstreams.processor.table import TableSourceProcessor
 
         graph = self._builder.graph
@@ -345,9 +346,9 @@ class KStream:
                 name, lambda: TableSourceProcessor(materialized_store, send_old), parent
             )
             if materialized_store is not None:
-                topology.add_state_store(store_builder(m, store, ks, vs), name)
+                topology.add_state_store(store_builder(m, store, ks, vs, table_source=True), name)
 
-        graph.add(GraphNode(name, [parent], write))
+        graph.add(GraphNode(name, [parent], write, tags={OUTPUT_VERSIONED: is_versioned(m)}))
         return KTable(self._builder, name, ks, vs, supplier=spec)
 
     # -- joins ----------------------------------------------------------------------------------

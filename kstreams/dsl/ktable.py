@@ -19,6 +19,7 @@ from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import Named
 from kstreams.dsl.stores import store_builder
 from kstreams.dsl.table_values import TableAggregation, TableOperator, TableSource
+from kstreams.dsl.versioned import OUTPUT_VERSIONED
 from kstreams.errors import TopologyError
 from kstreams.processor.table import TableRepartitionMapProcessor, TableToStreamProcessor
 from kstreams.processor.table_values import KTableFilterProcessor, KTableMapValuesProcessor
@@ -151,7 +152,8 @@ class KTable:
                 assert m is not None
                 topology.add_state_store(store_builder(m, store, ks, vs), name)
 
-        graph.add(GraphNode(name, [parent], write))
+        tags = {} if store is None else {OUTPUT_VERSIONED: False}  # Java: isOutputVersioned
+        graph.add(GraphNode(name, [parent], write, tags=tags))
         return KTable(self._builder, name, ks, vs, supplier=operator)
 
     def filter(
@@ -256,7 +258,9 @@ class KTable:
                                                        BufferConfig.max_records(1000)))
         """
         from kstreams.dsl.suppress_node import SUPPRESS_BUFFER_TAG, add_suppress
+        from kstreams.dsl.versioned import check_suppress
 
+        check_suppress(self._builder.graph, self.name)
         name, supplier = add_suppress(self, suppressed)
         table = KTable(self._builder, name, self.key_serde, self.value_serde, supplier=supplier)
         node = next(n for n in self._builder.graph.nodes if n.name == name)

@@ -15,10 +15,21 @@ if TYPE_CHECKING:
     from kstreams.dsl.graph import StreamsGraph
 
 
-def store_builder(m: Materialized, name: str, key_serde: Any, value_serde: Any) -> Any:
-    """A timestamped key-value ``StoreBuilder`` as ``m`` describes it."""
+def store_builder(
+    m: Materialized, name: str, key_serde: Any, value_serde: Any, *, table_source: bool = False
+) -> Any:
+    """A timestamped key-value ``StoreBuilder`` as ``m`` describes it.
+
+    ``table_source``: the store of a table source, which may be versioned
+    (:mod:`kstreams.dsl.versioned`); other stores refuse a versioned supplier.
+    """
+    from kstreams.dsl.versioned import is_versioned, refuse_versioned, versioned_store_builder
     from kstreams.state import Stores
 
+    if is_versioned(m):
+        if not table_source:
+            refuse_versioned(m, "this operator")
+        return versioned_store_builder(m, key_serde, value_serde)
     if m.store_supplier is not None:
         supplier = m.store_supplier
     elif m.store_type == "in_memory":

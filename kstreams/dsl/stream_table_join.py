@@ -100,8 +100,8 @@ def join_table(
         parent = join_repartition(stream, name_given or stream.name, key_serde, value_serde)
     name = graph.name_or_generate(name_given, LEFTJOIN_NAME if left else JOIN_NAME)
     grace = joined.grace_period_ms
-    if grace is not None and table.name in _suppressed_tables(graph):
-        raise ValueError(NOT_VERSIONED)  # Java: the suppressed table is known not versioned
+    if grace is not None and _known_unversioned(graph, table.name):
+        raise ValueError(NOT_VERSIONED)  # Java: the table's own node says it is not versioned
     getters = table._value_getter_supplier()
     buffer: TimeOrderedKeyValueJoinBufferBuilder | None = None
     if grace is not None:
@@ -140,10 +140,17 @@ def join_table(
     return KStream(stream._builder, name, key_serde, None, False)
 
 
-def _suppressed_tables(graph: Any) -> set[str]:
+def _known_unversioned(graph: Any, name: str) -> bool:
+    """Whether graph node ``name`` says its table is not versioned (Java's
+    ``graphNode.isOutputVersioned()`` present and false): an unversioned table source or
+    materialized table, a suppression. Tables that inherit are checked when built."""
     from kstreams.dsl.suppress_node import SUPPRESS_BUFFER_TAG
+    from kstreams.dsl.versioned import OUTPUT_VERSIONED
 
-    return {n.name for n in graph.nodes if SUPPRESS_BUFFER_TAG in n.tags}
+    node = next((n for n in graph.nodes if n.name == name), None)
+    if node is None:
+        return False
+    return node.tags.get(OUTPUT_VERSIONED) is False or SUPPRESS_BUFFER_TAG in node.tags
 
 
 _REPARTITIONS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()

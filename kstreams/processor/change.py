@@ -20,10 +20,15 @@ _HAS_OLD = 2
 
 
 class Change(NamedTuple):
-    """The new and old value of one key of a KTable (either may be None)."""
+    """The new and old value of one key of a KTable (either may be None).
+
+    ``is_latest`` is False for an out-of-order update of a versioned table (one older
+    than the key's latest version): operators with versioned semantics ignore it.
+    """
 
     new_value: Any
     old_value: Any
+    is_latest: bool = True
 
 
 class ChangeSerde(Serde[Change]):

@@ -18,7 +18,9 @@ from kstreams.processor.compiled import CompiledProcessor
 from kstreams.processor.context import Forward, ProcessorContext
 from kstreams.processor.stateless import _pair
 from kstreams.processor.table_forwarder import forwards_on_flush
+from kstreams.processor.versioned_table import versioned_table_source
 from kstreams.serde.base import Headers
+from kstreams.state.versioned import VersionedKeyValueStore
 
 
 class TableSourceProcessor(CompiledProcessor):
@@ -53,6 +55,8 @@ class TableSourceProcessor(CompiledProcessor):
             return unmaterialized_table_source
 
         store = context.get_state_store(self.store_name)
+        if isinstance(store, VersionedKeyValueStore):
+            return versioned_table_source(context, store, self.send_old_values, dropped)
         get, put = store.get, store.put
         cached = table_forwarder(context, store, self.send_old_values)
         if not self.send_old_values:
@@ -108,6 +112,8 @@ class TableRepartitionMapProcessor(CompiledProcessor):
         node = context.node_name
 
         def table_select(key: Any, change: Change, ts: int, headers: Headers) -> None:
+            if not change.is_latest:
+                return  # an out-of-order update of a versioned table (Java: versioned semantics)
             old_key = old_value = new_key = new_value = None
             if change.old_value is not None:
                 old_key, old_value = _pair(selector(key, change.old_value), node)

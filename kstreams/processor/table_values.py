@@ -63,12 +63,14 @@ class KTableFilterProcessor(CompiledProcessor):
                     old = keep(key, change.old_value)
                     if new is None and old is None:
                         return
-                    forward(key, Change(new, old), ts, headers)
+                    forward(key, Change(new, old, change.is_latest), ts, headers)
 
                 return table_filter
 
             def table_filter_new(key: Any, change: Change, ts: int, headers: Headers) -> None:
-                forward(key, Change(keep(key, change.new_value), None), ts, headers)
+                forward(
+                    key, Change(keep(key, change.new_value), None, change.is_latest), ts, headers
+                )
 
             return table_filter_new
 
@@ -88,7 +90,7 @@ class KTableFilterProcessor(CompiledProcessor):
                     return
             put(key, None if new is None else ValueAndTimestamp(new, ts))
             if not cached:
-                forward(key, Change(new, old), ts, headers)
+                forward(key, Change(new, old, change.is_latest), ts, headers)
 
         return materialized_filter
 
@@ -123,7 +125,11 @@ class KTableMapValuesProcessor(CompiledProcessor):
                 def table_map_values(key: Any, change: Change, ts: int, headers: Headers) -> None:
                     forward(
                         key,
-                        Change(apply(key, change.new_value), apply(key, change.old_value)),
+                        Change(
+                            apply(key, change.new_value),
+                            apply(key, change.old_value),
+                            change.is_latest,
+                        ),
                         ts,
                         headers,
                     )
@@ -131,7 +137,9 @@ class KTableMapValuesProcessor(CompiledProcessor):
                 return table_map_values
 
             def table_map_new(key: Any, change: Change, ts: int, headers: Headers) -> None:
-                forward(key, Change(apply(key, change.new_value), None), ts, headers)
+                forward(
+                    key, Change(apply(key, change.new_value), None, change.is_latest), ts, headers
+                )
 
             return table_map_new
 
@@ -149,6 +157,6 @@ class KTableMapValuesProcessor(CompiledProcessor):
                 old = None if stored is None else stored.value
             put(key, None if new is None else ValueAndTimestamp(new, ts))
             if not cached:
-                forward(key, Change(new, old), ts, headers)
+                forward(key, Change(new, old, change.is_latest), ts, headers)
 
         return materialized_map_values

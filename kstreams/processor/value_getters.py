@@ -64,40 +64,23 @@ class ValueGetterSupplier(Protocol):
 
 def is_versioned_store(store: Any) -> bool:
     """Whether ``store`` is a versioned key-value store (``get(key, as_of_timestamp)``)."""
-    try:
-        from kstreams.state import VersionedKeyValueStore  # type: ignore[attr-defined]
-    except ImportError:
-        return bool(getattr(store, "is_versioned", False))
+    from kstreams.state import VersionedKeyValueStore
+
     return isinstance(store, VersionedKeyValueStore)
-
-
-def is_versioned_supplier(supplier: Any) -> bool:
-    """Whether a ``Materialized`` store supplier makes versioned stores."""
-    if supplier is None:
-        return False
-    try:
-        from kstreams.state import VersionedBytesStoreSupplier  # type: ignore[attr-defined]
-    except ImportError:
-        return bool(getattr(supplier, "is_versioned", False))
-    return isinstance(supplier, VersionedBytesStoreSupplier)
 
 
 def is_versioned_store_builder(builder: Any) -> bool:
     """Whether a ``StoreBuilder`` builds versioned key-value stores."""
-    if builder is None:
-        return False
-    supplier = getattr(builder, "supplier", None)
-    return bool(getattr(builder, "is_versioned", False)) or is_versioned_supplier(supplier)
+    from kstreams.state import VersionedKeyValueStoreBuilder
+
+    return isinstance(builder, VersionedKeyValueStoreBuilder)
 
 
 def history_retention_of(builder: Any) -> int | None:
-    """The history retention (ms) of a versioned store's builder, if it tells."""
-    for holder in (builder, getattr(builder, "supplier", None)):
-        for attr in ("history_retention_ms", "history_retention"):
-            value = getattr(holder, attr, None)
-            if isinstance(value, int) and not isinstance(value, bool):
-                return value
-    return None
+    """The history retention (ms) of a versioned store's builder; None for other builders."""
+    if not is_versioned_store_builder(builder):
+        return None
+    return int(builder.supplier.history_retention_ms)
 
 
 def _not_versioned(what: str) -> StreamsError:

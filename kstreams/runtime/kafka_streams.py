@@ -60,6 +60,7 @@ from kstreams.runtime.state_directory import StateDirectory
 from kstreams.runtime.stream_thread import StreamThread, client_log
 from kstreams.runtime.thread_metadata import ThreadMetadata, thread_metadata
 from kstreams.runtime.topics import prepare_topics
+from kstreams.runtime.versioned_queries import ReadOnlyCompositeVersionedStore
 from kstreams.runtime.window_queries import (
     ReadOnlyCompositeSessionStore,
     ReadOnlyCompositeWindowStore,
@@ -69,6 +70,7 @@ from kstreams.state.errors import (
     StreamsStoppedError,
     UnknownStateStoreError,
 )
+from kstreams.state.versioned_builders import VersionedKeyValueStoreBuilder
 from kstreams.state.window_builders import SessionStoreBuilder, WindowStoreBuilder
 from kstreams.topology.topology import Topology
 
@@ -520,6 +522,9 @@ class KafkaStreams:
         """A read-only view of a store over every local task (interactive queries).
 
         A key-value store gives a :class:`~kstreams.runtime.queries.ReadOnlyCompositeStore`,
+        a versioned store a
+        :class:`~kstreams.runtime.versioned_queries.ReadOnlyCompositeVersionedStore`
+        (``get(key)``, ``get(key, as_of_timestamp)``),
         a window store a :class:`~kstreams.runtime.window_queries.ReadOnlyCompositeWindowStore`
         (``fetch(key, time_from, time_to)``...), a session store a
         :class:`~kstreams.runtime.window_queries.ReadOnlyCompositeSessionStore`
@@ -571,6 +576,8 @@ class KafkaStreams:
             view = ReadOnlyCompositeWindowStore
         elif isinstance(builder, SessionStoreBuilder):
             view = ReadOnlyCompositeSessionStore
+        elif isinstance(builder, VersionedKeyValueStoreBuilder):
+            view = ReadOnlyCompositeVersionedStore
         return view(  # type: ignore[return-value]
             params,
             lambda: self._state.value,

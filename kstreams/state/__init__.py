@@ -41,6 +41,19 @@ from kstreams.state.rocksdb import RocksDBStore
 from kstreams.state.segments import RocksDBSegmentedEngine
 from kstreams.state.typed import KeyValueStore, ReadOnlyKeyValueStore, TimestampedKeyValueStore
 from kstreams.state.value_and_timestamp import ValueAndTimestamp
+from kstreams.state.versioned import (
+    PUT_RETURN_CODE_NOT_PUT,
+    PUT_RETURN_CODE_VALID_TO_UNDEFINED,
+    ReadOnlyVersionedKeyValueStore,
+    VersionedKeyValueStore,
+    VersionedRecord,
+)
+from kstreams.state.versioned_builders import (
+    RocksDbVersionedKeyValueBytesStoreSupplier,
+    VersionedBytesStoreSupplier,
+    VersionedKeyValueStoreBuilder,
+)
+from kstreams.state.versioned_metered import MeteredVersionedKeyValueStore
 from kstreams.state.window_buffered import BufferedSegmentedStore
 from kstreams.state.window_builders import (
     InMemorySessionBytesStoreSupplier,
@@ -76,6 +89,8 @@ from kstreams.state.window_views import (
 from kstreams.state.wrapped import WrappedStateStore, find_layer
 
 __all__ = [
+    "PUT_RETURN_CODE_NOT_PUT",
+    "PUT_RETURN_CODE_VALID_TO_UNDEFINED",
     "BufferedBytesStore",
     "BufferedSegmentedStore",
     "ChangeLoggingKeyValueBytesStore",
@@ -100,10 +115,12 @@ __all__ = [
     "MeteredSessionStore",
     "MeteredTimestampedKeyValueStore",
     "MeteredTimestampedWindowStore",
+    "MeteredVersionedKeyValueStore",
     "MeteredWindowStore",
     "PlainValueWindowStore",
     "ReadOnlyKeyValueStore",
     "ReadOnlySessionStore",
+    "ReadOnlyVersionedKeyValueStore",
     "ReadOnlyWindowStore",
     "RocksDBKeyValueBytesStoreSupplier",
     "RocksDBSegmentedEngine",
@@ -112,6 +129,7 @@ __all__ = [
     "RocksDBTimeOrderedSessionBytesStoreSupplier",
     "RocksDBTimeOrderedWindowBytesStoreSupplier",
     "RocksDBWindowBytesStoreSupplier",
+    "RocksDbVersionedKeyValueBytesStoreSupplier",
     "SegmentedBytesEngine",
     "SessionBytesStoreSupplier",
     "SessionStore",
@@ -130,6 +148,10 @@ __all__ = [
     "TimestampedWindowStoreBuilder",
     "UnknownStateStoreError",
     "ValueAndTimestamp",
+    "VersionedBytesStoreSupplier",
+    "VersionedKeyValueStore",
+    "VersionedKeyValueStoreBuilder",
+    "VersionedRecord",
     "WindowBytesStoreSupplier",
     "WindowStore",
     "WindowStoreBuilder",

@@ -32,6 +32,11 @@ from kstreams.state.metered import MeteredKeyValueStore, MeteredTimestampedKeyVa
 from kstreams.state.rocksdb import RocksDBStore
 
 if TYPE_CHECKING:
+    from kstreams.state.versioned_builders import (
+        RocksDbVersionedKeyValueBytesStoreSupplier,
+        VersionedBytesStoreSupplier,
+        VersionedKeyValueStoreBuilder,
+    )
     from kstreams.state.window_builders import (
         SessionBytesStoreSupplier,
         SessionStoreBuilder,
@@ -265,6 +270,38 @@ class Stores:
     ) -> TimestampedKeyValueStoreBuilder:
         """A builder of :class:`~kstreams.state.typed.TimestampedKeyValueStore` s (values are ``ValueAndTimestamp``)."""
         return TimestampedKeyValueStoreBuilder(supplier, key_serde, value_serde)
+
+    # -- versioned stores (kstreams.state.versioned_builders) -------------------------------
+    @staticmethod
+    def persistent_versioned_key_value_store(
+        name: str,
+        history_retention: timedelta | int,
+        segment_interval: timedelta | int | None = None,
+    ) -> RocksDbVersionedKeyValueBytesStoreSupplier:
+        """A supplier of RocksDB versioned stores keeping old versions for ``history_retention``.
+
+        ``history_retention`` (``timedelta`` or int ms, not negative) is also the grace
+        period of out-of-order puts; ``segment_interval`` (default: Java's, by retention)
+        only tunes how history is grouped on disk. Usable in ``Materialized.as_``.
+
+        Example::
+
+            Stores.persistent_versioned_key_value_store("prices", timedelta(hours=1))
+        """
+        from kstreams.state.versioned_builders import persistent_versioned_key_value_store
+
+        return persistent_versioned_key_value_store(name, history_retention, segment_interval)
+
+    @staticmethod
+    def versioned_key_value_store_builder(
+        supplier: VersionedBytesStoreSupplier,
+        key_serde: Serde[Any] | type | None,
+        value_serde: Serde[Any] | type | None,
+    ) -> VersionedKeyValueStoreBuilder:
+        """A builder of :class:`~kstreams.state.versioned.VersionedKeyValueStore` s (no caching)."""
+        from kstreams.state.versioned_builders import VersionedKeyValueStoreBuilder
+
+        return VersionedKeyValueStoreBuilder(supplier, key_serde, value_serde)
 
     # -- window and session stores (kstreams.state.window_builders) -------------------------
     @staticmethod

@@ -38,6 +38,7 @@ from kstreams.state import (
     WindowStore,
 )
 from kstreams.state.caching import ThreadCache
+from kstreams.state.versioned import VersionedKeyValueStore
 from kstreams.state.window_views import PlainValueWindowStore
 from kstreams.topology.topology import Topology
 
@@ -314,6 +315,19 @@ class TopologyTestDriver:
         store = self.get_state_store(name)
         if isinstance(store, TimestampedKeyValueStore):
             return PlainValueStore(store, self.wall_clock_ms)
+        return store
+
+    def get_versioned_key_value_store(self, name: str) -> Any:
+        """A versioned key-value store (Java: ``getVersionedKeyValueStore``).
+
+        Example::
+
+            store = driver.get_versioned_key_value_store("prices")
+            store.get("apple", 1_500)     # VersionedRecord(value=3, timestamp=1000, valid_to=2000)
+        """
+        store = self.get_state_store(name)
+        if not isinstance(store, VersionedKeyValueStore):
+            raise ValueError(f"State store {name!r} is not a versioned key-value store")
         return store
 
     def get_window_store(self, name: str) -> Any:

@@ -13,6 +13,7 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.ValueJoiner;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The Java twins of tests/differential/scenarios/stream_table_joins.py: KStream-KTable joins.
@@ -108,5 +109,42 @@ public final class StreamTableJoinScenarios {
                 Suppressed.untilTimeLimit(Duration.ofMillis(10), Suppressed.BufferConfig.unbounded()));
         final KStream<String, String> orders = b.stream("orders");
         orders.leftJoin(suppressed, (o, n) -> o + "#" + n).to("out");
+    }
+
+    private static void graceJoin(final StreamsBuilder b, final long graceMs, final boolean left, final boolean derived) {
+        final KStream<Integer, String> stream = b.stream("stream", intStrings());
+        KTable<Integer, String> table = b.table("table", intStrings(),
+                Materialized.<Integer, String>as(
+                        Stores.persistentVersionedKeyValueStore("V-grace", Duration.ofMinutes(5))));
+        if (derived) {
+            table = table.filter((k, v) -> !v.endsWith("2")).mapValues(v -> v.toLowerCase());
+        }
+        final Joined<Integer, String, String> joined = Joined.with(
+                Serdes.Integer(), Serdes.String(), Serdes.String(), "Grace", Duration.ofMillis(graceMs));
+        if (left) {
+            stream.leftJoin(table, JOINER, joined).to("out");
+        } else {
+            stream.join(table, JOINER, joined).to("out");
+        }
+    }
+
+    public static void streamTableJoinGraceVersioned(final StreamsBuilder b) {
+        graceJoin(b, 2, false, false);
+    }
+
+    public static void streamTableLeftJoinGraceVersioned(final StreamsBuilder b) {
+        graceJoin(b, 2, true, false);
+    }
+
+    public static void streamTableJoinGraceInheritedVersioned(final StreamsBuilder b) {
+        graceJoin(b, 5, false, true);
+    }
+
+    public static void streamTableLeftJoinVersionedNoGrace(final StreamsBuilder b) {
+        final KStream<Integer, String> stream = b.stream("stream", intStrings());
+        final KTable<Integer, String> table = b.table("table", intStrings(),
+                Materialized.<Integer, String>as(
+                        Stores.persistentVersionedKeyValueStore("V", Duration.ofMinutes(5))));
+        stream.leftJoin(table, JOINER).to("out");
     }
 }
