@@ -5,7 +5,8 @@ after the ``StreamJoined``), then a windowed stream-stream join with payments (a
 ``JoinWindows`` with grace, named stores), JSON values. The steps are the example test's: a
 customer update after some orders, an unknown customer, a payment stamped before its order,
 one arriving before its order, one outside the window, one of no order, a null-key order (the
-left join keeps it) and a null-key payment (dropped and counted).
+left join keeps it), a null-key payment (dropped and counted), and an order and its payment
+older than the join stores' retention.
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ STEPS = [
     Pipe("payments", "o-6", _payment("o-6", 5.0, "card"), 7 * MIN + 1),
     Pipe("payments", None, _payment("o-6", 5.0, "card"), 7 * MIN + 2),
     Pipe("payments", "o-4", _payment("o-4", 20.0, "transfer"), 14 * MIN),
+    # stream time 100 min: a payment and its order 20 and 25 minutes older than that are past
+    # the stores' retention (12 minutes)
+    Pipe("payments", "o-9", _payment("o-9", 5.0, "card"), 100 * MIN),
+    Pipe("payments", "o-7", _payment("o-7", 5.0, "card"), 80 * MIN),
+    Pipe("orders", "c-2", _order("o-7", "c-2", 5.0), 75 * MIN),
 ]
 
 
