@@ -19,6 +19,20 @@
   time runs, the more often window stores roll their time segments (Kafka Streams opens a
   RocksDB instance per segment), a cost real deployments pay once a minute; 1 ms a record
   keeps that artifact small while windows still close.
+* ``stream-table`` (enrichment): a table topic of ``TABLE_KEYS`` (100,000) customers
+  (``cust-<n>``, JSON ``{"id":17,"name":"customer-17","tier":"gold","country":"DE",...}``,
+  ~80 bytes), all stamped ``base - 1`` (older than every event), and the events: keyed by a
+  customer drawn uniformly from the 100,000 (so the whole table is looked up), small JSON
+  orders (``{"id":17,"customer":"cust-4821","sku":"sku-123","qty":2,"amount":12.34}``), record
+  timestamps ``base + i`` ms. Joined with a left join: one output per event;
+* ``stream-stream``: orders (``order-<i>``, one per key, JSON ``{"order":17,"user":...,
+  "amount":...}``, timestamps ``base + i`` ms) and, for 90% of them, a payment with the same
+  key stamped ``JOIN_DELAY_MS`` (0-75 s, uniform) after its order, written to a second topic
+  in order of their orders. A 1-minute ``JoinWindows`` inner join: a payment at most 60 s
+  after its order joins it (~80% of the payments), one output each. ``records`` counts both
+  topics; 1 ms a record keeps a consumer's fetch (up to ~10,000 records a partition, ~40 s of
+  event time) well inside the join stores' retention (2 minutes), so no partner has expired
+  when the other side arrives, whatever order a contender reads the two topics in.
 """
 
 from __future__ import annotations
@@ -47,6 +61,17 @@ WINDOW_SIZE_MS = 60_000
 WINDOW_ADVANCE_MS = {"windowed-tumbling": 60_000, "windowed-hopping": 10_000}
 """1-minute tumbling windows; 1-minute windows every 10 seconds (each record in 6 windows)."""
 WINDOWED_STEP_MS = 1
+JOINS = ("stream-table", "stream-stream")
+TABLE_KEYS = 100_000
+"""The stream-table workload's table: this many customers."""
+JOIN_WINDOW_MS = 60_000
+"""The stream-stream workload's ``JoinWindows``: 1 minute either way, no grace."""
+JOIN_DELAY_MS = (0, 75_000)
+"""A payment comes this long after its order (uniform, ms): ~80% of them within the window."""
+PAID_SHARE = 0.9
+_TIERS = ("bronze", "silver", "gold", "platinum")
+_COUNTRIES = ("DE", "FR", "GB", "US", "NL", "ES", "IT", "PL", "SE", "JP")
+_METHODS = ("card", "card", "paypal", "transfer")
 _REFERRERS = ("search", "search", "direct", "social", "email", "ad")
 _EVENTS = ("view", "view", "view", "click", "click", "cart", "buy")
 _SYLLABLES = [
@@ -108,6 +133,9 @@ class Dataset:
     """Output records a contender that forwards every update writes (words for a count)."""
     distinct_keys: int
     bytes: int
+    other_records: int = 0
+    """Join workloads: the records of the second input (the table, or the payments; the
+    stream-table rate counts events only, the table load is part of the start-up)."""
 
 
 def vocabulary(size: int = VOCABULARY, seed: int = SEED) -> list[str]:
@@ -195,9 +223,8 @@ def windows_per_record(workload: str) -> int:
     return WINDOW_SIZE_MS // WINDOW_ADVANCE_MS[workload]
 
 
-def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
-    """Write ``n`` records of ``workload`` to ``topic`` (asynchronously, then flush)."""
-    producer = Producer(
+def _producer(bootstrap: str) -> Producer:
+    return Producer(
         {
             "bootstrap.servers": bootstrap,
             "linger.ms": 20,
@@ -209,6 +236,23 @@ def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
             "enable.idempotence": True,
         }
     )
+
+
+def _send(producer: Producer, topic: str, key: bytes | None, value: bytes, ts: int | None) -> None:
+    while True:
+        try:
+            if ts is None:
+                producer.produce(topic, value, key)
+            else:
+                producer.produce(topic, value, key, timestamp=ts)
+            return
+        except BufferError:
+            producer.poll(0.05)
+
+
+def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
+    """Write ``n`` records of ``workload`` to ``topic`` (asynchronously, then flush)."""
+    producer = _producer(bootstrap)
     expected = 0
     size = 0
     keys: set[Any] = set()
@@ -226,15 +270,7 @@ def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
             expected += len(ws)
             keys.update(ws)
         size += len(value) + (len(key) if key else 0)
-        while True:
-            try:
-                if ts is None:
-                    producer.produce(topic, value, key)
-                else:
-                    producer.produce(topic, value, key, timestamp=ts)
-                break
-            except BufferError:
-                producer.poll(0.05)
+        _send(producer, topic, key, value, ts)
         if i % 10000 == 0:
             producer.poll(0)
     remaining = producer.flush(120)
@@ -248,3 +284,96 @@ def prefill(bootstrap: str, topic: str, workload: str, n: int) -> Dataset:
         flush=True,
     )
     return Dataset(workload, n, expected, len(keys), size)
+
+
+def join_base(records: int) -> int:
+    """The join workloads' first timestamp: on a minute boundary, the last record an hour ago."""
+    last = int(time.time() * 1000) - 3_600_000
+    return (last - records - JOIN_DELAY_MS[1]) // 60_000 * 60_000
+
+
+def generate_join(
+    workload: str, n: int, base: int, seed: int = SEED
+) -> tuple[list[tuple[bytes, bytes, int]], list[tuple[bytes, bytes, int]], int]:
+    """The join workloads' two inputs, ``(stream, other, expected outputs)``.
+
+    ``stream-table``: ``n`` events and the ``TABLE_KEYS`` customers (one output per event:
+    a left join). ``stream-stream``: ``n // 2`` orders and their payments (the outputs: the
+    payments within the window of their order).
+    """
+    rng = random.Random(seed)
+    dumps = orjson.dumps
+    if workload == "stream-table":
+        table = [
+            (
+                f"cust-{c}".encode(),
+                dumps(
+                    {
+                        "id": c,
+                        "name": f"customer-{c}",
+                        "tier": rng.choice(_TIERS),
+                        "country": rng.choice(_COUNTRIES),
+                        "since": 2010 + rng.randrange(16),
+                    }
+                ),
+                base - 1,
+            )
+            for c in range(TABLE_KEYS)
+        ]
+        events = []
+        for i in range(n):
+            customer = f"cust-{rng.randrange(TABLE_KEYS)}"
+            event = {
+                "id": i,
+                "customer": customer,
+                "sku": f"sku-{rng.randrange(5000)}",
+                "qty": 1 + rng.randrange(4),
+                "amount": round(rng.random() * 100, 2),
+            }
+            events.append((customer.encode(), dumps(event), base + i))
+        return events, table, n
+    if workload == "stream-stream":
+        orders, payments = [], []
+        expected = 0
+        for i in range(n // 2):
+            key = f"order-{i}".encode()
+            ts = base + i
+            amount = round(rng.random() * 100, 2)
+            order = {"order": i, "user": f"user-{rng.randrange(100_000)}", "amount": amount}
+            orders.append((key, dumps(order), ts))
+            if rng.random() < PAID_SHARE:
+                delay = rng.randrange(*JOIN_DELAY_MS)
+                if delay <= JOIN_WINDOW_MS:
+                    expected += 1
+                payment = {"order": i, "amount": amount, "method": rng.choice(_METHODS)}
+                payments.append((key, dumps(payment), ts + delay))
+        return orders, payments, expected
+    raise ValueError(f"unknown join workload {workload!r}")
+
+
+def prefill_join(bootstrap: str, topic: str, other_topic: str, workload: str, n: int) -> Dataset:
+    """Write a join workload's inputs: the table (or payments) to ``other_topic`` first,
+    then the events (or orders) to ``topic``."""
+    started = time.monotonic()
+    stream, other, expected = generate_join(workload, n, join_base(n))
+    producer = _producer(bootstrap)
+    size = 0
+    for target, records in ((other_topic, other), (topic, stream)):
+        for i, (key, value, ts) in enumerate(records):
+            size += len(key) + len(value)
+            _send(producer, target, key, value, ts)
+            if i % 10000 == 0:
+                producer.poll(0)
+    remaining = producer.flush(120)
+    if remaining:
+        raise RuntimeError(f"prefill of {topic}/{other_topic}: {remaining} records not delivered")
+    counted = len(stream) if workload == "stream-table" else len(stream) + len(other)
+    keys = len({k for k, _, _ in stream})
+    print(
+        f"[bench] prefilled {topic} ({len(stream):,} records) and {other_topic} "
+        f"({len(other):,}): {size / (len(stream) + len(other)):.0f} bytes each, "
+        f"{expected:,} expected outputs, in {time.monotonic() - started:.1f}s",
+        file=sys.stderr,
+        flush=True,
+    )
+    return Dataset(workload, counted, expected, keys, size, other_records=len(other))

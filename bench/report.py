@@ -26,6 +26,9 @@ LABELS = {
 GUARANTEE_LABELS = {"at_least_once": "at-least-once", "exactly_once_v2": "exactly-once v2"}
 WINDOWED = ("windowed-tumbling", "windowed-hopping")
 """The windowed-count workloads (bench/data.py), each with its own targets."""
+JOINS = ("stream-table", "stream-stream")
+"""The join workloads (bench/data.py, issue 14): kstreams ≥ Kafka Streams (one thread), ≥ 3x
+Quix Streams."""
 
 
 def summarize(out: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
@@ -218,6 +221,21 @@ def targets(out: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
             check(
                 f"windowed ({kind}, {gl}, steady state): kstreams ≥ 5x Quix Streams", ks, quix, 5.0
             )
+    for w in JOINS:
+        if w not in out.get("workloads", []):
+            continue
+        for g in out.get("guarantees", []):
+            gl = GUARANTEE_LABELS[g]
+            ks = rate(w, g, "kstreams", "steady")
+            java = rate(w, g, "java", "steady")
+            check(
+                f"{w} join ({gl}, steady state): kstreams ≥ Kafka Streams (Java, 1 thread)",
+                ks,
+                java,
+                1.0,
+            )
+            quix = rate(w, g, "quixstreams", "steady")
+            check(f"{w} join ({gl}, steady state): kstreams ≥ 3x Quix Streams", ks, quix, 3.0)
     for row in (out.get("restarts") or {}).get("rows", []):
         gl = GUARANTEE_LABELS[row["guarantee"]]
         clean = (row.get("clean") or {}).get("to_running_s")
@@ -392,8 +410,15 @@ def _setup_md(out: dict[str, Any]) -> str:
         lines.append(f"| {LABELS.get(c, c)} | unavailable: {why.splitlines()[0][:200]} |")
     lines.append("")
     for w, d in out.get("datasets", {}).items():
+        other = d.get("other_records") or 0
+        size = d["bytes"] / (d["records"] + (other if w.startswith("stream-table") else 0))
+        extra = ""
+        if w.startswith("stream-table"):
+            extra = f" (events; plus a table of {other:,} customers, loaded first)"
+        elif w.startswith("stream-stream"):
+            extra = f" ({d['records'] - other:,} orders and {other:,} payments)"
         lines.append(
-            f"- **{w}** input: {d['records']:,} records, {d['bytes'] / d['records']:.0f} bytes "
+            f"- **{w}** input: {d['records']:,} records{extra}, {size:.0f} bytes "
             f"on average, {d['distinct_keys']:,} distinct "
             f"{_key_noun(w)}; expected outputs "
             f"{d['expected_outputs']:,}."
@@ -406,6 +431,10 @@ def _key_noun(dataset: str) -> str:
         return "keys"
     if dataset.startswith("windowed"):
         return "pages (keys)"
+    if dataset.startswith("stream-table"):
+        return "customers (event keys)"
+    if dataset.startswith("stream-stream"):
+        return "orders (keys)"
     return "words"
 
 

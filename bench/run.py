@@ -48,10 +48,10 @@ from kstreams.testing.broker import (  # noqa: E402
     create_topic,
 )
 
-WORKLOADS = ("passthrough", "wordcount", *data.WINDOWED)
+WORKLOADS = ("passthrough", "wordcount", *data.WINDOWED, *data.JOINS)
 CONTENDERS = ("ceiling", "kstreams", "quixstreams", "faust", "java")
 WORKLOADS_OF = {"faust": ("passthrough", "wordcount")}
-"""Contenders that implement only some workloads (Faust has no windowed counts here)."""
+"""Contenders that implement only some workloads (Faust has no windowed counts nor joins here)."""
 GUARANTEES = ("at_least_once", "exactly_once_v2")
 PARTITIONS = 4
 COMMIT_INTERVAL_MS = {"at_least_once": 1000, "exactly_once_v2": 100}
@@ -202,7 +202,15 @@ def counts_exact(contender: str, workload: str) -> bool:
     """Whether the output count is the number of updates (record caches dedup counts).
 
     Kafka Streams' and kstreams' record caches forward the latest count per word per commit.
+    The stream-table join (a left join) forwards one output per event, for every contender;
+    the stream-stream join's outputs are the pairs within the window, which every contender
+    must write (checked after the run), but whose count cannot tell progress: it is done when
+    the group has committed both inputs' end offsets.
     """
+    if workload == "stream-table":
+        return True
+    if workload == "stream-stream":
+        return False
     return not (contender in ("java", "kstreams") and workload != "passthrough")
 
 
@@ -224,6 +232,8 @@ class Bench:
         self.session = time.strftime("%Y%m%d-%H%M%S")
         self.logs = self.scratch / self.session
         self.logs.mkdir(parents=True, exist_ok=True)
+        self.other_inputs: dict[str, tuple[str, list[int]]] = {}
+        """Join workloads: input topic -> (second input topic, its end offsets)."""
 
     def run(
         self,
@@ -254,6 +264,9 @@ class Bench:
             "--app-id", app_id, "--state-dir", str(state_dir),
             "--commit-interval-ms", str(COMMIT_INTERVAL_MS[guarantee]),
         ]  # fmt: skip
+        other = self.other_inputs.get(input_topic)
+        if other is not None:
+            cargs += ["--other-input", other[0]]
         on_start = None
         if profile_to is not None:
             on_start = profiling.attach(envs.venv_python("tools").parent / "py-spy", profile_to)
@@ -272,6 +285,7 @@ class Bench:
             progress_by_outputs=exact,
             transactional=guarantee == "exactly_once_v2",
             input_end=input_end,
+            other_inputs=(other,) if other is not None and workload == "stream-stream" else (),
             timeout_s=self.args.timeout,
             on_start=on_start,
         )
@@ -280,6 +294,19 @@ class Bench:
         run_once(spec, self.watcher, result)
         if result.ok and verify and guarantee == "exactly_once_v2":
             result.committed_records = count_committed(self.bootstrap, output, partitions)
+        if result.ok and workload in data.JOINS:
+            # every contender must write exactly the join's results: a lost (or repeated)
+            # pair fails the run rather than flatter its rate
+            written = (
+                result.committed_records
+                if guarantee == "exactly_once_v2"
+                else result.output_records
+            )
+            if written is not None and written != dataset.expected_outputs:
+                result.ok = False
+                result.error = (
+                    f"wrote {written:,} join results, expected {dataset.expected_outputs:,}"
+                )
         status = (
             f"{result.rate:,.0f} rec/s, wall {result.wall_s:.1f}s, cpu {result.cpu_s:.1f}s, "
             f"rss {result.max_rss_mb:.0f} MB, outputs {result.output_records:,}"
@@ -308,6 +335,17 @@ class Bench:
     ) -> tuple[data.Dataset, str, list[int]]:
         topic = f"bench-input-{workload}-{records}-{partitions}-{self.session}"
         create_topic(self.bootstrap, topic, partitions)
+        if workload in data.JOINS:
+            # the table (or payments) topic: its name holds the input's, so that deleting the
+            # input's topics deletes it too
+            other = f"{topic}-other"
+            create_topic(self.bootstrap, other, partitions)
+            dataset = data.prefill_join(self.bootstrap, topic, other, workload, records)
+            other_end = self.watcher.end_offsets(other, partitions)
+            assert sum(other_end) == dataset.other_records, (other_end, dataset.other_records)
+            self.other_inputs[topic] = (other, other_end)
+            end = self.watcher.end_offsets(topic, partitions)
+            return dataset, topic, end
         dataset = data.prefill(self.bootstrap, topic, workload, records)
         end = self.watcher.end_offsets(topic, partitions)
         assert sum(end) == records, (end, records)
@@ -321,6 +359,8 @@ class Bench:
             n = self.args.records
         elif workload in data.WINDOWED:
             n = self.args.windowed_records
+        elif workload in data.JOINS:
+            n = self.args.join_records
         else:
             n = self.args.wordcount_records
         if contender in SLOW:
@@ -554,6 +594,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="windowed-tumbling/-hopping input records, page views (default: records/4)",
     )
     p.add_argument(
+        "--join-records",
+        type=int,
+        default=None,
+        help="stream-table events (plus its 100k-key table) and stream-stream orders + payments "
+        "(default: records/4)",
+    )
+    p.add_argument(
         "--faust-records",
         type=int,
         default=20_000,
@@ -632,6 +679,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.wordcount_records = max(args.records // 4, 1)
     if args.windowed_records is None:
         args.windowed_records = max(args.records // 4, 1)
+    if args.join_records is None:
+        args.join_records = max(args.records // 4, 2)
     if args.profile_records is None:
         args.profile_records = min(args.records, 500_000)
     if args.write_docs is None:

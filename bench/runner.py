@@ -24,7 +24,9 @@ word count the mean of its stages' shares done, read from the group's committed 
 input topic's (the first stage: split, re-key) and, where the contender has one, its
 repartition topic's (the second: count; one record per word); for the windowed counts its
 output records (one per window a record falls in) where every update is forwarded, else the
-committed offsets of the input (one stage). One stage's progress alone
+committed offsets of the input (one stage); for the stream-stream join the committed offsets
+of both its inputs (the stream-table join forwards one output per event: its outputs). One
+stage's progress alone
 would mislead: a single thread that reads a prefilled input runs ahead in the first stage and
 catches up in the second later. Every contender commits at the same interval.
 """
@@ -292,6 +294,9 @@ class Spec:
     progress_by_outputs: bool = True
     """Count progress by output records, else by the group's committed offsets of its input
     and repartition topics (see the module docstring)."""
+    other_inputs: tuple[tuple[str, list[int]], ...] = ()
+    """Further inputs ``(topic, end offsets)`` (the stream-stream join's second stream): they
+    count in the committed offsets of the commit check and of the progress by commits."""
     env: dict[str, str] | None = None
     on_start: Any = None
     """Called with the Popen once started (the profiler attaches there); returns a stopper."""
@@ -304,7 +309,7 @@ def run_once(spec: Spec, watcher: Watcher, result: RunResult) -> RunResult:
     result.expected_outputs = spec.expected_outputs
     result.log = str(spec.log_path)
     result.loadavg = os.getloadavg()[0]
-    target_commit = sum(spec.input_end)
+    target_commit = sum(spec.input_end) + sum(sum(end) for _, end in spec.other_inputs)
     spec.log_path.parent.mkdir(parents=True, exist_ok=True)
     stopper = None
     with open(spec.log_path, "wb") as log:
@@ -341,7 +346,7 @@ def run_once(spec: Spec, watcher: Watcher, result: RunResult) -> RunResult:
                         share = outputs / max(spec.expected_outputs, 1)
                     else:
                         assert groups is not None
-                        stages = [sum(groups.committed(spec.input_topic, spec.partitions))]
+                        stages = [_committed_inputs(groups, spec)]
                         stages[0] /= max(target_commit, 1)
                         repartitioned = repartition_committed(watcher, groups, spec.group)
                         if repartitioned is not None:
@@ -354,7 +359,7 @@ def run_once(spec: Spec, watcher: Watcher, result: RunResult) -> RunResult:
                 count_ok = not spec.counts_exact or outputs >= spec.expected_outputs
                 commit_ok = True
                 if count_ok and spec.check_commit and groups is not None:
-                    committed = sum(groups.committed(spec.input_topic, spec.partitions))
+                    committed = _committed_inputs(groups, spec)
                     commit_ok = committed >= target_commit
                     if commit_ok and not spec.counts_exact:
                         # the last words may still wait in the repartition topic: done when the
@@ -391,6 +396,14 @@ def run_once(spec: Spec, watcher: Watcher, result: RunResult) -> RunResult:
                 groups.close()
     result.output_records = sum(watcher.end_offsets(spec.output_topic, spec.partitions))
     return result
+
+
+def _committed_inputs(groups: GroupOffsets, spec: Spec) -> int:
+    """The group's committed offsets of all the run's inputs, summed."""
+    total = sum(groups.committed(spec.input_topic, spec.partitions))
+    for topic, end in spec.other_inputs:
+        total += sum(groups.committed(topic, len(end)))
+    return total
 
 
 def _fill_usage(result: RunResult, rusage: Any) -> None:

@@ -13,7 +13,14 @@ library: batch consume, asynchronous produce, periodic commit.
   timestamp seen) and a plain ``dict`` of (key, window start) -> count; each record adds one
   to each of its windows that is still open (end > stream time, no grace, as Kafka Streams)
   and produces every update (windowed key + 8-byte start, Long count); closed windows leave
-  the dict as stream time passes them. No durable state either.
+  the dict as stream time passes them. No durable state either;
+* stream-table: first reads the whole table topic (``--other-input``) into a plain ``dict``
+  (key -> parsed customer), then per event: orjson decode, a dict lookup,
+  :func:`common.enrich`, orjson encode. The table is not changelogged, not kept in RocksDB;
+* stream-stream: both topics in one consumer; per partition and side a ``dict`` key ->
+  ``[(timestamp, parsed value)]``; each record is joined with the other side's records of
+  its key at most :data:`common.JOIN_WINDOW_MS` apart (:func:`common.paid`, the order
+  first), then kept; records older than stream time minus twice the window leave the dicts.
 
 At-least-once: every commit interval, flush the producer, then commit the consumer's
 positions. Exactly-once: a transactional producer, the positions sent in the transaction
@@ -24,11 +31,15 @@ from __future__ import annotations
 
 import struct
 import time
+from typing import Any
 
 import orjson
 from common import (
+    JOIN_WINDOW_MS,
     WINDOW_ADVANCE_MS,
     WINDOW_SIZE_MS,
+    enrich,
+    paid,
     parse_args,
     passthrough,
     stop_event,
@@ -36,9 +47,42 @@ from common import (
     windowed_key,
     words,
 )
-from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 
 BATCH = 1000
+
+
+def load_table(bootstrap: str, topic: str) -> dict[bytes, Any]:
+    """Every record of ``topic`` up to its current end: key -> parsed value (None deletes)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "ceiling-table-loader",
+            "enable.auto.commit": False,
+            "fetch.queue.backoff.ms": 10,
+        }
+    )
+    partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
+    ends = {}
+    for p in partitions:
+        ends[p] = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1]
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+    table: dict[bytes, Any] = {}
+    left = {p for p, end in ends.items() if end > 0}
+    loads = orjson.loads
+    while left:
+        for msg in consumer.consume(BATCH, 0.5):
+            if msg.error() is not None:
+                continue
+            value = msg.value()
+            if value is None:
+                table.pop(msg.key(), None)
+            else:
+                table[msg.key()] = loads(value)
+            if msg.offset() + 1 >= ends[msg.partition()]:
+                left.discard(msg.partition())
+    consumer.close()
+    return table
 
 
 def main() -> None:
@@ -68,7 +112,16 @@ def main() -> None:
     if eos:
         producer.init_transactions(60)
         producer.begin_transaction()
-    consumer.subscribe([args.input])
+    enrichment = args.workload == "stream-table"
+    joining = args.workload == "stream-stream"
+    table = load_table(args.bootstrap, args.other_input) if enrichment else {}
+    consumer.subscribe([args.input, args.other_input] if joining else [args.input])
+    # stream-stream: partition -> key -> [(timestamp, value)], per side (True: the orders)
+    sides: dict[bool, dict[int, dict[bytes, list[tuple[int, Any]]]]] = {True: {}, False: {}}
+    join_time: dict[int, int] = {}
+    join_purged: dict[int, int] = {}
+    window = JOIN_WINDOW_MS
+    left_topic = args.input
     out = args.output
     produce = producer.produce
     long = struct.Struct(">q").pack
@@ -117,7 +170,30 @@ def main() -> None:
                     raise SystemExit(f"consumer error: {msg.error()}")
                 continue
             dirty = True
-            if windowed:
+            if enrichment:
+                event = loads(msg.value())
+                send(msg.key(), dumps(enrich(event, table.get(msg.key()))))
+            elif joining:
+                p = msg.partition()
+                ts = msg.timestamp()[1]
+                is_left = msg.topic() == left_topic
+                key = msg.key()
+                value = loads(msg.value())
+                for other_ts, other in sides[not is_left].get(p, {}).get(key, ()):
+                    if abs(other_ts - ts) <= window:
+                        joined = paid(value, other) if is_left else paid(other, value)
+                        send(key, dumps(joined))
+                sides[is_left].setdefault(p, {}).setdefault(key, []).append((ts, value))
+                now_p = max(join_time.get(p, ts), ts)
+                join_time[p] = now_p
+                if now_p - join_purged.get(p, 0) >= window:
+                    join_purged[p] = now_p
+                    horizon = now_p - 2 * window
+                    for side in sides.values():
+                        by_key = side.get(p, {})
+                        for k in [k for k, recs in by_key.items() if recs[-1][0] < horizon]:
+                            del by_key[k]
+            elif windowed:
                 p = msg.partition()
                 ts = msg.timestamp()[1]
                 now_p = max(stream_time.get(p, ts), ts)

@@ -7,10 +7,12 @@ Every contender is started by ``bench/run.py`` as::
 
     python <contender>.py --bootstrap HOST:PORT
         --workload passthrough|wordcount|windowed-tumbling|windowed-hopping
+                   |stream-table|stream-stream
         --guarantee at_least_once|exactly_once_v2 --input TOPIC --output TOPIC
-        --app-id ID --state-dir DIR --commit-interval-ms N
+        --app-id ID --state-dir DIR --commit-interval-ms N [--other-input TOPIC]
 
-runs until SIGTERM/SIGINT, then closes cleanly and exits 0.
+runs until SIGTERM/SIGINT, then closes cleanly and exits 0. ``--other-input`` is the join
+workloads' second input: the table (stream-table) or the payments (stream-stream).
 """
 
 from __future__ import annotations
@@ -31,10 +33,19 @@ def words(line: str) -> list[str]:
     return [w for w in WORD.split(line.lower()) if w]
 
 
-WORKLOADS = ("passthrough", "wordcount", "windowed-tumbling", "windowed-hopping")
+WORKLOADS = (
+    "passthrough",
+    "wordcount",
+    "windowed-tumbling",
+    "windowed-hopping",
+    "stream-table",
+    "stream-stream",
+)
 WINDOW_SIZE_MS = 60_000
 WINDOW_ADVANCE_MS = {"windowed-tumbling": 60_000, "windowed-hopping": 10_000}
 """The windowed workloads' windows: 1 minute, tumbling or hopping by 10 s (as bench/data.py)."""
+JOIN_WINDOW_MS = 60_000
+"""The stream-stream workload's join window: 1 minute either way, no grace (as bench/data.py)."""
 _LONG = struct.Struct(">q")
 
 
@@ -57,6 +68,16 @@ def passthrough(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+def enrich(event: dict[str, Any], customer: dict[str, Any] | None) -> dict[str, Any]:
+    """The stream-table workload's joiner: the event with its customer (None: unknown)."""
+    return {**event, "customer": customer}
+
+
+def paid(order: dict[str, Any], payment: dict[str, Any]) -> dict[str, Any]:
+    """The stream-stream workload's joiner: the order with its payment."""
+    return {**order, "payment": payment}
+
+
 def parse_args(description: str) -> argparse.Namespace:
     """The command line every contender takes."""
     parser = argparse.ArgumentParser(description=description)
@@ -67,6 +88,7 @@ def parse_args(description: str) -> argparse.Namespace:
     )
     parser.add_argument("--input", required=True)
     parser.add_argument("--output", required=True)
+    parser.add_argument("--other-input", help="join workloads: the table / the payments topic")
     parser.add_argument("--app-id", required=True)
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--commit-interval-ms", type=int, default=1000)

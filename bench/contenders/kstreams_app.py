@@ -6,7 +6,12 @@
 * windowed-tumbling / windowed-hopping: ``stream(String, String).group_by_key()
   .windowed_by(TimeWindows.of_size_with_no_grace(1 min)[.advance_by(10 s)])
   .count(Materialized.as_("views")).to_stream().to(windowed String, Long)``: emit on update
-  through the record cache (Kafka Streams' default), keys in Java's time-windowed layout.
+  through the record cache (Kafka Streams' default), keys in Java's time-windowed layout;
+* stream-table: ``stream(events, String, JSON).left_join(table(customers, String, JSON),
+  enrich).to(String, JSON)`` (the table unmaterialized: the join materializes it, as Java);
+* stream-stream: ``stream(orders).join(stream(payments), paid,
+  JoinWindows.of_time_difference_with_no_grace(1 min), StreamJoined.with_(String, JSON,
+  JSON)).to(String, JSON)``.
 
 Only ``processing.guarantee``, ``commit.interval.ms`` (the same for every contender) and
 ``state.dir`` are set; everything else is kstreams' default. kstreams' own INFO log goes to
@@ -28,12 +33,25 @@ import threading
 import time
 from datetime import timedelta
 
-from common import WINDOW_ADVANCE_MS, WINDOW_SIZE_MS, parse_args, passthrough, stop_event, words
+from common import (
+    JOIN_WINDOW_MS,
+    WINDOW_ADVANCE_MS,
+    WINDOW_SIZE_MS,
+    enrich,
+    paid,
+    parse_args,
+    passthrough,
+    stop_event,
+    words,
+)
 
 from kstreams import (
+    Joined,
+    JoinWindows,
     KafkaStreams,
     Materialized,
     Serdes,
+    StreamJoined,
     StreamsBuilder,
     TimeWindows,
     Topology,
@@ -41,9 +59,35 @@ from kstreams import (
 )
 
 
-def topology(workload: str, input_topic: str, output_topic: str) -> Topology:
+def topology(
+    workload: str, input_topic: str, output_topic: str, other_topic: str | None = None
+) -> Topology:
     builder = StreamsBuilder()
-    if workload == "passthrough":
+    string, json = Serdes.String(), Serdes.JSON()
+    if workload == "stream-table":
+        assert other_topic, "stream-table needs --other-input (the table)"
+        customers = builder.table(other_topic, key_serde=string, value_serde=json)
+        (
+            builder.stream(input_topic, key_serde=string, value_serde=json)
+            .left_join(customers, enrich, Joined.with_(string, json, json))
+            .to(output_topic, key_serde=string, value_serde=json)
+        )
+    elif workload == "stream-stream":
+        assert other_topic, "stream-stream needs --other-input (the payments)"
+        payments = builder.stream(other_topic, key_serde=string, value_serde=json)
+        (
+            builder.stream(input_topic, key_serde=string, value_serde=json)
+            .join(
+                payments,
+                paid,
+                JoinWindows.of_time_difference_with_no_grace(
+                    timedelta(milliseconds=JOIN_WINDOW_MS)
+                ),
+                StreamJoined.with_(string, json, json),
+            )
+            .to(output_topic, key_serde=string, value_serde=json)
+        )
+    elif workload == "passthrough":
         (
             builder.stream(input_topic, key_serde=Serdes.String(), value_serde=Serdes.JSON())
             .map_values(passthrough)
@@ -100,7 +144,9 @@ def main() -> int:
         "state.dir": args.state_dir,
     }
     config.update(json.loads(os.environ.get("BENCH_KSTREAMS_CONFIG") or "{}"))
-    streams = KafkaStreams(topology(args.workload, args.input, args.output), config)
+    streams = KafkaStreams(
+        topology(args.workload, args.input, args.output, args.other_input), config
+    )
     running = threading.Event()
 
     def on_state(new: object, _old: object) -> None:

@@ -12,7 +12,15 @@
   which is Kafka Streams' ``suppress``/``on_window_close``, not its default), written in
   Kafka Streams' time-windowed key layout (key + 8-byte start) with 8-byte Long counts, as
   every contender writes them. Quix keeps its windows in its RocksDB windowed state
-  (changelogged).
+  (changelogged);
+* stream-table: ``events.join_asof(customers, how="left", on_merge=enrich)``: Quix's
+  stream-table join (the right side's records kept per key and timestamp in its RocksDB
+  state, changelogged; an event joins the latest customer record not newer than itself: the
+  table's records are all older than the events). Quix's ``join_lookup`` joins with external
+  stores (SQLite, PostgreSQL, its configuration service), not with a topic: not this workload;
+* stream-stream: ``orders.join_interval(payments, how="inner", on_merge=paid,
+  backward_ms=1 min, forward_ms=1 min)``: Quix's windowed stream-stream join (both sides in
+  its RocksDB state), the same pairs as Kafka Streams' 1-minute ``JoinWindows``.
 
 Only ``processing_guarantee``, ``commit_interval`` (the same for every contender),
 ``state_dir``, ``auto_offset_reset="earliest"`` and a quiet log level are set.
@@ -25,7 +33,17 @@ import struct
 from datetime import timedelta
 from typing import Any
 
-from common import WINDOW_ADVANCE_MS, WINDOW_SIZE_MS, parse_args, passthrough, windowed_key, words
+from common import (
+    JOIN_WINDOW_MS,
+    WINDOW_ADVANCE_MS,
+    WINDOW_SIZE_MS,
+    enrich,
+    paid,
+    parse_args,
+    passthrough,
+    windowed_key,
+    words,
+)
 from quixstreams import Application, State
 from quixstreams.models.serializers import SerializationContext, Serializer
 
@@ -59,7 +77,23 @@ def main() -> None:
         loglevel="WARNING",
     )
     sdf: Any
-    if args.workload == "passthrough":
+    if args.workload in ("stream-table", "stream-stream"):
+        left = app.dataframe(
+            app.topic(args.input, key_deserializer="str", value_deserializer="json")
+        )
+        right = app.dataframe(
+            app.topic(args.other_input, key_deserializer="str", value_deserializer="json")
+        )
+        sink = app.topic(args.output, key_serializer="str", value_serializer="json")
+        if args.workload == "stream-table":
+            sdf = left.join_asof(right, how="left", on_merge=enrich)
+        else:
+            window = timedelta(milliseconds=JOIN_WINDOW_MS)
+            sdf = left.join_interval(
+                right, how="inner", on_merge=paid, backward_ms=window, forward_ms=window
+            )
+        sdf.to_topic(sink)
+    elif args.workload == "passthrough":
         source = app.topic(args.input, key_deserializer="str", value_deserializer="json")
         sink = app.topic(args.output, key_serializer="str", value_serializer="json")
         sdf = app.dataframe(source)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (
     aggregations,
     old_values,
+    order_enrichment,
     processor_api,
     session_windows,
     sliding_windows,
@@ -31,6 +32,7 @@ __all__ = [
     "SCENARIOS",
     "aggregations",
     "old_values",
+    "order_enrichment",
     "processor_api",
     "session_windows",
     "sliding_windows",
