@@ -34,7 +34,7 @@ class Join:
         b = StreamsBuilder()
         stream = b.stream("streamTopic", key_serde=Serdes.Integer(), value_serde=Serdes.String())
         t = table(b) if table else b.table("tableTopic")
-        join_table(stream, t, tostring, joined, left=left).to("out")
+        (stream.left_join if left else stream.join)(t, tostring, joined).to("out")
         self.driver = TopologyTestDriver(b.build(), CONFIG)
         self.stream = self.driver.create_input_topic("streamTopic")
         self.table = self.driver.create_input_topic(
