@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
@@ -122,21 +123,33 @@ class ExactlyOnceCommitter:
         collector: Any,
         name: str,
         stall_timeout_s: float = TXN_TIMEOUT_S,
+        replace_producer: Callable[[], Any] | None = None,
     ) -> None:
         self.consumer = consumer
         self.producer = producer
         self.collector = collector
         self.name = name
         self.stall_timeout_s = max(stall_timeout_s, TXN_TIMEOUT_S)
-        """How long an abort may keep failing for a retriable reason (``task.timeout.ms``):
-        until it succeeds no new transaction can begin, so the thread waits for the brokers
-        rather than dying while one restarts."""
+        """How long ``init_transactions`` may keep failing for a retriable reason
+        (``task.timeout.ms``): the thread waits for the brokers rather than dying while one
+        restarts."""
+        self.replace_producer = replace_producer
+        """Returns a new producer (with the same ``transactional.id``) in place of one whose
+        abort keeps timing out (see :mod:`kstreams.runtime.streams_producer`); the caller's
+        tasks must then be closed and rewound, since they hold the old producer."""
         self._in_txn = False
 
     def start(self) -> None:
         """``init_transactions`` (fencing an older producer with the same id), then begin one."""
-        self._call("init_transactions", lambda: self.producer.init_transactions(TXN_TIMEOUT_S))
+        self._init()
         self._begin()
+
+    def _init(self) -> None:
+        self._call(
+            "init_transactions",
+            lambda: self.producer.init_transactions(TXN_TIMEOUT_S),
+            self.stall_timeout_s,
+        )
 
     def _begin(self) -> None:
         self._call("begin_transaction", self.producer.begin_transaction)
@@ -183,9 +196,9 @@ class ExactlyOnceCommitter:
                 log.debug("stream-thread [%s] abort at close: %s", self.name, exc)
             self._in_txn = False
 
-    def _call(self, what: str, fn: Any) -> None:
+    def _call(self, what: str, fn: Any, timeout_s: float = TXN_TIMEOUT_S) -> None:
         start = time.monotonic()
-        deadline = start + TXN_TIMEOUT_S
+        deadline = start + timeout_s
         backoff, longest = RETRY_BACKOFF_S
         tries = 0
         logged_at = -RETRY_LOG_EVERY_S
@@ -229,16 +242,18 @@ class ExactlyOnceCommitter:
                     # committed offsets (the coordinator aborts it anyway after its timeout)
                     self._abort_quietly()
                     raise TransactionAbortedError(
-                        f"{what} kept failing for {TXN_TIMEOUT_S}s: {err}"
+                        f"{what} kept failing for {timeout_s:.0f}s: {err}"
                     ) from exc
                 raise StreamsError(f"{what} failed: {err}") from exc
 
     def _abort_quietly(self) -> None:
         # an abort that fails for a retriable reason must be retried (librdkafka refuses a
-        # new transaction while an abort is in progress); one that cannot succeed is fatal
+        # new transaction while an abort is in progress); one that keeps failing for
+        # TXN_TIMEOUT_S gets a new producer (if the thread can give one), whose
+        # init_transactions fences this one: the broker aborts its transaction
         self._in_txn = False
         start = time.monotonic()
-        deadline = start + self.stall_timeout_s
+        deadline = start + TXN_TIMEOUT_S
         backoff, longest = RETRY_BACKOFF_S
         tries = 0
         logged_at = -RETRY_LOG_EVERY_S
@@ -262,7 +277,7 @@ class ExactlyOnceCommitter:
                         logged_at = now
                         log.info(
                             "stream-thread [%s] abort_transaction failed (try %d, retrying for "
-                            "up to %.0fs, task.timeout.ms): %s",
+                            "up to %.0fs): %s",
                             self.name,
                             tries,
                             deadline - now,
@@ -274,8 +289,19 @@ class ExactlyOnceCommitter:
                 if not err.fatal() and not err.retriable():
                     log.warning("stream-thread [%s] abort_transaction failed: %s", self.name, err)
                     return
+                if err.retriable() and self.replace_producer is not None:
+                    log.warning(
+                        "stream-thread [%s] abort_transaction kept failing for %.0fs (%s): "
+                        "replacing the producer; the new one's init_transactions fences this "
+                        "one and the broker aborts its transaction",
+                        self.name,
+                        now - start,
+                        err,
+                    )
+                    self.producer = self.replace_producer()
+                    self._init()
+                    return
                 raise StreamsError(
-                    f"could not abort the transaction (tried for {time.monotonic() - start:.0f}s"
-                    f", task.timeout.ms): {err}. The stream thread stops (REPLACE_THREAD "
-                    "starts one with a new producer)."
+                    f"could not abort the transaction (tried for {now - start:.0f}s): {err}. "
+                    "The stream thread stops (REPLACE_THREAD starts one with a new producer)."
                 ) from exc

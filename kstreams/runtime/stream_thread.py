@@ -27,7 +27,6 @@ from confluent_kafka import (
     Consumer,
     KafkaError,
     KafkaException,
-    Producer,
     TopicPartition,
 )
 
@@ -44,6 +43,7 @@ from kstreams.runtime.committer import (
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.restore import group_committed_offsets, restore_tasks
 from kstreams.runtime.send_errors import TransactionCorruptedError
+from kstreams.runtime.streams_producer import StreamsProducer
 from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_manager import TaskManager
 from kstreams.state.caching import ThreadCache
@@ -104,10 +104,12 @@ class StreamThread(threading.Thread):
         ClientDiagnostics.install(producer_config, client_log)
         self.collector = KafkaRecordCollector(None)
         self.collector.admin = admin  # topic configs (record limits), closed with the client
-        producer_config["on_delivery"] = self.collector.on_delivery
         logged = any(topology.changelog_topic(s, self.app_id) for s in topology.state_stores)
         self.collector.offsets_from_log = configure_delivery_reports(producer_config, logged)
-        self.producer = Producer(producer_config)
+        self._streams_producer = StreamsProducer(
+            producer_config, self.collector.on_delivery, f"stream-thread [{self.client_id}]"
+        )
+        self.producer = self._streams_producer.producer
         self.collector.producer = self.producer
         if config.exactly_once:
             self.committer: ExactlyOnceCommitter | AtLeastOnceCommitter = ExactlyOnceCommitter(
@@ -116,6 +118,7 @@ class StreamThread(threading.Thread):
                 self.collector,
                 self.client_id,
                 stall_timeout_s=config.task_timeout_ms / 1000.0,
+                replace_producer=self._replace_producer,
             )
         else:
             self.committer = AtLeastOnceCommitter(
@@ -543,6 +546,15 @@ class StreamThread(threading.Thread):
         paused = manager.assigned(manager.assignment)
         if paused:
             self.consumer.pause([TopicPartition(t, p) for t, p in paused])
+
+    def _replace_producer(self) -> Any:
+        """A new transactional producer in place of one whose abort keeps timing out (the
+        committer calls this; every caller closes and rewinds the tasks right after, whose
+        sinks hold the old producer)."""
+        self.producer = self._streams_producer.replace()
+        self.collector.producer = self.producer
+        self.collector.discard_errors()
+        return self.producer
 
     def _committed_retrying(self, tps: list[TopicPartition]) -> list[TopicPartition]:
         """The group's committed offsets of ``tps``; timeouts (the broker restarting, an open

@@ -60,3 +60,105 @@ def test_a_call_that_keeps_failing_gives_up(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(StreamsError, match="begin_transaction failed"):
         c._begin()
     assert clock[0] <= committer_module.TXN_TIMEOUT_S + 1.0
+
+
+def timed_out() -> KafkaException:
+    return KafkaException(
+        KafkaError(
+            KafkaError._TIMED_OUT,
+            "Timed out waiting for operation to finish, retry call to resume",
+            retriable=True,
+        )
+    )
+
+
+class TxnProducer:
+    """A transactional producer whose abort times out ``stuck`` times (forever: None)."""
+
+    def __init__(self, stuck: int | None = 0) -> None:
+        self.stuck = stuck
+        self.aborts = self.inits = self.begins = 0
+
+    def init_transactions(self, timeout: float) -> None:
+        self.inits += 1
+
+    def begin_transaction(self) -> None:
+        self.begins += 1
+
+    def abort_transaction(self, timeout: float) -> None:
+        self.aborts += 1
+        if self.stuck is None or self.aborts <= self.stuck:
+            raise timed_out()
+
+
+class Collector:
+    def discard_errors(self) -> None:
+        pass
+
+
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    clock = [0.0]
+
+    def sleep(s: float) -> None:
+        clock[0] += s
+
+    monkeypatch.setattr(committer_module.time, "sleep", sleep)
+    monkeypatch.setattr(committer_module.time, "monotonic", lambda: clock[0])
+    return clock
+
+
+def test_an_abort_that_keeps_timing_out_gets_a_new_producer(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # librdkafka can keep a transactional request queued for a coordinator connection that
+    # never comes back after a broker restart: the abort times out for as long as it lives
+    clock = fake_clock(monkeypatch)
+    stuck, fresh = TxnProducer(stuck=None), TxnProducer()
+    c = ExactlyOnceCommitter(None, stuck, Collector(), "t", replace_producer=lambda: fresh)
+    c._in_txn = True
+    with caplog.at_level(logging.WARNING, logger="kstreams"):
+        c.abort()
+    assert c.producer is fresh
+    assert fresh.inits == 1 and fresh.begins == 1  # init_transactions fences the stuck one
+    assert stuck.aborts > 1
+    assert committer_module.TXN_TIMEOUT_S <= clock[0] <= committer_module.TXN_TIMEOUT_S + 1.0
+    assert any("replacing the producer" in r.getMessage() for r in caplog.records)
+
+
+def test_an_abort_that_recovers_keeps_its_producer(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_clock(monkeypatch)
+    producer = TxnProducer(stuck=3)
+    c = ExactlyOnceCommitter(None, producer, Collector(), "t", replace_producer=lambda: None)
+    c._in_txn = True
+    c.abort()
+    assert c.producer is producer and producer.aborts == 4 and producer.begins == 1
+
+
+def test_without_a_replacement_a_stuck_abort_stops_the_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_clock(monkeypatch)
+    c = ExactlyOnceCommitter(None, TxnProducer(stuck=None), Collector(), "t")
+    c._in_txn = True
+    with pytest.raises(StreamsError, match="could not abort the transaction"):
+        c.abort()
+
+
+def test_init_transactions_waits_for_the_brokers_up_to_task_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = fake_clock(monkeypatch)
+
+    class Down(TxnProducer):
+        def init_transactions(self, timeout: float) -> None:
+            self.inits += 1
+            if clock[0] < 100.0:  # the brokers are back after 100 s
+                raise timed_out()
+
+    producer = Down()
+    ExactlyOnceCommitter(None, producer, Collector(), "t", stall_timeout_s=300.0).start()
+    assert producer.begins == 1 and 100.0 <= clock[0] < 102.0
+    clock[0] = 0.0
+    down = Down()
+    with pytest.raises(StreamsError, match="init_transactions failed"):
+        ExactlyOnceCommitter(None, down, Collector(), "t", stall_timeout_s=60.0).start()
