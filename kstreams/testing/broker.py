@@ -452,9 +452,11 @@ class LocalKafkaBroker:
             "group.initial.rebalance.delay.ms": "0",
             "auto.create.topics.enable": "false",
             "delete.topic.enable": "true",
-            # A SIGKILLed broker can only re-register once its old session expired (default 9 s).
-            "broker.session.timeout.ms": "4000",
-            "broker.heartbeat.interval.ms": "1000",
+            # broker.session.timeout.ms / broker.heartbeat.interval.ms stay Kafka's (9 s, 2 s):
+            # with 4 s a loaded machine's broker fenced itself right after a restart (its
+            # heartbeat late), its partitions went leaderless in the middle of transactions
+            # and one was left open for good (read_committed readers stalled at it).
+            # A SIGKILLed broker re-registers once its old session expired: up to 9 s.
             "num.network.threads": "2",
             "num.io.threads": "4",
             "num.recovery.threads.per.data.dir": "1",
