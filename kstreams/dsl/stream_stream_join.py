@@ -35,7 +35,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kstreams.dsl.graph import GraphNode
-from kstreams.dsl.stores import repartition_names
+from kstreams.dsl.stores import repartition_names, write_repartition
 from kstreams.dsl.stream_joined import StreamJoined
 from kstreams.errors import StreamsError, TopologyError
 from kstreams.processor.aggregate import DropNullKeysProcessor
@@ -46,7 +46,6 @@ from kstreams.processor.stream_stream_join import (
     StreamStreamJoinProcessor,
     TimeTrackerSupplier,
 )
-from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.serde.primitives import ByteArraySerde
 from kstreams.state.window_builders import InMemoryWindowBytesStoreSupplier
 from kstreams.topology.topology import Topology
@@ -182,7 +181,8 @@ def _repartition_for_join(
     graph = stream._builder.graph
     ks = key_serde if key_serde is not None else stream.key_serde
     vs = value_serde if value_serde is not None else stream.value_serde
-    topic, sink, filt, source = repartition_names(graph, topic_base)  # drawn even when reused
+    names = repartition_names(graph, topic_base)  # drawn even when reused
+    _topic, sink, filt, source = names
     done: _JoinRepartition | None = getattr(stream, _REPARTITION_ATTR, None)
     if done is not None and done.name == topic_base:
         # KIP-962: the one repartition keeps null keys if any join it feeds takes them
@@ -193,20 +193,10 @@ def _repartition_for_join(
     parent = stream.name
 
     def write(topology: Topology) -> None:
-        topology.add_internal_topic(topic)
         # a left/outer join takes null-key records, so its repartition keeps them (KIP-962)
         keep = repartition.keep_null_keys
-        topology.add_processor(
-            filt, PassThroughProcessor if keep else DropNullKeysProcessor, parent
-        )
-        topology.add_sink(sink, topic, filt, key_serde=ks, value_serde=vs)
-        topology.add_source(
-            source,
-            topic,
-            key_serde=ks,
-            value_serde=vs,
-            timestamp_extractor=FailOnInvalidTimestamp(),
-        )
+        filter_processor = PassThroughProcessor if keep else DropNullKeysProcessor
+        write_repartition(topology, parent, names, filter_processor, ks, vs)
 
     graph.add(GraphNode(filt, [parent], write))
     graph.add(GraphNode(sink, [filt], lambda _t: None))
