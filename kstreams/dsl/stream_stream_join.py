@@ -204,6 +204,27 @@ def _repartition_for_join(
     return source, ks, vs
 
 
+def _join_input(
+    stream: KStream,
+    topic_base: str | None,
+    key_serde: Any,
+    value_serde: Any,
+    keep_null_keys: bool,
+) -> tuple[str, Any, Any]:
+    """The node one side of the join reads and its serdes (the ``StreamJoined`` ones, else
+    the stream's): the stream itself, or its repartition when it was re-keyed (the topic
+    ``<topic_base>-repartition``, or named after the stream when the join has no name)."""
+    if stream.repartition_required:
+        return _repartition_for_join(
+            stream, topic_base or stream.name, key_serde, value_serde, keep_null_keys
+        )
+    return (
+        stream.name,
+        key_serde if key_serde is not None else stream.key_serde,
+        value_serde if value_serde is not None else stream.value_serde,
+    )
+
+
 def stream_stream_join(
     this: KStream,
     other: KStream,
@@ -241,32 +262,12 @@ def stream_stream_join(
         )
     keep_null_keys = left_outer or right_outer
 
-    this_parent, this_ks, this_vs = this.name, sj.key_serde, sj.value_serde
-    if this_ks is None:
-        this_ks = this.key_serde
-    if this_vs is None:
-        this_vs = this.value_serde
-    if this.repartition_required:
-        this_parent, this_ks, this_vs = _repartition_for_join(
-            this,
-            f"{given}-left" if given else this.name,
-            sj.key_serde,
-            sj.value_serde,
-            keep_null_keys,
-        )
-    other_parent, other_ks, other_vs = other.name, sj.key_serde, sj.other_value_serde
-    if other_ks is None:
-        other_ks = other.key_serde
-    if other_vs is None:
-        other_vs = other.value_serde
-    if other.repartition_required:
-        other_parent, other_ks, other_vs = _repartition_for_join(
-            other,
-            f"{given}-right" if given else other.name,
-            sj.key_serde,
-            sj.other_value_serde,
-            keep_null_keys,
-        )
+    this_parent, this_ks, this_vs = _join_input(
+        this, given and f"{given}-left", sj.key_serde, sj.value_serde, keep_null_keys
+    )
+    other_parent, other_ks, other_vs = _join_input(
+        other, given and f"{given}-right", sj.key_serde, sj.other_value_serde, keep_null_keys
+    )
     key_serde = this_ks if this_ks is not None else other_ks
 
     this_suffix = "-outer-this-join" if right_outer else "-this-join"
