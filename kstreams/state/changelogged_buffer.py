@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from kstreams.errors import IllegalStateError, StreamsError
 from kstreams.state.api import StateStore
+from kstreams.state.builders import StoreBuilder
 
 if TYPE_CHECKING:
     from kstreams.state.context import StateStoreContext
@@ -141,47 +142,14 @@ class ChangeloggedBuffer(StateStore):
 _B = TypeVar("_B", bound="ChangeloggedBufferBuilder")
 
 
-class ChangeloggedBufferBuilder:
-    """Base of the buffers' builders: the name and the changelog settings.
+class ChangeloggedBufferBuilder(StoreBuilder):
+    """Base of the buffers' builders: a :class:`~kstreams.state.builders.StoreBuilder` whose
+    caching settings have no effect (the buffer is its own cache, as in Kafka Streams).
 
-    Logging is enabled by default; caching does not apply (as in Kafka Streams).
+    Logging is enabled by default.
     """
 
-    caching_enabled = False
-
-    def __init__(self, name: str) -> None:
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"store name must be a non-empty string, got {name!r}")
-        self._name = name
-        self._logging_enabled = True
-        self._log_config: dict[str, str] = {}
-
-    @property
-    def name(self) -> str:
-        """The name of the buffers built."""
-        return self._name
-
-    @property
-    def logging_enabled(self) -> bool:
-        """Whether built buffers write a changelog."""
-        return self._logging_enabled
-
-    @property
-    def log_config(self) -> dict[str, str]:
-        """Topic configs of the changelog topic."""
-        return dict(self._log_config) if self._logging_enabled else {}
-
-    def with_logging_enabled(self: _B, config: dict[str, str] | None = None) -> _B:
-        """Write a changelog, created with the topic ``config`` given."""
-        self._logging_enabled = True
-        self._log_config = {str(k): str(v) for k, v in (config or {}).items()}
-        return self
-
-    def with_logging_disabled(self: _B) -> _B:
-        """No changelog: the buffer is empty after a restart."""
-        self._logging_enabled = False
-        self._log_config = {}
-        return self
+    caching_enabled = False  # type: ignore[assignment]
 
     def with_caching_enabled(self: _B) -> _B:
         """No effect (as in Kafka Streams: the buffer is its own cache)."""
