@@ -3,8 +3,8 @@
 The suppression buffer (:mod:`kstreams.state.time_ordered_buffer`) and the stream-table join
 buffer (:mod:`kstreams.state.join_buffer`) both live in memory, start empty when their task
 opens them and come back from their whole compacted changelog. This module holds the parts
-of the :class:`~kstreams.state.api.StateStore` protocol they do alike, and the builder both
-builders are; what each buffers, and how it logs it, stays in its own module.
+of the :class:`~kstreams.state.api.StateStore` protocol they do alike, and the base of both
+builders; what each buffers, and how it logs it, stays in its own module.
 """
 
 from __future__ import annotations
