@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 from kstreams.dsl.graph import GraphNode
 from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import Named, Printed, Produced, Repartitioned
-from kstreams.dsl.stores import repartition_names
+from kstreams.dsl.stores import repartition_names, write_repartition
 from kstreams.errors import TopologyError
 from kstreams.processor import stateless as ops
 from kstreams.processor.aggregate import DropNullKeysProcessor
-from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.serde.windowed import WindowedSerde
 from kstreams.topology.nodes import StreamPartitioner, TopicNameExtractor
 from kstreams.topology.topology import Topology
@@ -537,24 +536,22 @@ class KStream:
         part = partitioner or r.partitioner
         graph = self._builder.graph
         base = name or r.name or graph.new_name("KSTREAM-REPARTITION-")
-        topic, sink, passthrough, source = repartition_names(graph, base)
+        names = repartition_names(graph, base)
+        _topic, sink, passthrough, source = names
         parent = self.name
 
         def write(topology: Topology) -> None:
-            topology.add_internal_topic(topic, n)
             # Java's filter before the sink drops null keys (KIP-962: unless a join that
             # accepts them is downstream; kstreams has no such join yet)
-            topology.add_processor(passthrough, DropNullKeysProcessor, parent)
-            topology.add_sink(
-                sink, topic, passthrough, key_serde=ks, value_serde=vs, partitioner=part
-            )
-            # repartition topics carry the timestamps already extracted upstream
-            topology.add_source(
-                source,
-                topic,
-                key_serde=ks,
-                value_serde=vs,
-                timestamp_extractor=FailOnInvalidTimestamp(),
+            write_repartition(
+                topology,
+                parent,
+                names,
+                DropNullKeysProcessor,
+                ks,
+                vs,
+                num_partitions=n,
+                partitioner=part,
             )
 
         graph.add(GraphNode(passthrough, [parent], write))

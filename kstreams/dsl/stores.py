@@ -104,6 +104,28 @@ def _add_repartition_source(
     )
 
 
+def write_repartition(
+    topology: Topology,
+    parent: str,
+    names: tuple[str, str, str, str],
+    filter_processor: Any,
+    key_serde: Any,
+    value_serde: Any,
+    *,
+    num_partitions: int | None = None,
+    partitioner: Any = None,
+) -> None:
+    """Write ``parent -> filter -> sink -> topic -> source`` into ``topology``, ``names`` being
+    :func:`repartition_names`' ``(topic, sink, filter, source)`` and the topic internal."""
+    topic, sink, filt, source = names
+    topology.add_internal_topic(topic, num_partitions)
+    topology.add_processor(filt, filter_processor, parent)
+    topology.add_sink(
+        sink, topic, filt, key_serde=key_serde, value_serde=value_serde, partitioner=partitioner
+    )
+    _add_repartition_source(topology, source, topic, key_serde, value_serde)
+
+
 def add_grouping_repartition(
     graph: StreamsGraph,
     parent: str,
@@ -118,15 +140,13 @@ def add_grouping_repartition(
     records with a null key, which cannot be partitioned. ``reuse``: the source of
     an existing repartition of the same grouping, returned after drawing the names.
     """
-    topic, sink, filt, source = repartition_names(graph, topic_base)
+    names = repartition_names(graph, topic_base)
+    _topic, sink, _filt, source = names
     if reuse is not None:
         return reuse
 
     def write(topology: Topology) -> None:
-        topology.add_internal_topic(topic)
-        topology.add_processor(filt, DropNullKeysProcessor, parent)
-        topology.add_sink(sink, topic, filt, key_serde=key_serde, value_serde=value_serde)
-        _add_repartition_source(topology, source, topic, key_serde, value_serde)
+        write_repartition(topology, parent, names, DropNullKeysProcessor, key_serde, value_serde)
 
     graph.add(GraphNode(sink, [parent], write))
     graph.add(GraphNode(source, [], lambda _t: None))

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kstreams.dsl.graph import GraphNode
-from kstreams.dsl.stores import repartition_names
+from kstreams.dsl.stores import repartition_names, write_repartition
 from kstreams.dsl.stream_joined import StreamJoined
 from kstreams.errors import StreamsError, TopologyError
 from kstreams.processor.aggregate import DropNullKeysProcessor
@@ -46,7 +46,6 @@ from kstreams.processor.stream_stream_join import (
     StreamStreamJoinProcessor,
     TimeTrackerSupplier,
 )
-from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.serde.primitives import ByteArraySerde
 from kstreams.state.window_builders import InMemoryWindowBytesStoreSupplier
 from kstreams.topology.topology import Topology
@@ -182,7 +181,8 @@ def _repartition_for_join(
     graph = stream._builder.graph
     ks = key_serde if key_serde is not None else stream.key_serde
     vs = value_serde if value_serde is not None else stream.value_serde
-    topic, sink, filt, source = repartition_names(graph, topic_base)  # drawn even when reused
+    names = repartition_names(graph, topic_base)  # drawn even when reused
+    _topic, sink, filt, source = names
     done: _JoinRepartition | None = getattr(stream, _REPARTITION_ATTR, None)
     if done is not None and done.name == topic_base:
         # KIP-962: the one repartition keeps null keys if any join it feeds takes them
@@ -193,25 +193,36 @@ def _repartition_for_join(
     parent = stream.name
 
     def write(topology: Topology) -> None:
-        topology.add_internal_topic(topic)
         # a left/outer join takes null-key records, so its repartition keeps them (KIP-962)
         keep = repartition.keep_null_keys
-        topology.add_processor(
-            filt, PassThroughProcessor if keep else DropNullKeysProcessor, parent
-        )
-        topology.add_sink(sink, topic, filt, key_serde=ks, value_serde=vs)
-        topology.add_source(
-            source,
-            topic,
-            key_serde=ks,
-            value_serde=vs,
-            timestamp_extractor=FailOnInvalidTimestamp(),
-        )
+        filter_processor = PassThroughProcessor if keep else DropNullKeysProcessor
+        write_repartition(topology, parent, names, filter_processor, ks, vs)
 
     graph.add(GraphNode(filt, [parent], write))
     graph.add(GraphNode(sink, [filt], lambda _t: None))
     graph.add(GraphNode(source, [], lambda _t: None))
     return source, ks, vs
+
+
+def _join_input(
+    stream: KStream,
+    topic_base: str | None,
+    key_serde: Any,
+    value_serde: Any,
+    keep_null_keys: bool,
+) -> tuple[str, Any, Any]:
+    """The node one side of the join reads and its serdes (the ``StreamJoined`` ones, else
+    the stream's): the stream itself, or its repartition when it was re-keyed (the topic
+    ``<topic_base>-repartition``, or named after the stream when the join has no name)."""
+    if stream.repartition_required:
+        return _repartition_for_join(
+            stream, topic_base or stream.name, key_serde, value_serde, keep_null_keys
+        )
+    return (
+        stream.name,
+        key_serde if key_serde is not None else stream.key_serde,
+        value_serde if value_serde is not None else stream.value_serde,
+    )
 
 
 def stream_stream_join(
@@ -251,32 +262,12 @@ def stream_stream_join(
         )
     keep_null_keys = left_outer or right_outer
 
-    this_parent, this_ks, this_vs = this.name, sj.key_serde, sj.value_serde
-    if this_ks is None:
-        this_ks = this.key_serde
-    if this_vs is None:
-        this_vs = this.value_serde
-    if this.repartition_required:
-        this_parent, this_ks, this_vs = _repartition_for_join(
-            this,
-            f"{given}-left" if given else this.name,
-            sj.key_serde,
-            sj.value_serde,
-            keep_null_keys,
-        )
-    other_parent, other_ks, other_vs = other.name, sj.key_serde, sj.other_value_serde
-    if other_ks is None:
-        other_ks = other.key_serde
-    if other_vs is None:
-        other_vs = other.value_serde
-    if other.repartition_required:
-        other_parent, other_ks, other_vs = _repartition_for_join(
-            other,
-            f"{given}-right" if given else other.name,
-            sj.key_serde,
-            sj.other_value_serde,
-            keep_null_keys,
-        )
+    this_parent, this_ks, this_vs = _join_input(
+        this, given and f"{given}-left", sj.key_serde, sj.value_serde, keep_null_keys
+    )
+    other_parent, other_ks, other_vs = _join_input(
+        other, given and f"{given}-right", sj.key_serde, sj.other_value_serde, keep_null_keys
+    )
     key_serde = this_ks if this_ks is not None else other_ks
 
     this_suffix = "-outer-this-join" if right_outer else "-this-join"

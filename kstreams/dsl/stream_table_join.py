@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 from kstreams.dsl.graph import GraphNode
 from kstreams.dsl.joined import Joined
 from kstreams.dsl.options import Named
-from kstreams.dsl.stores import repartition_names
+from kstreams.dsl.stores import repartition_names, write_repartition
 from kstreams.errors import TopologyError
 from kstreams.processor import stateless as ops
 from kstreams.processor.stream_table_join import NOT_VERSIONED, KStreamKTableJoinProcessor
-from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.processor.value_getters import history_retention_of, is_versioned_store_builder
 from kstreams.state.join_buffer import TimeOrderedKeyValueJoinBufferBuilder
 from kstreams.topology.topology import Topology
@@ -168,23 +167,15 @@ def join_repartition(stream: KStream, topic_base: str, key_serde: Any, value_ser
     ``(k, v) -> true``): a left join still joins them.
     """
     graph = stream._builder.graph
-    topic, sink, filt, source = repartition_names(graph, topic_base)
+    names = repartition_names(graph, topic_base)
+    _topic, sink, _filt, source = names
     previous = _REPARTITIONS.get(stream)
     if previous is not None and topic_base == stream.name:
         return previous
     parent = stream.name
 
     def write(topology: Topology) -> None:
-        topology.add_internal_topic(topic)
-        topology.add_processor(filt, ops.PassThroughProcessor, parent)
-        topology.add_sink(sink, topic, filt, key_serde=key_serde, value_serde=value_serde)
-        topology.add_source(
-            source,
-            topic,
-            key_serde=key_serde,
-            value_serde=value_serde,
-            timestamp_extractor=FailOnInvalidTimestamp(),
-        )
+        write_repartition(topology, parent, names, ops.PassThroughProcessor, key_serde, value_serde)
 
     graph.add(GraphNode(sink, [parent], write))
     graph.add(GraphNode(source, [], lambda _t: None))

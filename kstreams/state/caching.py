@@ -148,6 +148,40 @@ class RecordCache(WrappedStateStore):
         neither the cache nor the store holds is neither written nor forwarded).
         """
 
+    # the cache's entries (``_values``), their sizes counted against the thread's budget
+    # (``_sizes``, ``_thread_cache``) and the dirty ones (``_dirty``), set by the subclass
+    _thread_cache: ThreadCache
+    _values: Any
+    _sizes: dict[Any, int]
+    _dirty: dict[Any, Any]
+
+    def _clear_cache(self) -> None:
+        self._thread_cache.size -= sum(self._sizes.values())
+        self._values = OrderedDict()
+        self._sizes = {}
+        self._dirty = {}
+
+    # -- commit protocol (the cache flushes first, or is dropped) ---------------------------
+    def flush_changelog(self) -> bool:
+        self.flush_cache()
+        return self._wrapped.flush_changelog()  # type: ignore[no-any-return]
+
+    def abort(self) -> None:
+        self._clear_cache()
+        self._wrapped.abort()
+
+    def close(self) -> None:
+        self._clear_cache()
+        self._wrapped.close()
+
+    def wipe(self) -> None:
+        self._clear_cache()
+        self._wrapped.wipe()
+
+    def restore_batch(self, records: Any, last_offset: int) -> None:
+        self._clear_cache()
+        self._wrapped.restore_batch(records, last_offset)
+
 
 class CachingStore(RecordCache):
     """The record cache over a metered store (see the module notes).
@@ -432,33 +466,6 @@ class CachingStore(RecordCache):
             )
             self._flushing = False
         return True
-
-    def _clear_cache(self) -> None:
-        self._thread_cache.size -= sum(self._sizes.values())
-        self._values = OrderedDict()
-        self._sizes = {}
-        self._dirty = {}
-
-    # -- commit protocol (the cache flushes first, or is dropped) ---------------------------
-    def flush_changelog(self) -> bool:
-        self.flush_cache()
-        return self._wrapped.flush_changelog()  # type: ignore[no-any-return]
-
-    def abort(self) -> None:
-        self._clear_cache()
-        self._wrapped.abort()
-
-    def close(self) -> None:
-        self._clear_cache()
-        self._wrapped.close()
-
-    def wipe(self) -> None:
-        self._clear_cache()
-        self._wrapped.wipe()
-
-    def restore_batch(self, records: Any, last_offset: int) -> None:
-        self._clear_cache()
-        self._wrapped.restore_batch(records, last_offset)
 
     # -- ranges -----------------------------------------------------------------------------
     def _scan(

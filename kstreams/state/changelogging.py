@@ -20,17 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from kstreams.errors import IllegalStateError, StreamsError
 from kstreams.state.api import ChangelogRecord, KeyValueBytesStore
+from kstreams.state.changelogging_layer import ChangeLoggingLayer
 from kstreams.state.context import wall_clock_ms
 from kstreams.state.value_and_timestamp import TIMESTAMP_SIZE, pack_timestamp, unpack_timestamp
-from kstreams.state.wrapped import WrappedStateStore
 
 if TYPE_CHECKING:
     from kstreams.state.context import StateStoreContext
 
 
-class ChangeLoggingKeyValueBytesStore(WrappedStateStore, KeyValueBytesStore):
+class ChangeLoggingKeyValueBytesStore(ChangeLoggingLayer, KeyValueBytesStore):
     """Logs the changes of the bytes store below (Java: ``ChangeLoggingKeyValueBytesStore``).
 
     Changelog records carry the timestamp of the record that made the change (the
@@ -52,43 +51,18 @@ class ChangeLoggingKeyValueBytesStore(WrappedStateStore, KeyValueBytesStore):
     def __init__(
         self, wrapped: KeyValueBytesStore, log_config: dict[str, str] | None = None
     ) -> None:
-        super().__init__(wrapped)
-        self.log_config: dict[str, str] = dict(log_config or {})
-        self._topic: str | None = None
-        self._opened = False
-        self._collector: Any = None
-        self._partition = -1
+        super().__init__(wrapped, log_config)
         self._now = wall_clock_ms
         self._unsent: dict[bytes, Any] = {}
         """Keys changed since the last flush, with the timestamp of the change."""
         self._put_below: Any = wrapped.put
         self._delete_below: Any = wrapped.delete
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._wrapped!r}, changelog={self._topic!r})"
-
-    # -- identity ---------------------------------------------------------------------------
-    @property
-    def logged(self) -> bool:
-        return self._topic is not None or not self._opened
-
-    @property
-    def changelog_topic(self) -> str | None:
-        return self._topic
-
     # -- lifecycle --------------------------------------------------------------------------
     def init(self, context: StateStoreContext) -> None:
-        topic = context.changelog_topic
-        if topic is not None and context.collector is None:
-            raise StreamsError(f"Store {self.name} is logged to {topic} but has no collector")
-        wrapped = self._wrapped
-        wrapped.init(context)
-        self._opened = True
-        self._topic = topic
-        self._collector = context.collector
-        self._partition = context.partition
+        self._init_log(context)
+        topic, wrapped = self._topic, self._wrapped
         self._now = context.record_timestamp or wall_clock_ms
-        self._unsent = {}
         self._put_below = wrapped.put
         self._delete_below = wrapped.delete
         # Reads pass straight through: the layer above binds these once (no frame of ours).
@@ -100,10 +74,6 @@ class ChangeLoggingKeyValueBytesStore(WrappedStateStore, KeyValueBytesStore):
         else:
             self.__dict__.pop("put", None)
             self.__dict__.pop("delete", None)
-
-    def close(self) -> None:
-        self._unsent = {}
-        self._wrapped.close()
 
     # -- reads (replaced by the wrapped store's own methods while open) ---------------------
     def get(self, key: bytes) -> bytes | None:
@@ -129,39 +99,14 @@ class ChangeLoggingKeyValueBytesStore(WrappedStateStore, KeyValueBytesStore):
         self._delete_below(key)
 
     # -- commit protocol --------------------------------------------------------------------
-    def flush_changelog(self) -> bool:
-        """Send the latest value (or a tombstone) of every key changed since the last flush."""
-        sent = self._wrapped.flush_changelog()
-        unsent = self._unsent
-        if not unsent:
-            return sent
-        self._send(unsent)
-        self._unsent = {}
-        return True
-
     def _send(self, unsent: dict[bytes, Any]) -> None:
+        """Send the latest value (or a tombstone) of every key changed since the last flush."""
         send = self._collector.send_changelog
         topic = self._topic
         partition = self._partition
         get = self._wrapped.get
         for key, ts in unsent.items():
             send(topic, key, get(key), ts, partition)
-
-    def commit(self, changelog_offset: int | None) -> None:
-        if self._unsent:
-            raise IllegalStateError(
-                f"Store {self.name} has {len(self._unsent)} change(s) not sent to its "
-                "changelog: call flush_changelog() (and flush the producer) before commit()"
-            )
-        self._wrapped.commit(changelog_offset)
-
-    def abort(self) -> None:
-        self._unsent = {}
-        self._wrapped.abort()
-
-    def wipe(self) -> None:
-        self._unsent = {}
-        self._wrapped.wipe()
 
 
 class ChangeLoggingTimestampedKeyValueBytesStore(ChangeLoggingKeyValueBytesStore):

@@ -23,20 +23,18 @@ from __future__ import annotations
 import heapq
 import struct
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from kstreams.errors import IllegalStateError, SerializationError, StreamsError
-from kstreams.state.api import ChangelogRecord, StateStore
+from kstreams.errors import SerializationError, StreamsError
+from kstreams.state.api import ChangelogRecord
 from kstreams.state.buffer_value import (
     BufferValue,
     RecordContext,
     deserialize_entry,
     serialize_entry,
 )
+from kstreams.state.changelogged_buffer import ChangeloggedBuffer, ChangeloggedBufferBuilder
 from kstreams.state.context import wall_clock_ms
-
-if TYPE_CHECKING:
-    from kstreams.state.context import StateStoreContext
 
 _TIME_FIRST_PREFIX = b"\x00"
 _Q = struct.Struct(">q")
@@ -64,7 +62,7 @@ class BufferedRecord(NamedTuple):
     context: RecordContext
 
 
-class TimeOrderedKeyValueJoinBuffer(StateStore):
+class TimeOrderedKeyValueJoinBuffer(ChangeloggedBuffer):
     """The buffer of one stream-table join with a grace period (see the module docstring).
 
     Example::
@@ -75,6 +73,12 @@ class TimeOrderedKeyValueJoinBuffer(StateStore):
             ...                                  # too late for the grace: join it now
         buffer.evict_expired(lambda record: join(record.key, record.value))
     """
+
+    _kind = "Join buffer"
+    _serde_hint = (
+        "give the stream's serdes (Joined.with_(key_serde, value_serde, ...) or Consumed) "
+        "or set default.key.serde / default.value.serde"
+    )
 
     def __init__(
         self,
@@ -89,10 +93,7 @@ class TimeOrderedKeyValueJoinBuffer(StateStore):
         self.key_serde = key_serde
         self.value_serde = value_serde
         self._logging = logging_enabled
-        self._topic: str | None = None
-        self._collector: Any = None
-        self._partition = -1
-        self._open = False
+        self._reset_connection()
         self._clear()
         self._ser_key: Callable[[Any], bytes] = _unset
         self._ser_value: Callable[[Any], bytes] = _unset
@@ -105,47 +106,8 @@ class TimeOrderedKeyValueJoinBuffer(StateStore):
             f"records={len(self._entries)})"
         )
 
-    # -- identity --------------------------------------------------------------------------------
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def persistent(self) -> bool:
-        return False
-
-    @property
-    def logged(self) -> bool:
-        return self._logging
-
-    @property
-    def changelog_topic(self) -> str | None:
-        return self._topic
-
-    # -- lifecycle -------------------------------------------------------------------------------
-    def init(self, context: StateStoreContext) -> None:
-        topic = context.changelog_topic if self._logging else None
-        if topic is not None and context.collector is None:
-            raise StreamsError(f"Store {self._name} is logged to {topic} but has no collector")
-        if self.key_serde is None:
-            self.key_serde = context.default_key_serde
-        if self.value_serde is None:
-            self.value_serde = context.default_value_serde
-        if self.key_serde is None or self.value_serde is None:
-            raise StreamsError(
-                f"Join buffer {self._name} has no "
-                f"{'key' if self.key_serde is None else 'value'} serde: give the stream's serdes "
-                "(Joined.with_(key_serde, value_serde, ...) or Consumed) or set "
-                "default.key.serde / default.value.serde"
-            )
-        self._topic = topic
-        self._collector = context.collector
-        self._partition = context.partition
-        self._bind_serdes(topic or self._name)
-        self._clear()
-        self._open = True
-
-    def _bind_serdes(self, topic: str) -> None:
+    def _bind_serdes(self) -> None:
+        topic = self._topic or self._name
         ks, vs, name = self.key_serde, self.value_serde, self._name
 
         def ser_key(key: Any) -> bytes:
@@ -164,13 +126,6 @@ class TimeOrderedKeyValueJoinBuffer(StateStore):
         self._de_key = lambda data: ks.deserialize(topic, data)
         self._de_value = lambda data: None if data is None else vs.deserialize(topic, data)
 
-    def is_open(self) -> bool:
-        return self._open
-
-    def close(self) -> None:
-        self._open = False
-        self._clear()
-
     def _clear(self) -> None:
         self._entries: dict[bytes, BufferValue] = {}
         self._heap: list[bytes] = []
@@ -179,13 +134,7 @@ class TimeOrderedKeyValueJoinBuffer(StateStore):
         self._pending: list[tuple[bytes, BufferValue | None]] = []
         self._undo: dict[bytes, BufferValue | None] = {}
         self._committed_observed = _NO_TIME
-        self._offset: int | None = None
-
-    def _check_open(self) -> None:
-        if not self._open:
-            from kstreams.state.errors import InvalidStateStoreError
-
-            raise InvalidStateStoreError(f"Store {self._name} is currently closed")
+        self._offset = None
 
     # -- the buffer API ----------------------------------------------------------------------------
     def observed_stream_time(self) -> int:
@@ -269,20 +218,10 @@ class TimeOrderedKeyValueJoinBuffer(StateStore):
 
     def commit(self, changelog_offset: int | None) -> None:
         """Forget the undo log and keep ``changelog_offset`` (None: unchanged)."""
-        if self._pending:
-            raise IllegalStateError(
-                f"Store {self._name} has {len(self._pending)} change(s) not sent to its "
-                "changelog: call flush_changelog() (and flush the producer) before commit()"
-            )
+        self._check_flushed(len(self._pending))
         self._undo = {}
         self._committed_observed = self._observed
-        reached = self._offset
-        if (
-            changelog_offset is not None
-            and self._topic is not None
-            and (reached is None or changelog_offset > reached)
-        ):
-            self._offset = changelog_offset
+        self._keep_offset(changelog_offset)
 
     def abort(self) -> None:
         """Put back what the buffer held at the last commit (an aborted transaction)."""
@@ -297,17 +236,9 @@ class TimeOrderedKeyValueJoinBuffer(StateStore):
                 heapq.heappush(self._heap, kb)
         self._observed = self._committed_observed
 
-    def restore_offset(self) -> int | None:
-        """The changelog offset the buffer holds (None after opening: it starts empty)."""
-        return self._offset
-
     def restore_batch(self, records: list[ChangelogRecord], last_offset: int) -> None:
         """Apply changelog records: buffered stream records and tombstones of evicted ones."""
-        self._check_open()
-        if self._undo or self._pending:
-            raise IllegalStateError(
-                f"Store {self._name} cannot restore while it has uncommitted writes"
-            )
+        self._check_can_restore(bool(self._undo or self._pending))
         entries, heap = self._entries, self._heap
         for kb, value, _ts in records:
             if len(kb) < 13 or kb[:1] != _TIME_FIRST_PREFIX:
@@ -334,71 +265,24 @@ class TimeOrderedKeyValueJoinBuffer(StateStore):
         self._committed_observed = self._observed
         self._offset = last_offset
 
-    def wipe(self) -> None:
-        """Drop everything (the store stays open)."""
-        self._clear()
-
 
 def _unset(*_: Any) -> Any:
     raise StreamsError("the join buffer is not open")
 
 
-class TimeOrderedKeyValueJoinBufferBuilder:
+class TimeOrderedKeyValueJoinBufferBuilder(ChangeloggedBufferBuilder):
     """Builds stream-table join buffers (Java: ``RocksDBTimeOrderedKeyValueBuffer.Builder``).
 
     Logging is enabled by default; caching does not apply (as in Kafka Streams).
     """
 
-    caching_enabled = False
-
     def __init__(
         self, name: str, grace_ms: int, key_serde: Any = None, value_serde: Any = None
     ) -> None:
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"store name must be a non-empty string, got {name!r}")
-        self._name = name
+        super().__init__(name)
         self.grace_ms = grace_ms
         self.key_serde = key_serde
         self.value_serde = value_serde
-        self._logging_enabled = True
-        self._log_config: dict[str, str] = {}
-
-    @property
-    def name(self) -> str:
-        """The name of the buffers built."""
-        return self._name
-
-    @property
-    def logging_enabled(self) -> bool:
-        """Whether built buffers write a changelog."""
-        return self._logging_enabled
-
-    @property
-    def log_config(self) -> dict[str, str]:
-        """Topic configs of the changelog topic."""
-        return dict(self._log_config) if self._logging_enabled else {}
-
-    def with_logging_enabled(
-        self, config: dict[str, str] | None = None
-    ) -> TimeOrderedKeyValueJoinBufferBuilder:
-        """Write a changelog, created with the topic ``config`` given."""
-        self._logging_enabled = True
-        self._log_config = {str(k): str(v) for k, v in (config or {}).items()}
-        return self
-
-    def with_logging_disabled(self) -> TimeOrderedKeyValueJoinBufferBuilder:
-        """No changelog: the buffer is empty after a restart."""
-        self._logging_enabled = False
-        self._log_config = {}
-        return self
-
-    def with_caching_enabled(self) -> TimeOrderedKeyValueJoinBufferBuilder:
-        """No effect (as in Kafka Streams)."""
-        return self
-
-    def with_caching_disabled(self) -> TimeOrderedKeyValueJoinBufferBuilder:
-        """No effect (as in Kafka Streams)."""
-        return self
 
     def build(self) -> TimeOrderedKeyValueJoinBuffer:
         """A new, closed buffer."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from kstreams.errors import StreamsError
 from kstreams.state.api import KeyValueBytesStore
-from kstreams.state.typed import KeyValueStore, TimestampedKeyValueStore, null_key
+from kstreams.state.typed import KeyValueStore, TimestampedKeyValueStore, null_key, store_serdes
 from kstreams.state.value_and_timestamp import (
     TIMESTAMP_SIZE,
     ValueAndTimestamp,
@@ -95,16 +95,7 @@ class MeteredKeyValueStore(WrappedStateStore, KeyValueStore):
         return self._topic
 
     def init(self, context: StateStoreContext) -> None:
-        key_serde = self.key_serde if self.key_serde is not None else context.default_key_serde
-        value_serde = (
-            self.value_serde if self.value_serde is not None else context.default_value_serde
-        )
-        if key_serde is None or value_serde is None:
-            which = "key" if key_serde is None else "value"
-            raise StreamsError(
-                f"Store {self.name} has no {which} serde: give one to the store builder "
-                f"or set default.{which}.serde"
-            )
+        key_serde, value_serde = store_serdes(self.name, self.key_serde, self.value_serde, context)
         bytes_store = self._wrapped
         bytes_store.init(context)
         self._topic = bytes_store.changelog_topic or bytes_store.name

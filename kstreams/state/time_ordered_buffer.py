@@ -29,10 +29,10 @@ import heapq
 import inspect
 import struct
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from kstreams.errors import IllegalStateError, SerializationError, StreamsError
-from kstreams.state.api import ChangelogRecord, StateStore
+from kstreams.errors import SerializationError, StreamsError
+from kstreams.state.api import ChangelogRecord
 from kstreams.state.buffer_value import (
     CHANGELOG_HEADERS,
     CHANGELOG_VERSION,
@@ -45,17 +45,15 @@ from kstreams.state.buffer_value import (
     record_size,
     serialize_entry,
 )
+from kstreams.state.changelogged_buffer import ChangeloggedBuffer, ChangeloggedBufferBuilder
 from kstreams.state.context import wall_clock_ms
-
-if TYPE_CHECKING:
-    from kstreams.state.context import StateStoreContext
 
 _Entry = tuple[int, BufferValue, int]
 """``(buffer time, value, size as counted against max_bytes)``."""
 _ABSENT: Any = None
 
 
-class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
+class InMemoryTimeOrderedKeyValueChangeBuffer(ChangeloggedBuffer):
     """The suppression buffer (Java: ``InMemoryTimeOrderedKeyValueChangeBuffer``).
 
     Used by the suppress processor: :meth:`put` a change with its buffer time (record time,
@@ -71,6 +69,12 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
         buffer.evict_while(lambda: buffer.min_timestamp() <= 10, emit)
     """
 
+    _kind = "Suppression buffer"
+    _serde_hint = (
+        "give the suppressed table's serdes (e.g. Materialized.with_(...) upstream) or set "
+        "default.key.serde / default.value.serde"
+    )
+
     def __init__(
         self, name: str, key_serde: Any, value_serde: Any, logging_enabled: bool = True
     ) -> None:
@@ -78,12 +82,8 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
         self.key_serde = key_serde
         self.value_serde = value_serde
         self._logging = logging_enabled
-        self._topic: str | None = None
-        self._serde_topic = name
-        self._collector: Any = None
+        self._reset_connection()
         self._headers = False
-        self._partition = -1
-        self._open = False
         self._entries: dict[bytes, _Entry] = {}
         self._heap: list[tuple[int, bytes, int]] = []
         self._seq: dict[bytes, int] = {}
@@ -91,7 +91,6 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
         self._size = 0
         self._dirty: set[bytes] = set()
         self._undo: dict[bytes, _Entry | None] = {}
-        self._offset: int | None = None
         self._ser_key: Callable[[Any], bytes] = _unset
         self._ser_value: Callable[[Any], bytes | None] = _unset
         self._de_key: Callable[[bytes], Any] = _unset
@@ -103,50 +102,9 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
             f"changelog={self._topic!r}, records={len(self._entries)}, bytes={self._size})"
         )
 
-    # -- identity -------------------------------------------------------------------------------
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def persistent(self) -> bool:
-        return False
-
-    @property
-    def logged(self) -> bool:
-        return self._logging
-
-    @property
-    def changelog_topic(self) -> str | None:
-        return self._topic
-
-    # -- lifecycle --------------------------------------------------------------------------------
-    def init(self, context: StateStoreContext) -> None:
-        topic = context.changelog_topic if self._logging else None
-        if topic is not None and context.collector is None:
-            raise StreamsError(f"Store {self._name} is logged to {topic} but has no collector")
-        if self.key_serde is None:
-            self.key_serde = context.default_key_serde
-        if self.value_serde is None:
-            self.value_serde = context.default_value_serde
-        if self.key_serde is None or self.value_serde is None:
-            raise StreamsError(
-                f"Suppression buffer {self._name} has no "
-                f"{'key' if self.key_serde is None else 'value'} serde: give the suppressed "
-                "table's serdes (e.g. Materialized.with_(...) upstream) or set "
-                "default.key.serde / default.value.serde"
-            )
-        self._topic = topic
-        self._serde_topic = topic or self._name
-        self._collector = context.collector
-        self._headers = _takes_headers(context.collector)
-        self._partition = context.partition
-        self._bind_serdes()
-        self._clear()
-        self._open = True
-
     def _bind_serdes(self) -> None:
-        t = self._serde_topic
+        t = self._topic or self._name
+        self._headers = _takes_headers(self._collector)
         ks, vs = self.key_serde, self.value_serde
         name = self._name
         fast_key, fast_value = _fast(ks), _fast(vs)
@@ -179,13 +137,6 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
         self._de_key = lambda data: ks.deserialize(t, data)
         self._de_value = lambda data: None if data is None else vs.deserialize(t, data)
 
-    def is_open(self) -> bool:
-        return self._open
-
-    def close(self) -> None:
-        self._open = False
-        self._clear()
-
     def _clear(self) -> None:
         self._entries = {}
         self._heap = []
@@ -194,12 +145,6 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
         self._dirty = set()
         self._undo = {}
         self._offset = None
-
-    def _check_open(self) -> None:
-        if not self._open:
-            from kstreams.state.errors import InvalidStateStoreError
-
-            raise InvalidStateStoreError(f"Store {self._name} is currently closed")
 
     # -- the time-ordered map -----------------------------------------------------------------------
     def _set(self, key: bytes, time: int, value: BufferValue, size: int | None = None) -> None:
@@ -345,19 +290,9 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
 
     def commit(self, changelog_offset: int | None) -> None:
         """Forget the undo log and keep ``changelog_offset`` (None: unchanged) with the data."""
-        if self._dirty:
-            raise IllegalStateError(
-                f"Store {self._name} has {len(self._dirty)} change(s) not sent to its "
-                "changelog: call flush_changelog() (and flush the producer) before commit()"
-            )
+        self._check_flushed(len(self._dirty))
         self._undo = {}
-        reached = self._offset
-        if (
-            changelog_offset is not None
-            and self._topic is not None
-            and (reached is None or changelog_offset > reached)
-        ):
-            self._offset = changelog_offset
+        self._keep_offset(changelog_offset)
 
     def abort(self) -> None:
         """Put back every entry changed since the last commit (an aborted transaction)."""
@@ -369,17 +304,9 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
             if entry is not None:
                 self._set(key, entry[0], entry[1], entry[2])
 
-    def restore_offset(self) -> int | None:
-        """The changelog offset the buffer holds (None after opening: it starts empty)."""
-        return self._offset
-
     def restore_batch(self, records: list[ChangelogRecord], last_offset: int) -> None:
         """Apply changelog records (entries in Kafka Streams' v3 layout, tombstones)."""
-        self._check_open()
-        if self._undo or self._dirty:
-            raise IllegalStateError(
-                f"Store {self._name} cannot restore while it has uncommitted writes"
-            )
+        self._check_can_restore(bool(self._undo or self._dirty))
         for key, value, _ts in records:
             if value is None:
                 self._remove(key)
@@ -394,10 +321,6 @@ class InMemoryTimeOrderedKeyValueChangeBuffer(StateStore):
                 ) from exc
             self._set(key, time, buffered)  # a key already buffered keeps its place, as in Java
         self._offset = last_offset
-
-    def wipe(self) -> None:
-        """Drop everything (the store stays open)."""
-        self._clear()
 
 
 def _fast(serde: Any) -> Callable[[Any], bytes] | None:
@@ -423,18 +346,14 @@ def _lacks_inner(serde: Any) -> bool:
     return serde is not None and hasattr(serde, "with_inner") and getattr(serde, "inner", 0) is None
 
 
-class TimeOrderedKeyValueBufferBuilder:
+class TimeOrderedKeyValueBufferBuilder(ChangeloggedBufferBuilder):
     """Builds suppression buffers (Java: ``InMemoryTimeOrderedKeyValueChangeBuffer.Builder``).
 
     Logging is enabled by default; caching does not apply (Kafka Streams ignores it too).
     """
 
-    caching_enabled = False
-
     def __init__(self, name: str, key_serde: Any, value_serde: Any) -> None:
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"store name must be a non-empty string, got {name!r}")
-        self._name = name
+        super().__init__(name)
         self._key_wrapper: Any = None
         if _lacks_inner(key_serde):
             # a windowed key serde without inner serde: the inner one is the app's default key
@@ -442,45 +361,6 @@ class TimeOrderedKeyValueBufferBuilder:
             self._key_wrapper, key_serde = key_serde, None
         self.key_serde = key_serde
         self.value_serde = value_serde
-        self._logging_enabled = True
-        self._log_config: dict[str, str] = {}
-
-    @property
-    def name(self) -> str:
-        """The name of the buffers built."""
-        return self._name
-
-    @property
-    def logging_enabled(self) -> bool:
-        """Whether built buffers write a changelog."""
-        return self._logging_enabled
-
-    @property
-    def log_config(self) -> dict[str, str]:
-        """Topic configs of the changelog topic."""
-        return dict(self._log_config) if self._logging_enabled else {}
-
-    def with_logging_enabled(
-        self, config: dict[str, str] | None = None
-    ) -> TimeOrderedKeyValueBufferBuilder:
-        """Write a changelog, created with the topic ``config`` given."""
-        self._logging_enabled = True
-        self._log_config = {str(k): str(v) for k, v in (config or {}).items()}
-        return self
-
-    def with_logging_disabled(self) -> TimeOrderedKeyValueBufferBuilder:
-        """No changelog: the buffer is empty after a restart."""
-        self._logging_enabled = False
-        self._log_config = {}
-        return self
-
-    def with_caching_enabled(self) -> TimeOrderedKeyValueBufferBuilder:
-        """No effect (as in Kafka Streams: the buffer is its own cache)."""
-        return self
-
-    def with_caching_disabled(self) -> TimeOrderedKeyValueBufferBuilder:
-        """No effect (as in Kafka Streams)."""
-        return self
 
     def build(self) -> InMemoryTimeOrderedKeyValueChangeBuffer:
         """A new, closed buffer."""

@@ -15,10 +15,12 @@ from abc import abstractmethod
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from kstreams.errors import StreamsError
 from kstreams.state.api import StateStore
 
 if TYPE_CHECKING:
     from kstreams.serde.base import Serde
+    from kstreams.state.context import StateStoreContext
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,27 @@ def prefix_end(prefix: bytes) -> bytes | None:
 def null_key(store: str) -> ValueError:
     """The error of a null key given to ``store``."""
     return ValueError(f"key cannot be null (store {store})")
+
+
+def store_serdes(
+    store: str,
+    key_serde: Serde[Any] | None,
+    value_serde: Serde[Any] | None,
+    context: StateStoreContext,
+) -> tuple[Serde[Any], Serde[Any]]:
+    """The key and value serdes of ``store`` as it opens: those given, else the context's
+    defaults; a clear error naming the store when there is neither."""
+    if key_serde is None:
+        key_serde = context.default_key_serde
+    if value_serde is None:
+        value_serde = context.default_value_serde
+    if key_serde is None or value_serde is None:
+        which = "key" if key_serde is None else "value"
+        raise StreamsError(
+            f"Store {store} has no {which} serde: give one to the store builder "
+            f"or set default.{which}.serde"
+        )
+    return key_serde, value_serde
 
 
 class KeyValueStore(StateStore):

@@ -11,18 +11,12 @@ versions, and this layer restores Java's.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from kstreams.errors import IllegalStateError, StreamsError
 from kstreams.state.api import ChangelogRecord
+from kstreams.state.changelogging_layer import ChangeLoggingLayer
 from kstreams.state.versioned_rocksdb import RocksDBVersionedStore
-from kstreams.state.wrapped import WrappedStateStore
-
-if TYPE_CHECKING:
-    from kstreams.state.context import StateStoreContext
 
 
-class ChangeLoggingVersionedKeyValueBytesStore(WrappedStateStore):
+class ChangeLoggingVersionedKeyValueBytesStore(ChangeLoggingLayer):
     """Logs each version put into the versioned bytes store below.
 
     Args:
@@ -37,46 +31,15 @@ class ChangeLoggingVersionedKeyValueBytesStore(WrappedStateStore):
         store.flush_changelog()          # (b"k", b"v") at timestamp 10 to the changelog
     """
 
-    def __init__(self, wrapped: RocksDBVersionedStore, log_config: dict[str, str] | None = None):
-        super().__init__(wrapped)
-        self.log_config: dict[str, str] = dict(log_config or {})
-        self._topic: str | None = None
-        self._opened = False
-        self._collector: Any = None
-        self._partition = -1
-        self._unsent: list[ChangelogRecord] = []
+    _new_unsent = list
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._wrapped!r}, changelog={self._topic!r})"
+    def __init__(self, wrapped: RocksDBVersionedStore, log_config: dict[str, str] | None = None):
+        super().__init__(wrapped, log_config)
+        self._unsent: list[ChangelogRecord] = []
 
     @property
     def history_retention(self) -> int:
         return self._wrapped.history_retention  # type: ignore[no-any-return]
-
-    # -- identity -----------------------------------------------------------------------------
-    @property
-    def logged(self) -> bool:
-        return self._topic is not None or not self._opened
-
-    @property
-    def changelog_topic(self) -> str | None:
-        return self._topic
-
-    # -- lifecycle ----------------------------------------------------------------------------
-    def init(self, context: StateStoreContext) -> None:
-        topic = context.changelog_topic
-        if topic is not None and context.collector is None:
-            raise StreamsError(f"Store {self.name} is logged to {topic} but has no collector")
-        self._wrapped.init(context)
-        self._opened = True
-        self._topic = topic
-        self._collector = context.collector
-        self._partition = context.partition
-        self._unsent = []
-
-    def close(self) -> None:
-        self._unsent = []
-        self._wrapped.close()
 
     # -- reads and writes ---------------------------------------------------------------------
     def get(self, key: bytes) -> tuple[bytes, int] | None:
@@ -103,31 +66,9 @@ class ChangeLoggingVersionedKeyValueBytesStore(WrappedStateStore):
         return self._wrapped.approximate_num_entries()  # type: ignore[no-any-return]
 
     # -- commit protocol ----------------------------------------------------------------------
-    def flush_changelog(self) -> bool:
+    def _send(self, unsent: list[ChangelogRecord]) -> None:
         """Send every logged version, in put order."""
-        sent = self._wrapped.flush_changelog()
-        unsent = self._unsent
-        if not unsent:
-            return sent  # type: ignore[no-any-return]
         send = self._collector.send_changelog
         topic, partition = self._topic, self._partition
         for key, value, ts in unsent:
             send(topic, key, value, ts, partition)
-        self._unsent = []
-        return True
-
-    def commit(self, changelog_offset: int | None) -> None:
-        if self._unsent:
-            raise IllegalStateError(
-                f"Store {self.name} has {len(self._unsent)} change(s) not sent to its "
-                "changelog: call flush_changelog() (and flush the producer) before commit()"
-            )
-        self._wrapped.commit(changelog_offset)
-
-    def abort(self) -> None:
-        self._unsent = []
-        self._wrapped.abort()
-
-    def wipe(self) -> None:
-        self._unsent = []
-        self._wrapped.wipe()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kstreams.errors import StreamsError
-from kstreams.state.typed import null_key
+from kstreams.state.typed import null_key, store_serdes
 from kstreams.state.versioned import (
     ReadOnlyVersionedKeyValueStore,
     VersionedKeyValueStore,
@@ -66,16 +66,7 @@ class MeteredVersionedKeyValueStore(WrappedStateStore, VersionedKeyValueStore[An
         return self._wrapped
 
     def init(self, context: StateStoreContext) -> None:
-        key_serde = self.key_serde if self.key_serde is not None else context.default_key_serde
-        value_serde = (
-            self.value_serde if self.value_serde is not None else context.default_value_serde
-        )
-        if key_serde is None or value_serde is None:
-            which = "key" if key_serde is None else "value"
-            raise StreamsError(
-                f"Store {self.name} has no {which} serde: give one to the store builder "
-                f"or set default.{which}.serde"
-            )
+        key_serde, value_serde = store_serdes(self.name, self.key_serde, self.value_serde, context)
         self._wrapped.init(context)
         self._topic = self._wrapped.changelog_topic or self._wrapped.name
         self._kser = key_serde.serialize

@@ -42,6 +42,7 @@ from kstreams.state.caching import (
     Frozen,
     RecordCache,
     ThreadCache,
+    _RecordContextless,
     estimate_size,
 )
 from kstreams.state.immutable import IMMUTABLE_SCALARS, is_immutable
@@ -55,14 +56,6 @@ MISSING: Any = object()
 
 WINDOW_OVERHEAD = 120
 """Approximate bytes a cached window costs beyond its value (its slot, its window)."""
-
-
-class _RecordContextless:
-    timestamp = -1
-    headers = None
-    topic = None
-    partition = -1
-    offset = -1
 
 
 class SegmentedCache(RecordCache):
@@ -479,27 +472,6 @@ class SegmentedCache(RecordCache):
         self._sizes = {}
         self._dirty = {}
         self._key_bytes = {}
-
-    # -- commit protocol (the cache flushes first, or is dropped) ---------------------------
-    def flush_changelog(self) -> bool:
-        self.flush_cache()
-        return self._wrapped.flush_changelog()  # type: ignore[no-any-return]
-
-    def abort(self) -> None:
-        self._clear_cache()
-        self._wrapped.abort()
-
-    def close(self) -> None:
-        self._clear_cache()
-        self._wrapped.close()
-
-    def wipe(self) -> None:
-        self._clear_cache()
-        self._wrapped.wipe()
-
-    def restore_batch(self, records: Any, last_offset: int) -> None:
-        self._clear_cache()
-        self._wrapped.restore_batch(records, last_offset)
 
 
 def _merge(

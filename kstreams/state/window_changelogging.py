@@ -15,18 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from kstreams.errors import IllegalStateError, StreamsError
 from kstreams.state.api import ChangelogRecord
+from kstreams.state.changelogging_layer import ChangeLoggingLayer
 from kstreams.state.context import wall_clock_ms
 from kstreams.state.value_and_timestamp import TIMESTAMP_SIZE, pack_timestamp, unpack_timestamp
 from kstreams.state.window_buffered import BufferedSegmentedStore
-from kstreams.state.wrapped import WrappedStateStore
 
 if TYPE_CHECKING:
     from kstreams.state.context import StateStoreContext
 
 
-class ChangeLoggingSegmentedStore(WrappedStateStore):
+class ChangeLoggingSegmentedStore(ChangeLoggingLayer):
     """Logs the changes of the window or session write buffer below.
 
     Opened with a context without changelog topic, the layer logs nothing.
@@ -42,29 +41,13 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
     def __init__(
         self, wrapped: BufferedSegmentedStore, log_config: dict[str, str] | None = None
     ) -> None:
-        super().__init__(wrapped)
-        self.log_config: dict[str, str] = dict(log_config or {})
+        super().__init__(wrapped, log_config)
         self.schema = wrapped.schema
         self.retention_period = wrapped.retention_period
-        self._topic: str | None = None
-        self._opened = False
-        self._collector: Any = None
-        self._partition = -1
         self._now = wall_clock_ms
         self._unsent: dict[bytes, Any] = {}
         """Store keys changed since the last flush, with the timestamp of the change."""
         self._put_below: Any = wrapped.put
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._wrapped!r}, changelog={self._topic!r})"
-
-    @property
-    def logged(self) -> bool:
-        return self._topic is not None or not self._opened
-
-    @property
-    def changelog_topic(self) -> str | None:
-        return self._topic
 
     @property
     def observed_stream_time(self) -> int:
@@ -72,23 +55,14 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
         return self._wrapped.observed_stream_time  # type: ignore[no-any-return]
 
     def init(self, context: StateStoreContext) -> None:
-        topic = context.changelog_topic
-        if topic is not None and context.collector is None:
-            raise StreamsError(f"Store {self.name} is logged to {topic} but has no collector")
-        self._wrapped.init(context)
-        self._opened = True
-        self._topic = topic
-        self._collector = context.collector
-        self._partition = context.partition
+        self._init_log(context)
         self._now = context.record_timestamp or wall_clock_ms
-        self._unsent = {}
         # reads pass straight through: the layer above binds this once (no frame of ours)
         self.get = self._wrapped.get  # type: ignore[method-assign]
 
     def close(self) -> None:
-        self._unsent = {}
         self.__dict__.pop("get", None)
-        self._wrapped.close()
+        super().close()
 
     # -- reads pass through -----------------------------------------------------------------
     def get(self, store_key: bytes) -> bytes | None:
@@ -142,17 +116,8 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
         return kept  # type: ignore[no-any-return]
 
     # -- commit protocol --------------------------------------------------------------------
-    def flush_changelog(self) -> bool:
-        """Send the latest value (or a tombstone) of every store key changed since the last flush."""
-        sent = self._wrapped.flush_changelog()
-        unsent = self._unsent
-        if not unsent:
-            return sent
-        self._send(unsent)
-        self._unsent = {}
-        return True
-
     def _send(self, unsent: dict[bytes, Any]) -> None:
+        """Send the latest value (or a tombstone) of every store key changed since the last flush."""
         send = self._collector.send_changelog
         topic = self._topic
         partition = self._partition
@@ -162,22 +127,6 @@ class ChangeLoggingSegmentedStore(WrappedStateStore):
                 send(topic, key, latest(key), change, partition)
             else:  # a dropped write: (timestamp, value)
                 send(topic, key, change[1], change[0], partition)
-
-    def commit(self, changelog_offset: int | None) -> None:
-        if self._unsent:
-            raise IllegalStateError(
-                f"Store {self.name} has {len(self._unsent)} change(s) not sent to its "
-                "changelog: call flush_changelog() (and flush the producer) before commit()"
-            )
-        self._wrapped.commit(changelog_offset)
-
-    def abort(self) -> None:
-        self._unsent = {}
-        self._wrapped.abort()
-
-    def wipe(self) -> None:
-        self._unsent = {}
-        self._wrapped.wipe()
 
 
 class ChangeLoggingTimestampedSegmentedStore(ChangeLoggingSegmentedStore):

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from kstreams.errors import StreamsError
-from kstreams.state.typed import null_key
+from kstreams.state.typed import null_key, store_serdes
 from kstreams.state.value_and_timestamp import (
     TIMESTAMP_SIZE,
     ValueAndTimestamp,
@@ -76,16 +76,9 @@ class _MeteredSegmented(WrappedStateStore):
         return f"{type(self).__name__}({self.name!r})"
 
     def init(self, context: StateStoreContext) -> None:
-        if self.key_serde is None:
-            self.key_serde = context.default_key_serde
-        if self.value_serde is None:
-            self.value_serde = context.default_value_serde
-        for which, serde in (("key", self.key_serde), ("value", self.value_serde)):
-            if serde is None:
-                raise StreamsError(
-                    f"Store {self.name} has no {which} serde: give one to the store builder "
-                    f"or set default.{which}.serde"
-                )
+        self.key_serde, self.value_serde = store_serdes(
+            self.name, self.key_serde, self.value_serde, context
+        )
         bytes_store = self._wrapped
         bytes_store.init(context)
         self._topic = bytes_store.changelog_topic or bytes_store.name
