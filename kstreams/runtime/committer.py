@@ -138,6 +138,7 @@ class ExactlyOnceCommitter:
         abort keeps timing out (see :mod:`kstreams.runtime.streams_producer`); the caller's
         tasks must then be closed and rewound, since they hold the old producer."""
         self._in_txn = False
+        self._initializing = False
 
     def start(self) -> None:
         """``init_transactions`` (fencing an older producer with the same id), then begin one."""
@@ -145,15 +146,43 @@ class ExactlyOnceCommitter:
         self._begin()
 
     def _init(self) -> None:
-        self._call(
-            "init_transactions",
-            lambda: self.producer.init_transactions(TXN_TIMEOUT_S),
-            self.stall_timeout_s,
-        )
+        self._initializing = True
+        try:
+            self._call(
+                "init_transactions",
+                lambda: self.producer.init_transactions(TXN_TIMEOUT_S),
+                self.stall_timeout_s,
+            )
+        finally:
+            self._initializing = False
 
     def _begin(self) -> None:
-        self._call("begin_transaction", self.producer.begin_transaction)
+        self._call("begin_transaction", lambda: self.producer.begin_transaction())
         self._in_txn = True
+
+    def _replaceable(self, err: Any) -> bool:
+        """Whether a fatal or fencing ``err`` is cured by a new producer: not a settings or
+        authorization problem (the new one would fail the same way), nor one of a producer
+        that was just created."""
+        return (
+            self.replace_producer is not None
+            and not self._initializing
+            and err.code() not in FATAL_HINTS
+        )
+
+    def _replace(self, reason: str) -> None:
+        """A new producer (same ``transactional.id``) in place of this one; its
+        ``init_transactions`` fences the old one, whose transaction the broker aborts."""
+        log.warning(
+            "stream-thread [%s] %s: replacing the producer; the new one's init_transactions "
+            "fences this one and the broker aborts its transaction",
+            self.name,
+            reason,
+        )
+        assert self.replace_producer is not None
+        self._in_txn = False
+        self.producer = self.replace_producer()
+        self._init()
 
     def commit(self, offsets: list[TopicPartition]) -> None:
         """Add ``offsets`` to the transaction and commit it; then open the next one."""
@@ -212,6 +241,16 @@ class ExactlyOnceCommitter:
                     self._abort_quietly()
                     raise TaskMigratedError(f"{what} failed: {err}") from exc
                 if err.fatal() or err.code() in FENCED_CODES:
+                    if self._replaceable(err):
+                        # e.g. INVALID_TXN_STATE after the coordinator timed the transaction
+                        # out while a broker was away: librdkafka makes that fatal, Kafka
+                        # Streams resets its producer after such errors (fencing) too
+                        self._replace(f"{what} failed: {err}")
+                        if what == "begin_transaction":
+                            continue  # nothing was in the transaction: begin on the new one
+                        raise TransactionAbortedError(
+                            f"{what} failed ({err}); the producer was replaced"
+                        ) from exc
                     hint = FATAL_HINTS.get(err.code(), FENCED_HINT)
                     raise StreamsError(
                         f"fatal transactional producer error in {what}: {err}. {hint}"
@@ -289,17 +328,14 @@ class ExactlyOnceCommitter:
                 if not err.fatal() and not err.retriable():
                     log.warning("stream-thread [%s] abort_transaction failed: %s", self.name, err)
                     return
-                if err.retriable() and self.replace_producer is not None:
-                    log.warning(
-                        "stream-thread [%s] abort_transaction kept failing for %.0fs (%s): "
-                        "replacing the producer; the new one's init_transactions fences this "
-                        "one and the broker aborts its transaction",
-                        self.name,
-                        now - start,
-                        err,
+                if self._replaceable(err):
+                    # retriable: it kept timing out; fatal: e.g. INVALID_TXN_STATE for a
+                    # transaction the coordinator already aborted (librdkafka#3297)
+                    self._replace(
+                        f"abort_transaction kept failing for {now - start:.0f}s ({err})"
+                        if err.retriable()
+                        else f"abort_transaction failed ({err})"
                     )
-                    self.producer = self.replace_producer()
-                    self._init()
                     return
                 raise StreamsError(
                     f"could not abort the transaction (tried for {now - start:.0f}s): {err}. "

@@ -95,6 +95,9 @@ class Collector:
     def discard_errors(self) -> None:
         pass
 
+    def delivery_failure(self) -> None:
+        return None
+
 
 def fake_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     clock = [0.0]
@@ -162,3 +165,55 @@ def test_init_transactions_waits_for_the_brokers_up_to_task_timeout(
     down = Down()
     with pytest.raises(StreamsError, match="init_transactions failed"):
         ExactlyOnceCommitter(None, down, Collector(), "t", stall_timeout_s=60.0).start()
+
+
+def fatal(code: int, text: str) -> KafkaException:
+    return KafkaException(KafkaError(code, text, fatal=True))
+
+
+def test_a_fatal_abort_after_a_broker_restart_gets_a_new_producer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the coordinator aborted the transaction while the broker was away; librdkafka makes
+    # the client's own abort fatal (INVALID_TXN_STATE): a new producer carries on
+    fake_clock(monkeypatch)
+
+    class Invalid(TxnProducer):
+        def abort_transaction(self, timeout: float) -> None:
+            self.aborts += 1
+            raise fatal(KafkaError.INVALID_TXN_STATE, "Failed to end transaction")
+
+    fresh = TxnProducer()
+    c = ExactlyOnceCommitter(None, Invalid(), Collector(), "t", replace_producer=lambda: fresh)
+    c._in_txn = True
+    c.abort()
+    assert c.producer is fresh and fresh.inits == 1 and fresh.begins == 1
+
+
+def test_a_fatal_commit_rewinds_on_a_new_producer(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_clock(monkeypatch)
+
+    class Invalid(TxnProducer):
+        def commit_transaction(self, timeout: float) -> None:
+            raise fatal(KafkaError.INVALID_TXN_STATE, "Failed to end transaction")
+
+    fresh = TxnProducer()
+    c = ExactlyOnceCommitter(None, Invalid(), Collector(), "t", replace_producer=lambda: fresh)
+    c._in_txn = True
+    with pytest.raises(committer_module.TransactionAbortedError, match="producer was replaced"):
+        c.commit([])
+    assert c.producer is fresh and fresh.inits == 1
+
+
+def test_a_settings_error_is_not_cured_by_a_new_producer(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_clock(monkeypatch)
+
+    class Unauthorized(TxnProducer):
+        def begin_transaction(self) -> None:
+            raise fatal(KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "not authorized")
+
+    c = ExactlyOnceCommitter(
+        None, Unauthorized(), Collector(), "t", replace_producer=lambda: TxnProducer()
+    )
+    with pytest.raises(StreamsError, match="grant it WRITE"):
+        c._begin()
