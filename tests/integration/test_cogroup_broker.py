@@ -1,22 +1,31 @@
-"""A cogroup of two topics under exactly_once_v2, restarted on an empty state directory (real broker).
+"""A cogroup of two topics under exactly_once_v2 across restarts (real broker).
 
 Deposits and withdrawals (two topics, two partitions each) are cogrouped into one balance per
-account: one store for both inputs, its changelog written in the same transactions as the
-output. The first instance processes half the input and closes; a second instance of the same
-application, on an empty state directory, restores the store from its changelog and processes
-the rest. Read ``read_committed``, the output must be exact: per account, one update per input
-record, each moving exactly one of the two counters by one from the update before, and the
-last one the totals; interactive queries of the restored store answer the same.
+account (``apps/cogroup_app.py``): one store for both inputs, its changelog written in the
+same transactions as the output. Read ``read_committed``, the output must be exact: per
+account, one update per input record, each moving exactly one of the two counters by one from
+the update before, the last one the totals.
+
+* A clean restart on an empty state directory: the second instance restores the store from
+  its changelog (interactive queries answer the totals before any new record) and goes on.
+* A SIGKILL while input keeps arriving, restarted on the same state directory: what the
+  aborted transaction wrote to the store and the output is gone, nothing is counted twice.
 """
 
 from __future__ import annotations
 
+import os
+import random
+import time
 from collections import Counter, defaultdict
+from pathlib import Path
 from typing import Any
 
 import pytest
+from apps.cogroup_app import topology
+from helpers import AppProcess, TopicReader, app_topics, delete_topics, unique_app_id
 
-from kstreams import Materialized, Serdes, StreamsBuilder, Topology
+from kstreams import Serdes
 from kstreams.serde import JsonSerde
 
 pytestmark = pytest.mark.integration
@@ -29,33 +38,6 @@ CONFIG: dict[str, Any] = {
     "default.value.serde": Serdes.String,
     "poll.ms": 50,
 }
-
-
-def topology(deposits: str, withdrawals: str, out: str) -> Topology:
-    def deposit(account: str, amount: str, balance: dict[str, int]) -> dict[str, int]:
-        balance["deposits"] += 1  # mutated in place, as Python code does
-        balance["total"] += int(amount)
-        return balance
-
-    def withdraw(account: str, amount: str, balance: dict[str, int]) -> dict[str, int]:
-        balance["withdrawals"] += 1
-        balance["total"] -= int(amount)
-        return balance
-
-    b = StreamsBuilder()
-    (
-        b.stream(deposits)
-        .group_by_key()
-        .cogroup(deposit)
-        .cogroup(b.stream(withdrawals).group_by_key(), withdraw)
-        .aggregate(
-            lambda: {"deposits": 0, "withdrawals": 0, "total": 0},
-            Materialized.as_("balances").with_value_serde(J).with_caching_disabled(),
-        )
-        .to_stream()
-        .to(out, value_serde=J)
-    )
-    return b.build()
 
 
 def rows(start: int, n: int) -> list[tuple[str, str]]:
@@ -134,3 +116,65 @@ def test_a_cogroup_restores_its_store_and_stays_exact_under_eos(
     final = updates()
     assert len(final) == n_all, Counter(a for a, _ in final)
     check_exact(final, totals)
+
+
+@pytest.mark.slow
+def test_a_cogroup_stays_exact_across_a_sigkill_under_eos(
+    kafka_bootstrap: str, new_topic, produce, tmp_path: Path
+) -> None:
+    seed = int(os.environ.get("KSTREAMS_TEST_SEED", time.time_ns() % 1_000_000))
+    rng = random.Random(seed)
+    deposits, withdrawals, out = (new_topic(partitions=2) for _ in range(3))
+    app_id = unique_app_id("cogroup-eos")
+    chunks = [(rows(i * 40, 40), rows(10_000 + i * 30, 30)) for i in range(12)]
+    kill_after = rng.randrange(2, 7)
+    state = tmp_path / "state"
+
+    def app(log: str) -> AppProcess:
+        return AppProcess(
+            "cogroup_app.py",
+            kafka_bootstrap,
+            app_id,
+            deposits,
+            withdrawals,
+            out,
+            str(state),
+            log_path=tmp_path / log,
+        )
+
+    def send(chunk: tuple[list[tuple[str, str]], list[tuple[str, str]]]) -> None:
+        produce(deposits, chunk[0])
+        produce(withdrawals, chunk[1])
+
+    all_d = [r for d, _ in chunks for r in d]
+    all_w = [r for _, w in chunks for r in w]
+    try:
+        with TopicReader(kafka_bootstrap, out) as reader:  # read_committed
+            first = app("1.log")
+            with first:
+                first.wait_for_line("STATE RUNNING")
+                for chunk in chunks[: kill_after + 1]:
+                    send(chunk)
+                    time.sleep(0.1)
+                reader.wait_for(1, timeout=60, what="some balances before the kill")
+                time.sleep(rng.uniform(0.0, 0.3))
+                first.kill()
+                assert first.returncode == -9, first.output[-3000:]
+            before = len(reader.records)
+            second = app("2.log")
+            with second:
+                second.wait_for_line("STATE RUNNING", timeout=90)
+                for chunk in chunks[kill_after + 1 :]:
+                    send(chunk)
+                    time.sleep(0.02)
+                n = len(all_d) + len(all_w)
+                reader.wait_for(
+                    n, timeout=120, what=f"{n} balances (seed {seed}, {before} before the kill)"
+                )
+                reader.settle(2.0)
+                assert second.stop() == 0, second.output[-3000:]
+        updates = [(r.key_str, J.deserialize(out, r.value)) for r in reader.records]
+        assert len(updates) == n, f"seed {seed}: {len(updates)} updates for {n} records"
+        check_exact(updates, expected_totals(all_d, all_w))
+    finally:
+        delete_topics(kafka_bootstrap, app_topics(kafka_bootstrap, app_id))
