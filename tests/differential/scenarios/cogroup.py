@@ -818,3 +818,84 @@ def cogroup_session_windows_single(b: StreamsBuilder) -> None:
         .to_stream()
         .to("out")
     )
+
+
+# -- windowed aggregates mutated in place, with a downstream filter asking for old values ------
+
+
+def _bump(field: str) -> Any:
+    def bump(k: Any, v: Any, agg: dict[str, Any]) -> dict[str, Any]:
+        agg[field] += 1
+        agg["seen"].append(js(v))
+        return agg
+
+    return bump
+
+
+def _json_cogroup(b: StreamsBuilder) -> Any:
+    one, two = _two(b)
+    return one.cogroup(_bump("a")).cogroup(two, _bump("b"))
+
+
+def _odd(w: Any, v: dict[str, Any]) -> bool:
+    return (v["a"] + v["b"]) % 2 == 1
+
+
+MUTATED = [
+    Pipe("one", "k", "x", 1),
+    Pipe("two", "k", "y", 2),
+    Pipe("one", "k", "z", 3),
+    Pipe("two", "j", "w", 4),
+    Pipe("one", "k", "v", 12),
+    Pipe("two", "k", "u", 13),
+    Pipe("one", "j", "t", 14),
+]
+
+
+@scenario(
+    inputs=TWO,
+    steps=MUTATED,
+    outputs={"out": (tw(10), "JSON"), "odd": (tw(10), "JSON")},
+    stores=(StoreQuery("jw", "String", "JSON", gets=("k", "j"), kind="window"),),
+)
+def cogroup_time_windows_mutated_in_place(b: StreamsBuilder) -> None:
+    """Window aggregates the aggregators mutate; a filter downstream gets the real old values
+    (a row leaving the filtered table is deleted only if it was in it)."""
+    table = (
+        _json_cogroup(b)
+        .windowed_by(TimeWindows.of_size_with_no_grace(10))
+        .aggregate(
+            lambda: {"a": 0, "b": 0, "seen": []},
+            Materialized.as_("jw").with_value_serde(Serdes.JSON()).with_caching_disabled(),
+        )
+    )
+    table.to_stream().to("out", value_serde=Serdes.JSON())
+    table.filter(_odd).to_stream().to("odd", value_serde=Serdes.JSON())
+
+
+@scenario(
+    inputs=TWO,
+    steps=MUTATED,
+    outputs={"out": (SW, "JSON"), "odd": (SW, "JSON")},
+    stores=(StoreQuery("js", "String", "JSON", gets=("k", "j"), kind="session"),),
+)
+def cogroup_session_windows_mutated_in_place(b: StreamsBuilder) -> None:
+    """Sessions whose aggregators and merger mutate in place; merged sessions are deleted."""
+
+    def merge(k: Any, one: dict[str, Any], two: dict[str, Any]) -> dict[str, Any]:
+        one["a"] += two["a"]
+        one["b"] += two["b"]
+        one["seen"].extend(two["seen"])
+        return one
+
+    table = (
+        _json_cogroup(b)
+        .windowed_by(SessionWindows.of_inactivity_gap_and_grace(5, 100))
+        .aggregate(
+            lambda: {"a": 0, "b": 0, "seen": []},
+            merge,
+            Materialized.as_("js").with_value_serde(Serdes.JSON()).with_caching_disabled(),
+        )
+    )
+    table.to_stream().to("out", value_serde=Serdes.JSON())
+    table.filter(_odd).to_stream().to("odd", value_serde=Serdes.JSON())

@@ -435,4 +435,64 @@ public final class CogroupScenarios {
                 .toStream()
                 .to("out", sessions());
     }
+
+    // -- windowed aggregates mutated in place, with a downstream filter ---------------------------
+
+    private static Aggregator<String, String, JsonNode> bump(final String field) {
+        return (k, v, agg) -> {
+            final ObjectNode n = (ObjectNode) agg.deepCopy();
+            n.put(field, n.get(field).asLong() + 1);
+            ((ArrayNode) n.get("seen")).add(String.valueOf(v));
+            return n;
+        };
+    }
+
+    private static CogroupedKStream<String, JsonNode> jsonCogroup(final StreamsBuilder b) {
+        return grouped(b, "one").cogroup(bump("a")).cogroup(grouped(b, "two"), bump("b"));
+    }
+
+    private static JsonNode initial() {
+        final ObjectNode n = JsonSerde.MAPPER.createObjectNode();
+        n.put("a", 0);
+        n.put("b", 0);
+        n.putArray("seen");
+        return n;
+    }
+
+    private static boolean odd(final JsonNode v) {
+        return (v.get("a").asLong() + v.get("b").asLong()) % 2 == 1;
+    }
+
+    public static void cogroupTimeWindowsMutatedInPlace(final StreamsBuilder b) {
+        final KTable<Windowed<String>, JsonNode> table = jsonCogroup(b)
+                .windowedBy(TimeWindows.ofSizeWithNoGrace(ms(10)))
+                .aggregate(
+                        CogroupScenarios::initial,
+                        Materialized.<String, JsonNode, WindowStore<Bytes, byte[]>>as("jw")
+                                .withValueSerde(new JsonSerde())
+                                .withCachingDisabled());
+        table.toStream().to("out", Produced.with(tw(10), new JsonSerde()));
+        table.filter((w, v) -> odd(v)).toStream().to("odd", Produced.with(tw(10), new JsonSerde()));
+    }
+
+    public static void cogroupSessionWindowsMutatedInPlace(final StreamsBuilder b) {
+        final Merger<String, JsonNode> merge = (k, one, two) -> {
+            final ObjectNode n = (ObjectNode) one.deepCopy();
+            n.put("a", n.get("a").asLong() + two.get("a").asLong());
+            n.put("b", n.get("b").asLong() + two.get("b").asLong());
+            ((ArrayNode) n.get("seen")).addAll((ArrayNode) two.get("seen"));
+            return n;
+        };
+        final Serde<Windowed<String>> sw = WindowedSerdes.sessionWindowedSerdeFrom(String.class);
+        final KTable<Windowed<String>, JsonNode> table = jsonCogroup(b)
+                .windowedBy(SessionWindows.ofInactivityGapAndGrace(ms(5), ms(100)))
+                .aggregate(
+                        CogroupScenarios::initial,
+                        merge,
+                        Materialized.<String, JsonNode, SessionStore<Bytes, byte[]>>as("js")
+                                .withValueSerde(new JsonSerde())
+                                .withCachingDisabled());
+        table.toStream().to("out", Produced.with(sw, new JsonSerde()));
+        table.filter((w, v) -> odd(v)).toStream().to("odd", Produced.with(sw, new JsonSerde()));
+    }
 }
