@@ -40,6 +40,11 @@ from kstreams.dsl import (
     Suppressed,
     TimeWindowedKStream,
 )
+from kstreams.dsl.cogrouped import (
+    CogroupedKStream,
+    SessionWindowedCogroupedKStream,
+    TimeWindowedCogroupedKStream,
+)
 from kstreams.dsl.joined import Joined
 from kstreams.dsl.stream_joined import StreamJoined
 from kstreams.errors import (
@@ -116,6 +121,7 @@ __all__ = [
     "BranchedKStream",
     "BufferConfig",
     "ClusterUnreachableError",
+    "CogroupedKStream",
     "ConfigError",
     "Consumed",
     "CountWindow",
@@ -159,6 +165,7 @@ __all__ = [
     "SerializationError",
     "SessionStore",
     "SessionWindow",
+    "SessionWindowedCogroupedKStream",
     "SessionWindowedKStream",
     "SessionWindows",
     "SlidingWindows",
@@ -176,6 +183,7 @@ __all__ = [
     "Suppressed",
     "TaskId",
     "TimeWindow",
+    "TimeWindowedCogroupedKStream",
     "TimeWindowedKStream",
     "TimeWindows",
     "TimestampedKeyValueStore",

@@ -38,6 +38,7 @@ from kstreams.windows.definitions import SessionWindows, SlidingWindows, TimeWin
 
 if TYPE_CHECKING:
     from kstreams.builder import StreamsBuilder
+    from kstreams.dsl.cogrouped import CogroupedKStream
     from kstreams.dsl.count_windowed import CountWindowedKStream
     from kstreams.dsl.ktable import KTable
     from kstreams.dsl.windowed import SessionWindowedKStream, TimeWindowedKStream
@@ -144,6 +145,27 @@ class KGroupedStream:
         return KTable(
             self._builder, func, factory.result_key_serde(ks), vs, store_name, supplier=aggregation
         )
+
+    def cogroup(self, aggregator: Callable[[Any, Any, Any], Any]) -> CogroupedKStream:
+        """Start a cogroup with this grouped stream and its ``aggregator(key, value, aggregate)``:
+        add other grouped streams of the same key with ``cogroup(other, other_aggregator)``,
+        then ``aggregate(initializer)`` them into one table with one store (Java:
+        ``KGroupedStream.cogroup``; see :mod:`kstreams.dsl.cogrouped`).
+
+        Example::
+
+            totals = (
+                orders.group_by_key()
+                .cogroup(lambda k, order, agg: {**agg, "ordered": agg["ordered"] + 1})
+                .cogroup(returns.group_by_key(),
+                         lambda k, ret, agg: {**agg, "returned": agg["returned"] + 1})
+                .aggregate(lambda: {"ordered": 0, "returned": 0},
+                           Materialized.as_("totals").with_value_serde(Serdes.JSON()))
+            )
+        """
+        from kstreams.dsl.cogrouped import CogroupedKStream
+
+        return CogroupedKStream(self._builder).cogroup(self, aggregator)
 
     def windowed_by(
         self, windows: TimeWindows | SlidingWindows | SessionWindows | CountWindows

@@ -45,8 +45,12 @@ class SlidingWindowAggregateProcessor(CompiledProcessor):
         initializer: Callable[[], Any],
         aggregator: Callable[[Any, Any, Any], Any],
         send_old_values: bool = False,
+        stream_time_name: str | None = None,
     ) -> None:
         self.store_name = store_name
+        # what the observed stream time is committed under (default: the store's name);
+        # cogrouped aggregations share one store, each keeps its own time (as in Java)
+        self.stream_time_name = stream_time_name or store_name
         self.windows = windows
         self.emit_strategy = emit_strategy
         self.initializer = initializer
@@ -251,5 +255,5 @@ class SlidingWindowAggregateProcessor(CompiledProcessor):
             nonlocal observed
             observed = committed
 
-        keep_observed_stream_time(context, self.store_name, observed_time, resume)
+        keep_observed_stream_time(context, self.stream_time_name, observed_time, resume)
         return sliding_aggregate
