@@ -42,6 +42,7 @@ from kstreams.dsl import (
 )
 from kstreams.dsl.joined import Joined
 from kstreams.dsl.stream_joined import StreamJoined
+from kstreams.dsl.table_joined import TableJoined
 from kstreams.errors import (
     AuthenticationError,
     ClusterUnreachableError,
@@ -174,6 +175,7 @@ __all__ = [
     "StreamsRebalancingError",
     "StreamsStoppedError",
     "Suppressed",
+    "TableJoined",
     "TaskId",
     "TimeWindow",
     "TimeWindowedKStream",
