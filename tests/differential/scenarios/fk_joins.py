@@ -137,3 +137,23 @@ def fk_join_chained(b: StreamsBuilder) -> None:
     with_products.left_join(
         categories, lambda v: v.split("|")[3], plus, TableJoined.as_("category")
     ).to_stream().to("out")
+
+
+RAW = ("ByteArray", "ByteArray")
+
+
+@scenario(
+    inputs=INPUTS,
+    steps=STEPS,
+    outputs={
+        "out": S,
+        "app-KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-0000000006-topic": RAW,
+        "app-KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-0000000014-topic": RAW,
+        "app-KTABLE-FK-JOIN-SUBSCRIPTION-STATE-STORE-0000000010-changelog": RAW,
+    },
+)
+def fk_left_join_wire_format(b: StreamsBuilder) -> None:
+    """The subscription and response topics and the subscription store's changelog, byte
+    for byte: the wrappers' layouts, the Murmur3 hashes, the combined keys."""
+    left, right = _tables(b)
+    left.left_join(right, fk, plus).to_stream().to("out")

@@ -78,4 +78,8 @@ public final class ForeignKeyJoinScenarios {
         withProducts.leftJoin(categories, (String v) -> v.split("\\|")[3], PLUS,
                 TableJoined.as("category")).toStream().to("out");
     }
+
+    public static void fkLeftJoinWireFormat(final StreamsBuilder b) {
+        fkLeftJoin(b);
+    }
 }
