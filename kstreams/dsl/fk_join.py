@@ -98,7 +98,9 @@ def key_and_value_extractor(extractor: Callable[..., Any]) -> Callable[[Any, Any
 
 def _check_joiner(joiner: Any) -> None:
     if not callable(joiner):
-        raise TypeError(f"joiner must be a function (value, foreign_value) -> result, got {joiner!r}")
+        raise TypeError(
+            f"joiner must be a function (value, foreign_value) -> result, got {joiner!r}"
+        )
     try:
         sig = inspect.signature(joiner)
     except (TypeError, ValueError):
@@ -167,7 +169,9 @@ def join_on_foreign_key(
         generated = graph.new_name(prefix)  # the counter advances either way (Java)
         return generated if name is None else name + suffix
 
-    subscription_topic = named("-subscription-registration", SUBSCRIPTION_REGISTRATION) + TOPIC_SUFFIX
+    subscription_topic = (
+        named("-subscription-registration", SUBSCRIPTION_REGISTRATION) + TOPIC_SUFFIX
+    )
     send_name = named("-subscription-registration-processor", SUBSCRIPTION_REGISTRATION)
     subscription_sink = named("-subscription-registration-sink", SINK_NAME)
     subscription_source = named("-subscription-registration-source", SOURCE_NAME)
@@ -180,7 +184,9 @@ def join_on_foreign_key(
     response_sink = named("-subscription-response-sink", SINK_NAME)
     response_source = named("-subscription-response-source", SOURCE_NAME)
     left_value_getter = table._value_getter_supplier()
-    resolver_name = named("-subscription-response-resolver", SUBSCRIPTION_RESPONSE_RESOLVER_PROCESSOR)
+    resolver_name = named(
+        "-subscription-response-resolver", SUBSCRIPTION_RESPONSE_RESOLVER_PROCESSOR
+    )
     result_name = named("-result", FK_JOIN_OUTPUT_NAME)
     if m is not None and m.store_name is not None:
         result_store, queryable = m.store_name, m.store_name
@@ -234,7 +240,9 @@ def join_on_foreign_key(
         )
         topology.add_processor(
             receive_name,
-            lambda: SubscriptionReceiveProcessor(store_name, fk_serde, key_serde, subscription_topic),
+            lambda: SubscriptionReceiveProcessor(
+                store_name, fk_serde, key_serde, subscription_topic
+            ),
             subscription_source,
         )
         topology.add_state_store(_subscription_store(store_name, subscription_serde), receive_name)
@@ -244,7 +252,9 @@ def join_on_foreign_key(
             receive_name,
         )
         if foreign_stores:
-            topology.connect_processor_and_state_stores(join_foreign_name, store_names=foreign_stores)
+            topology.connect_processor_and_state_stores(
+                join_foreign_name, store_names=foreign_stores
+            )
         topology.add_processor(
             foreign_join_name,
             lambda: ForeignTableJoinProcessor(
@@ -263,7 +273,9 @@ def join_on_foreign_key(
             value_serde=response_serde,
             partitioner=response_partitioner,
         )
-        _add_repartition_source(topology, response_source, response_topic, key_serde, response_serde)
+        _add_repartition_source(
+            topology, response_source, response_topic, key_serde, response_serde
+        )
         topology.add_processor(
             resolver_name,
             lambda: ResponseJoinProcessor(
@@ -280,7 +292,11 @@ def join_on_foreign_key(
         )
         if materialized_store is not None:
             builder = store_builder(
-                m or Materialized(), materialized_store, out_key_serde, out_value_serde, table_source=True
+                m or Materialized(),
+                materialized_store,
+                out_key_serde,
+                out_value_serde,
+                table_source=True,
             )
             topology.add_state_store(builder, result_name)
 

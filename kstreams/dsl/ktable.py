@@ -337,7 +337,12 @@ class KTable:
 
         if is_foreign_key_form(named):
             return join_on_foreign_key(
-                self, other, joiner, named, (materialized, fk_materialized, table_joined), left_join=False
+                self,
+                other,
+                joiner,
+                named,
+                (materialized, fk_materialized, table_joined),
+                left_join=False,
             )
         if fk_materialized is not None or table_joined is not None:
             raise TypeError("join(other, joiner, named, materialized) takes no fifth argument")
@@ -367,7 +372,12 @@ class KTable:
 
         if is_foreign_key_form(named):
             return join_on_foreign_key(
-                self, other, joiner, named, (materialized, fk_materialized, table_joined), left_join=True
+                self,
+                other,
+                joiner,
+                named,
+                (materialized, fk_materialized, table_joined),
+                left_join=True,
             )
         if fk_materialized is not None or table_joined is not None:
             raise TypeError("left_join(other, joiner, named, materialized) takes no fifth argument")

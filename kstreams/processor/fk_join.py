@@ -248,7 +248,9 @@ class SubscriptionJoinProcessor(CompiledProcessor):
             )
             instruction = wrapper.instruction
             if instruction == _DELETE_AND_PROPAGATE:
-                response = SubscriptionResponseWrapper(wrapper.hash, None, wrapper.primary_partition)
+                response = SubscriptionResponseWrapper(
+                    wrapper.hash, None, wrapper.primary_partition
+                )
             elif instruction == _PROPAGATE_NULL:
                 value = None if foreign is None else foreign.value
                 response = SubscriptionResponseWrapper(

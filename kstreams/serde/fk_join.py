@@ -111,7 +111,9 @@ class SubscriptionWrapperSerde(Serde[SubscriptionWrapper]):
         parts.append(pk)
         if version >= 1:
             if data.primary_partition is None:
-                raise SerializationError("a version-1 SubscriptionWrapper needs a primary partition")
+                raise SerializationError(
+                    "a version-1 SubscriptionWrapper needs a primary partition"
+                )
             parts.append(_INT.pack(data.primary_partition))
         return b"".join(parts)
 
@@ -121,7 +123,9 @@ class SubscriptionWrapperSerde(Serde[SubscriptionWrapper]):
         if data is None:
             return None
         if len(data) < 2:
-            raise SerializationError(f"SubscriptionWrapper on {topic} is too short ({len(data)} bytes)")
+            raise SerializationError(
+                f"SubscriptionWrapper on {topic} is too short ({len(data)} bytes)"
+            )
         first = data[0]
         version = first & 0x7F
         try:
@@ -212,7 +216,9 @@ class CombinedKeySchema:
     ``fk_topic`` / ``pk_topic`` are the pseudo topics the key serdes are called with.
     """
 
-    def __init__(self, fk_serde: Serde[Any], fk_topic: str, pk_serde: Serde[Any], pk_topic: str) -> None:
+    def __init__(
+        self, fk_serde: Serde[Any], fk_topic: str, pk_serde: Serde[Any], pk_topic: str
+    ) -> None:
         self.fk_serde = fk_serde
         self.pk_serde = pk_serde
         self.fk_topic = fk_topic
