@@ -157,3 +157,56 @@ def fk_left_join_wire_format(b: StreamsBuilder) -> None:
     for byte: the wrappers' layouts, the Murmur3 hashes, the combined keys."""
     left, right = _tables(b)
     left.left_join(right, fk, plus).to_stream().to("out")
+
+
+VERSIONED_STEPS: list[Pipe] = [
+    *STEPS,
+    Pipe("lhs", "lhs6", "lhsOld|rhs2", 5),  # out of order: a versioned table skips it
+    Pipe("rhs", "rhs2", "rhsOld", 1),  # out of order on the foreign side
+    Pipe("lhs", "lhs7", "lhsValue7|rhs2", 21),
+]
+
+
+@scenario(inputs=INPUTS, steps=VERSIONED_STEPS, outputs=OUT)
+def fk_join_versioned_tables(b: StreamsBuilder) -> None:
+    """KIP-914: out-of-order updates of versioned tables do not reach the join."""
+    from kstreams.state import Stores
+
+    def versioned(topic: str) -> Any:
+        return b.table(
+            topic,
+            Materialized.as_(Stores.persistent_versioned_key_value_store(topic + "-v", 100)),
+        )
+
+    versioned("lhs").left_join(versioned("rhs"), fk, plus).to_stream().to("out")
+
+
+@scenario(inputs=INPUTS, steps=VERSIONED_STEPS, outputs=OUT)
+def fk_join_unversioned_tables_take_out_of_order_updates(b: StreamsBuilder) -> None:
+    left, right = _tables(b)
+    left.left_join(right, fk, plus).to_stream().to("out")
+
+
+@scenario(inputs=INPUTS, steps=STEPS, outputs=OUT)
+def fk_join_filtered_and_mapped_sides(b: StreamsBuilder) -> None:
+    """Unmaterialized filter / map_values tables on both sides: their rows are computed
+    through their parents' stores."""
+    left = b.table("lhs").filter(lambda k, v: not v.startswith("lhsValue2"))
+    right = b.table("rhs").map_values(str.upper)
+    left.join(right, fk, plus).to_stream().to("out")
+
+
+@scenario(
+    inputs=INPUTS,
+    steps=STEPS,
+    outputs={"out": ("String", "Long"), "joined": S},
+    stores=(StoreQuery("per-foreign", "String", "Long", gets=("rhs1", "rhs2", "rhs3")),),
+)
+def fk_join_group_by_count(b: StreamsBuilder) -> None:
+    """A downstream group_by asks the joined table for old values."""
+    left, right = _tables(b)
+    joined = left.left_join(right, fk, plus)
+    joined.to_stream().to("joined")
+    joined.group_by(lambda k, v: (v.split("|")[1].split("+")[0], k)).count(
+        Materialized.as_("per-foreign")
+    ).to_stream().to("out", value_serde=Serdes.Long())

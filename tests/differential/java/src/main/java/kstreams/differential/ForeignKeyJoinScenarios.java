@@ -1,13 +1,17 @@
 package kstreams.differential;
 
+import java.time.Duration;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.TableJoined;
 import org.apache.kafka.streams.kstream.ValueJoiner;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * The Java twins of tests/differential/scenarios/fk_joins.py: KTable-KTable foreign-key joins.
@@ -81,5 +85,35 @@ public final class ForeignKeyJoinScenarios {
 
     public static void fkLeftJoinWireFormat(final StreamsBuilder b) {
         fkLeftJoin(b);
+    }
+
+    private static KTable<String, String> versioned(final StreamsBuilder b, final String topic) {
+        return b.table(topic, Materialized.<String, String>as(
+                Stores.persistentVersionedKeyValueStore(topic + "-v", Duration.ofMillis(100))));
+    }
+
+    public static void fkJoinVersionedTables(final StreamsBuilder b) {
+        final KTable<String, String> left = versioned(b, "lhs");
+        left.leftJoin(versioned(b, "rhs"), ForeignKeyJoinScenarios::fk, PLUS).toStream().to("out");
+    }
+
+    public static void fkJoinUnversionedTablesTakeOutOfOrderUpdates(final StreamsBuilder b) {
+        fkLeftJoin(b);
+    }
+
+    public static void fkJoinFilteredAndMappedSides(final StreamsBuilder b) {
+        final KTable<String, String> left = lhs(b).filter((k, v) -> !v.startsWith("lhsValue2"));
+        final KTable<String, String> right = rhs(b).mapValues(v -> v.toUpperCase(java.util.Locale.ROOT));
+        left.join(right, ForeignKeyJoinScenarios::fk, PLUS).toStream().to("out");
+    }
+
+    public static void fkJoinGroupByCount(final StreamsBuilder b) {
+        final KTable<String, String> left = lhs(b);
+        final KTable<String, String> joined = left.leftJoin(rhs(b), ForeignKeyJoinScenarios::fk, PLUS);
+        joined.toStream().to("joined");
+        joined.groupBy((k, v) -> KeyValue.pair(v.split("\\|")[1].split("\\+")[0], k))
+                .count(Materialized.as("per-foreign"))
+                .toStream()
+                .to("out", Produced.valueSerde(Serdes.Long()));
     }
 }
