@@ -312,6 +312,7 @@ class KTable:
         fk_materialized: Materialized | None = None,
         *,
         table_joined: Any = None,
+        foreign_key_extractor: Callable[..., Any] | None = None,
     ) -> KTable:
         """The inner join with ``other``: on the primary key, or on a foreign key.
 
@@ -325,7 +326,8 @@ class KTable:
         (or ``foreign_key_extractor(key, value)``) returns, as Kafka Streams' foreign-key
         join: the result is keyed by this table's key, follows changes of the foreign key and
         of both rows, and needs no co-partitioning. ``materialized`` keeps the result in its
-        own store. Example::
+        own store. By keyword: ``join(other, joiner=..., foreign_key_extractor=...,
+        table_joined=..., materialized=...)``. Example::
 
             enriched = orders.join(customers, lambda order, customer: {**order, **customer})
             with_product = orders.join(
@@ -335,17 +337,20 @@ class KTable:
         """
         from kstreams.dsl.fk_join import is_foreign_key_form, join_on_foreign_key
 
-        if is_foreign_key_form(named):
+        if foreign_key_extractor is not None:  # joiner=..., foreign_key_extractor=...
+            options = (named, materialized, fk_materialized, table_joined)
             return join_on_foreign_key(
-                self,
-                other,
-                joiner,
-                named,
-                (materialized, fk_materialized, table_joined),
-                left_join=False,
+                self, other, foreign_key_extractor, joiner, options, left_join=False
             )
-        if fk_materialized is not None or table_joined is not None:
-            raise TypeError("join(other, joiner, named, materialized) takes no fifth argument")
+        if is_foreign_key_form(named):
+            options = (materialized, fk_materialized, table_joined)
+            return join_on_foreign_key(self, other, joiner, named, options, left_join=False)
+        if fk_materialized is not None or table_joined is not None:  # only the FK form has them
+            raise TypeError(
+                "table_joined and a fifth argument belong to the foreign-key form "
+                "join(other, foreign_key_extractor, joiner, table_joined, materialized); "
+                "the primary-key form is join(other, joiner, named, materialized)"
+            )
         return join_tables(
             self, other, joiner, named, materialized, left_outer=False, right_outer=False
         )
@@ -359,6 +364,7 @@ class KTable:
         fk_materialized: Materialized | None = None,
         *,
         table_joined: Any = None,
+        foreign_key_extractor: Callable[..., Any] | None = None,
     ) -> KTable:
         """The left join with ``other``: a row for every row of this table.
 
@@ -370,17 +376,20 @@ class KTable:
         """
         from kstreams.dsl.fk_join import is_foreign_key_form, join_on_foreign_key
 
-        if is_foreign_key_form(named):
+        if foreign_key_extractor is not None:  # joiner=..., foreign_key_extractor=...
+            options = (named, materialized, fk_materialized, table_joined)
             return join_on_foreign_key(
-                self,
-                other,
-                joiner,
-                named,
-                (materialized, fk_materialized, table_joined),
-                left_join=True,
+                self, other, foreign_key_extractor, joiner, options, left_join=True
             )
-        if fk_materialized is not None or table_joined is not None:
-            raise TypeError("left_join(other, joiner, named, materialized) takes no fifth argument")
+        if is_foreign_key_form(named):
+            options = (materialized, fk_materialized, table_joined)
+            return join_on_foreign_key(self, other, joiner, named, options, left_join=True)
+        if fk_materialized is not None or table_joined is not None:  # only the FK form has them
+            raise TypeError(
+                "table_joined and a fifth argument belong to the foreign-key form "
+                "left_join(other, foreign_key_extractor, joiner, table_joined, materialized); "
+                "the primary-key form is left_join(other, joiner, named, materialized)"
+            )
         return join_tables(
             self, other, joiner, named, materialized, left_outer=True, right_outer=False
         )

@@ -332,3 +332,21 @@ def test_errors_name_the_problem() -> None:
         TableJoined.with_("nope", None)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="non-empty string"):
         TableJoined.as_("")
+
+
+def test_keyword_forms() -> None:
+    def build(b: StreamsBuilder) -> None:
+        b.table("lhs").join(
+            b.table("rhs"),
+            joiner=plus,
+            foreign_key_extractor=fk,
+            table_joined=TableJoined.as_("kw"),
+            materialized=Materialized.as_("joined"),
+        ).to_stream().to("out")
+
+    out, stores = run(build, stores=("joined",))
+    assert out == INNER
+    assert stores["joined"]["lhs5"] == "lhsValue5b|rhs2+rhsValue2"
+    b = StreamsBuilder()
+    with pytest.raises(TypeError, match="belong to the foreign-key form"):
+        b.table("lhs").left_join(b.table("rhs"), plus, table_joined=TableJoined.as_("x"))
