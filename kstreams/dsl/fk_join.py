@@ -196,7 +196,7 @@ def join_on_foreign_key(
     key_serde = table.key_serde
     value_serde = table.value_serde
     fk_serde = other.key_serde
-    subscription_serde = SubscriptionWrapperSerde(key_serde)
+    subscription_serde = SubscriptionWrapperSerde(key_serde, subscription_topic, store_name)
     response_serde = SubscriptionResponseWrapperSerde(other.value_serde)
     out_key_serde = (m.key_serde if m is not None else None) or key_serde
     out_value_serde = m.value_serde if m is not None else None

@@ -78,16 +78,40 @@ def _resolved(serde: Any, default: Callable[[], Any]) -> Any:
 
 class SubscriptionWrapperSerde(Serde[SubscriptionWrapper]):
     """``SubscriptionWrapperSerde``: the primary key is written with ``primary_key_serde``
-    and the topic ``<topic>-pk``, as Kafka Streams' pseudo topic."""
+    and Kafka Streams' pseudo topic ``<application.id>-<subscription topic>-pk``.
 
-    def __init__(self, primary_key_serde: Any) -> None:
+    Called with the subscription topic ``<application.id>-<subscription topic>`` that is
+    ``<topic>-pk``; called with the subscription store's changelog
+    (``<application.id>-<store_name>-changelog``), the same pseudo topic, when the DSL gave
+    ``subscription_topic`` and ``store_name``.
+    """
+
+    def __init__(
+        self,
+        primary_key_serde: Any,
+        subscription_topic: str | None = None,
+        store_name: str | None = None,
+    ) -> None:
         self.primary_key_serde = as_serde(primary_key_serde)
+        self.subscription_topic = subscription_topic
+        self.store_name = store_name
 
     def with_default_serdes(
         self, default_key_serde: Callable[[], Any], default_value_serde: Callable[[], Any]
     ) -> SubscriptionWrapperSerde:
         """This serde with the configured default key serde where none was given."""
-        return SubscriptionWrapperSerde(_resolved(self.primary_key_serde, default_key_serde))
+        return SubscriptionWrapperSerde(
+            _resolved(self.primary_key_serde, default_key_serde),
+            self.subscription_topic,
+            self.store_name,
+        )
+
+    def _pk_topic(self, topic: str) -> str:
+        if self.store_name is not None and self.subscription_topic is not None:
+            changelog = f"-{self.store_name}-changelog"
+            if topic.endswith(changelog):
+                return f"{topic[: -len(changelog)]}-{self.subscription_topic}-pk"
+        return f"{topic}-pk"
 
     def serialize(
         self, topic: str, data: SubscriptionWrapper | None, headers: Headers = None
@@ -97,7 +121,7 @@ class SubscriptionWrapperSerde(Serde[SubscriptionWrapper]):
         version = data.version
         if not 0 <= version <= 0x7F:
             raise SerializationError(f"SubscriptionWrapper version {version} is not supported")
-        pk = self._pk_serde().serialize(f"{topic}-pk", data.primary_key, headers)
+        pk = self._pk_serde().serialize(self._pk_topic(topic), data.primary_key, headers)
         if pk is None:
             raise SerializationError(
                 f"the primary key {data.primary_key!r} of a subscription serialized to null"
@@ -140,7 +164,7 @@ class SubscriptionWrapperSerde(Serde[SubscriptionWrapper]):
         end = len(data) - (_INT.size if version > 0 else 0)
         if end < pos:
             raise SerializationError(f"SubscriptionWrapper on {topic} is truncated")
-        pk = self._pk_serde().deserialize(f"{topic}-pk", data[pos:end], headers)
+        pk = self._pk_serde().deserialize(self._pk_topic(topic), data[pos:end], headers)
         partition = _INT.unpack_from(data, end)[0] if version > 0 else None
         return SubscriptionWrapper(hash_, instruction, pk, partition, version)
 

@@ -106,3 +106,24 @@ def test_bad_bytes_raise_serialization_errors() -> None:
         SubscriptionWrapperSerde(None).serialize(
             "t", SubscriptionWrapper(None, Instruction.DELETE_KEY_AND_PROPAGATE, "k", 0)
         )
+
+
+class TopicRecordingSerde(Serdes.String):  # type: ignore[misc,valid-type]
+    """A String serde that records the topics it is called with."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.topics: list[str] = []
+
+    def serialize(self, topic, data, headers=None):  # type: ignore[no-untyped-def]
+        self.topics.append(topic)
+        return super().serialize(topic, data, headers)
+
+
+def test_primary_keys_use_kafka_streams_pseudo_topic_in_topic_and_changelog() -> None:
+    pk_serde = TopicRecordingSerde()
+    serde = SubscriptionWrapperSerde(pk_serde, "SUB-topic", "SUB-STORE")
+    wrapper = SubscriptionWrapper(None, Instruction.DELETE_KEY_AND_PROPAGATE, "k", 0)
+    serde.serialize("app-SUB-topic", wrapper)
+    serde.serialize("app-SUB-STORE-changelog", wrapper)
+    assert pk_serde.topics == ["app-SUB-topic-pk", "app-SUB-topic-pk"]
