@@ -47,6 +47,7 @@ from kstreams.dsl.cogrouped import (
 )
 from kstreams.dsl.joined import Joined
 from kstreams.dsl.stream_joined import StreamJoined
+from kstreams.dsl.table_joined import TableJoined
 from kstreams.errors import (
     AuthenticationError,
     ClusterUnreachableError,
@@ -181,6 +182,7 @@ __all__ = [
     "StreamsRebalancingError",
     "StreamsStoppedError",
     "Suppressed",
+    "TableJoined",
     "TaskId",
     "TimeWindow",
     "TimeWindowedCogroupedKStream",

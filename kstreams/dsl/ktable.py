@@ -306,19 +306,51 @@ class KTable:
     def join(
         self,
         other: KTable,
-        joiner: Callable[[Any, Any], Any],
-        named: Named | Materialized | str | None = None,
-        materialized: Materialized | None = None,
+        joiner: Callable[..., Any],
+        named: Any = None,
+        materialized: Any = None,
+        fk_materialized: Materialized | None = None,
+        *,
+        table_joined: Any = None,
+        foreign_key_extractor: Callable[..., Any] | None = None,
     ) -> KTable:
-        """The inner join with ``other`` on the primary key: a row wherever both tables have one.
+        """The inner join with ``other``: on the primary key, or on a foreign key.
 
-        Each update of either table is joined with the other table's current row:
-        ``joiner(value, other_value)``; the result's timestamp is the larger of the two
-        rows'. A delete on either side deletes the joined row. ``materialized`` keeps the
-        result in its own store. Both tables must be co-partitioned. Example::
+        ``join(other, joiner, named=None, materialized=None)`` joins on the key: each update
+        of either table is joined with the other table's current row,
+        ``joiner(value, other_value)``, at the larger of the two rows' timestamps; a delete on
+        either side deletes the joined row. Both tables must be co-partitioned.
+
+        ``join(other, foreign_key_extractor, joiner, table_joined=None, materialized=None)``
+        joins each row with the row of ``other`` whose key ``foreign_key_extractor(value)``
+        (or ``foreign_key_extractor(key, value)``) returns, as Kafka Streams' foreign-key
+        join: the result is keyed by this table's key, follows changes of the foreign key and
+        of both rows, and needs no co-partitioning. ``materialized`` keeps the result in its
+        own store. By keyword: ``join(other, joiner=..., foreign_key_extractor=...,
+        table_joined=..., materialized=...)``. Example::
 
             enriched = orders.join(customers, lambda order, customer: {**order, **customer})
+            with_product = orders.join(
+                products, lambda order: order["product_id"],
+                lambda order, product: {**order, "product": product["name"]},
+            )
         """
+        from kstreams.dsl.fk_join import is_foreign_key_form, join_on_foreign_key
+
+        if foreign_key_extractor is not None:  # joiner=..., foreign_key_extractor=...
+            options = (named, materialized, fk_materialized, table_joined)
+            return join_on_foreign_key(
+                self, other, foreign_key_extractor, joiner, options, left_join=False
+            )
+        if is_foreign_key_form(named):
+            options = (materialized, fk_materialized, table_joined)
+            return join_on_foreign_key(self, other, joiner, named, options, left_join=False)
+        if fk_materialized is not None or table_joined is not None:  # only the FK form has them
+            raise TypeError(
+                "table_joined and a fifth argument belong to the foreign-key form "
+                "join(other, foreign_key_extractor, joiner, table_joined, materialized); "
+                "the primary-key form is join(other, joiner, named, materialized)"
+            )
         return join_tables(
             self, other, joiner, named, materialized, left_outer=False, right_outer=False
         )
@@ -326,12 +358,38 @@ class KTable:
     def left_join(
         self,
         other: KTable,
-        joiner: Callable[[Any, Any], Any],
-        named: Named | Materialized | str | None = None,
-        materialized: Materialized | None = None,
+        joiner: Callable[..., Any],
+        named: Any = None,
+        materialized: Any = None,
+        fk_materialized: Materialized | None = None,
+        *,
+        table_joined: Any = None,
+        foreign_key_extractor: Callable[..., Any] | None = None,
     ) -> KTable:
-        """The left join with ``other``: a row for every row of this table,
-        ``joiner(value, other_value)`` with ``other_value`` None where ``other`` has none."""
+        """The left join with ``other``: a row for every row of this table.
+
+        ``left_join(other, joiner, named=None, materialized=None)`` joins on the key,
+        ``joiner(value, other_value)`` with ``other_value`` None where ``other`` has none.
+        ``left_join(other, foreign_key_extractor, joiner, table_joined=None,
+        materialized=None)`` joins on a foreign key (see :meth:`join`): a row whose foreign
+        key is None or missing in ``other`` joins as ``joiner(value, None)``.
+        """
+        from kstreams.dsl.fk_join import is_foreign_key_form, join_on_foreign_key
+
+        if foreign_key_extractor is not None:  # joiner=..., foreign_key_extractor=...
+            options = (named, materialized, fk_materialized, table_joined)
+            return join_on_foreign_key(
+                self, other, foreign_key_extractor, joiner, options, left_join=True
+            )
+        if is_foreign_key_form(named):
+            options = (materialized, fk_materialized, table_joined)
+            return join_on_foreign_key(self, other, joiner, named, options, left_join=True)
+        if fk_materialized is not None or table_joined is not None:  # only the FK form has them
+            raise TypeError(
+                "table_joined and a fifth argument belong to the foreign-key form "
+                "left_join(other, foreign_key_extractor, joiner, table_joined, materialized); "
+                "the primary-key form is left_join(other, joiner, named, materialized)"
+            )
         return join_tables(
             self, other, joiner, named, materialized, left_outer=True, right_outer=False
         )

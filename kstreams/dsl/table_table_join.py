@@ -167,9 +167,10 @@ def join_tables(
         raise TypeError(f"other must be a KTable, got {other!r}")
     if callable(named) and not isinstance(named, type):
         raise TypeError(
-            "KTable.join(other, foreign_key_extractor, joiner, ...) is a foreign-key join, "
-            "which kstreams does not support yet; a primary-key join is "
-            "join(other, joiner, named=None, materialized=None)"
+            "outer_join has no foreign-key form (nor has Kafka Streams): a foreign-key join is "
+            "join / left_join(other, foreign_key_extractor, joiner, table_joined=None, "
+            "materialized=None); a primary-key outer join is "
+            "outer_join(other, joiner, named=None, materialized=None)"
         )
     _check_joiner(joiner)
     if other._builder is not table._builder:

@@ -130,6 +130,9 @@ class StreamTask(TaskErrorHandling):
             return ChangeSerde(self._serde(None, is_key, node))
         if isinstance(serde, ChangeSerde):
             return ChangeSerde(as_serde(serde.inner))
+        resolve_defaults = getattr(serde, "with_default_serdes", None)
+        if resolve_defaults is not None:  # a wrapping serde (FK-join wrappers) with inner defaults
+            return resolve_defaults(self.config.default_key_serde, self.config.default_value_serde)
         if isinstance(serde, WindowedSerde) and serde.inner is None:
             # a windowed table of a grouping without a key serde: windows of the default serde
             return serde.with_inner(self._serde(None, is_key, node))

@@ -252,3 +252,8 @@ def _apply_default_serdes(builder: Any, config: Any) -> None:
         builder.value_serde = config.default_value_serde()
     elif hasattr(builder, "value_serde"):
         builder.value_serde = as_serde(builder.value_serde)
+        resolve_defaults = getattr(builder.value_serde, "with_default_serdes", None)
+        if resolve_defaults is not None:  # a wrapping serde (FK-join subscriptions)
+            builder.value_serde = resolve_defaults(
+                config.default_key_serde, config.default_value_serde
+            )

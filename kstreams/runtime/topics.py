@@ -345,6 +345,7 @@ def _resolve_internal(
 ) -> dict[str, int]:
     result: dict[str, int] = {}
     pending = dict(topology.internal_topics)
+    partial = False
     while pending:
         progressed = False
         for name, spec in list(pending.items()):
@@ -353,12 +354,18 @@ def _resolve_internal(
             if count is None:
                 count = decided.get(name)
             if count is None:
-                count = _upstream_partitions(topology, app_id, name, result, known)
+                count = _upstream_partitions(topology, app_id, name, result, known, partial)
             if count is not None:
                 result[real] = count
                 del pending[name]
                 progressed = True
-        if not progressed:
+        if progressed:
+            partial = False
+        elif not partial:
+            # internal topics that feed each other (a foreign-key join's subscription and
+            # response topics): as Kafka Streams, count the upstream topics already known
+            partial = True
+        else:
             raise StreamsError(
                 f"Could not determine the number of partitions of internal topics {sorted(pending)}"
             )
@@ -409,9 +416,16 @@ def changelog_topics(
 
 
 def _upstream_partitions(
-    topology: Topology, app_id: str, topic: str, resolved: dict[str, int], known: dict[str, int]
+    topology: Topology,
+    app_id: str,
+    topic: str,
+    resolved: dict[str, int],
+    known: dict[str, int],
+    partial: bool = False,
 ) -> int | None:
-    """Max partitions of the topics read by the sub-topologies writing ``topic``; None if unknown yet."""
+    """Max partitions of the topics read by the sub-topologies writing ``topic``; None if unknown yet.
+
+    ``partial``: internal upstream topics not resolved yet are left out (None if all are)."""
     counts = []
     for sub in topology.subtopologies():
         if topic not in sub.sink_topics:
@@ -420,6 +434,8 @@ def _upstream_partitions(
             real = topology.resolve_topic(t, app_id)
             n = resolved.get(real) if topology.is_internal(t) else known.get(real)
             if n is None:
+                if partial and topology.is_internal(t):
+                    continue
                 return None
             counts.append(n)
     return max(counts) if counts else None

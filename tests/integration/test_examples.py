@@ -63,6 +63,7 @@ def test_order_router_demo(kafka_bootstrap: str) -> None:
 
 def test_the_examples_hold_a_test_to_copy() -> None:
     assert [p.name for p in EXAMPLE_TESTS] == [
+        "test_fk_join_orders.py",
         "test_order_enrichment.py",
         "test_page_views_per_minute.py",
         "test_word_count.py",

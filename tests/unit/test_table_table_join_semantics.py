@@ -229,10 +229,12 @@ def test_other_must_be_a_table_of_the_same_builder() -> None:
         orders.left_join(other_builder_table, pure)
 
 
-def test_foreign_key_join_is_refused_clearly() -> None:
+def test_foreign_key_form_is_a_foreign_key_join_and_outer_join_has_none() -> None:
     orders, status = _tables()
-    with pytest.raises(TypeError, match="foreign-key join"):
-        orders.join(status, lambda v: v["customer"], pure)  # type: ignore[arg-type]
+    joined = orders.join(status, lambda v: v["customer"], pure)
+    assert joined.name.startswith("KTABLE-FK-JOIN-OUTPUT-")
+    with pytest.raises(TypeError, match="outer_join has no foreign-key form"):
+        orders.outer_join(status, lambda v: v["customer"], pure)  # type: ignore[arg-type]
 
 
 def test_named_or_materialized_in_either_position() -> None:

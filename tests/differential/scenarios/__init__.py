@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import (
     aggregations,
     cogroup,
+    fk_joins,
     old_values,
     order_enrichment,
     processor_api,
@@ -33,6 +34,7 @@ __all__ = [
     "SCENARIOS",
     "aggregations",
     "cogroup",
+    "fk_joins",
     "old_values",
     "order_enrichment",
     "processor_api",
