@@ -3,6 +3,7 @@
 from kstreams.dsl.branched import BranchedKStream
 from kstreams.dsl.kgrouped import KGroupedStream, KGroupedTable
 from kstreams.dsl.kstream import KStream
+from kstreams.dsl.global_table import GlobalKTable
 from kstreams.dsl.ktable import KTable
 from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import (
@@ -26,6 +27,7 @@ __all__ = [
     "KGroupedStream",
     "KGroupedTable",
     "KStream",
+    "GlobalKTable",
     "KTable",
     "KeyValue",
     "Materialized",

@@ -58,6 +58,7 @@ class StreamTask(TaskErrorHandling):
         partitions: list[tuple[str, int]] | None = None,
         metrics: TaskMetrics | None = None,
         thread_cache: ThreadCache | None = None,
+        global_stores: dict[str, Any] | None = None,
     ) -> None:
         self.id = task_id
         self.topology = topology
@@ -111,6 +112,8 @@ class StreamTask(TaskErrorHandling):
             ctx,
         )
         self.context.stores = self.stores.stores
+        if global_stores:
+            self.context.global_stores = global_stores
         self.context.state_dir = self.stores.directory
         try:
             self._build()
