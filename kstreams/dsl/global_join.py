@@ -3,8 +3,8 @@
 
 No repartition and no co-partitioning: the stream keeps its partitioning, each record
 finds its table row through ``key_selector(key, value)`` in the instance's global store.
-The join processor is named ``KSTREAM-JOIN-<n>`` / ``KSTREAM-LEFTJOIN-<n>`` (or ``named``)
-and is connected to no store (``describe()`` shows ``stores: []``), as in Kafka Streams;
+The join processor is named ``KSTREAM-LEFTJOIN-<n>`` for both the inner and the left join
+(as Kafka Streams names them), or ``named``; it is connected to no store (``describe()`` shows ``stores: []``), as in Kafka Streams;
 the result stream has the stream's key serde and no value serde.
 
 Example::
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from kstreams.dsl.global_table import GlobalKTable
 from kstreams.dsl.graph import GraphNode
 from kstreams.dsl.options import Named
-from kstreams.dsl.stream_table_join import JOIN_NAME, LEFTJOIN_NAME, joiner_takes_key
+from kstreams.dsl.stream_table_join import LEFTJOIN_NAME, joiner_takes_key
 from kstreams.errors import TopologyError
 from kstreams.processor.global_join import KStreamGlobalKTableJoinProcessor
 from kstreams.topology.topology import Topology
@@ -65,7 +65,8 @@ def join_global_table(
     if global_table._builder is not stream._builder:
         raise TopologyError("Cannot join a stream and a global table of different StreamsBuilders")
     graph = stream._builder.graph
-    name = graph.name_or_generate(_name_of(named), LEFTJOIN_NAME if left else JOIN_NAME)
+    # Kafka Streams names both joins KSTREAM-LEFTJOIN-<n>
+    name = graph.name_or_generate(_name_of(named), LEFTJOIN_NAME)
     getters = global_table._value_getter_supplier()
     with_key = joiner_takes_key(joiner)
     parent = stream.name

@@ -9,7 +9,8 @@ result keeps the stream record's key, timestamp and headers.
 
 Dropped, counted in ``dropped-records`` and logged at WARN (as Kafka Streams): a record
 with a None value, and for an inner join a record whose mapped key is None. The stream
-record's own key may be None: only the mapped key matters.
+record's own key may be None: only the mapped key matters. As in Kafka Streams the key
+selector sees every record, a None value too, before it is dropped.
 """
 
 from __future__ import annotations
@@ -86,10 +87,10 @@ class KStreamGlobalKTableJoinProcessor(CompiledProcessor):
                 )
 
         def global_table_join(key: Any, value: Any, ts: int, headers: Headers) -> None:
+            mapped = selector(key, value)  # as Kafka Streams: before a None value is dropped
             if value is None:
                 dropped()
                 return
-            mapped = selector(key, value)
             if mapped is None:
                 if not left:
                     dropped()

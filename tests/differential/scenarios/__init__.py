@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from . import (
     aggregations,
+    global_tables,
     old_values,
     order_enrichment,
     processor_api,
@@ -31,6 +32,7 @@ from .common import SCENARIOS
 __all__ = [
     "SCENARIOS",
     "aggregations",
+    "global_tables",
     "old_values",
     "order_enrichment",
     "processor_api",
