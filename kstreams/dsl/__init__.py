@@ -1,9 +1,9 @@
 """The KStream/KTable DSL."""
 
 from kstreams.dsl.branched import BranchedKStream
+from kstreams.dsl.global_table import GlobalKTable
 from kstreams.dsl.kgrouped import KGroupedStream, KGroupedTable
 from kstreams.dsl.kstream import KStream
-from kstreams.dsl.global_table import GlobalKTable
 from kstreams.dsl.ktable import KTable
 from kstreams.dsl.materialized import Grouped, Materialized
 from kstreams.dsl.options import (
@@ -23,11 +23,11 @@ __all__ = [
     "BranchedKStream",
     "BufferConfig",
     "Consumed",
+    "GlobalKTable",
     "Grouped",
     "KGroupedStream",
     "KGroupedTable",
     "KStream",
-    "GlobalKTable",
     "KTable",
     "KeyValue",
     "Materialized",

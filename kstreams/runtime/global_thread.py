@@ -108,9 +108,7 @@ def create_global_task(
     sub = global_subtopology(topology)
     if sub is None:
         return None
-    return StreamTask(
-        GLOBAL_TASK_ID, topology, sub, config, collector or _NoOutput(), wall_clock
-    )
+    return StreamTask(GLOBAL_TASK_ID, topology, sub, config, collector or _NoOutput(), wall_clock)
 
 
 # -- the checkpoint ------------------------------------------------------------------------------

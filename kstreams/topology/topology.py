@@ -230,7 +230,9 @@ class Topology:
                 f"A different GlobalStateStore has already been added with the name {name}"
             )
         if name in self.state_stores:
-            raise TopologyError(f"A different StateStore has already been added with the name {name}")
+            raise TopologyError(
+                f"A different StateStore has already been added with the name {name}"
+            )
         if getattr(store_builder, "logging_enabled", False):
             raise TopologyError(
                 f"StateStore {name} for global table must not have logging enabled."
@@ -240,7 +242,9 @@ class Topology:
         if topic in self._topic_to_source:
             raise TopologyError(f"Topic {topic} has already been registered by another source.")
         self._add(
-            SourceNode(source_name, [topic], key_deserializer, value_deserializer, timestamp_extractor)
+            SourceNode(
+                source_name, [topic], key_deserializer, value_deserializer, timestamp_extractor
+            )
         )
         self._topic_to_source[topic] = source_name
         self._add(ProcessorNode(processor_name, state_update_supplier, [source_name], [name]))
@@ -349,9 +353,7 @@ class Topology:
         if self._subtopologies is None:
             groups = self._make_subtopologies()
             global_sources = {g.source_name for g in self.global_stores.values()}
-            self._global_subtopologies = [
-                s for s in groups if global_sources.intersection(s.nodes)
-            ]
+            self._global_subtopologies = [s for s in groups if global_sources.intersection(s.nodes)]
             self._subtopologies = [s for s in groups if not global_sources.intersection(s.nodes)]
         return self._subtopologies
 

@@ -127,4 +127,6 @@ def global_table_rekeyed_stream(b: StreamsBuilder) -> None:
     rekeyed = stream.select_key(lambda k, v: v.split(",")[1])
     joined = rekeyed.join(g, lambda k, v: k, joiner)
     joined.left_join(table, joiner).to("out")
-    joined.group_by_key().count().to_stream().to("counts", key_serde=Serdes.String(), value_serde=Serdes.Long())
+    joined.group_by_key().count().to_stream().to(
+        "counts", key_serde=Serdes.String(), value_serde=Serdes.Long()
+    )
