@@ -182,7 +182,7 @@ class GlobalStreamThread(threading.Thread):
         self.task: StreamTask | None = None
         self._positions: dict[tuple[str, int], int] = {}
         """Per partition, the next offset to read (what the checkpoint keeps)."""
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self._initialized = threading.Event()
         self._startup_error: BaseException | None = None
         self._checkpoint_path = ""
@@ -239,7 +239,7 @@ class GlobalStreamThread(threading.Thread):
         started = time.monotonic()
         timeout_s = max(60.0, self.config.task_timeout_ms / 1000.0)
         last_progress = started
-        while pending and not self._stop.is_set():
+        while pending and not self._stopping.is_set():
             msgs = self.consumer.consume(1000, 0.1)
             if msgs:
                 last_progress = time.monotonic()
@@ -303,7 +303,7 @@ class GlobalStreamThread(threading.Thread):
                 self._initialized.set()
             self.thread_state = "RUNNING"
             interval = self.config.commit_interval_ms / 1000.0
-            while not self._stop.is_set():
+            while not self._stopping.is_set():
                 for msg in self.consumer.consume(1000, 0.1):
                     err = msg.error()
                     if err is not None:
@@ -345,7 +345,7 @@ class GlobalStreamThread(threading.Thread):
 
     def shutdown(self) -> None:
         """Ask the thread to stop (it flushes, checkpoints and closes its stores)."""
-        self._stop.set()
+        self._stopping.set()
 
 
 def _wall_ms() -> int:

@@ -1,0 +1,132 @@
+"""GlobalKTables on a real broker: the global table is loaded in full before the first stream
+record is processed, a clean restart reads only the tail (the checkpoint), two instances each
+hold the whole table, and a poison record on the global topic goes to the handler."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import TopicReader, produce, running_streams, streams_config, unique_app_id, wait_until
+
+from kstreams import (
+    Consumed,
+    KafkaStreams,
+    LogAndContinueExceptionHandler,
+    Materialized,
+    Serdes,
+    StreamsBuilder,
+    Topology,
+)
+from kstreams.runtime.global_thread import CHECKPOINT_FILE, read_checkpoint
+
+pytestmark = [pytest.mark.integration]
+
+BASE_TS = 1_700_000_000_000
+TABLE_ROWS = 3000
+
+
+def _enrichment(orders: str, products: str, out: str, value_serde: Any = None) -> Topology:
+    b = StreamsBuilder()
+    table = b.global_table(
+        products,
+        Consumed.with_(Serdes.String(), value_serde or Serdes.String()),
+        Materialized.as_("products"),
+    )
+    b.stream(orders).join(table, lambda k, v: v, lambda v, p: f"{v}={p}").to(out)
+    return b.build()
+
+
+def _global_thread(streams: KafkaStreams) -> Any:
+    return streams._global_thread  # the restore counter is the checkpoint's observable effect
+
+
+@pytest.mark.slow
+def test_loaded_before_processing_then_tail_only_restart_and_two_instances(
+    kafka_bootstrap: str, new_topic: Any, tmp_path: Path
+) -> None:
+    products = new_topic(partitions=3)
+    orders = new_topic(partitions=2)
+    out = new_topic(partitions=2)
+    # the table is written before start, the orders too: if a stream thread processed before
+    # the global table was loaded, some orders would find no product and produce nothing
+    produce(
+        kafka_bootstrap,
+        products,
+        [(f"p{i}", f"product{i}", BASE_TS + i) for i in range(TABLE_ROWS)],
+    )
+    order_rows = [(f"o{i}", f"p{TABLE_ROWS - 1 - i}", BASE_TS + i) for i in range(300)]
+    produce(kafka_bootstrap, orders, order_rows)
+    app_id = unique_app_id("global")
+    state = tmp_path / "state"
+    config = streams_config(kafka_bootstrap, app_id, state_dir=str(state))
+    with TopicReader(kafka_bootstrap, out) as reader:
+        with running_streams(_enrichment(orders, products, out), config) as streams:
+            reader.wait_for(300, timeout=60, what="300 joined orders")
+            assert _global_thread(streams).restored_records == TABLE_ROWS
+            view = streams.store("products")
+            assert view.get("p0") == "product0"
+            assert view.approximate_num_entries() == TABLE_ROWS
+        got = {r.key_str: r.value_str for r in reader.records}
+        assert got == {k: f"{v}=product{v[1:]}" for k, v, _ in order_rows}
+    checkpoint = read_checkpoint(os.path.join(state, app_id, "global", CHECKPOINT_FILE))
+    assert sorted(p for _, p in checkpoint) == [0, 1, 2]
+    assert sum(checkpoint.values()) == TABLE_ROWS
+
+    # a clean restart reads only what was written meanwhile
+    produce(kafka_bootstrap, products, [(f"p{i}", f"new{i}", BASE_TS + 10_000) for i in range(5)])
+    with running_streams(_enrichment(orders, products, out), config) as streams:
+        assert _global_thread(streams).restored_records == 5
+        assert streams.store("products").get("p3") == "new3"
+        assert streams.store("products").get("p2999") == "product2999"
+
+    # two instances of the application: each holds the whole table
+    second = streams_config(kafka_bootstrap, app_id, state_dir=str(tmp_path / "state2"))
+    with (
+        running_streams(_enrichment(orders, products, out), config) as a,
+        running_streams(_enrichment(orders, products, out), second) as b,
+    ):
+        produce(kafka_bootstrap, products, [("late", "arrival", BASE_TS + 20_000)])
+        for streams in (a, b):
+            wait_until(
+                lambda s=streams: s.store("products").get("late") == "arrival",
+                30,
+                what="the update on both instances",
+            )
+            assert streams.store("products").approximate_num_entries() == TABLE_ROWS + 1
+        assert _global_thread(b).restored_records == TABLE_ROWS + 5
+
+
+def test_a_poison_record_on_the_global_topic_goes_to_the_handler(
+    kafka_bootstrap: str, new_topic: Any, tmp_path: Path
+) -> None:
+    products = new_topic(partitions=1)
+    orders = new_topic(partitions=1)
+    out = new_topic(partitions=1)
+    produce(kafka_bootstrap, products, [("p1", b"\x00\x00\x00\x01"), ("bad", b"xyz")])
+    produce(kafka_bootstrap, products, [("p2", b"\x00\x00\x00\x02")])
+    topology = _enrichment(orders, products, out, value_serde=Serdes.Integer())
+    # the handler skips it: the table holds the good records, the client runs
+    config = streams_config(
+        kafka_bootstrap,
+        unique_app_id("global-poison"),
+        state_dir=str(tmp_path / "ok"),
+        **{"deserialization.exception.handler": LogAndContinueExceptionHandler},
+    )
+    with running_streams(topology, config) as streams:
+        assert streams.store("products").get("p2") == 2
+        assert streams.store("products").get("bad") is None
+        assert streams.metrics().get("dropped-records-total", 0) >= 0
+    # the default handler fails: start() raises it and the client stops in ERROR
+    config = streams_config(
+        kafka_bootstrap, unique_app_id("global-fail"), state_dir=str(tmp_path / "fail")
+    )
+    streams = KafkaStreams(_enrichment(orders, products, out, Serdes.Integer()), config)
+    try:
+        with pytest.raises(Exception, match="Deserialization exception handler is set to fail"):
+            streams.start()
+        wait_until(lambda: streams.state.value == "ERROR", 30, what="the client in ERROR")
+    finally:
+        streams.close(30)
