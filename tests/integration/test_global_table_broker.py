@@ -5,6 +5,7 @@ hold the whole table, and a poison record on the global topic goes to the handle
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from kstreams import (
     LogAndContinueExceptionHandler,
     Materialized,
     Serdes,
+    Stores,
     StreamsBuilder,
     Topology,
 )
@@ -130,3 +132,64 @@ def test_a_poison_record_on_the_global_topic_goes_to_the_handler(
         wait_until(lambda: streams.state.value == "ERROR", 30, what="the client in ERROR")
     finally:
         streams.close(30)
+
+
+class _SlowUpdater:
+    """A Processor API state-update processor that takes 2 ms a record: restoring 2000
+    records takes 4 s, longer than a consumer group needs to assign the stream partitions."""
+
+    def init(self, context: Any) -> None:
+        self.store = context.get_state_store("slow")
+
+    def process(self, record: Any) -> None:
+        time.sleep(0.002)
+        self.store.put(record.key, record.value)
+
+    def close(self) -> None:
+        pass
+
+
+class _SizeAtProcessing:
+    """Forwards how many rows the global store held when each stream record was processed."""
+
+    def init(self, context: Any) -> None:
+        self.context = context
+        self.store = context.get_state_store("slow")
+
+    def process(self, record: Any) -> None:
+        self.context.forward(record.with_value(str(self.store.approximate_num_entries())))
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.slow
+def test_stream_threads_wait_for_a_slow_global_restore(
+    kafka_bootstrap: str, new_topic: Any, tmp_path: Path
+) -> None:
+    rows = 2000
+    table_topic = new_topic(partitions=2)
+    inp = new_topic(partitions=1)
+    out = new_topic(partitions=1)
+    produce(kafka_bootstrap, table_topic, [(f"k{i}", f"v{i}") for i in range(rows)])
+    produce(kafka_bootstrap, inp, [(f"s{i}", "x") for i in range(20)])
+    t = Topology()
+    t.add_global_store(
+        Stores.key_value_store_builder(
+            Stores.persistent_key_value_store("slow"), Serdes.String(), Serdes.String()
+        ).with_logging_disabled(),
+        "slow-source",
+        Serdes.String(),
+        Serdes.String(),
+        table_topic,
+        "slow-updater",
+        _SlowUpdater,
+    )
+    t.add_source("in", inp)
+    t.add_processor("size", _SizeAtProcessing, "in")
+    t.add_sink("out", out, "size")
+    config = streams_config(kafka_bootstrap, unique_app_id("global-slow"), state_dir=str(tmp_path))
+    with TopicReader(kafka_bootstrap, out) as reader:
+        with running_streams(t, config):
+            reader.wait_for(20, timeout=60, what="20 records")
+        assert {r.value_str for r in reader.records} == {str(rows)}
