@@ -25,6 +25,7 @@ from kstreams.processor.task_id import TaskId
 from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.runtime import commit_metadata, record_path
 from kstreams.runtime.collector import UNASSIGNED, RecordCollector, produce_failed
+from kstreams.runtime.global_store_view import ReadOnlyGlobalStoreView
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.record_path import RawProcess, RunProcess, Shape, SourcePath
 from kstreams.runtime.record_size import CHECK_MARGIN
@@ -113,7 +114,10 @@ class StreamTask(TaskErrorHandling):
         )
         self.context.stores = self.stores.stores
         if global_stores:
-            self.context.global_stores = global_stores
+            # as Kafka Streams: stream processors read global stores, never write them
+            self.context.global_stores = {
+                n: ReadOnlyGlobalStoreView(s) for n, s in global_stores.items()
+            }
         self.context.state_dir = self.stores.directory
         try:
             self._build()

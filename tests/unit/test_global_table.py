@@ -226,3 +226,36 @@ def test_checkpoint_format_round_trip(tmp_path: Any) -> None:
         f.write("1\n0\n")
     with pytest.raises(StreamsError, match="Unknown offset checkpoint version 1"):
         read_checkpoint(path)
+
+
+class Writer(Processor):
+    """Tries to write the global store from a stream processor."""
+
+    def init(self, context: Any) -> None:
+        self.store = context.get_state_store("upper")
+
+    def process(self, record: Any) -> None:
+        assert list(self.store.all()) == [("a", "X")]
+        assert list(self.store.range("a", "a")) == [("a", "X")]
+        self.store.put(record.key, record.value)
+
+
+def test_stream_processors_see_global_stores_read_only() -> None:
+    t = Topology()
+    t.add_global_store(
+        _upper_builder(),
+        "gsource",
+        Serdes.String(),
+        Serdes.String(),
+        "gtopic",
+        "gproc",
+        RateUpdater,
+    )
+    t.add_source("in", "input", key_serde=Serdes.String(), value_serde=Serdes.String())
+    t.add_processor("writer", Writer, "in")
+    with TopologyTestDriver(t, CONFIG) as driver:
+        driver.create_input_topic("gtopic", Serdes.String(), Serdes.String()).pipe_input("a", "x")
+        with pytest.raises(StreamsError, match="Global store is read only"):
+            driver.create_input_topic("input", Serdes.String(), Serdes.String()).pipe_input(
+                "k", "v"
+            )
