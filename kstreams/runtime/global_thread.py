@@ -38,6 +38,7 @@ from kstreams.processor.task_id import TaskId
 from kstreams.runtime.client_diagnostics import ClientDiagnostics
 from kstreams.runtime.clients import close_consumer
 from kstreams.runtime.queries import ReadOnlyCompositeStore
+from kstreams.runtime.restore import _call as call_listener
 from kstreams.runtime.task import StreamTask
 from kstreams.state.errors import StreamsNotStartedError, StreamsStoppedError
 from kstreams.topology.nodes import Subtopology
@@ -185,6 +186,8 @@ class GlobalStreamThread(threading.Thread):
         self._stopping = threading.Event()
         self._initialized = threading.Event()
         self._startup_error: BaseException | None = None
+        self._store_of: dict[tuple[str, int], str] = {}
+        """The global store each partition restores."""
         self._checkpoint_path = ""
         self._persistent = False
         self._last_flush = 0.0
@@ -216,7 +219,8 @@ class GlobalStreamThread(threading.Thread):
         checkpoint = read_checkpoint(self._checkpoint_path) if self._persistent else {}
         app_id = self.config.application_id
         partitions: list[TopicPartition] = []
-        for topic in self.topology.global_source_topics():
+        for spec in self.topology.global_stores.values():
+            topic = spec.topic
             real = self.topology.resolve_topic(topic, app_id)
             meta = self.consumer.list_topics(real, timeout=15.0).topics.get(real)
             if meta is None or meta.error is not None or not meta.partitions:
@@ -230,6 +234,19 @@ class GlobalStreamThread(threading.Thread):
                 partitions.append(
                     TopicPartition(real, p, start if start is not None else OFFSET_BEGINNING)
                 )
+                self._store_of[(real, p)] = spec.store_name
+                if self.restore_listener is not None:
+                    low, high = self.consumer.get_watermark_offsets(
+                        TopicPartition(real, p), timeout=15.0
+                    )
+                    call_listener(
+                        self.restore_listener,
+                        "on_restore_start",
+                        (real, p),
+                        spec.store_name,
+                        low if start is None else start,
+                        high,
+                    )
         self.consumer.assign(partitions)
         self._restore({(tp.topic, tp.partition) for tp in partitions})
         self._flush()
@@ -239,22 +256,33 @@ class GlobalStreamThread(threading.Thread):
         started = time.monotonic()
         timeout_s = max(60.0, self.config.task_timeout_ms / 1000.0)
         last_progress = started
+        listener = self.restore_listener
+        totals = dict.fromkeys(pending, 0)
         while pending and not self._stopping.is_set():
             msgs = self.consumer.consume(1000, 0.1)
             if msgs:
                 last_progress = time.monotonic()
+            batch: dict[tuple[str, int], int] = {}
             for msg in msgs:
                 err = msg.error()
                 if err is not None:
                     if err.code() == KafkaError._PARTITION_EOF:
                         tp = (msg.topic(), msg.partition())
                         self._positions[tp] = msg.offset()
-                        pending.discard(tp)
+                        if tp in pending:
+                            pending.discard(tp)
+                            self._report(listener, tp, batch.pop(tp, 0), totals[tp], True)
                         continue
                     self._consumer_error(err)
                     continue
                 self._process(msg)
                 self.restored_records += 1
+                tp = (msg.topic(), msg.partition())
+                if tp in pending:
+                    batch[tp] = batch.get(tp, 0) + 1
+                    totals[tp] += 1
+            for tp, n in batch.items():
+                self._report(listener, tp, n, totals[tp], False)
             if time.monotonic() - last_progress > timeout_s:
                 raise StreamsError(
                     f"Global state restoration made no progress for {timeout_s:.0f}s; still "
@@ -266,6 +294,19 @@ class GlobalStreamThread(threading.Thread):
             self.restored_records,
             time.monotonic() - started,
         )
+
+    def _report(
+        self, listener: Any, tp: tuple[str, int], batch: int, total: int, end: bool
+    ) -> None:
+        """Tell the global state restore listener about a batch (and the end) of ``tp``."""
+        if listener is None:
+            return
+        store = self._store_of[tp]
+        if batch:
+            position = self._positions[tp]
+            call_listener(listener, "on_batch_restored", tp, store, position - 1, batch)
+        if end:
+            call_listener(listener, "on_restore_end", tp, store, total)
 
     def _consumer_error(self, err: Any) -> None:
         if err.fatal() or not err.retriable():

@@ -571,6 +571,8 @@ class KafkaStreams:
             )
         for t in self._threads:
             t.restore_listener = listener
+        if self._global_thread is not None:
+            self._global_thread.restore_listener = listener
         self._restore_listener = listener
 
     def store(self, name: str | StoreQueryParameters) -> Any:

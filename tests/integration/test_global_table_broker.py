@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import TopicReader, produce, running_streams, streams_config, unique_app_id, wait_until
+from helpers import (
+    RestoreRecorder,
+    TopicReader,
+    produce,
+    running_streams,
+    streams_config,
+    unique_app_id,
+    wait_until,
+)
 
 from kstreams import (
     Consumed,
@@ -79,10 +87,22 @@ def test_loaded_before_processing_then_tail_only_restart_and_two_instances(
 
     # a clean restart reads only what was written meanwhile
     produce(kafka_bootstrap, products, [(f"p{i}", f"new{i}", BASE_TS + 10_000) for i in range(5)])
-    with running_streams(_enrichment(orders, products, out), config) as streams:
+    recorder = RestoreRecorder()
+    streams = KafkaStreams(_enrichment(orders, products, out), config)
+    streams.set_global_state_restore_listener(recorder)
+    try:
+        streams.start()
+        streams.wait_until_running(60)
         assert _global_thread(streams).restored_records == 5
         assert streams.store("products").get("p3") == "new3"
         assert streams.store("products").get("p2999") == "product2999"
+        starts, ends = recorder.of("start"), recorder.of("end")
+        assert sorted(e[2] for e in starts) == [0, 1, 2]
+        assert {e[3] for e in starts + ends} == {"products"}
+        assert sum(e[4] for e in ends) == 5  # the tail only
+        assert sum(e[5] for e in recorder.of("batch")) == 5
+    finally:
+        streams.close(60)
 
     # two instances of the application: each holds the whole table
     second = streams_config(kafka_bootstrap, app_id, state_dir=str(tmp_path / "state2"))
