@@ -213,3 +213,41 @@ def test_stream_threads_wait_for_a_slow_global_restore(
         with running_streams(t, config):
             reader.wait_for(20, timeout=60, what="20 records")
         assert {r.value_str for r in reader.records} == {str(rows)}
+
+
+@pytest.mark.slow
+def test_exactly_once_reads_only_committed_global_records(
+    kafka_bootstrap: str, new_topic: Any, tmp_path: Path
+) -> None:
+    from confluent_kafka import Producer
+
+    products = new_topic(partitions=1)
+    orders = new_topic(partitions=1)
+    out = new_topic(partitions=1)
+    producer = Producer(
+        {"bootstrap.servers": kafka_bootstrap, "transactional.id": unique_app_id("txn")}
+    )
+    producer.init_transactions(30)
+    for rows, commit in (([("p1", "a"), ("p2", "b")], True), ([("bad", "x")], False)):
+        producer.begin_transaction()
+        for k, v in rows:
+            producer.produce(products, key=k.encode(), value=v.encode())
+        producer.flush(30)
+        if commit:
+            producer.commit_transaction(30)
+        else:
+            producer.abort_transaction(30)
+    producer.begin_transaction()
+    producer.produce(products, key=b"p3", value=b"c")
+    producer.commit_transaction(30)
+    config = streams_config(
+        kafka_bootstrap,
+        unique_app_id("global-eos"),
+        state_dir=str(tmp_path),
+        **{"processing.guarantee": "exactly_once_v2"},
+    )
+    for restored in (3, 0):  # the restart reads nothing: the checkpoint is past the markers
+        with running_streams(_enrichment(orders, products, out), config) as streams:
+            assert _global_thread(streams).restored_records == restored
+            view = streams.store("products")
+            assert sorted(view.all()) == [("p1", "a"), ("p2", "b"), ("p3", "c")]
