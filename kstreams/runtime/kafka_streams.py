@@ -142,7 +142,15 @@ class KafkaStreams:
                     topology, self.config, base, self._on_global_thread_error
                 )
                 self._own_threads.add(self._global_thread)
-            for i in range(1, self.config.num_stream_threads + 1):
+            num_threads = self.config.num_stream_threads
+            if topology.global_stores and not topology.subtopologies():
+                log.info(
+                    "stream-client [%s] overriding number of StreamThreads to zero for "
+                    "global-only topology",
+                    base,
+                )
+                num_threads = 0  # as Kafka Streams: only the global thread runs
+            for i in range(1, num_threads + 1):
                 self._threads.append(self._new_thread(i))
         except BaseException as exc:
             self._release_clients()  # a client built so far would live on, reconnecting
@@ -478,6 +486,9 @@ class KafkaStreams:
                 self._begin_shutdown(error=exc)
                 raise
             self._global_stores.update(self._global_thread.stores)
+            if not self._threads:
+                self._set_state(State.RUNNING)  # a global-only topology
+                return
         with self._lock:  # a state listener may have closed the client meanwhile
             if self._state.is_shutting_down():
                 return

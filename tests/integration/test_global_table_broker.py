@@ -251,3 +251,19 @@ def test_exactly_once_reads_only_committed_global_records(
             assert _global_thread(streams).restored_records == restored
             view = streams.store("products")
             assert sorted(view.all()) == [("p1", "a"), ("p2", "b"), ("p3", "c")]
+
+
+def test_a_global_only_topology_runs_with_no_stream_thread(
+    kafka_bootstrap: str, new_topic: Any, tmp_path: Path
+) -> None:
+    topic = new_topic(partitions=2)
+    produce(kafka_bootstrap, topic, [("a", "1"), ("b", "2")])
+    b = StreamsBuilder()
+    b.global_table(topic, Consumed.with_(Serdes.String(), Serdes.String()), Materialized.as_("g"))
+    config = streams_config(kafka_bootstrap, unique_app_id("global-only"), state_dir=str(tmp_path))
+    with running_streams(b.build(), config) as streams:
+        assert streams.metadata_for_local_threads() == []
+        assert streams.store("g").get("b") == "2"
+        produce(kafka_bootstrap, topic, [("c", "3")])
+        wait_until(lambda: streams.store("g").get("c") == "3", 30, what="the update")
+    assert streams.state.value == "NOT_RUNNING"
