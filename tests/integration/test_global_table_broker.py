@@ -28,6 +28,7 @@ from kstreams import (
     Serdes,
     Stores,
     StreamsBuilder,
+    StreamThreadExceptionResponse,
     Topology,
 )
 from kstreams.runtime.global_thread import CHECKPOINT_FILE, read_checkpoint
@@ -121,6 +122,7 @@ def test_loaded_before_processing_then_tail_only_restart_and_two_instances(
         assert _global_thread(b).restored_records == TABLE_ROWS + 5
 
 
+@pytest.mark.slow
 def test_a_poison_record_on_the_global_topic_goes_to_the_handler(
     kafka_bootstrap: str, new_topic: Any, tmp_path: Path
 ) -> None:
@@ -150,6 +152,29 @@ def test_a_poison_record_on_the_global_topic_goes_to_the_handler(
         with pytest.raises(Exception, match="Deserialization exception handler is set to fail"):
             streams.start()
         wait_until(lambda: streams.state.value == "ERROR", 30, what="the client in ERROR")
+    finally:
+        streams.close(30)
+    # a poison record once running: the uncaught-exception handler is told, REPLACE_THREAD
+    # cannot replace the global thread, the client stops in ERROR
+    good = new_topic(partitions=1)
+    produce(kafka_bootstrap, good, [("p1", b"\x00\x00\x00\x01")])
+    config = streams_config(
+        kafka_bootstrap, unique_app_id("global-late"), state_dir=str(tmp_path / "late")
+    )
+    told: list[BaseException] = []
+
+    def handler(exc: BaseException) -> StreamThreadExceptionResponse:
+        told.append(exc)
+        return StreamThreadExceptionResponse.REPLACE_THREAD
+
+    streams = KafkaStreams(_enrichment(orders, good, out, Serdes.Integer()), config)
+    streams.set_uncaught_exception_handler(handler)
+    try:
+        streams.start()
+        streams.wait_until_running(60)
+        produce(kafka_bootstrap, good, [("bad", b"xyz")])
+        wait_until(lambda: streams.state.value == "ERROR", 30, what="the client in ERROR")
+        assert len(told) == 1 and "Deserialization exception handler" in str(told[0])
     finally:
         streams.close(30)
 
