@@ -17,6 +17,8 @@ from typing import Any
 
 from kstreams.config import StreamsConfig
 from kstreams.config.parsers import _OPTIMIZATIONS, _topology_optimization
+from kstreams.dsl.global_table import GlobalKTable
+from kstreams.dsl.global_table import global_table as _global_table
 from kstreams.dsl.graph import GraphNode, StreamsGraph
 from kstreams.dsl.kstream import KStream
 from kstreams.dsl.ktable import KTable
@@ -170,6 +172,38 @@ class StreamsBuilder:
             GraphNode(table_source, [source], write, tags={OUTPUT_VERSIONED: is_versioned(m)})
         )
         return KTable(self, table_source, ks, vs, supplier=spec)
+
+    def global_table(
+        self,
+        topic: str,
+        consumed: Consumed | Materialized | None = None,
+        materialized: Materialized | None = None,
+        *,
+        key_serde: Any = None,
+        value_serde: Any = None,
+        timestamp_extractor: Any = None,
+    ) -> GlobalKTable:
+        """A :class:`GlobalKTable` of ``topic``: every instance holds all of its rows, read from
+        every partition by the instance's global thread (loaded fully before any stream
+        thread processes, then kept up to date; ``topic`` is the store's changelog).
+
+        Serdes come from ``consumed`` (else ``materialized``, else the defaults); a named
+        ``Materialized`` makes the store queryable under that name. Join it with
+        ``KStream.join(global_table, key_selector, joiner)``.
+
+        Example::
+
+            rates = builder.global_table("rates", Consumed.with_(Serdes.String(), Serdes.Double()))
+        """
+        return _global_table(
+            self,
+            topic,
+            consumed,
+            materialized,
+            key_serde=key_serde,
+            value_serde=value_serde,
+            timestamp_extractor=timestamp_extractor,
+        )
 
     def add_state_store(self, store_builder: Any) -> StreamsBuilder:
         """Add a store (a ``StoreBuilder``) that ``process()`` calls can name."""

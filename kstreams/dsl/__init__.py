@@ -1,6 +1,7 @@
 """The KStream/KTable DSL."""
 
 from kstreams.dsl.branched import BranchedKStream
+from kstreams.dsl.global_table import GlobalKTable
 from kstreams.dsl.kgrouped import KGroupedStream, KGroupedTable
 from kstreams.dsl.kstream import KStream
 from kstreams.dsl.ktable import KTable
@@ -22,6 +23,7 @@ __all__ = [
     "BranchedKStream",
     "BufferConfig",
     "Consumed",
+    "GlobalKTable",
     "Grouped",
     "KGroupedStream",
     "KGroupedTable",

@@ -364,9 +364,26 @@ class KStream:
         left_outer: bool,
         right_outer: bool,
     ) -> KStream:
+        from kstreams.dsl.global_table import GlobalKTable
         from kstreams.dsl.ktable import KTable
         from kstreams.windows.join_windows import JoinWindows
 
+        if isinstance(other, GlobalKTable) and not right_outer:
+            # Java's order: join(global_table, key_selector, joiner)
+            if windows is None or stream_joined is not None or joined is not None:
+                raise TypeError(
+                    f"KStream.{method}(global_table, key_selector, joiner, named=None): a "
+                    "GlobalKTable join takes a key selector (key, value) -> table key and a "
+                    "joiner, no JoinWindows, Joined or StreamJoined"
+                )
+            from kstreams.dsl.global_join import join_global_table
+
+            return join_global_table(self, other, joiner, windows, left=left_outer, named=named)
+        if isinstance(other, GlobalKTable):
+            raise TypeError(
+                "KStream.outer_join takes another KStream; there is no stream-global-table "
+                "outer join (use left_join with the GlobalKTable)"
+            )
         if isinstance(other, KStream):
             if windows is None:
                 raise TypeError(
@@ -435,6 +452,9 @@ class KStream:
           larger timestamp of the two.
         * ``join(table, joiner, joined=None)``: each stream record with a table value for its
           key gives ``joiner(value, table_value)``, as the table is when the record arrives.
+        * ``join(global_table, key_selector, joiner)``: as with a table, the row looked up
+          being ``key_selector(key, value)`` in the instance's global store (no
+          co-partitioning; a None mapped key joins nothing).
 
         Records with a null key or value are dropped (counted). ``named`` names the join's
         processors (for streams as ``StreamJoined.with_name``).

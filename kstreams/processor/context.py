@@ -46,6 +46,7 @@ class TaskContext:
         "application_id",
         "commit_requested",
         "config",
+        "global_stores",
         "headers",
         "metrics",
         "offset",
@@ -78,6 +79,8 @@ class TaskContext:
         self.wall_clock = wall_clock
         self.state_dir = state_dir
         self.stores: dict[str, Any] = {}
+        self.global_stores: dict[str, Any] = {}
+        """The instance's global stores: every processor reads them without being connected."""
         self.metrics: Any = None
         self.topic: str | None = None
         self.partition = -1
@@ -193,8 +196,11 @@ class ProcessorContext:
 
     # -- state --------------------------------------------------------------------------------
     def get_state_store(self, name: str) -> Any:
-        """The state store ``name``; it must be connected to this processor."""
+        """The state store ``name``: a global store, or a store connected to this processor."""
         if name not in self.stores:
+            found = self._task.global_stores.get(name)
+            if found is not None:
+                return found
             raise TopologyError(
                 f"Processor {self.node_name} has no access to StateStore {name} as the store "
                 "is not connected to the processor. Connect it with Topology.add_state_store / "

@@ -54,6 +54,7 @@ from kstreams.runtime.client_state import (
     UncaughtExceptionHandler,
 )
 from kstreams.runtime.clients import ClosableAdmin
+from kstreams.runtime.global_thread import GlobalStreamThread, ReadOnlyGlobalStore
 from kstreams.runtime.metrics import merged as merged_metrics
 from kstreams.runtime.queries import LocalStores, ReadOnlyCompositeStore, StoreQueryParameters
 from kstreams.runtime.state_directory import StateDirectory
@@ -123,6 +124,9 @@ class KafkaStreams:
         self._replacing: dict[StreamThread, BaseException] = {}
         """Threads the uncaught-exception handler chose to replace, once they are DEAD."""
         self._threads: list[StreamThread] = []
+        self._global_stores: dict[str, Any] = {}
+        """The global stores (filled by the global thread before the stream threads start)."""
+        self._global_thread: GlobalStreamThread | None = None
         self.admin_client_id = f"{base}-admin"
         admin_config = self.config.admin_config(client_id=self.admin_client_id)
         # librdkafka's lines and errors reach kstreams.client during start-up too (the admin
@@ -133,7 +137,20 @@ class KafkaStreams:
         except KafkaException as exc:
             raise ConfigError(f"Invalid client configuration: {exc.args[0]}") from exc
         try:
-            for i in range(1, self.config.num_stream_threads + 1):
+            if topology.global_stores:
+                self._global_thread = GlobalStreamThread(
+                    topology, self.config, base, self._on_global_thread_error
+                )
+                self._own_threads.add(self._global_thread)
+            num_threads = self.config.num_stream_threads
+            if topology.global_stores and not topology.subtopologies():
+                log.info(
+                    "stream-client [%s] overriding number of StreamThreads to zero for "
+                    "global-only topology",
+                    base,
+                )
+                num_threads = 0  # as Kafka Streams: only the global thread runs
+            for i in range(1, num_threads + 1):
                 self._threads.append(self._new_thread(i))
         except BaseException as exc:
             self._release_clients()  # a client built so far would live on, reconnecting
@@ -161,6 +178,7 @@ class KafkaStreams:
             self.config.num_stream_threads,
         )
         thread.restore_listener = getattr(self, "_restore_listener", None)
+        thread.global_stores = self._global_stores
         self._own_threads.add(thread)
         return thread
 
@@ -300,6 +318,36 @@ class KafkaStreams:
             return
         self._begin_shutdown(error=exc)
 
+    def _on_global_thread_error(self, thread: GlobalStreamThread, exc: BaseException) -> None:
+        """The global thread failed: the handler is told, and the client shuts down whatever it
+        answers (as Kafka Streams: the global thread cannot be replaced)."""
+        if self._state.is_shutting_down():
+            log_failure_once(log, f"global-stream-thread [{thread.client_id}]", exc, "stopping")
+            return
+        if self._handler is not None:
+            try:
+                response = self._call_back(self._handler, exc)
+            except Exception as err:
+                log.error(
+                    "stream-client [%s] the uncaught exception handler failed (%s)",
+                    self.client_id,
+                    err,
+                )
+            else:
+                if response is StreamThreadExceptionResponse.REPLACE_THREAD:
+                    log.warning(
+                        "stream-client [%s] the global thread cannot be replaced: shutting down "
+                        "the client instead",
+                        self.client_id,
+                    )
+        log_failure_once(
+            log,
+            f"global-stream-thread [{thread.client_id}]",
+            exc,
+            CONSEQUENCES[StreamThreadExceptionResponse.SHUTDOWN_CLIENT],
+        )
+        self._begin_shutdown(error=exc)
+
     def _replace_thread(self, thread: StreamThread, exc: BaseException) -> None:
         """Start a replacement of the DEAD ``thread`` unless the client is shutting down.
 
@@ -370,6 +418,11 @@ class KafkaStreams:
         for t in threads:
             if t.is_alive():
                 t.join()
+        global_thread = self._global_thread
+        if global_thread is not None:  # stopped after the stream threads, as in Kafka Streams
+            global_thread.shutdown()
+            if global_thread.is_alive() and global_thread is not threading.current_thread():
+                global_thread.join()
         self._release_clients()
         try:
             self.state_directory.unlock()
@@ -391,6 +444,8 @@ class KafkaStreams:
         """
         for t in self._threads:
             t.release()
+        if self._global_thread is not None and not self._global_thread.is_alive():
+            self._global_thread.release()
         self.admin.close()
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -423,6 +478,17 @@ class KafkaStreams:
         if not self._set_state(State.REBALANCING):
             log.info("stream-client [%s] closed while starting", self.client_id)
             return
+        if self._global_thread is not None:
+            # as Kafka Streams: the global stores are restored before any stream thread starts
+            try:
+                self._global_thread.start_and_wait()
+            except BaseException as exc:
+                self._begin_shutdown(error=exc)
+                raise
+            self._global_stores.update(self._global_thread.stores)
+            if not self._threads:
+                self._set_state(State.RUNNING)  # a global-only topology
+                return
         with self._lock:  # a state listener may have closed the client meanwhile
             if self._state.is_shutting_down():
                 return
@@ -516,6 +582,8 @@ class KafkaStreams:
             )
         for t in self._threads:
             t.restore_listener = listener
+        if self._global_thread is not None:
+            self._global_thread.restore_listener = listener
         self._restore_listener = listener
 
     def store(self, name: str | StoreQueryParameters) -> Any:
@@ -547,6 +615,11 @@ class KafkaStreams:
         params = StoreQueryParameters(name) if isinstance(name, str) else name
         store_name = params.store_name
         topology = self.topology
+        if store_name in topology.global_stores:
+            # every key is local: the global store answers for all of them
+            view = ReadOnlyGlobalStore(store_name, lambda: self._state.value, self._global_stores)
+            view._stores()  # not started / stopped: raise now, as for other stores
+            return view
         if store_name not in topology.state_stores:
             raise UnknownStateStoreError(
                 f"Cannot get state store {store_name!r}: no such store is registered in the "

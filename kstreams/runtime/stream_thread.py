@@ -135,6 +135,8 @@ class StreamThread(threading.Thread):
         self.restore_consumer = Consumer(restore_config)
         self.end_consumer = Consumer(end_config)
         self.restore_listener: Any = None
+        self.global_stores: dict[str, Any] = {}
+        """The client's global stores (set by ``KafkaStreams`` before the thread starts)."""
         self.task_manager = TaskManager(
             topology,
             self.app_id,
@@ -359,7 +361,7 @@ class StreamThread(threading.Thread):
         self._set_state("RUNNING")
 
     def _new_task(self, task_id: TaskId, partitions: list[tuple[str, int]]) -> StreamTask:
-        sub = self.topology.subtopologies()[task_id.subtopology]
+        sub = self.topology.subtopology(task_id.subtopology)
         return StreamTask(
             task_id,
             self.topology,
@@ -370,6 +372,7 @@ class StreamThread(threading.Thread):
             partitions,
             self.metrics,
             self.cache,
+            global_stores=self.global_stores,
         )
 
     def _restore(self, tasks: list[StreamTask]) -> None:

@@ -25,6 +25,7 @@ from kstreams.processor.task_id import TaskId
 from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.runtime import commit_metadata, record_path
 from kstreams.runtime.collector import UNASSIGNED, RecordCollector, produce_failed
+from kstreams.runtime.global_store_view import ReadOnlyGlobalStoreView
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.record_path import RawProcess, RunProcess, Shape, SourcePath
 from kstreams.runtime.record_size import CHECK_MARGIN
@@ -58,6 +59,7 @@ class StreamTask(TaskErrorHandling):
         partitions: list[tuple[str, int]] | None = None,
         metrics: TaskMetrics | None = None,
         thread_cache: ThreadCache | None = None,
+        global_stores: dict[str, Any] | None = None,
     ) -> None:
         self.id = task_id
         self.topology = topology
@@ -111,6 +113,11 @@ class StreamTask(TaskErrorHandling):
             ctx,
         )
         self.context.stores = self.stores.stores
+        if global_stores:
+            # as Kafka Streams: stream processors read global stores, never write them
+            self.context.global_stores = {
+                n: ReadOnlyGlobalStoreView(s) for n, s in global_stores.items()
+            }
         self.context.state_dir = self.stores.directory
         try:
             self._build()

@@ -28,6 +28,7 @@ from typing import Any
 from kstreams.config import StreamsConfig
 from kstreams.dsl.options import KeyValue
 from kstreams.processor.task_id import TaskId
+from kstreams.runtime.global_thread import create_global_task
 from kstreams.runtime.metrics import merged as merged_metrics
 from kstreams.runtime.task import StreamTask
 from kstreams.serde.base import Headers, Serde, as_serde
@@ -152,6 +153,15 @@ class TopologyTestDriver:
         self._task_of_topic: dict[str, StreamTask] = {}
         self._cache = ThreadCache(self.config.statestore_cache_max_bytes)
         app_id = self.config.application_id
+        # as Java's driver: global stores are updated at once by the records piped to their
+        # topics (one task for all of them), and every task reads them
+        global_task = create_global_task(topology, self.config, self.wall_clock_ms)
+        global_stores: dict[str, Any] = {}
+        if global_task is not None:
+            self._tasks.append(global_task)
+            global_stores = global_task.stores.stores
+            for topic in global_task.subtopology.source_topics:
+                self._task_of_topic[topology.resolve_topic(topic, app_id)] = global_task
         for sub in topology.subtopologies():
             task = StreamTask(
                 TaskId(sub.id, 0),
@@ -161,6 +171,7 @@ class TopologyTestDriver:
                 self._collector,
                 self.wall_clock_ms,
                 thread_cache=self._cache,
+                global_stores=global_stores,
             )
             self._tasks.append(task)
             for topic in sub.source_topics:

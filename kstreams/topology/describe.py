@@ -23,12 +23,19 @@ class TopologyDescription:
     def __init__(self, topology: Topology) -> None:
         self._topology = topology
         self.subtopologies = topology.subtopologies()
+        self.global_stores = topology.global_subtopologies()
 
     def __str__(self) -> str:
         topo = self._topology
         parts = ["Topologies:\n "]
-        for sub in self.subtopologies:
+        # Java merges the two sorted sets by id; a global store's block has no blank line after
+        blocks = [(s.id, False, s) for s in self.subtopologies]
+        blocks += [(s.id, True, s) for s in self.global_stores]
+        for _id, is_global, sub in sorted(blocks, key=lambda b: b[0]):
             parts.append("  ")
+            if is_global:
+                parts.append(_describe_global(topo, sub.nodes, sub.id))
+                continue
             parts.append(f"Sub-topology: {sub.id}\n")
             for line in _describe_nodes(topo, sub.nodes):
                 parts.append("    " + line + "\n")
@@ -36,6 +43,19 @@ class TopologyDescription:
         return "".join(parts)
 
     __repr__ = __str__
+
+
+def _describe_global(topo: Topology, names: list[str], sub_id: int) -> str:
+    """Java's ``GlobalStore.toString``: the source, then the processor with its one store."""
+    spec = next(g for g in topo.global_stores.values() if g.source_name in names)
+    return (
+        f"Sub-topology: {sub_id} for global store (will not generate tasks)\n"
+        f"    Source: {spec.source_name} (topics: [{spec.topic}])\n"
+        f"      --> {spec.processor_name}\n"
+        f"    Processor: {spec.processor_name} (stores: [{spec.store_name}])\n"
+        f"      --> none\n"
+        f"      <-- {spec.source_name}\n"
+    )
 
 
 def _describe_nodes(topo: Topology, names: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from kstreams.errors import TopologyError
@@ -33,6 +34,22 @@ from kstreams.topology.nodes import (
 _OFFSET_RESETS = ("earliest", "latest", None)
 
 
+@dataclass(frozen=True)
+class GlobalStore:
+    """A global store: ``store_name`` filled from every partition of ``topic`` by the node
+    ``processor_name`` fed by the source ``source_name`` (Java: a global store's node group).
+
+    ``reprocess_on_restore``: whether restoration runs the records through the processor
+    (the DSL's ``global_table``) rather than only at run time.
+    """
+
+    store_name: str
+    source_name: str
+    processor_name: str
+    topic: str
+    reprocess_on_restore: bool = False
+
+
 class Topology:
     """A processing graph, to run with ``KafkaStreams`` or the ``TopologyTestDriver``."""
 
@@ -43,6 +60,9 @@ class Topology:
         self._store_source_topics: dict[str, str] = {}
         self._topic_to_source: dict[str, str] = {}
         self._subtopologies: list[Subtopology] | None = None
+        self._global_subtopologies: list[Subtopology] = []
+        self.global_stores: dict[str, GlobalStore] = {}
+        """The global stores by store name (see :meth:`add_global_store`)."""
 
     # -- building -----------------------------------------------------------------------------
     def _add(self, node: Node) -> None:
@@ -140,6 +160,11 @@ class Topology:
     ) -> Topology:
         """Give ``processor_names`` access to the stores ``store_names``."""
         for store in store_names:
+            if store in self.global_stores:
+                raise TopologyError(
+                    f"Global StateStore {store} can be used by a Processor without being "
+                    "specified; it should not be explicitly passed."
+                )
             if store not in self.state_stores:
                 raise TopologyError(f"StateStore {store} is not added yet.")
         for pname in processor_names:
@@ -151,6 +176,97 @@ class Topology:
                     node.stores.append(store)
         self._subtopologies = None
         return self
+
+    def add_global_store(
+        self,
+        store_builder: Any,
+        source_name: str,
+        key_deserializer: Any,
+        value_deserializer: Any,
+        topic: str,
+        processor_name: str,
+        state_update_supplier: ProcessorSupplier,
+        *,
+        timestamp_extractor: Any = None,
+        reprocess_on_restore: bool = False,
+    ) -> Topology:
+        """Add a global store: every instance fills ``store_builder``'s store from *every*
+        partition of ``topic``, through the processor ``state_update_supplier()`` named
+        ``processor_name`` fed by the source ``source_name`` (Java's ``addGlobalStore``, in
+        its argument order; the key and value "deserializers" are serdes).
+
+        The store's logging must be disabled (``topic`` is its changelog); any processor can
+        read it with ``context.get_state_store(name)`` without being connected to it. The
+        processor should only write the store (it has no children).
+
+        Example::
+
+            topology.add_global_store(
+                Stores.key_value_store_builder(
+                    Stores.in_memory_key_value_store("rates"), Serdes.String(), Serdes.Double()
+                ).with_logging_disabled(),
+                "rates-source", Serdes.String(), Serdes.Double(), "rates",
+                "rates-updater", RatesUpdater,
+            )
+        """
+        if store_builder is None:
+            raise TopologyError("store builder must not be null")
+        if not callable(state_update_supplier):
+            raise TopologyError(
+                f"Processor {processor_name}: supplier must be callable, got "
+                f"{state_update_supplier!r}"
+            )
+        for arg, what in ((source_name, "sourceName"), (topic, "topic")):
+            if not arg:
+                raise TopologyError(f"{what} must not be null")
+        if not processor_name:
+            raise TopologyError("processorName must not be null")
+        name = store_builder.name
+        for node_name in (source_name, processor_name):
+            if node_name in self.nodes:
+                raise TopologyError(f"Processor {node_name} is already added.")
+        if name in self.global_stores:
+            raise TopologyError(
+                f"A different GlobalStateStore has already been added with the name {name}"
+            )
+        if name in self.state_stores:
+            raise TopologyError(
+                f"A different StateStore has already been added with the name {name}"
+            )
+        if getattr(store_builder, "logging_enabled", False):
+            raise TopologyError(
+                f"StateStore {name} for global table must not have logging enabled."
+            )
+        if source_name == processor_name:
+            raise TopologyError("sourceName and processorName must be different.")
+        if topic in self._topic_to_source:
+            raise TopologyError(f"Topic {topic} has already been registered by another source.")
+        self._add(
+            SourceNode(
+                source_name, [topic], key_deserializer, value_deserializer, timestamp_extractor
+            )
+        )
+        self._topic_to_source[topic] = source_name
+        self._add(ProcessorNode(processor_name, state_update_supplier, [source_name], [name]))
+        self.state_stores[name] = store_builder
+        self.global_stores[name] = GlobalStore(
+            name, source_name, processor_name, topic, reprocess_on_restore
+        )
+        return self
+
+    def is_global_topic(self, topic: str) -> bool:
+        """Whether ``topic`` feeds a global store."""
+        return any(g.topic == topic for g in self.global_stores.values())
+
+    def global_source_topics(self) -> list[str]:
+        """The topics of the global stores, in the order they were added."""
+        return [g.topic for g in self.global_stores.values()]
+
+    def global_subtopologies(self) -> list[Subtopology]:
+        """The node groups of the global stores (they generate no tasks; Java numbers them
+        with the other sub-topologies)."""
+        self.subtopologies()
+        return self._global_subtopologies
 
     def connect_source_store_and_topic(self, store_name: str, topic: str) -> Topology:
         """Use the source topic ``topic`` as the changelog of ``store_name`` (Java's
@@ -220,8 +336,10 @@ class Topology:
         return topic
 
     def source_topics(self) -> list[str]:
-        """Every topic read by a source node (unprefixed names)."""
-        return list(self._topic_to_source)
+        """Every topic read by a source node of a sub-topology (unprefixed names; global
+        stores' topics are :meth:`global_source_topics`)."""
+        globals_ = set(self.global_source_topics())
+        return [t for t in self._topic_to_source if t not in globals_]
 
     def source_for_topic(self, topic: str) -> SourceNode:
         """The source node reading ``topic`` (unprefixed name)."""
@@ -230,10 +348,21 @@ class Topology:
         return node
 
     def subtopologies(self) -> list[Subtopology]:
-        """The connected parts of the graph, numbered as Kafka Streams numbers them."""
+        """The connected parts of the graph that make tasks, numbered as Kafka Streams numbers
+        them (global stores' node groups take numbers too: see :meth:`global_subtopologies`)."""
         if self._subtopologies is None:
-            self._subtopologies = self._make_subtopologies()
+            groups = self._make_subtopologies()
+            global_sources = {g.source_name for g in self.global_stores.values()}
+            self._global_subtopologies = [s for s in groups if global_sources.intersection(s.nodes)]
+            self._subtopologies = [s for s in groups if not global_sources.intersection(s.nodes)]
         return self._subtopologies
+
+    def subtopology(self, subtopology_id: int) -> Subtopology:
+        """The sub-topology numbered ``subtopology_id``."""
+        for sub in self.subtopologies():
+            if sub.id == subtopology_id:
+                return sub
+        raise TopologyError(f"no sub-topology {subtopology_id}")
 
     def subtopology_of_topic(self, topic: str) -> Subtopology:
         """The subtopology that reads ``topic`` (unprefixed)."""
