@@ -9,7 +9,8 @@ partition numbers of co-partitioned topics land on the same thread). The
 thread's :class:`~kstreams.runtime.task_manager.TaskManager` owns the tasks:
 the rebalance callbacks record the assignment (and pause new partitions),
 commit and suspend what is revoked, close what is lost; the loop creates,
-restores and resumes tasks after the poll that brought the assignment.
+restores and resumes tasks after the poll that brought the assignment. Committing and
+recovering from a failed commit live in :mod:`kstreams.runtime.thread_commit`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from kstreams.runtime.send_errors import TransactionCorruptedError
 from kstreams.runtime.streams_producer import StreamsProducer
 from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_manager import TaskManager
+from kstreams.runtime.thread_commit import ThreadCommitting
 from kstreams.state.caching import ThreadCache
 from kstreams.topology.topology import Topology
 
@@ -65,7 +67,7 @@ def _wall_ms() -> int:
     return int(time.time() * 1000)
 
 
-class StreamThread(threading.Thread):
+class StreamThread(ThreadCommitting, threading.Thread):
     """Runs the tasks of one consumer-group member. Internal: ``KafkaStreams`` manages these."""
 
     def __init__(
@@ -461,146 +463,6 @@ class StreamThread(threading.Thread):
             return
         self.task_manager.close(lost)
 
-    # -- committing ---------------------------------------------------------------------------
-    def commit(self) -> int:
-        """Flush the producer, then commit what every task has processed. Returns partitions committed."""
-        offsets: dict[tuple[str, int], int] = {}
-        per_task = []
-        tps: list[TopicPartition] = []
-        tasks = self.tasks
-        for task in tasks.values():
-            task.prepare_commit()
-            o = task.committable_offsets()
-            if o:
-                offsets.update(o)
-                per_task.append((task, o))
-                # with each offset its partition time and the processor metadata (Kafka
-                # Streams' TopicPartitionMetadata): a restarted task resumes from them
-                meta = task.commit_metadata
-                tps.extend(
-                    TopicPartition(t, p, off, metadata=meta(t, p)) for (t, p), off in o.items()
-                )
-        collector = self.collector
-        exactly_once = self.committer.exactly_once
-        if exactly_once and collector.offsets_from_log:
-            collector.read_changelog_offsets_in_transaction(self.end_consumer)
-        self.committer.commit(tps)
-        for task, o in per_task:
-            task.mark_committed(o)
-        if not exactly_once:
-            collector.read_changelog_offsets(self.end_consumer)  # after the commit's flush
-        changelog_offsets = collector.changelog_offsets
-        for task in tasks.values():
-            task.commit_stores(changelog_offsets)
-        for tp, o in offsets.items():
-            if tp[0] in self._internal_sources:
-                self._purge_offsets[tp] = o
-        self.commits += 1
-        self.last_commit = time.monotonic()
-        return len(tps)
-
-    def commit_or_recover(self) -> None:
-        """Commit; if the group moved on or the transaction aborted, recover and carry on."""
-        try:
-            self.commit()
-        except TaskMigratedError as exc:
-            log.warning(
-                "stream-thread [%s] %s; closing tasks without commit, they will be reassigned",
-                self.client_id,
-                exc,
-            )
-            self.task_manager.close_all()
-            self.committer.abort()
-        except TransactionAbortedError as exc:
-            log.warning(
-                "stream-thread [%s] %s; rewinding tasks to their last committed offsets",
-                self.client_id,
-                exc,
-            )
-            self._rewind()
-        except TransactionCorruptedError as exc:
-            self._recover_corrupted(exc)
-
-    def _recover_corrupted(self, exc: TransactionCorruptedError) -> None:
-        """Records of the open transaction timed out: abort it and rewind (Java: the tasks are
-        corrupted and revived), rather than stopping the thread."""
-        log.warning("stream-thread [%s] %s", self.client_id, exc)
-        self._rewind()
-
-    def _rewind(self) -> None:
-        """Close every task without commit and start again from the committed offsets.
-
-        Only the partitions still assigned get tasks again (lost ones were taken out of the
-        task manager's assignment).
-        """
-        manager = self.task_manager
-        manager.close_all()
-        self.committer.abort()
-        assignment = [TopicPartition(t, p) for t, p in sorted(manager.assignment)]
-        if not assignment:
-            return
-        committed = self._committed_retrying(assignment)
-        for tp in committed:
-            if tp.offset < 0:
-                policy = self._resets.get(tp.topic) or self._default_reset
-                tp.offset = OFFSET_END if policy == "latest" else OFFSET_BEGINNING
-            self.consumer.seek(tp)
-        # the loop creates the tasks again after its next poll; until then nothing is fetched
-        paused = manager.assigned(manager.assignment)
-        if paused:
-            self.consumer.pause([TopicPartition(t, p) for t, p in paused])
-
-    def _replace_producer(self) -> Any:
-        """A new transactional producer in place of one whose abort keeps timing out (the
-        committer calls this; every caller closes and rewinds the tasks right after, whose
-        sinks hold the old producer)."""
-        self.producer = self._streams_producer.replace()
-        self.collector.producer = self.producer
-        self.collector.discard_errors()
-        return self.producer
-
-    def _committed_retrying(self, tps: list[TopicPartition]) -> list[TopicPartition]:
-        """The group's committed offsets of ``tps``; timeouts (the broker restarting, an open
-        transaction on the offsets) are retried for up to ``task.timeout.ms``."""
-        start = time.monotonic()
-        deadline = start + self.config.task_timeout_ms / 1000.0
-        while True:
-            try:
-                return list(self.consumer.committed(tps, timeout=30))
-            except KafkaException as exc:
-                err = exc.args[0]
-                if not err.retriable() and err.code() != KafkaError._TIMED_OUT:
-                    raise
-                if time.monotonic() >= deadline:
-                    raise StreamsError(
-                        f"stream-thread [{self.client_id}] could not read the committed offsets "
-                        f"of {len(tps)} partition(s) for {time.monotonic() - start:.0f}s "
-                        f"(task.timeout.ms): {err}"
-                    ) from exc
-                log.info(
-                    "stream-thread [%s] reading committed offsets failed (%s); retrying",
-                    self.client_id,
-                    err,
-                )
-
-    def _maybe_purge(self) -> None:
-        interval = self.config.get("repartition.purge.interval.ms")
-        interval_s = (30000 if interval is None else int(interval)) / 1000.0
-        if not self._purge_offsets or time.monotonic() - self._last_purge < interval_s:
-            return
-        self._last_purge = time.monotonic()
-        tps = [TopicPartition(t, p, o) for (t, p), o in self._purge_offsets.items()]
-        self._purge_offsets.clear()
-        try:
-            futures = self.admin.delete_records(tps)
-        except KafkaException as exc:
-            log.warning(
-                "stream-thread [%s] purging repartition topics failed: %s", self.client_id, exc
-            )
-            return
-        for tp, fut in futures.items():
-            fut.add_done_callback(lambda f, tp=tp: _log_purge(f, tp))
-
     def _close_all(self, clean: bool, failure: BaseException | None = None) -> None:
         """Commit (``clean``), close the tasks and every client. Never raises.
 
@@ -681,9 +543,3 @@ class StreamThread(threading.Thread):
         for what, exc in self._close_clients():
             log.warning("stream-thread [%s] %s failed: %s", self.client_id, what, exc)
         self.thread_state = "DEAD"
-
-
-def _log_purge(fut: Any, tp: Any) -> None:
-    exc = fut.exception()
-    if exc is not None:
-        log.warning("purging %s-%s failed: %s", tp.topic, tp.partition, exc)

@@ -1,0 +1,192 @@
+"""How a stream thread commits, and how it recovers when a commit cannot be made.
+
+:class:`ThreadCommitting` is mixed into :class:`~kstreams.runtime.stream_thread.StreamThread`:
+:meth:`~ThreadCommitting.commit` flushes and commits what every task processed (with each
+offset the partition time and processor metadata); :meth:`~ThreadCommitting.commit_or_recover`
+turns a migrated group or an aborted or corrupted transaction into closing the tasks and
+rewinding to the committed offsets (Kafka Streams: the tasks are corrupted and revived)
+instead of stopping the thread. Committed repartition offsets are purged from their topics
+every ``repartition.purge.interval.ms``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, KafkaError, KafkaException, TopicPartition
+
+from kstreams.errors import StreamsError, TaskMigratedError
+from kstreams.runtime.committer import TransactionAbortedError
+from kstreams.runtime.send_errors import TransactionCorruptedError
+
+log = logging.getLogger("kstreams")
+
+
+class ThreadCommitting:
+    """The commit and recovery path of a stream thread (mixed into ``StreamThread``)."""
+
+    client_id: str
+    config: Any
+    admin: Any
+    consumer: Any
+    producer: Any
+    collector: Any
+    committer: Any
+    end_consumer: Any
+    task_manager: Any
+    tasks: Any
+    commits: int
+    last_commit: float | None
+    _streams_producer: Any
+    _resets: dict[str, str]
+    _default_reset: str
+    _internal_sources: set[str]
+    _purge_offsets: dict[tuple[str, int], int]
+    _last_purge: float
+
+    def commit(self) -> int:
+        """Flush the producer, then commit what every task has processed. Returns partitions committed."""
+        offsets: dict[tuple[str, int], int] = {}
+        per_task = []
+        tps: list[TopicPartition] = []
+        tasks = self.tasks
+        for task in tasks.values():
+            task.prepare_commit()
+            o = task.committable_offsets()
+            if o:
+                offsets.update(o)
+                per_task.append((task, o))
+                # with each offset its partition time and the processor metadata (Kafka
+                # Streams' TopicPartitionMetadata): a restarted task resumes from them
+                meta = task.commit_metadata
+                tps.extend(
+                    TopicPartition(t, p, off, metadata=meta(t, p)) for (t, p), off in o.items()
+                )
+        collector = self.collector
+        exactly_once = self.committer.exactly_once
+        if exactly_once and collector.offsets_from_log:
+            collector.read_changelog_offsets_in_transaction(self.end_consumer)
+        self.committer.commit(tps)
+        for task, o in per_task:
+            task.mark_committed(o)
+        if not exactly_once:
+            collector.read_changelog_offsets(self.end_consumer)  # after the commit's flush
+        changelog_offsets = collector.changelog_offsets
+        for task in tasks.values():
+            task.commit_stores(changelog_offsets)
+        for tp, o in offsets.items():
+            if tp[0] in self._internal_sources:
+                self._purge_offsets[tp] = o
+        self.commits += 1
+        self.last_commit = time.monotonic()
+        return len(tps)
+
+    def commit_or_recover(self) -> None:
+        """Commit; if the group moved on or the transaction aborted, recover and carry on."""
+        try:
+            self.commit()
+        except TaskMigratedError as exc:
+            log.warning(
+                "stream-thread [%s] %s; closing tasks without commit, they will be reassigned",
+                self.client_id,
+                exc,
+            )
+            self.task_manager.close_all()
+            self.committer.abort()
+        except TransactionAbortedError as exc:
+            log.warning(
+                "stream-thread [%s] %s; rewinding tasks to their last committed offsets",
+                self.client_id,
+                exc,
+            )
+            self._rewind()
+        except TransactionCorruptedError as exc:
+            self._recover_corrupted(exc)
+
+    def _recover_corrupted(self, exc: TransactionCorruptedError) -> None:
+        """Records of the open transaction timed out: abort it and rewind (Java: the tasks are
+        corrupted and revived), rather than stopping the thread."""
+        log.warning("stream-thread [%s] %s", self.client_id, exc)
+        self._rewind()
+
+    def _rewind(self) -> None:
+        """Close every task without commit and start again from the committed offsets.
+
+        Only the partitions still assigned get tasks again (lost ones were taken out of the
+        task manager's assignment).
+        """
+        manager = self.task_manager
+        manager.close_all()
+        self.committer.abort()
+        assignment = [TopicPartition(t, p) for t, p in sorted(manager.assignment)]
+        if not assignment:
+            return
+        committed = self._committed_retrying(assignment)
+        for tp in committed:
+            if tp.offset < 0:
+                policy = self._resets.get(tp.topic) or self._default_reset
+                tp.offset = OFFSET_END if policy == "latest" else OFFSET_BEGINNING
+            self.consumer.seek(tp)
+        # the loop creates the tasks again after its next poll; until then nothing is fetched
+        paused = manager.assigned(manager.assignment)
+        if paused:
+            self.consumer.pause([TopicPartition(t, p) for t, p in paused])
+
+    def _replace_producer(self) -> Any:
+        """A new transactional producer in place of one whose abort keeps timing out (the
+        committer calls this; every caller closes and rewinds the tasks right after, whose
+        sinks hold the old producer)."""
+        self.producer = self._streams_producer.replace()
+        self.collector.producer = self.producer
+        self.collector.discard_errors()
+        return self.producer
+
+    def _committed_retrying(self, tps: list[TopicPartition]) -> list[TopicPartition]:
+        """The group's committed offsets of ``tps``; timeouts (the broker restarting, an open
+        transaction on the offsets) are retried for up to ``task.timeout.ms``."""
+        start = time.monotonic()
+        deadline = start + self.config.task_timeout_ms / 1000.0
+        while True:
+            try:
+                return list(self.consumer.committed(tps, timeout=30))
+            except KafkaException as exc:
+                err = exc.args[0]
+                if not err.retriable() and err.code() != KafkaError._TIMED_OUT:
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StreamsError(
+                        f"stream-thread [{self.client_id}] could not read the committed offsets "
+                        f"of {len(tps)} partition(s) for {time.monotonic() - start:.0f}s "
+                        f"(task.timeout.ms): {err}"
+                    ) from exc
+                log.info(
+                    "stream-thread [%s] reading committed offsets failed (%s); retrying",
+                    self.client_id,
+                    err,
+                )
+
+    def _maybe_purge(self) -> None:
+        interval = self.config.get("repartition.purge.interval.ms")
+        interval_s = (30000 if interval is None else int(interval)) / 1000.0
+        if not self._purge_offsets or time.monotonic() - self._last_purge < interval_s:
+            return
+        self._last_purge = time.monotonic()
+        tps = [TopicPartition(t, p, o) for (t, p), o in self._purge_offsets.items()]
+        self._purge_offsets.clear()
+        try:
+            futures = self.admin.delete_records(tps)
+        except KafkaException as exc:
+            log.warning(
+                "stream-thread [%s] purging repartition topics failed: %s", self.client_id, exc
+            )
+            return
+        for tp, fut in futures.items():
+            fut.add_done_callback(lambda f, tp=tp: _log_purge(f, tp))
+
+
+def _log_purge(fut: Any, tp: Any) -> None:
+    exc = fut.exception()
+    if exc is not None:
+        log.warning("purging %s-%s failed: %s", tp.topic, tp.partition, exc)
