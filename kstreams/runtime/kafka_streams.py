@@ -25,6 +25,9 @@ down began and every one started is joined. ``close()`` waits for the close thre
 where waiting could deadlock: called from a stream thread (a processor, the uncaught-exception
 handler), from the close thread or from a state listener, it only starts the shutdown and
 returns (False unless the client already stopped), and the calling thread stops afterwards.
+
+Metrics, thread metadata, health and ``store()`` (interactive queries) live in
+:mod:`kstreams.runtime.client_queries`.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from kstreams.errors import ConfigError, IllegalStateError, StreamsError
 from kstreams.handlers import StreamThreadExceptionResponse
 from kstreams.handlers.logged import log_failure_once
 from kstreams.runtime.client_diagnostics import ClientDiagnostics
+from kstreams.runtime.client_queries import ClientQueries, seconds_of
 from kstreams.runtime.client_state import (
     CONSEQUENCES,
     TRANSITIONS,
@@ -54,39 +58,16 @@ from kstreams.runtime.client_state import (
     UncaughtExceptionHandler,
 )
 from kstreams.runtime.clients import ClosableAdmin
-from kstreams.runtime.global_thread import GlobalStreamThread, ReadOnlyGlobalStore
-from kstreams.runtime.metrics import merged as merged_metrics
-from kstreams.runtime.queries import LocalStores, ReadOnlyCompositeStore, StoreQueryParameters
+from kstreams.runtime.global_thread import GlobalStreamThread
 from kstreams.runtime.state_directory import StateDirectory
 from kstreams.runtime.stream_thread import StreamThread, client_log
-from kstreams.runtime.thread_metadata import ThreadMetadata, thread_metadata
 from kstreams.runtime.topics import prepare_topics
-from kstreams.runtime.versioned_queries import ReadOnlyCompositeVersionedStore
-from kstreams.runtime.window_queries import (
-    ReadOnlyCompositeSessionStore,
-    ReadOnlyCompositeWindowStore,
-)
-from kstreams.state.errors import (
-    StreamsNotStartedError,
-    StreamsStoppedError,
-    UnknownStateStoreError,
-)
-from kstreams.state.versioned_builders import VersionedKeyValueStoreBuilder
-from kstreams.state.window_builders import SessionStoreBuilder, WindowStoreBuilder
 from kstreams.topology.topology import Topology
 
 log = logging.getLogger("kstreams")
 
 
-def _seconds(timeout: timedelta | float | None) -> float | None:
-    if timeout is None:
-        return None
-    if isinstance(timeout, timedelta):
-        return timeout.total_seconds()
-    return float(timeout)
-
-
-class KafkaStreams:
+class KafkaStreams(ClientQueries):
     """A client that runs ``topology`` with ``num.stream.threads`` stream threads.
 
     Unknown or invalid settings raise :class:`~kstreams.errors.ConfigError` here,
@@ -511,7 +492,7 @@ class KafkaStreams:
         Raises:
             ValueError: ``timeout`` is negative.
         """
-        seconds = _seconds(timeout)
+        seconds = seconds_of(timeout)
         if seconds is not None and seconds < 0:
             raise ValueError(f"close() timeout must not be negative, got {timeout!r}")
         self._begin_shutdown()
@@ -534,46 +515,6 @@ class KafkaStreams:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- introspection ------------------------------------------------------------------------
-    def metrics(self) -> dict[str, float]:
-        """Metrics over the stream threads (Kafka Streams metric names): ``process-total``,
-        ``dropped-records-total``, ``commit-total``, ``record-lateness-avg`` / ``-max`` (NaN
-        before any record), and for on-window-close aggregations
-        ``window-aggregate-final-emit-total`` and ``-latency-avg`` / ``-max``."""
-        threads = list(self._threads)
-        out = merged_metrics(t.metrics for t in threads)
-        out["commit-total"] = sum(t.commits for t in threads)
-        return out
-
-    def metadata_for_local_threads(self) -> list[ThreadMetadata]:
-        """One :class:`~kstreams.runtime.thread_metadata.ThreadMetadata` per stream thread.
-
-        As Kafka Streams' ``metadataForLocalThreads()`` (thread name and state, active tasks,
-        client ids), plus progress: when each thread last polled, processed a record and
-        committed, and how many records and commits it made. A replaced thread is not listed.
-        """
-        with self._lock:
-            threads = list(self._threads)
-        return [thread_metadata(t, self.admin_client_id) for t in threads]
-
-    def is_healthy(self, max_idle: timedelta | float = timedelta(seconds=60)) -> bool:
-        """Whether the client is running and none of its stream threads is stuck or dead.
-
-        True when the state is RUNNING or REBALANCING and every stream thread is alive and
-        its loop polled the consumer within ``max_idle`` (seconds or timedelta). A thread
-        without input still polls (every ``poll.ms``), so it stays healthy; one blocked in
-        user code, a commit or any call for longer than ``max_idle`` does not, nor does a
-        client that is CREATED, shutting down, stopped or in ERROR. Choose ``max_idle`` above
-        the longest a record (or a commit) may take.
-        """
-        seconds = _seconds(max_idle)
-        if seconds is None or seconds <= 0:
-            raise ValueError(f"is_healthy() max_idle must be positive, got {max_idle!r}")
-        if not self._state.is_running_or_rebalancing():
-            return False
-        idle = timedelta(seconds=seconds)
-        return all(m.polled_within(idle) for m in self.metadata_for_local_threads())
-
     def set_global_state_restore_listener(self, listener: Any) -> None:
         """Tell ``listener`` about store restoration (``on_restore_start``/``on_batch_restored``/``on_restore_end``)."""
         if self._state is not State.CREATED:
@@ -585,79 +526,6 @@ class KafkaStreams:
         if self._global_thread is not None:
             self._global_thread.restore_listener = listener
         self._restore_listener = listener
-
-    def store(self, name: str | StoreQueryParameters) -> Any:
-        """A read-only view of a store over every local task (interactive queries).
-
-        A key-value store gives a :class:`~kstreams.runtime.queries.ReadOnlyCompositeStore`,
-        a versioned store a
-        :class:`~kstreams.runtime.versioned_queries.ReadOnlyCompositeVersionedStore`
-        (``get(key)``, ``get(key, as_of_timestamp)``),
-        a window store a :class:`~kstreams.runtime.window_queries.ReadOnlyCompositeWindowStore`
-        (``fetch(key, time_from, time_to)``...), a session store a
-        :class:`~kstreams.runtime.window_queries.ReadOnlyCompositeSessionStore`
-        (``find_sessions``, ``fetch``...).
-
-        ``name``: a store name, or :class:`~kstreams.runtime.queries.StoreQueryParameters`
-        (one partition, stale stores). Only keys of partitions this instance owns are
-        visible. Each read raises an :class:`~kstreams.state.InvalidStateStoreError` while
-        the store cannot answer truthfully (Kafka Streams' exceptions in Python's spelling):
-        ``StreamsNotStartedError`` before ``start()``, ``StreamsRebalancingError`` while a
-        rebalance is under way or the store's tasks here are restoring or suspended (retry),
-        ``StateStoreMigratedError`` when no task here hosts it, ``StreamsStoppedError`` once
-        the client shuts down.
-
-        Raises:
-            UnknownStateStoreError: The topology has no store ``name``.
-            StreamsNotStartedError: The client is CREATED.
-            StreamsStoppedError: The client is shutting down or stopped.
-        """
-        params = StoreQueryParameters(name) if isinstance(name, str) else name
-        store_name = params.store_name
-        topology = self.topology
-        if store_name in topology.global_stores:
-            # every key is local: the global store answers for all of them
-            view = ReadOnlyGlobalStore(store_name, lambda: self._state.value, self._global_stores)
-            view._stores()  # not started / stopped: raise now, as for other stores
-            return view
-        if store_name not in topology.state_stores:
-            raise UnknownStateStoreError(
-                f"Cannot get state store {store_name!r}: no such store is registered in the "
-                f"topology (it has {sorted(topology.state_stores)})"
-            )
-        state = self._state
-        if state is State.CREATED:
-            raise StreamsNotStartedError(
-                f"KafkaStreams has not been started: store {store_name!r} cannot be queried; "
-                "retry after calling start()"
-            )
-        if not state.is_running_or_rebalancing():
-            raise StreamsStoppedError(
-                f"KafkaStreams is not running. State is {state.value}; store {store_name!r} "
-                "cannot be queried."
-            )
-        sub = next(
-            (s for s in topology.subtopologies() if store_name in topology.stores_of(s)), None
-        )
-        topics = frozenset(
-            topology.resolve_topic(t, self.config.application_id)
-            for t in (sub.source_topics if sub is not None else ())
-        )
-        builder = topology.state_stores[store_name]
-        view: type[LocalStores] = ReadOnlyCompositeStore
-        if isinstance(builder, WindowStoreBuilder):
-            view = ReadOnlyCompositeWindowStore
-        elif isinstance(builder, SessionStoreBuilder):
-            view = ReadOnlyCompositeSessionStore
-        elif isinstance(builder, VersionedKeyValueStoreBuilder):
-            view = ReadOnlyCompositeVersionedStore
-        return view(  # type: ignore[return-value]
-            params,
-            lambda: self._state.value,
-            lambda: list(self._threads),
-            None if sub is None else sub.id,
-            topics,
-        )
 
     def cleanup(self) -> None:
         """Delete this application's local state directory (Java: ``cleanUp``); only when not running."""
