@@ -135,9 +135,10 @@ class ThreadCommitting:
             self.consumer.pause([TopicPartition(t, p) for t, p in paused])
 
     def _replace_producer(self) -> Any:
-        """A new transactional producer in place of one whose abort keeps timing out (the
-        committer calls this; every caller closes and rewinds the tasks right after, whose
-        sinks hold the old producer)."""
+        """A new transactional producer in place of a stuck or failed one (an abort that
+        keeps timing out, a fatal error a new producer cures); the committer calls this, and
+        every caller closes and rewinds the tasks right after, whose sinks hold the old
+        producer."""
         self.producer = self._streams_producer.replace()
         self.collector.producer = self.producer
         self.collector.discard_errors()
