@@ -161,7 +161,7 @@ CHAOS_KILLS = 3
 def test_exactly_once_with_instances_killed_and_restarted(
     kafka_bootstrap: str, new_topic: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chaos, "APP", APPS_DIR / "fk_join_app.py")
+    monkeypatch.setattr(chaos, "APP", APPS_DIR / "example_app.py")
     topics = _topics(new_topic)
     app_id = unique_app_id("fk-eos")
     seed = random.randrange(1 << 30)
@@ -196,7 +196,10 @@ def test_exactly_once_with_instances_killed_and_restarted(
 
     with (
         Instances(
-            [kafka_bootstrap, app_id, *_args(topics)], tmp_path / "state", log_dir, log
+            [kafka_bootstrap, app_id, *_args(topics), "--example", "fk_join_orders"],
+            tmp_path / "state",
+            log_dir,
+            log,
         ) as instances,
         CommittedOutput(kafka_bootstrap, topics["output"]) as output,
     ):

@@ -14,7 +14,7 @@ compares the app's output (read_committed) with it, record for record.
   split between them), side by side, give that output; ``payments`` has 3 partitions, the
   other inputs 4: the repartition topic is created with 3, as Kafka Streams does;
 * under ``exactly_once_v2``, two instances in their own processes (tests/integration/apps/
-  order_enrichment_app.py, run by the EOS chaos harness ``eos.chaos.Instances``) are
+  example_app.py, run by the EOS chaos harness ``eos.chaos.Instances``) are
   SIGKILLed and restarted while the input is written: the output is still exact;
 * ``orders`` and ``customers`` with different partition counts: ``start()`` fails with a
   TopologyError naming both topics and their counts, before anything is consumed.
@@ -349,7 +349,7 @@ def test_exactly_once_with_instances_killed_and_restarted(
     kafka_bootstrap: str, new_topic: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # eos.chaos.Instances runs its APP: here the order-enrichment app (same status protocol)
-    monkeypatch.setattr(chaos, "APP", APPS_DIR / "order_enrichment_app.py")
+    monkeypatch.setattr(chaos, "APP", APPS_DIR / "example_app.py")
     topics = _topics(new_topic)
     app_id = unique_app_id("enrich-eos")
     seed = random.randrange(1 << 30)
@@ -365,6 +365,8 @@ def test_exactly_once_with_instances_killed_and_restarted(
         kafka_bootstrap,
         app_id,
         *(topics[t] for t in ("customers", "orders", "payments", "output")),
+        "--example",
+        "order_enrichment",
     ]
     stop_writing = threading.Event()
 

@@ -1,9 +1,11 @@
-"""examples/fk_join_orders.py's topology as a separate process, for the broker tests' chaos.
+"""An example's topology as a separate process, for the broker tests' chaos.
 
-    python fk_join_app.py BOOTSTRAP APPLICATION_ID STATE_DIR ORDERS PRODUCTS CATEGORIES
-        OUTPUT [--run NAME] [--commit-interval-ms N] [--session-timeout-ms N]
+    python example_app.py BOOTSTRAP APPLICATION_ID STATE_DIR INPUT INPUT INPUT OUTPUT
+        --example MODULE [--run NAME] [--commit-interval-ms N] [--session-timeout-ms N]
 
-The example's topology and config (``exactly_once_v2``), its stores under STATE_DIR. It speaks
+MODULE is an example under examples/ (``order_enrichment``: CUSTOMERS ORDERS PAYMENTS;
+``fk_join_orders``: ORDERS PRODUCTS CATEGORIES) with ``build_topology(*topics)`` and
+``config(bootstrap, application_id)`` (``exactly_once_v2``); its stores under STATE_DIR. It speaks
 the EOS chaos harness' protocol (tests/integration/eos/status.py), so that
 ``eos.chaos.Instances`` can start, SIGKILL, restart and stop it: it prints ``CLIENT_ID``,
 ``STATE <new> <old>``, ``THREAD_DIED ...`` and ``CLOSED <True|False> <state>`` lines and exits
@@ -13,6 +15,7 @@ with one of ``status.EXIT_CODES``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import signal
 import sys
@@ -36,7 +39,6 @@ from eos.status import (  # noqa: E402
     STATE,
     THREAD_DIED,
 )
-from fk_join_orders import build_topology, config  # noqa: E402
 
 from kstreams import KafkaStreams, StreamThreadExceptionResponse  # noqa: E402
 
@@ -56,11 +58,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     for name in ("bootstrap", "application_id", "state_dir"):
         parser.add_argument(name)
-    for topic in ("orders", "products", "categories", "output"):
-        parser.add_argument(topic)
+    parser.add_argument("topics", nargs=4, help="the example's three inputs, then its output")
+    parser.add_argument("--example", required=True, help="a module under examples/")
     parser.add_argument("--commit-interval-ms", type=int, default=100)
     parser.add_argument("--session-timeout-ms", type=int, default=6000)
-    parser.add_argument("--run", default="fk-join")
+    parser.add_argument("--run", default="example")
     args = parser.parse_args()
     logging.basicConfig(
         level=logging.INFO,
@@ -69,7 +71,8 @@ def main() -> int:
     )
     logging.getLogger("kstreams.client").setLevel(logging.WARNING)
 
-    settings = config(args.bootstrap, args.application_id)
+    example = importlib.import_module(args.example)
+    settings = example.config(args.bootstrap, args.application_id)
     settings.update(
         {
             "state.dir": args.state_dir,
@@ -79,7 +82,7 @@ def main() -> int:
             "heartbeat.interval.ms": max(500, args.session_timeout_ms // 4),
         }
     )
-    topology = build_topology(args.orders, args.products, args.categories, args.output)
+    topology = example.build_topology(*args.topics)
     streams = KafkaStreams(topology, settings)
     print(f"CLIENT_ID {streams.client_id}", flush=True)
 
