@@ -536,14 +536,15 @@ class Bench:
         return {"lines": lines, "rows": rows}
 
     def profiles(self, workloads: list[str]) -> dict[str, Any]:
-        """One kstreams at-least-once run per workload under py-spy (not counted in the table)."""
+        """One kstreams run per workload under py-spy (not counted in the table), under
+        ``--profile-guarantee`` (at-least-once by default)."""
         out: dict[str, Any] = {}
         for workload in workloads:
             n = self.args.profile_records
             dataset, topic, end = self.prefill(workload, n if workload == "passthrough" else n // 4)
             raw = self.logs / f"profile-{workload}.txt"
             result = self.run(
-                "kstreams", workload, "at_least_once", 1, dataset, topic, end,
+                "kstreams", workload, self.args.profile_guarantee, 1, dataset, topic, end,
                 profile_to=raw, label=f"profile-{workload}-kstreams",
             )  # fmt: skip
             delete_topics(self.bootstrap, topic)
@@ -647,6 +648,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--restart-lines", type=int, default=200_000, help="word count lines of the restart runs"
     )
     p.add_argument("--profile-records", type=int, default=None, help="records of a profile run")
+    p.add_argument(
+        "--profile-guarantee",
+        default="at_least_once",
+        choices=["at_least_once", "exactly_once_v2"],
+        help="processing guarantee of the profile runs",
+    )
     p.add_argument("--timeout", type=float, default=600.0, help="seconds before a run fails")
     p.add_argument("--no-verify", action="store_true", help="skip read_committed output counts")
     p.add_argument("--heap", default="1g", help="local broker -Xmx")

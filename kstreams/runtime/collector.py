@@ -52,6 +52,11 @@ callback must go in the ``callback`` slot (its alias ``on_delivery`` is only rea
 ``callback`` is not given at all).
 """
 
+CHECKPOINT_RECORDS = 10_000
+"""Changelog records sent after which a periodic commit reads the changelog ends again, so
+that the stores' checkpoints move (Kafka Streams' ``OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT``);
+commits that close or hand over tasks always read them."""
+
 
 def produce_failed(topic: str, exc: KafkaException) -> ProductionError:
     """The error that stops the thread when ``produce`` itself raised (e.g. a fatal
@@ -129,26 +134,6 @@ class RecordCollector(Protocol):
     ) -> None:
         """Send one serialized record (``partition`` None: the producer's partitioner decides)."""
 
-    def read_changelog_offsets_in_transaction(self, consumer: Any, timeout: float = 30.0) -> None:
-        """Under exactly-once, before the transaction commits: flush, then read the changelog
-        ends as :meth:`read_changelog_offsets` does. The records are acknowledged and the
-        transaction's marker is not written yet, so each end is the offset after its last record.
-
-        When not every record was acknowledged (the broker is away, a record failed) or the
-        ends cannot be read, the offsets stay where they were: the commit then fails and the
-        tasks rewind, or it succeeds with checkpoints behind the stores' data, which costs a
-        longer restoration after a crash (the changelog's values are replayed over the same
-        values), never a wrong one; the next commit reads the ends again.
-        """
-        if not self._changelog_written:
-            return
-        if self.producer.flush(timeout) or self._errors:
-            return
-        try:
-            self.read_changelog_offsets(consumer, timeout)
-        except StreamsError as exc:
-            log.warning("%s; the changelog checkpoints stay behind until the next commit", exc)
-
     def partitions_for(self, topic: str) -> int:
         """How many partitions ``topic`` has."""
         ...
@@ -194,6 +179,8 @@ class KafkaRecordCollector:
         (:meth:`read_changelog_offsets`) rather than from delivery reports (the producer
         reports failures only: ``delivery.report.only.error``)."""
         self._changelog_written: set[tuple[str, int]] = set()
+        self._changelog_unread = 0
+        """Changelog records sent since the ends were last read."""
         self.send_failures: SendFailures | None = None
         """Asks the production exception handler about refused records (set by :meth:`bind`)."""
         self._config: Any = None
@@ -373,6 +360,7 @@ class KafkaRecordCollector:
         """Send a store's change to its changelog partition, tracking the acknowledged offset."""
         if self.offsets_from_log:
             self._changelog_written.add((topic, partition))
+            self._changelog_unread += 1
             callback = None  # failures reach on_delivery
         else:
             callback = self._on_changelog_delivery
@@ -390,8 +378,8 @@ class KafkaRecordCollector:
                 raise produce_failed(topic, exc) from exc
 
     def read_changelog_offsets(self, consumer: Any, timeout: float = 30.0) -> None:
-        """After a flush, with :attr:`offsets_from_log`: the offset of the last record of each
-        changelog partition written since the last call, read from its log end with one
+        """After a flush, with :attr:`offsets_from_log`: the offset of the last record (or
+        transaction marker) of each changelog partition written since the last call, read from its log end with one
         ListOffsets request per broker through ``consumer``. Only this task writes those
         partitions and every record sent is acknowledged, so the last offset is its own."""
         if not self._changelog_written:
@@ -412,22 +400,26 @@ class KafkaRecordCollector:
                 )
             self.changelog_offsets[(tp.topic, tp.partition)] = tp.offset - 1
         self._changelog_written.clear()
+        self._changelog_unread = 0
 
-    def read_changelog_offsets_in_transaction(self, consumer: Any, timeout: float = 30.0) -> None:
-        """Under exactly-once, before the transaction commits: flush, then read the changelog
-        ends as :meth:`read_changelog_offsets` does. The records are acknowledged and the
-        transaction's marker is not written yet, so each end is the offset after its last record.
+    def changelog_offsets_due(self) -> bool:
+        """Whether :data:`CHECKPOINT_RECORDS` changelog records or more were sent since the
+        ends were last read: a periodic commit reads them again only then (Kafka Streams
+        writes a checkpoint when a store's offset moved by that much)."""
+        return self._changelog_unread >= CHECKPOINT_RECORDS
 
-        When not every record was acknowledged (the broker is away, a record failed) or the
-        ends cannot be read, the offsets stay where they were: the commit then fails and the
-        tasks rewind, or it succeeds with checkpoints behind the stores' data, which costs a
-        longer restoration after a crash (the changelog's values are replayed over the same
-        values), never a wrong one; the next commit reads the ends again.
+    def read_changelog_offsets_after_transaction(
+        self, consumer: Any, timeout: float = 30.0
+    ) -> None:
+        """Under exactly-once, after the transaction committed (every record acknowledged):
+        read the changelog ends as :meth:`read_changelog_offsets` does; each is then the
+        offset after the transaction's marker, so a checkpoint there restores nothing.
+
+        When the ends cannot be read the offsets stay where they were: checkpoints behind
+        the stores' data cost a longer restoration after a crash (the changelog's committed
+        values are replayed over the same values), never a wrong one; a later commit reads
+        the ends again.
         """
-        if not self._changelog_written:
-            return
-        if self.producer.flush(timeout) or self._errors:
-            return
         try:
             self.read_changelog_offsets(consumer, timeout)
         except StreamsError as exc:

@@ -46,8 +46,16 @@ class ThreadCommitting:
     _purge_offsets: dict[tuple[str, int], int]
     _last_purge: float
 
-    def commit(self) -> int:
-        """Flush the producer, then commit what every task has processed. Returns partitions committed."""
+    def commit(self, periodic: bool = False) -> int:
+        """Flush the producer, then commit what every task has processed. Returns partitions committed.
+
+        The stores then write their buffers with the changelog offsets reached, read from
+        the changelog ends: by every commit that closes or hands over tasks, and by a
+        ``periodic`` one (the loop's) only once enough changelog records were sent since the
+        last read (:data:`~kstreams.runtime.collector.CHECKPOINT_RECORDS`, as Kafka Streams
+        checkpoints): a checkpoint behind a store's data costs a longer restoration after a
+        crash, never a wrong one.
+        """
         offsets: dict[tuple[str, int], int] = {}
         per_task = []
         tps: list[TopicPartition] = []
@@ -65,14 +73,16 @@ class ThreadCommitting:
                     TopicPartition(t, p, off, metadata=meta(t, p)) for (t, p), off in o.items()
                 )
         collector = self.collector
-        exactly_once = self.committer.exactly_once
-        if exactly_once and collector.offsets_from_log:
-            collector.read_changelog_offsets_in_transaction(self.end_consumer)
         self.committer.commit(tps)
         for task, o in per_task:
             task.mark_committed(o)
-        if not exactly_once:
-            collector.read_changelog_offsets(self.end_consumer)  # after the commit's flush
+        if collector.offsets_from_log and (not periodic or collector.changelog_offsets_due()):
+            # after the commit: every record is acknowledged (its flush; under exactly-once
+            # the transaction's commit, whose markers the ends then include)
+            if self.committer.exactly_once:
+                collector.read_changelog_offsets_after_transaction(self.end_consumer)
+            else:
+                collector.read_changelog_offsets(self.end_consumer)
         changelog_offsets = collector.changelog_offsets
         for task in tasks.values():
             task.commit_stores(changelog_offsets)
@@ -86,7 +96,7 @@ class ThreadCommitting:
     def commit_or_recover(self) -> None:
         """Commit; if the group moved on or the transaction aborted, recover and carry on."""
         try:
-            self.commit()
+            self.commit(periodic=True)
         except TaskMigratedError as exc:
             log.warning(
                 "stream-thread [%s] %s; closing tasks without commit, they will be reassigned",
