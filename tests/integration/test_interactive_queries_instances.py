@@ -1,0 +1,203 @@
+"""Interactive queries across instances (real broker): every key from every instance.
+
+Two and three word-count instances in this process, each with its own state directory,
+``application.server`` and :class:`~kstreams.interactive.InteractiveQueryServer`. Every word
+must be answered with its count by every instance over HTTP (forwarded to its owner when not
+local) and located by ``query_metadata_for_key``, whose active host must hold the word's
+partition; while an instance leaves (a rebalance) a request may get 503 and is retried, never
+a wrong count or a 404 for a word that exists.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import (
+    REPO_ROOT,
+    TopicReader,
+    app_topics,
+    delete_topics,
+    java_partition,
+    latest_counts,
+    produce,
+    streams_config,
+    unique_app_id,
+)
+
+from kstreams import HostInfo, KafkaStreams, KeyQueryMetadata, Serdes
+from kstreams.interactive import InteractiveQueryServer
+
+sys.path.insert(0, str(REPO_ROOT / "examples"))
+
+import word_count  # examples/word_count.py
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+STORE = "counts"
+PARTITIONS = 3
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Instance:
+    """One word-count instance with its HTTP server."""
+
+    def __init__(self, bootstrap: str, app_id: str, src: str, dst: str, state_dir: Path) -> None:
+        self.port = free_port()
+        self.host = HostInfo("127.0.0.1", self.port)
+        config = streams_config(
+            bootstrap,
+            app_id,
+            **{
+                "state.dir": str(state_dir),
+                "application.server": self.host.endpoint,
+                "consumer.session.timeout.ms": 6000,
+                "consumer.heartbeat.interval.ms": 500,
+            },
+        )
+        self.streams = KafkaStreams(word_count.build_topology(src, dst), config)
+        self.server = InteractiveQueryServer(self.streams)
+
+    def start(self) -> Instance:
+        self.streams.start()
+        self.server.start()
+        return self
+
+    def close(self) -> None:
+        self.server.close()
+        assert self.streams.close(60)
+
+    def get(self, path: str) -> tuple[int, Any]:
+        url = f"http://{self.host.endpoint}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+
+def answer(instance: Instance, word: str, deadline: float) -> int:
+    """The count of ``word`` from ``instance``, retrying while it answers 503."""
+    while True:
+        status, body = instance.get(f"/stores/{STORE}/{word}")
+        if status == 200:
+            assert body["key"] == word
+            return int(body["value"])
+        assert status == 503, (status, body)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{instance.host} still 503 for {word!r}: {body}")
+        time.sleep(0.2)
+
+
+def check_every_key(instances: list[Instance], expected: dict[str, int], timeout: float) -> None:
+    """Every instance answers every word right (over HTTP) and the metadata agrees."""
+    deadline = time.monotonic() + timeout
+    # the metadata settles: every partition of the store has exactly one live active host
+    while True:
+        metas = [i.streams.metadata_for_all_clients() for i in instances]
+        hosts = {i.host for i in instances}
+        settled = all({m.host_info for m in ms} == hosts for ms in metas) and all(
+            sum(len(m.topic_partitions) for m in ms) == PARTITIONS for ms in metas
+        )
+        if settled:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(f"metadata did not settle: {metas}")
+        time.sleep(0.2)
+    repartition = next(iter(metas[0][0].topic_partitions))[0]
+    for word, count in expected.items():
+        partition = java_partition(word.encode(), PARTITIONS)
+        for inst in instances:
+            meta = inst.streams.query_metadata_for_key(STORE, word, Serdes.String())
+            assert meta.partition == partition
+            owner = next(m for m in metas[0] if (repartition, partition) in m.topic_partitions)
+            assert meta.active_host == owner.host_info
+            assert meta.standby_hosts == frozenset()
+            assert answer(inst, word, deadline) == count, (inst.host, word)
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_every_key_from_every_instance_before_and_after_one_leaves(
+    kafka_bootstrap: str, new_topic, tmp_path: Path, n: int
+) -> None:
+    src, dst = new_topic(partitions=PARTITIONS), new_topic(partitions=PARTITIONS)
+    app_id = unique_app_id(f"iq-{n}")
+    words = [f"w{i:03d}" for i in range(60)]
+    expected = {w: 1 + i % 3 for i, w in enumerate(words)}
+    lines = [(f"k{i}", " ".join([w] * c)) for i, (w, c) in enumerate(expected.items())]
+    instances: list[Instance] = []
+    try:
+        instances = [
+            Instance(kafka_bootstrap, app_id, src, dst, tmp_path / f"i{i}").start()
+            for i in range(n)
+        ]
+        for inst in instances:
+            inst.streams.wait_until_running(60)
+        produce(kafka_bootstrap, src, lines)
+        with TopicReader(kafka_bootstrap, dst) as reader:
+            reader.wait_for(
+                lambda recs: latest_counts(recs) == expected, timeout=120, what="the counts"
+            )
+        check_every_key(instances, expected, timeout=60)
+
+        status, body = instances[0].get(f"/stores/{STORE}")
+        assert status == 200
+        assert {e["key"]: e["value"] for e in body} == expected
+        status, body = instances[-1].get(f"/stores/{STORE}/no-such-word")
+        assert status == 404 and body["error"] == "not_found"
+        status, body = instances[0].get("/stores/no-such-store/w000")
+        assert status == 404 and body["error"] == "unknown_store"
+
+        # an instance leaves while the others are asked: 503 (retried) or the right count
+        leaving = instances.pop()
+        leaving.server.close()
+        leaving.streams.close(0)  # the shutdown goes on in the background
+        deadline = time.monotonic() + 120
+        for word in words[:20]:
+            for inst in instances:
+                assert answer(inst, word, deadline) == expected[word]
+        assert leaving.streams.close(60)
+        check_every_key(instances, expected, timeout=120)
+        for inst in instances:
+            assert leaving.host not in {m.host_info for m in inst.streams.metadata_for_all_clients()}
+    finally:
+        for inst in instances:
+            inst.close()
+        delete_topics(kafka_bootstrap, app_topics(kafka_bootstrap, app_id))
+
+
+def test_metadata_before_start_and_without_application_server(
+    kafka_bootstrap: str, new_topic, tmp_path: Path
+) -> None:
+    src, dst = new_topic(partitions=2), new_topic(partitions=2)
+    app_id = unique_app_id("iq-noserver")
+    config = streams_config(kafka_bootstrap, app_id, **{"state.dir": str(tmp_path)})
+    streams = KafkaStreams(word_count.build_topology(src, dst), config)
+    try:
+        from kstreams import StreamsNotStartedError
+
+        with pytest.raises(StreamsNotStartedError):
+            streams.metadata_for_all_clients()
+        streams.start()
+        streams.wait_until_running(60)
+        assert streams.metadata_for_all_clients() == []
+        meta = streams.query_metadata_for_key(STORE, "apple")
+        assert meta.active_host == HostInfo.unavailable()
+        assert meta != KeyQueryMetadata.NOT_AVAILABLE
+        assert meta.partition == java_partition(b"apple", 2)
+        assert f"{app_id}-metadata" not in app_topics(kafka_bootstrap, app_id)
+    finally:
+        assert streams.close(60)
+        delete_topics(kafka_bootstrap, app_topics(kafka_bootstrap, app_id))
