@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from kstreams.runtime.queries import StoreQueryParameters
 from kstreams.runtime.streams_metadata import HostInfo
 from kstreams.runtime.versioned_queries import ReadOnlyCompositeVersionedStore
 from kstreams.runtime.window_queries import (
@@ -261,7 +262,7 @@ class InteractiveQueryServer:
         except Exception as exc:
             raise _HttpError(400, "bad_key", f"Key {text!r} of store {store!r}: {exc}") from exc
 
-    def _store(self, name: str) -> Any:
+    def _store(self, name: str | StoreQueryParameters) -> Any:
         try:
             return self.streams.store(name)
         except UnknownStateStoreError as exc:
@@ -324,6 +325,7 @@ class InteractiveQueryServer:
         self, store: str, text: str, query: Mapping[str, str], path: str, forwarded: bool
     ) -> tuple[int, Any]:
         key = self._parse_key(store, text)
+        target: str | StoreQueryParameters = store
         if store not in self.streams.topology.global_stores and self.host_info is not None:
             meta = self._query_metadata(store, key)
             if not meta.available:
@@ -339,7 +341,10 @@ class InteractiveQueryServer:
                         "it (the metadata is settling after a rebalance): retry"
                     )
                 return self._forward(meta.active_host, path)
-        view = self._store(store)
+            # only the key's partition: if its task left this instance since the metadata
+            # said otherwise, the read raises (503, retry) instead of answering "not found"
+            target = StoreQueryParameters(store, partition=meta.partition)
+        view = self._store(target)
         try:
             return self._read_key(view, store, key, text, query)
         except UnknownStateStoreError as exc:

@@ -121,7 +121,7 @@ class MetadataPublisher(threading.Thread):
         self.host_info = host_info
         self._local = local
         self._admin = admin
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._records: dict[str, ClientRecord] = {}
         """Every instance's last record, by process id (tombstones remove)."""
@@ -171,7 +171,7 @@ class MetadataPublisher(threading.Thread):
     def run(self) -> None:
         try:
             self._consumer.assign([TopicPartition(self.topic, 0, 0)])  # from the beginning
-            while not self._stop.is_set():
+            while not self._stopping.is_set():
                 self._read(CHECK_INTERVAL_S)
                 self._publish_if_changed()
                 self._refresh_membership()
@@ -272,7 +272,7 @@ class MetadataPublisher(threading.Thread):
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the loop, write this instance's tombstone, close the clients."""
-        self._stop.set()
+        self._stopping.set()
         if self.is_alive() and self is not threading.current_thread():
             self.join(timeout)
         try:

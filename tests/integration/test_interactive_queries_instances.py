@@ -43,6 +43,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 STORE = "counts"
 PARTITIONS = 3
+REPARTITION = f"-{STORE}-repartition"
+"""The store's source topic: word count groups by word."""
 
 
 def free_port() -> int:
@@ -109,14 +111,18 @@ def check_every_key(instances: list[Instance], expected: dict[str, int], timeout
         metas = [i.streams.metadata_for_all_clients() for i in instances]
         hosts = {i.host for i in instances}
         settled = all({m.host_info for m in ms} == hosts for ms in metas) and all(
-            sum(len(m.topic_partitions) for m in ms) == PARTITIONS for ms in metas
+            sorted(p for m in ms for t, p in m.topic_partitions if t.endswith(REPARTITION))
+            == list(range(PARTITIONS))
+            for ms in metas
         )
         if settled:
             break
         if time.monotonic() > deadline:
             raise AssertionError(f"metadata did not settle: {metas}")
         time.sleep(0.2)
-    repartition = next(iter(metas[0][0].topic_partitions))[0]
+    repartition = next(
+        t for m in metas[0] for t, _ in m.topic_partitions if t.endswith(REPARTITION)
+    )
     for word, count in expected.items():
         partition = java_partition(word.encode(), PARTITIONS)
         for inst in instances:
@@ -171,7 +177,9 @@ def test_every_key_from_every_instance_before_and_after_one_leaves(
         assert leaving.streams.close(60)
         check_every_key(instances, expected, timeout=120)
         for inst in instances:
-            assert leaving.host not in {m.host_info for m in inst.streams.metadata_for_all_clients()}
+            assert leaving.host not in {
+                m.host_info for m in inst.streams.metadata_for_all_clients()
+            }
     finally:
         for inst in instances:
             inst.close()
