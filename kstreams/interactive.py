@@ -73,7 +73,7 @@ def to_jsonable(value: Any) -> Any:
     """A JSON-ready form of a store's key or value.
 
     Numbers, strings, booleans and None as they are; mappings, lists, tuples and sets as
-    objects and lists; dataclasses as objects; UTF-8 bytes as text, other bytes as
+    objects and lists; dataclasses and named tuples as objects; UTF-8 bytes as text, other bytes as
     ``{"base64": ...}``; windowed keys as ``{"key", "start", "end"}``; records with a value and
     a timestamp (``ValueAndTimestamp``, ``VersionedRecord``) as ``{"value", "timestamp"}``;
     anything else as ``str(value)``.
@@ -94,12 +94,14 @@ def to_jsonable(value: Any) -> Any:
         }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_jsonable(v) for v in value]
     if hasattr(value, "value") and hasattr(value, "timestamp"):
         return {"value": to_jsonable(value.value), "timestamp": value.timestamp}
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):  # a NamedTuple
+        return {str(k): to_jsonable(v) for k, v in value._asdict().items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
     return str(value)
 
 
@@ -183,7 +185,10 @@ class InteractiveQueryServer:
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, name="kstreams-interactive-queries", daemon=True
+            target=server.serve_forever,
+            args=(0.1,),  # how often it looks for close(): closing takes at most that
+            name="kstreams-interactive-queries",
+            daemon=True,
         )
         self._thread.start()
         log.info("interactive queries served on http://%s:%d", *self.address)

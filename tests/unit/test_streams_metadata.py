@@ -76,7 +76,7 @@ def test_application_server_config_is_parsed() -> None:
     base = {"application.id": "app", "bootstrap.servers": "127.0.0.1:9092"}
     assert StreamsConfig({**base, "application.server": "h:7070"}).application_server == "h:7070"
     assert StreamsConfig(base).application_server == ""
-    with pytest.raises(ConfigError, match="application.server.*Expected format host:port"):
+    with pytest.raises(ConfigError, match=r"application\.server.*Expected format host:port"):
         StreamsConfig({**base, "application.server": "no-port"})
 
 
