@@ -11,7 +11,9 @@ a wrong count or a 404 for a word that exists.
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
 import sys
 import time
 import urllib.error
@@ -209,3 +211,16 @@ def test_metadata_before_start_and_without_application_server(
     finally:
         assert streams.close(60)
         delete_topics(kafka_bootstrap, app_topics(kafka_bootstrap, app_id))
+
+
+def test_the_example_service_answers_every_word_from_both_instances(kafka_bootstrap: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "examples" / "interactive_queries.py"), "--demo"],
+        env={**os.environ, "KSTREAMS_BOOTSTRAP_SERVERS": kafka_bootstrap},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Every instance answered every word." in result.stdout
+    assert "hosted by 127.0.0.1:" in result.stdout
