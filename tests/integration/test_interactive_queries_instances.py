@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from helpers import (
     REPO_ROOT,
+    AppProcess,
     TopicReader,
     app_topics,
     delete_topics,
@@ -32,6 +33,7 @@ from helpers import (
     produce,
     streams_config,
     unique_app_id,
+    wait_until,
 )
 
 from kstreams import HostInfo, KafkaStreams, KeyQueryMetadata, Serdes
@@ -224,3 +226,67 @@ def test_the_example_service_answers_every_word_from_both_instances(kafka_bootst
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Every instance answered every word." in result.stdout
     assert "hosted by 127.0.0.1:" in result.stdout
+
+
+def test_a_killed_instance_is_dropped_and_its_keys_answered_by_the_survivor(
+    kafka_bootstrap: str, new_topic, tmp_path: Path
+) -> None:
+    """SIGKILL leaves the dead instance's record in <app>-metadata: the survivor drops it
+    once the group has expelled its member (session timeout 6 s), takes its partitions and
+    answers every key; meanwhile requests for its keys get 503 (owner unreachable), never a
+    wrong count."""
+    src, dst = new_topic(partitions=PARTITIONS), new_topic(partitions=PARTITIONS)
+    app_id = unique_app_id("iq-kill")
+    words = [f"k{i:03d}" for i in range(40)]
+    expected = {w: 1 + i % 2 for i, w in enumerate(words)}
+    lines = [(f"k{i}", " ".join([w] * c)) for i, (w, c) in enumerate(expected.items())]
+    survivor = Instance(kafka_bootstrap, app_id, src, dst, tmp_path / "a")
+    port = free_port()
+    other = AppProcess(
+        "iq_word_count_app.py",
+        kafka_bootstrap,
+        app_id,
+        str(tmp_path / "b"),
+        src,
+        dst,
+        str(port),
+        log_path=tmp_path / "b.log",
+    )
+    try:
+        survivor.start()
+        other.start()
+        other.wait_for_line("RUNNING", timeout=90)
+        produce(kafka_bootstrap, src, lines)
+        with TopicReader(kafka_bootstrap, dst) as reader:
+            reader.wait_for(
+                lambda recs: latest_counts(recs) == expected, timeout=120, what="the counts"
+            )
+        dead = HostInfo("127.0.0.1", port)
+        wait_until(
+            lambda: (
+                {m.host_info for m in survivor.streams.metadata_for_all_clients()}
+                == {survivor.host, dead}
+            ),
+            60,
+            what="both instances in the metadata",
+        )
+        deadline = time.monotonic() + 60
+        for word in words:
+            assert answer(survivor, word, deadline) == expected[word]
+        other.kill()
+        deadline = time.monotonic() + 120
+        for word in words:
+            assert answer(survivor, word, deadline) == expected[word]
+        wait_until(
+            lambda: (
+                {m.host_info for m in survivor.streams.metadata_for_all_clients()}
+                == {survivor.host}
+            ),
+            60,
+            what="the killed instance dropped from the metadata",
+        )
+        check_every_key([survivor], expected, timeout=60)
+    finally:
+        other.stop()
+        survivor.close()
+        delete_topics(kafka_bootstrap, app_topics(kafka_bootstrap, app_id))
