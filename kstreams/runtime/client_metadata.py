@@ -28,12 +28,16 @@ from kstreams.runtime.streams_metadata import (
     build_metadata,
     key_query_metadata,
 )
+from kstreams.runtime.task_manager import TaskState
 from kstreams.state.errors import (
     StreamsNotStartedError,
     StreamsStoppedError,
     UnknownStateStoreError,
 )
 from kstreams.topology.topology import Topology
+
+LATEST = -2
+"""Position of a store that is caught up (Java's ``Task.LATEST_OFFSET``): lag 0."""
 
 UNKNOWN_PARTITION = -1
 """The partition of ``KeyQueryMetadata`` for a global store (every instance has every key)."""
@@ -102,12 +106,16 @@ class ClientMetadata:
 
     def _store_sources(self) -> dict[str, frozenset[str]]:
         """Each store's source topics (resolved), as Kafka Streams' ``sourceTopicsForStore``."""
+        cached = self.__dict__.get("_store_sources_cache")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
         topology, app_id = self.topology, self.config.application_id
         out: dict[str, frozenset[str]] = {}
         for sub in topology.subtopologies():
             topics = frozenset(topology.resolve_topic(t, app_id) for t in sub.source_topics)
             for store in topology.stores_of(sub):
                 out[store] = out.get(store, frozenset()) | topics
+        self.__dict__["_store_sources_cache"] = out
         return out
 
     def _all_metadata(self) -> list[StreamsMetadata] | None:
@@ -117,9 +125,15 @@ class ClientMetadata:
             return []  # as Kafka Streams without application.server: no endpoints known
         if not publisher.initialized:
             return None
-        return build_metadata(
+        version = publisher.version
+        cached = self.__dict__.get("_metadata_cache")
+        if cached is not None and cached[0] is publisher and cached[1] == version:
+            return cached[2]  # type: ignore[no-any-return]
+        metadata = build_metadata(
             publisher.live_records(), self._store_sources(), self.topology.global_stores
         )
+        self.__dict__["_metadata_cache"] = (publisher, version, metadata)
+        return metadata
 
     def metadata_for_all_clients(self) -> list[StreamsMetadata]:
         """Every instance of the application that hosts tasks (Java: ``metadataForAllClients``).
@@ -234,29 +248,30 @@ class ClientMetadata:
         """Per store and partition, how far each local store is behind its changelog (Java:
         ``allLocalStorePartitionLags``): ``{store: {partition: LagInfo}}``.
 
-        For every task of this instance that has the store (active tasks; standby tasks
-        when the threads report them). Reads the changelogs' ends from the brokers on every
-        call: call it every few seconds at most. Stores without a changelog are left out.
+        For every task of this instance that has the store. As in Kafka Streams, a running
+        active task's store is caught up (lag 0); a restoring one is at the changelog offset
+        its restoration reached. Reads the changelogs' ends from the brokers on every call:
+        call it every few seconds at most. Stores without a changelog are left out.
         """
-        tasks: list[Any] = []
+        tasks: list[tuple[TaskId, TaskState, Any]] = []
         for thread in list(self._threads):
             manager = getattr(thread, "task_manager", None)
             if manager is None:
                 continue
-            tasks.extend(task for _, _, task in manager.snapshot()[0])
+            tasks.extend(manager.snapshot()[0])
         positions: dict[tuple[str, int], tuple[str, int]] = {}
-        for task in tasks:
+        for task_id, state, task in tasks:
             stores = getattr(task.stores, "stores", {})
             for store_name, store in list(stores.items()):
                 topic = getattr(store, "changelog_topic", None)
                 if not topic:
                     continue
-                stored = store.restore_offset()
-                # the next offset to read: what Java's changelog positions are
-                positions[(topic, task.task_id.partition)] = (
-                    store_name,
-                    0 if stored is None else stored + 1,
-                )
+                if state is TaskState.RUNNING:
+                    position = LATEST  # as Java: a running active store is caught up
+                else:  # restoring: the next changelog offset to read (0: from the start)
+                    stored = store.restore_offset()
+                    position = 0 if stored is None else stored + 1
+                positions[(topic, task_id.partition)] = (store_name, position)
         if not positions:
             return {}
         request = {KafkaTopicPartition(t, p): OffsetSpec.latest() for t, p in positions}
@@ -265,5 +280,6 @@ class ClientMetadata:
         for ktp, fut in futures.items():
             end = fut.result().offset
             store_name, position = positions[(ktp.topic, ktp.partition)]
-            out.setdefault(store_name, {})[ktp.partition] = LagInfo(min(position, end), end)
+            current = end if position == LATEST else min(position, end)
+            out.setdefault(store_name, {})[ktp.partition] = LagInfo(current, end)
         return {s: dict(sorted(v.items())) for s, v in sorted(out.items())}

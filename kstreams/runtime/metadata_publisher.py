@@ -133,7 +133,8 @@ class MetadataPublisher(threading.Thread):
         self._published: ClientRecord | None = None
         self._caught_up = threading.Event()
         self.version = 0
-        """Bumped on every change of the records or the membership (for caches)."""
+        """Bumped after every change of the records or the membership: readers cache what
+        they built from :meth:`live_records` until it moves."""
         producer_config = config.producer_config(client_id=f"{client_id}-metadata-producer")
         producer_config.pop("transactional.id", None)
         producer_config["linger.ms"] = 0

@@ -60,7 +60,15 @@ def free_port() -> int:
 class Instance:
     """One word-count instance with its HTTP server."""
 
-    def __init__(self, bootstrap: str, app_id: str, src: str, dst: str, state_dir: Path) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        app_id: str,
+        src: str,
+        dst: str,
+        state_dir: Path,
+        guarantee: str = "at_least_once",
+    ) -> None:
         self.port = free_port()
         self.host = HostInfo("127.0.0.1", self.port)
         config = streams_config(
@@ -71,6 +79,7 @@ class Instance:
                 "application.server": self.host.endpoint,
                 "consumer.session.timeout.ms": 6000,
                 "consumer.heartbeat.interval.ms": 500,
+                "processing.guarantee": guarantee,
             },
         )
         self.streams = KafkaStreams(word_count.build_topology(src, dst), config)
@@ -138,9 +147,11 @@ def check_every_key(instances: list[Instance], expected: dict[str, int], timeout
             assert answer(inst, word, deadline) == count, (inst.host, word)
 
 
-@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize(
+    ("n", "guarantee"), [(2, "at_least_once"), (3, "at_least_once"), (2, "exactly_once_v2")]
+)
 def test_every_key_from_every_instance_before_and_after_one_leaves(
-    kafka_bootstrap: str, new_topic, tmp_path: Path, n: int
+    kafka_bootstrap: str, new_topic, tmp_path: Path, n: int, guarantee: str
 ) -> None:
     src, dst = new_topic(partitions=PARTITIONS), new_topic(partitions=PARTITIONS)
     app_id = unique_app_id(f"iq-{n}")
@@ -150,7 +161,7 @@ def test_every_key_from_every_instance_before_and_after_one_leaves(
     instances: list[Instance] = []
     try:
         instances = [
-            Instance(kafka_bootstrap, app_id, src, dst, tmp_path / f"i{i}").start()
+            Instance(kafka_bootstrap, app_id, src, dst, tmp_path / f"i{i}", guarantee).start()
             for i in range(n)
         ]
         for inst in instances:
@@ -161,6 +172,14 @@ def test_every_key_from_every_instance_before_and_after_one_leaves(
                 lambda recs: latest_counts(recs) == expected, timeout=120, what="the counts"
             )
         check_every_key(instances, expected, timeout=60)
+        owned = set()
+        for inst in instances:  # running active stores are caught up (Java: lag 0)
+            lags = inst.streams.all_local_store_partition_lags()
+            assert set(lags) == {STORE}
+            assert all(lag.offset_lag == 0 for lag in lags[STORE].values()), lags
+            assert all(lag.end_offset_position > 0 for lag in lags[STORE].values()), lags
+            owned |= set(lags[STORE])
+        assert owned == set(range(PARTITIONS))
 
         status, body = instances[0].get(f"/stores/{STORE}")
         assert status == 200

@@ -216,6 +216,7 @@ class FakePublisher:
     def __init__(self, records: list[ClientRecord], initialized: bool = True) -> None:
         self.records = records
         self.initialized = initialized
+        self.version = 0
 
     def live_records(self) -> list[ClientRecord]:
         return self.records
@@ -276,6 +277,11 @@ def test_kafka_streams_metadata_methods(tmp_path) -> None:
         ) == KeyQueryMetadata(A, frozenset(), p)
         assert [m.host_info for m in streams.metadata_for_all_clients()] == [A, B]
         assert [m.host_info for m in streams.streams_metadata_for_store("counts")] == [A]
+        # built once per version of the publisher's records
+        streams._publisher.records = streams._publisher.records[:1]
+        assert [m.host_info for m in streams.metadata_for_all_clients()] == [A, B]
+        streams._publisher.version += 1
+        assert [m.host_info for m in streams.metadata_for_all_clients()] == [A]
         with pytest.raises(UnknownStateStoreError, match="nope"):
             streams.query_metadata_for_key("nope", "apple")
         with pytest.raises(UnknownStateStoreError):
