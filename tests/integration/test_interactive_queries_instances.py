@@ -15,6 +15,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -308,4 +309,69 @@ def test_a_killed_instance_is_dropped_and_its_keys_answered_by_the_survivor(
     finally:
         other.stop()
         survivor.close()
+        delete_topics(kafka_bootstrap, app_topics(kafka_bootstrap, app_id))
+
+
+class HoldingListener:
+    """Holds the restoring thread in its first restored batch until :attr:`release` is set."""
+
+    def __init__(self) -> None:
+        self.restoring = threading.Event()
+        self.release = threading.Event()
+
+    def on_restore_start(self, tp, store_name, start, end) -> None:
+        pass
+
+    def on_batch_restored(self, tp, store_name, offset, n) -> None:
+        if not self.restoring.is_set():
+            self.restoring.set()
+            self.release.wait(60)
+
+    def on_restore_end(self, tp, store_name, total) -> None:
+        pass
+
+
+def test_store_partition_lags_while_restoring_and_once_running(
+    kafka_bootstrap: str, new_topic, tmp_path: Path
+) -> None:
+    src, dst = new_topic(partitions=2), new_topic(partitions=2)
+    app_id = unique_app_id("iq-lags")
+    config = streams_config(
+        kafka_bootstrap,
+        app_id,
+        **{"state.dir": str(tmp_path), "application.server": f"127.0.0.1:{free_port()}"},
+    )
+    words = [f"w{i:04d}" for i in range(3000)]
+    try:
+        streams = KafkaStreams(word_count.build_topology(src, dst), config)
+        streams.start()
+        streams.wait_until_running(60)
+        produce(kafka_bootstrap, src, [(w, w) for w in words])
+        with TopicReader(kafka_bootstrap, dst) as reader:
+            reader.wait_for(lambda recs: len(latest_counts(recs)) == len(words), timeout=120)
+        assert streams.close(60)
+        KafkaStreams(word_count.build_topology(src, dst), config).cleanup()
+
+        listener = HoldingListener()
+        streams = KafkaStreams(word_count.build_topology(src, dst), config)
+        streams.set_global_state_restore_listener(listener)
+        try:
+            streams.start()
+            assert listener.restoring.wait(60), "restoration did not start"
+            try:
+                lags = streams.all_local_store_partition_lags()[STORE]
+                assert lags, "no restoring store listed"
+                assert any(lag.offset_lag > 0 for lag in lags.values()), lags
+                for lag in lags.values():
+                    assert 0 <= lag.current_offset_position <= lag.end_offset_position
+            finally:
+                listener.release.set()
+            streams.wait_until_running(60)
+            lags = streams.all_local_store_partition_lags()[STORE]
+            assert sorted(lags) == [0, 1]
+            assert all(lag.offset_lag == 0 for lag in lags.values()), lags
+        finally:
+            listener.release.set()
+            assert streams.close(60)
+    finally:
         delete_topics(kafka_bootstrap, app_topics(kafka_bootstrap, app_id))
