@@ -170,19 +170,25 @@ class MetadataPublisher(threading.Thread):
 
     # -- the loop ---------------------------------------------------------------------------------
     def run(self) -> None:
-        try:
-            self._consumer.assign([TopicPartition(self.topic, 0, 0)])  # from the beginning
-            while not self._stopping.is_set():
+        self._consumer.assign([TopicPartition(self.topic, 0, 0)])  # from the beginning
+        last_error = ""
+        while not self._stopping.is_set():
+            try:
                 self._read(CHECK_INTERVAL_S)
                 self._publish_if_changed()
                 self._refresh_membership()
                 self._producer.poll(0)
-        except Exception:
-            log.exception(
-                "metadata publisher of %s failed; interactive-query metadata of "
-                "this instance stops updating",
-                self.process_id,
-            )
+            except Exception as exc:  # keep going: the metadata must not freeze for good
+                text = f"{type(exc).__name__}: {exc}"
+                if text != last_error:  # once per distinct error, not every round
+                    log.error(
+                        "metadata publisher of %s: %s (retrying every second)",
+                        self.process_id,
+                        text,
+                        exc_info=exc,
+                    )
+                last_error = text
+                self._stopping.wait(1.0)
 
     def _read(self, timeout: float) -> None:
         msgs = self._consumer.consume(500, timeout)
@@ -226,11 +232,28 @@ class MetadataPublisher(threading.Thread):
         )
         if record.same_tasks(self._published):
             return
-        self._producer.produce(self.topic, key=self.process_id.encode(), value=record.to_bytes())
+        self._producer.produce(
+            self.topic,
+            key=self.process_id.encode(),
+            value=record.to_bytes(),
+            on_delivery=self._delivered,
+        )
         with self._lock:
             self._published = record
         self.version += 1
         log.debug("published metadata of %s: %s", self.process_id, record)
+
+    def _delivered(self, err: Any, msg: Any) -> None:
+        if err is None:
+            return
+        log.error(
+            "could not publish the interactive-query metadata of %s to %s: %s (retrying)",
+            self.process_id,
+            self.topic,
+            err,
+        )
+        with self._lock:
+            self._published = None  # the next round publishes it again
 
     def _refresh_membership(self) -> None:
         fut = self._describe
