@@ -151,7 +151,7 @@ def check_every_key(instances: list[Instance], expected: dict[str, int], timeout
 @pytest.mark.parametrize(
     ("n", "guarantee"), [(2, "at_least_once"), (3, "at_least_once"), (2, "exactly_once_v2")]
 )
-def test_every_key_from_every_instance_before_and_after_one_leaves(
+def test_every_key_from_every_instance_while_one_leaves_and_one_joins(
     kafka_bootstrap: str, new_topic, tmp_path: Path, n: int, guarantee: str
 ) -> None:
     src, dst = new_topic(partitions=PARTITIONS), new_topic(partitions=PARTITIONS)
@@ -204,6 +204,16 @@ def test_every_key_from_every_instance_before_and_after_one_leaves(
             assert leaving.host not in {
                 m.host_info for m in inst.streams.metadata_for_all_clients()
             }
+
+        # an instance joins while the others are asked: again 503 (retried) or the right count
+        joining = Instance(kafka_bootstrap, app_id, src, dst, tmp_path / "joiner", guarantee)
+        instances.append(joining.start())
+        deadline = time.monotonic() + 120
+        for word in words[:20]:
+            for inst in instances:
+                assert answer(inst, word, deadline) == expected[word]
+        joining.streams.wait_until_running(60)
+        check_every_key(instances, expected, timeout=120)
     finally:
         for inst in instances:
             inst.close()
