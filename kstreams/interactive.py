@@ -17,7 +17,8 @@ Routes (all ``GET``, JSON answers):
   stores: ``?from=<ms>&to=<ms>`` gives the key's windows in that range; session stores: the
   key's sessions; versioned stores: ``?as_of=<ms>``.
 - ``/stores/<store>``: every entry (``?from=<key>&to=<key>``: a key range) of every instance,
-  gathered from each (``?local=true``: this instance's only). Window stores:
+  each partition read on its one active host (``?local=true``: this instance's only,
+  ``&partitions=0,2``: those partitions, each here or 503). Window stores:
   ``?from=<ms>&to=<ms>`` over every key.
 - ``/metadata``: :meth:`KafkaStreams.metadata_for_all_clients`;
   ``/metadata/<store>/<key>``: :meth:`KafkaStreams.query_metadata_for_key`.
@@ -408,36 +409,67 @@ class InteractiveQueryServer:
         if store in self.streams.topology.global_stores or self.host_info is None:
             local = True
         if local:
-            view = self._store(store)
-            try:
-                return self._local_entries(view, store, query)
-            except InvalidStateStoreError as exc:
-                raise _unavailable(str(exc)) from exc
+            partitions = self._partitions(query)
+            if partitions is None:
+                return self._read_local(store, query, None)
+            entries = []
+            for p in partitions:  # each exactly here, or 503: never a silent gap
+                entries.extend(self._read_local(store, query, p))
+            return entries
         try:
-            hosts = self.streams.streams_metadata_for_store(store)
+            found = self.streams.store_partition_hosts(store)
         except UnknownStateStoreError as exc:
             raise _HttpError(404, "unknown_store", str(exc)) from exc
         except InvalidStateStoreError as exc:
             raise _unavailable(str(exc)) from exc
-        actives = [m.host_info for m in hosts if store in m.state_store_names]
-        if not actives:
-            raise _unavailable(f"No instance hosts store {store!r} right now: retry")
+        if found is None:
+            raise _unavailable("The application's metadata is not known yet: retry")
+        count, owners = found
+        missing = [p for p in range(count) if p not in owners]
+        if missing or not count:
+            raise _unavailable(
+                f"Partitions {missing} of store {store!r} have no host right now (a rebalance "
+                "is under way): retry"
+            )
+        by_host: dict[HostInfo, list[int]] = {}
+        for p, host in sorted(owners.items()):
+            by_host.setdefault(host, []).append(p)
         entries: list[Any] = []
-        params = dict(query, local="true")
-        path = f"/stores/{urllib.parse.quote(store, safe='')}?{urllib.parse.urlencode(params)}"
-        for host in actives:
+        for host, parts in sorted(by_host.items()):
             if self._is_local(host):
-                view = self._store(store)
-                try:
-                    entries.extend(self._local_entries(view, store, query))
-                except InvalidStateStoreError as exc:
-                    raise _unavailable(str(exc)) from exc
+                for p in parts:
+                    entries.extend(self._read_local(store, query, p))
                 continue
+            params = dict(query, local="true", partitions=",".join(map(str, parts)))
+            path = f"/stores/{urllib.parse.quote(store, safe='')}?{urllib.parse.urlencode(params)}"
             status, body = self._forward(host, path)
             if status != 200:
                 raise _unavailable(f"{host} answered {status} for store {store!r}: retry")
             entries.extend(json.loads(body))
         return _sorted(entries)
+
+    @staticmethod
+    def _partitions(query: Mapping[str, str]) -> list[int] | None:
+        text = query.get("partitions")
+        if text is None:
+            return None
+        try:
+            return [int(p) for p in text.split(",") if p.strip()]
+        except ValueError:
+            raise _HttpError(
+                400, "bad_parameter", f"partitions={text!r} is not a list of partitions"
+            ) from None
+
+    def _read_local(self, store: str, query: Mapping[str, str], partition: int | None) -> Any:
+        view = self._store(
+            store if partition is None else StoreQueryParameters(store, partition=partition)
+        )
+        try:
+            return self._local_entries(view, store, query)
+        except UnknownStateStoreError as exc:
+            raise _HttpError(404, "unknown_store", str(exc)) from exc
+        except InvalidStateStoreError as exc:
+            raise _unavailable(str(exc)) from exc
 
     def _local_entries(self, view: Any, store: str, query: Mapping[str, str]) -> list[Any]:
         j = self._to_json

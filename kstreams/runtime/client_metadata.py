@@ -220,6 +220,38 @@ class ClientMetadata:
             store_name, key, metadata, sources, counts, key_serializer, partitioner
         )
 
+    def store_partition_hosts(self, store_name: str) -> tuple[int, dict[int, HostInfo]] | None:
+        """The store's partition count and the active host of each partition that has one.
+
+        What a caller reading a whole store across instances needs to ask each partition of
+        exactly one instance (the HTTP server's ``GET /stores/<store>``); None while the
+        metadata is not known yet.
+
+        Raises:
+            UnknownStateStoreError: The topology has no such store (or it is global).
+            StreamsNotStartedError: The client is CREATED.
+            StreamsStoppedError: The client is shutting down or stopped.
+        """
+        self._validate_is_running_or_rebalancing()
+        if store_name not in self.topology.state_stores:
+            raise UnknownStateStoreError(
+                f"Store {store_name!r} is not a partitioned store of the topology (it has "
+                f"{sorted(self.topology.state_stores)})"
+            )
+        metadata = self._all_metadata()
+        if metadata is None:
+            return None
+        sources = self._store_sources().get(store_name, frozenset())
+        counts = self._partition_counts(sources)
+        count = max(counts.values(), default=0)
+        owners: dict[int, HostInfo] = {}
+        for m in metadata:
+            if store_name in m.state_store_names:
+                for topic, partition in m.topic_partitions:
+                    if topic in sources:
+                        owners[partition] = m.host_info
+        return count, owners
+
     def _check_store(self, store_name: str) -> None:
         topology = self.topology
         if store_name not in topology.state_stores and store_name not in topology.global_stores:

@@ -115,8 +115,9 @@ class FakeStreams:
             raise UnknownStateStoreError(f"no store {params.store_name!r}")
         if params.partition is not None and params.partition not in self._owned():
             raise InvalidStateStorePartitionError(f"partition {params.partition} is not here")
+        wanted = self._owned() if params.partition is None else {params.partition}
         return KeyValueView(
-            {k: v for k, v in self.data.items() if partition_of(k) in self._owned()},
+            {k: v for k, v in self.data.items() if partition_of(k) in wanted},
             self.rebalancing,
         )
 
@@ -138,6 +139,12 @@ class FakeStreams:
 
     def streams_metadata_for_store(self, store: str) -> list[StreamsMetadata]:
         return self.metadata_for_all_clients()
+
+    def store_partition_hosts(self, store: str) -> tuple[int, dict[int, HostInfo]]:
+        if store not in ("counts", "windows"):
+            raise UnknownStateStoreError(f"no store {store!r}")
+        owners = (self.stale or self.cluster).owner
+        return 2, {p: h for p, h in owners.items() if h is not None}
 
 
 @pytest.fixture
@@ -233,6 +240,26 @@ def test_all_entries_gathered_from_every_instance(pair) -> None:
     assert body == [{"key": "a", "value": 1}, {"key": "ccc", "value": 3}]
     status, body, _ = get(a.host_info, "/stores/counts?from=b&to=cz")
     assert body == [{"key": "bb", "value": 2}, {"key": "ccc", "value": 3}]
+    status, body, _ = get(a.host_info, "/stores/counts?local=true&partitions=0")
+    assert body == [{"key": "bb", "value": 2}, {"key": "dddd", "value": 4}]
+    status, body, _ = get(a.host_info, "/stores/counts?local=true&partitions=1")
+    assert status == 503  # partition 1 is b's: never an empty answer for it
+    status, body, _ = get(a.host_info, "/stores/counts?local=true&partitions=x")
+    assert (status, body["error"]) == (400, "bad_parameter")
+
+
+def test_a_whole_store_is_never_answered_with_a_gap(pair) -> None:
+    cluster, a, b = pair
+    cluster.owner[1] = None  # moving: no host
+    status, body, headers = get(a.host_info, "/stores/counts")
+    assert status == 503 and headers["Retry-After"] == "1"
+    assert "Partitions [1]" in body["message"]
+    # a's metadata says b still has partition 1, but it moved to a: b refuses, a says 503
+    a.stale = Cluster()
+    a.stale.owner = {0: a.host_info, 1: b.host_info}
+    cluster.owner[1] = a.host_info
+    status, body, _ = get(a.host_info, "/stores/counts")
+    assert status == 503, body
 
 
 def test_metadata_routes(pair) -> None:

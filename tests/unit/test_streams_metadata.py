@@ -261,6 +261,7 @@ def test_kafka_streams_metadata_methods(tmp_path) -> None:
         p = default_partition(b"apple", 3)
         streams._publisher = FakePublisher([], initialized=False)
         assert streams.query_metadata_for_key("counts", "apple") is KeyQueryMetadata.NOT_AVAILABLE
+        assert streams.store_partition_hosts("counts") is None
         assert streams.metadata_for_all_clients() == []
         streams._publisher = FakePublisher(
             [
@@ -277,6 +278,9 @@ def test_kafka_streams_metadata_methods(tmp_path) -> None:
         ) == KeyQueryMetadata(A, frozenset(), p)
         assert [m.host_info for m in streams.metadata_for_all_clients()] == [A, B]
         assert [m.host_info for m in streams.streams_metadata_for_store("counts")] == [A]
+        assert streams.store_partition_hosts("counts") == (3, {p: A})
+        with pytest.raises(UnknownStateStoreError):
+            streams.store_partition_hosts("nope")
         # built once per version of the publisher's records
         streams._publisher.records = streams._publisher.records[:1]
         assert [m.host_info for m in streams.metadata_for_all_clients()] == [A, B]
