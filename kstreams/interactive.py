@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from kstreams.errors import SerializationError
 from kstreams.runtime.queries import StoreQueryParameters
 from kstreams.runtime.streams_metadata import HostInfo
 from kstreams.runtime.versioned_queries import ReadOnlyCompositeVersionedStore
@@ -312,7 +313,7 @@ class InteractiveQueryServer:
             raise _HttpError(404, "unknown_store", str(exc)) from exc
         except InvalidStateStoreError as exc:
             raise _unavailable(str(exc)) from exc
-        except Exception as exc:  # the key does not serialize
+        except (SerializationError, ValueError, TypeError) as exc:  # the key does not serialize
             raise _HttpError(400, "bad_key", f"Key {key!r} of store {store!r}: {exc}") from exc
 
     def _key_metadata(self, store: str, text: str) -> Any:
