@@ -89,7 +89,11 @@ class ClientMetadata:
 
     def _local_tasks(
         self,
-    ) -> tuple[frozenset[str], dict[TaskId, frozenset[tuple[str, int]]], dict[TaskId, Any]]:
+    ) -> tuple[
+        frozenset[str],
+        dict[TaskId, frozenset[tuple[str, int]]],
+        dict[TaskId, frozenset[tuple[str, int]]],
+    ]:
         """This instance's consumers and its active and standby tasks (for the publisher)."""
         consumers: set[str] = set()
         active: dict[TaskId, frozenset[tuple[str, int]]] = {}
@@ -106,16 +110,16 @@ class ClientMetadata:
 
     def _store_sources(self) -> dict[str, frozenset[str]]:
         """Each store's source topics (resolved), as Kafka Streams' ``sourceTopicsForStore``."""
-        cached = self.__dict__.get("_store_sources_cache")
+        cached: dict[str, frozenset[str]] | None = getattr(self, "_store_sources_cache", None)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         topology, app_id = self.topology, self.config.application_id
         out: dict[str, frozenset[str]] = {}
         for sub in topology.subtopologies():
             topics = frozenset(topology.resolve_topic(t, app_id) for t in sub.source_topics)
             for store in topology.stores_of(sub):
                 out[store] = out.get(store, frozenset()) | topics
-        self.__dict__["_store_sources_cache"] = out
+        self._store_sources_cache = out  # the topology never changes
         return out
 
     def _all_metadata(self) -> list[StreamsMetadata] | None:
@@ -126,14 +130,14 @@ class ClientMetadata:
         if not publisher.initialized:
             return None
         version = publisher.version
-        cached = self.__dict__.get("_metadata_cache")
+        cached = getattr(self, "_metadata_cache", None)
         if cached is not None and cached[0] is publisher and cached[1] == version:
-            return cached[2]  # type: ignore[no-any-return]
+            return list(cached[2])
         metadata = build_metadata(
             publisher.live_records(), self._store_sources(), self.topology.global_stores
         )
-        self.__dict__["_metadata_cache"] = (publisher, version, metadata)
-        return metadata
+        self._metadata_cache = (publisher, version, metadata)
+        return list(metadata)
 
     def metadata_for_all_clients(self) -> list[StreamsMetadata]:
         """Every instance of the application that hosts tasks (Java: ``metadataForAllClients``).

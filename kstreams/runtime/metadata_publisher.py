@@ -151,10 +151,6 @@ class MetadataPublisher(threading.Thread):
         """Whether the topic was read to its end once (the metadata is complete)."""
         return self._caught_up.is_set()
 
-    def wait_initialized(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` s until :attr:`initialized`; whether it is."""
-        return self._caught_up.wait(timeout)
-
     def live_records(self) -> list[ClientRecord]:
         """The records of instances in the group now (and this instance's own, as published)."""
         with self._lock:
