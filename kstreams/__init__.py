@@ -74,7 +74,9 @@ from kstreams.processor import (
     Record,
 )
 from kstreams.runtime import KafkaStreams, TaskId
+from kstreams.runtime.client_metadata import LagInfo
 from kstreams.runtime.queries import StoreQueryParameters
+from kstreams.runtime.streams_metadata import HostInfo, KeyQueryMetadata, StreamsMetadata
 from kstreams.serde import FunctionSerde, JsonSerde, Serde, Serdes
 from kstreams.serde.windowed import WindowedSerdes
 from kstreams.state import (
@@ -135,6 +137,7 @@ __all__ = [
     "FunctionSerde",
     "GlobalKTable",
     "Grouped",
+    "HostInfo",
     "InvalidStateStoreError",
     "InvalidStateStorePartitionError",
     "JoinWindows",
@@ -145,8 +148,10 @@ __all__ = [
     "KStream",
     "KTable",
     "KafkaStreams",
+    "KeyQueryMetadata",
     "KeyValue",
     "KeyValueStore",
+    "LagInfo",
     "LogAndContinueExceptionHandler",
     "LogAndFailExceptionHandler",
     "Materialized",
@@ -180,6 +185,7 @@ __all__ = [
     "StreamsBuilder",
     "StreamsConfig",
     "StreamsError",
+    "StreamsMetadata",
     "StreamsNotStartedError",
     "StreamsRebalancingError",
     "StreamsStoppedError",

@@ -37,6 +37,7 @@ from kstreams.config.parsers import (
     _timestamp_extractor_spec,
     _topology_optimization,
 )
+from kstreams.errors import ConfigError
 from kstreams.handlers import (
     ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG as _DLQ_KEY,
 )
@@ -67,6 +68,21 @@ def _default_state_dir() -> str:
 
 _REQUIRED = object()
 
+
+def _endpoint(key: str, value: Any) -> str:
+    """``host:port`` (IPv6 as ``[::1]:7070``) or empty, as Java's ``HostInfo.buildFromEndpoint``."""
+    text = _string()(key, value).strip()
+    if not text:
+        return ""
+    host, sep, port = text.rpartition(":")
+    if not sep or host in ("", "[]") or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(
+            f"Invalid value {value!r} for configuration {key}: Error parsing host address "
+            f"{value}. Expected format host:port (for example localhost:7070)."
+        )
+    return text
+
+
 _KEYS: dict[str, _Key] = {
     k.name: k
     for k in (
@@ -78,8 +94,10 @@ _KEYS: dict[str, _Key] = {
              "host:port pairs of Kafka brokers to connect to first."),
         _Key("client.id", _string(), "",
              "Prefix of the client ids of the internal clients; default <application.id>-<uuid>."),
-        _Key("application.server", _string(), "",
-             "host:port of a user endpoint for state store discovery (interactive queries)."),
+        _Key("application.server", _endpoint, "",
+             "host:port of this instance's endpoint for interactive queries: published to the "
+             "other instances through <application.id>-metadata, returned by "
+             "query_metadata_for_key() and streams_metadata_for_store()."),
         _Key("processing.guarantee", _processing_guarantee, "at_least_once",
              "at_least_once (default) or exactly_once_v2."),
         _Key("group.protocol", _group_protocol, "classic",

@@ -43,10 +43,6 @@ UNSUPPORTED: Mapping[str, Unsupported] = {
     u.key: u
     for u in (
         # -- Streams keys with a parser in keys.py (their value is parsed first) --------------
-        _u("application.server",
-           "interactive-query metadata (the endpoint other instances would query) is not "
-           "implemented yet", "Remove it; KafkaStreams.store() queries this instance's stores.",
-           ""),
         _u("num.standby.replicas", "standby replicas are not implemented yet",
            "Remove it (or set 0); a reassigned task restores its stores from the changelog.", 0),
         _u("max.warmup.replicas", _ASSIGNOR, "Remove it."),

@@ -27,7 +27,9 @@ handler), from the close thread or from a state listener, it only starts the shu
 returns (False unless the client already stopped), and the calling thread stops afterwards.
 
 Metrics, thread metadata, health and ``store()`` (interactive queries) live in
-:mod:`kstreams.runtime.client_queries`.
+:mod:`kstreams.runtime.client_queries`; where the stores of every instance live
+(``query_metadata_for_key()``...) in :mod:`kstreams.runtime.client_metadata`, published by
+:mod:`kstreams.runtime.metadata_publisher` when ``application.server`` is set.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from kstreams.errors import ConfigError, IllegalStateError, StreamsError
 from kstreams.handlers import StreamThreadExceptionResponse
 from kstreams.handlers.logged import log_failure_once
 from kstreams.runtime.client_diagnostics import ClientDiagnostics
+from kstreams.runtime.client_metadata import ClientMetadata
 from kstreams.runtime.client_queries import ClientQueries, seconds_of
 from kstreams.runtime.client_state import (
     CONSEQUENCES,
@@ -59,15 +62,17 @@ from kstreams.runtime.client_state import (
 )
 from kstreams.runtime.clients import ClosableAdmin
 from kstreams.runtime.global_thread import GlobalStreamThread
+from kstreams.runtime.metadata_publisher import MetadataPublisher, ensure_metadata_topic
 from kstreams.runtime.state_directory import StateDirectory
 from kstreams.runtime.stream_thread import StreamThread, client_log
+from kstreams.runtime.streams_metadata import HostInfo
 from kstreams.runtime.topics import prepare_topics
 from kstreams.topology.topology import Topology
 
 log = logging.getLogger("kstreams")
 
 
-class KafkaStreams(ClientQueries):
+class KafkaStreams(ClientQueries, ClientMetadata):
     """A client that runs ``topology`` with ``num.stream.threads`` stream threads.
 
     Unknown or invalid settings raise :class:`~kstreams.errors.ConfigError` here,
@@ -108,6 +113,13 @@ class KafkaStreams(ClientQueries):
         self._global_stores: dict[str, Any] = {}
         """The global stores (filled by the global thread before the stream threads start)."""
         self._global_thread: GlobalStreamThread | None = None
+        self._host_info: HostInfo | None = HostInfo.build_from_endpoint(
+            self.config.application_server
+        )
+        self._publisher: MetadataPublisher | None = None
+        """Publishes and tails ``<application.id>-metadata`` (only with application.server)."""
+        self._topic_partitions: dict[str, int] = {}
+        """Partition counts of the topics (read at start; the key-to-partition math needs them)."""
         self.admin_client_id = f"{base}-admin"
         admin_config = self.config.admin_config(client_id=self.admin_client_id)
         # librdkafka's lines and errors reach kstreams.client during start-up too (the admin
@@ -404,6 +416,8 @@ class KafkaStreams(ClientQueries):
             global_thread.shutdown()
             if global_thread.is_alive() and global_thread is not threading.current_thread():
                 global_thread.join()
+        if self._publisher is not None:  # the threads left the group: retract this instance
+            self._publisher.close()
         self._release_clients()
         try:
             self.state_directory.unlock()
@@ -450,9 +464,19 @@ class KafkaStreams(ClientQueries):
             # under the lock, while CREATED: a close() coming later unlocks it
             self.state_directory.lock()
         try:
-            prepare_topics(
+            self._topic_partitions = prepare_topics(
                 self.admin, self.topology, self.config, diagnostics=self._admin_diagnostics
             )
+            if self._host_info is not None:
+                ensure_metadata_topic(self.admin, self.config)
+                self._publisher = MetadataPublisher(
+                    self.config,
+                    self.client_id,
+                    str(self.process_id),
+                    self._host_info,
+                    self._local_tasks,
+                    self.admin,
+                )
         except BaseException:
             self.state_directory.unlock()
             raise
@@ -473,6 +497,8 @@ class KafkaStreams(ClientQueries):
         with self._lock:  # a state listener may have closed the client meanwhile
             if self._state.is_shutting_down():
                 return
+            if self._publisher is not None:
+                self._publisher.start()
             for t in self._threads:
                 t.start()
 

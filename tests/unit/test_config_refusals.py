@@ -30,7 +30,6 @@ def make(settings: dict[str, Any]) -> StreamsConfig:
 
 # a valid value of each key that kstreams cannot honour
 REFUSED_VALUES: dict[str, Any] = {
-    "application.server": "host-1:8080",
     "num.standby.replicas": 1,
     "max.warmup.replicas": 2,
     "acceptable.recovery.lag": 10000,
@@ -70,7 +69,6 @@ REFUSED_VALUES: dict[str, Any] = {
 
 # values equal to kstreams' fixed behaviour, as users write them
 ACCEPTED_VALUES: list[tuple[str, Any]] = [
-    ("application.server", ""),
     ("num.standby.replicas", 0),
     ("num.standby.replicas", "0"),
     ("max.task.idle.ms", -1),
@@ -111,9 +109,9 @@ def test_value_equal_to_kstreams_behaviour_is_accepted(key: str, value: Any) -> 
 
 def test_unsupported_keys_in_python_spelling_and_together() -> None:
     with pytest.raises(ConfigError) as info:
-        StreamsConfig(BASE, num_standby_replicas=2, application_server="h:1", upgrade_from="3.9")
+        StreamsConfig(BASE, num_standby_replicas=2, upgrade_from="3.9")
     message = str(info.value)
-    for key in ("num.standby.replicas", "application.server", "upgrade.from"):
+    for key in ("num.standby.replicas", "upgrade.from"):
         assert repr(key) in message
 
 
