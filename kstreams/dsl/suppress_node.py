@@ -17,6 +17,7 @@ from kstreams.dsl.graph import GraphNode
 from kstreams.dsl.suppressed import BufferConfig, BufferFullStrategy, Suppressed
 from kstreams.errors import TopologyError
 from kstreams.processor.suppress import KTableSuppressProcessor
+from kstreams.serde.windowed import CountWindowedSerde, SessionWindowedSerde
 from kstreams.state.time_ordered_buffer import TimeOrderedKeyValueBufferBuilder
 from kstreams.topology.topology import Topology
 
@@ -87,6 +88,12 @@ def add_suppress(table: KTable, suppressed: Suppressed) -> tuple[str, Any]:
     # the buffer keeps the prior value of each key: the parent must send old values
     table._enable_sending_old_values(True)
     key_serde, value_serde = table.key_serde, table.value_serde
+    if isinstance(key_serde, SessionWindowedSerde) and _derives_from_count_windows(
+        graph, table.name
+    ):
+        # the buffer keeps count windows whole (record numbers too); what it emits then
+        # is the CountWindow the aggregation forwarded
+        key_serde = CountWindowedSerde(key_serde.inner)
     parent = table.name
     final = suppressed.final_results
 

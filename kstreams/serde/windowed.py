@@ -24,6 +24,7 @@ from typing import Any
 
 from kstreams.errors import SerializationError
 from kstreams.serde.base import Headers, Serde, as_serde
+from kstreams.windows.count_windows import CountWindow
 from kstreams.windows.window import SessionWindow, TimeWindow, Windowed
 
 _LONG = struct.Struct(">q")
@@ -214,6 +215,48 @@ class SessionWindowedSerde(WindowedSerde):
 
     def __repr__(self) -> str:
         return f"SessionWindowedSerde({self.inner!r})"
+
+
+_FOUR_LONGS = struct.Struct(">qqqq")
+
+
+class CountWindowedSerde(WindowedSerde):
+    """Count-windowed keys as a suppression buffer keeps them: ``key bytes + 8-byte end +
+    8-byte start + 8-byte first record number + 8-byte window size`` (a kstreams layout, since
+    count windows are a kstreams extension), so an ``until_time_limit`` suppression emits the
+    ``CountWindow`` s it buffered, record numbers included. Results written with ``to()`` keep
+    the session-windowed layout (:class:`SessionWindowedSerde`), which Java reads."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = _inner_serde(inner)
+
+    def serialize(
+        self, topic: str, data: Windowed[Any] | None, headers: Headers = None
+    ) -> bytes | None:
+        if data is None:
+            return None
+        window = data.window
+        if not isinstance(window, CountWindow):
+            raise SerializationError(f"{data!r} is not a count-windowed key")
+        return self.serialize_base_key(topic, data, headers) + _FOUR_LONGS.pack(
+            window.end, window.start, window.first_record, window.size
+        )
+
+    def deserialize(
+        self, topic: str, data: bytes | None, headers: Headers = None
+    ) -> Windowed[Any] | None:
+        if not data:
+            return None
+        if len(data) < _FOUR_LONGS.size:
+            raise SerializationError(
+                f"count-windowed key on {topic} is {len(data)} bytes; it needs at least 32"
+            )
+        end, start, first, size = _FOUR_LONGS.unpack_from(data, len(data) - _FOUR_LONGS.size)
+        key = self._require_inner().deserialize(topic, data[: -_FOUR_LONGS.size], headers)
+        return Windowed(key, CountWindow(start, end, first, size))
+
+    def __repr__(self) -> str:
+        return f"CountWindowedSerde({self.inner!r})"
 
 
 class WindowedSerdes:

@@ -203,3 +203,41 @@ def test_default_to_writes_session_windowed_keys() -> None:
         out = driver.create_output_topic("out", keys, Serdes.Long())
         ((key, value),) = [(r.key, r.value) for r in out.read_records_to_list()]
         assert (key.key, key.window.start, key.window.end, value) == ("k", 5, 7, 2)
+
+
+def test_until_time_limit_emits_count_windows_with_their_record_numbers() -> None:
+    from kstreams.dsl.suppressed import BufferConfig, Suppressed
+
+    def build(b: StreamsBuilder) -> None:
+        (
+            b.stream("in")
+            .group_by_key()
+            .windowed_by(CountWindows.of(2))
+            .count()
+            .suppress(Suppressed.until_time_limit(10, BufferConfig.unbounded()))
+            .to_stream()
+            .map(lambda w, n: (_window_key(w), n))
+            .to("out", value_serde=Serdes.Long())
+        )
+
+    rows = [("k", "a", 1), ("k", "b", 2), ("k", "c", 3), ("k", "d", 4)]
+    # both windows wait in the buffer until stream time passes their buffering time + 10
+    assert _run(build, rows, Serdes.Long()) == []
+    # a result at 21 (j's first window) moves the suppression's stream time past them: they
+    # come out as the CountWindows the aggregation made (record numbers kept)
+    assert _run(build, [*rows, ("j", "x", 20), ("j", "y", 21)], Serdes.Long()) == [
+        ("k#0-1@1/2", 2, 2),
+        ("k#2-3@3/4", 2, 4),
+    ]
+
+
+def test_count_windowed_buffer_keys_round_trip() -> None:
+    from kstreams.serde.windowed import CountWindowedSerde
+
+    serde = CountWindowedSerde(Serdes.String())
+    key = Windowed("k", CountWindow(5, 9, 3, 2))
+    raw = serde.serialize("t", key)
+    assert raw == b"k" + (9).to_bytes(8, "big") + (5).to_bytes(8, "big") + (3).to_bytes(
+        8, "big"
+    ) + (2).to_bytes(8, "big")
+    assert serde.deserialize("t", raw) == key
