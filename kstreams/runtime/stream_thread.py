@@ -8,9 +8,13 @@ Partitions are assigned by the consumer group (``range`` assignor, so equal
 partition numbers of co-partitioned topics land on the same thread). The
 thread's :class:`~kstreams.runtime.task_manager.TaskManager` owns the tasks:
 the rebalance callbacks record the assignment (and pause new partitions),
-commit and suspend what is revoked, close what is lost; the loop creates,
-restores and resumes tasks after the poll that brought the assignment. Committing and
-recovering from a failed commit live in :mod:`kstreams.runtime.thread_commit`.
+commit and suspend what is revoked, close what is lost; the loop creates and
+resumes tasks after the poll that brought the assignment, and restores new tasks
+in bounded steps between polls (:mod:`kstreams.runtime.changelog_reader`): the
+thread keeps its place in the group and its running tasks keep processing while
+others restore. The thread is ``PARTITIONS_ASSIGNED`` until every task runs, then
+``RUNNING``. Committing and recovering from a failed commit live in
+:mod:`kstreams.runtime.thread_commit`.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from confluent_kafka import (
 
 from kstreams.errors import StreamsError, TaskMigratedError
 from kstreams.processor.task_id import TaskId
+from kstreams.runtime.changelog_reader import ChangelogReader
 from kstreams.runtime.client_diagnostics import ClientDiagnostics
 from kstreams.runtime.clients import close_consumer, close_producer, same_kafka_error
 from kstreams.runtime.collector import KafkaRecordCollector, configure_delivery_reports
@@ -42,7 +47,7 @@ from kstreams.runtime.committer import (
     TransactionAbortedError,
 )
 from kstreams.runtime.metrics import TaskMetrics
-from kstreams.runtime.restore import group_committed_offsets, restore_tasks
+from kstreams.runtime.restore import group_committed_offsets
 from kstreams.runtime.send_errors import TransactionCorruptedError
 from kstreams.runtime.streams_producer import StreamsProducer
 from kstreams.runtime.task import StreamTask
@@ -139,11 +144,19 @@ class StreamThread(ThreadCommitting, threading.Thread):
         self.restore_listener: Any = None
         self.global_stores: dict[str, Any] = {}
         """The client's global stores (set by ``KafkaStreams`` before the thread starts)."""
+        self.changelog_reader = ChangelogReader(
+            self.restore_consumer,
+            self.end_consumer,
+            self._committed_offsets,
+            listener=lambda: self.restore_listener,
+            timeout_s=config.task_timeout_ms / 1000.0,
+            client_id=self.client_id,
+        )
         self.task_manager = TaskManager(
             topology,
             self.app_id,
             self._new_task,
-            self._restore,
+            self.changelog_reader,
             self.client_id,
             initialize_tasks=self._initialize_tasks,
             lock_scope=os.path.join(os.path.abspath(config.state_dir), self.app_id),
@@ -261,12 +274,14 @@ class StreamThread(ThreadCommitting, threading.Thread):
             # take what is ready; if nothing is, wait for the first record only (consume(n, t)
             # would wait for n records or the whole timeout), then take the rest that is ready
             msgs = consume(max_records, 0)
-            if not msgs:
+            if not msgs and not manager.restoring():  # restoring: no waiting for input
                 msgs = consume(1, poll_s)
                 if msgs:
                     msgs.extend(consume(max_records - 1, 0))
             if manager.pending:
                 self._handle_assignment()
+            elif manager.restoring():
+                self._restore_step()
             if msgs:
                 self._process_batch(msgs)
             collector.poll()
@@ -360,7 +375,19 @@ class StreamThread(ThreadCommitting, threading.Thread):
         started = self.task_manager.handle_assignment()
         if started:
             self.consumer.resume([TopicPartition(t, p) for t, p in started])
-        self._set_state("RUNNING")
+        if self.task_manager.restoring():
+            self._set_state("PARTITIONS_ASSIGNED")  # running once every task caught up
+        else:
+            self._set_state("RUNNING")
+
+    def _restore_step(self) -> None:
+        """Restore for a bounded time (between polls); resume the tasks that caught up."""
+        manager = self.task_manager
+        started = manager.restore_step()
+        if started:
+            self.consumer.resume([TopicPartition(t, p) for t, p in started])
+        if not manager.restoring() and not manager.pending:
+            self._set_state("RUNNING")
 
     def _new_task(self, task_id: TaskId, partitions: list[tuple[str, int]]) -> StreamTask:
         sub = self.topology.subtopology(task_id.subtopology)
@@ -375,16 +402,6 @@ class StreamThread(ThreadCommitting, threading.Thread):
             self.metrics,
             self.cache,
             global_stores=self.global_stores,
-        )
-
-    def _restore(self, tasks: list[StreamTask]) -> None:
-        restore_tasks(
-            self.restore_consumer,
-            tasks,
-            self.restore_listener,
-            self.end_consumer,
-            self._committed_offsets,
-            timeout_s=self.config.task_timeout_ms / 1000.0,
         )
 
     def _initialize_tasks(self, tasks: list[StreamTask]) -> None:
