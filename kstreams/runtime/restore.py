@@ -27,7 +27,7 @@ from kstreams.errors import StreamsError
 
 log = logging.getLogger("kstreams")
 
-RESTORE_BATCH = 2000
+RESTORE_BATCH = 10000
 """Changelog records applied per WriteBatch."""
 RESTORE_WAIT_S = 0.01
 """How long a restoration round waits for more records (then it checks positions: a clean
@@ -148,9 +148,25 @@ STALL_REPORT_S = 30.0
 class _Job:
     """One store's restoration from one changelog partition (see :func:`restore_stores`)."""
 
-    __slots__ = ("high", "partition", "position", "start", "store", "topic", "total", "tp")
+    __slots__ = (
+        "high",
+        "limited",
+        "partition",
+        "position",
+        "start",
+        "store",
+        "topic",
+        "total",
+        "tp",
+    )
 
-    def __init__(self, store: Any, partition: int, start: int, high: int) -> None:
+    def __init__(
+        self, store: Any, partition: int, start: int, high: int, limited: bool = False
+    ) -> None:
+        self.limited = limited
+        """Whether records at ``high`` and beyond must be left out (a source topic read up
+        to the committed offset goes on past it); otherwise ``high`` is the log end the
+        plan saw, and records that arrived since are committed changelog data too."""
         self.store = store
         self.topic: str = store.changelog_topic
         self.partition = partition
@@ -217,7 +233,7 @@ def plan_restore(
     start = max(start, low)
     if start >= high:
         return None
-    return _Job(store, partition, start, high)
+    return _Job(store, partition, start, high, limited=end_offset is not None)
 
 
 class Restoration:
@@ -335,36 +351,67 @@ class Restoration:
             return []
         consumer = self.consumer
         msgs = consumer.consume(max(1, min(RESTORE_BATCH, self.left())), wait_s)
-        batches: dict[tuple[str, int], tuple[list[Any], list[int]]] = {}
+        # consume() hands messages back in runs of one partition: the job and its batch are
+        # looked up once per run, and per record only what the batch needs is read
+        runs: dict[tuple[str, int], list[Any]] = {}  # [records, last message applied]
+        run: list[Any] | None = None
+        append: Any = None
+        job: _Job | None = None
+        limit = -1  # a limited job's end (records from there on are left out), or -1
+        last = None
+        cur_topic: str | None = None
+        cur_part = -1
         for msg in msgs:
-            err = msg.error()
-            if err is not None:
+            if msg.error() is not None:
+                err = msg.error()
                 if err.code() == KafkaError._PARTITION_EOF:
                     continue
                 raise StreamsError(f"Restoring from {msg.topic()}-{msg.partition()}: {err}")
-            key_tp = (msg.topic(), msg.partition())
-            job = active.get(key_tp)
-            offset = msg.offset()
-            if job is None or offset >= job.high:  # a source topic goes on past the end
+            part = msg.partition()
+            topic = msg.topic()
+            if part != cur_part or topic != cur_topic:
+                if run is not None:
+                    run[1] = last
+                cur_part, cur_topic = part, topic
+                key_tp = (topic, part)
+                job = active.get(key_tp)
+                if job is None:
+                    run = None
+                    continue
+                run = runs.get(key_tp)
+                if run is None:
+                    run = runs[key_tp] = [[], None]
+                last = run[1]
+                append = run[0].append
+                limit = job.high if job.limited else -1
+            elif run is None:
                 continue
-            batch, last = batches.setdefault(key_tp, ([], [-1]))
-            last[0] = offset
+            if limit >= 0 and msg.offset() >= limit:  # a source topic goes on past the end
+                continue
+            last = msg
             key = msg.key()
             if key is None:  # a source topic's record the table drops
                 continue
-            batch.append((key, msg.value(), msg.timestamp()[1]))
+            append((key, msg.value(), msg.timestamp()[1]))
+        if run is not None:
+            run[1] = last
         listener = self.listener
-        for key_tp, (batch, last) in batches.items():
+        for key_tp, (batch, last_msg) in runs.items():
+            if last_msg is None:
+                continue
             job = active[key_tp]
+            last_offset = last_msg.offset()
             if batch:
-                job.store.restore_batch(batch, last[0])
+                job.store.restore_batch(batch, last_offset)
                 job.total += len(batch)
                 self.restored += len(batch)
-                _call(listener, "on_batch_restored", key_tp, job.store.name, last[0], len(batch))
-            job.position = max(job.position, last[0] + 1)
+                _call(
+                    listener, "on_batch_restored", key_tp, job.store.name, last_offset, len(batch)
+                )
+            job.position = max(job.position, last_offset + 1)
         asked = list(active.values())
         now = time.monotonic()
-        moved = bool(batches)
+        moved = any(r[1] is not None for r in runs.values())
         for job, pos in zip(asked, consumer.position([j.tp for j in asked]), strict=True):
             if pos.offset > job.position:  # past transaction markers and aborted records
                 job.position, moved = pos.offset, True
