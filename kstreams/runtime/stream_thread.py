@@ -46,6 +46,7 @@ from kstreams.runtime.committer import (
     ExactlyOnceCommitter,
     TransactionAbortedError,
 )
+from kstreams.runtime.group_protocol import choose_group_protocol
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.restore import group_committed_offsets
 from kstreams.runtime.send_errors import TransactionCorruptedError
@@ -97,13 +98,10 @@ class StreamThread(ThreadCommitting, threading.Thread):
         self._on_state = on_state
         self._on_error = on_error
         self.app_id: str = config.application_id
-        consumer_config = config.main_consumer_config(
-            group_id=self.app_id, client_id=f"{self.client_id}-consumer"
-        )
-        # librdkafka's lines go to kstreams.client, a line repeated within 10 s once
-        ClientDiagnostics.install(consumer_config, client_log)
-        self._default_reset = str(consumer_config.get("auto.offset.reset", "earliest"))
-        self.consumer = Consumer(consumer_config)
+        # the group protocol the user chose, else classic until the loop asked the brokers
+        # (run(): a consumer of the other protocol replaces this one before it subscribes)
+        self.group_protocol = config.group_protocol or "classic"
+        self.consumer = self._main_consumer(self.group_protocol)
         transactional_id = f"{self.app_id}-{process_id}-{index}" if config.exactly_once else None
         producer_config = config.producer_config(
             client_id=f"{self.client_id}-producer", transactional_id=transactional_id
@@ -191,6 +189,40 @@ class StreamThread(ThreadCommitting, threading.Thread):
         # statestore.cache.max.bytes is shared by the threads (Kafka Streams divides it too)
         self.cache = ThreadCache(config.statestore_cache_max_bytes // max(1, num_threads))
 
+    def _main_consumer(self, protocol: str) -> Any:
+        consumer_config = self.config.main_consumer_config(
+            group_id=self.app_id,
+            client_id=f"{self.client_id}-consumer",
+            thread_index=self.index,
+            group_protocol=protocol,
+        )
+        # librdkafka's lines go to kstreams.client, a line repeated within 10 s once
+        ClientDiagnostics.install(consumer_config, client_log)
+        self._default_reset = str(consumer_config.get("auto.offset.reset", "earliest"))
+        return Consumer(consumer_config)
+
+    def _choose_group_protocol(self) -> None:
+        """Ask the brokers for the group protocol (unless the user chose it); replace the
+        main consumer (not subscribed yet) if it was made for the other one."""
+        protocol = choose_group_protocol(
+            self.config, self.admin, f"stream-thread [{self.client_id}]"
+        )
+        if protocol == self.group_protocol:
+            return
+        old = self.consumer
+        self.consumer = self._main_consumer(protocol)
+        self.committer.consumer = self.consumer
+        self.group_protocol = protocol
+        err = close_consumer(old)
+        if err is not None:
+            log.debug("stream-thread [%s] closing the unused consumer: %s", self.client_id, err)
+
+    @property
+    def incremental(self) -> bool:
+        """Whether rebalances are incremental (the consumer protocol): a callback names only
+        the partitions added or revoked."""
+        return self.group_protocol == "consumer"
+
     @property
     def tasks(self) -> dict[TaskId, StreamTask]:
         """The running tasks of this thread."""
@@ -255,6 +287,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
     def _run_loop(self) -> None:
         self.last_poll = time.monotonic()  # started: the loop's first round is under way
         self._set_state("STARTING")
+        self._choose_group_protocol()
         self.committer.start()
         topics = sorted(self._topic_sub)
         self.consumer.subscribe(
@@ -366,8 +399,13 @@ class StreamThread(ThreadCommitting, threading.Thread):
         self._set_state("PARTITIONS_ASSIGNED")
         if self._resets:
             self._apply_offset_resets(consumer, partitions)
-        consumer.assign(partitions)
-        paused = self.task_manager.assigned((tp.topic, tp.partition) for tp in partitions)
+        tps = [(tp.topic, tp.partition) for tp in partitions]
+        if self.incremental:  # only what is added: the rest keeps running
+            consumer.incremental_assign(partitions)
+            paused = self.task_manager.added(tps)
+        else:
+            consumer.assign(partitions)
+            paused = self.task_manager.assigned(tps)
         if paused:
             consumer.pause([TopicPartition(t, p) for t, p in paused])
 
@@ -464,6 +502,14 @@ class StreamThread(ThreadCommitting, threading.Thread):
             manager.suspend(losing, clean=True)
         else:
             manager.close(losing)
+            if losing and self.incremental and self.committer.exactly_once:
+                # the aborted transaction held the output of the tasks that stay too: they
+                # start again from their committed offsets
+                self._rewind()
+        if self.incremental:
+            # no assignment need follow: the loop closes the suspended tasks (under the eager
+            # protocol they wait for the next assignment, which most of them are part of)
+            manager.pending = True
 
     def _on_lost(self, consumer: Any, partitions: list[Any]) -> None:
         log.warning(
