@@ -10,7 +10,9 @@ every other partition keeps being processed through the rebalance. The classic p
 protocol on a broker without it fails the thread with the broker's error, never falls back
 silently); unset, the brokers are asked whether their group coordinator speaks the consumer
 protocol (broker config ``group.coordinator.rebalance.protocols``) and classic is the
-fallback when they do not say so.
+fallback when they do not say so. Unset with a classic-only consumer setting given
+(``session.timeout.ms``, ``heartbeat.interval.ms``: under the consumer protocol the broker
+owns them), classic is used, so that the setting takes effect.
 """
 
 from __future__ import annotations
@@ -57,6 +59,16 @@ def choose_group_protocol(config: Any, admin: Any, client_id: str = "") -> str:
     The brokers are asked once per ``bootstrap.servers`` and process.
     """
     chosen = config.group_protocol
+    classic_only = config.classic_only_settings()
+    if chosen is None and classic_only:
+        log.info(
+            "%s: %s set (a classic group protocol setting: under the consumer protocol the "
+            "broker owns it): stream threads use group.protocol=classic; set "
+            "group.protocol=consumer for KIP-848 rebalancing",
+            client_id,
+            ", ".join(classic_only),
+        )
+        return "classic"
     if chosen is None:
         key = str(config.bootstrap_servers)
         with _CACHE_LOCK:
@@ -73,7 +85,7 @@ def choose_group_protocol(config: Any, admin: Any, client_id: str = "") -> str:
                     chosen,
                 )
     if chosen == "consumer":
-        for key in config.classic_only_settings():
+        for key in classic_only:
             log.warning(
                 "%s: %s has no effect under the consumer group protocol (KIP-848): the broker "
                 "assigns (range) and sets the session timeout and heartbeat interval "

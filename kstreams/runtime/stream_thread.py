@@ -207,6 +207,9 @@ class StreamThread(ThreadCommitting, threading.Thread):
         protocol = choose_group_protocol(
             self.config, self.admin, f"stream-thread [{self.client_id}]"
         )
+        log.info(
+            "stream-thread [%s] joins its group with group.protocol=%s", self.client_id, protocol
+        )
         if protocol == self.group_protocol:
             return
         old = self.consumer

@@ -257,11 +257,15 @@ class TaskManager:
     # -- acting (the thread's loop) -------------------------------------------------------------
     def suspend(self, task_ids: Iterable[TaskId], clean: bool) -> None:
         """Stop routing records to these tasks; ``clean``: they were committed just before."""
+        suspended = []
         for task_id in task_ids:
             if self.states.get(task_id) is not TaskState.RUNNING:
                 continue
             self._set(task_id, TaskState.SUSPENDED)
             self._suspended_clean[task_id] = clean
+            suspended.append(str(task_id))
+        if suspended:
+            log.info("%s: suspended tasks %s", self.client_id, sorted(suspended))
         self._route()
 
     def handle_assignment(self) -> list[TopicPartition]:
@@ -387,6 +391,13 @@ class TaskManager:
     def close(self, task_ids: Iterable[TaskId], clean: bool = False) -> None:
         """Close these tasks (``clean``: right after a successful commit), whatever their state."""
         task_ids = list(task_ids)
+        if task_ids:
+            log.info(
+                "%s: closing tasks %s (%s)",
+                self.client_id,
+                sorted(str(i) for i in task_ids),
+                "clean" if clean else "after their last commit, if any",
+            )
         restoring = {i for i in task_ids if i in self._restoring}
         if restoring:
             self._restorer.remove(restoring)

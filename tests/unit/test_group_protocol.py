@@ -105,6 +105,16 @@ def test_a_chosen_protocol_is_honoured_without_asking() -> None:
 def test_classic_only_settings_are_said_to_have_no_effect_under_the_consumer_protocol(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    chosen = config("a:1", **{"session.timeout.ms": 6000, "group.protocol": "consumer"})
     with caplog.at_level(logging.WARNING, logger="kstreams"):
-        choose_group_protocol(config("a:1", **{"session.timeout.ms": 6000}), Admin("consumer"))
+        assert choose_group_protocol(chosen, Admin("consumer")) == "consumer"
     assert "session.timeout.ms has no effect under the consumer group protocol" in caplog.text
+
+
+def test_unset_with_a_classic_only_setting_is_classic(caplog: pytest.LogCaptureFixture) -> None:
+    admin = Admin("classic,consumer")
+    with caplog.at_level(logging.INFO, logger="kstreams"):
+        assert choose_group_protocol(config("a:1", **{"session.timeout.ms": 6000}), admin) == (
+            "classic"
+        )
+    assert admin.asked == [] and "session.timeout.ms set" in caplog.text
