@@ -63,6 +63,8 @@ class ChangelogReader:
         timeout_s: ``task.timeout.ms``: restoration without progress for this long fails.
         client_id: For log lines.
         step_s: Restoration time per :meth:`step`.
+        admin: An admin client: each :meth:`add` looks up every changelog partition's
+            offsets in one batch (None: one lookup per partition).
         progress_s: How often progress is logged.
     """
 
@@ -77,7 +79,9 @@ class ChangelogReader:
         step_s: float = RESTORE_STEP_S,
         progress_s: float = RESTORE_PROGRESS_S,
         stall_report_s: float = STALL_REPORT_S,
+        admin: Any = None,
     ) -> None:
+        self._admin = admin
         self._consumer = consumer
         self._end_consumer = end_consumer
         self._committed_offsets = committed_offsets
@@ -107,7 +111,12 @@ class ChangelogReader:
         if not tasks:
             return
         planned = plan_tasks(
-            self._consumer, tasks, self._end_consumer, self._committed_offsets, self._timeout_s
+            self._consumer,
+            tasks,
+            self._end_consumer,
+            self._committed_offsets,
+            self._timeout_s,
+            self._admin,
         )
         restoration = self._restoration
         restoration.listener = self._listener()

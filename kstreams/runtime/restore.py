@@ -188,16 +188,18 @@ def plan_restore(
     end_offset: int | None = None,
     verify_checkpoint: bool = False,
     timeout_s: float = 300.0,
+    marks: tuple[int, int] | None = None,
 ) -> _Job | None:
     """Where ``store``'s restoration from its changelog ``partition`` starts and ends; None
     when it is up to date. A store ahead of its changelog, or (``verify_checkpoint``) whose
-    checkpoint is not a committed record, is wiped first (see :func:`restore_store`)."""
+    checkpoint is not a committed record, is wiped first (see :func:`restore_store`).
+    ``marks``: the partition's log start and end offsets, if already known."""
     topic = store.changelog_topic
     tp = TopicPartition(topic, partition)
     # The end is the log end offset (read_uncommitted): under exactly-once a read_committed
     # consumer's high watermark is the last stable offset, which stops short of data committed
     # after a crashed instance's still-open transaction.
-    low, high = watermarks(end_consumer or consumer, tp)
+    low, high = marks if marks is not None else watermarks(end_consumer or consumer, tp)
     if end_offset is not None:
         high = min(high, end_offset)
     stored = store.restore_offset()
@@ -556,12 +558,45 @@ def committed_at(
         consumer.unassign()
 
 
+def log_offsets(
+    admin: Any, partitions: list[tuple[str, int]], timeout_s: float = 30.0
+) -> dict[tuple[str, int], tuple[int, int]]:
+    """The log start and end offsets (read_uncommitted) of ``partitions``, in two batched
+    admin requests (a watermark lookup per partition costs two round trips each); the
+    partitions whose lookup failed are left out (the caller asks them one by one)."""
+    if admin is None or not partitions:
+        return {}
+    from confluent_kafka import IsolationLevel
+    from confluent_kafka.admin import OffsetSpec
+
+    found: dict[tuple[str, int], list[int]] = {}
+    for index, spec in enumerate((OffsetSpec.earliest(), OffsetSpec.latest())):
+        try:
+            futures = admin.list_offsets(
+                {TopicPartition(t, p): spec for t, p in partitions},
+                isolation_level=IsolationLevel.READ_UNCOMMITTED,
+                request_timeout=timeout_s,
+            )
+        except Exception as exc:
+            log.debug("Batched offset lookup failed (%s); asking per partition", exc)
+            return {}
+        for tp, future in futures.items():
+            try:
+                offset = future.result(timeout_s).offset
+            except Exception:
+                continue
+            entry = found.setdefault((tp.topic, tp.partition), [-1, -1])
+            entry[index] = offset
+    return {tp: (lo, hi) for tp, (lo, hi) in found.items() if lo >= 0 and hi >= 0}
+
+
 def plan_tasks(
     consumer: Any,
     tasks: list[Any],
     end_consumer: Any = None,
     committed_offsets: CommittedOffsets | None = None,
     timeout_s: float = 300.0,
+    admin: Any = None,
 ) -> dict[Any, list[_Job]]:
     """The restoration jobs of every logged store of ``tasks``, by task (an empty list: the
     task is up to date); stores that are ahead or fail their checkpoint check are wiped
@@ -569,7 +604,8 @@ def plan_tasks(
 
     Stores whose changelog is a source topic stop at the application's committed offset of
     that input partition (none committed: nothing to restore), which ``committed_offsets``
-    looks up (default: an admin client made from the first task's config).
+    looks up (default: an admin client made from the first task's config). With ``admin``
+    every changelog partition's offsets are looked up in one batch (:func:`log_offsets`).
     """
     plans: list[tuple[Any, Any, int, bool, bool]] = []
     sourced_tps: list[tuple[str, int]] = []
@@ -587,10 +623,20 @@ def plan_tasks(
     if sourced_tps:
         lookup = committed_offsets or _admin_lookup(tasks[0].config)
         ends = lookup(sourced_tps)
+    marks = log_offsets(admin, [(s.changelog_topic, p) for _, s, p, _, _ in plans])
     jobs: dict[Any, list[_Job]] = {task: [] for task in tasks}
     for task, store, partition, verify, sourced in plans:
         end = (ends.get((store.changelog_topic, partition)) or 0) if sourced else None
-        job = plan_restore(consumer, store, partition, end_consumer, end, verify, timeout_s)
+        job = plan_restore(
+            consumer,
+            store,
+            partition,
+            end_consumer,
+            end,
+            verify,
+            timeout_s,
+            marks.get((store.changelog_topic, partition)),
+        )
         if job is not None:
             jobs[task].append(job)
     for task in tasks:

@@ -149,6 +149,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
             listener=lambda: self.restore_listener,
             timeout_s=config.task_timeout_ms / 1000.0,
             client_id=self.client_id,
+            admin=admin,
         )
         self.task_manager = TaskManager(
             topology,

@@ -290,3 +290,42 @@ def test_a_failing_restoration_closes_the_restoring_tasks() -> None:
     with pytest.raises(RuntimeError, match="disk full"):
         manager.handle_assignment()
     assert created[0].closed is False and manager.tasks == {} and not manager.restoring()
+
+
+def test_an_admin_looks_up_every_partitions_offsets_in_one_batch() -> None:
+    class Offset:
+        def __init__(self, offset: int) -> None:
+            self.offset = offset
+
+        def result(self, timeout: float) -> Offset:
+            return self
+
+    class Admin:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def list_offsets(self, specs: dict[Any, Any], **kwargs: Any) -> dict[Any, Any]:
+            self.calls += 1
+            earliest = self.calls == 1
+            return {tp: Offset(0 if earliest else 30) for tp in specs if tp.partition != 9}
+
+    class NoWatermarks(Changelogs):
+        asked: list[Any] = []
+
+        def get_watermark_offsets(self, tp: Any, timeout: float, cached: bool) -> Any:
+            self.asked.append((tp.topic, tp.partition))
+            return super().get_watermark_offsets(tp, timeout, cached)
+
+    stores = [Store(f"s{i}") for i in range(3)]
+    missing = Store("m")
+    logs = NoWatermarks(
+        {**{(s.changelog_topic, 0): 30 for s in stores}, (missing.changelog_topic, 9): 5}
+    )
+    admin = Admin()
+    reader = ChangelogReader(logs, step_s=1.0, admin=admin)
+    reader.add([Task(TaskId(0, 0), stores), Task(TaskId(1, 9), [missing])])
+    assert admin.calls == 2  # earliest, latest: every partition at once
+    assert logs.asked == [(missing.changelog_topic, 9)]  # the one the batch did not answer
+    while reader.restoring:
+        reader.step()
+    assert [s.restored for s in stores] == [30, 30, 30] and missing.restored == 5
