@@ -56,6 +56,12 @@ class StateRestoreListener(Protocol):
     ) -> None:
         """The store is up to date."""
 
+    def on_restore_suspended(
+        self, topic_partition: tuple[str, int], store_name: str, total_restored: int
+    ) -> None:
+        """The store's task was taken away (revoked, closed) before it caught up; what it
+        restored stays in the store, with its offset (Java 3.5+: ``onRestoreSuspended``)."""
+
 
 def _call(listener: Any, method: str, *args: Any) -> None:
     fn = getattr(listener, method, None) if listener is not None else None
