@@ -294,6 +294,13 @@ class StreamThread(ThreadCommitting, threading.Thread):
         self._choose_group_protocol()
         self.committer.start()
         topics = sorted(self._topic_sub)
+        if self.incremental:
+            # the consumer learns its topics (and their ids) first: under the consumer protocol
+            # the broker assigns partitions by topic id, and librdkafka holds back those of a
+            # topic its metadata does not know yet, e.g. a repartition topic start() just
+            # created, until a later metadata refresh (seconds)
+            for topic in topics:
+                self.consumer.list_topics(topic, timeout=10)
         self.consumer.subscribe(
             topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
         )
