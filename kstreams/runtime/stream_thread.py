@@ -65,6 +65,10 @@ client_log = logging.getLogger("kstreams.client")
 CONSUME_BATCH = 1000
 """Records asked of ``Consumer.consume`` per call."""
 
+TASK_CREATE_BUDGET_S = 0.1
+"""How long one loop iteration may spend creating new tasks (opening their stores, ~15-60 ms
+each) before it polls again; the rest are created in the next iterations."""
+
 CLOSE_FLUSH_TIMEOUT_S = 30.0
 """How long closing a thread waits for its producer to deliver what it holds."""
 
@@ -158,6 +162,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
             self.changelog_reader,
             self.client_id,
             initialize_tasks=self._initialize_tasks,
+            create_budget_s=TASK_CREATE_BUDGET_S,
             lock_scope=os.path.join(os.path.abspath(config.state_dir), self.app_id),
         )
         self._stop_event = threading.Event()
@@ -318,7 +323,8 @@ class StreamThread(ThreadCommitting, threading.Thread):
             # take what is ready; if nothing is, wait for the first record only (consume(n, t)
             # would wait for n records or the whole timeout), then take the rest that is ready
             msgs = consume(max_records, 0)
-            if not msgs and not manager.restoring():  # restoring: no waiting for input
+            if not msgs and not manager.restoring() and not manager.creating:
+                # restoring or creating tasks: no waiting for input
                 msgs = consume(1, poll_s)
                 if msgs:
                     msgs.extend(consume(max_records - 1, 0))
@@ -424,7 +430,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
         started = self.task_manager.handle_assignment()
         if started:
             self.consumer.resume([TopicPartition(t, p) for t, p in started])
-        if self.task_manager.restoring():
+        if self.task_manager.restoring() or self.task_manager.pending:
             self._set_state("PARTITIONS_ASSIGNED")  # running once every task caught up
         else:
             self._set_state("RUNNING")

@@ -139,6 +139,10 @@ class TaskManager:
             (partition times, processor metadata) before they run; None: nothing to read.
         lock_scope: The application's state directory: tasks are locked in it
             (:class:`TaskLocks`) while this manager has them; None: no locking.
+        create_budget_s: While some tasks run, how long one :meth:`handle_assignment` may
+            spend creating tasks (opening their stores) before it leaves the rest for the next
+            call (``pending`` stays set), so the loop polls and the running tasks process in
+            between; None: no limit.
     """
 
     def __init__(
@@ -150,7 +154,9 @@ class TaskManager:
         client_id: str = "",
         lock_scope: str | None = None,
         initialize_tasks: Callable[[list[StreamTask]], None] | None = None,
+        create_budget_s: float | None = None,
     ) -> None:
+        self._create_budget_s = create_budget_s
         self._initialize_tasks = initialize_tasks
         self._lock_scope = lock_scope
         self._waiting_since: dict[TaskId, float] = {}
@@ -180,6 +186,9 @@ class TaskManager:
         """The partitions the consumer group assigned to this member."""
         self.pending = False
         """Whether the assignment changed since :meth:`handle_assignment` last ran."""
+        self.creating = False
+        """Whether :meth:`handle_assignment` left tasks to create for its next call (its time
+        budget ran out): the loop calls it again without waiting for input."""
         self._suspended_clean: dict[TaskId, bool] = {}
         self._incomplete: dict[TaskId, list[TopicPartition]] = {}
 
@@ -274,7 +283,7 @@ class TaskManager:
         Returns the partitions whose task now runs (the thread resumes them). Raises what
         creating or restoring a task raised, after closing that task.
         """
-        self.pending = False
+        self.pending = self.creating = False
         assignment = self.assignment
         started: list[TopicPartition] = []
         wanted: dict[TaskId, list[TopicPartition]] = {}
@@ -350,18 +359,38 @@ class TaskManager:
         """Create these tasks and hand them to the restorer (all or none: what creating
         them or planning their restoration raised closes every one of them)."""
         tasks = []
+        # only while other tasks run (they keep processing between the rounds); with nothing
+        # running, every task is created at once (a start: the changelogs' leaders are
+        # elected meanwhile, and restoration plans every store in one batch)
+        budget = self._create_budget_s if self._running else None
+        deadline = None if budget is None else time.monotonic() + budget
+        later = []
         try:
             for task_id, partitions in new.items():
+                if deadline is not None and tasks and time.monotonic() >= deadline:
+                    later.append(task_id)  # created by the next call, after a poll
+                    continue
                 task = self._create_task(task_id, partitions)
                 self.tasks[task_id] = task
                 self._set(task_id, TaskState.CREATED)
                 tasks.append(task)
-            for task_id in new:
-                self._set(task_id, TaskState.RESTORING)
+            if later:
+                self.pending = self.creating = True
+                if self._lock_scope is not None:
+                    for task_id in later:
+                        TASK_LOCKS.unlock(self._lock_scope, task_id, self)
+                log.debug(
+                    "%s: %d task(s) created, %d left for the next round",
+                    self.client_id,
+                    len(tasks),
+                    len(later),
+                )
+            for task in tasks:
+                self._set(task.id, TaskState.RESTORING)
             self._restoring = {**self._restoring, **{t.id: t for t in tasks}}
             self._restorer.add(tasks)
         except BaseException:
-            self.close(new)
+            self.close([i for i in new if i not in later])
             raise
 
     def restore_step(self, route: bool = True) -> list[TopicPartition]:

@@ -90,9 +90,17 @@ def test_an_instance_joins_without_stopping_the_other_and_a_killed_one_comes_bac
             a = instances.start("a")
             pace.until_running(["a"], 90)
             generator.start()
+
+            def all_running() -> bool:
+                runs = [ids for kind, ids in _task_events(a.output()) if kind == "running"]
+                return bool(runs) and len(runs[-1]) == 2 * PARTITIONS
+
             deadline = time.monotonic() + 60
-            while reader.counts()["echo"] < 500 and time.monotonic() < deadline:
+            while (reader.counts()["echo"] < 500 or not all_running()) and (
+                time.monotonic() < deadline
+            ):
                 pace.wait(0.5)
+            assert all_running(), "the first instance runs every task before the second joins"
             assert reader.counts()["echo"] >= 500, "the first instance processes alone first"
             joined_at = len(a.output())
             log(f"b joins; committed {reader.counts()}")
