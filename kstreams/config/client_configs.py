@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from kstreams.config.client_properties import _CLIENT_ALL, _CLIENT_CONSUMER, _CLIENT_PRODUCER
 
 __all__ = [
+    "CLASSIC_ONLY",
     "CONSUMER_DEFAULTS",
     "PRODUCER_DEFAULTS",
     "RESTORE_CONSUMER_DEFAULTS",
@@ -63,6 +64,11 @@ RESTORE_CONSUMER_OVERRIDES: dict[str, Any] = {
 
 _DEFAULT_TRANSACTION_TIMEOUT_MS = 10000
 
+CLASSIC_ONLY = ("partition.assignment.strategy", "session.timeout.ms", "heartbeat.interval.ms")
+"""Consumer settings of the classic group protocol only: under the consumer protocol the
+broker assigns and sets the session timeout and heartbeat interval
+(``group.consumer.session.timeout.ms``, ``group.consumer.heartbeat.interval.ms``)."""
+
 
 class ClientConfigsMixin:
     """Client-config builders of :class:`~kstreams.config.StreamsConfig` (one of its bases)."""
@@ -90,6 +96,8 @@ class ClientConfigsMixin:
         @property
         def exactly_once(self) -> bool: ...
 
+        def get(self, key: str, default: Any = None) -> Any: ...
+
     def _client_settings(self, scope: frozenset[str]) -> dict[str, Any]:
         return {k: v for k, v in self._client.items() if k in _CLIENT_ALL or k in scope}
 
@@ -114,8 +122,29 @@ class ClientConfigsMixin:
         conf["bootstrap.servers"] = self.bootstrap_servers
         return conf
 
+    @property
+    def group_protocol(self) -> str | None:
+        """The ``group.protocol`` the user chose (``classic`` or ``consumer``), or None:
+        automatic (the consumer protocol where the brokers support it)."""
+        value = self.get("group.protocol")
+        return None if value is None else str(value)
+
+    def classic_only_settings(self) -> list[str]:
+        """The :data:`CLASSIC_ONLY` settings the user gave the main consumer (unprefixed,
+        ``consumer.``, ``main.consumer.``): they have no effect under the consumer protocol."""
+        scopes = [
+            self._client_settings(_CLIENT_CONSUMER),
+            self._prefixed[self.CONSUMER_PREFIX],
+            self._prefixed[self.MAIN_CONSUMER_PREFIX],
+        ]
+        return [key for key in CLASSIC_ONLY if any(key in scope for scope in scopes)]
+
     def main_consumer_config(
-        self, group_id: str, client_id: str, thread_index: int | None = None
+        self,
+        group_id: str,
+        client_id: str,
+        thread_index: int | None = None,
+        group_protocol: str = "classic",
     ) -> dict[str, Any]:
         """librdkafka settings of a stream thread's main consumer.
 
@@ -123,17 +152,29 @@ class ClientConfigsMixin:
         (``auto.offset.reset=earliest``, isolation level), unprefixed client
         settings, ``consumer.``, ``main.consumer.``; then what Streams controls:
         ``group.id``, ``client.id``, no auto commit / offset store,
-        ``partition.assignment.strategy=range``, ``read_committed`` under EOS.
+        ``read_committed`` under EOS, and the group protocol with an assignor that keeps
+        equal partitions of co-partitioned topics on one member: ``classic`` with
+        ``partition.assignment.strategy=range``, or ``consumer`` (KIP-848) with the broker's
+        ``group.remote.assignor=range`` (the broker then owns the session timeout and the
+        heartbeat interval: librdkafka refuses them on the client).
 
         Args:
             group_id: The consumer group (the application id).
             client_id: The consumer's client id.
             thread_index: Suffixes a user ``group.instance.id`` so threads differ.
+            group_protocol: ``classic`` or ``consumer``.
         """
         conf = self._consumer_base(self.MAIN_CONSUMER_PREFIX)
         conf["group.id"] = group_id
         conf["client.id"] = client_id
-        conf["partition.assignment.strategy"] = "range"
+        if group_protocol == "consumer":
+            conf["group.protocol"] = "consumer"
+            conf["group.remote.assignor"] = "range"
+            for key in CLASSIC_ONLY:
+                conf.pop(key, None)
+        else:
+            conf["partition.assignment.strategy"] = "range"
+            conf.pop("group.remote.assignor", None)
         instance_id = conf.get("group.instance.id")
         if instance_id is not None and thread_index is not None:
             conf["group.instance.id"] = f"{instance_id}-{thread_index}"

@@ -87,16 +87,20 @@ _CONSUMER_RULES: tuple[_Controlled, ...] = (
     _Controlled("enable.auto.offset.store", _is("false"), _COMMITS),
     _Controlled(
         "group.protocol",
-        _is("classic"),
-        "kstreams' stream threads always join a classic consumer group (group.protocol=classic) "
-        "with the range assignor; the consumer protocol (KIP-848) assigns partitions on the "
-        "broker, which does not keep equal partitions of co-partitioned topics on one member",
-        redundant_warning=True,
+        _never,
+        "the stream threads' group protocol is the Streams key group.protocol (consumer or "
+        "classic; unset: consumer where the brokers support it), which also sets the "
+        "assignor that keeps co-partitioned partitions together",
+        "Remove it; set group.protocol (unprefixed) instead.",
+        scopes=("consumer.", "main.consumer.", "restore.consumer.", "global.consumer."),
     ),
     _Controlled(
         "group.remote.assignor",
-        _never,
-        "it only applies to the consumer group protocol (KIP-848), which kstreams does not use",
+        _is("range"),
+        "with the consumer group protocol (KIP-848) kstreams uses the broker's range assignor "
+        "(group.remote.assignor=range), which gives equal partitions of co-partitioned topics "
+        "to one member (one task)",
+        redundant_warning=True,
     ),
     _Controlled(
         "partition.assignment.strategy",

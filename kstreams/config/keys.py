@@ -100,8 +100,10 @@ _KEYS: dict[str, _Key] = {
              "query_metadata_for_key() and streams_metadata_for_store()."),
         _Key("processing.guarantee", _processing_guarantee, "at_least_once",
              "at_least_once (default) or exactly_once_v2."),
-        _Key("group.protocol", _group_protocol, "classic",
-             "The group protocol: classic (kstreams supports classic only) or streams (KIP-1071)."),
+        _Key("group.protocol", _group_protocol, None,
+             "The stream threads' group protocol: consumer (KIP-848, the broker's range "
+             "assignor, incremental rebalances) or classic; unset: consumer where the brokers "
+             "support it, classic otherwise. Kafka Streams' streams (KIP-1071) is not supported."),
         _Key("commit.interval.ms", _int(0), None,
              "How often (ms) to commit: 30000, or 100 under exactly_once_v2."),
         _Key("__emit.interval.ms.kstreams.windowed.aggregation__", _int(0), 1000,

@@ -122,17 +122,11 @@ def _processing_guarantee(key: str, value: Any) -> str:
 
 
 def _group_protocol(key: str, value: Any) -> str:
-    """Kafka Streams' ``group.protocol`` (KIP-1071): ``classic`` or ``streams``."""
+    """``group.protocol``: the stream threads' group protocol, ``classic`` or ``consumer``
+    (KIP-848); Kafka Streams' ``streams`` (KIP-1071) is parsed, then refused as unsupported."""
     text = _string()(key, value).strip().lower()
-    if text == "consumer":
-        raise _invalid(
-            key,
-            value,
-            "Kafka Streams' group.protocol is 'classic' or 'streams'; 'consumer' is the plain "
-            "consumer's protocol (KIP-848), which kstreams' stream threads do not use",
-        )
-    if text not in ("classic", "streams"):
-        raise _invalid(key, value, "must be one of classic, streams")
+    if text not in ("classic", "consumer", "streams"):
+        raise _invalid(key, value, "must be one of classic, consumer, streams")
     return text
 
 

@@ -70,7 +70,9 @@ UNSUPPORTED: Mapping[str, Unsupported] = {
            "the RocksDB options of kstreams' stores are fixed", "Remove it.", None),
         _u("group.protocol",
            "the streams rebalance protocol (KIP-1071) is not implemented: kstreams' stream "
-           "threads join a classic consumer group", "Remove it (or set classic).", "classic"),
+           "threads join a consumer group with the consumer protocol (KIP-848) or the classic "
+           "one", "Remove it (automatic: consumer where the brokers support it), or set "
+           "consumer or classic.", "classic", "consumer"),
         # -- Java keys without a parser (any value is refused unless accepted) --------------
         _u("upgrade.from",
            "rolling upgrades from older Kafka Streams versions are not supported",

@@ -27,7 +27,7 @@ from kstreams.errors import StreamsError
 
 log = logging.getLogger("kstreams")
 
-RESTORE_BATCH = 2000
+RESTORE_BATCH = 10000
 """Changelog records applied per WriteBatch."""
 RESTORE_WAIT_S = 0.01
 """How long a restoration round waits for more records (then it checks positions: a clean
@@ -55,6 +55,12 @@ class StateRestoreListener(Protocol):
         self, topic_partition: tuple[str, int], store_name: str, total_restored: int
     ) -> None:
         """The store is up to date."""
+
+    def on_restore_suspended(
+        self, topic_partition: tuple[str, int], store_name: str, total_restored: int
+    ) -> None:
+        """The store's task was taken away (revoked, closed) before it caught up; what it
+        restored stays in the store, with its offset (Java 3.5+: ``onRestoreSuspended``)."""
 
 
 def _call(listener: Any, method: str, *args: Any) -> None:
@@ -148,9 +154,25 @@ STALL_REPORT_S = 30.0
 class _Job:
     """One store's restoration from one changelog partition (see :func:`restore_stores`)."""
 
-    __slots__ = ("high", "partition", "position", "start", "store", "topic", "total", "tp")
+    __slots__ = (
+        "high",
+        "limited",
+        "partition",
+        "position",
+        "start",
+        "store",
+        "topic",
+        "total",
+        "tp",
+    )
 
-    def __init__(self, store: Any, partition: int, start: int, high: int) -> None:
+    def __init__(
+        self, store: Any, partition: int, start: int, high: int, limited: bool = False
+    ) -> None:
+        self.limited = limited
+        """Whether records at ``high`` and beyond must be left out (a source topic read up
+        to the committed offset goes on past it); otherwise ``high`` is the log end the
+        plan saw, and records that arrived since are committed changelog data too."""
         self.store = store
         self.topic: str = store.changelog_topic
         self.partition = partition
@@ -172,16 +194,18 @@ def plan_restore(
     end_offset: int | None = None,
     verify_checkpoint: bool = False,
     timeout_s: float = 300.0,
+    marks: tuple[int, int] | None = None,
 ) -> _Job | None:
     """Where ``store``'s restoration from its changelog ``partition`` starts and ends; None
     when it is up to date. A store ahead of its changelog, or (``verify_checkpoint``) whose
-    checkpoint is not a committed record, is wiped first (see :func:`restore_store`)."""
+    checkpoint is not a committed record, is wiped first (see :func:`restore_store`).
+    ``marks``: the partition's log start and end offsets, if already known."""
     topic = store.changelog_topic
     tp = TopicPartition(topic, partition)
     # The end is the log end offset (read_uncommitted): under exactly-once a read_committed
     # consumer's high watermark is the last stable offset, which stops short of data committed
     # after a crashed instance's still-open transaction.
-    low, high = watermarks(end_consumer or consumer, tp)
+    low, high = marks if marks is not None else watermarks(end_consumer or consumer, tp)
     if end_offset is not None:
         high = min(high, end_offset)
     stored = store.restore_offset()
@@ -217,7 +241,235 @@ def plan_restore(
     start = max(start, low)
     if start >= high:
         return None
-    return _Job(store, partition, start, high)
+    return _Job(store, partition, start, high, limited=end_offset is not None)
+
+
+class Restoration:
+    """Jobs restored together through one consumer, one :meth:`round` at a time.
+
+    Every active job's changelog partition is assigned to ``consumer`` at once, so each
+    fetch brings records of every partition that has some, and a partition whose
+    checkpoint trails its end only by transaction markers (a clean restart under
+    exactly-once) is done after the first round: restoring many partitions costs about as
+    much as restoring one. A job is done when the consumer's position reaches its end.
+    Without progress it warns every ``stall_report_s`` and fails after ``timeout_s``
+    (``task.timeout.ms``). :func:`restore_stores` runs rounds until every job is done; a
+    stream thread's :class:`~kstreams.runtime.changelog_reader.ChangelogReader` runs a few
+    per loop iteration, adding and removing jobs as tasks come and go.
+    """
+
+    def __init__(
+        self,
+        consumer: Any,
+        listener: Any = None,
+        timeout_s: float = 300.0,
+        stall_report_s: float = STALL_REPORT_S,
+    ) -> None:
+        self.consumer = consumer
+        self.listener = listener
+        self.timeout_s = timeout_s
+        self.stall_report_s = stall_report_s
+        self.active: dict[tuple[str, int], _Job] = {}
+        """The jobs not done yet, by changelog partition."""
+        self._known_topics: set[str] = set()
+        self._began: dict[tuple[str, int], float] = {}
+        now = time.monotonic()
+        self._progress_at = self._reported_at = now
+        self.restored = 0
+        """Records applied so far (every job, done or not)."""
+
+    def add(self, jobs: list[_Job]) -> None:
+        """Start these jobs (the listener's ``on_restore_start``), beside the active ones."""
+        if not jobs:
+            return
+        by_tp = {(job.topic, job.partition): job for job in jobs}
+        if len(by_tp) < len(jobs) or by_tp.keys() & self.active.keys():
+            clash = [j.where() for j in jobs] + [j.where() for j in self.active.values()]
+            raise StreamsError(f"Two stores restore from the same changelog partition: {clash}")
+        now = time.monotonic()
+        if not self.active:  # the stall clock starts with the first job
+            self._progress_at = self._reported_at = now
+        for job in jobs:
+            log.info("Restoring %s offsets %s..%s", job.where(), job.start, job.high)
+            _call(
+                self.listener,
+                "on_restore_start",
+                (job.topic, job.partition),
+                job.store.name,
+                job.start,
+                job.high,
+            )
+            self._began[(job.topic, job.partition)] = now
+        # The restore consumer learns the changelogs' leaders first: assigned partitions it
+        # has no metadata for fail their first fetch and wait fetch.error.backoff.ms (500 ms)
+        # before the next; a metadata request takes milliseconds (64 partitions' restore:
+        # first record after 0.6 s without it, after 6 ms with it).
+        for topic in sorted({j.topic for j in jobs} - self._known_topics):
+            self.consumer.list_topics(topic, timeout=self.timeout_s)
+            self._known_topics.add(topic)
+        self.active.update(by_tp)
+        self._assign()
+
+    def remove(self, jobs: list[_Job]) -> None:
+        """Stop these jobs before they are done (their task was revoked or closed): the
+        listener's ``on_restore_suspended``; what they applied stays, with its offset."""
+        gone = [j for j in jobs if self.active.get((j.topic, j.partition)) is j]
+        if not gone:
+            return
+        for job in gone:
+            key_tp = (job.topic, job.partition)
+            del self.active[key_tp]
+            self._began.pop(key_tp, None)
+            log.info(
+                "Restoring %s suspended at offset %s of %s (%d records applied)",
+                job.where(),
+                job.position,
+                job.high,
+                job.total,
+            )
+            _call(self.listener, "on_restore_suspended", key_tp, job.store.name, job.total)
+        self._assign()
+
+    def reassign(self) -> None:
+        """Assign the consumer the active jobs' partitions at their positions again (after
+        another use of it, e.g. checking a checkpoint)."""
+        self._assign()
+
+    def _assign(self) -> None:
+        if self.active:
+            self.consumer.assign(
+                [TopicPartition(j.topic, j.partition, j.position) for j in self.active.values()]
+            )
+        else:
+            self.consumer.unassign()
+
+    def left(self) -> int:
+        """Offsets the active jobs have still to read (records and markers)."""
+        return sum(j.high - j.position for j in self.active.values())
+
+    def round(self, wait_s: float = RESTORE_WAIT_S) -> list[_Job]:
+        """One fetch over every active partition, applied; returns the jobs it finished.
+
+        Asking for no more than is left lets ``consume`` return as soon as it has it; a
+        round that gets fewer waits ``wait_s``, then looks at the positions (past
+        transaction markers, which bring no records).
+        """
+        active = self.active
+        if not active:
+            return []
+        consumer = self.consumer
+        msgs = consumer.consume(max(1, min(RESTORE_BATCH, self.left())), wait_s)
+        # consume() hands messages back in runs of one partition: the job and its batch are
+        # looked up once per run, and per record only what the batch needs is read
+        runs: dict[tuple[str, int], list[Any]] = {}  # [records, last message applied]
+        run: list[Any] | None = None
+        append: Any = None
+        job: _Job | None = None
+        limit = -1  # a limited job's end (records from there on are left out), or -1
+        last = None
+        cur_topic: str | None = None
+        cur_part = -1
+        for msg in msgs:
+            if msg.error() is not None:
+                err = msg.error()
+                if err.code() == KafkaError._PARTITION_EOF:
+                    continue
+                raise StreamsError(f"Restoring from {msg.topic()}-{msg.partition()}: {err}")
+            part = msg.partition()
+            topic = msg.topic()
+            if part != cur_part or topic != cur_topic:
+                if run is not None:
+                    run[1] = last
+                cur_part, cur_topic = part, topic
+                key_tp = (topic, part)
+                job = active.get(key_tp)
+                if job is None:
+                    run = None
+                    continue
+                run = runs.get(key_tp)
+                if run is None:
+                    run = runs[key_tp] = [[], None]
+                last = run[1]
+                append = run[0].append
+                limit = job.high if job.limited else -1
+            elif run is None:
+                continue
+            if limit >= 0 and msg.offset() >= limit:  # a source topic goes on past the end
+                continue
+            last = msg
+            key = msg.key()
+            if key is None:  # a source topic's record the table drops
+                continue
+            append((key, msg.value(), msg.timestamp()[1]))
+        if run is not None:
+            run[1] = last
+        listener = self.listener
+        for key_tp, (batch, last_msg) in runs.items():
+            if last_msg is None:
+                continue
+            job = active[key_tp]
+            last_offset = last_msg.offset()
+            if batch:
+                job.store.restore_batch(batch, last_offset)
+                job.total += len(batch)
+                self.restored += len(batch)
+                _call(
+                    listener, "on_batch_restored", key_tp, job.store.name, last_offset, len(batch)
+                )
+            job.position = max(job.position, last_offset + 1)
+        asked = list(active.values())
+        now = time.monotonic()
+        moved = any(r[1] is not None for r in runs.values())
+        for job, pos in zip(asked, consumer.position([j.tp for j in asked]), strict=True):
+            if pos.offset > job.position:  # past transaction markers and aborted records
+                job.position, moved = pos.offset, True
+        finished = [j for j in asked if j.position >= j.high]
+        for job in finished:
+            del active[(job.topic, job.partition)]
+            self._done(job, now)
+        if finished and active:
+            consumer.pause([j.tp for j in finished])
+        if moved or finished:
+            self._progress_at = now
+        elif active:
+            self._check_stall(now)
+        return finished
+
+    def _done(self, job: _Job, now: float) -> None:
+        took = now - self._began.pop((job.topic, job.partition), now)
+        log.info(
+            "Restored %d records into %s in %.2fs (%.0f records/s)",
+            job.total,
+            job.where(),
+            took,
+            job.total / took if took > 0 else 0.0,
+        )
+        _call(
+            self.listener, "on_restore_end", (job.topic, job.partition), job.store.name, job.total
+        )
+
+    def _check_stall(self, now: float) -> None:
+        idle = now - self._progress_at
+        job = min(self.active.values(), key=lambda j: (j.topic, j.partition))
+        if idle >= self.timeout_s:  # task.timeout.ms without progress
+            raise StreamsError(
+                f"Restoring {job.where()} stalled at offset {job.position} of {job.high}: "
+                f"no progress for {self.timeout_s}s (task.timeout.ms)"
+            )
+        if idle >= self.stall_report_s and now - self._reported_at >= self.stall_report_s:
+            self._reported_at = now
+            log.warning(
+                "Restoring %s: no progress for %.0fs at offset %s of %s. Under "
+                "exactly-once this is an open transaction on the changelog: one left by a "
+                "crashed producer is aborted after its transaction.timeout.ms; one that "
+                "never ends is a hanging transaction (find and abort it with "
+                "kafka-transactions.sh find-hanging / abort). Giving up after %.0fs.",
+                job.where(),
+                idle,
+                job.position,
+                job.high,
+                self.timeout_s,
+            )
 
 
 def restore_stores(
@@ -227,134 +479,18 @@ def restore_stores(
     timeout_s: float = 300.0,
     stall_report_s: float = STALL_REPORT_S,
 ) -> int:
-    """Run restorations together: one consumer reads every changelog partition at once.
-
-    Each fetch brings records of every partition that has some, and a partition whose
-    checkpoint trails its end only by transaction markers (a clean restart under
-    exactly-once) is done after the first fetch: restoring many partitions costs about as
-    much as restoring one. A partition is done when the consumer's position reaches its end;
-    without progress on a partition it warns every ``stall_report_s`` and fails after
-    ``timeout_s``. Returns how many records were applied.
-    """
+    """Run restorations together to their ends (a :class:`Restoration`'s rounds until every
+    job is done); returns how many records were applied."""
     if not jobs:
         return 0
-    for job in jobs:
-        log.info("Restoring %s offsets %s..%s", job.where(), job.start, job.high)
-        _call(
-            listener,
-            "on_restore_start",
-            (job.topic, job.partition),
-            job.store.name,
-            job.start,
-            job.high,
-        )
-    by_tp = {(job.topic, job.partition): job for job in jobs}
-    if len(by_tp) < len(jobs):
-        raise StreamsError(
-            f"Two stores restore from the same changelog partition: {[j.where() for j in jobs]}"
-        )
-    active = dict(by_tp)
-    # The restore consumer learns the changelogs' leaders first: assigned partitions it
-    # has no metadata for fail their first fetch and wait fetch.error.backoff.ms (500 ms)
-    # before the next; a metadata request takes milliseconds (64 partitions' restore:
-    # first record after 0.6 s without it, after 6 ms with it).
-    for topic in sorted({j.topic for j in jobs}):
-        consumer.list_topics(topic, timeout=timeout_s)
-    consumer.assign([TopicPartition(j.topic, j.partition, j.start) for j in jobs])
-    began = time.monotonic()
-    progress_at, reported_at = began, began
-    done_at: dict[tuple[str, int], float] = {}
+    restoration = Restoration(consumer, listener, timeout_s, stall_report_s)
     try:
-        while active:
-            # asking for no more than is left lets consume() return as soon as it has it; a
-            # round that gets fewer waits RESTORE_WAIT_S, then looks at the positions (past
-            # transaction markers, which bring no records)
-            left = sum(j.high - j.position for j in active.values())
-            msgs = consumer.consume(max(1, min(RESTORE_BATCH, left)), RESTORE_WAIT_S)
-            batches: dict[tuple[str, int], tuple[list[Any], list[int]]] = {}
-            for msg in msgs:
-                err = msg.error()
-                if err is not None:
-                    if err.code() == KafkaError._PARTITION_EOF:
-                        continue
-                    raise StreamsError(f"Restoring from {msg.topic()}-{msg.partition()}: {err}")
-                key_tp = (msg.topic(), msg.partition())
-                job = active.get(key_tp)
-                offset = msg.offset()
-                if job is None or offset >= job.high:  # a source topic goes on past the end
-                    continue
-                batch, last = batches.setdefault(key_tp, ([], [-1]))
-                last[0] = offset
-                key = msg.key()
-                if key is None:  # a source topic's record the table drops
-                    continue
-                batch.append((key, msg.value(), msg.timestamp()[1]))
-            for key_tp, (batch, last) in batches.items():
-                job = by_tp[key_tp]
-                if batch:
-                    job.store.restore_batch(batch, last[0])
-                    job.total += len(batch)
-                    _call(
-                        listener,
-                        "on_batch_restored",
-                        key_tp,
-                        job.store.name,
-                        last[0],
-                        len(batch),
-                    )
-                job.position = max(job.position, last[0] + 1)
-            asked = list(active.values())
-            now = time.monotonic()
-            moved = bool(batches)
-            for job, pos in zip(asked, consumer.position([j.tp for j in asked]), strict=True):
-                if pos.offset > job.position:  # past transaction markers and aborted records
-                    job.position, moved = pos.offset, True
-            finished = [k for k, j in active.items() if j.position >= j.high]
-            for key_tp in finished:
-                done_at[key_tp] = now
-                del active[key_tp]
-            if finished and active:
-                consumer.pause([by_tp[k].tp for k in finished])
-            if moved or finished:
-                progress_at = now
-            elif (
-                active
-                and now - progress_at >= stall_report_s
-                and now - reported_at >= stall_report_s
-            ):
-                reported_at = now
-                job = min(active.values(), key=lambda j: (j.topic, j.partition))
-                log.warning(
-                    "Restoring %s: no progress for %.0fs at offset %s of %s. Under "
-                    "exactly-once this is an open transaction on the changelog: one left by a "
-                    "crashed producer is aborted after its transaction.timeout.ms; one that "
-                    "never ends is a hanging transaction (find and abort it with "
-                    "kafka-transactions.sh find-hanging / abort). Giving up after %.0fs.",
-                    job.where(),
-                    now - progress_at,
-                    job.position,
-                    job.high,
-                    timeout_s,
-                )
-            if active and now - progress_at >= timeout_s:  # task.timeout.ms without progress
-                job = min(active.values(), key=lambda j: (j.topic, j.partition))
-                raise StreamsError(
-                    f"Restoring {job.where()} stalled at offset {job.position} of {job.high}: "
-                    f"no progress for {timeout_s}s (task.timeout.ms)"
-                )
+        restoration.add(jobs)
+        while restoration.active:
+            restoration.round()
     finally:
         consumer.unassign()
-    for job in jobs:
-        took = done_at.get((job.topic, job.partition), time.monotonic()) - began
-        log.info(
-            "Restored %d records into %s in %.2fs (%.0f records/s)",
-            job.total,
-            job.where(),
-            took,
-            job.total / took if took > 0 else 0.0,
-        )
-        _call(listener, "on_restore_end", (job.topic, job.partition), job.store.name, job.total)
-    return sum(job.total for job in jobs)
+    return restoration.restored
 
 
 def restore_store(
@@ -428,25 +564,56 @@ def committed_at(
         consumer.unassign()
 
 
-def restore_tasks(
+def log_offsets(
+    admin: Any, partitions: list[tuple[str, int]], timeout_s: float = 30.0
+) -> dict[tuple[str, int], tuple[int, int]]:
+    """The log start and end offsets (read_uncommitted) of ``partitions``, in two batched
+    admin requests (a watermark lookup per partition costs two round trips each); the
+    partitions whose lookup failed are left out (the caller asks them one by one)."""
+    if admin is None or not partitions:
+        return {}
+    from confluent_kafka import IsolationLevel
+    from confluent_kafka.admin import OffsetSpec
+
+    found: dict[tuple[str, int], list[int]] = {}
+    for index, spec in enumerate((OffsetSpec.earliest(), OffsetSpec.latest())):
+        try:
+            futures = admin.list_offsets(
+                {TopicPartition(t, p): spec for t, p in partitions},
+                isolation_level=IsolationLevel.READ_UNCOMMITTED,
+                request_timeout=timeout_s,
+            )
+        except Exception as exc:
+            log.debug("Batched offset lookup failed (%s); asking per partition", exc)
+            return {}
+        for tp, future in futures.items():
+            try:
+                offset = future.result(timeout_s).offset
+            except Exception:
+                continue
+            entry = found.setdefault((tp.topic, tp.partition), [-1, -1])
+            entry[index] = offset
+    return {tp: (lo, hi) for tp, (lo, hi) in found.items() if lo >= 0 and hi >= 0}
+
+
+def plan_tasks(
     consumer: Any,
     tasks: list[Any],
-    listener: Any = None,
     end_consumer: Any = None,
     committed_offsets: CommittedOffsets | None = None,
     timeout_s: float = 300.0,
-) -> int:
-    """Restore every logged store of ``tasks`` together (one :func:`restore_stores` run);
-    returns the records applied.
-
-    A store whose restoration makes no progress for ``timeout_s`` (``task.timeout.ms``)
-    fails it.
+    admin: Any = None,
+) -> dict[Any, list[_Job]]:
+    """The restoration jobs of every logged store of ``tasks``, by task (an empty list: the
+    task is up to date); stores that are ahead or fail their checkpoint check are wiped
+    first (:func:`plan_restore`).
 
     Stores whose changelog is a source topic stop at the application's committed offset of
     that input partition (none committed: nothing to restore), which ``committed_offsets``
-    looks up (default: an admin client made from the first task's config).
+    looks up (default: an admin client made from the first task's config). With ``admin``
+    every changelog partition's offsets are looked up in one batch (:func:`log_offsets`).
     """
-    plans: list[tuple[Any, Any, int | None, bool]] = []
+    plans: list[tuple[Any, Any, int, bool, bool]] = []
     sourced_tps: list[tuple[str, int]] = []
     for task in tasks:
         partition = task.id.partition
@@ -456,23 +623,47 @@ def restore_tasks(
             if sourced:
                 sourced_tps.append((store.changelog_topic, partition))
             # a source topic's checkpoint is an input offset, checked against its end instead
-            plans.append((task, store, partition, store.name in unverified and not sourced))
+            verify = store.name in unverified and not sourced
+            plans.append((task, store, partition, verify, sourced))
     ends: dict[tuple[str, int], int | None] = {}
     if sourced_tps:
         lookup = committed_offsets or _admin_lookup(tasks[0].config)
         ends = lookup(sourced_tps)
-    jobs = []
-    for task, store, partition, verify in plans:
-        end = None
-        if task.stores.is_source_changelog(store):
-            end = ends.get((store.changelog_topic, partition)) or 0
-        job = plan_restore(consumer, store, partition, end_consumer, end, verify, timeout_s)
+    marks = log_offsets(admin, [(s.changelog_topic, p) for _, s, p, _, _ in plans])
+    jobs: dict[Any, list[_Job]] = {task: [] for task in tasks}
+    for task, store, partition, verify, sourced in plans:
+        end = (ends.get((store.changelog_topic, partition)) or 0) if sourced else None
+        job = plan_restore(
+            consumer,
+            store,
+            partition,
+            end_consumer,
+            end,
+            verify,
+            timeout_s,
+            marks.get((store.changelog_topic, partition)),
+        )
         if job is not None:
-            jobs.append(job)
-    total = restore_stores(consumer, jobs, listener, timeout_s)
+            jobs[task].append(job)
     for task in tasks:
         task.stores.unverified.clear()
-    return total
+    return jobs
+
+
+def restore_tasks(
+    consumer: Any,
+    tasks: list[Any],
+    listener: Any = None,
+    end_consumer: Any = None,
+    committed_offsets: CommittedOffsets | None = None,
+    timeout_s: float = 300.0,
+) -> int:
+    """Restore every logged store of ``tasks`` together, to the end (:func:`plan_tasks`,
+    then one :func:`restore_stores` run); returns the records applied. A store whose
+    restoration makes no progress for ``timeout_s`` (``task.timeout.ms``) fails it."""
+    planned = plan_tasks(consumer, tasks, end_consumer, committed_offsets, timeout_s)
+    jobs = [job for task_jobs in planned.values() for job in task_jobs]
+    return restore_stores(consumer, jobs, listener, timeout_s)
 
 
 def restore_task(

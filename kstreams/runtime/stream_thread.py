@@ -8,9 +8,13 @@ Partitions are assigned by the consumer group (``range`` assignor, so equal
 partition numbers of co-partitioned topics land on the same thread). The
 thread's :class:`~kstreams.runtime.task_manager.TaskManager` owns the tasks:
 the rebalance callbacks record the assignment (and pause new partitions),
-commit and suspend what is revoked, close what is lost; the loop creates,
-restores and resumes tasks after the poll that brought the assignment. Committing and
-recovering from a failed commit live in :mod:`kstreams.runtime.thread_commit`.
+commit and suspend what is revoked, close what is lost; the loop creates and
+resumes tasks after the poll that brought the assignment, and restores new tasks
+in bounded steps between polls (:mod:`kstreams.runtime.changelog_reader`): the
+thread keeps its place in the group and its running tasks keep processing while
+others restore. The thread is ``PARTITIONS_ASSIGNED`` until every task runs, then
+``RUNNING``. Committing and recovering from a failed commit live in
+:mod:`kstreams.runtime.thread_commit`.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from confluent_kafka import (
 
 from kstreams.errors import StreamsError, TaskMigratedError
 from kstreams.processor.task_id import TaskId
+from kstreams.runtime.changelog_reader import ChangelogReader
 from kstreams.runtime.client_diagnostics import ClientDiagnostics
 from kstreams.runtime.clients import close_consumer, close_producer, same_kafka_error
 from kstreams.runtime.collector import KafkaRecordCollector, configure_delivery_reports
@@ -41,8 +46,9 @@ from kstreams.runtime.committer import (
     ExactlyOnceCommitter,
     TransactionAbortedError,
 )
+from kstreams.runtime.group_protocol import choose_group_protocol
 from kstreams.runtime.metrics import TaskMetrics
-from kstreams.runtime.restore import group_committed_offsets, restore_tasks
+from kstreams.runtime.restore import group_committed_offsets
 from kstreams.runtime.send_errors import TransactionCorruptedError
 from kstreams.runtime.streams_producer import StreamsProducer
 from kstreams.runtime.task import StreamTask
@@ -58,6 +64,10 @@ client_log = logging.getLogger("kstreams.client")
 
 CONSUME_BATCH = 1000
 """Records asked of ``Consumer.consume`` per call."""
+
+TASK_CREATE_BUDGET_S = 0.1
+"""How long one loop iteration may spend creating new tasks (opening their stores, ~15-60 ms
+each) before it polls again; the rest are created in the next iterations."""
 
 CLOSE_FLUSH_TIMEOUT_S = 30.0
 """How long closing a thread waits for its producer to deliver what it holds."""
@@ -92,13 +102,10 @@ class StreamThread(ThreadCommitting, threading.Thread):
         self._on_state = on_state
         self._on_error = on_error
         self.app_id: str = config.application_id
-        consumer_config = config.main_consumer_config(
-            group_id=self.app_id, client_id=f"{self.client_id}-consumer"
-        )
-        # librdkafka's lines go to kstreams.client, a line repeated within 10 s once
-        ClientDiagnostics.install(consumer_config, client_log)
-        self._default_reset = str(consumer_config.get("auto.offset.reset", "earliest"))
-        self.consumer = Consumer(consumer_config)
+        # the group protocol the user chose, else classic until the loop asked the brokers
+        # (run(): a consumer of the other protocol replaces this one before it subscribes)
+        self.group_protocol = config.group_protocol or "classic"
+        self.consumer = self._main_consumer(self.group_protocol)
         transactional_id = f"{self.app_id}-{process_id}-{index}" if config.exactly_once else None
         producer_config = config.producer_config(
             client_id=f"{self.client_id}-producer", transactional_id=transactional_id
@@ -139,13 +146,23 @@ class StreamThread(ThreadCommitting, threading.Thread):
         self.restore_listener: Any = None
         self.global_stores: dict[str, Any] = {}
         """The client's global stores (set by ``KafkaStreams`` before the thread starts)."""
+        self.changelog_reader = ChangelogReader(
+            self.restore_consumer,
+            self.end_consumer,
+            self._committed_offsets,
+            listener=lambda: self.restore_listener,
+            timeout_s=config.task_timeout_ms / 1000.0,
+            client_id=self.client_id,
+            admin=admin,
+        )
         self.task_manager = TaskManager(
             topology,
             self.app_id,
             self._new_task,
-            self._restore,
+            self.changelog_reader,
             self.client_id,
             initialize_tasks=self._initialize_tasks,
+            create_budget_s=TASK_CREATE_BUDGET_S,
             lock_scope=os.path.join(os.path.abspath(config.state_dir), self.app_id),
         )
         self._stop_event = threading.Event()
@@ -177,6 +194,43 @@ class StreamThread(ThreadCommitting, threading.Thread):
         self.wall_offset = time.time() - time.monotonic()
         # statestore.cache.max.bytes is shared by the threads (Kafka Streams divides it too)
         self.cache = ThreadCache(config.statestore_cache_max_bytes // max(1, num_threads))
+
+    def _main_consumer(self, protocol: str) -> Any:
+        consumer_config = self.config.main_consumer_config(
+            group_id=self.app_id,
+            client_id=f"{self.client_id}-consumer",
+            thread_index=self.index,
+            group_protocol=protocol,
+        )
+        # librdkafka's lines go to kstreams.client, a line repeated within 10 s once
+        ClientDiagnostics.install(consumer_config, client_log)
+        self._default_reset = str(consumer_config.get("auto.offset.reset", "earliest"))
+        return Consumer(consumer_config)
+
+    def _choose_group_protocol(self) -> None:
+        """Ask the brokers for the group protocol (unless the user chose it); replace the
+        main consumer (not subscribed yet) if it was made for the other one."""
+        protocol = choose_group_protocol(
+            self.config, self.admin, f"stream-thread [{self.client_id}]"
+        )
+        log.info(
+            "stream-thread [%s] joins its group with group.protocol=%s", self.client_id, protocol
+        )
+        if protocol == self.group_protocol:
+            return
+        old = self.consumer
+        self.consumer = self._main_consumer(protocol)
+        self.committer.consumer = self.consumer
+        self.group_protocol = protocol
+        err = close_consumer(old)
+        if err is not None:
+            log.debug("stream-thread [%s] closing the unused consumer: %s", self.client_id, err)
+
+    @property
+    def incremental(self) -> bool:
+        """Whether rebalances are incremental (the consumer protocol): a callback names only
+        the partitions added or revoked."""
+        return self.group_protocol == "consumer"
 
     @property
     def tasks(self) -> dict[TaskId, StreamTask]:
@@ -242,8 +296,16 @@ class StreamThread(ThreadCommitting, threading.Thread):
     def _run_loop(self) -> None:
         self.last_poll = time.monotonic()  # started: the loop's first round is under way
         self._set_state("STARTING")
+        self._choose_group_protocol()
         self.committer.start()
         topics = sorted(self._topic_sub)
+        if self.incremental:
+            # the consumer learns its topics (and their ids) first: under the consumer protocol
+            # the broker assigns partitions by topic id, and librdkafka holds back those of a
+            # topic its metadata does not know yet, e.g. a repartition topic start() just
+            # created, until a later metadata refresh (seconds)
+            for topic in topics:
+                self.consumer.list_topics(topic, timeout=10)
         self.consumer.subscribe(
             topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
         )
@@ -261,12 +323,15 @@ class StreamThread(ThreadCommitting, threading.Thread):
             # take what is ready; if nothing is, wait for the first record only (consume(n, t)
             # would wait for n records or the whole timeout), then take the rest that is ready
             msgs = consume(max_records, 0)
-            if not msgs:
+            if not msgs and not manager.restoring() and not manager.creating:
+                # restoring or creating tasks: no waiting for input
                 msgs = consume(1, poll_s)
                 if msgs:
                     msgs.extend(consume(max_records - 1, 0))
             if manager.pending:
                 self._handle_assignment()
+            elif manager.restoring():
+                self._restore_step()
             if msgs:
                 self._process_batch(msgs)
             collector.poll()
@@ -351,8 +416,13 @@ class StreamThread(ThreadCommitting, threading.Thread):
         self._set_state("PARTITIONS_ASSIGNED")
         if self._resets:
             self._apply_offset_resets(consumer, partitions)
-        consumer.assign(partitions)
-        paused = self.task_manager.assigned((tp.topic, tp.partition) for tp in partitions)
+        tps = [(tp.topic, tp.partition) for tp in partitions]
+        if self.incremental:  # only what is added: the rest keeps running
+            consumer.incremental_assign(partitions)
+            paused = self.task_manager.added(tps)
+        else:
+            consumer.assign(partitions)
+            paused = self.task_manager.assigned(tps)
         if paused:
             consumer.pause([TopicPartition(t, p) for t, p in paused])
 
@@ -360,7 +430,19 @@ class StreamThread(ThreadCommitting, threading.Thread):
         started = self.task_manager.handle_assignment()
         if started:
             self.consumer.resume([TopicPartition(t, p) for t, p in started])
-        self._set_state("RUNNING")
+        if self.task_manager.restoring() or self.task_manager.pending:
+            self._set_state("PARTITIONS_ASSIGNED")  # running once every task caught up
+        else:
+            self._set_state("RUNNING")
+
+    def _restore_step(self) -> None:
+        """Restore for a bounded time (between polls); resume the tasks that caught up."""
+        manager = self.task_manager
+        started = manager.restore_step()
+        if started:
+            self.consumer.resume([TopicPartition(t, p) for t, p in started])
+        if not manager.restoring() and not manager.pending:
+            self._set_state("RUNNING")
 
     def _new_task(self, task_id: TaskId, partitions: list[tuple[str, int]]) -> StreamTask:
         sub = self.topology.subtopology(task_id.subtopology)
@@ -375,16 +457,6 @@ class StreamThread(ThreadCommitting, threading.Thread):
             self.metrics,
             self.cache,
             global_stores=self.global_stores,
-        )
-
-    def _restore(self, tasks: list[StreamTask]) -> None:
-        restore_tasks(
-            self.restore_consumer,
-            tasks,
-            self.restore_listener,
-            self.end_consumer,
-            self._committed_offsets,
-            timeout_s=self.config.task_timeout_ms / 1000.0,
         )
 
     def _initialize_tasks(self, tasks: list[StreamTask]) -> None:
@@ -447,6 +519,14 @@ class StreamThread(ThreadCommitting, threading.Thread):
             manager.suspend(losing, clean=True)
         else:
             manager.close(losing)
+            if losing and self.incremental and self.committer.exactly_once:
+                # the aborted transaction held the output of the tasks that stay too: they
+                # start again from their committed offsets
+                self._rewind()
+        if self.incremental:
+            # no assignment need follow: the loop closes the suspended tasks (under the eager
+            # protocol they wait for the next assignment, which most of them are part of)
+            manager.pending = True
 
     def _on_lost(self, consumer: Any, partitions: list[Any]) -> None:
         log.warning(

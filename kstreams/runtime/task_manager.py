@@ -2,19 +2,27 @@
 
 Kafka Streams' ``TaskManager`` + ``Tasks``, for the active tasks of one consumer-group
 member. The consumer's rebalance callbacks tell it what changed; the thread's loop does the
-heavy work (creating tasks, restoring their stores) right after the poll that ran them:
+heavy work (creating tasks, restoring their stores) after the poll that ran them:
 
-* :meth:`assigned` (the ``on_assign`` callback) only records the new assignment and returns
-  the partitions to pause: every partition whose task is not running yet;
+* :meth:`assigned` (the ``on_assign`` callback) records the new assignment (the whole
+  of it under the eager protocol, the partitions added under an incremental one, see
+  :meth:`added`) and returns the partitions to pause: every partition whose task is not
+  running yet;
 * :meth:`revoked` (``on_revoke``) names the running tasks that lose a partition; the thread
   commits, then :meth:`suspend` s them: they stop processing but keep their stores open,
-  because under the eager protocol most of them come straight back;
+  because under the eager protocol most of them come straight back. A restoring task that
+  loses a partition is closed at once (it has nothing to commit);
 * :meth:`lost` (``on_lost``) names the tasks to close at once without a commit;
-* :meth:`handle_assignment` (the loop, after each poll) closes suspended tasks that did not
-  come back, resumes those that did, and creates, restores and starts each new task whose
-  partitions are **all** assigned to this member. A task with only some of its partitions
-  is never created (another member may own the others, and two owners would write the
-  same changelog partition): its partitions stay paused until an assignment completes it.
+* :meth:`handle_assignment` (the loop, after the poll) closes suspended tasks that did not
+  come back, resumes those that did, and creates each new task whose partitions are
+  **all** assigned to this member, handing it to the restorer. A task with only some of
+  its partitions is never created (another member may own the others, and two owners
+  would write the same changelog partition): its partitions stay paused until an
+  assignment completes it;
+* :meth:`restore_step` (the loop, every iteration while tasks restore) lets the restorer
+  (a :class:`~kstreams.runtime.changelog_reader.ChangelogReader`) restore for a bounded
+  time and starts the tasks that caught up: restoration never blocks the loop for long,
+  so the consumer keeps polling and the running tasks keep processing.
 
 Task states: ``CREATED → RESTORING → RUNNING ⇄ SUSPENDED → CLOSED``. Only running tasks
 process records (:attr:`entries` routes their partitions) and commit.
@@ -27,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from kstreams.errors import StreamsError
 from kstreams.processor.task_id import TaskId
@@ -71,6 +79,41 @@ LOCK_WAIT_WARNING_S = 30.0
 """How long a task may wait for another thread of this process before it is logged."""
 
 
+class Restorer(Protocol):
+    """What restores a task manager's tasks (a
+    :class:`~kstreams.runtime.changelog_reader.ChangelogReader`)."""
+
+    def add(self, tasks: list[Any]) -> None:
+        """Begin restoring these tasks."""
+
+    def remove(self, task_ids: set[TaskId]) -> list[Any]:
+        """Stop restoring these tasks; the ones it had."""
+
+    def step(self) -> list[Any]:
+        """Restore for a bounded time; the tasks now caught up (no longer its own)."""
+
+
+class _RestoreAtOnce:
+    """A :class:`Restorer` over a function that restores tasks to the end in one call."""
+
+    def __init__(self, restore: Callable[[list[Any]], None]) -> None:
+        self._restore = restore
+        self._done: list[Any] = []
+
+    def add(self, tasks: list[Any]) -> None:
+        self._restore(tasks)
+        self._done.extend(tasks)
+
+    def remove(self, task_ids: set[TaskId]) -> list[Any]:
+        gone = [t for t in self._done if t.id in task_ids]
+        self._done = [t for t in self._done if t.id not in task_ids]
+        return gone
+
+    def step(self) -> list[Any]:
+        done, self._done = self._done, []
+        return done
+
+
 class TaskState(Enum):
     """The life of an active task (Kafka Streams' ``Task.State``)."""
 
@@ -88,13 +131,18 @@ class TaskManager:
         topology: The built topology.
         app_id: The ``application.id`` (internal topic names).
         create_task: Makes the task for an id and its partitions (opens its stores).
-        restore_tasks: Restores created tasks' stores from their changelogs (all of them
-            together: one read over every changelog partition).
+        restore_tasks: Restores created tasks' stores from their changelogs: a
+            :class:`Restorer` (bounded steps from the loop), or a function that restores a
+            list of tasks to the end in one call.
         client_id: For log lines.
         initialize_tasks: Starts restored tasks from their committed offsets' metadata
             (partition times, processor metadata) before they run; None: nothing to read.
         lock_scope: The application's state directory: tasks are locked in it
             (:class:`TaskLocks`) while this manager has them; None: no locking.
+        create_budget_s: While some tasks run, how long one :meth:`handle_assignment` may
+            spend creating tasks (opening their stores) before it leaves the rest for the next
+            call (``pending`` stays set), so the loop polls and the running tasks process in
+            between; None: no limit.
     """
 
     def __init__(
@@ -102,16 +150,20 @@ class TaskManager:
         topology: Topology,
         app_id: str,
         create_task: Callable[[TaskId, list[TopicPartition]], StreamTask],
-        restore_tasks: Callable[[list[StreamTask]], None],
+        restore_tasks: Restorer | Callable[[list[StreamTask]], None],
         client_id: str = "",
         lock_scope: str | None = None,
         initialize_tasks: Callable[[list[StreamTask]], None] | None = None,
+        create_budget_s: float | None = None,
     ) -> None:
+        self._create_budget_s = create_budget_s
         self._initialize_tasks = initialize_tasks
         self._lock_scope = lock_scope
         self._waiting_since: dict[TaskId, float] = {}
         self._create_task = create_task
-        self._restore_tasks = restore_tasks
+        self._restorer: Restorer = (
+            restore_tasks if hasattr(restore_tasks, "step") else _RestoreAtOnce(restore_tasks)  # type: ignore[arg-type]
+        )
         self.client_id = client_id
         self._subtopology_of: dict[str, int] = {}
         self._topics_of: dict[int, list[str]] = {}
@@ -124,6 +176,7 @@ class TaskManager:
         """Every open task, whatever its state."""
         self.states: dict[TaskId, TaskState] = {}
         self._running: dict[TaskId, StreamTask] = {}
+        self._restoring: dict[TaskId, StreamTask] = {}
         self.entries: dict[TopicPartition, tuple[Any, StreamTask]] = {}
         """Routing of the running tasks' partitions: ``(batch entry point or None, task)``;
         None means the task buffers records and picks the lowest timestamp first."""
@@ -133,6 +186,9 @@ class TaskManager:
         """The partitions the consumer group assigned to this member."""
         self.pending = False
         """Whether the assignment changed since :meth:`handle_assignment` last ran."""
+        self.creating = False
+        """Whether :meth:`handle_assignment` left tasks to create for its next call (its time
+        budget ran out): the loop calls it again without waiting for input."""
         self._suspended_clean: dict[TaskId, bool] = {}
         self._incomplete: dict[TaskId, list[TopicPartition]] = {}
 
@@ -141,6 +197,11 @@ class TaskManager:
         """The running tasks: a dict that is replaced when they change, never modified (readers
         on other threads may keep it; callers must not change it)."""
         return self._running
+
+    def restoring(self) -> dict[TaskId, StreamTask]:
+        """The tasks being restored (created, not running yet): replaced when they change,
+        never modified (as :meth:`running`)."""
+        return self._restoring
 
     def state_of(self, task_id: TaskId) -> TaskState:
         """The state of a task (CLOSED if this thread has no such task)."""
@@ -167,21 +228,32 @@ class TaskManager:
 
     # -- what the consumer group says (called from the rebalance callbacks) --------------------
     def assigned(self, partitions: Iterable[TopicPartition]) -> list[TopicPartition]:
-        """Record the new assignment; return the partitions to pause until their task runs."""
+        """Record the new assignment (all of it); return the partitions to pause until their
+        task runs."""
         self.assignment = set(partitions)
         self.pending = True
         running = self.entries
         return sorted(tp for tp in self.assignment if tp not in running)
 
+    def added(self, partitions: Iterable[TopicPartition]) -> list[TopicPartition]:
+        """Record partitions added to the assignment (an incremental rebalance: the rest is
+        kept); return those to pause until their task runs (all of them)."""
+        new = set(partitions)
+        self.assignment |= new
+        self.pending = True
+        running = self.entries
+        return sorted(tp for tp in new if tp not in running)
+
     def revoked(self, partitions: Iterable[TopicPartition]) -> set[TaskId]:
         """Partitions were revoked: the running tasks that lose one (commit, then suspend them)."""
         gone = set(partitions)
         self.assignment -= gone
-        return {
-            task_id
-            for task_id, task in self.tasks.items()
-            if self.states[task_id] is TaskState.RUNNING and gone.intersection(task.partitions)
-        }
+        losing = {i for i, task in self.tasks.items() if gone.intersection(task.partitions)}
+        restoring = {i for i in losing if self.states[i] is not TaskState.RUNNING}
+        # restoring (or created) tasks have processed nothing: closed now, cleanly (their
+        # stores hold only what restoration applied, with its offset)
+        self.close({i for i in restoring if self.states[i] is not TaskState.SUSPENDED}, True)
+        return losing - restoring
 
     def lost(self, partitions: Iterable[TopicPartition]) -> set[TaskId]:
         """Partitions were lost (the member left the group): the tasks to close without commit."""
@@ -194,11 +266,15 @@ class TaskManager:
     # -- acting (the thread's loop) -------------------------------------------------------------
     def suspend(self, task_ids: Iterable[TaskId], clean: bool) -> None:
         """Stop routing records to these tasks; ``clean``: they were committed just before."""
+        suspended = []
         for task_id in task_ids:
             if self.states.get(task_id) is not TaskState.RUNNING:
                 continue
             self._set(task_id, TaskState.SUSPENDED)
             self._suspended_clean[task_id] = clean
+            suspended.append(str(task_id))
+        if suspended:
+            log.info("%s: suspended tasks %s", self.client_id, sorted(suspended))
         self._route()
 
     def handle_assignment(self) -> list[TopicPartition]:
@@ -207,7 +283,7 @@ class TaskManager:
         Returns the partitions whose task now runs (the thread resumes them). Raises what
         creating or restoring a task raised, after closing that task.
         """
-        self.pending = False
+        self.pending = self.creating = False
         assignment = self.assignment
         started: list[TopicPartition] = []
         wanted: dict[TaskId, list[TopicPartition]] = {}
@@ -239,8 +315,7 @@ class TaskManager:
             new[task_id] = sorted(tps)
         if new:
             self._start(new)
-            for tps in new.values():
-                started.extend(tps)
+        started.extend(self.restore_step(route=False))
         for task_id, missing in incomplete.items():
             if self._incomplete.get(task_id) != missing:
                 log.warning(
@@ -281,29 +356,82 @@ class TaskManager:
         return False
 
     def _start(self, new: dict[TaskId, list[TopicPartition]]) -> None:
-        """Create these tasks, restore them together, then run them (all or none: what
-        creating or restoring raised closes every one of them)."""
+        """Create these tasks and hand them to the restorer (all or none: what creating
+        them or planning their restoration raised closes every one of them)."""
         tasks = []
+        # only while other tasks run (they keep processing between the rounds); with nothing
+        # running, every task is created at once (a start: the changelogs' leaders are
+        # elected meanwhile, and restoration plans every store in one batch)
+        budget = self._create_budget_s if self._running else None
+        deadline = None if budget is None else time.monotonic() + budget
+        later = []
         try:
             for task_id, partitions in new.items():
+                if deadline is not None and tasks and time.monotonic() >= deadline:
+                    later.append(task_id)  # created by the next call, after a poll
+                    continue
                 task = self._create_task(task_id, partitions)
                 self.tasks[task_id] = task
                 self._set(task_id, TaskState.CREATED)
                 tasks.append(task)
-            for task_id in new:
-                self._set(task_id, TaskState.RESTORING)
-            self._restore_tasks(tasks)
-            if self._initialize_tasks is not None:
-                self._initialize_tasks(tasks)
+            if later:
+                self.pending = self.creating = True
+                if self._lock_scope is not None:
+                    for task_id in later:
+                        TASK_LOCKS.unlock(self._lock_scope, task_id, self)
+                log.debug(
+                    "%s: %d task(s) created, %d left for the next round",
+                    self.client_id,
+                    len(tasks),
+                    len(later),
+                )
+            for task in tasks:
+                self._set(task.id, TaskState.RESTORING)
+            self._restoring = {**self._restoring, **{t.id: t for t in tasks}}
+            self._restorer.add(tasks)
         except BaseException:
-            self.close(new)
+            self.close([i for i in new if i not in later])
             raise
-        for task_id in new:
-            self._set(task_id, TaskState.RUNNING)
+
+    def restore_step(self, route: bool = True) -> list[TopicPartition]:
+        """Restore for a bounded time; start the tasks that caught up. Returns their
+        partitions (the thread resumes them). What restoring raised closes every restoring
+        task, then propagates."""
+        if not self._restoring:
+            return []
+        try:
+            done = self._restorer.step()
+            if done and self._initialize_tasks is not None:
+                self._initialize_tasks(done)
+        except BaseException:
+            self.close(list(self._restoring))
+            raise
+        if not done:
+            return []
+        for task in done:
+            self._set(task.id, TaskState.RUNNING)
+        ids = {t.id for t in done}
+        self._restoring = {i: t for i, t in self._restoring.items() if i not in ids}
+        if route:
+            self._route()
+            log.info("%s: running tasks %s", self.client_id, sorted(str(t) for t in self.running()))
+        return sorted(tp for task in done for tp in task.partitions)
 
     def close(self, task_ids: Iterable[TaskId], clean: bool = False) -> None:
         """Close these tasks (``clean``: right after a successful commit), whatever their state."""
-        for task_id in list(task_ids):
+        task_ids = list(task_ids)
+        if task_ids:
+            log.info(
+                "%s: closing tasks %s (%s)",
+                self.client_id,
+                sorted(str(i) for i in task_ids),
+                "clean" if clean else "after their last commit, if any",
+            )
+        restoring = {i for i in task_ids if i in self._restoring}
+        if restoring:
+            self._restorer.remove(restoring)
+            self._restoring = {i: t for i, t in self._restoring.items() if i not in restoring}
+        for task_id in task_ids:
             task = self.tasks.pop(task_id, None)
             self.states.pop(task_id, None)
             # a task suspended right after a commit has nothing uncommitted: a clean close

@@ -36,7 +36,7 @@ class ThreadMetadata:
         thread_state: Kafka Streams' ``StreamThread.State`` name: ``CREATED``, ``STARTING``,
             ``PARTITIONS_REVOKED``, ``PARTITIONS_ASSIGNED``, ``RUNNING``, ``PENDING_SHUTDOWN``
             or ``DEAD``.
-        active_tasks: The tasks running on the thread.
+        active_tasks: The thread's active tasks: those running and those restoring (as Java's).
         standby_tasks: Always empty (kstreams has no standby replicas).
         main_consumer_client_id: ``client.id`` of the thread's consumer.
         restore_consumer_client_id: ``client.id`` of its restore consumer.
@@ -48,6 +48,7 @@ class ThreadMetadata:
         last_commit_at: When the thread last committed successfully.
         records_processed: Records the thread processed (its share of ``process-total``).
         commits: Commits the thread made (its share of ``commit-total``).
+        restoring_tasks: The active tasks still restoring their stores (not processing yet).
     """
 
     thread_name: str
@@ -63,6 +64,7 @@ class ThreadMetadata:
     last_commit_at: datetime | None
     records_processed: int
     commits: int
+    restoring_tasks: frozenset[TaskMetadata] = frozenset()
 
     def polled_within(self, max_idle: timedelta, now: datetime | None = None) -> bool:
         """Whether the thread is alive and its loop polled within ``max_idle`` of ``now``."""
@@ -92,10 +94,15 @@ def thread_metadata(thread: Any, admin_client_id: str) -> ThreadMetadata:
     offset = thread.wall_offset
     name = thread.client_id
     tasks = thread.task_manager.running()  # never modified, only replaced
+    restoring = frozenset(
+        TaskMetadata(task_id, frozenset(task.partitions))
+        for task_id, task in thread.task_manager.restoring().items()  # as running()
+    )
     return ThreadMetadata(
         thread_name=name,
         thread_state=thread.thread_state,
-        active_tasks=frozenset(
+        active_tasks=restoring
+        | frozenset(
             TaskMetadata(task_id, frozenset(task.partitions)) for task_id, task in tasks.items()
         ),
         standby_tasks=frozenset(),
@@ -108,4 +115,5 @@ def thread_metadata(thread: Any, admin_client_id: str) -> ThreadMetadata:
         last_commit_at=wall_time(thread.last_commit, offset),
         records_processed=thread.metrics.processed,
         commits=thread.commits,
+        restoring_tasks=restoring,
     )

@@ -129,11 +129,28 @@ def test_doc_of_an_unsupported_key_says_so() -> None:
     assert "Not supported" not in StreamsConfig.doc("commit.interval.ms")
 
 
-def test_streams_group_protocol_consumer_is_explained() -> None:
-    with pytest.raises(ConfigError, match="'consumer' is the plain consumer's protocol"):
-        make({"group.protocol": "consumer"})
-    assert make({"group.protocol": "classic"})["group.protocol"] == "classic"
+def test_group_protocol_is_consumer_or_classic_or_automatic() -> None:
+    assert make({"group.protocol": "consumer"}).group_protocol == "consumer"
+    assert make({"group.protocol": "Classic"}).group_protocol == "classic"
+    assert make({}).group_protocol is None  # automatic: asked of the brokers
+    with pytest.raises(ConfigError, match="must be one of classic, consumer, streams"):
+        make({"group.protocol": "eager"})
+    with pytest.raises(ConfigError, match=r"streams rebalance protocol \(KIP-1071\)"):
+        make({"group.protocol": "streams"})
     assert StreamsConfig.GROUP_PROTOCOL_CONFIG == "group.protocol"
+
+
+def test_the_consumer_protocol_uses_the_brokers_range_assignor() -> None:
+    c = make({"session.timeout.ms": 20000, "main.consumer.heartbeat.interval.ms": 2000})
+    conf = c.main_consumer_config("app", "c", thread_index=2, group_protocol="consumer")
+    assert conf["group.protocol"] == "consumer" and conf["group.remote.assignor"] == "range"
+    for key in ("partition.assignment.strategy", "session.timeout.ms", "heartbeat.interval.ms"):
+        assert key not in conf  # librdkafka refuses them under the consumer protocol
+    assert c.classic_only_settings() == ["session.timeout.ms", "heartbeat.interval.ms"]
+    classic = c.main_consumer_config("app", "c", group_protocol="classic")
+    assert classic["group.protocol"] == "classic"
+    assert classic["partition.assignment.strategy"] == "range"
+    assert classic["session.timeout.ms"] == 20000 and "group.remote.assignor" not in classic
 
 
 # --------------------------------------------------------------------------- #
@@ -171,12 +188,9 @@ def test_consumer_group_protocol_is_refused_or_warned(
     prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     key = prefix + "group.protocol"
-    with pytest.raises(ConfigError, match=f"{key!r} \\(set to 'consumer'\\).*classic"):
-        make({key: "consumer"})
-    with caplog.at_level(logging.WARNING, logger="kstreams"):
-        c = make({key: "classic"})
-    assert f"{key!r} (set to 'classic') has no effect" in caplog.text
-    assert c.main_consumer_config("app", "c")["group.protocol"] == "classic"
+    for value in ("consumer", "classic"):
+        with pytest.raises(ConfigError, match=f"{key!r} \\(set to '{value}'\\).*unprefixed"):
+            make({key: value})
 
 
 def test_unprefixed_group_protocol_is_the_streams_key(caplog: pytest.LogCaptureFixture) -> None:

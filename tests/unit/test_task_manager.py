@@ -148,3 +148,27 @@ def test_new_tasks_are_restored_together() -> None:
     m.assigned([("a", 0), ("b", 0), ("c", 0), ("c", 1), ("c", 2)])
     m.handle_assignment()
     assert [str(t.id) for t in calls[1]] == ["1_2"]  # only the new one
+
+
+def test_task_creation_over_its_budget_is_left_for_the_next_call() -> None:
+    builder = StreamsBuilder()
+    builder.stream("c").to("out")
+    created: list[FakeTask] = []
+
+    def create(task_id: TaskId, partitions: list[tuple[str, int]]) -> FakeTask:
+        created.append(FakeTask(task_id, partitions))
+        return created[-1]
+
+    m = TaskManager(
+        builder.build(), "app", create, lambda tasks: None, "t", "/state", create_budget_s=0.0
+    )
+    m.assigned([("c", 0), ("c", 1)])
+    assert m.handle_assignment() == [("c", 0), ("c", 1)]  # nothing ran yet: all at once
+    m.added([("c", 2), ("c", 3), ("c", 4)])
+    assert m.handle_assignment() == [("c", 2)]  # at least one per call, then the loop polls
+    assert m.pending and m.creating and len(created) == 3
+    assert m.handle_assignment() == [("c", 3)]
+    assert m.handle_assignment() == [("c", 4)]
+    assert not m.pending and not m.creating
+    assert sorted(str(t) for t in m.running()) == ["0_0", "0_1", "0_2", "0_3", "0_4"]
+    m.close_all()
