@@ -2,6 +2,7 @@
 
     python eos_app.py BOOTSTRAP APPLICATION_ID STATE_DIR INPUT ECHO SUM CNT MAX TOTAL
         [--groups N] [--commit-interval-ms N] [--run NAME] [--session-timeout-ms N]
+        [--config KEY=VALUE ...]
 
 Under ``processing.guarantee=exactly_once_v2``, with its RocksDB stores under STATE_DIR,
 it reads INPUT (String keys of integers, Integer values) and writes, for every record:
@@ -13,6 +14,8 @@ it reads INPUT (String keys of integers, Integer values) and writes, for every r
   repartition topic ``<APPLICATION_ID>-regroup-repartition`` -- then ``aggregate``);
 * to TOTAL the key's running sum through a record cache (the latest sum of each changed
   key at each commit). SUM, CNT and MAX have their caches disabled: one output per record.
+
+``--config`` adds (or overrides) StreamsConfig entries, e.g. ``replication.factor=3``.
 
 Every record it writes gets the header ``eos-run: NAME`` (which run of which instance wrote
 it, for the verifier's messages). Logs (kstreams at INFO) go to stdout; besides, it prints,
@@ -165,7 +168,11 @@ def main() -> int:
     parser.add_argument("--commit-interval-ms", type=int, default=100)
     parser.add_argument("--session-timeout-ms", type=int, default=6000)
     parser.add_argument("--run", default="eos")
+    parser.add_argument(
+        "--config", action="append", default=[], metavar="KEY=VALUE", help="more StreamsConfig"
+    )
     args = parser.parse_args()
+    extra = dict(item.split("=", 1) for item in args.config)
 
     logging.basicConfig(
         level=logging.INFO,
@@ -187,6 +194,7 @@ def main() -> int:
             "poll.ms": 50,
             "session.timeout.ms": args.session_timeout_ms,
             "heartbeat.interval.ms": max(500, args.session_timeout_ms // 4),
+            **extra,
         },
     )
     print(f"CLIENT_ID {streams.client_id}", flush=True)
