@@ -10,7 +10,9 @@ Its defaults are a production cluster's where replication matters: topics get
 ``default.replication.factor`` = 3 (so Kafka Streams' ``replication.factor=-1`` means 3), the
 consumer offsets and transaction state topics replication factor 3 and (transactions)
 ``min.insync.replicas`` 2; ``min.insync.replicas`` of other topics stays Kafka's 1 unless a
-topic sets it. ``config`` overrides any of them on every node.
+topic sets it. Leadership moves only when a node fails or stops (no automatic preferred-leader
+election), so what :meth:`~LocalKafkaCluster.leader` said stays true until then. ``config``
+overrides any of them on every node.
 
 For tests: :meth:`~LocalKafkaCluster.kill` (SIGKILL) or :meth:`~LocalKafkaCluster.stop_node`
 one node, :meth:`~LocalKafkaCluster.start_node` it again (same ports and data), and ask which
@@ -305,9 +307,9 @@ class LocalKafkaCluster:
             "transaction.state.log.num.partitions": "6",
             "share.coordinator.state.topic.replication.factor": rf,
             "share.coordinator.state.topic.min.isr": str(min(2, self.replication_factor)),
-            # the group and transaction coordinators move to a new leader of their partition
-            # while a node is down; leadership comes back to the preferred replicas soon after
-            "leader.imbalance.check.interval.seconds": "30",
+            # leaders move only when a node fails or stops, never behind a test's back (which
+            # node leads a partition, or coordinates a transaction, stays what it was asked)
+            "auto.leader.rebalance.enable": "false",
             **self.extra_config,
         }
         cluster_id = _random_cluster_id()
