@@ -156,8 +156,10 @@ def run_with_a_broker_killed(
             log(f"node {victim} restarted; committed {reader.counts()}")
             written = generator.result()
             log(f"generator wrote {written} records")
-            assert pace.until_complete(N, COMPLETE_TIMEOUT_S), reader.counts()
-            log(f"outputs committed: {reader.counts()}")
+            # not asserted: finish_and_verify names what is missing, and stops the instances
+            # with SIGTERM (a stuck one prints its threads' stacks when its close times out)
+            complete = pace.until_complete(N, COMPLETE_TIMEOUT_S)
+            log(f"outputs committed{'' if complete else ' (INCOMPLETE)'}: {reader.counts()}")
             finish_and_verify(
                 bootstrap=bootstrap,
                 app_id=app_id,
