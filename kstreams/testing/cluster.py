@@ -421,8 +421,23 @@ class LocalKafkaCluster:
     def _close_admin(self) -> None:
         self._admin = None  # librdkafka closes it when collected
 
+    def metadata(self, topic: str | None = None, *, timeout: float = 30.0) -> Any:
+        """The cluster's metadata (of ``topic``, else of every topic), retrying while the
+        request times out: right after a node died, a request sent to it goes unanswered."""
+        from confluent_kafka import KafkaException
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.admin().list_topics(
+                    topic=topic, timeout=max(0.5, min(5.0, deadline - time.monotonic()))
+                )
+            except KafkaException:
+                if time.monotonic() >= deadline:
+                    raise
+
     def _partition(self, topic: str, partition: int, timeout: float) -> Any:
-        md = self.admin().list_topics(topic=topic, timeout=timeout)
+        md = self.metadata(topic, timeout=timeout)
         tmd = md.topics.get(topic)
         if tmd is None or tmd.error is not None:
             why = tmd.error if tmd is not None else "not in the metadata"
@@ -460,7 +475,7 @@ class LocalKafkaCluster:
         return self._coordinator(CONSUMER_OFFSETS_TOPIC, group_id, timeout)
 
     def _coordinator(self, topic: str, key: str, timeout: float) -> int:
-        md = self.admin().list_topics(topic=topic, timeout=timeout)
+        md = self.metadata(topic, timeout=timeout)
         tmd = md.topics.get(topic)
         if tmd is None or tmd.error is not None or not tmd.partitions:
             raise KeyError(f"{topic} does not exist yet: no client has used it")
@@ -495,7 +510,7 @@ class LocalKafkaCluster:
         names = None if topics is None else set(topics)
         deadline = time.monotonic() + timeout
         while True:
-            md = self.admin().list_topics(timeout=timeout)
+            md = self.metadata(timeout=timeout)
             behind = {
                 f"{t}-{pid}": (sorted(p.replicas), sorted(p.isrs))
                 for t, tmd in md.topics.items()

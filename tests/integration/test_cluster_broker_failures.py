@@ -81,7 +81,7 @@ def _app_args(bootstrap: str, app_id: str, topics: dict[str, str], *config: str)
 def _check_internal_topics(cluster: LocalKafkaCluster, app_id: str) -> list[str]:
     """The app's internal topics: each with 3 replicas and min.insync.replicas=2 (names)."""
     admin = cluster.admin()
-    md = admin.list_topics(timeout=30)
+    md = cluster.metadata()
     internal = sorted(
         t
         for t in md.topics
@@ -190,7 +190,7 @@ def _await_moved(
     """Until no partition of ``topic`` (or just ``partition``) is led by ``victim``."""
     deadline = time.monotonic() + timeout
     while True:
-        md = cluster.admin().list_topics(topic=topic, timeout=10)
+        md = cluster.metadata(topic)
         parts = md.topics[topic].partitions
         leaders = {p: parts[p].leader for p in parts if partition is None or p == partition}
         if victim not in leaders.values() and all(v >= 0 for v in leaders.values()):
