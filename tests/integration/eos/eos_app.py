@@ -2,7 +2,7 @@
 
     python eos_app.py BOOTSTRAP APPLICATION_ID STATE_DIR INPUT ECHO SUM CNT MAX TOTAL
         [--groups N] [--commit-interval-ms N] [--run NAME] [--session-timeout-ms N]
-        [--config KEY=VALUE ...]
+        [--group-protocol classic|consumer] [--static] [--config KEY=VALUE ...]
 
 Under ``processing.guarantee=exactly_once_v2``, with its RocksDB stores under STATE_DIR,
 it reads INPUT (String keys of integers, Integer values) and writes, for every record:
@@ -168,11 +168,14 @@ def main() -> int:
     parser.add_argument("--commit-interval-ms", type=int, default=100)
     parser.add_argument("--session-timeout-ms", type=int, default=6000)
     parser.add_argument("--run", default="eos")
+    parser.add_argument("--group-protocol", choices=("classic", "consumer"), default=None)
+    parser.add_argument(
+        "--static", action="store_true", help="group.instance.id = the run's instance name"
+    )
     parser.add_argument(
         "--config", action="append", default=[], metavar="KEY=VALUE", help="more StreamsConfig"
     )
     args = parser.parse_args()
-    extra = dict(item.split("=", 1) for item in args.config)
 
     logging.basicConfig(
         level=logging.INFO,
@@ -183,20 +186,23 @@ def main() -> int:
 
     stop = STOP
 
-    streams = KafkaStreams(
-        build_topology(args),
-        {
-            "application.id": args.application_id,
-            "bootstrap.servers": args.bootstrap,
-            "processing.guarantee": "exactly_once_v2",
-            "commit.interval.ms": args.commit_interval_ms,
-            "state.dir": args.state_dir,
-            "poll.ms": 50,
-            "session.timeout.ms": args.session_timeout_ms,
-            "heartbeat.interval.ms": max(500, args.session_timeout_ms // 4),
-            **extra,
-        },
-    )
+    config = {
+        "application.id": args.application_id,
+        "bootstrap.servers": args.bootstrap,
+        "processing.guarantee": "exactly_once_v2",
+        "commit.interval.ms": args.commit_interval_ms,
+        "state.dir": args.state_dir,
+        "poll.ms": 50,
+    }
+    if args.group_protocol is not None:
+        config["group.protocol"] = args.group_protocol
+    if args.group_protocol != "consumer":  # the consumer protocol's are the broker's
+        config["session.timeout.ms"] = args.session_timeout_ms
+        config["heartbeat.interval.ms"] = max(500, args.session_timeout_ms // 4)
+    if args.static:
+        config["group.instance.id"] = f"{args.application_id}-{args.run.split('#')[0]}"
+    config.update(item.split("=", 1) for item in args.config)
+    streams = KafkaStreams(build_topology(args), config)
     print(f"CLIENT_ID {streams.client_id}", flush=True)
 
     def on_state(new: KafkaStreams.State, old: KafkaStreams.State) -> None:
