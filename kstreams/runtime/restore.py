@@ -16,6 +16,7 @@ those with a null key, which the table drops, are skipped.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -98,6 +99,10 @@ def watermarks(consumer: Any, tp: TopicPartition, timeout_s: float = 60.0) -> tu
                     f"Could not read the offsets of changelog {tp.topic}-{tp.partition}: {err}"
                 ) from exc
             log.info("changelog %s-%s not ready (%s); retrying", tp.topic, tp.partition, err)
+            # librdkafka keeps asking the leader it knew: a partition whose leader died stays
+            # _UNKNOWN_PARTITION until that broker is back, unless the metadata is refreshed
+            with contextlib.suppress(KafkaException):
+                consumer.list_topics(tp.topic, timeout=5)
             time.sleep(0.2)
 
 

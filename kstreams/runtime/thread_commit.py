@@ -23,6 +23,16 @@ from kstreams.runtime.send_errors import TransactionCorruptedError
 
 log = logging.getLogger("kstreams")
 
+_RETRIED_COMMITTED_ERRORS = {
+    KafkaError._TIMED_OUT,
+    KafkaError.NOT_COORDINATOR,
+    KafkaError.COORDINATOR_NOT_AVAILABLE,
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+}
+"""Errors of reading the committed offsets that librdkafka does not mark retriable but that
+pass: the group coordinator's broker died or its partition moved (a 3-broker cluster losing
+one), or the new coordinator is still loading the group."""
+
 
 class ThreadCommitting:
     """The commit and recovery path of a stream thread (mixed into ``StreamThread``)."""
@@ -164,7 +174,7 @@ class ThreadCommitting:
                 return list(self.consumer.committed(tps, timeout=30))
             except KafkaException as exc:
                 err = exc.args[0]
-                if not err.retriable() and err.code() != KafkaError._TIMED_OUT:
+                if not err.retriable() and err.code() not in _RETRIED_COMMITTED_ERRORS:
                     raise
                 if time.monotonic() >= deadline:
                     raise StreamsError(

@@ -30,7 +30,11 @@ from kstreams.topology.topology import Topology
 
 log = logging.getLogger("kstreams")
 
+INTERNAL_TOPIC_CONFIG = {"message.timestamp.type": "CreateTime"}
+"""What Kafka Streams gives every internal topic (``InternalTopicConfig``)."""
+
 REPARTITION_TOPIC_CONFIG = {
+    **INTERNAL_TOPIC_CONFIG,
     "cleanup.policy": "delete",
     "segment.bytes": str(50 * 1024 * 1024),
     "retention.ms": "-1",
@@ -372,11 +376,35 @@ def _resolve_internal(
     return result
 
 
-CHANGELOG_TOPIC_CONFIG = {"cleanup.policy": "compact", "message.timestamp.type": "CreateTime"}
+CHANGELOG_TOPIC_CONFIG = {**INTERNAL_TOPIC_CONFIG, "cleanup.policy": "compact"}
 """Kafka Streams' settings for changelog topics."""
 
 WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS = 24 * 60 * 60 * 1000
 """Default of ``windowstore.changelog.additional.retention.ms``: one day."""
+
+_STORE_DERIVED = ("retention.ms", "min.compaction.lag.ms")
+"""Changelog configs Kafka Streams derives from the store (a window store's retention, a
+versioned store's history retention): they win over the ``topic.`` configs, not over the
+store's own log config."""
+
+
+def internal_topic_config(
+    library: dict[str, str],
+    topic_defaults: dict[str, str] | None = None,
+    store: dict[str, str] | None = None,
+    derived: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """An internal topic's configs, in Kafka Streams' order (``InternalTopicConfig.properties``):
+    the library's defaults, then the ``topic.``-prefixed configs of the application
+    (``topic_defaults``), then the store's own log config (``with_logging_enabled(config)``);
+    last the configs ``derived`` from the store, unless its log config sets them."""
+    config = dict(library)
+    config.update(topic_defaults or {})
+    config.update(store or {})
+    for key, value in (derived or {}).items():
+        if key not in (store or {}):
+            config[key] = value
+    return config
 
 
 def changelog_topics(
@@ -384,13 +412,16 @@ def changelog_topics(
     app_id: str,
     partitions: dict[str, int],
     window_additional_retention_ms: int = WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS,
+    topic_defaults: dict[str, str] | None = None,
 ) -> dict[str, tuple[int, dict[str, str]]]:
     """Every changelog topic with its partition count (its sub-topology's task count) and config.
 
     A window or session store's changelog gets Kafka Streams' ``WindowedChangelogTopicConfig``:
     ``cleanup.policy=compact,delete`` and ``retention.ms`` = the store's retention +
     ``window_additional_retention_ms`` (``windowstore.changelog.additional.retention.ms``),
-    unless the store's log config sets ``retention.ms``.
+    unless the store's log config sets ``retention.ms``; a versioned store's its
+    ``min.compaction.lag.ms``. ``topic_defaults`` (the ``topic.`` configs) come between the
+    library's defaults and the store's log config, as in :func:`internal_topic_config`.
     """
     result: dict[str, tuple[int, dict[str, str]]] = {}
     for sub in topology.subtopologies():
@@ -405,12 +436,17 @@ def changelog_topics(
             if topic is None:
                 continue
             builder = topology.state_stores[store]
-            config = dict(CHANGELOG_TOPIC_CONFIG)
-            windowed = getattr(builder, "changelog_config", None)
-            if windowed is not None:  # window and session store builders
-                config.update(windowed(window_additional_retention_ms))
-            else:
-                config.update(getattr(builder, "log_config", None) or {})
+            log_config = dict(getattr(builder, "log_config", None) or {})
+            library = dict(CHANGELOG_TOPIC_CONFIG)
+            derived: dict[str, str] = {}
+            by_kind = getattr(builder, "changelog_config", None)
+            if by_kind is not None:  # window, session and versioned store builders
+                for key, value in by_kind(window_additional_retention_ms).items():
+                    if key in _STORE_DERIVED:
+                        derived[key] = value
+                    elif key not in log_config:
+                        library[key] = value
+            config = internal_topic_config(library, topic_defaults, log_config, derived)
             result[topic] = (n, config)
     return result
 
@@ -471,27 +507,31 @@ def prepare_topics(
     check_sink_topics(admin, topology, config, known)
     check_group_access(admin, config)
     repartition = internal_topic_partitions(topology, app_id, known)
-    wanted = {t: (n, dict(REPARTITION_TOPIC_CONFIG)) for t, n in repartition.items()}
+    topic_defaults = config.topic_config()
+    wanted = {
+        t: (n, internal_topic_config(REPARTITION_TOPIC_CONFIG, topic_defaults))
+        for t, n in repartition.items()
+    }
     wanted.update(
         changelog_topics(
             topology,
             app_id,
             {**known, **repartition},
             config.window_store_changelog_additional_retention_ms,
+            topic_defaults,
         )
     )
     to_create = []
     for topic, (partitions, topic_cfg) in wanted.items():
         have = known.get(topic)
         if have is None:
-            cfg = dict(topic_cfg)
-            cfg.update(config.topic_config())
+            check_min_insync_replicas(topic, topic_cfg, config.replication_factor)
             to_create.append(
                 NewTopic(
                     topic,
                     num_partitions=partitions,
                     replication_factor=config.replication_factor,
-                    config=cfg,
+                    config=topic_cfg,
                 )
             )
         elif have != partitions:
@@ -511,6 +551,26 @@ def prepare_topics(
         _await_topics(admin, [t.topic for t in to_create], timeout)
     known.update({t: n for t, (n, _) in wanted.items()})
     return known
+
+
+def check_min_insync_replicas(topic: str, topic_cfg: dict[str, str], replication: int) -> None:
+    """Refuse an internal topic whose ``min.insync.replicas`` exceeds ``replication.factor``
+    (when that is set, not -1): the broker would create it, and every write to it would then
+    fail with NOT_ENOUGH_REPLICAS."""
+    raw = topic_cfg.get("min.insync.replicas")
+    if raw is None or replication < 1:
+        return
+    try:
+        wanted = int(raw)
+    except ValueError:
+        return  # the broker names a bad value itself when it refuses the topic
+    if wanted > replication:
+        raise StreamsError(
+            f"Internal topic {topic} would get min.insync.replicas={wanted} (topic. config or "
+            f"the store's log config) with replication.factor={replication}: no write to it "
+            "could ever succeed (NOT_ENOUGH_REPLICAS). Lower topic.min.insync.replicas or raise "
+            "replication.factor."
+        )
 
 
 def _await_topics(admin: Any, topics: list[str], timeout: float) -> None:

@@ -4,6 +4,7 @@
 * :func:`kafka_bootstrap_servers` yields the address of a real broker: the one
   named by ``KSTREAMS_BOOTSTRAP_SERVERS``, a testcontainers broker where Docker
   answers, or a local Apache Kafka (KRaft) started from its Maven jars.
+* :class:`LocalKafkaCluster` runs a local 3-broker KRaft cluster (replication, broker failures).
 * :func:`produce` and :func:`read_topic` write records to a real topic and read one back to a
   list; :class:`StreamsApp` runs a ``KafkaStreams`` in a test until a condition holds.
 * The pytest plugin (installed with the package) gives the fixtures ``kafka_bootstrap``,
@@ -42,6 +43,7 @@ __all__ = [
     "ConsumedRecord",
     "EmptyTopicError",
     "LocalKafkaBroker",
+    "LocalKafkaCluster",
     "ProducedRecord",
     "StreamsApp",
     "TestInputTopic",
@@ -66,6 +68,10 @@ def __getattr__(name: str) -> Any:
         from kstreams.testing import topics
 
         return getattr(topics, name)
+    if name == "LocalKafkaCluster":
+        from kstreams.testing.cluster import LocalKafkaCluster
+
+        return LocalKafkaCluster
     if name == "StreamsApp":
         from kstreams.testing.streams_app import StreamsApp
 

@@ -286,19 +286,10 @@ class LocalKafkaBroker:
         with self._lock:
             if self.is_running:
                 return self
-            libs = kafka_libs_dir(self.version)
-            java = _java()
-            if self._data_dir is None:
-                self._data_dir = Path(tempfile.mkdtemp(prefix="kstreams-kafka-"))
-            (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
             for attempt in (1, 2, 3):
-                fresh = not (self.data_dir / "kraft" / "meta.properties").exists()
-                if self._port is None or self._controller_port is None:
-                    free = _free_ports(2)
-                    self._port = self._port or free[0]
-                    self._controller_port = self._controller_port or free[1]
+                fresh = self._data_dir is None or not self._formatted()
                 try:
-                    self._launch(libs, java, format_storage=fresh)
+                    self._await_launch(self._launch())
                     return self
                 except _PortTaken:
                     # A free port was taken between our choice and the JVM's bind: retry a new
@@ -310,10 +301,26 @@ class LocalKafkaBroker:
                     self._port = self._controller_port = None
             raise AssertionError("unreachable")
 
-    def _launch(self, libs: Path, java: str, *, format_storage: bool) -> None:
+    def _formatted(self) -> bool:
+        return (self.data_dir / "kraft" / "meta.properties").exists()
+
+    def _launch(self) -> tuple[float, int]:
+        """Start the JVM, formatting the storage first if it is new, without waiting for it to
+        answer; return what :meth:`_await_launch` needs. The process is started from the calling
+        thread: its parent-death signal follows that thread (a cluster launches all its nodes
+        from one thread, then waits for each)."""
+        libs = kafka_libs_dir(self.version)
+        java = _java()
+        if self._data_dir is None:
+            self._data_dir = Path(tempfile.mkdtemp(prefix="kstreams-kafka-"))
+        (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+        if self._port is None or self._controller_port is None:
+            free = _free_ports(2)
+            self._port = self._port or free[0]
+            self._controller_port = self._controller_port or free[1]
         props = self._write_config()
         base = [java, *self._log_args(), "-cp", f"{libs}{os.sep}*"]
-        if format_storage:
+        if not self._formatted():
             self._format_storage(base, props)
         cmd = [
             java,
@@ -351,6 +358,11 @@ class LocalKafkaBroker:
             if self.detach
             else weakref.finalize(self, LocalKafkaBroker._cleanup_at_exit, self._proc, owned)
         )
+        return started, log_offset
+
+    def _await_launch(self, launched: tuple[float, int]) -> None:
+        """Wait until the broker :meth:`_launch` started answers (BrokerStartError if not)."""
+        started, log_offset = launched
         try:
             self._await_ready(started, log_offset)
         except BrokerStartError:
@@ -427,8 +439,14 @@ class LocalKafkaBroker:
 
     def server_properties(self) -> dict[str, str]:
         """The ``server.properties`` this broker runs with (defaults, then ``config``)."""
+        props = self._default_properties()
+        props.update(self.extra_config)
+        return props
+
+    def _default_properties(self) -> dict[str, str]:
+        """The ``server.properties`` of a single test node, before ``config``."""
         port, cport = self.port, self.controller_port
-        props = {
+        return {
             "process.roles": "broker,controller",
             "node.id": "1",
             "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
@@ -461,8 +479,6 @@ class LocalKafkaBroker:
             "num.io.threads": "4",
             "num.recovery.threads.per.data.dir": "1",
         }
-        props.update(self.extra_config)
-        return props
 
     def _write_config(self) -> Path:
         path = self.data_dir / "server.properties"
@@ -472,16 +488,19 @@ class LocalKafkaBroker:
         (self.data_dir / "log4j2.xml").write_text(_LOG4J2_XML)
         return path
 
+    def _storage_format_args(self) -> list[str]:
+        """The ``kafka-storage format`` arguments besides ``--config``: ``--standalone`` makes
+        this node the single voter of a dynamic KRaft quorum (``controller.quorum.bootstrap.servers``);
+        a node of a cluster (:mod:`kstreams.testing.cluster`) gives its cluster's id instead."""
+        return ["--standalone", "--cluster-id", _random_cluster_id()]
+
     def _format_storage(self, base: list[str], props: Path) -> None:
-        # bin/kafka-storage.sh runs kafka.tools.StorageTool; --standalone makes this node the
-        # single voter of a dynamic KRaft quorum (controller.quorum.bootstrap.servers).
+        # bin/kafka-storage.sh runs kafka.tools.StorageTool
         cmd = [
             *base,
             "kafka.tools.StorageTool",
             "format",
-            "--standalone",
-            "--cluster-id",
-            _random_cluster_id(),
+            *self._storage_format_args(),
             "--config",
             str(props),
         ]

@@ -2,7 +2,7 @@
 
     python eos_app.py BOOTSTRAP APPLICATION_ID STATE_DIR INPUT ECHO SUM CNT MAX TOTAL
         [--groups N] [--commit-interval-ms N] [--run NAME] [--session-timeout-ms N]
-        [--group-protocol classic|consumer] [--static]
+        [--group-protocol classic|consumer] [--static] [--config KEY=VALUE ...]
 
 Under ``processing.guarantee=exactly_once_v2``, with its RocksDB stores under STATE_DIR,
 it reads INPUT (String keys of integers, Integer values) and writes, for every record:
@@ -14,6 +14,8 @@ it reads INPUT (String keys of integers, Integer values) and writes, for every r
   repartition topic ``<APPLICATION_ID>-regroup-repartition`` -- then ``aggregate``);
 * to TOTAL the key's running sum through a record cache (the latest sum of each changed
   key at each commit). SUM, CNT and MAX have their caches disabled: one output per record.
+
+``--config`` adds (or overrides) StreamsConfig entries, e.g. ``replication.factor=3``.
 
 Every record it writes gets the header ``eos-run: NAME`` (which run of which instance wrote
 it, for the verifier's messages). Logs (kstreams at INFO) go to stdout; besides, it prints,
@@ -170,6 +172,9 @@ def main() -> int:
     parser.add_argument(
         "--static", action="store_true", help="group.instance.id = the run's instance name"
     )
+    parser.add_argument(
+        "--config", action="append", default=[], metavar="KEY=VALUE", help="more StreamsConfig"
+    )
     args = parser.parse_args()
 
     logging.basicConfig(
@@ -196,6 +201,7 @@ def main() -> int:
         config["heartbeat.interval.ms"] = max(500, args.session_timeout_ms // 4)
     if args.static:
         config["group.instance.id"] = f"{args.application_id}-{args.run.split('#')[0]}"
+    config.update(item.split("=", 1) for item in args.config)
     streams = KafkaStreams(build_topology(args), config)
     print(f"CLIENT_ID {streams.client_id}", flush=True)
 
