@@ -468,6 +468,13 @@ class LocalKafkaBroker:
             "share.coordinator.state.topic.min.isr": "1",
             "share.coordinator.state.topic.num.partitions": "1",
             "group.initial.rebalance.delay.ms": "0",
+            # consumer-protocol groups (KIP-848): the broker owns heartbeats and sessions;
+            # Kafka's 5 s / 45 s would make every first assignment of a just-created topic
+            # wait a heartbeat and every failover a long session
+            "group.consumer.heartbeat.interval.ms": "1000",
+            "group.consumer.min.heartbeat.interval.ms": "1000",
+            "group.consumer.session.timeout.ms": "10000",
+            "group.consumer.min.session.timeout.ms": "6000",
             "auto.create.topics.enable": "false",
             "delete.topic.enable": "true",
             # broker.session.timeout.ms / broker.heartbeat.interval.ms stay Kafka's (9 s, 2 s):

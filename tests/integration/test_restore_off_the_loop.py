@@ -27,6 +27,7 @@ from helpers import (
 
 from kstreams import KafkaStreams
 from kstreams.processor.task_id import TaskId
+from kstreams.runtime.restore import RESTORE_BATCH
 
 sys.path.insert(0, str(REPO_ROOT / "examples"))
 
@@ -52,8 +53,9 @@ def test_a_restoring_task_does_not_stop_the_loop(
 ) -> None:
     src, dst = new_topic(partitions=1), new_topic(partitions=1)
     app_id = unique_app_id("restore-loop")
-    lines = [(f"line-{i}", f"word{i}") for i in range(20000)]  # 20000 changelog records+
-    counts = {f"word{i}": 1 for i in range(20000)}
+    n = 3 * RESTORE_BATCH + 5000  # changelog records: at least 4 restore rounds
+    lines = [(f"line-{i}", f"word{i}") for i in range(n)]
+    counts = {f"word{i}": 1 for i in range(n)}
     config = streams_config(
         kafka_bootstrap,
         app_id,
