@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 META_DIRECTORY = "kstreams-meta"
 """The metadata database's directory inside the store's directory."""
 
+MAX_TRACKED_KEYS = 100_000
+"""The most record keys a segment remembers for its scans of one key (a few MB)."""
+
 
 def _open_db(path: str, store: str) -> Any:
     try:
@@ -93,9 +96,27 @@ class Segment:
     def __init__(self, segment_id: int, path: str, store: str) -> None:
         self.id = segment_id
         self.path = path
+        fresh = not os.path.exists(path)
         self.db: Any = _open_db(path, store)
         self.get = self.db.get
         self._iterators: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.record_keys: set[bytes] | None = set() if fresh else None
+        """The record keys written to this segment (a key range scan of one key skips a
+        segment without it); None: not known (a segment opened from disk, or one with more
+        than ``MAX_TRACKED_KEYS`` keys)."""
+
+    def track(self, record_keys: Iterable[bytes]) -> None:
+        """Remember ``record_keys`` as written to the segment (see :attr:`record_keys`)."""
+        known = self.record_keys
+        if known is not None:
+            known.update(record_keys)
+            if len(known) > MAX_TRACKED_KEYS:
+                self.record_keys = None
+
+    def may_hold(self, record_key: bytes) -> bool:
+        """Whether the segment may hold entries of ``record_key`` (False: it holds none)."""
+        known = self.record_keys
+        return known is None or record_key in known
 
     def __repr__(self) -> str:
         return f"Segment({self.id}, {self.path!r})"
@@ -123,6 +144,37 @@ class Segment:
             it = _forward(items, hi)
         self._iterators.add(it)
         return it
+
+    def collect(
+        self,
+        kb: bytes,
+        lo: bytes,
+        hi: bytes,
+        reverse: bool,
+        schema: KeySchema,
+        time_from: int,
+        time_to: int,
+        out: list[tuple[bytes, bytes]],
+    ) -> None:
+        """Append the entries of record key ``kb`` in ``[lo, hi]`` whose window matches the
+        time bounds to ``out``, in key order or reversed."""
+        db = self.db
+        record_key = schema.record_key
+        matches = schema.matches
+        if reverse:
+            for kv in db.items(backwards=True, from_key=hi):
+                key = kv[0]
+                if key < lo:
+                    break
+                if matches(key, time_from, time_to) and record_key(key) == kb:
+                    out.append(kv)
+        else:
+            for kv in db.items(from_key=lo):
+                key = kv[0]
+                if key > hi:
+                    break
+                if matches(key, time_from, time_to) and record_key(key) == kb:
+                    out.append(kv)
 
     def approximate_num_entries(self) -> int:
         """RocksDB's estimate of the keys in the segment."""
@@ -368,11 +420,15 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
                 batches[segment_id] = [(key, value)]
             else:
                 batch.append((key, value))
+        record_key = self.schema.record_key
         for segment_id in sorted(batches):
             batch = batches[segment_id]
             if segment_id not in self._segments and all(v is None for _, v in batch):
                 continue  # deletes of a segment that holds nothing
-            self._segment(segment_id).write(batch)
+            segment = self._segment(segment_id)
+            segment.write(batch)
+            if segment.record_keys is not None:
+                segment.track([record_key(k) for k, v in batch if v is not None])
         if meta:
             wb = WriteBatch(raw_mode=True)
             for key, value in meta.items():
@@ -401,14 +457,32 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         if reverse:
             ids.reverse()
         if key_from is not None and key_from == key_to:
-            lo: bytes | None = schema.lower_bound(key_from, time_from)
-            hi: bytes | None = schema.upper_bound(key_from, time_to)
+            return self._scan_key(key_from, ids, time_from, time_to, reverse)
         else:
             lo = None if key_from is None else schema.range_lower(key_from)
             hi = None if key_to is None else schema.range_upper(key_to, time_to)
         return self._scan(
             [self._segments[i] for i in ids], lo, hi, key_from, key_to, time_from, time_to, reverse
         )
+
+    def _scan_key(
+        self, kb: bytes, ids: list[int], time_from: int, time_to: int, reverse: bool
+    ) -> Iterator[tuple[bytes, bytes]]:
+        # one key (the joins' and aggregations' lookups): the segments that may hold it, read
+        # at once (a few entries; no generator per segment and entry)
+        segments = self._segments
+        found: list[tuple[bytes, bytes]] = []
+        schema = self.schema
+        lo = hi = b""
+        for i in ids:
+            segment = segments[i]
+            if not segment.may_hold(kb):
+                continue
+            if not lo:
+                lo = schema.lower_bound(kb, time_from)
+                hi = schema.upper_bound(kb, time_to)
+            segment.collect(kb, lo, hi, reverse, schema, time_from, time_to, found)
+        return iter(found)
 
     def _scan(
         self,
