@@ -548,3 +548,48 @@ def test_expired_writes_count_as_dropped_records_as_in_java(engine: str, dropped
         assert list(driver.get_window_store("w").all()) == [
             (Windowed("a", TimeWindow(300_000, 300_010)), 1)
         ]
+
+
+def test_scans_of_one_key_skip_segments_without_it_and_read_the_others(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from kstreams.state import segments
+
+    store = open_store(tmp_path, "rocksdb", retention=timedelta(minutes=4), size=60_000)
+    for key, ts in [("a", 10), ("ab", 20), ("b", 130_000), ("a", 140_000), ("a", 150_000)]:
+        store.put(key, ts, ts)
+    commit(store, 1)
+    engine = store.inner
+    assert [s.record_keys for s in (engine._segments[0], engine._segments[1])] == [
+        {b"a", b"ab"},
+        {b"a", b"b"},
+    ]
+    assert list(store.fetch_range("a", 0, 10**9)) == [
+        (10, 10),
+        (140_000, 140_000),
+        (150_000, 150_000),
+    ]
+    assert list(store.backward_fetch_range("a", 0, 10**9)) == [
+        (150_000, 150_000),
+        (140_000, 140_000),
+        (10, 10),
+    ]
+    assert list(store.fetch_range("ab", 0, 10**9)) == [(20, 20)]
+    assert list(store.fetch_range("b", 0, 100_000)) == []
+    assert list(store.fetch_range("c", 0, 10**9)) == []
+    # a segment with too many keys to remember is always read
+    monkeypatch.setattr(segments, "MAX_TRACKED_KEYS", 2)
+    store.put("c", 1, 160_000)
+    commit(store, 2)
+    assert engine._segments[1].record_keys is None
+    assert list(store.fetch_range("c", 0, 10**9)) == [(160_000, 1)]
+    store.close()
+    # segments opened from disk do not know their keys: read
+    again = open_store(tmp_path, "rocksdb", retention=timedelta(minutes=4), size=60_000)
+    assert all(s.record_keys is None for s in again.inner._segments.values())
+    assert list(again.fetch_range("a", 0, 10**9)) == [
+        (10, 10),
+        (140_000, 140_000),
+        (150_000, 150_000),
+    ]
+    again.close()
