@@ -19,11 +19,11 @@ and restoring from the older offset re-applies full values of the same store key
 Opening a RocksDB costs ~15 ms here and closing one ~5-20 ms (fsync-bound: the files of a new
 database, the flush of its memtable), which would stall the stream thread every time the
 stream time enters a new segment. Neither holds the GIL, so both run on a background thread
-(``kstreams-segments``, one per process): once the stream time is past the middle of its
-segment the next segment is opened ahead, and expired segments are closed and deleted from
-disk there. A store waits for its background work when it closes, and a segment needed
-before its opening finished is waited for (or opened again, raising its error, if that
-failed).
+(``kstreams-segments``, one per process): the segment after the stream time's is opened
+ahead (its directory exists, empty, before Java would make it), and expired segments are
+closed and deleted from disk there. A store waits for its background work when it closes
+(and deletes a segment it opened ahead and never wrote), and a segment needed before its
+opening finished is waited for (or opened again, raising its error, if that failed).
 """
 
 from __future__ import annotations
@@ -250,8 +250,9 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         self._segments: dict[int, Segment] = {}
         self._opening: dict[int, Future[Segment]] = {}
         """Segments being opened ahead on the background thread (see the module notes)."""
-        self._removing: list[Future[None]] = []
-        """Expired segments being closed and deleted on the background thread."""
+        self._removing: list[tuple[int, Future[None]]] = []
+        """Segments being closed and deleted on the background thread (expired ones, and
+        ones opened ahead in vain)."""
         self._meta: Any = None
 
     def __repr__(self) -> str:
@@ -284,19 +285,24 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
                 except Exception:  # opened again below: its error is raised where it is needed
                     segment = None
             if segment is None:
+                for removed, future in self._removing:
+                    if removed == segment_id:  # its directory is going: wait, then start anew
+                        with contextlib.suppress(Exception):
+                            future.result()
                 segment = Segment(segment_id, self._segment_path(segment_id), self.name)
             self._segments[segment_id] = segment
         return segment
 
     def _open_ahead(self, stream_time: int) -> None:
-        # past the middle of the stream time's segment: open the next one in the background
-        interval = self.segment_interval
-        upcoming = stream_time // interval + 1
-        if (
-            stream_time >= upcoming * interval - interval // 2
-            and upcoming not in self._segments
-            and upcoming not in self._opening
-        ):
+        # the segment after the stream time's is opened in the background (stream time is a
+        # segment timestamp: a tumbling window's start is its segment's start, so there is no
+        # later moment to wait for)
+        upcoming = stream_time // self.segment_interval + 1
+        opening = self._opening
+        for segment_id in [i for i in opening if i < upcoming]:  # passed over, never written
+            future = _in_background().submit(_destroy_opened, opening.pop(segment_id))
+            self._removing.append((segment_id, future))
+        if upcoming not in self._segments and upcoming not in opening:
             self._opening[upcoming] = _in_background().submit(
                 Segment, upcoming, self._segment_path(upcoming), self.name
             )
@@ -307,7 +313,7 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
             with contextlib.suppress(Exception):
                 future.result()
         removing, self._removing = self._removing, []
-        for future in removing:
+        for _, future in removing:
             with contextlib.suppress(Exception):
                 future.result()
 
@@ -331,11 +337,10 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
             if segment_id >= min_live:
                 break
             # closed (its memtable flushed) and deleted off the stream thread
-            removing.append(_in_background().submit(self._segments.pop(segment_id).destroy))
-        for segment_id in [i for i in self._opening if i < min_live]:  # opened ahead in vain
-            removing.append(_in_background().submit(_destroy_opened, self._opening.pop(segment_id)))
+            future = _in_background().submit(self._segments.pop(segment_id).destroy)
+            removing.append((segment_id, future))
         if removing:
-            self._removing = [f for f in removing if not f.done()]
+            self._removing = [(i, f) for i, f in removing if not f.done()]
 
     # -- lifecycle --------------------------------------------------------------------------
     def init(self, context: StateStoreContext) -> None:
