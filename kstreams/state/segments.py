@@ -248,6 +248,7 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         self.segment_interval = segment_interval
         self.directory: str | None = None
         self._segments: dict[int, Segment] = {}
+        """The open segments by id, in id order."""
         self._opening: dict[int, Future[Segment]] = {}
         """Segments being opened ahead on the background thread (see the module notes)."""
         self._removing: list[tuple[int, Future[None]]] = []
@@ -290,7 +291,11 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
                         with contextlib.suppress(Exception):
                             future.result()
                 segment = Segment(segment_id, self._segment_path(segment_id), self.name)
-            self._segments[segment_id] = segment
+            segments = self._segments
+            later = segments and next(reversed(segments)) > segment_id
+            segments[segment_id] = segment
+            if later:  # kept in id order: scans iterate it as it is
+                self._segments = dict(sorted(segments.items()))
         return segment
 
     def _open_ahead(self, stream_time: int) -> None:
@@ -456,9 +461,9 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         first = self.segment_id(time_from)
         if schema.name == "window":
             last = self.segment_id(time_to)
-            ids = [i for i in sorted(self._segments) if first <= i <= last]
+            ids = [i for i in self._segments if first <= i <= last]
         else:  # sessions are found by end >= time_from: every later segment may hold one
-            ids = [i for i in sorted(self._segments) if i >= first]
+            ids = [i for i in self._segments if i >= first]
         if reverse:
             ids.reverse()
         if key_from is not None and key_from == key_to:

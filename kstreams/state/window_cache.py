@@ -449,7 +449,6 @@ class SegmentedCache(RecordCache):
         record = self._record
         listener = self._listener
         values = self._values
-        thaw = self._thaw
         windowed = self._windowed
         wrapped = self._wrapped
         get_at = wrapped.get_at
@@ -497,7 +496,13 @@ class SegmentedCache(RecordCache):
                 else:
                     put_at(store_key, None if entry is None else encode(entry))
                 if listener is not None:
-                    listener(windowed(key, window), thaw(entry), old, ts, headers)
+                    listener(
+                        windowed(key, window),
+                        decode(entry.raw) if type(entry) is Frozen else entry,
+                        old,
+                        ts,
+                        headers,
+                    )
         finally:
             (record.timestamp, record.headers, record.topic, record.partition, record.offset) = (
                 saved

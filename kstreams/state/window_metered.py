@@ -83,6 +83,7 @@ class _MeteredSegmented(WrappedStateStore):
         bytes_store.init(context)
         self._topic = bytes_store.changelog_topic or bytes_store.name
         self.get_at = bytes_store.get  # type: ignore[method-assign]  # no frame of ours
+        self.put_at = bytes_store.put  # type: ignore[method-assign]
         self._kser = self.key_serde.serialize  # type: ignore[union-attr]
         self._kde = self.key_serde.deserialize  # type: ignore[union-attr]
         self._vser = self.value_serde.serialize  # type: ignore[union-attr]
