@@ -111,6 +111,7 @@ class JoinWindowProcessor(CompiledProcessor):
     def compile(self, context: ProcessorContext) -> Forward:
         store = context.get_state_store(self.store_name)
         put, encode, decode = store.put, store.encode_value, store.decode_value
+        put_raw = getattr(store, "put_raw", None)
         forward = context.forward_fn
 
         def join_window(key: Any, value: Any, ts: int, headers: Headers) -> None:
@@ -120,6 +121,9 @@ class JoinWindowProcessor(CompiledProcessor):
             if value is not None and _mutable(value):
                 raw = encode(value)
                 forward(key, value if raw is None else decode(raw), ts, headers)
+                if put_raw is not None and raw is not None:  # the bytes put would make
+                    put_raw(key, raw, ts)
+                    return
             else:
                 forward(key, value, ts, headers)
             put(key, value, ts)

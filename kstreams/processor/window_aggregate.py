@@ -153,6 +153,38 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
             if on_close:
                 maybe_emit_final(close_time, headers)
 
+        update_windows = store.update_windows
+
+        def window_aggregate_cached(key: Any, value: Any, ts: int, headers: Headers) -> None:
+            # the record cache forwards on flush: every live window of the record updated in
+            # one store call (the same reads, aggregator calls and writes, in the same order)
+            nonlocal observed
+            if key is None:
+                dropped_null(key, value)
+                return
+            if ts > observed:
+                observed = ts
+            close_time = observed - grace
+            start = (max(0, ts - size + advance) // advance) * advance
+            while start <= ts and start + size <= close_time:  # the earliest windows close first
+                dropped_expired(ts, f"[{start},{start + size})", close_time, observed)
+                start += advance
+            if start > ts:
+                return
+
+            def update(old: Any) -> Any:
+                if old is None:
+                    new_agg = aggregator(key, value, initializer())
+                    new_ts = ts
+                else:
+                    new_agg = aggregator(key, value, old[0])
+                    new_ts = old[1]
+                    if ts > new_ts:
+                        new_ts = ts
+                return None if new_agg is None else new_vt(VT, (new_agg, new_ts))
+
+            update_windows(key, range(start, ts + 1, advance), update)
+
         def observed_time() -> int:
             return observed
 
@@ -161,7 +193,7 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
             observed = committed
 
         keep_observed_stream_time(context, self.stream_time_name, observed_time, resume)
-        return window_aggregate
+        return window_aggregate_cached if cached else window_aggregate
 
 
 class TimeWindowedValueGetter:

@@ -15,6 +15,15 @@ batches first and the metadata batch last: after a crash in between, the data is
 of the stored offset, never behind it. That is safe because the write buffer above
 writes only what the changelog already holds (see :mod:`kstreams.state.window_buffered`),
 and restoring from the older offset re-applies full values of the same store keys.
+
+Opening a RocksDB costs ~15 ms here and closing one ~5-20 ms (fsync-bound: the files of a new
+database, the flush of its memtable), which would stall the stream thread every time the
+stream time enters a new segment. Neither holds the GIL, so both run on a background thread
+(``kstreams-segments``, one per process): the segment after the stream time's is opened
+ahead (its directory exists, empty, before Java would make it), and expired segments are
+closed and deleted from disk there. A store waits for its background work when it closes
+(and deletes a segment it opened ahead and never wrote), and a segment needed before its
+opening finished is waited for (or opened again, raising its error, if that failed).
 """
 
 from __future__ import annotations
@@ -23,8 +32,10 @@ import contextlib
 import logging
 import os
 import shutil
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from rocksdict import Rdict, WriteBatch
@@ -43,6 +54,9 @@ log = logging.getLogger(__name__)
 META_DIRECTORY = "kstreams-meta"
 """The metadata database's directory inside the store's directory."""
 
+MAX_TRACKED_KEYS = 100_000
+"""The most record keys a segment remembers for its scans of one key (a few MB)."""
+
 
 def _open_db(path: str, store: str) -> Any:
     try:
@@ -57,15 +71,52 @@ def _open_db(path: str, store: str) -> Any:
         raise StreamsError(f"Error opening store {store} at location {path}{hint}: {e}") from e
 
 
+_background: ThreadPoolExecutor | None = None
+_background_lock = threading.Lock()
+
+
+def _in_background() -> ThreadPoolExecutor:
+    """The thread that opens and removes segments (made on first use)."""
+    global _background
+    with _background_lock:
+        if _background is None:
+            _background = ThreadPoolExecutor(1, thread_name_prefix="kstreams-segments")
+        return _background
+
+
+def _destroy_opened(opening: Future[Segment]) -> None:
+    # a segment opened ahead and never written: its (empty) database goes
+    with contextlib.suppress(Exception):
+        opening.result().destroy()
+
+
 class Segment:
     """One segment: a RocksDB database of the store keys of one time span (Java: ``KeyValueSegment``)."""
 
     def __init__(self, segment_id: int, path: str, store: str) -> None:
         self.id = segment_id
         self.path = path
+        fresh = not os.path.exists(path)
         self.db: Any = _open_db(path, store)
         self.get = self.db.get
         self._iterators: weakref.WeakSet[Any] = weakref.WeakSet()
+        self.record_keys: set[bytes] | None = set() if fresh else None
+        """The record keys written to this segment (a key range scan of one key skips a
+        segment without it); None: not known (a segment opened from disk, or one with more
+        than ``MAX_TRACKED_KEYS`` keys)."""
+
+    def track(self, record_keys: Iterable[bytes]) -> None:
+        """Remember ``record_keys`` as written to the segment (see :attr:`record_keys`)."""
+        known = self.record_keys
+        if known is not None:
+            known.update(record_keys)
+            if len(known) > MAX_TRACKED_KEYS:
+                self.record_keys = None
+
+    def may_hold(self, record_key: bytes) -> bool:
+        """Whether the segment may hold entries of ``record_key`` (False: it holds none)."""
+        known = self.record_keys
+        return known is None or record_key in known
 
     def __repr__(self) -> str:
         return f"Segment({self.id}, {self.path!r})"
@@ -93,6 +144,37 @@ class Segment:
             it = _forward(items, hi)
         self._iterators.add(it)
         return it
+
+    def collect(
+        self,
+        kb: bytes,
+        lo: bytes,
+        hi: bytes,
+        reverse: bool,
+        schema: KeySchema,
+        time_from: int,
+        time_to: int,
+        out: list[tuple[bytes, bytes]],
+    ) -> None:
+        """Append the entries of record key ``kb`` in ``[lo, hi]`` whose window matches the
+        time bounds to ``out``, in key order or reversed."""
+        db = self.db
+        record_key = schema.record_key
+        matches = schema.matches
+        if reverse:
+            for kv in db.items(backwards=True, from_key=hi):
+                key = kv[0]
+                if key < lo:
+                    break
+                if matches(key, time_from, time_to) and record_key(key) == kb:
+                    out.append(kv)
+        else:
+            for kv in db.items(from_key=lo):
+                key = kv[0]
+                if key > hi:
+                    break
+                if matches(key, time_from, time_to) and record_key(key) == kb:
+                    out.append(kv)
 
     def approximate_num_entries(self) -> int:
         """RocksDB's estimate of the keys in the segment."""
@@ -166,6 +248,12 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         self.segment_interval = segment_interval
         self.directory: str | None = None
         self._segments: dict[int, Segment] = {}
+        """The open segments by id, in id order."""
+        self._opening: dict[int, Future[Segment]] = {}
+        """Segments being opened ahead on the background thread (see the module notes)."""
+        self._removing: list[tuple[int, Future[None]]] = []
+        """Segments being closed and deleted on the background thread (expired ones, and
+        ones opened ahead in vain)."""
         self._meta: Any = None
 
     def __repr__(self) -> str:
@@ -184,13 +272,55 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         """The directories of the open segments, oldest first."""
         return [self._segments[i].path for i in sorted(self._segments)]
 
+    def _segment_path(self, segment_id: int) -> str:
+        assert self.directory is not None
+        return os.path.join(self.directory, self.segment_name(segment_id))
+
     def _segment(self, segment_id: int) -> Segment:
         segment = self._segments.get(segment_id)
         if segment is None:
-            assert self.directory is not None
-            path = os.path.join(self.directory, self.segment_name(segment_id))
-            segment = self._segments[segment_id] = Segment(segment_id, path, self.name)
+            opening = self._opening.pop(segment_id, None)
+            if opening is not None:
+                try:
+                    segment = opening.result()
+                except Exception:  # opened again below: its error is raised where it is needed
+                    segment = None
+            if segment is None:
+                for removed, future in self._removing:
+                    if removed == segment_id:  # its directory is going: wait, then start anew
+                        with contextlib.suppress(Exception):
+                            future.result()
+                segment = Segment(segment_id, self._segment_path(segment_id), self.name)
+            segments = self._segments
+            later = segments and next(reversed(segments)) > segment_id
+            segments[segment_id] = segment
+            if later:  # kept in id order: scans iterate it as it is
+                self._segments = dict(sorted(segments.items()))
         return segment
+
+    def _open_ahead(self, stream_time: int) -> None:
+        # the segment after the stream time's is opened in the background (stream time is a
+        # segment timestamp: a tumbling window's start is its segment's start, so there is no
+        # later moment to wait for)
+        upcoming = stream_time // self.segment_interval + 1
+        opening = self._opening
+        for segment_id in [i for i in opening if i < upcoming]:  # passed over, never written
+            future = _in_background().submit(_destroy_opened, opening.pop(segment_id))
+            self._removing.append((segment_id, future))
+        if upcoming not in self._segments and upcoming not in opening:
+            self._opening[upcoming] = _in_background().submit(
+                Segment, upcoming, self._segment_path(upcoming), self.name
+            )
+
+    def settle(self) -> None:
+        """Wait for the segments being opened or removed in the background."""
+        for future in list(self._opening.values()):
+            with contextlib.suppress(Exception):
+                future.result()
+        removing, self._removing = self._removing, []
+        for _, future in removing:
+            with contextlib.suppress(Exception):
+                future.result()
 
     def _open_existing(self) -> None:
         assert self.directory is not None
@@ -207,10 +337,15 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
 
     def _cleanup(self, stream_time: int) -> None:
         min_live = self.segment_id(stream_time - self.retention_period)
+        removing = self._removing
         for segment_id in sorted(self._segments):
             if segment_id >= min_live:
                 break
-            self._segments.pop(segment_id).destroy()
+            # closed (its memtable flushed) and deleted off the stream thread
+            future = _in_background().submit(self._segments.pop(segment_id).destroy)
+            removing.append((segment_id, future))
+        if removing:
+            self._removing = [(i, f) for i, f in removing if not f.done()]
 
     # -- lifecycle --------------------------------------------------------------------------
     def init(self, context: StateStoreContext) -> None:
@@ -241,6 +376,10 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         return self._meta is not None
 
     def close(self) -> None:
+        self.settle()
+        for opening in self._opening.values():
+            _destroy_opened(opening)  # opened ahead, never written: not left on disk
+        self._opening = {}
         for segment in self._segments.values():
             segment.close()
         self._segments = {}
@@ -291,17 +430,23 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
                 batches[segment_id] = [(key, value)]
             else:
                 batch.append((key, value))
+        record_key = self.schema.record_key
         for segment_id in sorted(batches):
             batch = batches[segment_id]
             if segment_id not in self._segments and all(v is None for _, v in batch):
                 continue  # deletes of a segment that holds nothing
-            self._segment(segment_id).write(batch)
+            segment = self._segment(segment_id)
+            segment.write(batch)
+            if segment.record_keys is not None:
+                segment.track([record_key(k) for k, v in batch if v is not None])
         if meta:
             wb = WriteBatch(raw_mode=True)
             for key, value in meta.items():
                 wb.put(key, value)
             self._meta.write(wb)
         self._cleanup(stream_time)
+        if self._segments:
+            self._open_ahead(stream_time)
 
     def scan(
         self,
@@ -316,20 +461,38 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         first = self.segment_id(time_from)
         if schema.name == "window":
             last = self.segment_id(time_to)
-            ids = [i for i in sorted(self._segments) if first <= i <= last]
+            ids = [i for i in self._segments if first <= i <= last]
         else:  # sessions are found by end >= time_from: every later segment may hold one
-            ids = [i for i in sorted(self._segments) if i >= first]
+            ids = [i for i in self._segments if i >= first]
         if reverse:
             ids.reverse()
         if key_from is not None and key_from == key_to:
-            lo: bytes | None = schema.lower_bound(key_from, time_from)
-            hi: bytes | None = schema.upper_bound(key_from, time_to)
+            return self._scan_key(key_from, ids, time_from, time_to, reverse)
         else:
             lo = None if key_from is None else schema.range_lower(key_from)
             hi = None if key_to is None else schema.range_upper(key_to, time_to)
         return self._scan(
             [self._segments[i] for i in ids], lo, hi, key_from, key_to, time_from, time_to, reverse
         )
+
+    def _scan_key(
+        self, kb: bytes, ids: list[int], time_from: int, time_to: int, reverse: bool
+    ) -> Iterator[tuple[bytes, bytes]]:
+        # one key (the joins' and aggregations' lookups): the segments that may hold it, read
+        # at once (a few entries; no generator per segment and entry)
+        segments = self._segments
+        found: list[tuple[bytes, bytes]] = []
+        schema = self.schema
+        lo = hi = b""
+        for i in ids:
+            segment = segments[i]
+            if not segment.may_hold(kb):
+                continue
+            if not lo:
+                lo = schema.lower_bound(kb, time_from)
+                hi = schema.upper_bound(kb, time_to)
+            segment.collect(kb, lo, hi, reverse, schema, time_from, time_to, found)
+        return iter(found)
 
     def _scan(
         self,

@@ -90,6 +90,8 @@ class BufferedSegmentedStore(WrappedStateStore):
         self.retention_period = engine.retention_period
         self._ts_of = engine.schema.segment_timestamp
         self._engine_get = engine.get
+        self._order = engine.order_key()
+        """The sort key of store keys in the engine's iteration order."""
         self._suffix = engine.schema.suffix_size
         self._expiry = engine.retention_period - engine.live_offset
         """Windows older than ``stream time - _expiry`` are expired."""
@@ -275,7 +277,7 @@ class BufferedSegmentedStore(WrappedStateStore):
         pending = [(k, get(k)) for k in candidates if matches(k, time_from, time_to)]
         if not pending:
             return stored
-        order = self._engine.order_key()
+        order = self._order
         pending.sort(key=lambda e: order(e[0]), reverse=reverse)
         return merge_ordered(pending, stored, order, reverse)
 

@@ -72,8 +72,11 @@ class SegmentedCache(RecordCache):
         """record key -> {window: entry}, least recently used key first; None: deleted (dirty)."""
         self._sizes: dict[Any, int] = {}
         """Estimated bytes of each record key's cached windows."""
-        self._dirty: dict[Any, dict[Any, list[Any]]] = {}
-        """record key -> {window: [-, ts, headers, topic, partition, offset, seq]}."""
+        self._dirty: dict[Any, dict[Any, tuple[int, tuple[Any, ...], int]]] = {}
+        """record key -> {window: (seq, (ts, headers, topic, partition, offset), size)}: the
+        order of the window's latest update, the context of the record that made it (one
+        tuple for all windows one record updates) and the estimated size of the window's
+        entry the cache's accounting holds (brought up to date when it is flushed)."""
         self._seq = 0
         self._key_bytes: dict[Any, bytes] = {}
         """Serialized record keys of cached windows, once a range read needed them."""
@@ -200,10 +203,10 @@ class SegmentedCache(RecordCache):
         raw = self._load(key, window)
         return None if raw is None else self._wrapped.decode_value(raw)
 
-    def _insert(self, key: Any, window: Any, entry: Any) -> None:
+    def _insert(self, key: Any, window: Any, entry: Any, entry_size: int) -> None:
         values = self._values
         windows = values.get(key)
-        size = WINDOW_OVERHEAD + estimate_size(entry)
+        size = WINDOW_OVERHEAD + entry_size
         if windows is None:
             values[key] = {window: entry}
             size += ENTRY_OVERHEAD + estimate_size(key)
@@ -231,33 +234,71 @@ class SegmentedCache(RecordCache):
                 raw = self._wrapped.encode_value(value)
                 value = None if raw is None else Frozen(raw)
         record = self._record
+        context = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
         self._seq = seq = self._seq + 1
         dirty_windows = self._dirty.get(key)
         if dirty_windows is None:
             self._dirty[key] = dirty_windows = {}
-        dirty = dirty_windows.get(window)
-        if dirty is None:
-            dirty_windows[window] = [
-                None,  # unused: the old value is read from the store below at flush
-                record.timestamp,
-                record.headers,
-                record.topic,
-                record.partition,
-                record.offset,
-                seq,
-            ]
-        else:
-            dirty[1] = record.timestamp  # ts, headers, topic, partition, offset, seq
-            dirty[2] = record.headers
-            dirty[3] = record.topic
-            dirty[4] = record.partition
-            dirty[5] = record.offset
-            dirty[6] = seq
         if old is MISSING:
-            self._insert(key, window, value)
+            size = estimate_size(value)
+            dirty_windows[window] = (seq, context, size)  # before an eviction may flush it
+            self._insert(key, window, value, size)
         else:
+            dirty = dirty_windows.get(window)
+            dirty_windows[window] = (
+                seq,
+                context,
+                estimate_size(old) if dirty is None else dirty[2],
+            )
             windows[window] = value  # type: ignore[index]
             values.move_to_end(key)
+
+    def _update(self, key: Any, windows: Any, update: Callable[[Any], Any]) -> None:
+        """``_put(key, window, update(value of key's window))`` for each of ``windows`` in
+        turn (``key`` hashable), with one lookup of ``key``'s cached windows, dirty windows
+        and record context for them all (a hopping window aggregation updates several
+        windows of one key per record)."""
+        values = self._values
+        cached = values.get(key)
+        if cached is not None:
+            values.move_to_end(key)
+        wrapped = self._wrapped
+        decode = wrapped.decode_value
+        load = self._load
+        timestamped = self._timestamped
+        record = self._record
+        context = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
+        dirty_all = self._dirty
+        dirty = dirty_all.get(key)
+        for window in windows:
+            entry = MISSING if cached is None else cached.get(window, MISSING)
+            if entry is MISSING:
+                raw = load(key, window)
+                value = update(None if raw is None else decode(raw))
+            elif type(entry) is Frozen:
+                value = update(decode(entry.raw))
+            else:
+                value = update(entry)
+            if value is not None:
+                inner = value[0] if timestamped else value
+                if type(inner) not in IMMUTABLE_SCALARS and not is_immutable(inner):
+                    raw = wrapped.encode_value(value)
+                    value = None if raw is None else Frozen(raw)
+            self._seq = seq = self._seq + 1
+            if dirty is None:
+                dirty = dirty_all[key] = {}
+            if entry is MISSING:
+                size = estimate_size(value)
+                dirty[window] = (seq, context, size)  # before an eviction may flush it
+                self._insert(key, window, value, size)
+                # an eviction may have flushed (new dirty windows) or dropped the key
+                cached = values.get(key)
+                dirty_all = self._dirty
+                dirty = dirty_all.get(key)
+            else:
+                was = dirty.get(window)
+                dirty[window] = (seq, context, estimate_size(entry) if was is None else was[2])
+                cached[window] = value  # type: ignore[index]
 
     def _put_through(self, key: Any, window: Any, value: Any) -> None:
         # a key that cannot be cached (unhashable): written down and forwarded at once
@@ -403,12 +444,11 @@ class SegmentedCache(RecordCache):
         self._dirty = {}
         # (seq, ...) tuples: seqs are unique, so the tuples sort by them alone
         entries = sorted(
-            (d[6], key, window, d) for key, ws in dirty.items() for window, d in ws.items()
+            (d[0], key, window, d) for key, ws in dirty.items() for window, d in ws.items()
         )
         record = self._record
         listener = self._listener
         values = self._values
-        thaw = self._thaw
         windowed = self._windowed
         wrapped = self._wrapped
         get_at = wrapped.get_at
@@ -420,9 +460,16 @@ class SegmentedCache(RecordCache):
         key_bytes = self._key_bytes  # a cached key's bytes, serialized once while it is cached
         send_old = self._send_old_values
         saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
+        sizes = self._sizes
+        thread = self._thread_cache
         try:
-            for _, key, window, (_, ts, headers, topic, partition, offset, _) in entries:
+            for _, key, window, (_, context, accounted) in entries:
                 entry = values[key][window]
+                grown = estimate_size(entry) - accounted  # the accounting, as the entry is now
+                if grown:
+                    sizes[key] += grown
+                    thread.size += grown
+                ts, headers, topic, partition, offset = context
                 kb = key_bytes.get(key)
                 if kb is None:
                     kb = key_bytes[key] = serialize(key)
@@ -449,16 +496,13 @@ class SegmentedCache(RecordCache):
                 else:
                     put_at(store_key, None if entry is None else encode(entry))
                 if listener is not None:
-                    listener(windowed(key, window), thaw(entry), old, ts, headers)
-            sizes = self._sizes
-            thread = self._thread_cache
-            for key in dirty:  # sizes as the windows are now
-                windows = values.get(key)
-                if windows is not None:
-                    size = ENTRY_OVERHEAD + estimate_size(key) + WINDOW_OVERHEAD * len(windows)
-                    size += sum(map(estimate_size, windows.values()))
-                    thread.size += size - sizes[key]
-                    sizes[key] = size
+                    listener(
+                        windowed(key, window),
+                        decode(entry.raw) if type(entry) is Frozen else entry,
+                        old,
+                        ts,
+                        headers,
+                    )
         finally:
             (record.timestamp, record.headers, record.topic, record.partition, record.offset) = (
                 saved

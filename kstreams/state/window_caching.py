@@ -15,7 +15,7 @@ Example::
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from kstreams.state.caching import Frozen, ThreadCache
@@ -77,6 +77,20 @@ class CachingWindowStore(SegmentedCache, WindowStore):
                 self._put_through(key, window_start, value)
                 return
             raise
+
+    def update_windows(
+        self, key: Any, window_starts: Iterable[int], update: Callable[[Any], Any]
+    ) -> None:
+        """:meth:`put` of ``update(fetch(key, start))`` for each start in turn, with one lookup
+        of ``key``'s cached windows for them all."""
+        if key is None:
+            raise null_key(self.name)
+        try:
+            hash(key)
+        except TypeError:  # an unhashable key is never cached
+            super().update_windows(key, window_starts, update)
+            return
+        self._update(key, window_starts, update)
 
     def fetch(self, key: Any, time: int) -> Any:
         values = self._values

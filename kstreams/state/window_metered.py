@@ -83,6 +83,7 @@ class _MeteredSegmented(WrappedStateStore):
         bytes_store.init(context)
         self._topic = bytes_store.changelog_topic or bytes_store.name
         self.get_at = bytes_store.get  # type: ignore[method-assign]  # no frame of ours
+        self.put_at = bytes_store.put  # type: ignore[method-assign]
         self._kser = self.key_serde.serialize  # type: ignore[union-attr]
         self._kde = self.key_serde.deserialize  # type: ignore[union-attr]
         self._vser = self.value_serde.serialize  # type: ignore[union-attr]
@@ -223,8 +224,14 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
         return window_key(self.serialize_key(key), window_start, self._seqnum)
 
     def put_raw(self, key: Any, raw: bytes | None, window_start: int) -> None:
-        """:meth:`put` of an already serialized value (the record cache's half; None: delete)."""
-        self._wrapped.put(window_key(self.serialize_key(key), window_start, self._seqnum), raw)
+        """:meth:`put` of a value already serialized with :meth:`encode_value` (None: delete,
+        ignored with ``retain_duplicates``), for callers that needed its bytes anyway."""
+        kb = self.serialize_key(key)
+        if self._retain_duplicates:
+            if raw is None:
+                return
+            self._seqnum = (self._seqnum + 1) & 0x7FFFFFFF
+        self._wrapped.put(window_key(kb, window_start, self._seqnum), raw)
 
     # -- reads ------------------------------------------------------------------------------
     def fetch(self, key: Any, time: int) -> Any:

@@ -26,7 +26,7 @@ Example (inside a processor)::
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from kstreams.state.api import StateStore
@@ -63,6 +63,23 @@ class WindowStore(StateStore):
     @abstractmethod
     def put(self, key: Any, value: Any, window_start: int) -> None:
         """Set the value of ``key`` in the window starting at ``window_start``; None deletes."""
+
+    def update_windows(
+        self, key: Any, window_starts: Iterable[int], update: Callable[[Any], Any]
+    ) -> None:
+        """For each of ``window_starts`` in turn, ``put(key, update(fetch(key, start)), start)``.
+
+        What a window aggregation does with every window a record falls in; a store with a
+        record cache does it with one lookup of the key for all of them.
+
+        Example::
+
+            store.update_windows("alice", range(0, 60_001, 10_000),
+                                 lambda old: 1 if old is None else old + 1)
+        """
+        fetch, put = self.fetch, self.put
+        for start in window_starts:
+            put(key, update(fetch(key, start)), start)
 
     @abstractmethod
     def fetch(self, key: Any, time: int) -> Any:

@@ -241,3 +241,79 @@ def test_flush_order_is_the_order_of_the_latest_updates(tmp_path: Path, engine: 
         ("a", 10, 2),
         ("a", 0, 3),
     ]
+
+
+def _cache_accounting(store: Any) -> int:
+    # the thread cache's bytes of ``store``, counted afresh from what it holds
+    from kstreams.state.caching import ENTRY_OVERHEAD, estimate_size
+    from kstreams.state.window_cache import WINDOW_OVERHEAD
+
+    return sum(
+        ENTRY_OVERHEAD
+        + estimate_size(key)
+        + sum(WINDOW_OVERHEAD + estimate_size(e) for e in windows.values())
+        for key, windows in store._values.items()
+    )
+
+
+@pytest.mark.parametrize("budget", [1 << 20, 1500])
+def test_update_windows_is_a_fetch_and_a_put_per_window(
+    tmp_path: Path, engine: str, budget: int
+) -> None:
+    # one call for all windows of a record: the same reads, writes, forwards, changelog
+    # records and cache accounting as a fetch and a put per window, also with evictions
+    # between the windows (a small budget) and an aggregator mutating what it gets
+    def add(value: int) -> Any:
+        def update(old: Any) -> Any:
+            if old is None:
+                return ValueAndTimestamp({"n": value, "seen": [value]}, value)
+            agg = old.value
+            agg["n"] += value  # mutated in place and returned, as Python users do
+            agg["seen"].append(value)
+            return ValueAndTimestamp(agg, max(old.timestamp, value))
+
+        return update
+
+    runs = []
+    for how in ("update_windows", "fetch_put"):
+        collector = Collector()
+        store, forwarded, record = open_cached(
+            tmp_path / how,
+            Stores.timestamped_window_store_builder(window_supplier(engine), J, J),
+            budget=budget,
+            collector=collector,
+        )
+        for i in range(60):
+            key: Any = f"k{i % 7}" if i % 5 else [f"unhashable-{i % 3}"]
+            record.timestamp, record.offset = i, i
+            starts = range(max(0, i - 20) // 10 * 10, i + 1, 10)
+            if how == "update_windows":
+                store.update_windows(key, starts, add(i))
+            else:
+                for start in starts:
+                    store.put(key, add(i)(store.fetch(key, start)), start)
+            if i % 17 == 16:
+                store.flush_changelog()
+                store.commit(i)
+        store.flush_cache()
+        assert store._thread_cache.size == _cache_accounting(store)
+        finals = [list(store.fetch_range(f"k{k}", 0, 100)) for k in range(7)]
+        runs.append((forwarded, collector.records, finals))
+    assert runs[0] == runs[1]
+    assert runs[0][0], "windows were forwarded"
+
+
+def test_update_windows_without_a_cache_is_a_fetch_and_a_put_per_window(tmp_path: Path) -> None:
+    store = Stores.timestamped_window_store_builder(window_supplier("memory"), S, L).build()
+    store.init(StateStoreContext("0_0", "app", 0, str(tmp_path), changelog_topic=None))
+    for i in range(3):
+        store.update_windows(
+            "a",
+            range(0, 30, 10),
+            lambda old, i=i: ValueAndTimestamp(1 if old is None else old.value + 1, i),
+        )
+    assert list(store.fetch_range("a", 0, 100)) == [
+        (0, ValueAndTimestamp(3, 2)),
+        (10, ValueAndTimestamp(3, 2)),
+        (20, ValueAndTimestamp(3, 2)),
+    ]

@@ -295,7 +295,9 @@ def test_a_processor_uses_a_window_store_through_the_driver(engine: str) -> None
 # -- RocksDB segments, restart, crash ------------------------------------------------------------
 
 
-def segment_dirs(tmp_path: Path) -> list[str]:
+def segment_dirs(tmp_path: Path, store: Any) -> list[str]:
+    # expired segments are closed and deleted on a background thread: wait for it first
+    store.inner.settle()
     return sorted(p.name for p in (tmp_path / "w").iterdir() if p.name.startswith("w."))
 
 
@@ -305,13 +307,32 @@ def test_segments_are_java_s_and_expired_ones_leave_the_disk(tmp_path: Path) -> 
     for minute in range(5):
         store.put("a", minute, minute * 60_000)
     commit(store, 1)
-    assert segment_dirs(tmp_path) == ["w.0", "w.120000", "w.240000"]
+    # and the next one, opened ahead in the background
+    assert segment_dirs(tmp_path, store) == ["w.0", "w.120000", "w.240000", "w.360000"]
     store.put("a", 10, 600_000)  # stream time 10 min: segments before segment(6 min) go
     commit(store, 2)
-    assert segment_dirs(tmp_path) == ["w.600000"]
+    assert segment_dirs(tmp_path, store) == ["w.600000", "w.720000"]
     assert list(store.fetch_range("a", 0, 10**9)) == [(600_000, 10)]
     sizes = sum(f.stat().st_size for f in (tmp_path / "w").rglob("*") if f.is_file())
     assert sizes < 10 * 1024 * 1024
+
+
+def test_the_next_segment_is_opened_ahead_and_used_or_removed(tmp_path: Path) -> None:
+    # segments of 120 s: the one after the stream time's is opened in the background
+    store = open_store(tmp_path, "rocksdb", retention=timedelta(minutes=4), size=60_000)
+    store.put("a", 1, 170_000)
+    commit(store, 1)
+    assert segment_dirs(tmp_path, store) == ["w.120000", "w.240000"]
+    assert store.inner.segment_paths() == [str(tmp_path / "w" / "w.120000")]  # not in use yet
+    store.put("a", 2, 250_000)  # lands in the segment opened ahead
+    commit(store, 2)
+    assert list(store.fetch_range("a", 0, 10**9)) == [(170_000, 1), (250_000, 2)]
+    assert segment_dirs(tmp_path, store) == ["w.120000", "w.240000", "w.360000"]
+    store.close()  # 360000 was opened ahead and never written: it goes
+    assert segment_dirs(tmp_path, store) == ["w.120000", "w.240000"]
+    again = open_store(tmp_path, "rocksdb", retention=timedelta(minutes=4), size=60_000)
+    assert list(again.fetch_range("a", 0, 10**9)) == [(170_000, 1), (250_000, 2)]
+    again.close()
 
 
 def test_a_persistent_store_keeps_data_offset_and_stream_time_across_a_restart(
@@ -518,3 +539,48 @@ def test_expired_writes_count_as_dropped_records_as_in_java(engine: str, dropped
         assert list(driver.get_window_store("w").all()) == [
             (Windowed("a", TimeWindow(300_000, 300_010)), 1)
         ]
+
+
+def test_scans_of_one_key_skip_segments_without_it_and_read_the_others(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from kstreams.state import segments
+
+    store = open_store(tmp_path, "rocksdb", retention=timedelta(minutes=4), size=60_000)
+    for key, ts in [("a", 10), ("ab", 20), ("b", 130_000), ("a", 140_000), ("a", 150_000)]:
+        store.put(key, ts, ts)
+    commit(store, 1)
+    engine = store.inner
+    assert [s.record_keys for s in (engine._segments[0], engine._segments[1])] == [
+        {b"a", b"ab"},
+        {b"a", b"b"},
+    ]
+    assert list(store.fetch_range("a", 0, 10**9)) == [
+        (10, 10),
+        (140_000, 140_000),
+        (150_000, 150_000),
+    ]
+    assert list(store.backward_fetch_range("a", 0, 10**9)) == [
+        (150_000, 150_000),
+        (140_000, 140_000),
+        (10, 10),
+    ]
+    assert list(store.fetch_range("ab", 0, 10**9)) == [(20, 20)]
+    assert list(store.fetch_range("b", 0, 100_000)) == []
+    assert list(store.fetch_range("c", 0, 10**9)) == []
+    # a segment with too many keys to remember is always read
+    monkeypatch.setattr(segments, "MAX_TRACKED_KEYS", 2)
+    store.put("c", 1, 160_000)
+    commit(store, 2)
+    assert engine._segments[1].record_keys is None
+    assert list(store.fetch_range("c", 0, 10**9)) == [(160_000, 1)]
+    store.close()
+    # segments opened from disk do not know their keys: read
+    again = open_store(tmp_path, "rocksdb", retention=timedelta(minutes=4), size=60_000)
+    assert all(s.record_keys is None for s in again.inner._segments.values())
+    assert list(again.fetch_range("a", 0, 10**9)) == [
+        (10, 10),
+        (140_000, 140_000),
+        (150_000, 150_000),
+    ]
+    again.close()
