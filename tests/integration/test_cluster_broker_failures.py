@@ -205,6 +205,12 @@ def test_exactly_once_when_the_leader_of_an_input_partition_is_killed(
     run_with_a_broker_killed(cluster, tmp_path, "input leader", "replication.factor=3")
 
 
+@pytest.mark.xfail(
+    reason="known open bug (issue 16): after the transaction coordinator's broker dies, a stream "
+    "thread can stay in send_offsets_to_transaction's retries until close() times out; the "
+    "verifier has never found a lost or doubled record, but the run can stall",
+    strict=False,
+)
 def test_exactly_once_when_the_transaction_coordinator_is_killed(
     cluster: LocalKafkaCluster, tmp_path: Path
 ) -> None:
