@@ -68,13 +68,16 @@ def start_instance(
 
 
 def ask(endpoint: str, word: str, timeout: float = 60.0) -> int:
-    """The count of ``word`` from the instance at ``endpoint`` (retries while it says 503)."""
+    """The count of ``word`` from the instance at ``endpoint`` (0 while it has none; retries
+    while it says 503)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             with urllib.request.urlopen(f"http://{endpoint}/stores/{STORE}/{word}") as resp:
                 return int(json.loads(resp.read())["value"])
         except urllib.error.HTTPError as exc:
+            if exc.code == 404 and json.loads(exc.read()).get("error") == "not_found":
+                return 0  # not counted (yet)
             if exc.code != 503 or time.monotonic() > deadline:
                 raise
             time.sleep(float(exc.headers.get("Retry-After", "1")) / 4)

@@ -25,12 +25,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import NewTopic
 
 from kstreams.errors import StreamsError
 from kstreams.runtime.clients import close_consumer, close_producer
 from kstreams.runtime.streams_metadata import ClientRecord, HostInfo
+from kstreams.runtime.topics import create_internal_topics
 
 log = logging.getLogger("kstreams.metadata")
 
@@ -74,22 +75,8 @@ def ensure_metadata_topic(admin: Any, config: Any, timeout: float = 30.0) -> str
     new = NewTopic(
         topic, num_partitions=1, replication_factor=config.replication_factor, config=cfg
     )
-    fut = admin.create_topics([new], request_timeout=timeout)[topic]
-    try:
-        fut.result()
-        log.info("Created internal topic %s", topic)
-    except KafkaException as exc:
-        if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-            raise StreamsError(f"Could not create internal topic {topic}: {exc}") from exc
-    deadline = time.monotonic() + timeout
-    while True:
-        t = admin.list_topics(topic=topic, timeout=timeout).topics.get(topic)
-        ready = t is not None and t.error is None and bool(t.partitions)
-        if ready and all(p.leader >= 0 and p.error is None for p in t.partitions.values()):
-            return topic
-        if time.monotonic() > deadline:
-            raise StreamsError(f"Internal topic {topic} was not ready within {timeout}s")
-        time.sleep(0.1)
+    create_internal_topics(admin, [new], timeout)
+    return topic
 
 
 class MetadataPublisher(threading.Thread):

@@ -540,17 +540,23 @@ def prepare_topics(
                 "are required. Reset the application (delete its internal topics) to change it."
             )
     if to_create:
-        futures = admin.create_topics(to_create, request_timeout=timeout)
-        for topic, fut in futures.items():
-            try:
-                fut.result()
-                log.info("Created internal topic %s", topic)
-            except KafkaException as exc:
-                if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                    raise StreamsError(f"Could not create internal topic {topic}: {exc}") from exc
-        _await_topics(admin, [t.topic for t in to_create], timeout)
+        create_internal_topics(admin, to_create, timeout)
     known.update({t: n for t, (n, _) in wanted.items()})
     return known
+
+
+def create_internal_topics(admin: Any, topics: list[NewTopic], timeout: float) -> None:
+    """Create ``topics`` (one that exists already is fine) and wait until every partition of
+    each has a leader."""
+    futures = admin.create_topics(topics, request_timeout=timeout)
+    for topic, fut in futures.items():
+        try:
+            fut.result()
+            log.info("Created internal topic %s", topic)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise StreamsError(f"Could not create internal topic {topic}: {exc}") from exc
+    _await_topics(admin, [t.topic for t in topics], timeout)
 
 
 def check_min_insync_replicas(topic: str, topic_cfg: dict[str, str], replication: int) -> None:
