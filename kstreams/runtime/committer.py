@@ -150,14 +150,14 @@ class ExactlyOnceCommitter:
         try:
             self._call(
                 "init_transactions",
-                lambda: self.producer.init_transactions(TXN_TIMEOUT_S),
+                lambda t: self.producer.init_transactions(t),
                 self.stall_timeout_s,
             )
         finally:
             self._initializing = False
 
     def _begin(self) -> None:
-        self._call("begin_transaction", lambda: self.producer.begin_transaction())
+        self._call("begin_transaction", lambda _t: self.producer.begin_transaction())
         self._in_txn = True
 
     def _replaceable(self, err: Any) -> bool:
@@ -190,12 +190,10 @@ class ExactlyOnceCommitter:
             group = self.consumer.consumer_group_metadata()
             self._call(
                 "send_offsets_to_transaction",
-                lambda: self.producer.send_offsets_to_transaction(offsets, group, TXN_TIMEOUT_S),
+                lambda t: self.producer.send_offsets_to_transaction(offsets, group, t),
             )
         try:
-            self._call(
-                "commit_transaction", lambda: self.producer.commit_transaction(TXN_TIMEOUT_S)
-            )
+            self._call("commit_transaction", lambda t: self.producer.commit_transaction(t))
         except TransactionAbortedError as exc:
             # a record the broker refused (too large, unknown topic, ...) fails the commit:
             # that is the cause to report (production.exception.handler is asked about it,
@@ -226,6 +224,8 @@ class ExactlyOnceCommitter:
             self._in_txn = False
 
     def _call(self, what: str, fn: Any, timeout_s: float = TXN_TIMEOUT_S) -> None:
+        """``fn(seconds)``, retried on retriable errors until ``timeout_s`` passed; each try
+        gets at most what is left of it (at least 1 s), so retries never outlast it."""
         start = time.monotonic()
         deadline = start + timeout_s
         backoff, longest = RETRY_BACKOFF_S
@@ -233,7 +233,7 @@ class ExactlyOnceCommitter:
         logged_at = -RETRY_LOG_EVERY_S
         while True:
             try:
-                fn()
+                fn(max(1.0, min(TXN_TIMEOUT_S, deadline - time.monotonic())))
                 return
             except KafkaException as exc:
                 err = exc.args[0]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from kstreams.errors import StreamsError
 from kstreams.runtime import committer as committer_module
-from kstreams.runtime.committer import ExactlyOnceCommitter
+from kstreams.runtime.committer import ExactlyOnceCommitter, TransactionAbortedError
 
 
 def conflict() -> KafkaException:
@@ -217,3 +218,33 @@ def test_a_settings_error_is_not_cured_by_a_new_producer(monkeypatch: pytest.Mon
     )
     with pytest.raises(StreamsError, match="grant it WRITE"):
         c._begin()
+
+
+def test_send_offsets_retries_never_outlast_the_transaction_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # after the transaction coordinator's broker died, send_offsets_to_transaction can time
+    # out try after try: every try gets only what is left of the 30 s, then the transaction
+    # is given up (the tasks rewind) instead of the thread waiting a full timeout per try
+    clock = fake_clock(monkeypatch)
+    given: list[float] = []
+
+    class Coordinatorless(TxnProducer):
+        def send_offsets_to_transaction(self, offsets: Any, group: Any, timeout: float) -> None:
+            given.append(timeout)
+            clock[0] += min(timeout, 20.0)  # a try that waits 20 s, or as long as it may
+            raise timed_out()
+
+    class Consumer:
+        def consumer_group_metadata(self) -> object:
+            return object()
+
+    producer = Coordinatorless()
+    c = ExactlyOnceCommitter(Consumer(), producer, Collector(), "t")
+    c._in_txn = True
+    with pytest.raises(TransactionAbortedError, match="send_offsets_to_transaction kept failing"):
+        c.commit([TopicPartition("in", 0, 5)])
+    limit = committer_module.TXN_TIMEOUT_S
+    assert given[0] == limit and given[1] < limit - 19.0  # the second try gets what is left
+    assert clock[0] <= limit + 1.0  # not 20 s + a full 30 s
+    assert producer.aborts == 1
