@@ -37,6 +37,7 @@ from confluent_kafka import (
 
 from kstreams.errors import StreamsError, TaskMigratedError
 from kstreams.processor.task_id import TaskId
+from kstreams.runtime.changelog_offsets import group_committed_offsets
 from kstreams.runtime.changelog_reader import ChangelogReader
 from kstreams.runtime.client_diagnostics import ClientDiagnostics
 from kstreams.runtime.clients import close_consumer, close_producer, same_kafka_error
@@ -48,7 +49,6 @@ from kstreams.runtime.committer import (
 )
 from kstreams.runtime.group_protocol import choose_group_protocol
 from kstreams.runtime.metrics import TaskMetrics
-from kstreams.runtime.restore import group_committed_offsets
 from kstreams.runtime.send_errors import TransactionCorruptedError
 from kstreams.runtime.streams_producer import StreamsProducer
 from kstreams.runtime.task import StreamTask

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from confluent_kafka import Consumer, Producer
 
-from kstreams.runtime.restore import committed_at
+from kstreams.runtime.changelog_offsets import committed_at
 
 pytestmark = pytest.mark.integration
 

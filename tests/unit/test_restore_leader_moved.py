@@ -14,7 +14,7 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from kstreams.errors import StreamsError
-from kstreams.runtime import restore
+from kstreams.runtime import changelog_offsets as restore
 
 
 class LeaderDiedConsumer:

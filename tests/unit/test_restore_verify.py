@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from kstreams.runtime import restore
-from kstreams.runtime.restore import committed_at, restore_store
+from kstreams.runtime import changelog_offsets
+from kstreams.runtime.changelog_offsets import committed_at
+from kstreams.runtime.restore import restore_store
 
 
 class Msg:
@@ -114,7 +115,7 @@ def test_an_aborted_checkpoint_wipes_the_store(caplog: pytest.LogCaptureFixture)
 
 def test_an_aborted_last_record_wipes_the_store(monkeypatch: pytest.MonkeyPatch) -> None:
     # nothing at or after the checkpoint is committed data: the consumer returns nothing
-    monkeypatch.setattr(restore, "QUIET_FETCH_S", 0.3)
+    monkeypatch.setattr(changelog_offsets, "QUIET_FETCH_S", 0.3)
     changelog = Changelog(committed={0, 1}, end=4)
     assert not committed_at(changelog, "t", 0, 2)
 

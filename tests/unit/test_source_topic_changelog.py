@@ -366,7 +366,7 @@ def test_group_committed_offsets_asks_for_stable_offsets() -> None:
 
     from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 
-    from kstreams.runtime.restore import group_committed_offsets
+    from kstreams.runtime.changelog_offsets import group_committed_offsets
 
     calls: list[dict[str, Any]] = []
 
