@@ -5,41 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from changelog_fakes import Msg, Position
 
 from kstreams.errors import StreamsError
 from kstreams.runtime.restore import plan_restore, restore_stores
-
-
-class Msg:
-    def __init__(self, topic: str, partition: int, offset: int) -> None:
-        self._tp = (topic, partition)
-        self._offset = offset
-
-    def error(self) -> None:
-        return None
-
-    def topic(self) -> str:
-        return self._tp[0]
-
-    def partition(self) -> int:
-        return self._tp[1]
-
-    def offset(self) -> int:
-        return self._offset
-
-    def key(self) -> bytes:
-        return f"k{self._offset}".encode()
-
-    def value(self) -> bytes:
-        return b"v"
-
-    def timestamp(self) -> tuple[int, int]:
-        return (1, 7)
-
-
-class Position:
-    def __init__(self, topic: str, partition: int, offset: int) -> None:
-        self.topic, self.partition, self.offset = topic, partition, offset
 
 
 class Changelogs:
