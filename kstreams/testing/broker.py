@@ -46,6 +46,7 @@ from kstreams.testing.broker_env import (
     ENV_KAFKA_IMAGE,
     ENV_KAFKA_LIBS,
     KAFKA_VERSION,
+    TEST_BROKER_SETTINGS,
     BrokerStartError,
     cache_dir,
 )
@@ -456,35 +457,7 @@ class LocalKafkaBroker:
             "controller.listener.names": "CONTROLLER",
             "controller.quorum.bootstrap.servers": f"127.0.0.1:{cport}",
             "log.dirs": str(self.data_dir / "kraft"),
-            "num.partitions": "1",
-            "default.replication.factor": "1",
-            "min.insync.replicas": "1",
-            "offsets.topic.replication.factor": "1",
-            "offsets.topic.num.partitions": "4",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "transaction.state.log.num.partitions": "4",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
-            "share.coordinator.state.topic.num.partitions": "1",
-            "group.initial.rebalance.delay.ms": "0",
-            # consumer-protocol groups (KIP-848): the broker owns heartbeats and sessions;
-            # Kafka's 5 s / 45 s would make every first assignment of a just-created topic
-            # wait a heartbeat and every failover a long session
-            "group.consumer.heartbeat.interval.ms": "1000",
-            "group.consumer.min.heartbeat.interval.ms": "1000",
-            "group.consumer.session.timeout.ms": "10000",
-            "group.consumer.min.session.timeout.ms": "6000",
-            "auto.create.topics.enable": "false",
-            "delete.topic.enable": "true",
-            # broker.session.timeout.ms / broker.heartbeat.interval.ms stay Kafka's (9 s, 2 s):
-            # with 4 s a loaded machine's broker fenced itself right after a restart (its
-            # heartbeat late), its partitions went leaderless in the middle of transactions
-            # and one was left open for good (read_committed readers stalled at it).
-            # A SIGKILLed broker re-registers once its old session expired: up to 9 s.
-            "num.network.threads": "2",
-            "num.io.threads": "4",
-            "num.recovery.threads.per.data.dir": "1",
+            **TEST_BROKER_SETTINGS,
         }
 
     def _write_config(self) -> Path:

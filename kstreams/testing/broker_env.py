@@ -18,6 +18,7 @@ __all__ = [
     "ENV_KAFKA_IMAGE",
     "ENV_KAFKA_LIBS",
     "KAFKA_VERSION",
+    "TEST_BROKER_SETTINGS",
     "BrokerStartError",
     "cache_dir",
 ]
@@ -38,6 +39,46 @@ ENV_BROKER_BACKEND = "KSTREAMS_BROKER_BACKEND"
 ENV_KAFKA_IMAGE = "KSTREAMS_KAFKA_IMAGE"
 #: The values ``ENV_BROKER_BACKEND`` takes.
 BROKER_BACKENDS = ("auto", "local", "docker")
+
+#: The broker settings of every test broker (local node, cluster node, Docker container), besides
+#: its listeners and quorum: one copy, so that a test behaves the same on each.
+TEST_BROKER_SETTINGS: dict[str, str] = {
+    "num.partitions": "1",
+    "default.replication.factor": "1",
+    "min.insync.replicas": "1",
+    "offsets.topic.replication.factor": "1",
+    "offsets.topic.num.partitions": "4",
+    "transaction.state.log.replication.factor": "1",
+    "transaction.state.log.min.isr": "1",
+    "transaction.state.log.num.partitions": "4",
+    "share.coordinator.state.topic.replication.factor": "1",
+    "share.coordinator.state.topic.min.isr": "1",
+    "share.coordinator.state.topic.num.partitions": "1",
+    "group.initial.rebalance.delay.ms": "0",
+    # consumer-protocol groups (KIP-848): the broker owns heartbeats and sessions; Kafka's
+    # 5 s / 45 s would make every first assignment of a just-created topic wait a heartbeat
+    # and every failover a long session
+    "group.consumer.heartbeat.interval.ms": "1000",
+    "group.consumer.min.heartbeat.interval.ms": "1000",
+    "group.consumer.session.timeout.ms": "10000",
+    "group.consumer.min.session.timeout.ms": "6000",
+    "auto.create.topics.enable": "false",
+    "delete.topic.enable": "true",
+    # Tests write records with fixed timestamps years in the past (the outputs of windows and
+    # joins depend on them): under Kafka's 7-day log.retention the broker's retention check
+    # (30 s after start, then every 5 min) deleted whatever such a test had written and not yet
+    # read, and the test saw an empty topic. Topics that set retention.ms (windowed changelogs)
+    # keep theirs.
+    "log.retention.ms": "-1",
+    # broker.session.timeout.ms / broker.heartbeat.interval.ms stay Kafka's (9 s, 2 s): with
+    # 4 s a loaded machine's broker fenced itself right after a restart (its heartbeat late),
+    # its partitions went leaderless in the middle of transactions and one was left open for
+    # good (read_committed readers stalled at it). A SIGKILLed broker re-registers once its
+    # old session expired: up to 9 s.
+    "num.network.threads": "2",
+    "num.io.threads": "4",
+    "num.recovery.threads.per.data.dir": "1",
+}
 
 
 class BrokerStartError(RuntimeError):

@@ -30,6 +30,7 @@ from typing import Any
 from kstreams.testing.broker_env import (
     ENV_KAFKA_IMAGE,
     KAFKA_VERSION,
+    TEST_BROKER_SETTINGS,
     BrokerStartError,
 )
 from kstreams.testing.kafka_admin import wait_for_kafka
@@ -51,28 +52,13 @@ DOCKER_IMAGE = f"apache/kafka:{KAFKA_VERSION}"
 #: The label every container started here carries (``docker ps --filter label=...``).
 CONTAINER_LABEL = "org.kstreams.testing"
 
-#: The broker settings of :class:`~kstreams.testing.broker.LocalKafkaBroker`, as ``KAFKA_*``
-#: variables, so that a test behaves the same on either.
+#: The broker settings of every test broker (:data:`TEST_BROKER_SETTINGS`), as the image's
+#: ``KAFKA_*`` variables (``log.retention.ms`` → ``KAFKA_LOG_RETENTION_MS``), and its heap.
 _TEST_SETTINGS = {
-    "KAFKA_NUM_PARTITIONS": "1",
-    "KAFKA_DEFAULT_REPLICATION_FACTOR": "1",
-    "KAFKA_MIN_INSYNC_REPLICAS": "1",
-    "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1",
-    "KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS": "4",
-    "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": "1",
-    "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": "1",
-    "KAFKA_TRANSACTION_STATE_LOG_NUM_PARTITIONS": "4",
-    "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR": "1",
-    "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR": "1",
-    "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_NUM_PARTITIONS": "1",
-    "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "0",
-    "KAFKA_AUTO_CREATE_TOPICS_ENABLE": "false",
-    "KAFKA_DELETE_TOPIC_ENABLE": "true",
-    "KAFKA_BROKER_SESSION_TIMEOUT_MS": "4000",
-    "KAFKA_BROKER_HEARTBEAT_INTERVAL_MS": "1000",
-    "KAFKA_NUM_NETWORK_THREADS": "2",
-    "KAFKA_NUM_IO_THREADS": "4",
-    "KAFKA_NUM_RECOVERY_THREADS_PER_DATA_DIR": "1",
+    **{
+        "KAFKA_" + key.upper().replace(".", "_"): value
+        for key, value in TEST_BROKER_SETTINGS.items()
+    },
     "KAFKA_HEAP_OPTS": "-Xmx512m -Xms128m",
 }
 
