@@ -286,7 +286,7 @@ class ClientMetadata:
 
         For every task of this instance that has the store. As in Kafka Streams, a running
         active task's store is caught up (lag 0); a restoring one is at the changelog offset
-        its restoration reached, and a standby task's store at the one its checkpoint is at.
+        its restoration reached, and a standby task's store at the one it read up to.
         Reads the changelogs' ends from the brokers on every call:
         call it every few seconds at most. Stores without a changelog are left out.
         """
@@ -297,11 +297,9 @@ class ClientMetadata:
             if manager is None:
                 continue
             tasks.extend(manager.snapshot()[0])
-            for task_id, standby in manager.standby_tasks().items():  # at their checkpoints
-                for store in standby.shadowed():
-                    stored = store.restore_offset()
-                    position = 0 if stored is None else stored + 1
-                    positions[(store.changelog_topic, task_id.partition)] = (store.name, position)
+            for task_id, standby in manager.standby_tasks().items():
+                for store_name, (topic, position) in standby.positions().items():
+                    positions[(topic, task_id.partition)] = (store_name, position)
         for task_id, state, task in tasks:
             stores = getattr(task.stores, "stores", {})
             for store_name, store in list(stores.items()):

@@ -77,6 +77,11 @@ class StandbyTask:
         self.stores = stores
         self.jobs: list[_Job] = []
 
+    def positions(self) -> dict[str, tuple[str, int]]:
+        """Per shadowed store: its changelog topic and the next offset its standby reads
+        (past transaction markers: caught up is the changelog's end)."""
+        return {j.store.name: (j.topic, j.position) for j in self.jobs}
+
     def shadowed(self) -> list[Any]:
         """The stores this standby keeps up to date: persistent, with a changelog of their own."""
         return [
@@ -125,9 +130,9 @@ class StandbyTasks:
         self._admin = admin
         self._timeout_s = timeout_s
         self._step_s = step_s
-        self._restoration = Restoration(
-            consumer, None, timeout_s=float("inf"), stall_report_s=float("inf"), tailing=True
-        )
+        # tailing: no stall is reported (a quiet changelog is no stall); timeout_s bounds
+        # its metadata requests
+        self._restoration = Restoration(consumer, None, timeout_s=timeout_s, tailing=True)
         self._tasks: dict[TaskId, StandbyTask] = {}
         self._failed_at: dict[TaskId, float] = {}
 
