@@ -2,11 +2,13 @@
 
 Two instances of the EOS chaos app (``apps/standby_eos_app.py``: ``eos/eos_app.py``
 reporting its restore listener's counts and its tasks) share a 2-partition input. With
-``num.standby.replicas=1`` each instance's standby tasks are the other's active tasks; once
-the input is processed and the standbys caught up, one instance is SIGKILLed: the survivor
+``num.standby.replicas=1`` (under the consumer group protocol of KIP-848) each instance's
+standby tasks are the other's active tasks; once the input is processed and the standbys
+caught up, one instance is SIGKILLed: the survivor
 takes its tasks over restoring at most 10% of their stores' records, processes more input,
 and ``eos/verifier.py`` finds the outputs exact. Without standbys the same scenario restores
-every record of the moved stores.
+every record of the moved stores (run under the classic protocol, whose shorter session
+timeout makes the failover quicker).
 """
 
 from __future__ import annotations
@@ -83,7 +85,9 @@ def _committed_records(bootstrap: str, partitions: list[tuple[str, int]]) -> int
         consumer.close()
 
 
-def _failover(bootstrap: str, new_topic: Any, tmp_path: Path, standbys: int) -> tuple[int, int]:
+def _failover(
+    bootstrap: str, new_topic: Any, tmp_path: Path, standbys: int, protocol: str
+) -> tuple[int, int]:
     """Run the scenario; (records the survivor restored, records of the moved stores)."""
     topics = {"input": new_topic(partitions=PARTITIONS)}
     for name in OUTPUTS:
@@ -96,6 +100,8 @@ def _failover(bootstrap: str, new_topic: Any, tmp_path: Path, standbys: int) -> 
         *_app_args(bootstrap, app_id, topics),
         "--config",
         f"num.standby.replicas={standbys}",
+        "--group-protocol",
+        protocol,
     ]
     started = time.monotonic()
     first = Generator(bootstrap, topics["input"], FIRST, KEYS, 4.0, seed=11)
@@ -173,9 +179,13 @@ def test_a_failover_with_a_standby_restores_only_the_tail(
     monkeypatch.setattr(chaos, "APP", APPS_DIR / "standby_eos_app.py")
     (tmp_path / "with").mkdir()
     (tmp_path / "without").mkdir()
-    restored, records = _failover(kafka_bootstrap, new_topic, tmp_path / "with", standbys=1)
+    restored, records = _failover(
+        kafka_bootstrap, new_topic, tmp_path / "with", standbys=1, protocol="consumer"
+    )
     assert records >= 2000, "a good amount moved"
     assert restored <= records // 10, f"restored {restored} of {records} with a standby"
     # the contrast: without standbys the survivor restores every record of the moved stores
-    restored, records = _failover(kafka_bootstrap, new_topic, tmp_path / "without", standbys=0)
+    restored, records = _failover(
+        kafka_bootstrap, new_topic, tmp_path / "without", standbys=0, protocol="classic"
+    )
     assert restored == records, f"restored {restored} of {records} without a standby"

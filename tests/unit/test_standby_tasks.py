@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from test_changelog_reader import Changelogs, Store, Task
+from test_interactive_queries import FakeStore, FakeThread, composite
 
 from kstreams import StreamsBuilder
 from kstreams.processor.task_id import TaskId
@@ -13,6 +15,7 @@ from kstreams.runtime.changelog_reader import ChangelogReader
 from kstreams.runtime.standby_tasks import StandbyTasks
 from kstreams.runtime.task_manager import TASK_LOCKS, TaskManager, TaskState
 from kstreams.runtime.thread_metadata import thread_metadata
+from kstreams.state import StateStoreMigratedError
 
 T0, T1 = TaskId(0, 0), TaskId(0, 1)
 
@@ -168,3 +171,17 @@ def test_standbys_wait_while_active_tasks_restore(tmp_path: Any) -> None:
     assert T0 in manager.standby_tasks() and s.disk[0].restored == 0
     manager.close_all()
     assert manager.standby_tasks() == {}
+
+
+def test_a_standby_store_answers_stale_reads_only() -> None:
+    thread = FakeThread()
+    thread.add(0, TaskState.RUNNING, {"a": 1})
+    thread.standbys[T1] = FakeStore({"b": 2})
+    fresh, _ = composite([thread])
+    assert (fresh.get("a"), fresh.get("b")) == (1, None)  # the standby's key is not served
+    stale, _ = composite([thread], stale_stores=True)
+    assert (stale.get("a"), stale.get("b")) == (1, 2)
+    only_standby, _ = composite([thread], stale_stores=True, partition=1)
+    assert only_standby.get("b") == 2
+    with pytest.raises(StateStoreMigratedError):
+        composite([FakeThread()], partition=None)[0].get("b")
