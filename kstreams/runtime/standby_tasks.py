@@ -38,6 +38,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from confluent_kafka import KafkaException, TopicPartition
+
 from kstreams.errors import IllegalStateError, StreamsError
 from kstreams.processor.task_id import TaskId
 from kstreams.runtime.changelog_offsets import log_offsets, watermarks
@@ -183,7 +185,10 @@ class StandbyTasks:
             self._failed_at.pop(task_id, None)
             opened.append(StandbyTask(task_id, frozenset(self._partitions_of(task_id)), stores))
         if opened:
-            self._begin(opened)
+            try:
+                self._begin(opened)
+            except (StreamsError, KafkaException) as exc:  # closed by _begin: retried later
+                self._failed(opened, "could not start following the changelogs of", exc)
 
     def _begin(self, opened: list[StandbyTask]) -> None:
         """Plan where each new standby's stores start (their checkpoints) and follow them."""
@@ -195,8 +200,6 @@ class StandbyTasks:
                 partition = task.id.partition
                 tp_marks = marks.get((store.changelog_topic, partition))
                 if tp_marks is None:
-                    from confluent_kafka import TopicPartition
-
                     tp = TopicPartition(store.changelog_topic, partition)
                     tp_marks = watermarks(self._end_consumer or self.consumer, tp)
                 # a store ahead of its changelog, or whose exactly-once checkpoint is not a
@@ -220,7 +223,7 @@ class StandbyTasks:
             for task in opened:
                 task.stores.unverified.clear()
         except BaseException:
-            for task in opened:
+            for task in opened:  # not clean: a checkpoint check may not have finished
                 self._close_one(task, clean=False, unlock=True)
             raise
         self._tasks = {**self._tasks, **{t.id: t for t in opened}}
@@ -241,12 +244,31 @@ class StandbyTasks:
             return 0
         before = restoration.restored
         deadline = time.monotonic() + self._step_s
-        while True:
-            done = restoration.restored
-            restoration.round(0)
-            if restoration.restored == done or time.monotonic() >= deadline:
-                break
+        try:
+            while True:
+                done = restoration.restored
+                restoration.round(0)
+                if restoration.restored == done or time.monotonic() >= deadline:
+                    break
+        except (StreamsError, KafkaException) as exc:
+            # a standby's failure never stops the active tasks: close them all, retry later
+            tasks = list(self._tasks.values())
+            self._close([t.id for t in tasks], unlock=True)
+            self._failed(tasks, "failed following the changelogs of", exc)
         return restoration.restored - before
+
+    def _failed(self, tasks: list[StandbyTask], what: str, exc: BaseException) -> None:
+        now = time.monotonic()
+        for task in tasks:
+            self._failed_at[task.id] = now
+        log.warning(
+            "%s: %s standby tasks %s (closed; retrying in %.0fs): %s",
+            self.client_id,
+            what,
+            sorted(str(t.id) for t in tasks),
+            RETRY_OPEN_S,
+            exc,
+        )
 
     def promote(self, task_ids: Iterable[TaskId]) -> list[TaskId]:
         """These tasks become active on this thread: close their standbys, keeping the lock

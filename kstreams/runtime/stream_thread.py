@@ -527,6 +527,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
         self._dirty = True  # nothing may commit from here on (close() revokes)
         for what, step in (
             ("closing the tasks", lambda: self.task_manager.close_all(clean=committed)),
+            ("closing the standby tasks", self.task_manager.close_standbys),
             ("aborting the open transaction", self.committer.close),
         ):
             try:

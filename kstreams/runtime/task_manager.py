@@ -485,12 +485,14 @@ class TaskManager:
         self._route()
 
     def close_all(self, clean: bool = False) -> None:
-        """Close every task (the standby tasks too)."""
-        try:
-            self.close(list(self.tasks), clean)
-        finally:
-            if self.standbys is not None:
-                self.standbys.close_all()
+        """Close every active task (standby tasks stay: a rewind after an aborted transaction
+        does not concern them; :meth:`close_standbys` closes them)."""
+        self.close(list(self.tasks), clean)
+
+    def close_standbys(self) -> None:
+        """Close every standby task (their stores keep their checkpoints)."""
+        if self.standbys is not None:
+            self.standbys.close_all()
 
     def _set(self, task_id: TaskId, state: TaskState) -> None:
         self.states[task_id] = state

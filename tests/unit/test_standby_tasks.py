@@ -10,6 +10,7 @@ from test_changelog_reader import Changelogs, Store, Task
 from test_interactive_queries import FakeStore, FakeThread, composite
 
 from kstreams import StreamsBuilder
+from kstreams.errors import StreamsError
 from kstreams.processor.task_id import TaskId
 from kstreams.runtime.changelog_reader import ChangelogReader
 from kstreams.runtime.standby_tasks import StandbyTasks
@@ -116,6 +117,7 @@ def test_a_standby_follows_its_changelog_and_checkpoints_as_it_goes(tmp_path: An
     assert {t.task_id for t in meta.standby_tasks} == {T0}
     assert {t.task_id for t in meta.active_tasks} == {T1}
     manager.close_all()
+    manager.close_standbys()
 
 
 def test_an_assigned_standby_is_promoted_and_restores_only_the_tail(tmp_path: Any) -> None:
@@ -138,6 +140,7 @@ def test_an_assigned_standby_is_promoted_and_restores_only_the_tail(tmp_path: An
     # while placed here again, a task active here never gets a standby
     assert manager.standby_round({T0}) == 0 and manager.standby_tasks() == {}
     manager.close_all()
+    manager.close_standbys()
     assert TASK_LOCKS.try_lock(str(tmp_path), T0, "other")
     TASK_LOCKS.unlock(str(tmp_path), T0, "other")
 
@@ -158,6 +161,7 @@ def test_a_standby_placed_elsewhere_is_closed_and_lets_its_task_go(tmp_path: Any
     manager.standby_round({T0})
     assert T0 in manager.standby_tasks()
     manager.close_all()
+    manager.close_standbys()
 
 
 def test_standbys_wait_while_active_tasks_restore(tmp_path: Any) -> None:
@@ -169,8 +173,11 @@ def test_standbys_wait_while_active_tasks_restore(tmp_path: Any) -> None:
     assert manager.restoring()
     assert manager.standby_round({T0}) == 0  # opened, but not read while T1 restores
     assert T0 in manager.standby_tasks() and s.disk[0].restored == 0
-    manager.close_all()
-    assert manager.standby_tasks() == {}
+    manager.close_all()  # e.g. a rewind after an aborted transaction: standbys keep going
+    assert T0 in manager.standby_tasks() and not manager.restoring()
+    assert manager.standby_round({T0}) == 50
+    manager.close_standbys()
+    assert manager.standby_tasks() == {} and s.opened[0].closed is True
 
 
 def test_a_standby_store_answers_stale_reads_only() -> None:
@@ -185,3 +192,30 @@ def test_a_standby_store_answers_stale_reads_only() -> None:
     assert only_standby.get("b") == 2
     with pytest.raises(StateStoreMigratedError):
         composite([FakeThread()], partition=None)[0].get("b")
+
+
+def test_a_failing_standby_is_closed_and_retried_without_stopping_the_thread(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kstreams.runtime import standby_tasks
+
+    s = Setup(str(tmp_path), {0: 5})
+    manager = s.manager
+    manager.standby_round({T0})
+    assert T0 in manager.standby_tasks()
+
+    def broken(n: int, timeout: float) -> list[Any]:
+        raise StreamsError("Restoring from app-s0-changelog-0: Broker: Unknown topic")
+
+    consume, s.standby_log.consume = s.standby_log.consume, broken  # type: ignore[method-assign]
+    s.grow(0, 5)
+    assert manager.standby_round({T0}) == 0  # no exception: the standby is closed instead
+    assert manager.standby_tasks() == {} and s.opened[0].closed is True
+    assert TASK_LOCKS.try_lock(str(tmp_path), T0, "other")  # and its task let go
+    TASK_LOCKS.unlock(str(tmp_path), T0, "other")
+    manager.standby_round({T0})
+    assert manager.standby_tasks() == {}  # not before RETRY_OPEN_S
+    s.standby_log.consume = consume  # type: ignore[method-assign]
+    monkeypatch.setattr(standby_tasks, "RETRY_OPEN_S", 0.0)
+    assert manager.standby_round({T0}) == 5 and T0 in manager.standby_tasks()
+    manager.close_standbys()
