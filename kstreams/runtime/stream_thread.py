@@ -162,7 +162,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
         )
         self.standby_placement: Any = None
         """Where this instance's standby tasks go (set by ``KafkaStreams``; None: none)."""
-        if config.num_standby_replicas > 0:
+        if config.num_standby_replicas > 0 and logged:
             self.task_manager.standbys = standby_tasks_for(self, self.end_consumer)
         self._stop_event = threading.Event()
         self._dirty = False

@@ -222,3 +222,35 @@ def test_no_standbys_without_stateful_tasks_or_replicas() -> None:
     assert not StandbyPlacement(
         FakeAdmin(), "app", "x", _topology(), 0, lambda: [1]
     ).shadows_anything
+
+
+def _streams(tmp_path: Any, builder: StreamsBuilder, **extra: Any) -> Any:
+    from kstreams import KafkaStreams
+
+    config = {"application.id": "wc", "bootstrap.servers": "127.0.0.1:1"}
+    config.update({"state.dir": str(tmp_path), "num.stream.threads": 2, **extra})
+    return KafkaStreams(builder.build(), config)
+
+
+def test_a_client_places_standbys_only_when_asked_and_there_is_state(tmp_path: Any) -> None:
+    stateful = StreamsBuilder()
+    stateful.stream("words").group_by_key().count(Materialized.as_("counts"))
+    stateless = StreamsBuilder()
+    stateless.stream("in").to("out")
+    for builder, replicas, placed in (
+        (stateful, 1, True),
+        (stateful, 0, False),
+        (stateless, 2, False),
+    ):
+        streams = _streams(tmp_path, builder, **{"num.standby.replicas": replicas})
+        try:
+            threads = streams._threads
+            assert all((t.standby_placement is not None) is placed for t in threads)
+            assert all((t.task_manager.standbys is not None) is placed for t in threads)
+            if placed:
+                placement = threads[0].standby_placement
+                assert placement is threads[1].standby_placement  # one per instance
+                assert placement.instance == streams.client_id
+                assert placement._live_threads() == [1, 2]
+        finally:
+            streams.close(10)
