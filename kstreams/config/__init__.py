@@ -36,8 +36,8 @@ Routing of keys:
   as Java does with consumer/producer config names.
 * Anything else raises :class:`ConfigError` with a "did you mean" suggestion.
 
-Kafka Streams keys kstreams knows but does not implement (``num.standby.replicas`` > 0,
-``application.server``, ``state.cleanup.delay.ms``, ...) are refused with a
+Kafka Streams keys kstreams knows but does not implement (``max.warmup.replicas``,
+``state.cleanup.delay.ms``, ...) are refused with a
 :class:`ConfigError` saying why and what to do, unless set to the value kstreams' fixed
 behaviour equals (one table: ``unsupported``). Client settings kstreams controls
 (``enable.auto.commit``, ``group.id``, ``group.protocol``, ``partition.assignment.strategy``,

@@ -114,7 +114,9 @@ _KEYS: dict[str, _Key] = {
              "scans for unmatched records of left/outer stream-stream joins whose window closed."),
         _Key("num.stream.threads", _int(1), 1,
              "The number of threads to execute stream processing."),
-        _Key("num.standby.replicas", _int(0), 0, "The number of standby replicas for each task."),
+        _Key("num.standby.replicas", _int(0), 0,
+             "The number of standby replicas for each task: other instances that keep a copy "
+             "of the task's persistent stores up to date from their changelogs."),
         _Key("state.dir", _string(non_empty=True), None,
              "Directory of the state stores; default <tempdir>/kafka-streams. Must be unique per "
              "instance sharing a filesystem."),

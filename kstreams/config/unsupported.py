@@ -2,7 +2,7 @@
 
 A key listed here is refused with a :class:`~kstreams.errors.ConfigError` that names it,
 says why it has no effect and what to do, unless its value is one of the entry's
-``accepted`` values: those equal kstreams' fixed behaviour (``num.standby.replicas=0``).
+``accepted`` values: those equal kstreams' fixed behaviour (``max.task.idle.ms=-1``).
 A feature that implements a key removes its line here (and gives it a parser in
 :mod:`kstreams.config.keys` if it has none).
 """
@@ -35,7 +35,7 @@ def _u(key: str, why: str, advice: str, *accepted: Any) -> Unsupported:
 
 _ASSIGNOR = (
     "kstreams has no task assignor of its own: partitions are assigned by the consumer "
-    "group's range assignor, without standby or warm-up replicas"
+    "group's assignor (standby tasks are placed beside it), without warm-up replicas"
 )
 _METRICS = "kstreams has no Java metrics library: KafkaStreams.metrics() returns fixed counters"
 
@@ -43,8 +43,6 @@ UNSUPPORTED: Mapping[str, Unsupported] = {
     u.key: u
     for u in (
         # -- Streams keys with a parser in keys.py (their value is parsed first) --------------
-        _u("num.standby.replicas", "standby replicas are not implemented yet",
-           "Remove it (or set 0); a reassigned task restores its stores from the changelog.", 0),
         _u("max.warmup.replicas", _ASSIGNOR, "Remove it."),
         _u("acceptable.recovery.lag", _ASSIGNOR, "Remove it."),
         _u("probing.rebalance.interval.ms", _ASSIGNOR, "Remove it."),

@@ -286,16 +286,20 @@ class ClientMetadata:
 
         For every task of this instance that has the store. As in Kafka Streams, a running
         active task's store is caught up (lag 0); a restoring one is at the changelog offset
-        its restoration reached. Reads the changelogs' ends from the brokers on every call:
+        its restoration reached, and a standby task's store at the one it read up to.
+        Reads the changelogs' ends from the brokers on every call:
         call it every few seconds at most. Stores without a changelog are left out.
         """
         tasks: list[tuple[TaskId, TaskState, Any]] = []
+        positions: dict[tuple[str, int], tuple[str, int]] = {}
         for thread in list(self._threads):
             manager = getattr(thread, "task_manager", None)
             if manager is None:
                 continue
             tasks.extend(manager.snapshot()[0])
-        positions: dict[tuple[str, int], tuple[str, int]] = {}
+            for task_id, standby in manager.standby_tasks().items():
+                for store_name, (topic, position) in standby.positions().items():
+                    positions[(topic, task_id.partition)] = (store_name, position)
         for task_id, state, task in tasks:
             stores = getattr(task.stores, "stores", {})
             for store_name, store in list(stores.items()):

@@ -63,6 +63,7 @@ from kstreams.runtime.client_state import (
 from kstreams.runtime.clients import ClosableAdmin
 from kstreams.runtime.global_thread import GlobalStreamThread
 from kstreams.runtime.metadata_publisher import MetadataPublisher, ensure_metadata_topic
+from kstreams.runtime.standby_placement import StandbyPlacement
 from kstreams.runtime.state_directory import StateDirectory
 from kstreams.runtime.stream_thread import StreamThread, client_log
 from kstreams.runtime.streams_metadata import HostInfo
@@ -151,12 +152,30 @@ class KafkaStreams(ClientQueries, ClientMetadata):
                 raise ConfigError(f"Invalid client configuration: {exc.args[0]}") from exc
             raise
         self._next_thread_index = self.config.num_stream_threads + 1
+        self._standby_placement = self._new_standby_placement()
+        for t in self._threads:
+            t.standby_placement = self._standby_placement
         for key, resolve in (
             ("default.key.serde", self.config.default_key_serde),
             ("default.value.serde", self.config.default_value_serde),
         ):
             if self.config.get(key) is not None:
                 resolve()  # an unknown serde name fails here, naming the key
+
+    def _new_standby_placement(self) -> StandbyPlacement | None:
+        """Where this instance's standby tasks go (``num.standby.replicas`` > 0 and tasks with
+        logged stores), derived from the consumer group: :mod:`~kstreams.runtime.standby_placement`."""
+        if self.config.num_standby_replicas <= 0:
+            return None
+        placement = StandbyPlacement(
+            self.admin,
+            self.config.application_id,
+            self.client_id,
+            self.topology,
+            self.config.num_standby_replicas,
+            live_threads=lambda: [t.index for t in self._threads if t.thread_state != "DEAD"],
+        )
+        return placement if placement.shadows_anything else None
 
     def _new_thread(self, index: int) -> StreamThread:
         thread = StreamThread(
@@ -172,6 +191,7 @@ class KafkaStreams(ClientQueries, ClientMetadata):
         )
         thread.restore_listener = getattr(self, "_restore_listener", None)
         thread.global_stores = self._global_stores
+        thread.standby_placement = getattr(self, "_standby_placement", None)
         self._own_threads.add(thread)
         return thread
 

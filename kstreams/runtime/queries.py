@@ -39,8 +39,9 @@ class StoreQueryParameters:
         view = streams.store(params)
 
     ``partition``: only that partition's task (None: every local task of the store).
-    ``stale_stores``: also answer from tasks that are restoring or suspended and while a
-    rebalance is under way; such answers may be behind the changelog.
+    ``stale_stores``: also answer from tasks that are restoring or suspended, from standby
+    tasks (``num.standby.replicas``), and while a rebalance is under way; such answers may
+    be behind the changelog.
     """
 
     store_name: str
@@ -59,7 +60,8 @@ class StoreQueryParameters:
         return replace(self, partition=partition)
 
     def enable_stale_stores(self) -> StoreQueryParameters:
-        """Also answer from restoring / suspended tasks and during rebalances (may be stale)."""
+        """Also answer from restoring / suspended / standby tasks and during rebalances (may
+        be stale)."""
         return replace(self, stale_stores=True)
 
     def stale_stores_enabled(self) -> bool:
@@ -169,7 +171,16 @@ class LocalStores:
                     f"{thread.client_id} is {task_state.value}, not RUNNING; retry once it "
                     "runs, or enable stale stores"
                 )
-        if not stale:
+        if stale:  # standby tasks answer stale reads only (as Kafka Streams' standby stores)
+            for task_id, standby in thread.task_manager.standby_tasks().items():
+                if task_id.subtopology != sub or task_id.partition in hosted:
+                    continue
+                if partition is not None and task_id.partition != partition:
+                    continue
+                store = standby.stores.stores.get(name)
+                if store is not None:
+                    stores.append(store)
+        else:
             waiting = sorted(
                 f"{t}-{p}"
                 for t, p in assignment

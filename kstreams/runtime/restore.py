@@ -35,6 +35,8 @@ log = logging.getLogger("kstreams")
 
 RESTORE_BATCH = 10000
 """Changelog records applied per WriteBatch."""
+TAIL = 2**63 - 1
+"""The end of a job that never ends (a standby task follows its changelogs)."""
 RESTORE_WAIT_S = 0.01
 """How long a restoration round waits for more records (then it checks positions: a clean
 exactly-once restart finds only a transaction marker after each checkpoint)."""
@@ -195,8 +197,12 @@ class Restoration:
         listener: Any = None,
         timeout_s: float = 300.0,
         stall_report_s: float = STALL_REPORT_S,
+        tailing: bool = False,
     ) -> None:
         self.consumer = consumer
+        self.tailing = tailing
+        """Whether the jobs never end (standby tasks follow their changelogs: their ``high``
+        is :data:`TAIL`, and no stall is reported)."""
         self.listener = listener
         self.timeout_s = timeout_s
         self.stall_report_s = stall_report_s
@@ -221,6 +227,9 @@ class Restoration:
         if not self.active:  # the stall clock starts with the first job
             self._progress_at = self._reported_at = now
         for job in jobs:
+            if self.tailing:
+                log.info("Standby: following %s from offset %s", job.where(), job.start)
+                continue
             log.info("Restoring %s offsets %s..%s", job.where(), job.start, job.high)
             _call(
                 self.listener,
@@ -251,6 +260,9 @@ class Restoration:
             key_tp = (job.topic, job.partition)
             del self.active[key_tp]
             self._began.pop(key_tp, None)
+            if self.tailing:
+                log.info("Standby: stopped following %s at offset %s", job.where(), job.position)
+                continue
             log.info(
                 "Restoring %s suspended at offset %s of %s (%d records applied)",
                 job.where(),
@@ -362,7 +374,7 @@ class Restoration:
             consumer.pause([j.tp for j in finished])
         if moved or finished:
             self._progress_at = now
-        elif active:
+        elif active and not self.tailing:
             self._check_stall(now)
         return finished
 

@@ -26,14 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import (
-    OFFSET_BEGINNING,
-    OFFSET_END,
-    Consumer,
-    KafkaError,
-    KafkaException,
-    TopicPartition,
-)
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from kstreams.errors import StreamsError, TaskMigratedError
 from kstreams.processor.task_id import TaskId
@@ -50,9 +43,11 @@ from kstreams.runtime.committer import (
 from kstreams.runtime.group_protocol import choose_group_protocol
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.send_errors import TransactionCorruptedError
+from kstreams.runtime.standby_tasks import standby_tasks_for
 from kstreams.runtime.streams_producer import StreamsProducer
 from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_manager import TaskManager
+from kstreams.runtime.task_offsets import apply_offset_resets, initialize_tasks
 from kstreams.runtime.thread_commit import ThreadCommitting
 from kstreams.state.caching import ThreadCache
 from kstreams.topology.topology import Topology
@@ -165,6 +160,10 @@ class StreamThread(ThreadCommitting, threading.Thread):
             create_budget_s=TASK_CREATE_BUDGET_S,
             lock_scope=os.path.join(os.path.abspath(config.state_dir), self.app_id),
         )
+        self.standby_placement: Any = None
+        """Where this instance's standby tasks go (set by ``KafkaStreams``; None: none)."""
+        if config.num_standby_replicas > 0 and logged:
+            self.task_manager.standbys = standby_tasks_for(self, self.end_consumer)
         self._stop_event = threading.Event()
         self._dirty = False
         self.thread_state = "CREATED"
@@ -332,6 +331,8 @@ class StreamThread(ThreadCommitting, threading.Thread):
                 self._handle_assignment()
             elif manager.restoring():
                 self._restore_step()
+            if self.standby_placement is not None:
+                manager.standby_round(self.standby_placement.standbys_for(self.index))
             if msgs:
                 self._process_batch(msgs)
             collector.poll()
@@ -415,7 +416,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
         # loop creates and restores the tasks after this poll (_handle_assignment)
         self._set_state("PARTITIONS_ASSIGNED")
         if self._resets:
-            self._apply_offset_resets(consumer, partitions)
+            apply_offset_resets(consumer, partitions, self._resets)
         tps = [(tp.topic, tp.partition) for tp in partitions]
         if self.incremental:  # only what is added: the rest keeps running
             consumer.incremental_assign(partitions)
@@ -460,43 +461,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
         )
 
     def _initialize_tasks(self, tasks: list[StreamTask]) -> None:
-        # as Kafka Streams' resetOffsetsIfNeededAndInitializeMetadata: the main consumer's
-        # committed offsets of the tasks' partitions, with their metadata (partition times,
-        # processor metadata)
-        tps = [TopicPartition(t, p) for task in tasks for t, p in task.partitions]
-        if not tps:
-            return
-        try:
-            committed = self.consumer.committed(tps, timeout=self.config.task_timeout_ms / 1000.0)
-        except KafkaException as exc:
-            raise StreamsError(
-                f"stream-thread [{self.client_id}] Failed to initialize offsets for tasks "
-                f"{sorted(str(t.id) for t in tasks)}: could not read the committed offsets of "
-                f"{sorted((tp.topic, tp.partition) for tp in tps)}: {exc.args[0]}"
-            ) from exc
-        found = {
-            (tp.topic, tp.partition): (tp.offset, tp.metadata)
-            for tp in committed
-            if tp.error is None and tp.offset >= 0
-        }
-        for task in tasks:
-            task.initialize_metadata({tp: found[tp] for tp in task.partitions if tp in found})
-
-    def _apply_offset_resets(self, consumer: Any, partitions: list[Any]) -> None:
-        # the assignment's start offsets: a partition without a committed offset starts where
-        # its source's offset reset policy says
-        mine = [
-            TopicPartition(tp.topic, tp.partition) for tp in partitions if tp.topic in self._resets
-        ]
-        if not mine:
-            return
-        committed = consumer.committed(mine, timeout=30)
-        for tp in committed:
-            if tp.offset < 0:
-                policy = self._resets[tp.topic]
-                for orig in partitions:
-                    if orig.topic == tp.topic and orig.partition == tp.partition:
-                        orig.offset = OFFSET_BEGINNING if policy == "earliest" else OFFSET_END
+        initialize_tasks(self.consumer, tasks, self.config.task_timeout_ms / 1000.0, self.client_id)
 
     def _on_revoke(self, consumer: Any, partitions: list[Any]) -> None:
         # as in Kafka Streams, the tasks losing partitions are committed here, the last moment
@@ -562,6 +527,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
         self._dirty = True  # nothing may commit from here on (close() revokes)
         for what, step in (
             ("closing the tasks", lambda: self.task_manager.close_all(clean=committed)),
+            ("closing the standby tasks", self.task_manager.close_standbys),
             ("aborting the open transaction", self.committer.close),
         ):
             try:
@@ -597,7 +563,10 @@ class StreamThread(ThreadCommitting, threading.Thread):
             ("closing the consumer", self.consumer),
             ("closing the restore consumer", self.restore_consumer),
             ("closing the restore end-offset consumer", self.end_consumer),
+            ("closing the standby consumer", getattr(self.task_manager.standbys, "consumer", None)),
         ):
+            if consumer is None:
+                continue
             err = close_consumer(consumer)
             if err is not None:
                 errors.append((what, err))

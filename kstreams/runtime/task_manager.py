@@ -26,6 +26,13 @@ heavy work (creating tasks, restoring their stores) after the poll that ran them
 
 Task states: ``CREATED → RESTORING → RUNNING ⇄ SUSPENDED → CLOSED``. Only running tasks
 process records (:attr:`entries` routes their partitions) and commit.
+
+Standby tasks (``num.standby.replicas``, :mod:`kstreams.runtime.standby_tasks`) live beside
+them in :attr:`standbys`: :meth:`standby_round` (the loop, every iteration) opens and closes
+them as the placement says and, while no active task restores, applies their changelogs; a
+new active task that was a standby here is promoted (:meth:`handle_assignment`): its stores
+restore only the tail after the standby's checkpoint. A task assigned to this thread never
+has a standby here.
 """
 
 from __future__ import annotations
@@ -191,6 +198,14 @@ class TaskManager:
         budget ran out): the loop calls it again without waiting for input."""
         self._suspended_clean: dict[TaskId, bool] = {}
         self._incomplete: dict[TaskId, list[TopicPartition]] = {}
+        self.standbys: Any = None
+        """The thread's :class:`~kstreams.runtime.standby_tasks.StandbyTasks` (None: no
+        standby replicas)."""
+
+    @property
+    def lock_scope(self) -> str | None:
+        """The state directory tasks are locked in (None: no locking)."""
+        return self._lock_scope
 
     # -- reading ------------------------------------------------------------------------------
     def running(self) -> dict[TaskId, StreamTask]:
@@ -212,6 +227,11 @@ class TaskManager:
         states = self.states  # copies of the loop's dicts (list() of a dict is one C call)
         tasks = list(self.tasks.items())
         return [(i, states.get(i, TaskState.CLOSED), t) for i, t in tasks], set(self.assignment)
+
+    def standby_tasks(self) -> dict[TaskId, Any]:
+        """The open standby tasks (replaced when they change, never modified, as
+        :meth:`running`)."""
+        return {} if self.standbys is None else self.standbys.tasks()
 
     def task_partitions(self, task_id: TaskId) -> list[TopicPartition]:
         """Every input partition of a task: its partition number of each topic it reads."""
@@ -314,6 +334,8 @@ class TaskManager:
                 continue
             new[task_id] = sorted(tps)
         if new:
+            if self.standbys is not None:
+                self.standbys.promote(new)  # their stores reopen as active, from the checkpoint
             self._start(new)
         started.extend(self.restore_step(route=False))
         for task_id, missing in incomplete.items():
@@ -417,6 +439,19 @@ class TaskManager:
             log.info("%s: running tasks %s", self.client_id, sorted(str(t) for t in self.running()))
         return sorted(tp for task in done for tp in task.partitions)
 
+    def standby_round(self, placed: Iterable[TaskId]) -> int:
+        """Open and close standby tasks as placed here (never one of a task assigned to this
+        thread), then, unless active tasks restore, apply what their changelogs brought;
+        the records applied."""
+        standbys = self.standbys
+        if standbys is None:
+            return 0
+        mine = set(self.tasks) | {self.task_of(tp) for tp in self.assignment}
+        standbys.update(set(placed) - mine)
+        if self._restoring:
+            return 0  # restoring active tasks first (Kafka Streams pauses standbys meanwhile)
+        return int(standbys.step())
+
     def close(self, task_ids: Iterable[TaskId], clean: bool = False) -> None:
         """Close these tasks (``clean``: right after a successful commit), whatever their state."""
         task_ids = list(task_ids)
@@ -450,8 +485,14 @@ class TaskManager:
         self._route()
 
     def close_all(self, clean: bool = False) -> None:
-        """Close every task."""
+        """Close every active task (standby tasks stay: a rewind after an aborted transaction
+        does not concern them; :meth:`close_standbys` closes them)."""
         self.close(list(self.tasks), clean)
+
+    def close_standbys(self) -> None:
+        """Close every standby task (their stores keep their checkpoints)."""
+        if self.standbys is not None:
+            self.standbys.close_all()
 
     def _set(self, task_id: TaskId, state: TaskState) -> None:
         self.states[task_id] = state

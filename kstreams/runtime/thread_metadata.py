@@ -37,7 +37,8 @@ class ThreadMetadata:
             ``PARTITIONS_REVOKED``, ``PARTITIONS_ASSIGNED``, ``RUNNING``, ``PENDING_SHUTDOWN``
             or ``DEAD``.
         active_tasks: The thread's active tasks: those running and those restoring (as Java's).
-        standby_tasks: Always empty (kstreams has no standby replicas).
+        standby_tasks: The thread's standby tasks (``num.standby.replicas``): their ids and
+            input partitions (a standby reads only their changelogs).
         main_consumer_client_id: ``client.id`` of the thread's consumer.
         restore_consumer_client_id: ``client.id`` of its restore consumer.
         producer_client_ids: ``client.id`` of its producer (one per thread, both guarantees).
@@ -105,7 +106,10 @@ def thread_metadata(thread: Any, admin_client_id: str) -> ThreadMetadata:
         | frozenset(
             TaskMetadata(task_id, frozenset(task.partitions)) for task_id, task in tasks.items()
         ),
-        standby_tasks=frozenset(),
+        standby_tasks=frozenset(
+            TaskMetadata(task_id, task.partitions)
+            for task_id, task in thread.task_manager.standby_tasks().items()  # as running()
+        ),
         main_consumer_client_id=f"{name}-consumer",
         restore_consumer_client_id=f"{name}-restore-consumer",
         producer_client_ids=frozenset({f"{name}-producer"}),

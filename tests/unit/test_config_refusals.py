@@ -30,7 +30,6 @@ def make(settings: dict[str, Any]) -> StreamsConfig:
 
 # a valid value of each key that kstreams cannot honour
 REFUSED_VALUES: dict[str, Any] = {
-    "num.standby.replicas": 1,
     "max.warmup.replicas": 2,
     "acceptable.recovery.lag": 10000,
     "probing.rebalance.interval.ms": 600000,
@@ -69,8 +68,6 @@ REFUSED_VALUES: dict[str, Any] = {
 
 # values equal to kstreams' fixed behaviour, as users write them
 ACCEPTED_VALUES: list[tuple[str, Any]] = [
-    ("num.standby.replicas", 0),
-    ("num.standby.replicas", "0"),
     ("max.task.idle.ms", -1),
     ("buffered.records.per.partition", 1000),
     ("metrics.recording.level", "INFO"),
@@ -109,23 +106,24 @@ def test_value_equal_to_kstreams_behaviour_is_accepted(key: str, value: Any) -> 
 
 def test_unsupported_keys_in_python_spelling_and_together() -> None:
     with pytest.raises(ConfigError) as info:
-        StreamsConfig(BASE, num_standby_replicas=2, upgrade_from="3.9")
+        StreamsConfig(BASE, max_warmup_replicas=2, upgrade_from="3.9")
     message = str(info.value)
-    for key in ("num.standby.replicas", "upgrade.from"):
+    for key in ("max.warmup.replicas", "upgrade.from"):
         assert repr(key) in message
 
 
 def test_invalid_value_of_an_unsupported_key_is_still_an_invalid_value() -> None:
     with pytest.raises(
-        ConfigError, match=re.escape("Invalid value -1 for configuration num.standby")
+        ConfigError, match=re.escape("Invalid value -2 for configuration max.task.idle.ms")
     ):
-        make({"num.standby.replicas": -1})
+        make({"max.task.idle.ms": -2})
 
 
 def test_doc_of_an_unsupported_key_says_so() -> None:
-    doc = StreamsConfig.doc("num.standby.replicas")
-    assert "Not supported by kstreams: standby replicas are not implemented yet" in doc
-    assert "(accepted: 0)" in doc
+    doc = StreamsConfig.doc("max.task.idle.ms")
+    assert "Not supported by kstreams: a task with several input partitions" in doc
+    assert "(accepted: -1)" in doc
+    assert "Not supported" not in StreamsConfig.doc("num.standby.replicas")
     assert "Not supported" not in StreamsConfig.doc("commit.interval.ms")
 
 

@@ -60,6 +60,7 @@ class FakeThread:
         self.thread_state = state
         self.tasks: dict[TaskId, tuple[TaskState, FakeStore]] = {}
         self.assignment: set[tuple[str, int]] = set()
+        self.standbys: dict[TaskId, FakeStore] = {}
         self.task_manager = self
 
     def add(
@@ -69,6 +70,12 @@ class FakeThread:
         self.tasks[TaskId(sub, partition)] = (state, store)
         self.assignment.add(("in" if sub == 0 else "other", partition))
         return store
+
+    def standby_tasks(self) -> dict[TaskId, Any]:
+        return {
+            i: SimpleNamespace(stores=SimpleNamespace(stores={"s": st}))
+            for i, st in self.standbys.items()
+        }
 
     def snapshot(self) -> Any:
         entries = [

@@ -1,0 +1,190 @@
+"""Standby replicas under exactly-once: a failover restores only the tail.
+
+Two instances of the EOS chaos app (``apps/standby_eos_app.py``: ``eos/eos_app.py``
+reporting its restore listener's counts and its tasks) share a 2-partition input. With
+``num.standby.replicas=1`` (under the consumer group protocol of KIP-848) each instance's
+standby tasks are the other's active tasks; once the input is processed and the standbys
+caught up, one instance is SIGKILLed: the survivor
+takes its tasks over restoring at most 10% of their stores' records, processes more input,
+and ``eos/verifier.py`` finds the outputs exact. Without standbys the same scenario restores
+every record of the moved stores (run under the classic protocol, whose shorter session
+timeout makes the failover quicker).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+from eos import chaos
+from eos.chaos import CommittedReader, EventLog, Instances
+from eos.generator import Generator
+from helpers import APPS_DIR, unique_app_id
+from test_eos_chaos import (
+    LONG_OUTPUTS,
+    OUTPUTS,
+    Pacer,
+    _app_args,
+    _delete_internal_topics,
+    finish_and_verify,
+)
+
+from kstreams.runtime.changelog_offsets import watermarks
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+PARTITIONS = 2
+FIRST = 4000  # before the kill: about 2,000 changelog records per store partition
+SECOND = 500  # after it, processed by the survivor alone
+KEYS = 4000  # about one record per key: every record reaches the changelogs
+
+_TASKS = re.compile(r"^TASKS active=(\S*) standby=(\S*) lag=(\d+)$", re.M)
+_RESTORED = re.compile(r"^RESTORED (\S+) (\S+) (\d+) (\d+)$", re.M)
+
+
+def _tasks(text: str) -> tuple[set[str], set[str], int] | None:
+    """The last ``TASKS`` line: (active, standby, lag)."""
+    found = _TASKS.findall(text)
+    if not found:
+        return None
+    active, standby, lag = found[-1]
+    return set(filter(None, active.split(","))), set(filter(None, standby.split(","))), int(lag)
+
+
+def _committed_records(bootstrap: str, partitions: list[tuple[str, int]]) -> int:
+    """The committed records (read_committed) of changelog partitions, start to end."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "standby-test-counter",
+            "isolation.level": "read_committed",
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        # retrying timeouts (a loaded machine): kstreams' own lookup
+        ends = {tp: watermarks(consumer, TopicPartition(*tp))[1] for tp in partitions}
+        consumer.assign([TopicPartition(t, p, 0) for t, p in partitions])
+        count = 0
+        deadline = time.monotonic() + 60
+        left = {tp for tp, end in ends.items() if end > 0}
+        while left and time.monotonic() < deadline:
+            count += sum(1 for m in consumer.consume(1000, 0.2) if m.error() is None)
+            positions = consumer.position([TopicPartition(*tp) for tp in left])
+            left = {
+                (p.topic, p.partition) for p in positions if p.offset < ends[(p.topic, p.partition)]
+            }
+        assert not left, f"could not read {sorted(left)} to the end"
+        return count
+    finally:
+        consumer.close()
+
+
+def _failover(
+    bootstrap: str, new_topic: Any, tmp_path: Path, standbys: int, protocol: str
+) -> tuple[int, int]:
+    """Run the scenario; (records the survivor restored, records of the moved stores)."""
+    topics = {"input": new_topic(partitions=PARTITIONS)}
+    for name in OUTPUTS:
+        topics[name] = new_topic(partitions=PARTITIONS)
+    app_id = unique_app_id(f"standby{standbys}")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = EventLog()
+    args = [
+        *_app_args(bootstrap, app_id, topics),
+        "--config",
+        f"num.standby.replicas={standbys}",
+        "--group-protocol",
+        protocol,
+    ]
+    started = time.monotonic()
+    first = Generator(bootstrap, topics["input"], FIRST, KEYS, 4.0, seed=11)
+    second = Generator(bootstrap, topics["input"], SECOND, KEYS, 1.0, seed=12, first=FIRST)
+    try:
+        with (
+            Instances(args, tmp_path / "state", logs, log) as instances,
+            CommittedReader(bootstrap, topics, LONG_OUTPUTS, PARTITIONS) as reader,
+        ):
+            pace = Pacer(instances, reader)
+            a, b = instances.start("a"), instances.start("b")
+            pace.until_running(["a", "b"], 90)
+            first.start()
+            first.result()
+            assert pace.until_complete(FIRST, 90), f"first input not processed: {reader.counts()}"
+
+            def settled() -> bool:
+                ta, tb = _tasks(a.output()), _tasks(b.output())
+                if ta is None or tb is None or len(ta[0]) != 2 or len(tb[0]) != 2:
+                    return False
+                if standbys == 0:
+                    return not ta[1] and not tb[1]
+                # each one's standbys are the other's active tasks, caught up
+                return ta[1] == tb[0] and tb[1] == ta[0] and ta[2] == 0 and tb[2] == 0
+
+            deadline = time.monotonic() + 60
+            while not settled() and time.monotonic() < deadline:
+                pace.wait(0.3)
+            assert settled(), (_tasks(a.output()), _tasks(b.output()))
+            moved = _tasks(b.output())[0]  # type: ignore[index]
+            log(f"a {_tasks(a.output())}, b {_tasks(b.output())}; SIGKILL b")
+            killed_at = len(a.output())
+            instances.kill("b")
+            instances.current.pop("b")  # stays dead: no stop at the end
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                now = _tasks(a.output()[killed_at:])
+                if now and now[0] == {"0_0", "0_1", "1_0", "1_1"} and a.state() == "RUNNING":
+                    break
+                pace.wait(0.3)
+            assert a.state() == "RUNNING", "the survivor took over"
+            restored = sum(int(n) for *_, n in _RESTORED.findall(a.output()[killed_at:]))
+            changelogs = [
+                (f"{app_id}-{store}-changelog", int(task.split("_")[1]))
+                for task in moved
+                for store in (("max",) if task.startswith("1_") else ("sum", "total", "cnt"))
+            ]
+            records = _committed_records(bootstrap, changelogs)
+            log(f"survivor restored {restored} of the moved stores' {records} records")
+            second.start()
+            second.result()
+            assert pace.until_complete(FIRST + SECOND, 90), reader.counts()
+            finish_and_verify(
+                bootstrap=bootstrap,
+                app_id=app_id,
+                topics=topics,
+                partitions=PARTITIONS,
+                expected=FIRST + SECOND,
+                instances=instances,
+                reader=reader,
+                log=log,
+                tmp_path=tmp_path,
+                started=started,
+            )
+    finally:
+        first.stop()
+        second.stop()
+    _delete_internal_topics(bootstrap, app_id)
+    return restored, records
+
+
+def test_a_failover_with_a_standby_restores_only_the_tail(
+    kafka_bootstrap: str, new_topic: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(chaos, "APP", APPS_DIR / "standby_eos_app.py")
+    (tmp_path / "with").mkdir()
+    (tmp_path / "without").mkdir()
+    restored, records = _failover(
+        kafka_bootstrap, new_topic, tmp_path / "with", standbys=1, protocol="consumer"
+    )
+    assert records >= 2000, "a good amount moved"
+    assert restored <= records // 10, f"restored {restored} of {records} with a standby"
+    # the contrast: without standbys the survivor restores every record of the moved stores
+    restored, records = _failover(
+        kafka_bootstrap, new_topic, tmp_path / "without", standbys=0, protocol="classic"
+    )
+    assert restored == records, f"restored {restored} of {records} without a standby"
