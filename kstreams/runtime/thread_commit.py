@@ -129,17 +129,18 @@ class ThreadCommitting:
         """Records of the open transaction timed out: abort it and rewind (Java: the tasks are
         corrupted and revived), rather than stopping the thread."""
         log.warning("stream-thread [%s] %s", self.client_id, exc)
-        self._rewind()
+        self._rewind(renew_producer=True)
 
-    def _rewind(self) -> None:
+    def _rewind(self, renew_producer: bool = False) -> None:
         """Close every task without commit and start again from the committed offsets.
 
         Only the partitions still assigned get tasks again (lost ones were taken out of the
-        task manager's assignment).
+        task manager's assignment). ``renew_producer``: the next transaction begins on a new
+        producer (see :meth:`ExactlyOnceCommitter.abort`).
         """
         manager = self.task_manager
         manager.close_all()
-        self.committer.abort()
+        self.committer.abort(renew=renew_producer)
         assignment = [TopicPartition(t, p) for t, p in sorted(manager.assignment)]
         if not assignment:
             return
@@ -154,12 +155,13 @@ class ThreadCommitting:
         if paused:
             self.consumer.pause([TopicPartition(t, p) for t, p in paused])
 
-    def _replace_producer(self) -> Any:
+    def _replace_producer(self, close_old: bool = True) -> Any:
         """A new transactional producer in place of a stuck or failed one (an abort that
-        keeps timing out, a fatal error a new producer cures); the committer calls this, and
-        every caller closes and rewinds the tasks right after, whose sinks hold the old
-        producer."""
-        self.producer = self._streams_producer.replace()
+        keeps timing out, a call that does not return, a fatal error a new producer cures);
+        the committer calls this, and every caller closes and rewinds the tasks right after,
+        whose sinks hold the old producer. ``close_old=False``: the committer closes the old
+        one itself (a call is still inside it)."""
+        self.producer = self._streams_producer.replace(close_old)
         self.collector.producer = self.producer
         self.collector.discard_errors()
         return self.producer
