@@ -407,20 +407,29 @@ class Sequence:
         log(f"  {step}: {figures}")
 
 
+def running_or_refused(inst: Instance, row: Row, timeout: float) -> bool:
+    """Until ``inst`` is RUNNING (True); False, with ``row`` marked "not available", when
+    kstreams refused the configuration."""
+    try:
+        inst.wait_running(timeout)
+    except RuntimeError:
+        refused = inst.refused()
+        if refused is None:
+            raise
+        row.available, row.reason = False, refused
+        log(f"  not available: {refused[:160]}")
+        return False
+    return True
+
+
 def pauses(bootstrap: str, opts: argparse.Namespace, row: Row, workdir: Path) -> None:
     """Steps 1-5 of the module notes for ``row``."""
     settle = opts.settle
     with Sequence(bootstrap, opts, row, workdir) as seq:
         seq.feed()
         a = seq.start("a")
-        try:
-            a.wait_running(120)
-        except RuntimeError:
-            if a.refused() is not None:
-                row.available, row.reason = False, a.refused() or ""
-                log(f"  not available: {row.reason[:160]}")
-                return
-            raise
+        if not running_or_refused(a, row, 120):
+            return
         seq.wait_output(time.time(), 60)
         time.sleep(opts.warm)
         # 2. join
@@ -467,15 +476,8 @@ def restore(bootstrap: str, opts: argparse.Namespace, row: Row, workdir: Path) -
     with Sequence(bootstrap, opts, row, workdir, watch_input=False) as seq:
         fill(bootstrap, seq.input, opts.store_keys)
         a, b = seq.start("a"), seq.start("b")
-        for inst in (a, b):
-            try:
-                inst.wait_running(180)
-            except RuntimeError:
-                if inst.refused() is not None:
-                    row.available, row.reason = False, inst.refused() or ""
-                    log(f"  restore not available: {row.reason[:160]}")
-                    return
-                raise
+        if not all(running_or_refused(inst, row, 180) for inst in (a, b)):
+            return
         deadline = time.monotonic() + 900
         while len(seq.watcher.since(0)) < opts.store_keys:
             if time.monotonic() > deadline:

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import test_committer_retries as committer_fakes
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from kstreams.errors import StreamsError
@@ -44,15 +45,9 @@ class Thread(ThreadCommitting):
 
 
 def fake_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    clock = [0.0]
+    """The waits of ``thread_commit``, on a clock they advance."""
     sleeps: list[float] = []
-
-    def sleep(s: float) -> None:
-        sleeps.append(s)
-        clock[0] += s
-
-    monkeypatch.setattr(thread_commit.time, "sleep", sleep)
-    monkeypatch.setattr(thread_commit.time, "monotonic", lambda: clock[0])
+    committer_fakes.fake_clock(monkeypatch, thread_commit, sleeps)
     return sleeps
 
 

@@ -100,14 +100,21 @@ class Collector:
         return None
 
 
-def fake_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+def fake_clock(
+    monkeypatch: pytest.MonkeyPatch,
+    module: Any = committer_module,
+    sleeps: list[float] | None = None,
+) -> list[float]:
+    """``module``'s ``time.sleep`` advances its ``time.monotonic`` (the waits in ``sleeps``)."""
     clock = [0.0]
 
     def sleep(s: float) -> None:
         clock[0] += s
+        if sleeps is not None:
+            sleeps.append(s)
 
-    monkeypatch.setattr(committer_module.time, "sleep", sleep)
-    monkeypatch.setattr(committer_module.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(module.time, "sleep", sleep)
+    monkeypatch.setattr(module.time, "monotonic", lambda: clock[0])
     return clock
 
 
