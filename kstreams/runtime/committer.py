@@ -19,6 +19,7 @@ tasks must be rewound to their last committed offsets).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from kstreams.errors import StreamsError, TaskMigratedError
+from kstreams.runtime.clients import close_producer
 
 log = logging.getLogger("kstreams")
 
@@ -55,6 +57,10 @@ RETRY_BACKOFF_S = (0.05, 1.0)
 RETRY_LOG_EVERY_S = 5.0
 """A call that keeps being retried is logged once, then at most this often."""
 
+STUCK_GRACE_S = 10.0
+"""How long past its own timeout ``send_offsets_to_transaction`` may block before its producer
+counts as stuck (see :class:`_BoundedCall`)."""
+
 FATAL_HINTS = {
     KafkaError.INVALID_TRANSACTION_TIMEOUT: (
         "producer.transaction.timeout.ms is larger than the brokers' "
@@ -73,6 +79,58 @@ FENCED_HINT = "Another instance may use the same transactional.id, or the produc
 
 class TransactionAbortedError(StreamsError):
     """The open transaction was aborted; the tasks must be rewound to their committed offsets."""
+
+
+class _StuckCall(Exception):
+    """A transactional call did not return in time (its producer is left to it)."""
+
+
+class _BoundedCall(threading.Thread):
+    """Runs ``fn(timeout)`` on its own thread, so that the stream thread can stop waiting.
+
+    librdkafka's ``send_offsets_to_transaction`` waits for its background operation with no
+    limit: the timeout it is given is only checked when a response arrives. After the
+    transaction coordinator's broker died, its AddOffsetsToTxn / TxnOffsetCommit request can
+    be left where no response and no timeout ever reach it, and the call blocks for as long
+    as the process lives (seen in the cluster test: a stream thread in it for minutes, until
+    close() gave up). Kafka Streams' producer calls are bounded by ``max.block.ms`` and a
+    timed-out commit resets the producer; here the caller replaces the producer when the
+    call has not returned ``STUCK_GRACE_S`` after its timeout. ``on_late`` runs on this
+    thread if the call returns after the caller gave up on it (the producer is closed then,
+    never while the call is still inside it).
+    """
+
+    def __init__(self, fn: Callable[[float], Any], timeout_s: float, name: str) -> None:
+        super().__init__(name=name, daemon=True)
+        self._fn, self._timeout_s = fn, timeout_s
+        self._lock = threading.Lock()
+        self._finished = self._abandoned = False
+        self.error: BaseException | None = None
+        self.on_late: Callable[[], None] | None = None
+
+    def run(self) -> None:
+        try:
+            self._fn(self._timeout_s)
+        except BaseException as exc:  # handed to the caller (or dropped if it gave up)
+            self.error = exc
+        with self._lock:
+            self._finished = True
+            late = self._abandoned
+        if late and self.on_late is not None:
+            self.on_late()
+
+    def result(self, wait_s: float, on_late: Callable[[], None]) -> None:
+        """Wait up to ``wait_s`` for the call; raise what it raised, or :class:`_StuckCall`
+        (then ``on_late`` runs when, if ever, the call returns)."""
+        self.start()
+        self.join(wait_s)
+        with self._lock:
+            if not self._finished:
+                self._abandoned = True
+                self.on_late = on_late
+                raise _StuckCall(f"no return within {wait_s:.0f}s")
+        if self.error is not None:
+            raise self.error
 
 
 class AtLeastOnceCommitter:
@@ -104,8 +162,9 @@ class AtLeastOnceCommitter:
                 ) from exc
             raise
 
-    def abort(self) -> None:
-        """Nothing to abort: records already sent stay sent (at-least-once)."""
+    def abort(self, renew: bool = False) -> None:
+        """Nothing to abort: records already sent stay sent (at-least-once); ``renew`` is
+        for the transactional producer only."""
 
     def close(self) -> None:
         """Nothing to close."""
@@ -170,9 +229,10 @@ class ExactlyOnceCommitter:
             and err.code() not in FATAL_HINTS
         )
 
-    def _replace(self, reason: str) -> None:
+    def _replace(self, reason: str, close_old: bool = True) -> None:
         """A new producer (same ``transactional.id``) in place of this one; its
-        ``init_transactions`` fences the old one, whose transaction the broker aborts."""
+        ``init_transactions`` fences the old one, whose transaction the broker aborts.
+        ``close_old=False``: a call still runs inside the old one, which closes it after."""
         log.warning(
             "stream-thread [%s] %s: replacing the producer; the new one's init_transactions "
             "fences this one and the broker aborts its transaction",
@@ -181,7 +241,7 @@ class ExactlyOnceCommitter:
         )
         assert self.replace_producer is not None
         self._in_txn = False
-        self.producer = self.replace_producer()
+        self.producer = self.replace_producer() if close_old else self.replace_producer(False)
         self._init()
 
     def commit(self, offsets: list[TopicPartition]) -> None:
@@ -191,6 +251,7 @@ class ExactlyOnceCommitter:
             self._call(
                 "send_offsets_to_transaction",
                 lambda t: self.producer.send_offsets_to_transaction(offsets, group, t),
+                bounded=True,
             )
         try:
             self._call("commit_transaction", lambda t: self.producer.commit_transaction(t))
@@ -207,11 +268,22 @@ class ExactlyOnceCommitter:
         self.collector.check_errors()
         self._begin()
 
-    def abort(self) -> None:
-        """Abort the open transaction (nothing of it becomes visible) and open a new one."""
+    def abort(self, renew: bool = False) -> None:
+        """Abort the open transaction (nothing of it becomes visible) and open a new one.
+
+        ``renew``: the transaction failed because records could not be delivered (they timed
+        out while a broker was away); the next one begins on a new producer (when the thread
+        can give one). librdkafka's idempotence state after such timeouts can fail the next
+        transaction too (OUT_OF_ORDER_SEQUENCE_NUMBER, "requires epoch bump", seen after a
+        transaction coordinator's broker died), and that failure reaches the thread through
+        ``produce()`` (``_STATE``), which stops it; a new producer starts with a new epoch
+        from its ``init_transactions``, which also fences this one.
+        """
         if self._in_txn:
             self._abort_quietly()
         self.collector.discard_errors()
+        if renew and self.replace_producer is not None:
+            self._replace("records of the aborted transaction could not be delivered")
         self._begin()
 
     def close(self) -> None:
@@ -223,9 +295,34 @@ class ExactlyOnceCommitter:
                 log.debug("stream-thread [%s] abort at close: %s", self.name, exc)
             self._in_txn = False
 
-    def _call(self, what: str, fn: Any, timeout_s: float = TXN_TIMEOUT_S) -> None:
+    def _try(self, what: str, fn: Any, timeout_s: float, bounded: bool) -> None:
+        """One try: ``fn(timeout_s)``; ``bounded``: on a helper thread, given up (the producer
+        replaced, the transaction aborted) when it has not returned ``STUCK_GRACE_S`` after
+        ``timeout_s``."""
+        if not bounded:
+            fn(timeout_s)
+            return
+        producer, name = self.producer, f"stream-thread [{self.name}]"
+        call = _BoundedCall(fn, timeout_s, f"{self.name}-{what}")
+        try:
+            call.result(
+                timeout_s + STUCK_GRACE_S,
+                lambda: close_producer(producer, 0.0, log, f"{name} (stuck producer)"),
+            )
+        except _StuckCall as exc:
+            if self.replace_producer is None:
+                raise StreamsError(f"{what} did not return ({exc}) and cannot be given up") from exc
+            self._replace(f"{what} did not return ({exc})", close_old=False)
+            raise TransactionAbortedError(
+                f"{what} did not return ({exc}); the producer was replaced"
+            ) from exc
+
+    def _call(
+        self, what: str, fn: Any, timeout_s: float = TXN_TIMEOUT_S, bounded: bool = False
+    ) -> None:
         """``fn(seconds)``, retried on retriable errors until ``timeout_s`` passed; each try
-        gets at most what is left of it (at least 1 s), so retries never outlast it."""
+        gets at most what is left of it (at least 1 s), so retries never outlast it.
+        ``bounded``: see :meth:`_try`."""
         start = time.monotonic()
         deadline = start + timeout_s
         backoff, longest = RETRY_BACKOFF_S
@@ -233,7 +330,9 @@ class ExactlyOnceCommitter:
         logged_at = -RETRY_LOG_EVERY_S
         while True:
             try:
-                fn(max(1.0, min(TXN_TIMEOUT_S, deadline - time.monotonic())))
+                self._try(
+                    what, fn, max(1.0, min(TXN_TIMEOUT_S, deadline - time.monotonic())), bounded
+                )
                 return
             except KafkaException as exc:
                 err = exc.args[0]

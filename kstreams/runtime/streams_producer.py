@@ -58,13 +58,16 @@ class StreamsProducer:
 
         return Producer(dict(self._config, on_delivery=on_delivery))
 
-    def replace(self) -> Any:
-        """Retire the current producer (closed in the background, its reports dropped) and
-        return a new one with the same settings."""
+    def replace(self, close_old: bool = True) -> Any:
+        """Retire the current producer (its reports dropped; closed in the background, or by
+        the caller: ``close_old=False`` when a call may still be inside it) and return a new
+        one with the same settings."""
         old = self.producer
         self._generation += 1
         self.producer = self._create()
         self.replaced += 1
+        if not close_old:
+            return self.producer
         threading.Thread(
             target=close_producer,
             args=(old, 0.0, log, f"{self._name} (replaced producer)"),

@@ -18,7 +18,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, KafkaError, KafkaException, TopicPartition
 
 from kstreams.errors import StreamsError, TaskMigratedError
-from kstreams.runtime.committer import TransactionAbortedError
+from kstreams.runtime.committer import RETRY_BACKOFF_S, RETRY_LOG_EVERY_S, TransactionAbortedError
 from kstreams.runtime.send_errors import TransactionCorruptedError
 
 log = logging.getLogger("kstreams")
@@ -129,17 +129,18 @@ class ThreadCommitting:
         """Records of the open transaction timed out: abort it and rewind (Java: the tasks are
         corrupted and revived), rather than stopping the thread."""
         log.warning("stream-thread [%s] %s", self.client_id, exc)
-        self._rewind()
+        self._rewind(renew_producer=True)
 
-    def _rewind(self) -> None:
+    def _rewind(self, renew_producer: bool = False) -> None:
         """Close every task without commit and start again from the committed offsets.
 
         Only the partitions still assigned get tasks again (lost ones were taken out of the
-        task manager's assignment).
+        task manager's assignment). ``renew_producer``: the next transaction begins on a new
+        producer (see :meth:`ExactlyOnceCommitter.abort`).
         """
         manager = self.task_manager
         manager.close_all()
-        self.committer.abort()
+        self.committer.abort(renew=renew_producer)
         assignment = [TopicPartition(t, p) for t, p in sorted(manager.assignment)]
         if not assignment:
             return
@@ -154,21 +155,31 @@ class ThreadCommitting:
         if paused:
             self.consumer.pause([TopicPartition(t, p) for t, p in paused])
 
-    def _replace_producer(self) -> Any:
+    def _replace_producer(self, close_old: bool = True) -> Any:
         """A new transactional producer in place of a stuck or failed one (an abort that
-        keeps timing out, a fatal error a new producer cures); the committer calls this, and
-        every caller closes and rewinds the tasks right after, whose sinks hold the old
-        producer."""
-        self.producer = self._streams_producer.replace()
+        keeps timing out, a call that does not return, a fatal error a new producer cures);
+        the committer calls this, and every caller closes and rewinds the tasks right after,
+        whose sinks hold the old producer. ``close_old=False``: the committer closes the old
+        one itself (a call is still inside it)."""
+        self.producer = self._streams_producer.replace(close_old)
         self.collector.producer = self.producer
         self.collector.discard_errors()
         return self.producer
 
     def _committed_retrying(self, tps: list[TopicPartition]) -> list[TopicPartition]:
         """The group's committed offsets of ``tps``; timeouts (the broker restarting, an open
-        transaction on the offsets) are retried for up to ``task.timeout.ms``."""
+        transaction on the offsets) and a moving group coordinator are retried, with backoff,
+        for up to ``task.timeout.ms``.
+
+        ``NOT_COORDINATOR`` and ``COORDINATOR_NOT_AVAILABLE`` come back at once while the
+        group coordinator's partition moves (a broker of a cluster died): without a pause
+        between tries this would spin, and log a line per try.
+        """
         start = time.monotonic()
         deadline = start + self.config.task_timeout_ms / 1000.0
+        backoff, longest = RETRY_BACKOFF_S
+        tries = 0
+        logged_at = -RETRY_LOG_EVERY_S
         while True:
             try:
                 return list(self.consumer.committed(tps, timeout=30))
@@ -176,17 +187,26 @@ class ThreadCommitting:
                 err = exc.args[0]
                 if not err.retriable() and err.code() not in _RETRIED_COMMITTED_ERRORS:
                     raise
-                if time.monotonic() >= deadline:
+                now = time.monotonic()
+                if now >= deadline:
                     raise StreamsError(
                         f"stream-thread [{self.client_id}] could not read the committed offsets "
-                        f"of {len(tps)} partition(s) for {time.monotonic() - start:.0f}s "
+                        f"of {len(tps)} partition(s) for {now - start:.0f}s "
                         f"(task.timeout.ms): {err}"
                     ) from exc
-                log.info(
-                    "stream-thread [%s] reading committed offsets failed (%s); retrying",
-                    self.client_id,
-                    err,
-                )
+                tries += 1
+                if now - logged_at >= RETRY_LOG_EVERY_S:
+                    logged_at = now
+                    log.info(
+                        "stream-thread [%s] reading committed offsets failed (try %d, retrying "
+                        "for up to %.0fs): %s",
+                        self.client_id,
+                        tries,
+                        deadline - now,
+                        err,
+                    )
+                time.sleep(min(backoff, max(0.0, deadline - now)))
+                backoff = min(backoff * 2, longest)
 
     def _maybe_purge(self) -> None:
         interval = self.config.get("repartition.purge.interval.ms")

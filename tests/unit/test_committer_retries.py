@@ -100,14 +100,21 @@ class Collector:
         return None
 
 
-def fake_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+def fake_clock(
+    monkeypatch: pytest.MonkeyPatch,
+    module: Any = committer_module,
+    sleeps: list[float] | None = None,
+) -> list[float]:
+    """``module``'s ``time.sleep`` advances its ``time.monotonic`` (the waits in ``sleeps``)."""
     clock = [0.0]
 
     def sleep(s: float) -> None:
         clock[0] += s
+        if sleeps is not None:
+            sleeps.append(s)
 
-    monkeypatch.setattr(committer_module.time, "sleep", sleep)
-    monkeypatch.setattr(committer_module.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(module.time, "sleep", sleep)
+    monkeypatch.setattr(module.time, "monotonic", lambda: clock[0])
     return clock
 
 
@@ -248,3 +255,107 @@ def test_send_offsets_retries_never_outlast_the_transaction_timeout(
     assert given[0] == limit and given[1] < limit - 19.0  # the second try gets what is left
     assert clock[0] <= limit + 1.0  # not 20 s + a full 30 s
     assert producer.aborts == 1
+
+
+def test_a_transaction_whose_records_timed_out_is_followed_on_a_new_producer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # records that timed out while the transaction coordinator's broker was away leave
+    # librdkafka's idempotence state suspect: the next transaction on the same producer failed
+    # with OUT_OF_ORDER_SEQUENCE_NUMBER, which produce() reports as _STATE (the thread stopped)
+    fake_clock(monkeypatch)
+    old, fresh = TxnProducer(), TxnProducer()
+    c = ExactlyOnceCommitter(None, old, Collector(), "t", replace_producer=lambda: fresh)
+    c._in_txn = True
+    c.abort(renew=True)
+    assert old.aborts == 1 and old.begins == 0  # aborted first, then retired
+    assert c.producer is fresh and fresh.inits == 1 and fresh.begins == 1
+
+
+def test_renewing_needs_a_thread_that_can_give_a_producer(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_clock(monkeypatch)
+    producer = TxnProducer()
+    c = ExactlyOnceCommitter(None, producer, Collector(), "t")
+    c._in_txn = True
+    c.abort(renew=True)
+    assert c.producer is producer and producer.aborts == 1 and producer.begins == 1
+
+
+def test_a_corrupted_transaction_rewinds_on_a_renewed_producer_other_aborts_do_not() -> None:
+    from kstreams.runtime.send_errors import TransactionCorruptedError
+    from kstreams.runtime.thread_commit import ThreadCommitting
+
+    class Committer:
+        def __init__(self) -> None:
+            self.renews: list[bool] = []
+
+        def commit(self, offsets: list[TopicPartition]) -> None:
+            raise TransactionAbortedError("send_offsets_to_transaction failed")
+
+        def abort(self, renew: bool = False) -> None:
+            self.renews.append(renew)
+
+    class Manager:
+        assignment: set[tuple[str, int]] = set()  # nothing left to seek
+
+        def close_all(self) -> None:
+            pass
+
+    class Thread(ThreadCommitting):
+        def __init__(self) -> None:
+            self.client_id = "t"
+            self.committer = Committer()
+            self.task_manager = Manager()
+            self.collector = None  # the failing commit does not get to it
+            self.tasks = {}
+
+    thread = Thread()
+    thread._recover_corrupted(TransactionCorruptedError("3 record(s) could not be delivered"))
+    thread.commit_or_recover()  # an aborted transaction: same producer
+    assert thread.committer.renews == [True, False]
+
+
+def test_a_send_offsets_that_never_returns_gets_a_new_producer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # librdkafka's send_offsets_to_transaction waits for its operation without a limit; after
+    # the coordinator's broker died it stayed in there for minutes (the cluster test's stall)
+    import threading
+
+    monkeypatch.setattr(committer_module, "STUCK_GRACE_S", 0.05)
+    monkeypatch.setattr(committer_module, "TXN_TIMEOUT_S", 0.05)
+    release, closed = threading.Event(), threading.Event()
+
+    class Stuck(TxnProducer):
+        def send_offsets_to_transaction(self, offsets: Any, group: Any, timeout: float) -> None:
+            release.wait(10)  # far past its timeout
+
+        def flush(self, timeout: float) -> int:
+            return 0
+
+        def purge(self) -> None:
+            pass
+
+        def close(self) -> None:
+            closed.set()
+
+    class Consumer:
+        def consumer_group_metadata(self) -> object:
+            return object()
+
+    stuck, fresh = Stuck(), TxnProducer()
+    replaced: list[bool] = []
+
+    def replace(close_old: bool = True) -> TxnProducer:
+        replaced.append(close_old)
+        return fresh
+
+    c = ExactlyOnceCommitter(Consumer(), stuck, Collector(), "t", replace_producer=replace)
+    c._in_txn = True
+    with pytest.raises(TransactionAbortedError, match=r"did not return.*producer was replaced"):
+        c.commit([TopicPartition("in", 0, 5)])
+    assert c.producer is fresh and fresh.inits == 1  # its init_transactions fences the old
+    assert replaced == [False]  # not closed while the call is inside it ...
+    assert not closed.is_set()
+    release.set()
+    assert closed.wait(5)  # ... but once the call returns
