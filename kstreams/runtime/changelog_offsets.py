@@ -115,6 +115,7 @@ def committed_at(
     """
     tp = TopicPartition(topic, partition)
     consumer.assign([TopicPartition(topic, partition, offset)])
+    consumer.resume([tp])  # the restore consumer may have paused it (librdkafka keeps pauses)
     try:
         deadline = time.monotonic() + timeout_s
         quiet_since = time.monotonic()

@@ -280,9 +280,11 @@ class Restoration:
 
     def _assign(self) -> None:
         if self.active:
-            self.consumer.assign(
-                [TopicPartition(j.topic, j.partition, j.position) for j in self.active.values()]
-            )
+            tps = [TopicPartition(j.topic, j.partition, j.position) for j in self.active.values()]
+            self.consumer.assign(tps)
+            # a partition paused when its restoration finished stays paused across
+            # unassign/assign in librdkafka: restored again (after a rewind) it would never fetch
+            self.consumer.resume(tps)
         else:
             self.consumer.unassign()
 

@@ -461,7 +461,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
         )
 
     def _initialize_tasks(self, tasks: list[StreamTask]) -> None:
-        initialize_tasks(self.consumer, tasks, self.config.task_timeout_ms / 1000.0, self.client_id)
+        initialize_tasks(self._committed_retrying, tasks, self.client_id)
 
     def _on_revoke(self, consumer: Any, partitions: list[Any]) -> None:
         # as in Kafka Streams, the tasks losing partitions are committed here, the last moment

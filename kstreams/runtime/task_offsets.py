@@ -4,7 +4,7 @@ to run, and the source topics' offset reset policies for partitions without a co
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, KafkaException, TopicPartition
@@ -12,19 +12,29 @@ from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, KafkaException, TopicP
 from kstreams.errors import StreamsError
 
 
-def initialize_tasks(consumer: Any, tasks: list[Any], timeout_s: float, client_id: str) -> None:
+def initialize_tasks(
+    committed_offsets: Callable[[list[TopicPartition]], list[TopicPartition]],
+    tasks: list[Any],
+    client_id: str,
+) -> None:
     """Start restored tasks from their committed offsets' metadata (partition times,
-    processor metadata): Kafka Streams' ``resetOffsetsIfNeededAndInitializeMetadata``."""
+    processor metadata): Kafka Streams' ``resetOffsetsIfNeededAndInitializeMetadata``.
+
+    ``committed_offsets`` reads the group's committed offsets, retrying what passes (a
+    timeout, ``NOT_COORDINATOR`` while a dead broker's group coordinator moves) for up to
+    ``task.timeout.ms``: the stream thread's ``_committed_retrying``.
+    """
     tps = [TopicPartition(t, p) for task in tasks for t, p in task.partitions]
     if not tps:
         return
     try:
-        committed = consumer.committed(tps, timeout=timeout_s)
-    except KafkaException as exc:
+        committed = committed_offsets(tps)
+    except (KafkaException, StreamsError) as exc:
+        cause = exc.args[0] if isinstance(exc, KafkaException) else exc
         raise StreamsError(
             f"stream-thread [{client_id}] Failed to initialize offsets for tasks "
             f"{sorted(str(t.id) for t in tasks)}: could not read the committed offsets of "
-            f"{sorted((tp.topic, tp.partition) for tp in tps)}: {exc.args[0]}"
+            f"{sorted((tp.topic, tp.partition) for tp in tps)}: {cause}"
         ) from exc
     found = {
         (tp.topic, tp.partition): (tp.offset, tp.metadata)

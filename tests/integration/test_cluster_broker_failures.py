@@ -205,19 +205,6 @@ def test_exactly_once_when_the_leader_of_an_input_partition_is_killed(
     run_with_a_broker_killed(cluster, tmp_path, "input leader", "replication.factor=3")
 
 
-@pytest.mark.xfail(
-    reason="known open bugs outside the commit path (issue 16; 3 of the 5 runs on the loaded "
-    "machine failed): (1) restore.Restoration.round() pauses a changelog partition whose "
-    "restoration finished and librdkafka keeps that pause through unassign/assign, so after "
-    "the abort's rewind a task restored anew never fetches ('no progress' until close), and "
-    "committed_at() takes its good checkpoint for an aborted record; (2) StreamThread."
-    "_initialize_tasks fails the thread on NOT_COORDINATOR while the group coordinator moves. "
-    "The commit path's own stalls (send_offsets_to_transaction blocking inside librdkafka, "
-    "OUT_OF_ORDER_SEQUENCE_NUMBER after timed-out records) are fixed; with (1) and (2) patched "
-    "as well, 5 of 5 runs passed (4 of 6 before the commit-path fixes, whose two failures those "
-    "were). The verifier has never found a lost or doubled record",
-    strict=False,
-)
 def test_exactly_once_when_the_transaction_coordinator_is_killed(
     cluster: LocalKafkaCluster, tmp_path: Path
 ) -> None:

@@ -32,14 +32,17 @@ class Changelogs:
         pass
 
     def assign(self, tps: list[Any]) -> None:
+        # as librdkafka: a partition's pause outlives unassign/assign
         self.pos = {(tp.topic, tp.partition): tp.offset for tp in tps}
-        self.paused = set()
 
     def unassign(self) -> None:
         self.pos = {}
 
     def pause(self, tps: list[Any]) -> None:
         self.paused |= {(tp.topic, tp.partition) for tp in tps}
+
+    def resume(self, tps: list[Any]) -> None:
+        self.paused -= {(tp.topic, tp.partition) for tp in tps}
 
     def consume(self, n: int, timeout: float) -> list[Msg]:
         self.consumes += 1
@@ -298,3 +301,28 @@ def test_an_admin_looks_up_every_partitions_offsets_in_one_batch() -> None:
     while reader.restoring:
         reader.step()
     assert [s.restored for s in stores] == [30, 30, 30] and missing.restored == 5
+
+
+def test_a_task_restored_again_fetches_what_its_last_restoration_paused() -> None:
+    # A store that caught up is paused while the task's other store restores, and librdkafka
+    # keeps a pause across unassign/assign: restored anew (after a rewind wiped the stores),
+    # the task must fetch that partition again.
+    a, b = Store("a"), Store("b")
+    logs = Changelogs({(a.changelog_topic, 0): 20, (b.changelog_topic, 0): 60}, per_fetch=10)
+    reader = ChangelogReader(logs, step_s=0.0)
+    reader.add([Task(TaskId(0, 0), [a, b])])
+    while reader.restoring:
+        reader.step()
+    assert (a.restored, b.restored) == (20, 60)
+    assert (a.changelog_topic, 0) in logs.paused
+    a.wipe()
+    b.wipe()
+    again = Task(TaskId(0, 0), [a, b])
+    reader.add([again])
+    done: list[Any] = []
+    for _ in range(20):
+        done += reader.step()
+        if not reader.restoring:
+            break
+    assert done == [again]
+    assert (a.restored, b.restored) == (20, 60)

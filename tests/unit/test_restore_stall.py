@@ -25,6 +25,9 @@ class StuckConsumer:
     def assign(self, tps: Any) -> None:
         pass
 
+    def resume(self, tps: Any) -> None:
+        pass
+
     def consume(self, n: int, timeout: float) -> list[Any]:
         return []
 

@@ -41,6 +41,9 @@ class Changelogs:
     def pause(self, tps: list[Any]) -> None:
         self.paused |= {(tp.topic, tp.partition) for tp in tps}
 
+    def resume(self, tps: list[Any]) -> None:
+        self.paused -= {(tp.topic, tp.partition) for tp in tps}
+
     def consume(self, n: int, timeout: float) -> list[Msg]:
         self.consumes += 1
         out = []

@@ -57,6 +57,9 @@ class Changelog:
     def assign(self, tps: list[Any]) -> None:
         self.next = tps[0].offset
 
+    def resume(self, tps: Any) -> None:
+        pass
+
     def consume(self, n: int, timeout: float) -> list[Msg]:
         out = []
         while self.next < self.stable and len(out) < n:

@@ -291,6 +291,9 @@ class SourceTopic:
         self.assigned = tps
         self.pos = tps[0].offset
 
+    def resume(self, tps: Any) -> None:
+        pass
+
     def consume(self, n: int, timeout: float) -> list[Any]:
         out = self.records[self.pos : self.pos + n]
         self.pos += len(out)
