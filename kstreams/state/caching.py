@@ -561,19 +561,28 @@ class CachingTimestampedKeyValueStore(CachingStore, TimestampedKeyValueStore):
     _timestamped = True
 
     def merger(
-        self, initializer: Callable[[], Any], combine: Callable[[Any, Any, Any], Any]
-    ) -> Callable[[Any, Any, int], None]:
-        """``merge(key, value, ts)``: a read-modify-write of ``key`` in one call.
+        self,
+        initializer: Callable[[], Any],
+        combine: Callable[[Any, Any, Any], Any],
+        skip: Callable[[Any, Any], None],
+    ) -> Callable[[Any, Any, int, Any], None]:
+        """``merge(key, value, ts, headers)``: a read-modify-write of ``key`` in one call.
 
         The same as ``old = get(key)`` then ``put(key, ValueAndTimestamp(combine(key, value,
         agg), max(ts, old.timestamp)))``, ``agg`` being the old value or ``initializer()``
         (a fold, as RocksDB's merge operators): one lookup of a cached key, one LRU move, no
         frame for get and put. A key not cached (or a value kept frozen) takes get and put.
+        A null key or value is not merged: ``skip(key, value)`` is called instead. ``merge``
+        has the signature of a processor's forward function (``headers`` are the record
+        context's, as for ``put``), so that it can be one.
         """
         get, put = self.get, self.put
         new_vt = tuple.__new__
 
-        def merge(key: Any, value: Any, ts: int) -> None:
+        def merge(key: Any, value: Any, ts: int, headers: Any) -> None:
+            if key is None or value is None:
+                skip(key, value)
+                return
             values = self._values
             try:
                 entry = values.get(key, _MISSING)
