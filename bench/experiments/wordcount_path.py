@@ -286,6 +286,7 @@ def main() -> None:
     p.add_argument("--compare", metavar="REV", help="A/B against kstreams/ of this git revision")
     p.add_argument("--rounds", type=int, default=10, help="passes of each side with --compare")
     p.add_argument("--callgrind", type=int, metavar="N", help="run N lines once and exit")
+    p.add_argument("--gc-off", action="store_true", help="with --callgrind: no cyclic GC")
     p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
@@ -301,6 +302,8 @@ def main() -> None:
             import kstreams
 
             print(f"kstreams from {Path(kstreams.__file__).parent}", file=sys.stderr)
+            if args.gc_off:
+                gc.disable()
             run_callgrind(wc, msgs, args.callgrind, args.run, args.commit_every)
             return
         run(wc, msgs[: args.records // 5], args.run, args.commit_every)
