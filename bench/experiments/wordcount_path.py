@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "bench" / "contenders"))
+sys.path.insert(0, str(ROOT / "bench" / "experiments"))
 
 LINES, OUT = "lines", "counts-out"
 
@@ -228,40 +227,16 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def compare(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory(prefix="kstreams-base-") as base:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.compare, "kstreams"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", base], input=archive, check=True)
-        cmd = [sys.executable, __file__, "--serve", "--records", str(args.records)]
-        cmd += ["--run", str(args.run), "--commit-every", str(args.commit_every)]
-        cmd += ["--guarantee", args.guarantee]
-        workers = {}
-        for side, tree in (("base", base), ("new", str(ROOT))):
-            workers[side] = subprocess.Popen(
-                cmd,
-                env={**os.environ, "PYTHONPATH": tree},
-                cwd=tempfile.gettempdir(),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-        for w in workers.values():
-            assert w.stdout is not None and w.stdout.readline().strip() == "ready"
-        ns: dict[str, list[float]] = {s: [] for s in workers}
+    from task_path import ab_workers
+
+    cmd = [sys.executable, __file__, "--serve", "--records", str(args.records)]
+    cmd += ["--run", str(args.run), "--commit-every", str(args.commit_every)]
+    cmd += ["--guarantee", args.guarantee]
+    ns: dict[str, list[float]] = {"base": [], "new": []}
+    with ab_workers(args.compare, cmd) as ask:
         for r in range(args.rounds):
             for side in ["base", "new"] if r % 2 == 0 else ["new", "base"]:
-                w = workers[side]
-                assert w.stdin is not None and w.stdout is not None
-                w.stdin.write("pass\n")
-                w.stdin.flush()
-                ns[side].append(float(w.stdout.readline()))
-        for w in workers.values():
-            assert w.stdin is not None
-            w.stdin.close()
-            w.wait()
+                ns[side].append(ask(side, "pass"))
     b, n = ns["base"], ns["new"]
     paired = statistics.median(y / x for x, y in zip(b, n, strict=True))
     print(
@@ -273,6 +248,8 @@ def compare(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    from task_path import add_compare_args
+
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--records", type=int, default=50_000, help="lines per pass")
     p.add_argument("--repeat", type=int, default=5, help="passes (best and median printed)")
@@ -283,11 +260,9 @@ def main() -> None:
     p.add_argument(
         "--guarantee", default="at_least_once", choices=["at_least_once", "exactly_once_v2"]
     )
-    p.add_argument("--compare", metavar="REV", help="A/B against kstreams/ of this git revision")
-    p.add_argument("--rounds", type=int, default=10, help="passes of each side with --compare")
+    add_compare_args(p, rounds=10)
     p.add_argument("--callgrind", type=int, metavar="N", help="run N lines once and exit")
     p.add_argument("--gc-off", action="store_true", help="with --callgrind: no cyclic GC")
-    p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
         serve(args)

@@ -56,6 +56,7 @@ import sys
 from abc import abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from kstreams.state.immutable import IMMUTABLE_SCALARS, is_immutable
@@ -82,8 +83,12 @@ _MISSING: Any = object()
 _UNKNOWN: Any = object()
 """The value before the first cached write of a key that was never read: look it up at flush."""
 
-_KEY_BYTES = 6
+_KEY_BYTES = 2
 """Index of a dirty entry's serialized key (None until a range or a flush needs it)."""
+
+_record_of = attrgetter("timestamp", "headers", "topic", "partition", "offset")
+"""``(timestamp, headers, topic, partition, offset)`` of the record context, in one C call:
+what a dirty entry keeps of the record that wrote it last (restored when it is flushed)."""
 
 
 _NUMBER_VT_SIZE = 120
@@ -206,8 +211,8 @@ class CachingStore(RecordCache):
         """Cached values in least-recently-used-first order; None: deleted (dirty)."""
         self._sizes: dict[Any, int] = {}
         self._dirty: dict[Any, list[Any]] = {}
-        """Dirty keys in the order they became dirty: ``[old value, ts, headers, topic,
-        partition, offset, key bytes or None]``."""
+        """Dirty keys in the order of their latest write: ``[old value, (ts, headers, topic,
+        partition, offset) of that write, key bytes or None]``."""
         self._listener: FlushListener | None = None
         self._send_old_values = True
         self._record: Any = _RecordContextless()
@@ -356,28 +361,12 @@ class CachingStore(RecordCache):
             if type(inner) not in IMMUTABLE_SCALARS and not is_immutable(inner):
                 raw = self._encode(value)
                 value = None if raw is None else Frozen(raw)
-        record = self._record
         # re-inserted on every write: keys flush in the order of their latest update, as
         # Kafka Streams' NamedCache flushes its dirty keys
         dirty = self._dirty
-        entry = dirty.pop(key, None)
-        if entry is None:
-            dirty[key] = [
-                _UNKNOWN if old is _MISSING else old,
-                record.timestamp,
-                record.headers,
-                record.topic,
-                record.partition,
-                record.offset,
-                None,
-            ]
-        else:
-            dirty[key] = entry
-            entry[1] = record.timestamp
-            entry[2] = record.headers
-            entry[3] = record.topic
-            entry[4] = record.partition
-            entry[5] = record.offset
+        fields = dirty.pop(key, None) or [_UNKNOWN if old is _MISSING else old, None, None]
+        fields[1] = _record_of(self._record)
+        dirty[key] = fields
         if old is _MISSING:
             self._insert(key, value)
         else:
@@ -452,9 +441,10 @@ class CachingStore(RecordCache):
         send_old = self._send_old_values
         kfast, vfast = self._kfast, self._vfast
         timestamped = self._timestamped
-        saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
+        saved = _record_of(record)
         try:
-            for key, (old, ts, headers, topic, partition, offset, kb) in dirty.items():
+            for key, (old, written, kb) in dirty.items():
+                ts, headers, topic, partition, offset = written
                 entry = values[key]
                 # the sizes of a string key and of a number's ValueAndTimestamp inline (the
                 # common aggregate): estimate_size's figures, without two calls per key
@@ -604,18 +594,10 @@ class CachingTimestampedKeyValueStore(CachingStore, TimestampedKeyValueStore):
             if type(agg) not in IMMUTABLE_SCALARS and not is_immutable(agg):
                 put(key, new_vt(ValueAndTimestamp, (agg, new_ts)))  # kept frozen
                 return
-            # put's bookkeeping of a cached key (see put)
-            record = self._record
-            dirty = self._dirty
-            fields = dirty.pop(key, None)
-            if fields is None:
-                fields = [entry, 0, None, None, -1, -1, None]
+            dirty = self._dirty  # put's bookkeeping of a cached key
+            fields = dirty.pop(key, None) or [entry, None, None]
+            fields[1] = _record_of(self._record)
             dirty[key] = fields
-            fields[1] = record.timestamp
-            fields[2] = record.headers
-            fields[3] = record.topic
-            fields[4] = record.partition
-            fields[5] = record.offset
             values[key] = new_vt(ValueAndTimestamp, (agg, new_ts))
             values.move_to_end(key)
 

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_state_caching import TOPIC, FakeCollector, RecordContext, commit, make
 
 from kstreams.serde import Serdes
 from kstreams.state import ValueAndTimestamp
 from kstreams.state.caching import ThreadCache
 from kstreams.state.value_and_timestamp import pack_timestamp
-from test_state_caching import TOPIC, FakeCollector, RecordContext, commit, make
 
 L = Serdes.Long()
 
