@@ -18,6 +18,7 @@ pass), the steadiest of the three.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -192,17 +194,23 @@ def serve(args: argparse.Namespace) -> None:
         print(bench.once(line.strip()), flush=True)
 
 
-def compare(args: argparse.Namespace) -> None:
-    """Both sides live at once, asked for one pass each in turn: noise hits both alike."""
+def add_compare_args(p: argparse.ArgumentParser, rounds: int) -> None:
+    """``--compare REV``, ``--rounds`` and the workers' hidden ``--serve``."""
+    p.add_argument("--compare", metavar="REV", help="A/B against kstreams/ of this git revision")
+    p.add_argument("--rounds", type=int, default=rounds, help="passes of each side with --compare")
+    p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+
+
+@contextlib.contextmanager
+def ab_workers(rev: str, cmd: list[str]) -> Iterator[Callable[[str, str], float]]:
+    """Two workers running ``cmd``: "base" on ``kstreams/`` of git revision ``rev`` (extracted
+    to a temporary directory), "new" on the checkout; each prints "ready", then one figure per
+    line it reads. Yields ``ask(side, line) -> figure``; the workers stop on leaving."""
     with tempfile.TemporaryDirectory(prefix="kstreams-base-") as base:
         archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.compare, "kstreams"],
-            check=True,
-            capture_output=True,
+            ["git", "-C", str(ROOT), "archive", rev, "kstreams"], check=True, capture_output=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", base], input=archive, check=True)
-        cmd = [sys.executable, __file__, "--serve", "--records", str(args.records)]
-        cmd += ["--run", str(args.run), "--only", *args.only]
         workers = {}
         for side, tree in (("base", base), ("new", str(ROOT))):
             workers[side] = subprocess.Popen(
@@ -215,20 +223,33 @@ def compare(args: argparse.Namespace) -> None:
             )
         for w in workers.values():
             assert w.stdout is not None and w.stdout.readline().strip() == "ready"
-        ns: dict[str, dict[str, list[float]]] = {s: {v: [] for v in args.only} for s in workers}
+
+        def ask(side: str, line: str) -> float:
+            w = workers[side]
+            assert w.stdin is not None and w.stdout is not None
+            w.stdin.write(line + "\n")
+            w.stdin.flush()
+            return float(w.stdout.readline())
+
+        try:
+            yield ask
+        finally:
+            for w in workers.values():
+                assert w.stdin is not None
+                w.stdin.close()
+                w.wait()
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Both sides live at once, asked for one pass each in turn: noise hits both alike."""
+    cmd = [sys.executable, __file__, "--serve", "--records", str(args.records)]
+    cmd += ["--run", str(args.run), "--only", *args.only]
+    ns: dict[str, dict[str, list[float]]] = {s: {v: [] for v in args.only} for s in ("base", "new")}
+    with ab_workers(args.compare, cmd) as ask:
         for r in range(args.rounds):
             for variant in args.only:
-                order = ["base", "new"] if r % 2 == 0 else ["new", "base"]
-                for side in order:
-                    w = workers[side]
-                    assert w.stdin is not None and w.stdout is not None
-                    w.stdin.write(variant + "\n")
-                    w.stdin.flush()
-                    ns[side][variant].append(float(w.stdout.readline()))
-        for w in workers.values():
-            assert w.stdin is not None
-            w.stdin.close()
-            w.wait()
+                for side in ["base", "new"] if r % 2 == 0 else ["new", "base"]:
+                    ns[side][variant].append(ask(side, variant))
     print(
         f"base = {args.compare}, new = the checkout; CPU ns/record over {args.rounds} passes "
         f"of {args.records} records each, the sides alternating"
@@ -254,9 +275,7 @@ def main() -> None:
     p.add_argument("--run", type=int, default=1000, help="messages per run_for call")
     p.add_argument("--only", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument("--json", action="store_true", help="print the raw figures as JSON")
-    p.add_argument("--compare", metavar="REV", help="A/B against kstreams/ of this git revision")
-    p.add_argument("--rounds", type=int, default=20, help="passes of each side with --compare")
-    p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    add_compare_args(p, rounds=20)
     args = p.parse_args()
     if args.serve:
         serve(args)

@@ -77,6 +77,11 @@ class StreamAggregateProcessor(CompiledProcessor):
         snapshots = send_old and not cached
         initializer, aggregator = self.initializer, self.aggregator
         dropped = drop_counter(context, "key or value")
+        merger = getattr(store, "merger", None) if cached else None
+        if merger is not None:
+            # the record cache forwards on flush: the processor is the cache's read-modify-
+            # write (the same get and put, without their frames nor one of its own)
+            return merger(initializer, aggregator, dropped)  # type: ignore[no-any-return]
 
         def aggregate(key: Any, value: Any, ts: int, headers: Headers) -> None:
             if key is None or value is None:

@@ -37,10 +37,14 @@ def forwards_on_flush(store: Any, forward: Forward, send_old_values: bool) -> bo
     if register is None:
         return False
 
+    new_change = tuple.__new__  # Change(new, old) without the NamedTuple's Python __new__
+
     def on_flush(key: Any, new: Any, old: Any, ts: int, headers: Any) -> None:
         forward(
             key,
-            Change(None if new is None else new[0], None if old is None else old[0]),
+            new_change(
+                Change, (None if new is None else new[0], None if old is None else old[0], True)
+            ),
             ts if new is None else new[1],
             headers,
         )

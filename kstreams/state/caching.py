@@ -56,14 +56,15 @@ import sys
 from abc import abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from kstreams.state.immutable import IMMUTABLE_SCALARS, is_immutable
 from kstreams.state.merge import merge, merge_reverse
 from kstreams.state.metered import MeteredKeyValueStore, MeteredTimestampedKeyValueStore
 from kstreams.state.thread_cache import ThreadCache
-from kstreams.state.typed import KeyValueStore, TimestampedKeyValueStore, null_key
-from kstreams.state.value_and_timestamp import ValueAndTimestamp
+from kstreams.state.typed import KeyValueStore, TimestampedKeyValueStore, null_key, store_serdes
+from kstreams.state.value_and_timestamp import ValueAndTimestamp, pack_timestamp
 from kstreams.state.wrapped import WrappedStateStore
 
 if TYPE_CHECKING:
@@ -82,8 +83,16 @@ _MISSING: Any = object()
 _UNKNOWN: Any = object()
 """The value before the first cached write of a key that was never read: look it up at flush."""
 
-_KEY_BYTES = 6
+_KEY_BYTES = 2
 """Index of a dirty entry's serialized key (None until a range or a flush needs it)."""
+
+_record_of = attrgetter("timestamp", "headers", "topic", "partition", "offset")
+"""``(timestamp, headers, topic, partition, offset)`` of the record context, in one C call:
+what a dirty entry keeps of the record that wrote it last (restored when it is flushed)."""
+
+
+_NUMBER_VT_SIZE = 120
+"""``estimate_size`` of a ``ValueAndTimestamp`` of a number: 88 + the number's 32."""
 
 
 class Frozen:
@@ -105,7 +114,7 @@ def estimate_size(obj: Any) -> int:
         inner = obj[0]
         ti = type(inner)
         if ti is int or ti is float or inner is None:
-            return 120  # 88 + a number's 32, without the second call (the common aggregate)
+            return _NUMBER_VT_SIZE  # without the second call (the common aggregate)
         return 88 + estimate_size(inner)
     if t is Frozen:
         return 89 + len(obj.raw)
@@ -202,12 +211,14 @@ class CachingStore(RecordCache):
         """Cached values in least-recently-used-first order; None: deleted (dirty)."""
         self._sizes: dict[Any, int] = {}
         self._dirty: dict[Any, list[Any]] = {}
-        """Dirty keys in the order they became dirty: ``[old value, ts, headers, topic,
-        partition, offset, key bytes or None]``."""
+        """Dirty keys in the order of their latest write: ``[old value, (ts, headers, topic,
+        partition, offset) of that write, key bytes or None]``."""
         self._listener: FlushListener | None = None
         self._send_old_values = True
         self._record: Any = _RecordContextless()
         self._flushing = False
+        self._kfast: Callable[[Any], bytes] | None = None
+        self._vfast: Callable[[Any], bytes] | None = None
         self._bind(store)
 
     def _bind(self, store: MeteredKeyValueStore) -> None:
@@ -220,11 +231,28 @@ class CachingStore(RecordCache):
         self._encode = store.encode_value
         self._decode = store.decode_value
 
+    def _bind_fast(self, store: MeteredKeyValueStore, context: StateStoreContext) -> None:
+        # The store's serdes' C fast paths (Serde.fast_serializer), for the flush of cached
+        # objects: the bytes the metered store's put would write, without its three calls
+        # (None when a serde has none: the flush then puts through the metered store).
+        key_serde, value_serde = store_serdes(
+            store.name, store.key_serde, store.value_serde, context
+        )
+        kfast = getattr(key_serde, "fast_serializer", None)
+        vfast = getattr(value_serde, "fast_serializer", None)
+        kfast = None if kfast is None else kfast()
+        vfast = None if vfast is None else vfast()
+        if kfast is None or vfast is None:
+            self._kfast = self._vfast = None
+        else:
+            self._kfast, self._vfast = kfast, vfast
+
     # -- wiring -----------------------------------------------------------------------------
     def init(self, context: StateStoreContext) -> None:
         store = self._wrapped
         store.init(context)
         self._bind(store)
+        self._bind_fast(store, context)
         record = getattr(context, "record_context", None)
         if record is not None:
             self._record = record
@@ -333,28 +361,12 @@ class CachingStore(RecordCache):
             if type(inner) not in IMMUTABLE_SCALARS and not is_immutable(inner):
                 raw = self._encode(value)
                 value = None if raw is None else Frozen(raw)
-        record = self._record
         # re-inserted on every write: keys flush in the order of their latest update, as
         # Kafka Streams' NamedCache flushes its dirty keys
         dirty = self._dirty
-        entry = dirty.pop(key, None)
-        if entry is None:
-            dirty[key] = [
-                _UNKNOWN if old is _MISSING else old,
-                record.timestamp,
-                record.headers,
-                record.topic,
-                record.partition,
-                record.offset,
-                None,
-            ]
-        else:
-            dirty[key] = entry
-            entry[1] = record.timestamp
-            entry[2] = record.headers
-            entry[3] = record.topic
-            entry[4] = record.partition
-            entry[5] = record.offset
+        fields = dirty.pop(key, None) or [_UNKNOWN if old is _MISSING else old, None, None]
+        fields[1] = _record_of(self._record)
+        dirty[key] = fields
         if old is _MISSING:
             self._insert(key, value)
         else:
@@ -425,13 +437,23 @@ class CachingStore(RecordCache):
         store_put = self._store_put
         put_bytes = self._put_bytes
         serialize_key = self._serialize_key
-        thaw = self._thaw
+        decode = self._decode
         send_old = self._send_old_values
-        saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
+        kfast, vfast = self._kfast, self._vfast
+        timestamped = self._timestamped
+        saved = _record_of(record)
         try:
-            for key, (old, ts, headers, topic, partition, offset, kb) in dirty.items():
+            for key, (old, written, kb) in dirty.items():
+                ts, headers, topic, partition, offset = written
                 entry = values[key]
-                size = ENTRY_OVERHEAD + estimate_size(key) + estimate_size(entry)
+                # the sizes of a string key and of a number's ValueAndTimestamp inline (the
+                # common aggregate): estimate_size's figures, without two calls per key
+                te = type(entry)
+                size = ENTRY_OVERHEAD + (49 + len(key) if type(key) is str else estimate_size(key))
+                if te is ValueAndTimestamp and type(entry[0]) is int:
+                    size += _NUMBER_VT_SIZE
+                else:
+                    size += estimate_size(entry)
                 thread.size += size - sizes[key]
                 sizes[key] = size
                 if listener is not None:
@@ -454,12 +476,32 @@ class CachingStore(RecordCache):
                 record.topic = topic
                 record.partition = partition
                 record.offset = offset
-                if type(entry) is Frozen:
+                if te is Frozen:
                     put_bytes(serialize_key(key) if kb is None else kb, entry.raw)
-                else:
+                    entry = decode(entry.raw)
+                elif entry is None or kfast is None:
                     store_put(key, entry)
+                else:
+                    # the metered store's bytes through the serdes' fast paths; a value they
+                    # refuse (or a null one) goes through its put, which decides (as sinks do)
+                    try:
+                        if kb is None:
+                            kb = kfast(key)
+                        if timestamped:
+                            inner = entry[0]
+                            if inner is None:
+                                raise TypeError("null value")
+                            raw = pack_timestamp(entry[1]) + vfast(inner)  # type: ignore[misc]
+                        else:
+                            raw = vfast(entry)  # type: ignore[misc]
+                    except Exception:
+                        store_put(key, entry)
+                    else:
+                        put_bytes(kb, raw)
                 if listener is not None:
-                    listener(key, thaw(entry), thaw(old), ts, headers)
+                    if type(old) is Frozen:
+                        old = decode(old.raw)
+                    listener(key, entry, old, ts, headers)
         finally:
             (record.timestamp, record.headers, record.topic, record.partition, record.offset) = (
                 saved
@@ -507,6 +549,59 @@ class CachingTimestampedKeyValueStore(CachingStore, TimestampedKeyValueStore):
     """A :class:`~kstreams.state.typed.TimestampedKeyValueStore` with a record cache in front."""
 
     _timestamped = True
+
+    def merger(
+        self,
+        initializer: Callable[[], Any],
+        combine: Callable[[Any, Any, Any], Any],
+        skip: Callable[[Any, Any], None],
+    ) -> Callable[[Any, Any, int, Any], None]:
+        """``merge(key, value, ts, headers)``: a read-modify-write of ``key`` in one call.
+
+        The same as ``old = get(key)`` then ``put(key, ValueAndTimestamp(combine(key, value,
+        agg), max(ts, old.timestamp)))``, ``agg`` being the old value or ``initializer()``
+        (a fold, as RocksDB's merge operators): one lookup of a cached key, one LRU move, no
+        frame for get and put. A key not cached (or a value kept frozen) takes get and put.
+        A null key or value is not merged: ``skip(key, value)`` is called instead. ``merge``
+        has the signature of a processor's forward function (``headers`` are the record
+        context's, as for ``put``), so that it can be one.
+        """
+        get, put = self.get, self.put
+        new_vt = tuple.__new__
+
+        def merge(key: Any, value: Any, ts: int, headers: Any) -> None:
+            if key is None or value is None:
+                skip(key, value)
+                return
+            values = self._values
+            try:
+                entry = values.get(key, _MISSING)
+            except TypeError:  # an unhashable key is never cached
+                entry = _MISSING
+            if entry is _MISSING or type(entry) is Frozen:
+                old = get(key)  # read from the store (and cached), or thawed
+                if old is None:
+                    put(key, new_vt(ValueAndTimestamp, (combine(key, value, initializer()), ts)))
+                else:
+                    agg = combine(key, value, old[0])
+                    put(key, new_vt(ValueAndTimestamp, (agg, ts if ts > old[1] else old[1])))
+                return
+            if entry is None:  # deleted since the last flush
+                agg, new_ts = combine(key, value, initializer()), ts
+            else:
+                agg = combine(key, value, entry[0])
+                new_ts = ts if ts > entry[1] else entry[1]
+            if type(agg) not in IMMUTABLE_SCALARS and not is_immutable(agg):
+                put(key, new_vt(ValueAndTimestamp, (agg, new_ts)))  # kept frozen
+                return
+            dirty = self._dirty  # put's bookkeeping of a cached key
+            fields = dirty.pop(key, None) or [entry, None, None]
+            fields[1] = _record_of(self._record)
+            dirty[key] = fields
+            values[key] = new_vt(ValueAndTimestamp, (agg, new_ts))
+            values.move_to_end(key)
+
+        return merge
 
 
 _CACHING: dict[type, type[CachingStore]] = {
