@@ -26,7 +26,8 @@ from kstreams.errors import StreamsError
 from kstreams.processor.task_id import TaskId
 from kstreams.serde.base import Headers, as_serde
 from kstreams.serde.windowed import WindowedSerde
-from kstreams.state.caching import RecordCache, ThreadCache, cached_store
+from kstreams.state.caching import ThreadCache, cached_store
+from kstreams.state.record_cache import RecordCache
 from kstreams.topology.nodes import Subtopology
 from kstreams.topology.topology import Topology
 

@@ -36,16 +36,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from kstreams.state.caching import (
+from kstreams.state.immutable import IMMUTABLE_SCALARS, is_immutable
+from kstreams.state.record_cache import (
     ENTRY_OVERHEAD,
     FlushListener,
     Frozen,
     RecordCache,
-    ThreadCache,
     _RecordContextless,
     estimate_size,
 )
-from kstreams.state.immutable import IMMUTABLE_SCALARS, is_immutable
+from kstreams.state.thread_cache import ThreadCache
 from kstreams.windows.window import Windowed
 
 if TYPE_CHECKING:

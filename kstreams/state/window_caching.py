@@ -18,7 +18,8 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from kstreams.state.caching import Frozen, ThreadCache
+from kstreams.state.record_cache import Frozen
+from kstreams.state.thread_cache import ThreadCache
 from kstreams.state.typed import null_key
 from kstreams.state.window_cache import MISSING, SegmentedCache
 from kstreams.state.window_metered import (
