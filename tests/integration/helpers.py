@@ -7,12 +7,14 @@
   ``streams_app``, the plugin's ``KafkaStreams`` runner);
 * :class:`TopicReader` reads topics from the beginning (``assign``, no group join) and waits
   for records to arrive with a deadline, failing at once when the app writing them stopped;
+  ``settle_committed`` waits until the app committed its inputs and reads the outputs to their
+  end (every record it will write for them: "nothing more arrives" without a fixed wait);
 * :func:`java_partition` is Java's ``Utils.murmur2`` partition of a key;
 * :class:`StreamsRunner` runs a :class:`~kstreams.KafkaStreams` in the test process and always
   closes it; :class:`AppProcess` runs an app script in a subprocess and always stops it;
 * :func:`wait_until` polls a condition with a deadline.
 * state tests: :func:`latest_counts` (latest Long per key of an output topic),
-  :func:`topic_configs`, :func:`group_assignment`, :func:`group_caught_up`,
+  :func:`topic_configs`, :func:`group_assignment`, :func:`group_caught_up`, :func:`app_caught_up`,
   :func:`delete_topics` and :class:`RestoreRecorder` (a state restore listener).
 """
 
