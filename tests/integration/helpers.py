@@ -7,12 +7,14 @@
   ``streams_app``, the plugin's ``KafkaStreams`` runner);
 * :class:`TopicReader` reads topics from the beginning (``assign``, no group join) and waits
   for records to arrive with a deadline, failing at once when the app writing them stopped;
+  ``settle_committed`` waits until the app committed its inputs and reads the outputs to their
+  end (every record it will write for them: "nothing more arrives" without a fixed wait);
 * :func:`java_partition` is Java's ``Utils.murmur2`` partition of a key;
 * :class:`StreamsRunner` runs a :class:`~kstreams.KafkaStreams` in the test process and always
   closes it; :class:`AppProcess` runs an app script in a subprocess and always stops it;
 * :func:`wait_until` polls a condition with a deadline.
 * state tests: :func:`latest_counts` (latest Long per key of an output topic),
-  :func:`topic_configs`, :func:`group_assignment`, :func:`group_caught_up`,
+  :func:`topic_configs`, :func:`group_assignment`, :func:`group_caught_up`, :func:`app_caught_up`,
   :func:`delete_topics` and :class:`RestoreRecorder` (a state restore listener).
 """
 
@@ -172,6 +174,7 @@ class TopicReader:
 
     def __init__(self, bootstrap: str, topics: str | Sequence[str]) -> None:
         self.topics = [topics] if isinstance(topics, str) else list(topics)
+        self.bootstrap = bootstrap
         self.records: list[Received] = []
         self.consumer = Consumer(
             {
@@ -263,6 +266,57 @@ class TopicReader:
         while time.monotonic() < deadline:
             self.poll(0.1)
         return self.records
+
+    def read_to_end(self, timeout: float = 30.0) -> list[Received]:
+        """Read until every partition's position reached its high watermark (taken now).
+
+        The reader is read_committed (librdkafka's default): a position passes a transaction
+        only once it is decided. AssertionError naming the partitions behind after ``timeout``.
+        """
+        tps = self.consumer.assignment()
+        ends = {
+            (tp.topic, tp.partition): self.consumer.get_watermark_offsets(
+                TopicPartition(tp.topic, tp.partition), timeout=15, cached=False
+            )[1]
+            for tp in tps
+        }
+        deadline = time.monotonic() + timeout
+        while True:
+            positions = self.consumer.position([TopicPartition(t, p) for t, p in ends])
+            behind = {
+                f"{tp.topic}-{tp.partition}": (tp.offset, ends[(tp.topic, tp.partition)])
+                for tp in positions
+                if ends[(tp.topic, tp.partition)] > 0 and tp.offset < ends[(tp.topic, tp.partition)]
+            }
+            if not behind:
+                return self.records
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{self.topics} not read to their end within {timeout}s: "
+                    f"(position, high watermark) {behind}"
+                )
+            self.poll(0.1)
+
+    def settle_committed(
+        self, group: str, inputs: str | Sequence[str], timeout: float = 30.0
+    ) -> list[Received]:
+        """What :meth:`settle` waits for, on a signal instead of a fixed time: every record
+        the app ``group`` (its ``application.id``) will write for the records in ``inputs``.
+
+        Waits until the group committed the end of every non-empty partition of ``inputs``
+        and of its repartition topics (Kafka Streams flushes its caches and its producer
+        before it commits offsets, so every output of those inputs -- late duplicates and
+        unexpected records too -- is in the output topics by then), then reads the outputs
+        to their end.
+        """
+        inputs = [inputs] if isinstance(inputs, str) else list(inputs)
+        wait_until(
+            lambda: app_caught_up(self.bootstrap, group, inputs),
+            timeout,
+            interval=0.2,
+            what=f"{group} to commit the end of {inputs} and of its internal topics",
+        )
+        return self.read_to_end(timeout)
 
     def values(self) -> list[str | None]:
         return [r.value_str for r in self.records]
@@ -542,6 +596,58 @@ def group_caught_up(bootstrap: str, group: str, topics: Iterable[str]) -> bool:
             if high > 0 and committed.get(partition) != high:
                 return False
     return True
+
+
+def app_caught_up(bootstrap: str, app_id: str, inputs: Iterable[str]) -> bool:
+    """Whether the app ``app_id`` committed the end of every partition of ``inputs`` and of the
+    internal topics it reads (every ``<app_id>-`` topic but its changelogs: repartition
+    topics, foreign-key subscription topics), as a read_committed consumer sees the end.
+
+    Kafka Streams flushes its caches and its producer before it commits, so by then every
+    output of those records is in its output topics. Under exactly-once an internal topic
+    ends with a transaction marker (and may hold aborted records) after the last offset a
+    task can commit: a committed offset below the high watermark counts as the end when a
+    read_committed consumer finds no record from it on.
+    """
+    internal = [t for t in app_topics(bootstrap, app_id) if not t.endswith("-changelog")]
+    behind: list[tuple[TopicPartition, int]] = []
+    for topic in [*inputs, *internal]:
+        committed = committed_offsets(bootstrap, app_id, topic)
+        for partition, (_, high) in high_watermarks(bootstrap, topic).items():
+            offset = committed.get(partition, -1)
+            if high > 0 and offset != high:
+                if offset < 0:
+                    return False
+                behind.append((TopicPartition(topic, partition, offset), high))
+    return not behind or _only_markers_from(bootstrap, behind)
+
+
+def _only_markers_from(bootstrap: str, starts: list[tuple[TopicPartition, int]]) -> bool:
+    """Whether a read_committed consumer reads no record from each ``TopicPartition``'s
+    offset to its high watermark (only transaction markers and aborted records are there)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"it-ends-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+            "enable.partition.eof": False,
+            "fetch.wait.max.ms": 50,
+        }
+    )
+    try:
+        consumer.assign([tp for tp, _ in starts])
+        ends = {(tp.topic, tp.partition): high for tp, high in starts}
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:
+            if consumer.consume(100, 0.1):
+                return False  # a record the group has not committed past
+            positions = consumer.position([tp for tp, _ in starts])
+            if all(tp.offset >= ends[(tp.topic, tp.partition)] for tp in positions):
+                return True
+        return False
+    finally:
+        consumer.close()
 
 
 def delete_topics(bootstrap: str, topics: Iterable[str]) -> None:

@@ -171,7 +171,7 @@ def test_a_cogroup_stays_exact_across_a_sigkill_under_eos(
                 reader.wait_for(
                     n, timeout=120, what=f"{n} balances (seed {seed}, {before} before the kill)"
                 )
-                reader.settle(2.0)
+                reader.settle_committed(app_id, [deposits, withdrawals])
                 assert second.stop() == 0, second.output[-3000:]
         updates = [(r.key_str, J.deserialize(out, r.value)) for r in reader.records]
         assert len(updates) == n, f"seed {seed}: {len(updates)} updates for {n} records"

@@ -94,7 +94,7 @@ def test_poison_pill_with_log_and_continue(kafka_bootstrap: str, new_topic) -> N
         running_streams(_json_app(src, dst), config) as streams,
     ):
         reader.wait_for(19, timeout=60, streams=streams)
-        reader.settle(1.0)
+        reader.settle_committed(config["application.id"], src)
         assert streams.state is KafkaStreams.State.RUNNING
     metrics = streams.metrics()
     assert sorted(json.loads(r.value)["n"] for r in reader.records) == _good_ns(records)
@@ -135,7 +135,7 @@ def test_poison_pill_goes_to_dead_letter_queue(kafka_bootstrap: str, new_topic) 
         running_streams(_json_app(src, dst), config) as streams,
     ):
         reader.wait_for(len(good) + 1, timeout=60, streams=streams)
-        reader.settle(1.0)
+        reader.settle_committed(config["application.id"], src)
     outputs = [r for r in reader.records if r.topic == dst]
     assert sorted(json.loads(r.value)["n"] for r in outputs) == sorted(
         json.loads(v)["n"] for _, v, _ in good
@@ -213,7 +213,7 @@ def test_replace_thread_reprocesses_from_last_commit(kafka_bootstrap: str, new_t
             streams=streams,
         )
         wait_until(lambda: streams.state is KafkaStreams.State.RUNNING, timeout=30, what="RUNNING")
-        reader.settle(0.5)
+        reader.settle_committed(app_id, src)
         assert streams.state is KafkaStreams.State.RUNNING
     assert _FAILED_ONCE.is_set()
     assert len(errors) == 1
@@ -262,7 +262,7 @@ def test_processing_error_with_log_and_continue(
         running_streams(builder.build(), config) as streams,
     ):
         reader.wait_for(20 if with_dlq else 19, timeout=30, streams=streams)
-        reader.settle(1.0)
+        reader.settle_committed(config["application.id"], src)
         assert streams.state is KafkaStreams.State.RUNNING
     outputs = [json.loads(r.value)["n"] for r in reader.records if r.topic == dst]
     assert sorted(outputs) == [i for i in range(20) if i != 13]

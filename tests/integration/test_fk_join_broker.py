@@ -29,6 +29,7 @@ from eos.chaos import EventLog, Instances
 from helpers import (
     APPS_DIR,
     REPO_ROOT,
+    app_caught_up,
     group_assignment,
     group_caught_up,
     partition_count,
@@ -140,7 +141,17 @@ def test_two_instances_over_differently_partitioned_topics(
         write(kafka_bootstrap, topics["orders"], orders)
         with CommittedOutput(kafka_bootstrap, topics["output"]) as output:
             output.wait_for(sum(expected.values()), timeout=90)
-            time.sleep(1.0)  # anything beyond the expected records would show now
+            # anything beyond the expected records is written before the inputs are committed
+            wait_until(
+                lambda: app_caught_up(
+                    kafka_bootstrap,
+                    app_id,
+                    [topics[t] for t in ("orders", "products", "categories")],
+                ),
+                timeout=60,
+                interval=0.2,
+                what="the inputs committed",
+            )
             output.read_to_end()
             assert_exact(output, expected, "two instances")
 
@@ -248,8 +259,7 @@ def test_exactly_once_with_instances_killed_and_restarted(
         finally:
             stop_writing.set()
             codes = instances.stop_all()
-        time.sleep(1.0)
-        output.read_to_end()
+        output.read_to_end()  # every instance stopped: nothing comes after the end taken now
         failures = instances.failures()
         report = f"exit codes {codes}\nevents:\n{log.text()}\nlogs: {log_dir}"
         assert instances.kills == CHAOS_KILLS

@@ -41,6 +41,7 @@ from eos.chaos import EventLog, Instances
 from helpers import (
     APPS_DIR,
     REPO_ROOT,
+    app_caught_up,
     committed_offsets,
     group_assignment,
     group_caught_up,
@@ -327,7 +328,17 @@ def test_one_instance_and_two_instances_give_the_same_output(
         ):
             one.wait_for(total, timeout=60)
             two.wait_for(total, timeout=60)
-            time.sleep(1.0)  # anything beyond the expected records would show now
+            # anything beyond the expected records is written before both commit every input
+            inputs = [single[t] for t in ("customers", "orders", "payments")]
+            wait_until(
+                lambda: (
+                    app_caught_up(kafka_bootstrap, one_id, inputs)
+                    and app_caught_up(kafka_bootstrap, two_id, inputs)
+                ),
+                timeout=60,
+                interval=0.2,
+                what="both apps to commit every input",
+            )
             one.read_to_end()
             two.read_to_end()
             assert_exact(one, expected, "one instance")

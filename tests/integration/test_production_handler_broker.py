@@ -113,7 +113,7 @@ def test_continue_drops_a_record_too_large_for_its_topic_alone(
             timeout=30,
             what="input committed to its end",
         )
-        reader.settle(0.5)
+        reader.read_to_end()
         assert streams.state is KafkaStreams.State.RUNNING
         metrics = streams.metrics()
     # every other record of the transaction is there (read_committed), the big one is not
@@ -151,7 +151,7 @@ def test_at_least_once_continue_drops_what_the_broker_refused_and_commits(
             timeout=60,
             what="input committed to its end",
         )
-        reader.settle(0.5)
+        reader.read_to_end()
         assert streams.state is KafkaStreams.State.RUNNING
         metrics = streams.metrics()
     # the broker refuses a whole batch: the big record and any sent in the same batch
@@ -267,7 +267,7 @@ def test_an_oversized_poison_pill_is_cut_to_fit_the_dead_letter_topic(
             timeout=30,
             what="input committed to its end",
         )
-        reader.settle(0.5)
+        reader.read_to_end()
         assert streams.state is KafkaStreams.State.RUNNING
     outputs = [r for r in reader.records if r.topic == dst]
     assert sorted(json.loads(r.value)["n"] for r in outputs) == [0, 1, 2, 3, 4, 6, 7, 8, 9]

@@ -144,7 +144,7 @@ def test_stateless_topology_end_to_end(kafka_bootstrap: str, new_topic) -> None:
         running_streams(builder.build(), config) as streams,
     ):
         reader.wait_for(total, timeout=60, what=f"{total} routed orders", streams=streams)
-        reader.settle(1.0)
+        reader.settle_committed(config["application.id"], orders_topic)
 
     got: dict[str, dict[str, tuple[dict, int]]] = {big_topic: {}, small_topic: {}}
     for r in reader.records:
@@ -272,7 +272,7 @@ def test_restart_resumes_from_committed_offsets(kafka_bootstrap: str, new_topic)
         running_streams(_passthrough(src, dst), streams_config(kafka_bootstrap, app_id)) as s2,
     ):
         reader.wait_for(len(first) + len(second), timeout=60, streams=s2)
-        reader.settle(1.5)  # room for any reprocessed record to show up
+        reader.settle_committed(app_id, src)  # any reprocessed record shows up by then
 
     values = Counter(r.value_str for r in read_all(kafka_bootstrap, dst))
     assert values == Counter(v for _, v in first + second)
@@ -308,7 +308,7 @@ def test_close_loses_nothing_and_commits(kafka_bootstrap: str, new_topic) -> Non
             what=f"all {n} inputs",
             streams=streams,
         )
-        reader.settle(1.0)
+        reader.settle_committed(app_id, src)
 
     out = Counter(r.value_str for r in read_all(kafka_bootstrap, dst))
     missing = {v for _, v in inputs} - set(out)
@@ -368,7 +368,7 @@ def test_repartition_topic_created_used_and_purged(
         ):
             assert partition_count(kafka_bootstrap, internal) == expected_partitions
             reader.wait_for(len(events), timeout=60, streams=streams)
-            reader.settle(0.5)
+            reader.settle_committed(app_id, src)
 
             # purged after commit: every partition's low watermark reaches its high watermark
             def purged() -> bool:

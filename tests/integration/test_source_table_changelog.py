@@ -86,7 +86,7 @@ def _run(
                 timeout=60,
                 what="the input committed to its end",
             )
-            reader.settle(0.5)
+            reader.read_to_end()
             assert counts(reader.records) == expected
         table = dict(streams.store(TABLE_STORE).all())
     finally:

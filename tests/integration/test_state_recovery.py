@@ -92,7 +92,7 @@ def _run_until_counts(
             reader.wait_for(
                 _counts_are(expected), timeout=60, what="the expected counts", streams=streams
             )
-            reader.settle(0.5)
+            reader.settle_committed(config["application.id"], src)
             assert latest_counts(reader.records) == expected
     finally:
         closed = streams.close(60)
@@ -273,7 +273,7 @@ def test_counts_exact_after_sigkill_once_committed(
             with app2:
                 app2.wait_for_line("STATE RUNNING")
                 reader.wait_for(_counts_are(expected), timeout=90, what="the final counts")
-                reader.settle(1.0)
+                reader.settle_committed(app_id, src)
                 assert latest_counts(reader.records) == expected
                 # Whatever the local RocksDB missed (a kill between the offset commit and the
                 # store's own commit) came from the changelog tail, never more than it holds.
@@ -317,8 +317,9 @@ def test_counts_at_least_once_after_sigkill_at_random_moment(
                         time.sleep(rng.uniform(0.0, 0.25))
                         app.kill()
                 assert app.returncode == -9
-            # before the crash nothing was processed twice
-            reader.settle(1.0)
+            # before the crash nothing was processed twice (the app is dead: what it wrote is
+            # all there is)
+            reader.read_to_end()
             partial = latest_counts(reader.records)
             assert all(n <= expected[w] for w, n in partial.items()), f"seed {seed}"
 
@@ -340,7 +341,7 @@ def test_counts_at_least_once_after_sigkill_at_random_moment(
                     interval=0.2,
                     what="the restarted app to commit the whole input",
                 )
-                reader.settle(1.0)
+                reader.read_to_end()
                 final = latest_counts(reader.records)
                 assert set(final) == set(expected), f"seed {seed}"
                 low = {w: (final[w], n) for w, n in expected.items() if final[w] < n}
@@ -430,7 +431,7 @@ def test_two_instances_hand_over_state(kafka_bootstrap: str, new_topic, tmp_path
 
             produce(kafka_bootstrap, src, second)
             reader.wait_for(_counts_are(expected), timeout=60, what="the final counts")
-            reader.settle(1.0)
+            reader.settle_committed(app_id, src)
             assert latest_counts(reader.records) == expected
             assert b.returncode is None, b.output[-3000:]
             assert b.stop() == 0, b.output[-3000:]

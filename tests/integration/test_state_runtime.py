@@ -89,7 +89,7 @@ def test_word_count_end_to_end_with_internal_topics(
             marks = high_watermarks(kafka_bootstrap, repartition)
             assert sum(high for _, high in marks.values()) == sum(expected.values()), marks
 
-            reader.settle(1.0)
+            reader.settle_committed(app_id, src)
             assert latest_counts(reader.records) == expected
 
         # the output is never ahead of the input: no count above the final one
@@ -222,7 +222,7 @@ def test_ktable_group_by_count_moves_rows_between_groups(
                 what="it down to 0 after dave was deleted",
                 streams=streams,
             )
-            reader.settle(1.0)
+            reader.settle_committed(app_id, users)
             assert latest_counts(reader.records) == {"de": 1, "fr": 2, "it": 0}
             assert country_values(reader.records[seen:], "it") == [0]
             assert streams.store("users-per-country").get("fr") == 2

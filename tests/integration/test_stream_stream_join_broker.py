@@ -113,7 +113,7 @@ def test_left_join_restores_its_stores_and_gives_the_exact_result(
         produce(kafka_bootstrap, left, [(k, "Z", far) for k in _closer_keys(2)])
         with TopicReader(kafka_bootstrap, out) as reader:
             reader.wait_for(lambda recs: len(recs) >= 6, timeout=60, what="the closed windows")
-            got = _pairs(reader.settle(1.5))  # and nothing more comes
+            got = _pairs(reader.settle_committed(app_id, [left, right]))  # and nothing more
 
     assert got == [
         ("k0", "L0|R0"),

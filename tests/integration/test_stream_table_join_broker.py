@@ -164,7 +164,7 @@ def test_grace_join_exactly_once_across_sigkill(
                     timeout=120,
                     what=f"{len(expected)} joined trades (seed {seed}, {before} before the kill)",
                 )
-                reader.settle(2.0)
+                reader.settle_committed(app_id, [trades, prices])
                 assert second.stop() == 0, second.output[-3000:]
         got = Counter(r.value_str for r in reader.records)
         doubled = {v: n for v, n in got.items() if n > 1}

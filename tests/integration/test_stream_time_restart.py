@@ -142,7 +142,7 @@ def test_windows_resume_after_a_restart(
                 send([("k", 3000), ("j", 17_000), ("k", 26_000)])
                 before = 3 if mode == "eager" else 1
                 reader.wait_for(before + 2, timeout=60, what="the updates after the restart")
-                reader.settle(1.5)
+                reader.settle_committed(app_id, src)
                 assert second.stop() == 0, second.output[-3000:]
             after = _results(reader)[before:]
             if mode == "eager":

@@ -127,7 +127,7 @@ def test_final_results_exactly_once_across_sigkill(
                     timeout=120,
                     what=f"{len(expected)} final results (seed {seed}, {before} before the kill)",
                 )
-                reader.settle(2.0)
+                reader.settle_committed(app_id, src)
                 assert app2.stop() == 0, app2.output[-3000:]
             assert "CLOSED True NOT_RUNNING" in app2.output
 
