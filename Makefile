@@ -2,8 +2,7 @@
 #
 #   make demo   virtualenv + package, a local Kafka (unless KSTREAMS_BOOTSTRAP_SERVERS names one),
 #               the example app end to end, its result printed
-#   make test   the same set-up, then the whole test suite (unit and differential tests in
-#               parallel, then the integration tests against a real broker)
+#   make test   the same set-up, then the whole test suite against a real broker
 #   make test-differential   every scenario through Kafka Streams' TopologyTestDriver and ours
 #   make lint   ruff
 #   make bench  the benchmark suite (prints its figures)
@@ -33,19 +32,11 @@ install: $(STAMP)
 demo: install
 	KSTREAMS_BROKER_BACKEND=$${KSTREAMS_BROKER_BACKEND:-local} $(PY) examples/demo.py
 
-# Two pytest runs: the unit and differential tests (no broker, no shared ports or directories)
-# on TEST_WORKERS processes (pytest-xdist), then the integration tests one at a time (one
-# broker; their timing matters). $(PYTEST_ARGS) goes to both. pytest exits 5 when it collected
-# no tests: that is fine for one run (e.g. a -k or -m that only selects the other's tests), but
-# a `make test` that tests nothing is a failure; any other failure of either run fails it.
-TEST_WORKERS ?= 2
-
+# pytest exits 5 when it collected no tests: a run that tests nothing is a failure.
 test: install
-	@$(PY) -m pytest -n $(TEST_WORKERS) tests/unit tests/differential $(PYTEST_ARGS); rc1=$$?; \
-	$(PY) -m pytest tests/integration $(PYTEST_ARGS); rc2=$$?; \
-	if [ $$rc1 -eq 5 ] && [ $$rc2 -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
-	for rc in $$rc1 $$rc2; do if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi; done; \
-	exit 0
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$rc
 
 test-unit: install
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
