@@ -8,7 +8,8 @@ caught up, one instance is SIGKILLed: the survivor
 takes its tasks over restoring at most 10% of their stores' records, processes more input,
 and ``eos/verifier.py`` finds the outputs exact. Without standbys the same scenario restores
 every record of the moved stores (run under the classic protocol, whose shorter session
-timeout makes the failover quicker).
+timeout makes the failover quicker). And scaling 1 → 3 → 1 instances while input flows, with
+standbys: every task has one, never where it runs, and the outputs stay exact.
 """
 
 from __future__ import annotations
@@ -188,3 +189,84 @@ def test_a_failover_with_a_standby_restores_only_the_tail(
         kafka_bootstrap, new_topic, tmp_path / "without", standbys=0, protocol="classic"
     )
     assert restored == records, f"restored {restored} of {records} without a standby"
+
+
+def test_scaling_one_to_three_to_one_with_standbys_stays_exact(
+    kafka_bootstrap: str, new_topic: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 16 §6: 1 → 3 → 1 instances while input flows, exactly_once_v2 with
+    # num.standby.replicas=1 (consumer protocol): while three run, every task has one standby,
+    # never on the instance running it; the verifier stays exact through both scale steps.
+    monkeypatch.setattr(chaos, "APP", APPS_DIR / "standby_eos_app.py")
+    bootstrap = kafka_bootstrap
+    partitions, total = 4, 6000
+    topics = {"input": new_topic(partitions=partitions)}
+    for name in OUTPUTS:
+        topics[name] = new_topic(partitions=partitions)
+    app_id = unique_app_id("standby-scale")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    log = EventLog()
+    args = [
+        *_app_args(bootstrap, app_id, topics),
+        "--config",
+        "num.standby.replicas=1",
+        "--group-protocol",
+        "consumer",
+    ]
+    started = time.monotonic()
+    generator = Generator(bootstrap, topics["input"], total, 500, 25.0, seed=21)
+    names = ("a", "b", "c")
+    try:
+        with (
+            Instances(args, tmp_path / "state", logs, log) as instances,
+            CommittedReader(bootstrap, topics, LONG_OUTPUTS, partitions) as reader,
+        ):
+            pace = Pacer(instances, reader)
+            runs = {"a": instances.start("a")}
+            pace.until_running(["a"], 90)
+            generator.start()
+            pace.wait(3)
+            runs["b"], runs["c"] = instances.start("b"), instances.start("c")
+            pace.until_running(list(names), 90)
+
+            def spread() -> bool:
+                seen = [_tasks(runs[n].output()) for n in names]
+                if any(t is None or not t[0] for t in seen):
+                    return False
+                actives = [t[0] for t in seen]  # type: ignore[index]
+                standbys = [t[1] for t in seen]  # type: ignore[index]
+                every = set().union(*actives)
+                if len(every) != 2 * partitions or sum(map(len, actives)) != len(every):
+                    return False
+                placed = [task for s in standbys for task in s]
+                return (
+                    sorted(placed) == sorted(every)  # one standby each
+                    and all(not (act & sb) for act, sb in zip(actives, standbys, strict=True))
+                )
+
+            deadline = time.monotonic() + 60
+            while not spread() and time.monotonic() < deadline:
+                pace.wait(0.3)
+            assert spread(), [_tasks(runs[n].output()) for n in names]
+            log(f"three instances: {[_tasks(runs[n].output()) for n in names]}; stopping c, b")
+            assert instances.stop("c") == 0
+            pace.wait(2)
+            assert instances.stop("b") == 0
+            generator.result()
+            assert pace.until_complete(total, 120), reader.counts()
+            finish_and_verify(
+                bootstrap=bootstrap,
+                app_id=app_id,
+                topics=topics,
+                partitions=partitions,
+                expected=total,
+                instances=instances,
+                reader=reader,
+                log=log,
+                tmp_path=tmp_path,
+                started=started,
+            )
+    finally:
+        generator.stop()
+    _delete_internal_topics(bootstrap, app_id)
