@@ -394,11 +394,27 @@ class LocalKafkaCluster:
 
     def start_node(self, node_id: int, *, timeout: float | None = None) -> None:
         """Start node ``node_id`` again (same ports, same data) and wait until the cluster's
-        metadata lists it; a node that runs is left alone."""
+        metadata lists it; a node that runs is left alone.
+
+        A node that exits while it starts is started once more: on a loaded machine a
+        restarted node can give up registering with the quorum (Kafka's
+        ``initial.broker.registration.timeout.ms``, 60 s) while a stalled controller keeps
+        the quorum busy, and the next start registers at once.
+        """
         with self._lock:
             node = self.node(node_id)
             if not node.is_running:
-                self._start_nodes([node])
+                try:
+                    self._start_nodes([node])
+                except BrokerStartError as exc:
+                    if "exited with code" not in str(exc):
+                        raise
+                    _log.warning(
+                        "node %d exited while starting (%s); starting it once more",
+                        node_id,
+                        str(exc).splitlines()[0],
+                    )
+                    self._start_nodes([node])
             self.wait_for_brokers(timeout=timeout)
 
     def restart(self, node_id: int, *, hard: bool = False, timeout: float = 30.0) -> None:

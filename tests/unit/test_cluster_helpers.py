@@ -114,3 +114,36 @@ def test_a_node_is_formatted_as_a_copy_of_its_template(tmp_path: Path) -> None:
     other.data_dir.mkdir()
     with pytest.raises(BrokerStartError, match="formatted for cluster 'AAAA"):
         other._format_storage([], other.data_dir / "server.properties")
+
+
+class _StoppedNode:
+    is_running = False
+
+
+def test_a_node_that_exits_while_starting_is_started_once_more(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    cluster = LocalKafkaCluster(3, data_dir=tmp_path)
+    cluster._nodes = {1: _StoppedNode()}  # type: ignore[dict-item]
+    starts: list[int] = []
+
+    def start(nodes: list) -> None:
+        starts.append(len(nodes))
+        if len(starts) == 1:
+            raise BrokerStartError("the broker exited with code 1 (127.0.0.1:1).\nBroker log: x")
+
+    monkeypatch.setattr(cluster, "_start_nodes", start)
+    monkeypatch.setattr(cluster, "wait_for_brokers", lambda timeout=None: None)
+    cluster.start_node(1)
+    assert starts == [1, 1]
+    # a node that does not answer in time is not retried: that is another failure
+    starts.clear()
+
+    def hang(nodes: list) -> None:
+        starts.append(len(nodes))
+        raise BrokerStartError("the broker did not answer within 120s")
+
+    monkeypatch.setattr(cluster, "_start_nodes", hang)
+    with pytest.raises(BrokerStartError, match="did not answer"):
+        cluster.start_node(1)
+    assert starts == [1]
