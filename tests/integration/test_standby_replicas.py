@@ -85,17 +85,24 @@ def _committed_records(bootstrap: str, partitions: list[tuple[str, int]]) -> int
         consumer.close()
 
 
-def _failover(
-    bootstrap: str, new_topic: Any, tmp_path: Path, standbys: int, protocol: str
-) -> tuple[int, int]:
-    """Run the scenario; (records the survivor restored, records of the moved stores)."""
-    topics = {"input": new_topic(partitions=PARTITIONS)}
+def _setup(
+    bootstrap: str,
+    new_topic: Any,
+    tmp_path: Path,
+    *,
+    prefix: str,
+    partitions: int,
+    standbys: int,
+    protocol: str,
+) -> tuple[dict[str, str], str, Path, EventLog, list[str]]:
+    """The input and output topics, application id, log directory, event log and app
+    arguments of one scenario."""
+    topics = {"input": new_topic(partitions=partitions)}
     for name in OUTPUTS:
-        topics[name] = new_topic(partitions=PARTITIONS)
-    app_id = unique_app_id(f"standby{standbys}")
+        topics[name] = new_topic(partitions=partitions)
+    app_id = unique_app_id(prefix)
     logs = tmp_path / "logs"
     logs.mkdir()
-    log = EventLog()
     args = [
         *_app_args(bootstrap, app_id, topics),
         "--config",
@@ -103,6 +110,22 @@ def _failover(
         "--group-protocol",
         protocol,
     ]
+    return topics, app_id, logs, EventLog(), args
+
+
+def _failover(
+    bootstrap: str, new_topic: Any, tmp_path: Path, standbys: int, protocol: str
+) -> tuple[int, int]:
+    """Run the scenario; (records the survivor restored, records of the moved stores)."""
+    topics, app_id, logs, log, args = _setup(
+        bootstrap,
+        new_topic,
+        tmp_path,
+        prefix=f"standby{standbys}",
+        partitions=PARTITIONS,
+        standbys=standbys,
+        protocol=protocol,
+    )
     started = time.monotonic()
     first = Generator(bootstrap, topics["input"], FIRST, KEYS, 4.0, seed=11)
     second = Generator(bootstrap, topics["input"], SECOND, KEYS, 1.0, seed=12, first=FIRST)
@@ -200,20 +223,15 @@ def test_scaling_one_to_three_to_one_with_standbys_stays_exact(
     monkeypatch.setattr(chaos, "APP", APPS_DIR / "standby_eos_app.py")
     bootstrap = kafka_bootstrap
     partitions, total = 4, 6000
-    topics = {"input": new_topic(partitions=partitions)}
-    for name in OUTPUTS:
-        topics[name] = new_topic(partitions=partitions)
-    app_id = unique_app_id("standby-scale")
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    log = EventLog()
-    args = [
-        *_app_args(bootstrap, app_id, topics),
-        "--config",
-        "num.standby.replicas=1",
-        "--group-protocol",
-        "consumer",
-    ]
+    topics, app_id, logs, log, args = _setup(
+        bootstrap,
+        new_topic,
+        tmp_path,
+        prefix="standby-scale",
+        partitions=partitions,
+        standbys=1,
+        protocol="consumer",
+    )
     started = time.monotonic()
     generator = Generator(bootstrap, topics["input"], total, 500, 25.0, seed=21)
     names = ("a", "b", "c")
