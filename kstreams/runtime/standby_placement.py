@@ -13,10 +13,14 @@ its members with their client ids and assigned partitions), with one pure functi
    ``client.id`` look like one instance: they get no standbys of each other's tasks).
 2. A stateful task's **owners** are the instances assigned one of its input partitions (one,
    unless a rebalance is moving it).
-3. The instances sorted by name form a ring. A task's candidates are the instances after its
-   first owner in the ring, owners left out; the task gets ``num.standby.replicas`` of them
-   (all of them if there are fewer), starting at candidate ``j mod len(candidates)``, ``j``
-   being the task's rank among its owner's tasks: an owner's standbys spread over the others.
+3. A task's first standby goes to its **successor**, the instance that the brokers' ``range``
+   assignment would give the task if its owner left (:mod:`kstreams.runtime.range_successors`
+   replays it), so a failover lands where a caught-up copy is.
+4. The instances sorted by name form a ring. A task's other candidates are the instances
+   after its first owner in the ring, owners and successor left out; the task gets the rest
+   of its ``num.standby.replicas`` from them (all of them if there are fewer), starting at
+   candidate ``j mod len(candidates)``, ``j`` being the task's rank among its owner's tasks:
+   an owner's standbys spread over the others.
 
 So a standby is never on an instance that runs the task, there is at most one per instance,
 and every instance computes the same placement from the same description. Within an instance
@@ -37,6 +41,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from kstreams.processor.task_id import TaskId
+from kstreams.runtime.range_successors import GroupMember, successors
 from kstreams.topology.topology import Topology
 
 log = logging.getLogger("kstreams")
@@ -63,7 +68,10 @@ def instance_of_member(member_client_id: str) -> str | None:
 
 
 def assign_standbys(
-    owners: Mapping[TaskId, Iterable[str]], instances: Iterable[str], num_standbys: int
+    owners: Mapping[TaskId, Iterable[str]],
+    instances: Iterable[str],
+    num_standbys: int,
+    successors: Mapping[TaskId, str] | None = None,
 ) -> dict[str, frozenset[TaskId]]:
     """The standby tasks of every instance (see the module notes).
 
@@ -72,6 +80,8 @@ def assign_standbys(
         instances: Every instance of the group (those without tasks too).
         num_standbys: ``num.standby.replicas``: standbys per task, at most one per instance
             other than its owners.
+        successors: Where each task would go if its owner left
+            (:func:`kstreams.runtime.range_successors.successors`): its first standby.
 
     Returns:
         ``{instance: standby tasks}`` for every instance (empty sets included).
@@ -101,8 +111,13 @@ def assign_standbys(
         ]
         if not candidates:
             continue
-        turn = j % len(candidates)
-        for name in (candidates[turn:] + candidates[:turn])[:num_standbys]:
+        heir = successors.get(task) if successors else None
+        chosen = [heir] if heir in candidates else []
+        rest = [name for name in candidates if name not in chosen]
+        if rest:
+            turn = j % len(rest)
+            chosen += rest[turn:] + rest[:turn]
+        for name in chosen[:num_standbys]:
             out[name].add(task)
     return {name: frozenset(tasks) for name, tasks in out.items()}
 
@@ -220,17 +235,27 @@ class StandbyPlacement:
         owners: dict[TaskId, set[str]] = {}
         instances: set[str] = set()
         threads_seen: dict[str, int] = {}
+        members: list[GroupMember] = []
+        partitions: dict[int, int] = {}
         for member in group.members:
             name = instance_of_member(member.client_id)
             if name is None:
                 continue
             instances.add(name)
             threads_seen[member.client_id] = threads_seen.get(member.client_id, 0) + 1
+            members.append(
+                GroupMember(
+                    str(getattr(member, "member_id", "")),
+                    name,
+                    getattr(member, "group_instance_id", None) or None,
+                )
+            )
             assignment = getattr(member, "assignment", None)
             for tp in getattr(assignment, "topic_partitions", None) or ():
                 sub = self._sub_of_topic.get(tp.topic)
                 if sub is not None:
                     owners.setdefault(TaskId(sub, tp.partition), set()).add(name)
+                    partitions[sub] = max(partitions.get(sub, 0), tp.partition + 1)
         twins = sorted(c for c, n in threads_seen.items() if n > 1)
         if twins and self._warned != f"twins {twins}":
             self._warned = f"twins {twins}"
@@ -241,7 +266,9 @@ class StandbyPlacement:
                 self.group_id,
                 ", ".join(twins),
             )
-        placement = assign_standbys(owners, instances, self.num_standbys)
+        protocol = _range_protocol(group)
+        heirs = successors(members, owners, partitions, protocol) if protocol else None
+        placement = assign_standbys(owners, instances, self.num_standbys, heirs)
         mine = placement.get(self.instance, frozenset())
         if mine != self.mine:
             log.info(
@@ -253,3 +280,12 @@ class StandbyPlacement:
                 sorted(instances),
             )
         self.mine = mine
+
+
+def _range_protocol(group: Any) -> str | None:
+    """``consumer`` or ``classic`` when the group's members are assigned by the ``range``
+    assignor, whose assignment :func:`successors` replays; None otherwise."""
+    if str(getattr(group, "partition_assignor", "") or "").lower() != "range":
+        return None
+    kind = getattr(getattr(group, "type", None), "name", "")
+    return {"CONSUMER": "consumer", "CLASSIC": "classic"}.get(kind)

@@ -6,7 +6,8 @@ reporting its restore listener's counts and its tasks) share a 2-partition input
 standby tasks are the other's active tasks; once the input is processed and the standbys
 caught up, one instance is SIGKILLed: the survivor
 takes its tasks over restoring at most 10% of their stores' records, processes more input,
-and ``eos/verifier.py`` finds the outputs exact. Without standbys the same scenario restores
+and ``eos/verifier.py`` finds the outputs exact. With three instances the same holds: the
+standbys sit where the brokers' range assignment sends each task when its owner dies. Without standbys the same scenario restores
 every record of the moved stores (run under the classic protocol, whose shorter session
 timeout makes the failover quicker). And scaling 1 → 3 → 1 instances while input flows, with
 standbys: every task has one, never where it runs, and the outputs stay exact.
@@ -114,75 +115,118 @@ def _setup(
 
 
 def _failover(
-    bootstrap: str, new_topic: Any, tmp_path: Path, standbys: int, protocol: str
+    bootstrap: str,
+    new_topic: Any,
+    tmp_path: Path,
+    standbys: int,
+    protocol: str,
+    names: tuple[str, ...] = ("a", "b"),
+    partitions: int = PARTITIONS,
 ) -> tuple[int, int]:
-    """Run the scenario; (records the survivor restored, records of the moved stores)."""
+    """Run the scenario with the instances ``names``, the last one SIGKILLed; (records the
+    survivors restored, records of the stores of the tasks that moved)."""
     topics, app_id, logs, log, args = _setup(
         bootstrap,
         new_topic,
         tmp_path,
         prefix=f"standby{standbys}",
-        partitions=PARTITIONS,
+        partitions=partitions,
         standbys=standbys,
         protocol=protocol,
     )
+    first_n = FIRST * partitions // PARTITIONS  # about 2,000 records per store partition
     started = time.monotonic()
-    first = Generator(bootstrap, topics["input"], FIRST, KEYS, 4.0, seed=11)
-    second = Generator(bootstrap, topics["input"], SECOND, KEYS, 1.0, seed=12, first=FIRST)
+    first = Generator(bootstrap, topics["input"], first_n, KEYS, 4.0, seed=11)
+    second = Generator(bootstrap, topics["input"], SECOND, KEYS, 1.0, seed=12, first=first_n)
+    every = {f"{sub}_{p}" for sub in (0, 1) for p in range(partitions)}
+    victim, survivors = names[-1], names[:-1]
     try:
         with (
             Instances(args, tmp_path / "state", logs, log) as instances,
-            CommittedReader(bootstrap, topics, LONG_OUTPUTS, PARTITIONS) as reader,
+            CommittedReader(bootstrap, topics, LONG_OUTPUTS, partitions) as reader,
         ):
             pace = Pacer(instances, reader)
-            a, b = instances.start("a"), instances.start("b")
-            pace.until_running(["a", "b"], 90)
+            runs = {name: instances.start(name) for name in names}
+            pace.until_running(list(names), 90)
             first.start()
             first.result()
-            assert pace.until_complete(FIRST, 90), f"first input not processed: {reader.counts()}"
+            assert pace.until_complete(first_n, 90), f"first input not processed: {reader.counts()}"
+
+            def seen() -> dict[str, tuple[set[str], set[str], int] | None]:
+                return {name: _tasks(runs[name].output()) for name in names}
 
             def settled() -> bool:
-                ta, tb = _tasks(a.output()), _tasks(b.output())
-                if ta is None or tb is None or len(ta[0]) != 2 or len(tb[0]) != 2:
+                now = seen()
+                if any(t is None or not t[0] for t in now.values()):
+                    return False
+                actives = [t[0] for t in now.values()]  # type: ignore[index]
+                if set().union(*actives) != every or sum(map(len, actives)) != len(every):
                     return False
                 if standbys == 0:
-                    return not ta[1] and not tb[1]
-                # each one's standbys are the other's active tasks, caught up
-                return ta[1] == tb[0] and tb[1] == ta[0] and ta[2] == 0 and tb[2] == 0
+                    return not any(t[1] for t in now.values())  # type: ignore[index]
+                # every task one standby, never where it runs, all caught up
+                placed = sorted(task for t in now.values() for task in t[1])  # type: ignore[index]
+                return placed == sorted(every) and all(
+                    not (t[0] & t[1]) and t[2] == 0  # type: ignore[index]
+                    for t in now.values()
+                )
 
             deadline = time.monotonic() + 60
             while not settled() and time.monotonic() < deadline:
                 pace.wait(0.3)
-            assert settled(), (_tasks(a.output()), _tasks(b.output()))
-            moved = _tasks(b.output())[0]  # type: ignore[index]
-            log(f"a {_tasks(a.output())}, b {_tasks(b.output())}; SIGKILL b")
-            killed_at = len(a.output())
-            instances.kill("b")
-            instances.current.pop("b")  # stays dead: no stop at the end
+            assert settled(), seen()
+            before = seen()
+            log(f"{before}; SIGKILL {victim}")
+            killed_at = {name: len(runs[name].output()) for name in survivors}
+            instances.kill(victim)
+            instances.current.pop(victim)  # stays dead: no stop at the end
+
+            def after() -> dict[str, set[str]]:
+                out = {}
+                for name in survivors:
+                    now = _tasks(runs[name].output()[killed_at[name] :])
+                    out[name] = now[0] if now else before[name][0]  # type: ignore[index]
+                return out
+
+            def taken_over() -> bool:
+                owned = after()
+                return set().union(*owned.values()) == every and sum(
+                    map(len, owned.values())
+                ) == len(every)
+
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                now = _tasks(a.output()[killed_at:])
-                if now and now[0] == {"0_0", "0_1", "1_0", "1_1"} and a.state() == "RUNNING":
+                if taken_over() and all(runs[n].state() == "RUNNING" for n in survivors):
                     break
                 pace.wait(0.3)
-            assert a.state() == "RUNNING", "the survivor took over"
-            restored = sum(int(n) for *_, n in _RESTORED.findall(a.output()[killed_at:]))
+            assert taken_over(), after()
+            assert all(runs[n].state() == "RUNNING" for n in survivors), "survivors run"
+            moved = {
+                task
+                for name, owned in after().items()
+                for task in owned - before[name][0]  # type: ignore[index]
+            }
+            restored = sum(
+                int(n)
+                for name in survivors
+                for *_, n in _RESTORED.findall(runs[name].output()[killed_at[name] :])
+            )
             changelogs = [
                 (f"{app_id}-{store}-changelog", int(task.split("_")[1]))
                 for task in moved
                 for store in (("max",) if task.startswith("1_") else ("sum", "total", "cnt"))
             ]
             records = _committed_records(bootstrap, changelogs)
-            log(f"survivor restored {restored} of the moved stores' {records} records")
+            log(f"moved {sorted(moved)}: survivors restored {restored} of their {records} records")
             second.start()
             second.result()
-            assert pace.until_complete(FIRST + SECOND, 90), reader.counts()
+            assert pace.until_complete(first_n + SECOND, 90), reader.counts()
             finish_and_verify(
                 bootstrap=bootstrap,
                 app_id=app_id,
                 topics=topics,
-                partitions=PARTITIONS,
-                expected=FIRST + SECOND,
+                partitions=partitions,
+                expected=first_n + SECOND,
                 instances=instances,
                 reader=reader,
                 log=log,
@@ -212,6 +256,31 @@ def test_a_failover_with_a_standby_restores_only_the_tail(
         kafka_bootstrap, new_topic, tmp_path / "without", standbys=0, protocol="classic"
     )
     assert restored == records, f"restored {restored} of {records} without a standby"
+
+
+@pytest.mark.parametrize("protocol", ["consumer", "classic"])
+def test_with_three_instances_the_failover_lands_on_the_standbys(
+    kafka_bootstrap: str,
+    new_topic: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    protocol: str,
+) -> None:
+    # The brokers choose the new owners (range); the standbys are placed where the range
+    # assignment sends a task when its owner leaves (runtime/range_successors.py), so after a
+    # SIGKILL of one of three instances every task that moved finds its standby there.
+    monkeypatch.setattr(chaos, "APP", APPS_DIR / "standby_eos_app.py")
+    restored, records = _failover(
+        kafka_bootstrap,
+        new_topic,
+        tmp_path,
+        standbys=1,
+        protocol=protocol,
+        names=("a", "b", "c"),
+        partitions=6,
+    )
+    assert records >= 2000, "a good amount moved"
+    assert restored <= records // 10, f"restored {restored} of {records} with standbys"
 
 
 def test_scaling_one_to_three_to_one_with_standbys_stays_exact(
