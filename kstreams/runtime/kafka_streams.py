@@ -63,6 +63,7 @@ from kstreams.runtime.client_state import (
 from kstreams.runtime.clients import ClosableAdmin
 from kstreams.runtime.global_thread import GlobalStreamThread
 from kstreams.runtime.metadata_publisher import MetadataPublisher, ensure_metadata_topic
+from kstreams.runtime.shutdown_progress import describe_shutdown
 from kstreams.runtime.standby_placement import StandbyPlacement
 from kstreams.runtime.state_directory import StateDirectory
 from kstreams.runtime.stream_thread import StreamThread, client_log
@@ -104,6 +105,8 @@ class KafkaStreams(ClientQueries, ClientMetadata):
         """The stream thread error that shut the client down (ERROR), if any."""
         self._closed = threading.Event()
         """Set once the close thread finished (NOT_RUNNING or ERROR reached and announced)."""
+        self._close_step = "not started"
+        """What the close thread is doing (a close() that times out logs it)."""
         self._own_threads: set[threading.Thread] = set()
         """Every stream thread and close thread of this client (close() never waits on them)."""
         self._callbacks = threading.local()
@@ -430,14 +433,18 @@ class KafkaStreams(ClientQueries, ClientMetadata):
             t.shutdown()
         for t in threads:
             if t.is_alive():
+                self._close_step = f"waiting for {t.name} to stop"
                 t.join()
         global_thread = self._global_thread
         if global_thread is not None:  # stopped after the stream threads, as in Kafka Streams
+            self._close_step = "waiting for the global thread to stop"
             global_thread.shutdown()
             if global_thread.is_alive() and global_thread is not threading.current_thread():
                 global_thread.join()
         if self._publisher is not None:  # the threads left the group: retract this instance
+            self._close_step = "closing the metadata publisher"
             self._publisher.close()
+        self._close_step = "closing the clients and releasing the state directory"
         self._release_clients()
         try:
             self.state_directory.unlock()
@@ -527,8 +534,9 @@ class KafkaStreams(ClientQueries, ClientMetadata):
 
         Waits up to ``timeout`` (seconds or timedelta; None: as long as it takes; 0: not at
         all) for the client to reach NOT_RUNNING (or ERROR) and returns whether it did. If
-        it does not get there in time, the shutdown goes on in the background and a later
-        ``close()`` waits for it again.
+        it does not get there in time, it logs what the shutdown waits for (each stream
+        thread's step), the shutdown goes on in the background and a later ``close()`` waits
+        for it again.
 
         Called from a stream thread (a processor or punctuator, the uncaught-exception
         handler), or from a state listener, it only starts the shutdown and returns at once
@@ -553,7 +561,16 @@ class KafkaStreams(ClientQueries, ClientMetadata):
                 threading.current_thread().name,
             )
             return False
-        return self._closed.wait(seconds)
+        if self._closed.wait(seconds):
+            return True
+        (log.warning if seconds else log.info)(
+            "stream-client [%s] did not stop within the close timeout (%s s); the shutdown "
+            "goes on: %s",
+            self.client_id,
+            seconds,
+            describe_shutdown(self._close_step, self._threads, self._global_thread),
+        )
+        return False
 
     def __enter__(self) -> KafkaStreams:
         return self

@@ -167,6 +167,8 @@ class StreamThread(ThreadCommitting, threading.Thread):
         self._stop_event = threading.Event()
         self._dirty = False
         self.thread_state = "CREATED"
+        self.close_step: str | None = None
+        """What its shutdown is doing (None: still in its loop); a close that times out says."""
         self._topic_sub = {
             topology.resolve_topic(t, self.app_id): topology.subtopology_of_topic(t)
             for t in topology.source_topics()
@@ -519,6 +521,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
         errors: list[tuple[str, BaseException]] = []
         committed = False
         if clean and self.tasks:
+            self.close_step = "the final commit"
             try:
                 self.commit()
                 committed = True
@@ -530,11 +533,13 @@ class StreamThread(ThreadCommitting, threading.Thread):
             ("closing the standby tasks", self.task_manager.close_standbys),
             ("aborting the open transaction", self.committer.close),
         ):
+            self.close_step = what
             try:
                 step()
             except Exception as exc:
                 errors.append((what, exc))
         errors.extend(self._close_clients())
+        self.close_step = "done"
         for i, (what, exc) in enumerate(errors):
             if failure is not None and same_kafka_error(exc, failure):
                 log.debug("stream-thread [%s] %s: %s", self.client_id, what, exc)
@@ -567,9 +572,13 @@ class StreamThread(ThreadCommitting, threading.Thread):
         ):
             if consumer is None:
                 continue
+            self.close_step = what
             err = close_consumer(consumer)
             if err is not None:
                 errors.append((what, err))
+        self.close_step = (
+            f"closing the producer (delivering for up to {CLOSE_FLUSH_TIMEOUT_S:.0f} s)"
+        )
         err = close_producer(
             self.producer, CLOSE_FLUSH_TIMEOUT_S, log, f"stream-thread [{self.client_id}]"
         )

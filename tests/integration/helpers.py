@@ -11,7 +11,8 @@
   end (every record it will write for them: "nothing more arrives" without a fixed wait);
 * :func:`java_partition` is Java's ``Utils.murmur2`` partition of a key;
 * :class:`StreamsRunner` runs a :class:`~kstreams.KafkaStreams` in the test process and always
-  closes it; :class:`AppProcess` runs an app script in a subprocess and always stops it;
+  closes it; :class:`AppProcess` runs an app script in a subprocess and always stops it
+  (a stop that hangs fails with the app's thread stacks: :mod:`app_signals`);
 * :func:`wait_until` polls a condition with a deadline.
 * state tests: :func:`latest_counts` (latest Long per key of an output topic),
   :func:`topic_configs`, :func:`group_assignment`, :func:`group_caught_up`, :func:`app_caught_up`,
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app_signals import CLOSE_TIMEOUT_S, EXIT_GRACE_S, overrun_report, stacks_then_kill
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from kstreams import KafkaStreams, Serdes, Topology
@@ -430,17 +432,26 @@ def running_streams(
 class AppProcess:
     """An app script of ``tests/integration/apps`` run as a separate Python process.
 
-    Its stdout and stderr go to ``log_path``; :meth:`stop` sends SIGTERM and kills it if it
-    does not exit in time. Use as a context manager so the process never outlives the test.
+    Its stdout and stderr go to ``log_path`` (unbuffered: a SIGKILL loses nothing it printed);
+    :meth:`stop` sends SIGTERM, and if it does not exit in time asks for its threads' stacks
+    and kills it (:mod:`app_signals`). Use as a context manager so the process never outlives
+    the test.
     """
 
     def __init__(
-        self, script: str, *args: str, log_path: Path, env: Mapping[str, str] | None = None
+        self,
+        script: str,
+        *args: str,
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+        stop_timeout: float = CLOSE_TIMEOUT_S + EXIT_GRACE_S,
     ) -> None:
         self.script = APPS_DIR / script if not os.path.isabs(script) else Path(script)
         self.args = [str(a) for a in args]
         self.log_path = log_path
         self.env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
+        self.stop_timeout = stop_timeout
+        """How long :meth:`stop` waits for the exit by default (the app's close timeout and more)."""
         self.proc: subprocess.Popen[bytes] | None = None
         self._log_file: Any = None
 
@@ -458,8 +469,13 @@ class AppProcess:
     def __enter__(self) -> AppProcess:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        try:
+            self.stop()
+        except AssertionError as overrun:
+            if exc is None:
+                raise
+            exc.add_note(str(overrun))  # the test's own failure stays the one reported
 
     @property
     def output(self) -> str:
@@ -500,18 +516,25 @@ class AppProcess:
     def returncode(self) -> int | None:
         return None if self.proc is None else self.proc.poll()
 
-    def stop(self, timeout: float = 30.0) -> int | None:
-        """SIGTERM, wait up to ``timeout`` s, then SIGKILL. Returns the exit code."""
+    def stop(self, timeout: float | None = None) -> int | None:
+        """SIGTERM and wait up to ``timeout`` s (:attr:`stop_timeout`) for the exit; its exit code.
+
+        Raises AssertionError if it did not exit in time: it is asked for its threads' stacks
+        (SIGUSR1) and SIGKILLed, and the message holds them and the tail of its log.
+        """
         if self.proc is None:
             return None
+        timeout = self.stop_timeout if timeout is None else timeout
         try:
             if self.proc.poll() is None:
                 self.proc.send_signal(signal.SIGTERM)
                 try:
                     self.proc.wait(timeout)
                 except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait(10)
+                    before, stacks = stacks_then_kill(self.proc, lambda: self.output)
+                    raise AssertionError(
+                        overrun_report(self.script.name, timeout, before, stacks)
+                    ) from None
             return self.proc.returncode
         finally:
             if self._log_file is not None:

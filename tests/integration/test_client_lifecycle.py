@@ -5,6 +5,7 @@
 * ``close()`` from the uncaught-exception handler, from a processor or from a state listener
   does not deadlock: from a stream thread it returns without waiting, and the thread stops
   afterwards;
+* ``close(timeout)`` that runs out returns False in time and logs where the shutdown waits;
 * under at_least_once the producer is idempotent (librdkafka's statistics show the producer
   id the broker assigned) and a word count is exact.
 """
@@ -12,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from typing import Any
@@ -31,6 +33,8 @@ from helpers import (
 from kstreams import (
     KafkaStreams,
     Materialized,
+    Processor,
+    Record,
     Serdes,
     StreamsBuilder,
     StreamThreadExceptionResponse,
@@ -302,6 +306,65 @@ def test_close_from_the_state_listener_during_start_starts_no_thread(
     closed = streams.close(30)
     _closed_and_stopped(streams, closed, State.NOT_RUNNING)
     assert all(t.ident is None for t in _stream_threads(streams)), "a stream thread started"
+
+
+# --------------------------------------------------------------------------- #
+# close(timeout) that runs out: False in time, and where the shutdown waits
+# --------------------------------------------------------------------------- #
+
+
+def test_a_close_that_times_out_returns_false_in_time_and_says_where_it_waits(
+    kafka_bootstrap: str, new_topic: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stream thread held in a processor, then in the processor's close(): each close(1)
+    returns False within its timeout and logs the thread's step; once let go it stops."""
+    src = new_topic()
+    in_process, in_close = threading.Event(), threading.Event()
+    release_process, release_close = threading.Event(), threading.Event()
+
+    class Holding(Processor):
+        def process(self, record: Record) -> None:
+            in_process.set()
+            release_process.wait(60)
+
+        def close(self) -> None:
+            in_close.set()
+            release_close.wait(60)
+
+    builder = StreamsBuilder()
+    builder.stream(src).process(Holding)
+    streams = KafkaStreams(
+        builder.build(), streams_config(kafka_bootstrap, unique_app_id("close-timeout"))
+    )
+    [thread] = _stream_threads(streams)
+    try:
+        streams.start()
+        streams.wait_until_running(60)
+        produce(kafka_bootstrap, src, [("k", "v")])
+        assert in_process.wait(30), "the record never reached the processor"
+        timings = []
+        for entered, release in ((in_process, release_process), (in_close, release_close)):
+            assert entered.wait(30)
+            caplog.clear()
+            began = time.monotonic()
+            with caplog.at_level(logging.WARNING, logger="kstreams"):
+                assert streams.close(1.0) is False
+            timings.append(time.monotonic() - began)
+            [said] = [
+                r.getMessage() for r in caplog.records if "did not stop within" in r.getMessage()
+            ]
+            assert f"the close thread is waiting for {thread.name} to stop" in said
+            if release is release_process:
+                assert f"{thread.name} (RUNNING) has not left its loop, its last poll" in said
+            else:
+                assert f"{thread.name} (PENDING_SHUTDOWN) is at: closing the tasks" in said
+            release.set()
+        assert all(1.0 <= t < 3.0 for t in timings), timings
+    finally:
+        release_process.set()
+        release_close.set()
+        closed = streams.close(30)
+    _closed_and_stopped(streams, closed, State.NOT_RUNNING)
 
 
 # --------------------------------------------------------------------------- #

@@ -22,13 +22,13 @@ import sys
 import threading
 from pathlib import Path
 
-# First of all (importing kstreams takes a second): SIGTERM asks for a clean stop even then.
-STOP = threading.Event()
-signal.signal(signal.SIGTERM, lambda *_: STOP.set())
-signal.signal(signal.SIGINT, lambda *_: STOP.set())
-
 _TESTS = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(_TESTS), str(_TESTS.parents[1] / "examples")]
+
+from app_signals import close_and_report, stop_event  # noqa: E402
+
+# First of all (importing kstreams takes a second): SIGTERM asks for a clean stop even then.
+STOP = stop_event()
 
 from eos.status import (  # noqa: E402
     CLOSE_TIMEOUT_S,
@@ -106,8 +106,7 @@ def main() -> int:
         while not STOP.wait(0.2):
             pass
     finally:
-        closed = streams.close(CLOSE_TIMEOUT_S)
-        print(f"{CLOSED} {closed} {streams.state.value}", flush=True)
+        closed = close_and_report(streams, CLOSE_TIMEOUT_S, CLOSED)
     if not closed:
         return EXIT_CLOSE_TIMEOUT
     return EXIT_OK if streams.state is KafkaStreams.State.NOT_RUNNING else EXIT_ERROR

@@ -9,16 +9,17 @@ Prints ``SERVING`` once started and ``RUNNING`` once the client is; SIGTERM clos
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 from pathlib import Path
 
-STOP = threading.Event()
-signal.signal(signal.SIGTERM, lambda *_: STOP.set())
-signal.signal(signal.SIGINT, lambda *_: STOP.set())
+sys.path[:0] = [
+    str(Path(__file__).resolve().parents[1]),
+    str(Path(__file__).parents[3] / "examples"),
+]
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "examples"))
+from app_signals import close_and_report, stop_event  # noqa: E402
+
+STOP = stop_event()  # first of all: SIGTERM / SIGINT set it; SIGUSR1 prints every thread's stack
 
 import word_count  # noqa: E402
 
@@ -47,7 +48,7 @@ def main() -> int:
     print("RUNNING", flush=True)
     STOP.wait()
     server.close()
-    return 0 if streams.close(60) else 1
+    return 0 if close_and_report(streams) else 1
 
 
 if __name__ == "__main__":

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/integration: app_signals
+
+from app_signals import close_and_report, stop_event
 
 from kstreams import FixedKeyProcessor, KafkaStreams, Serdes, StreamsBuilder
 
@@ -48,9 +51,7 @@ def main() -> int:
     )
     logging.getLogger("kstreams.client").setLevel(logging.WARNING)
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = stop_event()  # SIGTERM / SIGINT set it; SIGUSR1 prints every thread's stack
 
     builder = StreamsBuilder()
     client_id: list[str] = []
@@ -84,8 +85,7 @@ def main() -> int:
         while not stop.wait(0.2):
             pass
     finally:
-        closed = streams.close(30)
-        print(f"CLOSED {closed} {streams.state.value}", flush=True)
+        closed = close_and_report(streams)
     ok = closed and streams.state is KafkaStreams.State.NOT_RUNNING
     return 0 if ok else 1
 

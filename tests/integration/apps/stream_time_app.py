@@ -16,10 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
-import threading
 from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/integration: app_signals
+
+from app_signals import close_and_report, stop_event
 
 from kstreams import (
     EmitStrategy,
@@ -64,9 +67,7 @@ def main() -> int:
     )
     logging.getLogger("kstreams.client").setLevel(logging.WARNING)
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = stop_event()  # SIGTERM / SIGINT set it; SIGUSR1 prints every thread's stack
     config = {
         "application.id": args.application_id,
         "bootstrap.servers": args.bootstrap,
@@ -95,9 +96,8 @@ def main() -> int:
             pass
     finally:
         metrics = streams.metrics()
-        closed = streams.close(30)
         print(f"METRICS {json.dumps(metrics)}", flush=True)
-        print(f"CLOSED {closed} {streams.state.value}", flush=True)
+        closed = close_and_report(streams)
     return 0 if closed and streams.state is KafkaStreams.State.NOT_RUNNING else 1
 
 

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/integration: app_signals
+
+from app_signals import close_and_report, stop_event
 
 from kstreams import KafkaStreams, Serdes, StreamsBuilder, TimeWindows, Topology
 from kstreams.dsl.suppressed import BufferConfig, Suppressed
@@ -87,9 +90,7 @@ def main() -> int:
     )
     logging.getLogger("kstreams.client").setLevel(logging.WARNING)
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = stop_event()  # SIGTERM / SIGINT set it; SIGUSR1 prints every thread's stack
     build = TOPOLOGIES[args.mode]
     config = {
         "application.id": args.application_id,
@@ -116,8 +117,7 @@ def main() -> int:
         while not stop.wait(0.2):
             pass
     finally:
-        closed = streams.close(30)
-        print(f"CLOSED {closed} {streams.state.value}", flush=True)
+        closed = close_and_report(streams)
     return 0 if closed and streams.state is KafkaStreams.State.NOT_RUNNING else 1
 
 

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from app_signals import overrun_report, stacks_then_kill
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from .status import describe_exit, run_failures
@@ -61,6 +62,8 @@ class _Run:
         self.killed = False
         self.wait_timed_out: float | None = None
         """Set to the timeout when :meth:`wait` had to SIGKILL it."""
+        self.overrun = ""
+        """Then: its threads' stacks and the tail of its log (:func:`app_signals.overrun_report`)."""
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in close()
         self.proc = subprocess.Popen(
@@ -99,13 +102,13 @@ class _Run:
             self.proc.send_signal(signal.SIGTERM)
 
     def wait(self, timeout: float) -> int | None:
-        """Wait for the exit (SIGKILL after ``timeout``); the exit code."""
+        """Wait for the exit (after ``timeout``: its threads' stacks, SIGKILL); the exit code."""
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.wait_timed_out = timeout
-            self.proc.kill()
-            self.proc.wait(10)
+            before, stacks = stacks_then_kill(self.proc, self.output)
+            self.overrun = overrun_report(self.name, timeout, before, stacks)
         return self.proc.returncode
 
     def close(self) -> None:
@@ -204,10 +207,7 @@ class Instances:
         for run in self.runs:
             code = self.stop_codes.get(run.name, 0)
             if run.wait_timed_out is not None:
-                out.append(
-                    f"{run.name} did not exit within {run.wait_timed_out:.0f} s of SIGTERM and "
-                    f"was SIGKILLed (log {run.log_path.name})"
-                )
+                out.append(f"{run.overrun}\n(log {run.log_path.name})")
             elif code != 0:
                 out.append(
                     f"{run.name} did not close cleanly on SIGTERM: {describe_exit(code)} (log "

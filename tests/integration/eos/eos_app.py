@@ -30,6 +30,7 @@ one per line and flushed:
 
 Exit code (``status.EXIT_CODES``): 0 after a clean close, 2 if the client ended in ERROR (a
 stream thread died), 3 if it did not close within 30 s (every thread's stack is printed).
+SIGTERM / SIGINT stop it, SIGUSR1 prints every thread's stack (``app_signals``).
 """
 
 from __future__ import annotations
@@ -41,11 +42,14 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
+
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # tests/integration: app_signals
+
+from app_signals import close_and_report, stop_event
 
 # First of all (importing kstreams takes a second): SIGTERM asks for a clean stop even then.
-STOP = threading.Event()
-signal.signal(signal.SIGTERM, lambda *_: STOP.set())
-signal.signal(signal.SIGINT, lambda *_: STOP.set())
+STOP = stop_event()
 
 from status import (  # noqa: E402 -- this script's sibling
     CLOSE_TIMEOUT_S,
@@ -225,10 +229,8 @@ def main() -> int:
         while not stop.wait(0.2):
             pass
     finally:
-        closed = streams.close(CLOSE_TIMEOUT_S)
-        print(f"{CLOSED} {closed} {streams.state.value}", flush=True)
-        if not closed:  # where is the stream thread stuck? (for the test's report)
-            faulthandler.dump_traceback(file=sys.stdout, all_threads=True)
+        # CLOSED False comes with every thread's stack: where the shutdown waits
+        closed = close_and_report(streams, CLOSE_TIMEOUT_S, CLOSED)
     if not closed:
         return EXIT_CLOSE_TIMEOUT
     return EXIT_OK if streams.state is KafkaStreams.State.NOT_RUNNING else EXIT_ERROR
