@@ -40,11 +40,17 @@ Run it against a broker (the three input topics and ``orders-enriched`` must exi
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 from typing import Any
 
-from kstreams import KafkaStreams, Materialized, Serdes, StreamsBuilder, TableJoined, Topology
+from kstreams import (
+    KafkaStreams,
+    Materialized,
+    Serdes,
+    StreamsBuilder,
+    TableJoined,
+    Topology,
+    wait_for_shutdown_signal,
+)
 
 ORDERS = "orders"
 PRODUCTS = "products"
@@ -122,12 +128,9 @@ def main() -> None:
     args = parser.parse_args()
     topology = build_topology()
     print(topology.describe())
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with KafkaStreams(topology, config(args.bootstrap_servers, args.application_id)) as streams:
         streams.start()
-        stop.wait()
+        wait_for_shutdown_signal()  # SIGTERM or Ctrl-C; leaving the block closes
 
 
 if __name__ == "__main__":

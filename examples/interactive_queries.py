@@ -27,11 +27,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import socket
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -42,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from word_count import INPUT, OUTPUT, build_topology, config, words
 
-from kstreams import KafkaStreams
+from kstreams import KafkaStreams, wait_for_shutdown_signal
 from kstreams.interactive import InteractiveQueryServer
 
 STORE = "counts"
@@ -165,15 +163,12 @@ def main() -> None:
     if args.demo:
         sys.exit(demo(args.bootstrap_servers))
     state_dir = args.state_dir or os.path.join(tempfile.gettempdir(), f"kstreams-{args.port}")
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     streams, server = start_instance(
         args.bootstrap_servers, args.application_id, args.host, args.port, state_dir
     )
     print(f"serving http://{args.host}:{args.port}/stores/{STORE}/<word>", flush=True)
     try:
-        stop.wait()
+        wait_for_shutdown_signal()  # SIGTERM or Ctrl-C; leaving the block closes
     finally:
         server.close()
         streams.close(60)

@@ -55,8 +55,6 @@ and ``customers`` with the same partition count)::
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -69,6 +67,7 @@ from kstreams import (
     StreamJoined,
     StreamsBuilder,
     Topology,
+    wait_for_shutdown_signal,
 )
 
 CUSTOMERS = "customers"
@@ -154,12 +153,9 @@ def main() -> None:
     args = parser.parse_args()
     topology = build_topology()
     print(topology.describe())
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with KafkaStreams(topology, config(args.bootstrap_servers, args.application_id)) as streams:
         streams.start()
-        stop.wait()
+        wait_for_shutdown_signal()  # SIGTERM or Ctrl-C; leaving the block closes
 
 
 if __name__ == "__main__":

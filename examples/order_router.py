@@ -13,11 +13,17 @@ Run it against a broker (topics must exist)::
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 from typing import NamedTuple
 
-from kstreams import Branched, KafkaStreams, Named, Serdes, StreamsBuilder, Topology
+from kstreams import (
+    Branched,
+    KafkaStreams,
+    Named,
+    Serdes,
+    StreamsBuilder,
+    Topology,
+    wait_for_shutdown_signal,
+)
 
 
 class Topics(NamedTuple):
@@ -74,12 +80,9 @@ def main() -> None:
     args = parser.parse_args()
     topology = build_topology()
     print(topology.describe())
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with KafkaStreams(topology, config(args.bootstrap_servers)) as streams:
         streams.start()
-        stop.wait()
+        wait_for_shutdown_signal()  # SIGTERM or Ctrl-C; leaving the block closes
 
 
 if __name__ == "__main__":

@@ -23,8 +23,6 @@ Run it against a broker (topics must exist)::
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 from datetime import timedelta
 
 from kstreams import (
@@ -37,6 +35,7 @@ from kstreams import (
     TimeWindows,
     Topology,
     WindowedSerdes,
+    wait_for_shutdown_signal,
 )
 
 INPUT = "page-views"
@@ -83,12 +82,9 @@ def main() -> None:
     args = parser.parse_args()
     topology = build_topology()
     print(topology.describe())
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with KafkaStreams(topology, config(args.bootstrap_servers, args.application_id)) as streams:
         streams.start()
-        stop.wait()
+        wait_for_shutdown_signal()  # SIGTERM or Ctrl-C; leaving the block closes
 
 
 if __name__ == "__main__":

@@ -15,10 +15,15 @@ from __future__ import annotations
 
 import argparse
 import re
-import signal
-import threading
 
-from kstreams import KafkaStreams, Materialized, Serdes, StreamsBuilder, Topology
+from kstreams import (
+    KafkaStreams,
+    Materialized,
+    Serdes,
+    StreamsBuilder,
+    Topology,
+    wait_for_shutdown_signal,
+)
 
 INPUT = "text-lines"
 OUTPUT = "word-counts"
@@ -64,12 +69,9 @@ def main() -> None:
     args = parser.parse_args()
     topology = build_topology()
     print(topology.describe())
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with KafkaStreams(topology, config(args.bootstrap_servers, args.application_id)) as streams:
         streams.start()
-        stop.wait()
+        wait_for_shutdown_signal()  # SIGTERM or Ctrl-C; leaving the block closes
 
 
 if __name__ == "__main__":

@@ -79,6 +79,7 @@ from kstreams.runtime.queries import StoreQueryParameters
 from kstreams.runtime.streams_metadata import HostInfo, KeyQueryMetadata, StreamsMetadata
 from kstreams.serde import FunctionSerde, JsonSerde, Serde, Serdes
 from kstreams.serde.windowed import WindowedSerdes
+from kstreams.signals import wait_for_shutdown_signal
 from kstreams.state import (
     KeyValueStore,
     ReadOnlyKeyValueStore,
@@ -210,4 +211,5 @@ __all__ = [
     "Windowed",
     "WindowedSerdes",
     "__version__",
+    "wait_for_shutdown_signal",
 ]

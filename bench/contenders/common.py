@@ -21,7 +21,7 @@ import argparse
 import re
 import signal
 import struct
-import threading
+import time
 from typing import Any
 
 WORD = re.compile(r"\W+")
@@ -101,9 +101,34 @@ def parse_args(description: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def stop_event() -> threading.Event:
-    """An event set by SIGTERM or SIGINT."""
-    stop = threading.Event()
+class StopFlag:
+    """Set by SIGTERM / SIGINT (or :meth:`set`). A plain flag, not a ``threading.Event``: a
+    signal handler that calls ``Event.set()`` can deadlock on the event's lock when the signal
+    lands inside the main thread's ``Event.wait`` (see ``kstreams/signals.py``)."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Sleep in short steps until set (or ``timeout`` passed); whether it is set."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._set:
+            left = 0.05 if deadline is None else min(0.05, deadline - time.monotonic())
+            if left <= 0:
+                break
+            time.sleep(left)
+        return self._set
+
+
+def stop_event() -> StopFlag:
+    """A flag set by SIGTERM or SIGINT."""
+    stop = StopFlag()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     return stop

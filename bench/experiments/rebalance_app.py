@@ -24,12 +24,11 @@ import argparse
 import logging
 import signal
 import sys
-import threading
 import time
 
-STOP = threading.Event()
-signal.signal(signal.SIGTERM, lambda *_: STOP.set())
-signal.signal(signal.SIGINT, lambda *_: STOP.set())
+STOPPED: list[int] = []  # SIGTERM may come during the slow import; a lock-free handler
+signal.signal(signal.SIGTERM, lambda signum, _frame: STOPPED.append(signum))
+signal.signal(signal.SIGINT, lambda signum, _frame: STOPPED.append(signum))
 
 from kstreams import (  # noqa: E402 -- SIGTERM is handled before the slow import
     FixedKeyProcessor,
@@ -38,6 +37,7 @@ from kstreams import (  # noqa: E402 -- SIGTERM is handled before the slow impor
     Serdes,
     StreamsBuilder,
     Topology,
+    wait_for_shutdown_signal,
 )
 from kstreams.errors import ConfigError  # noqa: E402
 
@@ -137,9 +137,8 @@ def main() -> int:
     )
     streams.set_global_state_restore_listener(Restores())
     streams.start()
-    while not STOP.wait(0.2):
-        if streams.state in (KafkaStreams.State.ERROR, KafkaStreams.State.NOT_RUNNING):
-            break
+    ended = (KafkaStreams.State.ERROR, KafkaStreams.State.NOT_RUNNING)
+    wait_for_shutdown_signal(until=lambda: bool(STOPPED) or streams.state in ended)
     streams.close()
     return 1 if streams.state is KafkaStreams.State.ERROR else 0
 

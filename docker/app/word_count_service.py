@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -29,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import word_count  # the example's topology, from examples/
 from confluent_kafka import KafkaError, KafkaException
 
-from kstreams import KafkaStreams
+from kstreams import KafkaStreams, wait_for_shutdown_signal
 from kstreams.testing.kafka_admin import admin_client, create_topic, wait_for_kafka
 
 
@@ -82,9 +80,6 @@ def main() -> int:
     _ensure_topic(bootstrap, input_topic, partitions)
     _ensure_topic(bootstrap, output_topic, partitions)
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
     config = word_count.config(bootstrap, app_id)
     config["state.dir"] = _setting("STATE_DIR", "/var/lib/kstreams")
     config["commit.interval.ms"] = int(_setting("COMMIT_INTERVAL_MS", "1000"))
@@ -92,13 +87,12 @@ def main() -> int:
 
     def on_state(new: KafkaStreams.State, old: KafkaStreams.State) -> None:
         print(f"STATE {new.value} {old.value}", flush=True)
-        if new in (KafkaStreams.State.ERROR, KafkaStreams.State.PENDING_ERROR):
-            stop.set()
 
     streams.set_state_listener(on_state)
     streams.start()
     try:
-        stop.wait()
+        failed = (KafkaStreams.State.ERROR, KafkaStreams.State.PENDING_ERROR)
+        wait_for_shutdown_signal(until=lambda: streams.state in failed)
     finally:
         closed = streams.close(30)
         print(f"CLOSED {closed} {streams.state.value}", flush=True)

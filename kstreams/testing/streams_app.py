@@ -136,7 +136,9 @@ class StreamsApp:
 
         ``condition`` may also assert: an ``AssertionError`` means "not yet", and its message
         is what the failure shows (so ``def check(): assert counts() == expected; return True``
-        fails showing both sides). ``what`` describes the wait in the failure: a string, or a
+        fails showing both sides). Store reads that fail because a rebalance is under way or
+        the store moved (``StreamsRebalancingError``, ``StateStoreMigratedError``: Kafka
+        Streams' retriable store errors) mean "not yet" too. ``what`` describes the wait in the failure: a string, or a
         function called then (e.g. ``lambda: f"counts {counts()}"``).
 
         Example::
@@ -148,6 +150,9 @@ class StreamsApp:
                 is the cause), or ``timeout`` seconds passed; the message names the
                 condition, the last value or assertion it gave, the app's state and metrics.
         """
+        from kstreams.state.errors import StateStoreMigratedError, StreamsRebalancingError
+
+        retriable = (StreamsRebalancingError, StateStoreMigratedError)
         deadline = time.monotonic() + timeout
         last: Any = None
         failed: AssertionError | None = None
@@ -156,6 +161,8 @@ class StreamsApp:
                 result = condition()
             except AssertionError as exc:
                 failed = exc
+            except retriable as exc:  # a rebalance (e.g. a task's second assignment)
+                failed = AssertionError(f"{type(exc).__name__}: {exc}")
             else:
                 if result:
                     return result

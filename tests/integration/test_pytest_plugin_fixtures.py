@@ -176,6 +176,28 @@ def test_run_until_fails_saying_what_it_last_saw(new_topic, produce, read_topic,
         )
 
 
+def test_run_until_retries_store_reads_that_meet_a_rebalance(new_topic, streams_app) -> None:
+    from kstreams.state.errors import StateStoreMigratedError, StreamsRebalancingError
+
+    source, sink = new_topic(), new_topic()
+    app = streams_app(_upper(source, sink))
+    raised = iter([StreamsRebalancingError("moving"), StateStoreMigratedError("moved")])
+
+    def read() -> str:
+        error = next(raised, None)
+        if error is not None:
+            raise error  # as store.get() does while a task's partitions are (re)assigned
+        return "found"
+
+    assert app.run_until(read, timeout=10, interval=0.01) == "found"
+    with pytest.raises(AssertionError, match="StreamsRebalancingError: still"):
+
+        def never() -> None:
+            raise StreamsRebalancingError("still")
+
+        app.run_until(never, timeout=0.3, interval=0.05)
+
+
 def test_run_until_fails_at_once_when_the_app_stopped(new_topic, produce, streams_app) -> None:
     source, sink = new_topic(), new_topic()
 
