@@ -26,7 +26,9 @@ where waiting could deadlock: called from a stream thread (a processor, the unca
 handler), from the close thread or from a state listener, it only starts the shutdown and
 returns (False unless the client already stopped), and the calling thread stops afterwards.
 
-Metrics, thread metadata, health and ``store()`` (interactive queries) live in
+What a stream thread's or the global thread's failure leads to (the uncaught-exception
+handler, REPLACE_THREAD) lives in :mod:`kstreams.runtime.client_failures`; metrics, thread
+metadata, health and ``store()`` (interactive queries) in
 :mod:`kstreams.runtime.client_queries`; where the stores of every instance live
 (``query_metadata_for_key()``...) in :mod:`kstreams.runtime.client_metadata`, published by
 :mod:`kstreams.runtime.metadata_publisher` when ``application.server`` is set.
@@ -48,13 +50,11 @@ from confluent_kafka.admin import AdminClient
 
 from kstreams.config import StreamsConfig
 from kstreams.errors import ConfigError, IllegalStateError, StreamsError
-from kstreams.handlers import StreamThreadExceptionResponse
-from kstreams.handlers.logged import log_failure_once
 from kstreams.runtime.client_diagnostics import ClientDiagnostics
+from kstreams.runtime.client_failures import ClientFailures
 from kstreams.runtime.client_metadata import ClientMetadata
 from kstreams.runtime.client_queries import ClientQueries, seconds_of
 from kstreams.runtime.client_state import (
-    CONSEQUENCES,
     TRANSITIONS,
     State,
     StateListener,
@@ -74,7 +74,7 @@ from kstreams.topology.topology import Topology
 log = logging.getLogger("kstreams")
 
 
-class KafkaStreams(ClientQueries, ClientMetadata):
+class KafkaStreams(ClientFailures, ClientQueries, ClientMetadata):
     """A client that runs ``topology`` with ``num.stream.threads`` stream threads.
 
     Unknown or invalid settings raise :class:`~kstreams.errors.ConfigError` here,
@@ -292,118 +292,6 @@ class KafkaStreams(ClientQueries, ClientMetadata):
             and current is State.RUNNING
         ):
             self._set_state(State.REBALANCING)
-
-    def _on_thread_error(self, thread: StreamThread, exc: BaseException) -> None:
-        """A stream thread failed (called by it, before it closes): log it, the handler decides.
-
-        This is where a thread's failure is logged, once (see :meth:`_log_thread_failure`).
-        SHUTDOWN_CLIENT / SHUTDOWN_APPLICATION move the client to PENDING_ERROR now (ERROR
-        once every thread stopped); REPLACE_THREAD starts a new thread when this one is DEAD.
-        """
-        if self._state.is_shutting_down():
-            log_failure_once(
-                log,
-                f"stream-thread [{thread.client_id}]",
-                exc,
-                f"the client is {self._state.value} anyway",
-            )
-            return
-        response = StreamThreadExceptionResponse.SHUTDOWN_CLIENT
-        handler_error: BaseException | None = None
-        if self._handler is not None:
-            try:
-                response = self._call_back(self._handler, exc)
-            except Exception as err:
-                handler_error = err
-            if not isinstance(response, StreamThreadExceptionResponse):
-                handler_error = TypeError(
-                    f"it returned {response!r}, not a StreamThreadExceptionResponse"
-                )
-                response = StreamThreadExceptionResponse.SHUTDOWN_CLIENT
-        if handler_error is not None:
-            log.error(
-                "stream-client [%s] the uncaught exception handler failed (%s): shutting down "
-                "the client",
-                self.client_id,
-                handler_error,
-                exc_info=handler_error if isinstance(handler_error, Exception) else None,
-            )
-        log_failure_once(log, f"stream-thread [{thread.client_id}]", exc, CONSEQUENCES[response])
-        if response is StreamThreadExceptionResponse.REPLACE_THREAD:
-            self._replacing[thread] = exc  # replaced once it closed its clients and is DEAD
-            return
-        self._begin_shutdown(error=exc)
-
-    def _on_global_thread_error(self, thread: GlobalStreamThread, exc: BaseException) -> None:
-        """The global thread failed: the handler is told, and the client shuts down whatever it
-        answers (as Kafka Streams: the global thread cannot be replaced)."""
-        if self._state.is_shutting_down():
-            log_failure_once(log, f"global-stream-thread [{thread.client_id}]", exc, "stopping")
-            return
-        if self._handler is not None:
-            try:
-                response = self._call_back(self._handler, exc)
-            except Exception as err:
-                log.error(
-                    "stream-client [%s] the uncaught exception handler failed (%s)",
-                    self.client_id,
-                    err,
-                )
-            else:
-                if response is StreamThreadExceptionResponse.REPLACE_THREAD:
-                    log.warning(
-                        "stream-client [%s] the global thread cannot be replaced: shutting down "
-                        "the client instead",
-                        self.client_id,
-                    )
-        log_failure_once(
-            log,
-            f"global-stream-thread [{thread.client_id}]",
-            exc,
-            CONSEQUENCES[StreamThreadExceptionResponse.SHUTDOWN_CLIENT],
-        )
-        self._begin_shutdown(error=exc)
-
-    def _replace_thread(self, thread: StreamThread, exc: BaseException) -> None:
-        """Start a replacement of the DEAD ``thread`` unless the client is shutting down.
-
-        Under the lock, so no replacement starts once a shutdown began (the close thread takes
-        its list of threads under the lock too). If none can be created, the client shuts
-        down with ``exc``.
-        """
-        with self._lock:
-            if self._state.is_shutting_down():
-                log.info(
-                    "stream-client [%s] not replacing %s: the client is %s",
-                    self.client_id,
-                    thread.client_id,
-                    self._state.value,
-                )
-                return
-            try:
-                replacement = self._new_thread(self._next_thread_index)
-            except Exception as err:
-                log.error(
-                    "stream-client [%s] could not create a stream thread to replace %s (%s); "
-                    "shutting down the client",
-                    self.client_id,
-                    thread.client_id,
-                    err,
-                )
-                replacement = None
-            else:
-                self._next_thread_index += 1
-                self._thread_states.pop(thread.index, None)
-                self._threads = [t for t in self._threads if t is not thread] + [replacement]
-                log.info(
-                    "stream-client [%s] %s replaces %s",
-                    self.client_id,
-                    replacement.client_id,
-                    thread.client_id,
-                )
-                replacement.start()
-        if replacement is None:
-            self._begin_shutdown(error=exc)
 
     def _begin_shutdown(self, error: BaseException | None = None) -> bool:
         """Move to PENDING_SHUTDOWN (PENDING_ERROR with ``error``) and start the close thread.
