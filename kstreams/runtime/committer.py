@@ -120,9 +120,11 @@ class _BoundedCall(threading.Thread):
             self.on_late()
 
     def result(self, wait_s: float, on_late: Callable[[], None]) -> None:
-        """Wait up to ``wait_s`` for the call; raise what it raised, or :class:`_StuckCall`
-        (then ``on_late`` runs when, if ever, the call returns)."""
-        self.start()
+        """Wait up to ``wait_s`` for the call (started here unless it was already); raise what
+        it raised, or :class:`_StuckCall` (then ``on_late`` runs when, if ever, the call
+        returns)."""
+        if self.ident is None:
+            self.start()
         self.join(wait_s)
         with self._lock:
             if not self._finished:
@@ -133,10 +135,30 @@ class _BoundedCall(threading.Thread):
             raise self.error
 
 
+def _offsets_key(offsets: list[TopicPartition]) -> list[tuple[str, int, int, str | None]]:
+    return [(tp.topic, tp.partition, tp.offset, tp.metadata) for tp in offsets]
+
+
+class _OffsetsAhead:
+    """A ``send_offsets_to_transaction`` started before the commit (see
+    :meth:`ExactlyOnceCommitter.send_offsets`)."""
+
+    __slots__ = ("call", "fn", "key")
+
+    def __init__(self, offsets: list[TopicPartition], fn: Callable[[float], Any], name: str):
+        self.key = _offsets_key(offsets)
+        self.fn = fn
+        self.call = _BoundedCall(fn, TXN_TIMEOUT_S, name)
+        self.call.start()
+
+
 class AtLeastOnceCommitter:
     """Flush, then commit offsets through the consumer."""
 
     exactly_once = False
+
+    def send_offsets(self, offsets: list[TopicPartition]) -> None:
+        """Nothing to send ahead: offsets are committed after the flush."""
 
     def __init__(self, consumer: Any, producer: Any, collector: Any, name: str) -> None:
         self.consumer = consumer
@@ -198,6 +220,7 @@ class ExactlyOnceCommitter:
         tasks must then be closed and rewound, since they hold the old producer."""
         self._in_txn = False
         self._initializing = False
+        self._ahead: _OffsetsAhead | None = None
 
     def start(self) -> None:
         """``init_transactions`` (fencing an older producer with the same id), then begin one."""
@@ -244,8 +267,55 @@ class ExactlyOnceCommitter:
         self.producer = self.replace_producer() if close_old else self.replace_producer(False)
         self._init()
 
+    def send_offsets(self, offsets: list[TopicPartition]) -> None:
+        """Start adding ``offsets`` to the transaction, on a helper thread, and return at once.
+
+        The stream thread calls this before it flushes its caches: the input offsets of a
+        commit are known before the flush (which sends changelog and output records, but
+        consumes nothing), so the two round trips of ``send_offsets_to_transaction``
+        (AddOffsetsToTxn to the transaction coordinator, TxnOffsetCommit to the group
+        coordinator) overlap the flush instead of following it. The transaction commits the
+        offsets, the flush's records and everything before atomically all the same.
+        :meth:`commit` waits for the call (and sends the offsets it is given again if they
+        differ); no other transactional call runs beside it (:meth:`abort`, :meth:`close`
+        wait for it first).
+        """
+        self._settle_ahead()
+        if not offsets:
+            return
+        group = self.consumer.consumer_group_metadata()
+        producer = self.producer
+        self._ahead = _OffsetsAhead(
+            offsets,
+            lambda t: producer.send_offsets_to_transaction(offsets, group, t),
+            f"{self.name}-send_offsets_to_transaction",
+        )
+
+    def _settle_ahead(self) -> None:
+        """Wait for a ``send_offsets_to_transaction`` started ahead whose commit will not come
+        (an abort, a close, a commit that failed before it): no other transactional call may
+        run beside it, and its outcome no longer matters."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return
+        try:
+            self._try("send_offsets_to_transaction", ahead.fn, TXN_TIMEOUT_S, True, ahead.call)
+        except Exception as exc:  # the transaction is given up anyway
+            log.debug(
+                "stream-thread [%s] send_offsets_to_transaction of a transaction given up: %s",
+                self.name,
+                exc,
+            )
+
     def commit(self, offsets: list[TopicPartition]) -> None:
-        """Add ``offsets`` to the transaction and commit it; then open the next one."""
+        """Add ``offsets`` to the transaction (waiting for :meth:`send_offsets` if it sent
+        them ahead) and commit it; then open the next one."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            # its outcome first: a failure makes the transaction abort, whatever comes next
+            self._call("send_offsets_to_transaction", ahead.fn, bounded=True, started=ahead.call)
+            if ahead.key == _offsets_key(offsets):
+                offsets = []  # sent
         if offsets:
             group = self.consumer.consumer_group_metadata()
             self._call(
@@ -279,6 +349,7 @@ class ExactlyOnceCommitter:
         ``produce()`` (``_STATE``), which stops it; a new producer starts with a new epoch
         from its ``init_transactions``, which also fences this one.
         """
+        self._settle_ahead()
         if self._in_txn:
             self._abort_quietly()
         self.collector.discard_errors()
@@ -288,6 +359,7 @@ class ExactlyOnceCommitter:
 
     def close(self) -> None:
         """Abort whatever is open (used when closing without a commit)."""
+        self._settle_ahead()
         if self._in_txn:
             try:
                 self.producer.abort_transaction(10)
@@ -295,15 +367,23 @@ class ExactlyOnceCommitter:
                 log.debug("stream-thread [%s] abort at close: %s", self.name, exc)
             self._in_txn = False
 
-    def _try(self, what: str, fn: Any, timeout_s: float, bounded: bool) -> None:
+    def _try(
+        self,
+        what: str,
+        fn: Any,
+        timeout_s: float,
+        bounded: bool,
+        started: _BoundedCall | None = None,
+    ) -> None:
         """One try: ``fn(timeout_s)``; ``bounded``: on a helper thread, given up (the producer
         replaced, the transaction aborted) when it has not returned ``STUCK_GRACE_S`` after
-        ``timeout_s``."""
+        ``timeout_s``; ``started``: that helper thread, started already (its outcome is this
+        try's)."""
         if not bounded:
             fn(timeout_s)
             return
         producer, name = self.producer, f"stream-thread [{self.name}]"
-        call = _BoundedCall(fn, timeout_s, f"{self.name}-{what}")
+        call = started or _BoundedCall(fn, timeout_s, f"{self.name}-{what}")
         try:
             call.result(
                 timeout_s + STUCK_GRACE_S,
@@ -318,11 +398,16 @@ class ExactlyOnceCommitter:
             ) from exc
 
     def _call(
-        self, what: str, fn: Any, timeout_s: float = TXN_TIMEOUT_S, bounded: bool = False
+        self,
+        what: str,
+        fn: Any,
+        timeout_s: float = TXN_TIMEOUT_S,
+        bounded: bool = False,
+        started: _BoundedCall | None = None,
     ) -> None:
         """``fn(seconds)``, retried on retriable errors until ``timeout_s`` passed; each try
         gets at most what is left of it (at least 1 s), so retries never outlast it.
-        ``bounded``: see :meth:`_try`."""
+        ``bounded``, ``started`` (the first try, under way): see :meth:`_try`."""
         start = time.monotonic()
         deadline = start + timeout_s
         backoff, longest = RETRY_BACKOFF_S
@@ -330,8 +415,13 @@ class ExactlyOnceCommitter:
         logged_at = -RETRY_LOG_EVERY_S
         while True:
             try:
+                first, started = started, None
                 self._try(
-                    what, fn, max(1.0, min(TXN_TIMEOUT_S, deadline - time.monotonic())), bounded
+                    what,
+                    fn,
+                    max(1.0, min(TXN_TIMEOUT_S, deadline - time.monotonic())),
+                    bounded,
+                    first,
                 )
                 return
             except KafkaException as exc:

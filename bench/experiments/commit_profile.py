@@ -1,0 +1,178 @@
+"""Where a stream thread's time goes, commit step by commit step: a ``BENCH_KSTREAMS_PATCH``.
+
+Wraps the stream thread's loop steps with timers (wall time, and the calling thread's CPU
+time): the consume calls (those that wait for input apart), ``_process_batch``, the commit
+and its steps (every task's ``prepare_commit``: cache flushes and changelog sends; the
+committer: at-least-once ``flush`` + ``consumer.commit``, exactly-once
+``consumer_group_metadata``, ``send_offsets_to_transaction``, ``commit_transaction``,
+``begin_transaction``; reading the changelog ends; ``commit_stores``: the RocksDB writes) and
+the cyclic GC's pauses on the stream thread. At exit it appends one JSON line (totals per
+step, lines and words consumed) to ``$BENCH_COMMIT_PROFILE_OUT``; ``--report FILE`` prints
+them per input line:
+
+    BENCH_KSTREAMS_PATCH=bench/experiments/commit_profile.py \\
+    BENCH_COMMIT_PROFILE_OUT=/tmp/profile.jsonl \\
+        .venv/bin/python bench/run.py --workloads wordcount --contenders kstreams --runs 1 \\
+        --wordcount-records 250000 --extras none --no-write-docs
+    .venv/bin/python bench/experiments/commit_profile.py --report /tmp/profile.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import gc
+import json
+import os
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+_wall = time.perf_counter_ns
+_cpu = time.thread_time_ns
+
+STEPS: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+"""Step name -> [calls, wall ns, CPU ns of the calling thread]."""
+
+COUNTS: dict[str, int] = defaultdict(int)
+
+
+def _timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        w, c = _wall(), _cpu()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            s = STEPS[name]
+            s[0] += 1
+            s[1] += _wall() - w
+            s[2] += _cpu() - c
+
+    return wrapper
+
+
+def install() -> None:
+    """Wrap the stream thread's steps (called when this file runs as a patch)."""
+    import confluent_kafka
+
+    from kstreams.runtime import committer, stream_thread, task, thread_commit
+
+    class TimedConsumer(confluent_kafka.Consumer):  # type: ignore[misc]
+        timed = False
+
+        def consume(self, num: int = 1, timeout: float = -1) -> Any:
+            if not self.timed:
+                return super().consume(num, timeout)
+            name = "consume (waiting)" if timeout else "consume"
+            w, c = _wall(), _cpu()
+            msgs = super().consume(num, timeout)
+            s = STEPS[name]
+            s[0] += 1
+            s[1] += _wall() - w
+            s[2] += _cpu() - c
+            for m in msgs:
+                COUNTS[m.topic()] += 1
+            return msgs
+
+    stream_thread.Consumer = TimedConsumer  # type: ignore[misc]
+    main_consumer = stream_thread.StreamThread._main_consumer
+
+    def _main_consumer(self: Any, protocol: str) -> Any:
+        consumer = main_consumer(self, protocol)
+        consumer.timed = True
+        return consumer
+
+    stream_thread.StreamThread._main_consumer = _main_consumer  # type: ignore[method-assign]
+    st = stream_thread.StreamThread
+    st._run_loop = _timed("loop (total)", st._run_loop)  # type: ignore[method-assign]
+    st._process_batch = _timed("process", st._process_batch)  # type: ignore[method-assign]
+    tc = thread_commit.ThreadCommitting
+    tc.commit = _timed("commit (total)", tc.commit)  # type: ignore[method-assign]
+    tk = task.StreamTask
+    tk.prepare_commit = _timed("commit: prepare (cache flush, changelog sends)", tk.prepare_commit)  # type: ignore[method-assign]
+    tk.commit_stores = _timed("commit: commit_stores (RocksDB)", tk.commit_stores)  # type: ignore[method-assign]
+    tk.committable_offsets = _timed("commit: committable_offsets", tk.committable_offsets)  # type: ignore[method-assign]
+    tk.mark_committed = _timed("commit: mark_committed", tk.mark_committed)  # type: ignore[method-assign]
+    eos = committer.ExactlyOnceCommitter
+    eos.commit = _timed("commit: committer", eos.commit)  # type: ignore[method-assign]
+    try_ = eos._try
+
+    def _try(self: Any, what: str, *args: Any) -> None:
+        return _timed(f"commit: committer: {what}", try_)(self, what, *args)
+
+    eos._try = _try  # type: ignore[method-assign]
+    if hasattr(eos, "send_offsets"):
+        eos.send_offsets = _timed("commit: send_offsets ahead (start)", eos.send_offsets)  # type: ignore[method-assign]
+    alos = committer.AtLeastOnceCommitter
+    alos.commit = _timed("commit: committer", alos.commit)  # type: ignore[method-assign]
+    from kstreams.runtime import collector
+
+    kc = collector.KafkaRecordCollector
+    kc.flush = _timed("commit: committer: flush", kc.flush)  # type: ignore[method-assign]
+    kc.read_changelog_offsets = _timed("commit: read changelog ends", kc.read_changelog_offsets)  # type: ignore[method-assign]
+    kc.check_errors = _timed("loop: check_errors", kc.check_errors)  # type: ignore[method-assign]
+    kc.poll = _timed("loop: producer poll", kc.poll)  # type: ignore[method-assign]
+
+    gc_start: dict[int, tuple[int, int]] = {}
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if not threading.current_thread().name.endswith("StreamThread-1"):
+            return
+        if phase == "start":
+            gc_start[0] = (_wall(), _cpu())
+        elif 0 in gc_start:
+            w, c = gc_start.pop(0)
+            s = STEPS[f"gc gen{info['generation']}"]
+            s[0] += 1
+            s[1] += _wall() - w
+            s[2] += _cpu() - c
+
+    gc.callbacks.append(on_gc)
+    atexit.register(_dump)
+
+
+def _dump() -> None:
+    out = os.environ.get("BENCH_COMMIT_PROFILE_OUT")
+    if not out:
+        return
+    record = {
+        "guarantee": _guarantee(),
+        "label": os.environ.get("BENCH_COMMIT_PROFILE_LABEL", ""),
+        "steps": dict(STEPS),
+        "counts": dict(COUNTS),
+    }
+    with open(out, "a") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+def _guarantee() -> str:
+    argv = sys.argv
+    return argv[argv.index("--guarantee") + 1] if "--guarantee" in argv else "?"
+
+
+def report(path: str) -> None:
+    """Per input line: calls, wall µs, CPU µs of each step of each run in ``path``."""
+    with open(path) as f:
+        runs = [json.loads(line) for line in f]
+    for r in runs:
+        counts = r["counts"]
+        lines = sum(n for t, n in counts.items() if not t.endswith("-repartition"))
+        words = sum(n for t, n in counts.items() if t.endswith("-repartition"))
+        print(
+            f"\n== {r['guarantee']} {r['label']}: {lines} lines, {words} repartition records "
+            f"({words / max(1, lines):.2f} per line)"
+        )
+        print(f"{'step':52s} {'calls':>8s} {'wall µs/line':>13s} {'CPU µs/line':>12s}")
+        for name, (calls, wall, cpu) in sorted(r["steps"].items()):
+            print(f"{name:52s} {calls:8d} {wall / 1e3 / lines:13.2f} {cpu / 1e3 / lines:12.2f}")
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--report", required=True, help="the JSON lines file the runs appended to")
+    report(p.parse_args().report)
+else:
+    install()
