@@ -170,9 +170,36 @@ def report(path: str) -> None:
             print(f"{name:52s} {calls:8d} {wall / 1e3 / lines:13.2f} {cpu / 1e3 / lines:12.2f}")
 
 
+def summary(path: str) -> None:
+    """One line per run: the stream thread's CPU and the commits' share, per input line."""
+    with open(path) as f:
+        runs = [json.loads(line) for line in f]
+    print(
+        f"{'run':24s} {'commits':>7s} {'lines/commit':>12s} {'thread CPU':>10s} "
+        f"{'commit CPU':>10s} {'commit wall':>11s} {'txn waits':>9s}   (µs per line)"
+    )
+    for r in runs:
+        counts, steps = r["counts"], r["steps"]
+        lines = sum(n for t, n in counts.items() if not t.endswith("-repartition"))
+
+        def per_line(name: str, i: int, steps: dict = steps, lines: int = lines) -> float:
+            return steps.get(name, [0, 0, 0])[i] / 1e3 / lines
+
+        txn = [n for n in steps if n.startswith("commit: committer: ") and "init" not in n]
+        waits = sum(per_line(n, 1) - per_line(n, 2) for n in txn)
+        commits = steps["commit (total)"][0]
+        print(
+            f"{r['guarantee'] + ' ' + r['label']:24s} {commits:7d} {lines / commits:12.0f} "
+            f"{per_line('loop (total)', 2):10.2f} {per_line('commit (total)', 2):10.2f} "
+            f"{per_line('commit (total)', 1):11.2f} {waits:9.2f}"
+        )
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--report", required=True, help="the JSON lines file the runs appended to")
-    report(p.parse_args().report)
+    p.add_argument("--summary", action="store_true", help="one line per run")
+    a = p.parse_args()
+    summary(a.report) if a.summary else report(a.report)
 else:
     install()
