@@ -86,35 +86,33 @@ def install() -> None:
         return consumer
 
     stream_thread.StreamThread._main_consumer = _main_consumer  # type: ignore[method-assign]
-    st = stream_thread.StreamThread
-    st._run_loop = _timed("loop (total)", st._run_loop)  # type: ignore[method-assign]
-    st._process_batch = _timed("process", st._process_batch)  # type: ignore[method-assign]
-    tc = thread_commit.ThreadCommitting
-    tc.commit = _timed("commit (total)", tc.commit)  # type: ignore[method-assign]
-    tk = task.StreamTask
-    tk.prepare_commit = _timed("commit: prepare (cache flush, changelog sends)", tk.prepare_commit)  # type: ignore[method-assign]
-    tk.commit_stores = _timed("commit: commit_stores (RocksDB)", tk.commit_stores)  # type: ignore[method-assign]
-    tk.committable_offsets = _timed("commit: committable_offsets", tk.committable_offsets)  # type: ignore[method-assign]
-    tk.mark_committed = _timed("commit: mark_committed", tk.mark_committed)  # type: ignore[method-assign]
+    from kstreams.runtime import collector
+
     eos = committer.ExactlyOnceCommitter
-    eos.commit = _timed("commit: committer", eos.commit)  # type: ignore[method-assign]
     try_ = eos._try
 
     def _try(self: Any, what: str, *args: Any) -> None:
         return _timed(f"commit: committer: {what}", try_)(self, what, *args)
 
     eos._try = _try  # type: ignore[method-assign]
-    if hasattr(eos, "send_offsets"):
-        eos.send_offsets = _timed("commit: send_offsets ahead (start)", eos.send_offsets)  # type: ignore[method-assign]
-    alos = committer.AtLeastOnceCommitter
-    alos.commit = _timed("commit: committer", alos.commit)  # type: ignore[method-assign]
-    from kstreams.runtime import collector
-
-    kc = collector.KafkaRecordCollector
-    kc.flush = _timed("commit: committer: flush", kc.flush)  # type: ignore[method-assign]
-    kc.read_changelog_offsets = _timed("commit: read changelog ends", kc.read_changelog_offsets)  # type: ignore[method-assign]
-    kc.check_errors = _timed("loop: check_errors", kc.check_errors)  # type: ignore[method-assign]
-    kc.poll = _timed("loop: producer poll", kc.poll)  # type: ignore[method-assign]
+    for cls, attr, name in (
+        (stream_thread.StreamThread, "_run_loop", "loop (total)"),
+        (stream_thread.StreamThread, "_process_batch", "process"),
+        (thread_commit.ThreadCommitting, "commit", "commit (total)"),
+        (task.StreamTask, "prepare_commit", "commit: prepare (cache flush, changelog sends)"),
+        (task.StreamTask, "commit_stores", "commit: commit_stores (RocksDB)"),
+        (task.StreamTask, "committable_offsets", "commit: committable_offsets"),
+        (task.StreamTask, "mark_committed", "commit: mark_committed"),
+        (eos, "commit", "commit: committer"),
+        (eos, "send_offsets", "commit: send_offsets ahead (start)"),
+        (committer.AtLeastOnceCommitter, "commit", "commit: committer"),
+        (collector.KafkaRecordCollector, "flush", "commit: committer: flush"),
+        (collector.KafkaRecordCollector, "read_changelog_offsets", "commit: read changelog ends"),
+        (collector.KafkaRecordCollector, "check_errors", "loop: check_errors"),
+        (collector.KafkaRecordCollector, "poll", "loop: producer poll"),
+    ):
+        if hasattr(cls, attr):  # send_offsets: not on main before session 9
+            setattr(cls, attr, _timed(name, getattr(cls, attr)))
 
     gc_start: dict[int, tuple[int, int]] = {}
 

@@ -107,27 +107,25 @@ def test_offsets_that_changed_after_the_flush_are_sent_again() -> None:
     assert producer.overlapping == []
 
 
-def test_an_abort_waits_for_the_offsets_sent_ahead() -> None:
+@pytest.mark.parametrize(
+    ("give_up", "calls"),
+    [
+        # e.g. the flush raised: the transaction is given up, the next one begins
+        (ExactlyOnceCommitter.abort, ["send_offsets", "abort", "begin"]),
+        (ExactlyOnceCommitter.close, ["send_offsets", "abort"]),
+    ],
+)
+def test_aborting_or_closing_waits_for_the_offsets_sent_ahead(
+    give_up: Any, calls: list[str]
+) -> None:
     producer = Producer()
     producer.release.clear()
     c = committer(producer)
     c.send_offsets(tps(5))
     assert producer.entered.wait(5)
     threading.Timer(0.2, producer.release.set).start()
-    c.abort()  # e.g. the flush raised: the transaction is given up
-    assert [name for name, _ in producer.calls] == ["send_offsets", "abort", "begin"]
-    assert producer.overlapping == []
-
-
-def test_closing_waits_for_the_offsets_sent_ahead() -> None:
-    producer = Producer()
-    producer.release.clear()
-    c = committer(producer)
-    c.send_offsets(tps(5))
-    assert producer.entered.wait(5)
-    threading.Timer(0.2, producer.release.set).start()
-    c.close()
-    assert [name for name, _ in producer.calls] == ["send_offsets", "abort"]
+    give_up(c)
+    assert [name for name, _ in producer.calls] == calls
     assert producer.overlapping == []
 
 
