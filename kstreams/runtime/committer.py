@@ -19,7 +19,6 @@ tasks must be rewound to their last committed offsets).
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from kstreams.errors import StreamsError, TaskMigratedError
+from kstreams.runtime.bounded_call import BoundedCall, CallThread, StuckCall
 from kstreams.runtime.clients import close_producer
 
 log = logging.getLogger("kstreams")
@@ -59,7 +59,7 @@ RETRY_LOG_EVERY_S = 5.0
 
 STUCK_GRACE_S = 10.0
 """How long past its own timeout ``send_offsets_to_transaction`` may block before its producer
-counts as stuck (see :class:`_BoundedCall`)."""
+counts as stuck (see :class:`~kstreams.runtime.bounded_call.BoundedCall`)."""
 
 FATAL_HINTS = {
     KafkaError.INVALID_TRANSACTION_TIMEOUT: (
@@ -81,62 +81,31 @@ class TransactionAbortedError(StreamsError):
     """The open transaction was aborted; the tasks must be rewound to their committed offsets."""
 
 
-class _StuckCall(Exception):
-    """A transactional call did not return in time (its producer is left to it)."""
+def _offsets_key(offsets: list[TopicPartition]) -> list[tuple[str, int, int, str | None]]:
+    return [(tp.topic, tp.partition, tp.offset, tp.metadata) for tp in offsets]
 
 
-class _BoundedCall(threading.Thread):
-    """Runs ``fn(timeout)`` on its own thread, so that the stream thread can stop waiting.
+class _OffsetsAhead:
+    """A ``send_offsets_to_transaction`` started before the commit (see
+    :meth:`ExactlyOnceCommitter.send_offsets`)."""
 
-    librdkafka's ``send_offsets_to_transaction`` waits for its background operation with no
-    limit: the timeout it is given is only checked when a response arrives. After the
-    transaction coordinator's broker died, its AddOffsetsToTxn / TxnOffsetCommit request can
-    be left where no response and no timeout ever reach it, and the call blocks for as long
-    as the process lives (seen in the cluster test: a stream thread in it for minutes, until
-    close() gave up). Kafka Streams' producer calls are bounded by ``max.block.ms`` and a
-    timed-out commit resets the producer; here the caller replaces the producer when the
-    call has not returned ``STUCK_GRACE_S`` after its timeout. ``on_late`` runs on this
-    thread if the call returns after the caller gave up on it (the producer is closed then,
-    never while the call is still inside it).
-    """
+    __slots__ = ("call", "fn", "key")
 
-    def __init__(self, fn: Callable[[float], Any], timeout_s: float, name: str) -> None:
-        super().__init__(name=name, daemon=True)
-        self._fn, self._timeout_s = fn, timeout_s
-        self._lock = threading.Lock()
-        self._finished = self._abandoned = False
-        self.error: BaseException | None = None
-        self.on_late: Callable[[], None] | None = None
-
-    def run(self) -> None:
-        try:
-            self._fn(self._timeout_s)
-        except BaseException as exc:  # handed to the caller (or dropped if it gave up)
-            self.error = exc
-        with self._lock:
-            self._finished = True
-            late = self._abandoned
-        if late and self.on_late is not None:
-            self.on_late()
-
-    def result(self, wait_s: float, on_late: Callable[[], None]) -> None:
-        """Wait up to ``wait_s`` for the call; raise what it raised, or :class:`_StuckCall`
-        (then ``on_late`` runs when, if ever, the call returns)."""
-        self.start()
-        self.join(wait_s)
-        with self._lock:
-            if not self._finished:
-                self._abandoned = True
-                self.on_late = on_late
-                raise _StuckCall(f"no return within {wait_s:.0f}s")
-        if self.error is not None:
-            raise self.error
+    def __init__(
+        self, offsets: list[TopicPartition], fn: Callable[[float], Any], call: BoundedCall
+    ):
+        self.key = _offsets_key(offsets)
+        self.fn = fn
+        self.call = call
 
 
 class AtLeastOnceCommitter:
     """Flush, then commit offsets through the consumer."""
 
     exactly_once = False
+
+    def send_offsets(self, offsets: list[TopicPartition]) -> None:
+        """Nothing to send ahead: offsets are committed after the flush."""
 
     def __init__(self, consumer: Any, producer: Any, collector: Any, name: str) -> None:
         self.consumer = consumer
@@ -198,6 +167,9 @@ class ExactlyOnceCommitter:
         tasks must then be closed and rewound, since they hold the old producer."""
         self._in_txn = False
         self._initializing = False
+        self._ahead: _OffsetsAhead | None = None
+        self._helper: CallThread | None = None
+        """Runs the bounded calls (:meth:`_try`); replaced when one of them got stuck."""
 
     def start(self) -> None:
         """``init_transactions`` (fencing an older producer with the same id), then begin one."""
@@ -244,8 +216,66 @@ class ExactlyOnceCommitter:
         self.producer = self.replace_producer() if close_old else self.replace_producer(False)
         self._init()
 
+    def send_offsets(self, offsets: list[TopicPartition]) -> None:
+        """Start adding ``offsets`` to the transaction, on a helper thread, and return at once.
+
+        The stream thread calls this before it flushes its caches: the input offsets of a
+        commit are known before the flush (which sends changelog and output records, but
+        consumes nothing), so the two round trips of ``send_offsets_to_transaction``
+        (AddOffsetsToTxn to the transaction coordinator, TxnOffsetCommit to the group
+        coordinator) overlap the flush instead of following it. The transaction commits the
+        offsets, the flush's records and everything before atomically all the same.
+        :meth:`commit` waits for the call (and sends the offsets it is given again if they
+        differ); no other transactional call runs beside it (:meth:`abort`, :meth:`close`
+        wait for it first).
+        """
+        self._settle_ahead()
+        if not offsets:
+            return
+        producer, consumer = self.producer, self.consumer
+
+        def fn(t: float) -> None:
+            # the group metadata is read here too, off the stream thread (~1 ms per commit
+            # under load: librdkafka's group lock, then serialized for send_offsets), a few
+            # milliseconds later than the stream thread would have, in the same commit
+            producer.send_offsets_to_transaction(offsets, consumer.consumer_group_metadata(), t)
+
+        self._ahead = _OffsetsAhead(offsets, fn, self._start_call(fn, TXN_TIMEOUT_S))
+
+    def _start_call(self, fn: Callable[[float], Any], timeout_s: float) -> BoundedCall:
+        """``fn(timeout_s)`` handed to the helper thread (started on first use): the stream
+        thread does not wait for a thread to start."""
+        if self._helper is None:
+            self._helper = CallThread(f"{self.name}-transactional-calls")
+        call = BoundedCall(fn, timeout_s)
+        self._helper.submit(call)
+        return call
+
+    def _settle_ahead(self) -> None:
+        """Wait for a ``send_offsets_to_transaction`` started ahead whose commit will not come
+        (an abort, a close, a commit that failed before it): no other transactional call may
+        run beside it, and its outcome no longer matters."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return
+        try:
+            self._try("send_offsets_to_transaction", ahead.fn, TXN_TIMEOUT_S, True, ahead.call)
+        except Exception as exc:  # the transaction is given up anyway
+            log.debug(
+                "stream-thread [%s] send_offsets_to_transaction of a transaction given up: %s",
+                self.name,
+                exc,
+            )
+
     def commit(self, offsets: list[TopicPartition]) -> None:
-        """Add ``offsets`` to the transaction and commit it; then open the next one."""
+        """Add ``offsets`` to the transaction (waiting for :meth:`send_offsets` if it sent
+        them ahead) and commit it; then open the next one."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            # its outcome first: a failure makes the transaction abort, whatever comes next
+            self._call("send_offsets_to_transaction", ahead.fn, bounded=True, started=ahead.call)
+            if ahead.key == _offsets_key(offsets):
+                offsets = []  # sent
         if offsets:
             group = self.consumer.consumer_group_metadata()
             self._call(
@@ -279,6 +309,7 @@ class ExactlyOnceCommitter:
         ``produce()`` (``_STATE``), which stops it; a new producer starts with a new epoch
         from its ``init_transactions``, which also fences this one.
         """
+        self._settle_ahead()
         if self._in_txn:
             self._abort_quietly()
         self.collector.discard_errors()
@@ -287,7 +318,11 @@ class ExactlyOnceCommitter:
         self._begin()
 
     def close(self) -> None:
-        """Abort whatever is open (used when closing without a commit)."""
+        """Abort whatever is open (used when closing without a commit); end the helper thread."""
+        self._settle_ahead()
+        if self._helper is not None:
+            self._helper.stop()
+            self._helper = None
         if self._in_txn:
             try:
                 self.producer.abort_transaction(10)
@@ -295,21 +330,30 @@ class ExactlyOnceCommitter:
                 log.debug("stream-thread [%s] abort at close: %s", self.name, exc)
             self._in_txn = False
 
-    def _try(self, what: str, fn: Any, timeout_s: float, bounded: bool) -> None:
+    def _try(
+        self,
+        what: str,
+        fn: Any,
+        timeout_s: float,
+        bounded: bool,
+        started: BoundedCall | None = None,
+    ) -> None:
         """One try: ``fn(timeout_s)``; ``bounded``: on a helper thread, given up (the producer
         replaced, the transaction aborted) when it has not returned ``STUCK_GRACE_S`` after
-        ``timeout_s``."""
+        ``timeout_s``; ``started``: that helper thread, started already (its outcome is this
+        try's)."""
         if not bounded:
             fn(timeout_s)
             return
         producer, name = self.producer, f"stream-thread [{self.name}]"
-        call = _BoundedCall(fn, timeout_s, f"{self.name}-{what}")
+        call = started or self._start_call(fn, timeout_s)
         try:
             call.result(
                 timeout_s + STUCK_GRACE_S,
                 lambda: close_producer(producer, 0.0, log, f"{name} (stuck producer)"),
             )
-        except _StuckCall as exc:
+        except StuckCall as exc:
+            self._helper = None  # inside the stuck call: it ends after it, if ever, returns
             if self.replace_producer is None:
                 raise StreamsError(f"{what} did not return ({exc}) and cannot be given up") from exc
             self._replace(f"{what} did not return ({exc})", close_old=False)
@@ -318,11 +362,16 @@ class ExactlyOnceCommitter:
             ) from exc
 
     def _call(
-        self, what: str, fn: Any, timeout_s: float = TXN_TIMEOUT_S, bounded: bool = False
+        self,
+        what: str,
+        fn: Any,
+        timeout_s: float = TXN_TIMEOUT_S,
+        bounded: bool = False,
+        started: BoundedCall | None = None,
     ) -> None:
         """``fn(seconds)``, retried on retriable errors until ``timeout_s`` passed; each try
         gets at most what is left of it (at least 1 s), so retries never outlast it.
-        ``bounded``: see :meth:`_try`."""
+        ``bounded``, ``started`` (the first try, under way): see :meth:`_try`."""
         start = time.monotonic()
         deadline = start + timeout_s
         backoff, longest = RETRY_BACKOFF_S
@@ -330,8 +379,13 @@ class ExactlyOnceCommitter:
         logged_at = -RETRY_LOG_EVERY_S
         while True:
             try:
+                first, started = started, None
                 self._try(
-                    what, fn, max(1.0, min(TXN_TIMEOUT_S, deadline - time.monotonic())), bounded
+                    what,
+                    fn,
+                    max(1.0, min(TXN_TIMEOUT_S, deadline - time.monotonic())),
+                    bounded,
+                    first,
                 )
                 return
             except KafkaException as exc:

@@ -352,7 +352,9 @@ class StreamThread(ThreadCommitting, threading.Thread):
                 self.last_processed = now
             if now >= next_commit or any(t.commit_requested for t in running):
                 self.commit_or_recover()
-                next_commit = now + commit_s
+                # counted from the commit's end, as Kafka Streams' maybeCommit: a slow commit
+                # (an exactly-once transaction's round trips) leaves a full interval of work
+                next_commit = time.monotonic() + commit_s
                 self._maybe_purge()
 
     def _process_batch(self, msgs: list[Any]) -> None:

@@ -141,6 +141,12 @@ class TaskCommitting:
         self.stores.commit(changelog_offsets, self._committed)
 
     @property
+    def has_commit_hooks(self) -> bool:
+        """Whether processors fill the processor metadata when the task commits (after its
+        caches flushed): the metadata of its offsets is known only then."""
+        return bool(self.context.on_commit)
+
+    @property
     def commit_requested(self) -> bool:
         """Whether a processor asked for a commit."""
         return self.context.commit_requested

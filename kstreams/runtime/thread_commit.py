@@ -66,24 +66,20 @@ class ThreadCommitting:
         checkpoints): a checkpoint behind a store's data costs a longer restoration after a
         crash, never a wrong one.
         """
-        offsets: dict[tuple[str, int], int] = {}
-        per_task = []
-        tps: list[TopicPartition] = []
         tasks = self.tasks
+        committer = self.committer
+        if committer.exactly_once and not any(t.has_commit_hooks for t in tasks.values()):
+            # the input offsets are known before the caches flush (a flush consumes nothing):
+            # they go to the transaction while the thread flushes (see
+            # ExactlyOnceCommitter.send_offsets); commit() sends them again should the
+            # flush have changed them (processor metadata written by a forwarded record).
+            # Tasks with commit hooks fill their metadata after the flush: no sending ahead.
+            committer.send_offsets(_committable(tasks)[2])
         for task in tasks.values():
             task.prepare_commit()
-            o = task.committable_offsets()
-            if o:
-                offsets.update(o)
-                per_task.append((task, o))
-                # with each offset its partition time and the processor metadata (Kafka
-                # Streams' TopicPartitionMetadata): a restarted task resumes from them
-                meta = task.commit_metadata
-                tps.extend(
-                    TopicPartition(t, p, off, metadata=meta(t, p)) for (t, p), off in o.items()
-                )
+        offsets, per_task, tps = _committable(tasks)
         collector = self.collector
-        self.committer.commit(tps)
+        committer.commit(tps)
         for task, o in per_task:
             task.mark_committed(o)
         if collector.offsets_from_log and (not periodic or collector.changelog_offsets_due()):
@@ -225,6 +221,29 @@ class ThreadCommitting:
             return
         for tp, fut in futures.items():
             fut.add_done_callback(lambda f, tp=tp: _log_purge(f, tp))
+
+
+def _committable(
+    tasks: dict[Any, Any],
+) -> tuple[
+    dict[tuple[str, int], int],
+    list[tuple[Any, dict[tuple[str, int], int]]],
+    list[TopicPartition],
+]:
+    """What ``tasks`` would commit now: every offset, the offsets per task, and the
+    ``TopicPartition`` s to commit (each with its partition time and the processor metadata,
+    Kafka Streams' TopicPartitionMetadata: a restarted task resumes from them)."""
+    offsets: dict[tuple[str, int], int] = {}
+    per_task = []
+    tps: list[TopicPartition] = []
+    for task in tasks.values():
+        o = task.committable_offsets()
+        if o:
+            offsets.update(o)
+            per_task.append((task, o))
+            meta = task.commit_metadata
+            tps.extend(TopicPartition(t, p, off, metadata=meta(t, p)) for (t, p), off in o.items())
+    return offsets, per_task, tps
 
 
 def _log_purge(fut: Any, tp: Any) -> None:

@@ -286,8 +286,13 @@ def test_a_corrupted_transaction_rewinds_on_a_renewed_producer_other_aborts_do_n
     from kstreams.runtime.thread_commit import ThreadCommitting
 
     class Committer:
+        exactly_once = True
+
         def __init__(self) -> None:
             self.renews: list[bool] = []
+
+        def send_offsets(self, offsets: list[TopicPartition]) -> None:
+            pass
 
         def commit(self, offsets: list[TopicPartition]) -> None:
             raise TransactionAbortedError("send_offsets_to_transaction failed")
