@@ -55,7 +55,8 @@ META_DIRECTORY = "kstreams-meta"
 """The metadata database's directory inside the store's directory."""
 
 MAX_TRACKED_KEYS = 100_000
-"""The most record keys a segment remembers for its scans of one key (a few MB)."""
+"""The most record keys a segment remembers, each with its store key, for its scans of one key
+(about 10 MB at most)."""
 
 _UNSEEN: Any = object()
 
