@@ -9,6 +9,12 @@ stores) every ``--commit-every`` records, as the stream thread commits every int
     .venv/bin/python bench/experiments/window_path.py                   # every workload
     .venv/bin/python bench/experiments/window_path.py --only windowed-hopping --profile
     valgrind --tool=callgrind .venv/bin/python bench/experiments/window_path.py --records 20000
+    bench/experiments/window_callgrind.sh windowed-hopping 5000     # instructions per record
+
+``--callgrind N`` builds the input of ``--records`` records, then runs the first N of them
+(commits included) through one workload's task and exits: the difference of two such runs'
+instruction counts (N and 2N) divided by N is the instructions per record, start-up and input
+building left out (``bench/experiments/window_callgrind.sh`` does that).
 
 The windowed workloads go through ``run_for`` (one partition: the stream thread's batch entry
 point, runs of 500 records); the join's task has two input partitions, so its records go through
@@ -162,10 +168,20 @@ def main() -> None:
     p.add_argument("--commit-every", type=int, default=2000, help="records between commits")
     p.add_argument("--only", nargs="+", default=list(WORKLOADS), choices=WORKLOADS)
     p.add_argument("--profile", action="store_true", help="cProfile the run, top 30 by tottime")
+    p.add_argument("--callgrind", type=int, metavar="N", help="run N records of one workload, exit")
     args = p.parse_args()
     import kstreams
 
-    print(f"kstreams from {Path(kstreams.__file__).parent}")
+    print(f"kstreams from {Path(kstreams.__file__).parent}", file=sys.stderr)
+    if args.callgrind is not None:
+        if len(args.only) != 1:
+            p.error("--callgrind runs one workload: name it with --only")
+        msgs = inputs(args.only[0], args.records)
+        if len(msgs) < args.callgrind:
+            p.error(f"--records {args.records} gives {len(msgs)} records, fewer than N")
+        task = make_task(args.only[0])
+        run(task, args.only[0], msgs[: args.callgrind], args.commit_every)
+        return
     for workload in args.only:
         msgs = inputs(workload, args.records)
         task = make_task(workload)

@@ -101,8 +101,10 @@ def _mutable(value: Any) -> bool:
 class JoinWindowProcessor(CompiledProcessor):
     """Forwards each record, then keeps it in the side's window store (Java: ``KStreamJoinWindow``).
 
-    A mutable value (a dict, a list) is forwarded as a copy, so a joiner that changes its
-    arguments in place cannot change what is stored after it ran.
+    The value is serialized before it is forwarded, so a joiner that changes its arguments in
+    place cannot change what is stored after it ran; the record itself is forwarded, as in
+    Java. A store without ``put_raw`` gets a mutable value (a dict, a list) forwarded as a
+    copy instead.
     """
 
     def __init__(self, store_name: str) -> None:
@@ -114,21 +116,26 @@ class JoinWindowProcessor(CompiledProcessor):
         put_raw = getattr(store, "put_raw", None)
         forward = context.forward_fn
 
+        def join_window_raw(key: Any, value: Any, ts: int, headers: Headers) -> None:
+            if key is None:
+                forward(key, value, ts, headers)
+                return
+            raw = encode(value)  # the bytes put would make, before the joiner sees the value
+            forward(key, value, ts, headers)
+            put_raw(key, raw, ts)
+
         def join_window(key: Any, value: Any, ts: int, headers: Headers) -> None:
             if key is None:
                 forward(key, value, ts, headers)
                 return
             if value is not None and _mutable(value):
-                raw = encode(value)
+                raw = encode(value)  # a copy forwarded: the joiner cannot change what is put
                 forward(key, value if raw is None else decode(raw), ts, headers)
-                if put_raw is not None and raw is not None:  # the bytes put would make
-                    put_raw(key, raw, ts)
-                    return
             else:
                 forward(key, value, ts, headers)
             put(key, value, ts)
 
-        return join_window
+        return join_window if put_raw is None else join_window_raw
 
 
 def _resolve(serde: Any, context: ProcessorContext, is_key: bool) -> Any:

@@ -30,6 +30,7 @@ from kstreams.processor.window_support import (
     unchanged,
 )
 from kstreams.serde.base import Headers
+from kstreams.state.window_typed import aggregation
 from kstreams.windows.definitions import TimeWindows
 from kstreams.windows.emit import EmitStrategy
 from kstreams.windows.window import TimeWindow, Windowed
@@ -153,11 +154,18 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
             if on_close:
                 maybe_emit_final(close_time, headers)
 
-        update_windows = store.update_windows
+        aggregate_windows = getattr(store, "aggregate_windows", None)
+        if cached and aggregate_windows is None:  # a cache over a store of another kind
+
+            def aggregate_windows(
+                key: Any, starts: Any, value: Any, ts: int, init: Any, agg: Any
+            ) -> None:
+                store.update_windows(key, starts, aggregation(key, value, ts, init, agg))
 
         def window_aggregate_cached(key: Any, value: Any, ts: int, headers: Headers) -> None:
-            # the record cache forwards on flush: every live window of the record updated in
-            # one store call (the same reads, aggregator calls and writes, in the same order)
+            # the record cache forwards on flush and folds the aggregation into its update of
+            # every live window of the record (the reads, aggregator calls and writes of
+            # window_aggregate, in the same order, in one store call without a frame per window)
             nonlocal observed
             if key is None:
                 dropped_null(key, value)
@@ -171,19 +179,9 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
                 start += advance
             if start > ts:
                 return
-
-            def update(old: Any) -> Any:
-                if old is None:
-                    new_agg = aggregator(key, value, initializer())
-                    new_ts = ts
-                else:
-                    new_agg = aggregator(key, value, old[0])
-                    new_ts = old[1]
-                    if ts > new_ts:
-                        new_ts = ts
-                return None if new_agg is None else new_vt(VT, (new_agg, new_ts))
-
-            update_windows(key, range(start, ts + 1, advance), update)
+            aggregate_windows(
+                key, range(start, ts + 1, advance), value, ts, initializer, aggregator
+            )
 
         def observed_time() -> int:
             return observed

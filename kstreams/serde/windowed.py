@@ -51,6 +51,19 @@ class WindowedSerde(Serde[Windowed[Any]]):
 
     inner: Serde[Any] | None
 
+    _fast_of: Any = None
+    """The inner serde :attr:`_fast` belongs to (it is recomputed when :attr:`inner` changes)."""
+    _fast: Any = None
+    """The inner serde's fast serializer (``Serde.fast_serializer``), or None."""
+
+    def _inner_fast(self) -> Any:
+        """The inner serde's fast serializer or None, computed once per inner serde."""
+        inner = self.inner
+        if inner is not self._fast_of:
+            self._fast = None if inner is None else inner.fast_serializer()
+            self._fast_of = inner
+        return self._fast
+
     def with_inner(self, inner: Serde[Any]) -> WindowedSerde:
         """A copy of this serde with ``inner`` as the inner key serde."""
         twin = copy.copy(self)
@@ -88,7 +101,7 @@ class WindowedPartitioner:
     with :meth:`bind`.
     """
 
-    __slots__ = ("_hashes", "serde")
+    __slots__ = ("_by_text", "_hashes", "serde")
 
     MAX_MEMOIZED = 50_000
     """How many inner keys' hashes are remembered (about 10 MiB at most); past that the memo
@@ -99,6 +112,12 @@ class WindowedPartitioner:
         self._hashes: dict[bytes, int] = {}
         """``murmur2(inner key bytes) & 0x7FFFFFFF`` per inner key bytes: every window of a
         key has the same, and murmur2 in Python costs ~2 us a key."""
+        self._by_text: dict[str, int] | None = (
+            {} if serde.inner is not None and serde._inner_fast() is not None else None
+        )
+        """The same hashes per ``str`` inner key, when the inner serde is one with a fast path
+        (``Serde.fast_serializer``: its bytes depend on the key alone), so that a key seen
+        before is placed without serializing it again; None: not memoized by key."""
 
     def bind(self, serde: WindowedSerde) -> WindowedPartitioner:
         """The same partitioner over ``serde`` (the sink's resolved key serde)."""
@@ -109,6 +128,13 @@ class WindowedPartitioner:
             return None
         if num_partitions == 1:
             return 0
+        by_text = self._by_text
+        inner_key = key.key
+        text = by_text is not None and type(inner_key) is str
+        if text:
+            h = by_text.get(inner_key)  # type: ignore[union-attr]
+            if h is not None:
+                return h % num_partitions
         raw = self.serde.serialize_base_key(topic, key)
         hashes = self._hashes
         h = hashes.get(raw)
@@ -116,6 +142,10 @@ class WindowedPartitioner:
             if len(hashes) >= self.MAX_MEMOIZED:
                 hashes.clear()
             h = hashes[raw] = murmur2(raw) & 0x7FFFFFFF
+        if text:
+            if len(by_text) >= self.MAX_MEMOIZED:  # type: ignore[arg-type]
+                by_text.clear()  # type: ignore[union-attr]
+            by_text[inner_key] = h  # type: ignore[index]
         return h % num_partitions
 
 
@@ -164,6 +194,14 @@ class TimeWindowedSerde(WindowedSerde):
     ) -> bytes | None:
         if data is None:
             return None
+        key = data.key
+        if key is not None:
+            fast = self._fast if self._fast_of is self.inner else self._inner_fast()
+            if fast is not None:
+                try:
+                    return fast(key) + _LONG.pack(data.window.start)  # type: ignore[no-any-return]
+                except Exception:
+                    pass  # serialize_base_key says why
         return self.serialize_base_key(topic, data, headers) + _LONG.pack(data.window.start)
 
     def deserialize(

@@ -44,7 +44,7 @@ from kstreams.errors import StreamsError
 from kstreams.state.errors import InvalidStateStoreError
 from kstreams.state.rocksdb import rocksdb_options
 from kstreams.state.window_bytes import SegmentedBytesEngine
-from kstreams.state.window_schema import KeySchema, session_key_parts
+from kstreams.state.window_schema import KeySchema, session_key_parts, unpack_long_from
 
 if TYPE_CHECKING:
     from kstreams.state.context import StateStoreContext
@@ -55,7 +55,10 @@ META_DIRECTORY = "kstreams-meta"
 """The metadata database's directory inside the store's directory."""
 
 MAX_TRACKED_KEYS = 100_000
-"""The most record keys a segment remembers for its scans of one key (a few MB)."""
+"""The most record keys a segment remembers, each with its store key, for its scans of one key
+(about 10 MB at most)."""
+
+_UNSEEN: Any = object()
 
 
 def _open_db(path: str, store: str) -> Any:
@@ -100,18 +103,28 @@ class Segment:
         self.db: Any = _open_db(path, store)
         self.get = self.db.get
         self._iterators: weakref.WeakSet[Any] = weakref.WeakSet()
-        self.record_keys: set[bytes] | None = set() if fresh else None
-        """The record keys written to this segment (a key range scan of one key skips a
-        segment without it); None: not known (a segment opened from disk, or one with more
-        than ``MAX_TRACKED_KEYS`` keys)."""
+        self.record_keys: dict[bytes, bytes | None] | None = {} if fresh else None
+        """The record keys written to this segment, each with its one store key in it (None:
+        several): a key range scan of one key skips a segment without it, and reads the one
+        entry of a key written once with a point lookup (a join's lookup of the other side:
+        no iterator). None: not known (a segment opened from disk, or one with more than
+        ``MAX_TRACKED_KEYS`` keys)."""
 
-    def track(self, record_keys: Iterable[bytes]) -> None:
-        """Remember ``record_keys`` as written to the segment (see :attr:`record_keys`)."""
+    def track(self, store_keys: Iterable[bytes], suffix_size: int) -> None:
+        """Remember the record keys of ``store_keys`` (written to the segment; their last
+        ``suffix_size`` bytes are the window) and their store keys (see :attr:`record_keys`)."""
         known = self.record_keys
-        if known is not None:
-            known.update(record_keys)
-            if len(known) > MAX_TRACKED_KEYS:
-                self.record_keys = None
+        if known is None:
+            return
+        for store_key in store_keys:
+            record_key = store_key[:-suffix_size]
+            seen = known.get(record_key, _UNSEEN)
+            if seen is _UNSEEN:
+                known[record_key] = store_key
+            elif seen is not None and seen != store_key:
+                known[record_key] = None  # several entries: scanned
+        if len(known) > MAX_TRACKED_KEYS:
+            self.record_keys = None
 
     def may_hold(self, record_key: bytes) -> bool:
         """Whether the segment may hold entries of ``record_key`` (False: it holds none)."""
@@ -243,7 +256,7 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
             self.live_offset = 0
         self.name = name
         self.schema = schema
-        self._ts_of = schema.segment_timestamp
+        self._suffix = schema.suffix_size  # the segment timestamp opens the suffix
         self.retention_period = retention_period
         self.segment_interval = segment_interval
         self.directory: str | None = None
@@ -403,7 +416,8 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
     def get(self, store_key: bytes) -> bytes | None:
         if self._meta is None:
             raise InvalidStateStoreError(f"Store {self.name} is currently closed")
-        segment = self._segments.get(self._ts_of(store_key) // self.segment_interval)
+        ts = unpack_long_from(store_key, len(store_key) - self._suffix)[0]  # segment_timestamp
+        segment = self._segments.get(ts // self.segment_interval)
         return None if segment is None else segment.get(store_key)  # type: ignore[no-any-return]
 
     def get_meta(self, key: bytes) -> bytes | None:
@@ -417,12 +431,12 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         stream_time: int,
     ) -> None:
         self._check_open()
-        ts_of = self.schema.segment_timestamp
+        suffix = self._suffix  # the segment timestamp opens the suffix: no frame per item
         interval = self.segment_interval
         min_live = self.segment_id(stream_time - self.retention_period)
         batches: dict[int, list[tuple[bytes, bytes | None]]] = {}
         for key, value in items:
-            segment_id = ts_of(key) // interval
+            segment_id = unpack_long_from(key, len(key) - suffix)[0] // interval
             if segment_id < min_live:
                 continue  # an expired segment (Java: getOrCreateSegmentIfLive)
             batch = batches.get(segment_id)
@@ -430,7 +444,6 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
                 batches[segment_id] = [(key, value)]
             else:
                 batch.append((key, value))
-        record_key = self.schema.record_key
         for segment_id in sorted(batches):
             batch = batches[segment_id]
             if segment_id not in self._segments and all(v is None for _, v in batch):
@@ -438,7 +451,7 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
             segment = self._segment(segment_id)
             segment.write(batch)
             if segment.record_keys is not None:
-                segment.track([record_key(k) for k, v in batch if v is not None])
+                segment.track([k for k, v in batch if v is not None], suffix)
         if meta:
             wb = WriteBatch(raw_mode=True)
             for key, value in meta.items():
@@ -456,11 +469,13 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         time_to: int,
         reverse: bool = False,
     ) -> Iterator[tuple[bytes, bytes]]:
-        self._check_open()
+        if self._meta is None:
+            raise InvalidStateStoreError(f"Store {self.name} is currently closed")
         schema = self.schema
-        first = self.segment_id(time_from)
+        interval = self.segment_interval
+        first = time_from // interval  # segment_id, without its frame (a join scans per record)
         if schema.name == "window":
-            last = self.segment_id(time_to)
+            last = time_to // interval
             ids = [i for i in self._segments if first <= i <= last]
         else:  # sessions are found by end >= time_from: every later segment may hold one
             ids = [i for i in self._segments if i >= first]
@@ -484,14 +499,24 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         found: list[tuple[bytes, bytes]] = []
         schema = self.schema
         lo = hi = b""
+        matches = schema.matches
         for i in ids:
             segment = segments[i]
-            if not segment.may_hold(kb):
-                continue
+            known = segment.record_keys
+            only: bytes | None = None
+            if known is not None:
+                only = known.get(kb, _UNSEEN)
+                if only is _UNSEEN:
+                    continue  # Segment.may_hold, without its frame
             if not lo:
                 lo = schema.lower_bound(kb, time_from)
                 hi = schema.upper_bound(kb, time_to)
-            segment.collect(kb, lo, hi, reverse, schema, time_from, time_to, found)
+            if only is None:
+                segment.collect(kb, lo, hi, reverse, schema, time_from, time_to, found)
+            elif lo <= only <= hi and matches(only, time_from, time_to):
+                value = segment.get(only)  # the key's one entry here: no iterator
+                if value is not None:
+                    found.append((only, value))
         return iter(found)
 
     def _scan(

@@ -34,7 +34,7 @@ from kstreams.state.buffered import ENTRY_OVERHEAD, META_FORMAT, META_OFFSET, ME
 from kstreams.state.context import DEFAULT_CACHE_MAX_BYTES
 from kstreams.state.thread_cache import ThreadCache
 from kstreams.state.window_bytes import SegmentedBytesEngine, merge_ordered
-from kstreams.state.window_schema import MAX_TIMESTAMP
+from kstreams.state.window_schema import MAX_TIMESTAMP, unpack_long_from
 from kstreams.state.wrapped import WrappedStateStore
 
 if TYPE_CHECKING:
@@ -88,7 +88,6 @@ class BufferedSegmentedStore(WrappedStateStore):
         self._engine = engine
         self.schema = engine.schema
         self.retention_period = engine.retention_period
-        self._ts_of = engine.schema.segment_timestamp
         self._engine_get = engine.get
         self._order = engine.order_key()
         """The sort key of store keys in the engine's iteration order."""
@@ -174,7 +173,7 @@ class BufferedSegmentedStore(WrappedStateStore):
         ahead expires older windows. ``counted``: a dropped write counts as a dropped record
         (Java counts puts, not a session store's ``remove``).
         """
-        ts = self._ts_of(store_key)
+        ts = unpack_long_from(store_key, len(store_key) - self._suffix)[0]  # segment_timestamp
         stream_time = self.observed_stream_time
         if ts > stream_time:
             self.observed_stream_time = stream_time = ts
@@ -225,7 +224,8 @@ class BufferedSegmentedStore(WrappedStateStore):
 
     def get(self, store_key: bytes) -> bytes | None:
         """The value of ``store_key`` (None if absent or expired)."""
-        if self._ts_of(store_key) < self.observed_stream_time - self._expiry:
+        ts = unpack_long_from(store_key, len(store_key) - self._suffix)[0]  # segment_timestamp
+        if ts < self.observed_stream_time - self._expiry:
             return None
         value = self._buf.get(store_key, _MISSING)
         if value is _MISSING:
@@ -255,7 +255,9 @@ class BufferedSegmentedStore(WrappedStateStore):
         from other threads.
         """
         schema = self.schema
-        time_from = max(time_from, self._live_from())
+        live_from = self.observed_stream_time - self._expiry  # _live_from, without its frame
+        if time_from < live_from:
+            time_from = live_from
         if schema.name == "window" and time_to < time_from:
             return iter(())
         stored = self._engine.scan(key_from, key_to, time_from, time_to, reverse)

@@ -46,6 +46,8 @@ from kstreams.state.record_cache import (
     estimate_size,
 )
 from kstreams.state.thread_cache import ThreadCache
+from kstreams.state.value_and_timestamp import ValueAndTimestamp
+from kstreams.state.value_and_timestamp import new_value_and_timestamp as new_vt
 from kstreams.windows.window import Windowed
 
 if TYPE_CHECKING:
@@ -253,11 +255,23 @@ class SegmentedCache(RecordCache):
             windows[window] = value  # type: ignore[index]
             values.move_to_end(key)
 
-    def _update(self, key: Any, windows: Any, update: Callable[[Any], Any]) -> None:
+    def _update(
+        self,
+        key: Any,
+        windows: Any,
+        update: Callable[[Any], Any] | None,
+        fold: tuple[Any, int, Callable[[], Any], Callable[[Any, Any, Any], Any]] | None = None,
+    ) -> None:
         """``_put(key, window, update(value of key's window))`` for each of ``windows`` in
         turn (``key`` hashable), with one lookup of ``key``'s cached windows, dirty windows
         and record context for them all (a hopping window aggregation updates several
-        windows of one key per record)."""
+        windows of one key per record).
+
+        With ``fold = (value, ts, initializer, aggregator)`` instead of ``update``, the update
+        is a timestamped aggregation's, made here without a frame of its own: the new value is
+        ``ValueAndTimestamp(aggregator(key, value, old aggregate or initializer()), max(ts,
+        old timestamp))``, a delete if the aggregate is None.
+        """
         values = self._values
         cached = values.get(key)
         if cached is not None:
@@ -270,35 +284,61 @@ class SegmentedCache(RecordCache):
         context = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
         dirty_all = self._dirty
         dirty = dirty_all.get(key)
-        for window in windows:
-            entry = MISSING if cached is None else cached.get(window, MISSING)
-            if entry is MISSING:
-                raw = load(key, window)
-                value = update(None if raw is None else decode(raw))
-            elif type(entry) is Frozen:
-                value = update(decode(entry.raw))
-            else:
-                value = update(entry)
-            if value is not None:
-                inner = value[0] if timestamped else value
-                if type(inner) not in IMMUTABLE_SCALARS and not is_immutable(inner):
-                    raw = wrapped.encode_value(value)
-                    value = None if raw is None else Frozen(raw)
-            self._seq = seq = self._seq + 1
-            if dirty is None:
-                dirty = dirty_all[key] = {}
-            if entry is MISSING:
-                size = estimate_size(value)
-                dirty[window] = (seq, context, size)  # before an eviction may flush it
-                self._insert(key, window, value, size)
-                # an eviction may have flushed (new dirty windows) or dropped the key
-                cached = values.get(key)
-                dirty_all = self._dirty
-                dirty = dirty_all.get(key)
-            else:
-                was = dirty.get(window)
-                dirty[window] = (seq, context, estimate_size(entry) if was is None else was[2])
-                cached[window] = value  # type: ignore[index]
+        if fold is not None:
+            record_value, ts, initializer, aggregator = fold
+        seq = self._seq
+        try:
+            for window in windows:
+                entry = MISSING if cached is None else cached.get(window, MISSING)
+                if entry is MISSING:
+                    raw = load(key, window)
+                    old = None if raw is None else decode(raw)
+                elif type(entry) is Frozen:
+                    old = decode(entry.raw)
+                else:
+                    old = entry
+                if fold is None:
+                    value = update(old)  # type: ignore[misc]
+                    if value is not None:
+                        inner = value[0] if timestamped else value
+                        if type(inner) not in IMMUTABLE_SCALARS and not is_immutable(inner):
+                            raw = wrapped.encode_value(value)
+                            value = None if raw is None else Frozen(raw)
+                else:
+                    if old is None:
+                        agg = aggregator(key, record_value, initializer())
+                        new_ts = ts
+                    else:
+                        agg = aggregator(key, record_value, old[0])
+                        new_ts = old[1]
+                        if ts > new_ts:
+                            new_ts = ts
+                    if agg is None:
+                        value = None
+                    else:
+                        value = new_vt(ValueAndTimestamp, (agg, new_ts))
+                        if type(agg) not in IMMUTABLE_SCALARS and not is_immutable(agg):
+                            raw = wrapped.encode_value(value)
+                            value = None if raw is None else Frozen(raw)
+                seq += 1
+                if dirty is None:
+                    dirty = dirty_all[key] = {}
+                if entry is MISSING:
+                    size = estimate_size(value)
+                    dirty[window] = (seq, context, size)  # before an eviction may flush it
+                    self._seq = seq
+                    self._insert(key, window, value, size)
+                    seq = self._seq  # a listener may have written back during a flush
+                    # an eviction may have flushed (new dirty windows) or dropped the key
+                    cached = values.get(key)
+                    dirty_all = self._dirty
+                    dirty = dirty_all.get(key)
+                else:
+                    was = dirty.get(window)
+                    dirty[window] = (seq, context, estimate_size(entry) if was is None else was[2])
+                    cached[window] = value  # type: ignore[index]
+        finally:
+            self._seq = seq
 
     def _put_through(self, key: Any, window: Any, value: Any) -> None:
         # a key that cannot be cached (unhashable): written down and forwarded at once

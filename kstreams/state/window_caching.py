@@ -28,7 +28,12 @@ from kstreams.state.window_metered import (
     MeteredWindowStore,
 )
 from kstreams.state.window_schema import MAX_TIMESTAMP, session_key, window_key
-from kstreams.state.window_typed import SessionStore, TimestampedWindowStore, WindowStore
+from kstreams.state.window_typed import (
+    SessionStore,
+    TimestampedWindowStore,
+    WindowStore,
+    aggregation,
+)
 from kstreams.windows.window import SessionWindow, Windowed
 
 log = logging.getLogger(__name__)
@@ -55,8 +60,7 @@ class CachingWindowStore(SegmentedCache, WindowStore):
     def _windowed(self, key: Any, window: Any) -> Windowed[Any]:
         return Windowed(key, self._wrapped.window_for(window))
 
-    def _store_key(self, kb: bytes, window: Any) -> bytes:
-        return window_key(kb, window)
+    _store_key = staticmethod(window_key)  # (kb, window start): no frame of ours per flushed window
 
     def _matches(self, window: Any, time_from: int, time_to: int) -> bool:
         return time_from <= window <= time_to  # type: ignore[no-any-return]
@@ -196,6 +200,32 @@ class CachingTimestampedWindowStore(CachingWindowStore, TimestampedWindowStore):
     """A :class:`~kstreams.state.window_typed.TimestampedWindowStore` with a record cache in front."""
 
     _timestamped = True
+
+    def aggregate_windows(
+        self,
+        key: Any,
+        window_starts: Iterable[int],
+        value: Any,
+        ts: int,
+        initializer: Callable[[], Any],
+        aggregator: Callable[[Any, Any, Any], Any],
+    ) -> None:
+        """A window aggregation's update of every window of one record, in one call.
+
+        :meth:`update_windows` of ``old -> ValueAndTimestamp(aggregator(key, value, old
+        aggregate or initializer()), max(ts, old timestamp))`` (a delete when the aggregate is
+        None), without a frame per window for the update (Java's ``KStreamWindowAggregate``
+        fetches and puts each window; the reads, aggregator calls and writes are the same).
+        """
+        if key is None:
+            raise null_key(self.name)
+        try:
+            hash(key)
+        except TypeError:  # an unhashable key is never cached
+            update = aggregation(key, value, ts, initializer, aggregator)
+            WindowStore.update_windows(self, key, window_starts, update)
+            return
+        self._update(key, window_starts, None, (value, ts, initializer, aggregator))
 
 
 class CachingSessionStore(SegmentedCache, SessionStore):

@@ -57,11 +57,13 @@ class ChangeLoggingSegmentedStore(ChangeLoggingLayer):
     def init(self, context: StateStoreContext) -> None:
         self._init_log(context)
         self._now = context.record_timestamp or wall_clock_ms
-        # reads pass straight through: the layer above binds this once (no frame of ours)
+        # reads pass straight through: the layer above binds these once (no frame of ours)
         self.get = self._wrapped.get  # type: ignore[method-assign]
+        self.fetch = self._wrapped.fetch  # type: ignore[method-assign]
 
     def close(self) -> None:
         self.__dict__.pop("get", None)
+        self.__dict__.pop("fetch", None)
         super().close()
 
     # -- reads pass through -----------------------------------------------------------------

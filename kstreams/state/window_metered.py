@@ -28,10 +28,14 @@ from kstreams.state.value_and_timestamp import (
     pack_timestamp,
     unpack_timestamp,
 )
+from kstreams.state.value_and_timestamp import ValueAndTimestamp as VT
+from kstreams.state.value_and_timestamp import new_value_and_timestamp as new_vt
 from kstreams.state.window_schema import (
     MAX_TIMESTAMP,
+    pack_window_suffix,
     session_key,
     session_key_parts,
+    unpack_long_from,
     window_key,
     window_key_parts,
 )
@@ -71,6 +75,11 @@ class _MeteredSegmented(WrappedStateStore):
         self._kde: Any = _unbound
         self._vser: Any = _unbound
         self._vde: Any = _unbound
+        # the serdes' one-argument fast paths (Serde.fast_serializer), None if they have none:
+        # tried first, the full serde called when they raise (its errors, its messages)
+        self._kfast: Any = None
+        self._vfast: Any = None
+        self._vfast_de: Any = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
@@ -88,6 +97,9 @@ class _MeteredSegmented(WrappedStateStore):
         self._kde = self.key_serde.deserialize  # type: ignore[union-attr]
         self._vser = self.value_serde.serialize  # type: ignore[union-attr]
         self._vde = self.value_serde.deserialize  # type: ignore[union-attr]
+        self._kfast = self.key_serde.fast_serializer()  # type: ignore[union-attr]
+        self._vfast = self.value_serde.fast_serializer()  # type: ignore[union-attr]
+        self._vfast_de = self.value_serde.fast_deserializer()  # type: ignore[union-attr]
 
     @property
     def serde_topic(self) -> str:
@@ -108,6 +120,12 @@ class _MeteredSegmented(WrappedStateStore):
         """The serialized bytes of a record key (ValueError for a null key)."""
         if key is None:
             raise null_key(self.name)
+        kfast = self._kfast
+        if kfast is not None:
+            try:
+                return kfast(key)  # type: ignore[no-any-return]
+            except Exception:
+                pass  # the full serializer says why
         kb = self._kser(self._topic, key)
         if kb is None:
             raise null_key(self.name)
@@ -115,10 +133,24 @@ class _MeteredSegmented(WrappedStateStore):
 
     def encode_value(self, value: Any) -> bytes | None:
         """The stored bytes of ``value`` (None: a delete)."""
-        return None if value is None else self._vser(self._topic, value)
+        if value is None:
+            return None
+        vfast = self._vfast
+        if vfast is not None:
+            try:
+                return vfast(value)  # type: ignore[no-any-return]
+            except Exception:
+                pass  # the full serializer says why
+        return self._vser(self._topic, value)  # type: ignore[no-any-return]
 
     def decode_value(self, raw: bytes) -> Any:
         """The value of stored bytes."""
+        vde = self._vfast_de
+        if vde is not None:
+            try:
+                return vde(raw)
+            except Exception:
+                pass  # the full deserializer says why
         return self._vde(self._topic, raw)
 
     def _key_bounds(self, key_from: Any, key_to: Any) -> tuple[bytes | None, bytes | None] | None:
@@ -208,20 +240,18 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
 
         With ``retain_duplicates`` every put is a new entry and None is ignored.
         """
-        if key is None:
-            raise null_key(self.name)
-        kb = self._kser(self._topic, key)
-        if kb is None:
-            raise null_key(self.name)
+        kb = self.serialize_key(key)
         if self._retain_duplicates:
             if value is None:
                 return
             self._seqnum = (self._seqnum + 1) & 0x7FFFFFFF
-        self._wrapped.put(window_key(kb, window_start, self._seqnum), self.encode_value(value))
+        self._wrapped.put(
+            kb + pack_window_suffix(window_start, self._seqnum), self.encode_value(value)
+        )
 
     def store_key(self, key: Any, window_start: int) -> bytes:
         """The store key of ``key``'s window at ``window_start`` (the record cache's half)."""
-        return window_key(self.serialize_key(key), window_start, self._seqnum)
+        return self.serialize_key(key) + pack_window_suffix(window_start, self._seqnum)
 
     def put_raw(self, key: Any, raw: bytes | None, window_start: int) -> None:
         """:meth:`put` of a value already serialized with :meth:`encode_value` (None: delete,
@@ -231,12 +261,12 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
             if raw is None:
                 return
             self._seqnum = (self._seqnum + 1) & 0x7FFFFFFF
-        self._wrapped.put(window_key(kb, window_start, self._seqnum), raw)
+        self._wrapped.put(kb + pack_window_suffix(window_start, self._seqnum), raw)
 
     # -- reads ------------------------------------------------------------------------------
     def fetch(self, key: Any, time: int) -> Any:
         """The value of ``key`` in the window starting exactly at ``time``, or None."""
-        raw = self._wrapped.get(window_key(self.serialize_key(key), time, self._seqnum))
+        raw = self._wrapped.get(self.serialize_key(key) + pack_window_suffix(time, self._seqnum))
         return None if raw is None else self.decode_value(raw)
 
     def fetch_raw(self, key: Any, time: int) -> bytes | None:
@@ -246,10 +276,17 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
     def _times(
         self, key: Any, time_from: int, time_to: int, reverse: bool
     ) -> Iterator[tuple[int, Any]]:
+        # read at once (the layers below read one key's entries at once too): a list, no
+        # generator frame per entry (a join reads a few entries of one key per record)
         kb = self.serialize_key(key)
         decode = self.decode_value
-        for store_key, raw in self._wrapped.fetch(kb, kb, time_from, time_to, reverse):
-            yield window_key_parts(store_key)[1], decode(raw)
+        at = len(kb)  # where the window start sits in every store key of ``kb``
+        return iter(
+            [
+                (unpack_long_from(store_key, at)[0], decode(raw))
+                for store_key, raw in self._wrapped.fetch(kb, kb, time_from, time_to, reverse)
+            ]
+        )
 
     def fetch_range(self, key: Any, time_from: int, time_to: int) -> Iterator[tuple[int, Any]]:
         return self._times(key, time_from, time_to, False)
@@ -323,12 +360,27 @@ class MeteredTimestampedWindowStore(MeteredWindowStore, TimestampedWindowStore):
     def encode_value(self, value: Any) -> bytes | None:
         if value is None:
             return None
-        raw = self._vser(self._topic, value[0])
+        inner = value[0]
+        if inner is None:
+            return None
+        vfast = self._vfast
+        if vfast is not None:
+            try:
+                return pack_timestamp(value[1]) + vfast(inner)  # type: ignore[no-any-return]
+            except Exception:
+                pass  # the full serializer says why
+        raw = self._vser(self._topic, inner)
         return None if raw is None else pack_timestamp(value[1]) + raw
 
     def decode_value(self, raw: bytes) -> ValueAndTimestamp:
-        return ValueAndTimestamp(
-            self._vde(self._topic, raw[TIMESTAMP_SIZE:]), unpack_timestamp(raw)[0]
+        vde = self._vfast_de
+        if vde is not None:
+            try:
+                return new_vt(VT, (vde(raw[TIMESTAMP_SIZE:]), unpack_timestamp(raw)[0]))  # type: ignore[no-any-return]
+            except Exception:
+                pass  # the full deserializer says why
+        return new_vt(  # type: ignore[no-any-return]
+            VT, (self._vde(self._topic, raw[TIMESTAMP_SIZE:]), unpack_timestamp(raw)[0])
         )
 
 

@@ -48,6 +48,14 @@ def ordered_upper_range(key: bytes, max_suffix: bytes) -> bytes:
     return key[:i] + max_suffix
 
 
+pack_window_suffix = _WINDOW_SUFFIX.pack
+"""``pack_window_suffix(window_start, seqnum)``: the bytes after the key in a window store key
+(``key + pack_window_suffix(start, seqnum)`` is :func:`window_key` without its call)."""
+
+unpack_long_from = _LONG.unpack_from
+"""``unpack_long_from(store_key, offset) -> (value,)``: a big-endian long inside a store key."""
+
+
 def window_key(key: bytes, window_start: int, seqnum: int = 0) -> bytes:
     """The store key of ``key`` in the window starting at ``window_start``."""
     return key + _WINDOW_SUFFIX.pack(window_start, seqnum)
@@ -94,7 +102,9 @@ class KeySchema:
     """What the layers of a segmented store need to know about its keys (Java: ``KeySchema``).
 
     ``segment_timestamp`` is the time a key belongs to (window start, session end): it
-    picks the segment and decides expiry. ``matches`` is the query filter: a window key
+    picks the segment and decides expiry. It is the first 8 bytes of the key's suffix (the
+    last ``suffix_size`` bytes) in both layouts, which the per-record paths of the layers
+    below read in place. ``matches`` is the query filter: a window key
     matches ``[time_from, time_to]`` when its start lies in it, a session key when the
     session ends at or after ``time_from`` and starts at or before ``time_to``.
     """
@@ -102,10 +112,9 @@ class KeySchema:
     name = "window"
     suffix_size = WINDOW_SUFFIX_SIZE
 
-    @staticmethod
-    def segment_timestamp(store_key: bytes) -> int:
-        """The timestamp that places ``store_key`` in a segment."""
-        return window_start_of(store_key)
+    segment_timestamp = staticmethod(window_start_of)
+    """``segment_timestamp(store_key)``: the timestamp that places ``store_key`` in a segment
+    (the function itself, no frame of the schema's: every write and read asks)."""
 
     @staticmethod
     def record_key(store_key: bytes) -> bytes:
@@ -115,7 +124,8 @@ class KeySchema:
     @staticmethod
     def matches(store_key: bytes, time_from: int, time_to: int) -> bool:
         """Whether ``store_key`` is in the time bounds of a query."""
-        return time_from <= window_start_of(store_key) <= time_to
+        start = _LONG.unpack_from(store_key, len(store_key) - WINDOW_SUFFIX_SIZE)[0]
+        return time_from <= start <= time_to  # type: ignore[no-any-return]
 
     @staticmethod
     def lower_bound(key: bytes, time_from: int) -> bytes:
@@ -157,9 +167,7 @@ class SessionKeySchema(KeySchema):
     name = "session"
     suffix_size = SESSION_SUFFIX_SIZE
 
-    @staticmethod
-    def segment_timestamp(store_key: bytes) -> int:
-        return session_end_of(store_key)
+    segment_timestamp = staticmethod(session_end_of)
 
     @staticmethod
     def record_key(store_key: bytes) -> bytes:

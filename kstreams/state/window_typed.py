@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from kstreams.state.api import StateStore
+from kstreams.state.value_and_timestamp import ValueAndTimestamp
 from kstreams.windows.window import Windowed
 
 
@@ -141,6 +142,47 @@ class TimestampedWindowStore(WindowStore):
 
     Stored bytes are Java's: 8-byte big-endian timestamp + serialized value.
     """
+
+    def aggregate_windows(
+        self,
+        key: Any,
+        window_starts: Iterable[int],
+        value: Any,
+        ts: int,
+        initializer: Callable[[], Any],
+        aggregator: Callable[[Any, Any, Any], Any],
+    ) -> None:
+        """A window aggregation's update of every window of one record (Java's
+        ``KStreamWindowAggregate``): for each of ``window_starts`` in turn, the window's
+        aggregate becomes ``aggregator(key, value, its aggregate or initializer())`` with the
+        larger of ``ts`` and its timestamp (a None aggregate deletes the window).
+
+        :meth:`update_windows` of that update; a store with a record cache folds it into its
+        own update, without a frame per window.
+        """
+        self.update_windows(
+            key, window_starts, aggregation(key, value, ts, initializer, aggregator)
+        )
+
+
+def aggregation(
+    key: Any,
+    value: Any,
+    ts: int,
+    initializer: Callable[[], Any],
+    aggregator: Callable[[Any, Any, Any], Any],
+) -> Callable[[Any], Any]:
+    """The update of one window's ``ValueAndTimestamp`` by a record (``key``, ``value``,
+    ``ts``) of a window aggregation (see :meth:`TimestampedWindowStore.aggregate_windows`)."""
+
+    def update(old: Any) -> Any:
+        if old is None:
+            agg, new_ts = aggregator(key, value, initializer()), ts
+        else:
+            agg, new_ts = aggregator(key, value, old[0]), max(ts, old[1])
+        return None if agg is None else ValueAndTimestamp(agg, new_ts)
+
+    return update
 
 
 class SessionStore(StateStore):

@@ -263,19 +263,29 @@ def test_update_windows_is_a_fetch_and_a_put_per_window(
     # one call for all windows of a record: the same reads, writes, forwards, changelog
     # records and cache accounting as a fetch and a put per window, also with evictions
     # between the windows (a small budget) and an aggregator mutating what it gets
+    def initializer() -> Any:
+        return {"n": 0, "seen": []}
+
+    def aggregator(key: Any, value: int, agg: Any) -> Any:
+        if value % 13 == 12:
+            return None  # the window is deleted
+        agg["n"] += value  # mutated in place and returned, as Python users do
+        agg["seen"].append(value)
+        return agg
+
     def add(value: int) -> Any:
         def update(old: Any) -> Any:
             if old is None:
-                return ValueAndTimestamp({"n": value, "seen": [value]}, value)
-            agg = old.value
-            agg["n"] += value  # mutated in place and returned, as Python users do
-            agg["seen"].append(value)
-            return ValueAndTimestamp(agg, max(old.timestamp, value))
+                agg = aggregator(None, value, initializer())
+                return None if agg is None else ValueAndTimestamp(agg, value)
+            agg = aggregator(None, value, old.value)
+            return None if agg is None else ValueAndTimestamp(agg, max(old.timestamp, value))
 
         return update
 
     runs = []
-    for how in ("update_windows", "fetch_put"):
+    # aggregate_windows: the same update folded into the cache's loop (a window aggregation's)
+    for how in ("update_windows", "fetch_put", "aggregate_windows"):
         collector = Collector()
         store, forwarded, record = open_cached(
             tmp_path / how,
@@ -289,6 +299,8 @@ def test_update_windows_is_a_fetch_and_a_put_per_window(
             starts = range(max(0, i - 20) // 10 * 10, i + 1, 10)
             if how == "update_windows":
                 store.update_windows(key, starts, add(i))
+            elif how == "aggregate_windows":
+                store.aggregate_windows(key, starts, i, i, initializer, aggregator)
             else:
                 for start in starts:
                     store.put(key, add(i)(store.fetch(key, start)), start)
@@ -299,7 +311,7 @@ def test_update_windows_is_a_fetch_and_a_put_per_window(
         assert store._thread_cache.size == _cache_accounting(store)
         finals = [list(store.fetch_range(f"k{k}", 0, 100)) for k in range(7)]
         runs.append((forwarded, collector.records, finals))
-    assert runs[0] == runs[1]
+    assert runs[0] == runs[1] == runs[2]
     assert runs[0][0], "windows were forwarded"
 
 
@@ -316,4 +328,12 @@ def test_update_windows_without_a_cache_is_a_fetch_and_a_put_per_window(tmp_path
         (0, ValueAndTimestamp(3, 2)),
         (10, ValueAndTimestamp(3, 2)),
         (20, ValueAndTimestamp(3, 2)),
+    ]
+    # and a window aggregation's update, through update_windows
+    store.aggregate_windows("a", range(10, 40, 10), 5, 1, lambda: 0, lambda k, v, agg: agg + v)
+    assert list(store.fetch_range("a", 0, 100)) == [
+        (0, ValueAndTimestamp(3, 2)),
+        (10, ValueAndTimestamp(8, 2)),
+        (20, ValueAndTimestamp(8, 2)),
+        (30, ValueAndTimestamp(5, 1)),
     ]

@@ -552,8 +552,8 @@ def test_scans_of_one_key_skip_segments_without_it_and_read_the_others(
     commit(store, 1)
     engine = store.inner
     assert [s.record_keys for s in (engine._segments[0], engine._segments[1])] == [
-        {b"a", b"ab"},
-        {b"a", b"b"},
+        {b"a": window_key(b"a", 10), b"ab": window_key(b"ab", 20)},  # one entry: read by key
+        {b"a": None, b"b": window_key(b"b", 130_000)},  # "a" twice: scanned
     ]
     assert list(store.fetch_range("a", 0, 10**9)) == [
         (10, 10),

@@ -71,3 +71,15 @@ def test_partitioner_uses_the_inner_key_only() -> None:
     p1 = part("t", Windowed("key", TimeWindow(0, 10)), 1, 12)
     p2 = part("t", Windowed("key", TimeWindow(50, 60)), 1, 12)
     assert p1 == p2 == (murmur2(b"key") & 0x7FFFFFFF) % 12
+
+
+@pytest.mark.parametrize("inner", [Serdes.String(), Serdes.JSON(), Serdes.Long()])
+def test_time_windowed_fast_inner_path_gives_the_inner_serdes_bytes_and_errors(
+    inner: object,
+) -> None:
+    serde = WindowedSerdes.time_windowed_serde_from(inner, 10)
+    key: object = 7 if isinstance(inner, type(Serdes.Long())) else "k"
+    windowed = Windowed(key, TimeWindow(20, 30))
+    assert serde.serialize("t", windowed) == inner.serialize("t", key) + struct.pack(">q", 20)  # type: ignore[attr-defined]
+    with pytest.raises(SerializationError):  # a null inner key is an error, not b"null"
+        serde.serialize("t", Windowed(None, TimeWindow(20, 30)))
