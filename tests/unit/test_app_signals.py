@@ -21,7 +21,11 @@ sys.path.insert(0, str(INTEGRATION))
 
 from helpers import AppProcess  # noqa: E402
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="POSIX signals (Linux)")
+pytestmark = pytest.mark.skipif(
+    sys.platform != "linux",
+    reason="the test apps' stop protocol uses signal.sigwait, pthread_sigmask and SIGUSR1, "
+    "which exist on POSIX only; the broker test apps run on Linux",
+)
 
 # SIGTERM while the main thread is inside the event's lock, as in ``stop.wait(0.2)`` between
 # waking up and returning: the Python-level handler would run there, at the next bytecode
