@@ -19,6 +19,7 @@ from typing import Any
 from kstreams.processor.change import Change
 from kstreams.processor.compiled import CompiledProcessor
 from kstreams.processor.context import Forward, ProcessorContext
+from kstreams.processor.fused import Step, fuse
 from kstreams.processor.table_forwarder import forwards_on_flush
 from kstreams.serde.base import Headers
 from kstreams.state.immutable import IMMUTABLE_SCALARS, is_immutable
@@ -160,13 +161,11 @@ class DropNullKeysProcessor(CompiledProcessor):
     """Before a grouping repartition: records with a null key cannot be grouped; count and drop them."""
 
     def compile(self, context: ProcessorContext) -> Forward:
-        forward = context.forward_fn
-        dropped = drop_counter(context, "key")
-
-        def drop_null_keys(key: Any, value: Any, ts: int, headers: Headers) -> None:
-            if key is None:
-                dropped(key, value)
-                return
-            forward(key, value, ts, headers)
-
-        return drop_null_keys
+        code = """\
+if key is None:
+    dropped(key, value)
+else:
+    $forward
+"""
+        step = Step(context.node_name, code, {"dropped": drop_counter(context, "key")})
+        return fuse(step, context.forward_fn)

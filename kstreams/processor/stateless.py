@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from kstreams.errors import StreamsError
 from kstreams.processor.compiled import CompiledProcessor
 from kstreams.processor.context import Forward, ProcessorContext
+from kstreams.processor.fused import Step, fuse
 from kstreams.serde.base import Headers
 
 
@@ -25,21 +26,12 @@ class FilterProcessor(CompiledProcessor):
         self.negate = negate
 
     def compile(self, context: ProcessorContext) -> Forward:
-        pred = self.predicate
-        forward = context.forward_fn
-        if self.negate:
-
-            def filter_not(key: Any, value: Any, ts: int, headers: Headers) -> None:
-                if not pred(key, value):
-                    forward(key, value, ts, headers)
-
-            return filter_not
-
-        def filter_(key: Any, value: Any, ts: int, headers: Headers) -> None:
-            if pred(key, value):
-                forward(key, value, ts, headers)
-
-        return filter_
+        code = (
+            "if not pred(key, value):\n    $forward"
+            if self.negate
+            else "if pred(key, value):\n    $forward"
+        )
+        return fuse(Step(context.node_name, code, {"pred": self.predicate}), context.forward_fn)
 
 
 def _pair(result: Any, node: str) -> tuple[Any, Any]:
@@ -59,19 +51,17 @@ class MapProcessor(CompiledProcessor):
         self.mapper = mapper
 
     def compile(self, context: ProcessorContext) -> Forward:
-        mapper = self.mapper
-        forward = context.forward_fn
-        node = context.node_name
-
-        def map_(key: Any, value: Any, ts: int, headers: Headers) -> None:
-            result = mapper(key, value)
-            try:
-                new_key, new_value = result
-            except (TypeError, ValueError):
-                new_key, new_value = _pair(result, node)
-            forward(new_key, new_value, ts, headers)
-
-        return map_
+        code = """\
+result = mapper(key, value)
+try:
+    new_key, new_value = result
+except (TypeError, ValueError):
+    new_key, new_value = pair(result, node)
+$forward
+"""
+        bindings = {"mapper": self.mapper, "pair": _pair, "node": context.node_name}
+        step = Step(context.node_name, code, bindings, True, True, ("result",))
+        return fuse(step, context.forward_fn)
 
 
 class SelectKeyProcessor(CompiledProcessor):
@@ -81,13 +71,9 @@ class SelectKeyProcessor(CompiledProcessor):
         self.selector = selector
 
     def compile(self, context: ProcessorContext) -> Forward:
-        selector = self.selector
-        forward = context.forward_fn
-
-        def select_key(key: Any, value: Any, ts: int, headers: Headers) -> None:
-            forward(selector(key, value), value, ts, headers)
-
-        return select_key
+        code = "new_key = selector(key, value)\n$forward"
+        step = Step(context.node_name, code, {"selector": self.selector}, changes_key=True)
+        return fuse(step, context.forward_fn)
 
 
 class MapValuesProcessor(CompiledProcessor):
@@ -98,19 +84,10 @@ class MapValuesProcessor(CompiledProcessor):
         self.with_key = with_key
 
     def compile(self, context: ProcessorContext) -> Forward:
-        mapper = self.mapper
-        forward = context.forward_fn
-        if self.with_key:
-
-            def map_values_with_key(key: Any, value: Any, ts: int, headers: Headers) -> None:
-                forward(key, mapper(key, value), ts, headers)
-
-            return map_values_with_key
-
-        def map_values(key: Any, value: Any, ts: int, headers: Headers) -> None:
-            forward(key, mapper(value), ts, headers)
-
-        return map_values
+        args = "key, value" if self.with_key else "value"
+        code = f"new_value = mapper({args})\n$forward"
+        step = Step(context.node_name, code, {"mapper": self.mapper}, changes_value=True)
+        return fuse(step, context.forward_fn)
 
 
 class FlatMapProcessor(CompiledProcessor):
@@ -120,16 +97,14 @@ class FlatMapProcessor(CompiledProcessor):
         self.mapper = mapper
 
     def compile(self, context: ProcessorContext) -> Forward:
-        mapper = self.mapper
-        forward = context.forward_fn
-        node = context.node_name
-
-        def flat_map(key: Any, value: Any, ts: int, headers: Headers) -> None:
-            for pair in mapper(key, value):
-                new_key, new_value = _pair(pair, node)
-                forward(new_key, new_value, ts, headers)
-
-        return flat_map
+        code = """\
+for item in mapper(key, value):
+    new_key, new_value = pair(item, node)
+    $forward
+"""
+        bindings = {"mapper": self.mapper, "pair": _pair, "node": context.node_name}
+        step = Step(context.node_name, code, bindings, True, True, ("item",))
+        return fuse(step, context.forward_fn)
 
 
 class FlatMapValuesProcessor(CompiledProcessor):
@@ -140,21 +115,10 @@ class FlatMapValuesProcessor(CompiledProcessor):
         self.with_key = with_key
 
     def compile(self, context: ProcessorContext) -> Forward:
-        mapper = self.mapper
-        forward = context.forward_fn
-        if self.with_key:
-
-            def flat_map_values_with_key(key: Any, value: Any, ts: int, headers: Headers) -> None:
-                for new_value in mapper(key, value):
-                    forward(key, new_value, ts, headers)
-
-            return flat_map_values_with_key
-
-        def flat_map_values(key: Any, value: Any, ts: int, headers: Headers) -> None:
-            for new_value in mapper(value):
-                forward(key, new_value, ts, headers)
-
-        return flat_map_values
+        args = "key, value" if self.with_key else "value"
+        code = f"for new_value in mapper({args}):\n    $forward"
+        step = Step(context.node_name, code, {"mapper": self.mapper}, changes_value=True)
+        return fuse(step, context.forward_fn)
 
 
 class PeekProcessor(CompiledProcessor):
@@ -164,14 +128,8 @@ class PeekProcessor(CompiledProcessor):
         self.action = action
 
     def compile(self, context: ProcessorContext) -> Forward:
-        action = self.action
-        forward = context.forward_fn
-
-        def peek(key: Any, value: Any, ts: int, headers: Headers) -> None:
-            action(key, value)
-            forward(key, value, ts, headers)
-
-        return peek
+        code = "action(key, value)\n$forward"
+        return fuse(Step(context.node_name, code, {"action": self.action}), context.forward_fn)
 
 
 class ForeachProcessor(CompiledProcessor):

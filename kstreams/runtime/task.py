@@ -21,6 +21,7 @@ from kstreams.handlers import SerializationExceptionOrigin
 from kstreams.processor.change import ChangeSerde
 from kstreams.processor.compiled import compile_processor
 from kstreams.processor.context import Forward, ProcessorContext, TaskContext, fan_out
+from kstreams.processor.fused import node_at
 from kstreams.processor.task_id import TaskId
 from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.runtime import record_path
@@ -173,7 +174,9 @@ class StreamTask(TaskCommitting, TaskErrorHandling):
             frame = tb.tb_frame
             candidates = by_code.get(frame.f_code)
             if candidates:
-                found = _frame_node(frame, candidates) or found
+                name = _frame_node(frame, candidates)
+                # a fused chain runs several nodes in one frame: its line says which
+                found = node_at(dict(candidates).get(name), tb.tb_lineno) or name or found
             tb = tb.tb_next
         return found
 
