@@ -82,7 +82,8 @@ class StreamAggregateProcessor(CompiledProcessor):
         if merger is not None:
             # the record cache forwards on flush: the processor is the cache's read-modify-
             # write (the same get and put, without their frames nor one of its own)
-            return merger(initializer, aggregator, dropped)  # type: ignore[no-any-return]
+            counting = initializer is count_initializer and aggregator is count_aggregator
+            return merger(initializer, aggregator, dropped, counting)  # type: ignore[no-any-return]
 
         def aggregate(key: Any, value: Any, ts: int, headers: Headers) -> None:
             if key is None or value is None:

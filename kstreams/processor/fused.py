@@ -124,9 +124,10 @@ def _factory(steps: tuple[Step, ...]) -> tuple[Callable[..., Forward], list[tupl
     return known, spans
 
 
-def fuse(step: Step, forward: Forward) -> Forward:
+def fuse(step: Step, forward: Forward | None) -> Forward:
     """The node's function: ``step`` followed by ``forward`` (its children), fused with
-    ``forward``'s own steps when that is a chain (the node's only child is fused too)."""
+    ``forward``'s own steps when that is a chain (the node's only child is fused too).
+    ``forward`` is None after a last step (one without ``$forward``)."""
     chain = getattr(forward, _CHAIN_ATTR, None)
     steps: tuple[Step, ...] = (step,)
     tail = forward

@@ -21,15 +21,16 @@ from kstreams.handlers import SerializationExceptionOrigin
 from kstreams.processor.change import ChangeSerde
 from kstreams.processor.compiled import compile_processor
 from kstreams.processor.context import Forward, ProcessorContext, TaskContext, fan_out
-from kstreams.processor.fused import node_at
+from kstreams.processor.fused import fuse, node_at
 from kstreams.processor.task_id import TaskId
 from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.runtime import record_path
-from kstreams.runtime.collector import UNASSIGNED, RecordCollector, produce_failed
+from kstreams.runtime.collector import RecordCollector, produce_failed
 from kstreams.runtime.global_store_view import ReadOnlyGlobalStoreView
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.record_path import RawProcess, RunProcess, Shape, SourcePath
 from kstreams.runtime.record_size import CHECK_MARGIN
+from kstreams.runtime.sink_step import fast_sink_step
 from kstreams.runtime.task_commit import TaskCommitting
 from kstreams.runtime.task_errors import TaskErrorHandling
 from kstreams.runtime.task_stores import TaskStores
@@ -318,58 +319,11 @@ class StreamTask(TaskCommitting, TaskErrorHandling):
                     raise error from exc
                 on_send_error(name, topic_, kb, vb, ts, None, error)
 
-            if limit is None:
-
-                def fast_sink(key: Any, value: Any, ts: int, headers: Headers) -> None:
-                    try:
-                        kb = None if key is None else kfast(key)
-                        vb = None if value is None else vfast(value)
-                    except Exception:
-                        pair = serialize(topic_, key, value, ts, headers)
-                        if pair is None:
-                            return
-                        kb, vb = pair
-                    if headers is None:
-                        try:
-                            # positional, see KafkaRecordCollector.produce_fn
-                            produce(topic_, vb, kb, UNASSIGNED, None, None, ts)
-                            return
-                        except BufferError:
-                            pass  # the collector waits for room
-                        except KafkaException as exc:
-                            refused(kb, vb, ts, exc)
-                            return
-                    deliver(topic_, kb, vb, ts, headers, None)
-
-                return fast_sink
-
-            # records whose key and value stay CHECK_MARGIN under the topic's limit fit; the
-            # collector measures bigger ones exactly (record_size.batch_size)
-            cap = limit - CHECK_MARGIN
-            empty = b""  # None or empty: no bytes (``x or empty`` is the cheapest test)
-
-            def checked_fast_sink(key: Any, value: Any, ts: int, headers: Headers) -> None:
-                try:
-                    kb = None if key is None else kfast(key)
-                    vb = None if value is None else vfast(value)
-                except Exception:
-                    pair = serialize(topic_, key, value, ts, headers)
-                    if pair is None:
-                        return
-                    kb, vb = pair
-                if headers is None and len(vb or empty) + len(kb or empty) <= cap:
-                    try:
-                        # positional, see KafkaRecordCollector.produce_fn
-                        produce(topic_, vb, kb, UNASSIGNED, None, None, ts)
-                        return
-                    except BufferError:
-                        pass  # the collector waits for room
-                    except KafkaException as exc:
-                        refused(kb, vb, ts, exc)
-                        return
-                deliver(topic_, kb, vb, ts, headers, None)
-
-            return checked_fast_sink
+            cap = None if limit is None else limit - CHECK_MARGIN
+            step = fast_sink_step(
+                name, topic_, kfast, vfast, produce, serialize, refused, deliver, cap
+            )
+            return fuse(step, None)  # the last step: it forwards nowhere
 
         def sink(key: Any, value: Any, ts: int, headers: Headers) -> None:
             topic = static_topic

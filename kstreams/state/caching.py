@@ -453,6 +453,7 @@ class CachingTimestampedKeyValueStore(CachingStore, TimestampedKeyValueStore):
         initializer: Callable[[], Any],
         combine: Callable[[Any, Any, Any], Any],
         skip: Callable[[Any, Any], None],
+        counting: bool = False,
     ) -> Callable[[Any, Any, int, Any], None]:
         """``merge(key, value, ts, headers)``: a read-modify-write of ``key`` in one call.
 
@@ -462,7 +463,8 @@ class CachingTimestampedKeyValueStore(CachingStore, TimestampedKeyValueStore):
         frame for get and put. A key not cached (or a value kept frozen) takes get and put.
         A null key or value is not merged: ``skip(key, value)`` is called instead. ``merge``
         has the signature of a processor's forward function (``headers`` are the record
-        context's, as for ``put``), so that it can be one.
+        context's, as for ``put``), so that it can be one. ``counting``: ``initializer`` and
+        ``combine`` are a count's (0, one more), done inline for a cached key.
         """
         get, put = self.get, self.put
         new_vt = tuple.__new__
@@ -486,10 +488,13 @@ class CachingTimestampedKeyValueStore(CachingStore, TimestampedKeyValueStore):
                 return
             if entry is None:  # deleted since the last flush
                 agg, new_ts = combine(key, value, initializer()), ts
+            elif counting:  # an int, never kept frozen
+                agg = entry[0] + 1
+                new_ts = ts if ts > entry[1] else entry[1]
             else:
                 agg = combine(key, value, entry[0])
                 new_ts = ts if ts > entry[1] else entry[1]
-            if type(agg) not in IMMUTABLE_SCALARS and not is_immutable(agg):
+            if not counting and type(agg) not in IMMUTABLE_SCALARS and not is_immutable(agg):
                 put(key, new_vt(ValueAndTimestamp, (agg, new_ts)))  # kept frozen
                 return
             dirty = self._dirty  # put's bookkeeping of a cached key
