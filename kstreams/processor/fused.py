@@ -54,7 +54,8 @@ class Step:
 
 
 _MARKER = re.compile(r"^(\s*)\$forward\s*$")
-_NAMES = re.compile(r"\b[A-Za-z_]\w*\b")
+_NAMES = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
+"""Names in a snippet (not attributes: ``change.new_value`` keeps its ``new_value``)."""
 
 
 def _rename(code: str, names: dict[str, str]) -> str:

@@ -16,6 +16,7 @@ from kstreams.processor.aggregate import drop_counter, snapshot
 from kstreams.processor.change import Change
 from kstreams.processor.compiled import CompiledProcessor
 from kstreams.processor.context import Forward, ProcessorContext
+from kstreams.processor.fused import Step, fuse
 from kstreams.processor.stateless import _pair
 from kstreams.processor.table_forwarder import forwards_on_flush
 from kstreams.processor.versioned_table import versioned_table_source
@@ -87,12 +88,9 @@ class TableToStreamProcessor(CompiledProcessor):
     """``KTable.to_stream``: each update as a record with the new value (None = tombstone)."""
 
     def compile(self, context: ProcessorContext) -> Forward:
-        forward = context.forward_fn
-
-        def to_stream(key: Any, change: Change, ts: int, headers: Headers) -> None:
-            forward(key, change.new_value, ts, headers)
-
-        return to_stream
+        # a fused step: one call with the sink after it (processor/fused.py)
+        step = Step(context.node_name, "new_value = value.new_value\n$forward", changes_value=True)
+        return fuse(step, context.forward_fn)
 
 
 class TableRepartitionMapProcessor(CompiledProcessor):
