@@ -18,6 +18,7 @@ handler's context.
 from __future__ import annotations
 
 import builtins
+import itertools
 import linecache
 import re
 import textwrap
@@ -107,6 +108,8 @@ def render(steps: tuple[Step, ...]) -> tuple[str, list[tuple[int, int, str]]]:
 
 
 _factories: dict[str, Callable[..., Forward]] = {}
+_ids = itertools.count(1)
+"""Numbers of the generated files (``next`` is atomic: stream threads build tasks at once)."""
 
 
 def _factory(steps: tuple[Step, ...]) -> tuple[Callable[..., Forward], list[tuple[int, int, str]]]:
@@ -117,7 +120,7 @@ def _factory(steps: tuple[Step, ...]) -> tuple[Callable[..., Forward], list[tupl
     if known is not None:
         return known, spans
     # no ":" nor parentheses: profilers print frames as "function (file:line)"
-    filename = f"<kstreams fused chain {len(_factories) + 1}, {len(steps)} nodes>"
+    filename = f"<kstreams fused chain {next(_ids)}, {len(steps)} nodes>"
     namespace: dict[str, Any] = {"__builtins__": builtins}
     exec(compile(text, filename, "exec"), namespace)
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
