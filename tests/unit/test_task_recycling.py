@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from test_changelog_reader import Task
-from test_standby_tasks import Setup, StandbyStores, T0
+from test_standby_tasks import T0, Setup, StandbyStores
 
 from kstreams.processor.task_id import TaskId
 from kstreams.runtime.task_manager import TASK_LOCKS, TaskState
