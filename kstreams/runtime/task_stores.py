@@ -76,11 +76,18 @@ class ChangelogTarget:
         partition: int,
         headers: Headers = None,
     ) -> None:
-        raise IllegalStateError(f"A standby task wrote to changelog {topic}: it must not")
+        raise IllegalStateError(
+            f"A store wrote to changelog {topic} while its task is a standby (or its task's "
+            "record collector sends no changelog records): a standby never writes"
+        )
 
     def point(self, collector: Any) -> None:
-        """Send to ``collector`` from now on."""
-        self.send_changelog = collector.send_changelog  # type: ignore[method-assign]
+        """Send to ``collector`` from now on (one without ``send_changelog``: refused)."""
+        send = getattr(collector, "send_changelog", None)
+        if send is None:
+            self.refuse()
+        else:
+            self.send_changelog = send  # type: ignore[method-assign]
 
     def refuse(self) -> None:
         """Refuse every write from now on (the stores serve a standby)."""
