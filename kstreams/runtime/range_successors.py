@@ -20,18 +20,20 @@ librdkafka's ``rd_kafka_group_member_cmp``):
 
 A replay assumes every member subscribes to the same topics (one application) and no other
 membership change happens at the same time; when it is wrong, a failover restores more, never
-anything incorrect.
+anything incorrect. For two changes at once, :func:`fallbacks` ranks where a task lands if its
+owner and any one other instance leave together: the places for a task's further standbys.
 """
 
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kstreams.processor.task_id import TaskId
 
-__all__ = ["GroupMember", "range_index", "sort_members", "successors"]
+__all__ = ["GroupMember", "fallbacks", "range_index", "sort_members", "successors"]
 
 
 @dataclass(frozen=True)
@@ -115,4 +117,43 @@ def successors(
         index = range_index(task.partition, count, len(rest))
         if index is not None:
             out[task] = rest[index].instance
+    return out
+
+
+def fallbacks(
+    members: Sequence[GroupMember],
+    owners: Mapping[TaskId, Iterable[str]],
+    partitions: Mapping[int, int],
+    protocol: str,
+) -> dict[TaskId, list[str]]:
+    """For each task with one owner, where it would land if its owner and one other instance
+    left at once: the instances, the most often landed on first (ties by name).
+
+    Replays the ``range`` assignment once per pair (owner, other instance); a task's second
+    standby placed on the first of them has a copy where the task goes in the most of those
+    double failures (its successor, :func:`successors`, covers the single ones).
+    """
+    instances = sorted({m.instance for m in members})
+    without: dict[frozenset[str], list[GroupMember]] = {}
+    out: dict[TaskId, list[str]] = {}
+    for task, holders in owners.items():
+        held = set(holders)
+        count = partitions.get(task.subtopology)
+        if len(held) != 1 or count is None:
+            continue
+        (owner,) = held
+        landed: Counter[str] = Counter()
+        for other in instances:
+            if other == owner:
+                continue
+            gone = frozenset((owner, other))
+            rest = without.get(gone)
+            if rest is None:
+                rest = without[gone] = sort_members(
+                    (m for m in members if m.instance not in gone), protocol
+                )
+            index = range_index(task.partition, count, len(rest))
+            if index is not None:
+                landed[rest[index].instance] += 1
+        out[task] = [name for name, _ in sorted(landed.items(), key=lambda kv: (-kv[1], kv[0]))]
     return out

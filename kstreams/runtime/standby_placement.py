@@ -16,11 +16,16 @@ its members with their client ids and assigned partitions), with one pure functi
 3. A task's first standby goes to its **successor**, the instance that the brokers' ``range``
    assignment would give the task if its owner left (:mod:`kstreams.runtime.range_successors`
    replays it), so a failover lands where a caught-up copy is.
-4. The instances sorted by name form a ring. A task's other candidates are the instances
-   after its first owner in the ring, owners and successor left out; the task gets the rest
-   of its ``num.standby.replicas`` from them (all of them if there are fewer), starting at
-   candidate ``j mod len(candidates)``, ``j`` being the task's rank among its owner's tasks:
-   an owner's standbys spread over the others.
+4. Its second standby (``num.standby.replicas`` >= 2) goes where the task lands most often
+   when its owner and one other instance leave at once
+   (:func:`~kstreams.runtime.range_successors.fallbacks`): two failures at once then find
+   a copy wherever the successor's own death or another's sends the task, as far as one
+   more copy can.
+5. The instances sorted by name form a ring. A task's other candidates are the instances
+   after its first owner in the ring, owners and the standbys above left out; the task gets
+   the rest of its ``num.standby.replicas`` from them (all of them if there are fewer),
+   starting at candidate ``j mod len(candidates)``, ``j`` being the task's rank among its
+   owner's tasks: an owner's standbys spread over the others.
 
 So a standby is never on an instance that runs the task, there is at most one per instance,
 and every instance computes the same placement from the same description. Within an instance
@@ -37,11 +42,11 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from kstreams.processor.task_id import TaskId
-from kstreams.runtime.range_successors import GroupMember, successors
+from kstreams.runtime.range_successors import GroupMember, fallbacks, successors
 from kstreams.topology.topology import Topology
 
 log = logging.getLogger("kstreams")
@@ -72,6 +77,7 @@ def assign_standbys(
     instances: Iterable[str],
     num_standbys: int,
     successors: Mapping[TaskId, str] | None = None,
+    fallbacks: Mapping[TaskId, Sequence[str]] | None = None,
 ) -> dict[str, frozenset[TaskId]]:
     """The standby tasks of every instance (see the module notes).
 
@@ -82,6 +88,9 @@ def assign_standbys(
             other than its owners.
         successors: Where each task would go if its owner left
             (:func:`kstreams.runtime.range_successors.successors`): its first standby.
+        fallbacks: Where each task lands most often if its owner and another instance
+            left at once, best first (:func:`kstreams.runtime.range_successors.fallbacks`):
+            the first one not chosen yet is its second standby.
 
     Returns:
         ``{instance: standby tasks}`` for every instance (empty sets included).
@@ -113,6 +122,9 @@ def assign_standbys(
             continue
         heir = successors.get(task) if successors else None
         chosen = [heir] if heir in candidates else []
+        if num_standbys >= 2 and fallbacks:
+            second = [n for n in fallbacks.get(task, ()) if n in candidates and n not in chosen]
+            chosen += second[:1]
         rest = [name for name in candidates if name not in chosen]
         if rest:
             turn = j % len(rest)
@@ -268,7 +280,10 @@ class StandbyPlacement:
             )
         protocol = _range_protocol(group)
         heirs = successors(members, owners, partitions, protocol) if protocol else None
-        placement = assign_standbys(owners, instances, self.num_standbys, heirs)
+        seconds = None
+        if protocol and self.num_standbys >= 2:
+            seconds = fallbacks(members, owners, partitions, protocol)
+        placement = assign_standbys(owners, instances, self.num_standbys, heirs, seconds)
         mine = placement.get(self.instance, frozenset())
         if mine != self.mine:
             log.info(

@@ -18,17 +18,25 @@ Life cycle, driven by the thread's :class:`~kstreams.runtime.task_manager.TaskMa
   opening takes the task's lock in the process (:data:`~kstreams.runtime.task_manager.TASK_LOCKS`,
   with the task manager as owner), so a standby never shares its stores with an active task
   of another thread, and waits (retried every update) while one has them;
-* :meth:`StandbyTasks.promote`: the task became active on this thread: the standby is closed
-  (its stores closed cleanly: the checkpoint stays, under exactly-once the task directory is
-  marked closed cleanly, since a standby only ever applied committed records) and the lock
-  kept; the active task then opens the same stores and restores only the changelog tail after
-  the checkpoint;
-* a standby that is no longer placed here is closed the same way, and its directory kept
-  (a later standby or active task of it starts from its checkpoint).
+* :meth:`StandbyTasks.promote`: the task became active on this thread: the standby stops
+  following its changelogs and hands its stores over **open** (Kafka Streams' task
+  recycling), with the lock; the active task adopts them (their caches, their task context,
+  their checkpoints) and restores only the changelog tail after the checkpoint: no store is
+  closed and reopened, and an in-memory store keeps what the standby applied;
+* the reverse: an active task closed cleanly on this thread (revoked, right after its
+  commit) is recycled, not closed: its open stores are :meth:`StandbyTasks.park` ed, and the
+  next :meth:`StandbyTasks.update` makes them a standby if the placement puts one here, else
+  closes them;
+* a standby that is no longer placed here is closed (its stores closed cleanly: the
+  checkpoint stays, under exactly-once the task directory is marked closed cleanly, since a
+  standby only ever applied committed records), and its directory kept (a later standby or
+  active task of it starts from its checkpoint).
 
-Only persistent stores are shadowed: an in-memory store would lose what its standby applied
-when the active task reopens it. A store whose changelog is a source topic (a source table
-under ``topology.optimization=all``) is not shadowed either; both restore as without standbys.
+Every logged store is shadowed, persistent or in memory (as Kafka Streams' standbys); an
+in-memory standby store is lost when its standby closes, so only a promotion (recycling)
+hands it over. Unlogged stores have nothing to follow. A store whose changelog is a source
+topic (a source table under ``topology.optimization=all``) is not shadowed either: it
+restores as without standbys.
 """
 
 from __future__ import annotations
@@ -40,11 +48,11 @@ from typing import Any
 
 from confluent_kafka import KafkaException, TopicPartition
 
-from kstreams.errors import IllegalStateError, StreamsError
+from kstreams.errors import StreamsError
 from kstreams.processor.task_id import TaskId
 from kstreams.runtime.changelog_offsets import log_offsets, watermarks
 from kstreams.runtime.restore import TAIL, Restoration, _Job, plan_restore
-from kstreams.runtime.task_stores import TaskStores
+from kstreams.runtime.task_stores import TaskStores, open_task_stores
 
 log = logging.getLogger("kstreams")
 
@@ -55,16 +63,6 @@ STANDBY_STEP_S = 0.05
 
 RETRY_OPEN_S = 10.0
 """How long a standby whose stores could not be opened waits before it is tried again."""
-
-
-class _NoChangelogWrites:
-    """The collector of a standby's stores: a standby never writes."""
-
-    def send_changelog(self, topic: str, *args: Any, **kwargs: Any) -> None:
-        raise IllegalStateError(f"A standby task wrote to changelog {topic}: it must not")
-
-
-_NO_WRITES = _NoChangelogWrites()
 
 
 class StandbyTask:
@@ -85,12 +83,8 @@ class StandbyTask:
         return {j.store.name: (j.topic, j.position) for j in self.jobs}
 
     def shadowed(self) -> list[Any]:
-        """The stores this standby keeps up to date: persistent, with a changelog of their own."""
-        return [
-            s
-            for s in self.stores.logged()
-            if getattr(s, "persistent", False) and not self.stores.is_source_changelog(s)
-        ]
+        """The stores this standby keeps up to date: those with a changelog of their own."""
+        return [s for s in self.stores.logged() if not self.stores.is_source_changelog(s)]
 
 
 class StandbyTasks:
@@ -137,6 +131,10 @@ class StandbyTasks:
         self._restoration = Restoration(consumer, None, timeout_s=timeout_s, tailing=True)
         self._tasks: dict[TaskId, StandbyTask] = {}
         self._failed_at: dict[TaskId, float] = {}
+        self._parked: dict[TaskId, TaskStores] = {}
+        """Open stores of active tasks recycled here (:meth:`park`), with their locks."""
+        self.recycled = 0
+        """Task changes of role that kept the stores open (promotions and demotions)."""
 
     # -- reading ------------------------------------------------------------------------------
     def tasks(self) -> dict[TaskId, StandbyTask]:
@@ -159,13 +157,30 @@ class StandbyTasks:
         gone = [i for i in self._tasks if i not in wanted]
         if gone:
             self.close(gone)
+        opened: list[StandbyTask] = []
+        if self._parked:  # recycled active tasks: standbys now, or closed
+            parked, self._parked = self._parked, {}
+            for task_id, stores in parked.items():
+                if task_id in wanted and task_id not in self._tasks:
+                    self.recycled += 1
+                    partitions = frozenset(self._partitions_of(task_id))
+                    opened.append(StandbyTask(task_id, partitions, stores))
+                else:
+                    self._close_one(StandbyTask(task_id, frozenset(), stores), True, True)
+            if opened:
+                log.info(
+                    "%s: recycled active tasks %s into standby tasks (their stores stay open)",
+                    self.client_id,
+                    sorted(str(t.id) for t in opened),
+                )
         now = time.monotonic()
         new = sorted(
             i
             for i in wanted
-            if i not in self._tasks and now - self._failed_at.get(i, -RETRY_OPEN_S) >= RETRY_OPEN_S
+            if i not in self._tasks
+            and i not in {t.id for t in opened}
+            and now - self._failed_at.get(i, -RETRY_OPEN_S) >= RETRY_OPEN_S
         )
-        opened: list[StandbyTask] = []
         for task_id in new:
             if not self._lock(task_id):
                 continue  # an active task (or standby) of another thread has it: next time
@@ -270,19 +285,41 @@ class StandbyTasks:
             exc,
         )
 
-    def promote(self, task_ids: Iterable[TaskId]) -> list[TaskId]:
-        """These tasks become active on this thread: close their standbys, keeping the lock
-        (the active task opens the same stores next); the ids that had one."""
+    def promote(self, task_ids: Iterable[TaskId]) -> dict[TaskId, TaskStores]:
+        """These tasks become active on this thread: their standbys stop following the
+        changelogs and hand over their open stores, with the lock (Kafka Streams' recycling:
+        the active task adopts them and restores the tail after their checkpoints)."""
         ids = [i for i in task_ids if i in self._tasks]
-        if ids:
-            log.info(
-                "%s: promoting standby tasks %s to active (restoration starts at their "
-                "checkpoints)",
-                self.client_id,
-                sorted(str(i) for i in ids),
-            )
-            self._close(ids, unlock=False)
-        return ids
+        parked = [i for i in task_ids if i in self._parked]
+        if not ids and not parked:
+            return {}
+        log.info(
+            "%s: promoting standby tasks %s to active (their stores stay open; restoration "
+            "starts at their checkpoints)",
+            self.client_id,
+            sorted(str(i) for i in ids + parked),
+        )
+        tasks = [self._tasks[i] for i in ids]
+        gone = set(ids)
+        self._tasks = {i: t for i, t in self._tasks.items() if i not in gone}
+        self._restoration.remove([j for t in tasks for j in t.jobs])
+        handed = {t.id: t.stores for t in tasks}
+        for task_id in parked:
+            handed[task_id] = self._parked.pop(task_id)
+        self.recycled += len(handed)
+        return handed
+
+    def park(self, task_id: TaskId, stores: TaskStores) -> None:
+        """Keep an active task's open stores (recycled right after its commit, its lock
+        still held) until the next :meth:`update` makes them a standby or closes them."""
+        old = self._parked.pop(task_id, None)
+        if old is not None and old is not stores:
+            self._close_one(StandbyTask(task_id, frozenset(), old), True, False)
+        self._parked[task_id] = stores
+
+    def holds(self, task_id: TaskId) -> bool:
+        """Whether this thread keeps the task's stores open (a standby, or parked)."""
+        return task_id in self._tasks or task_id in self._parked
 
     def close(self, task_ids: Iterable[TaskId]) -> None:
         """Close these standbys (their state directories stay, with their checkpoints)."""
@@ -294,6 +331,9 @@ class StandbyTasks:
     def close_all(self) -> None:
         """Close every standby and release the consumer's assignment."""
         self.close(list(self._tasks))
+        parked, self._parked = self._parked, {}
+        for task_id, stores in parked.items():
+            self._close_one(StandbyTask(task_id, frozenset(), stores), True, True)
         self.consumer.unassign()
 
     def _close(self, ids: list[TaskId], unlock: bool) -> None:
@@ -315,6 +355,10 @@ class StandbyTasks:
                 self._unlock(task.id)
 
 
+def _wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
 def standby_tasks_for(thread: Any, end_consumer: Any) -> StandbyTasks:
     """The standby tasks of a stream thread, with a consumer of their own."""
     from confluent_kafka import Consumer
@@ -333,8 +377,12 @@ def standby_tasks_for(thread: Any, end_consumer: Any) -> StandbyTasks:
     topology = thread.topology
 
     def open_stores(task_id: TaskId) -> TaskStores:
+        # as an active task would open them (the thread's cache, a task context), writes
+        # refused: a promotion hands them to the active task as they are
         sub = topology.subtopology(task_id.subtopology)
-        return TaskStores(task_id, topology, sub, config, _NO_WRITES, lambda: None)
+        return open_task_stores(
+            task_id, topology, sub, config, _wall_ms, thread.metrics, thread.cache
+        )
 
     return StandbyTasks(
         open_stores,

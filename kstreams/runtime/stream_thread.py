@@ -449,7 +449,10 @@ class StreamThread(ThreadCommitting, threading.Thread):
         if not manager.restoring() and not manager.pending:
             self._set_state("RUNNING")
 
-    def _new_task(self, task_id: TaskId, partitions: list[tuple[str, int]]) -> StreamTask:
+    def _new_task(
+        self, task_id: TaskId, partitions: list[tuple[str, int]], recycled: Any = None
+    ) -> StreamTask:
+        """The task; ``recycled``: the open stores of its standby here, which it adopts."""
         sub = self.topology.subtopology(task_id.subtopology)
         return StreamTask(
             task_id,
@@ -462,6 +465,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
             self.metrics,
             self.cache,
             global_stores=self.global_stores,
+            recycled=recycled,
         )
 
     def _initialize_tasks(self, tasks: list[StreamTask]) -> None:

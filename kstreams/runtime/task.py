@@ -33,7 +33,7 @@ from kstreams.runtime.record_size import CHECK_MARGIN
 from kstreams.runtime.sink_step import fast_sink_step
 from kstreams.runtime.task_commit import TaskCommitting
 from kstreams.runtime.task_errors import TaskErrorHandling
-from kstreams.runtime.task_stores import TaskStores
+from kstreams.runtime.task_stores import TaskStores, open_task_stores, recycle
 from kstreams.serde.base import Headers, as_serde
 from kstreams.serde.windowed import WindowedPartitioner, WindowedSerde
 from kstreams.state.caching import ThreadCache
@@ -61,6 +61,7 @@ class StreamTask(TaskCommitting, TaskErrorHandling):
         metrics: TaskMetrics | None = None,
         thread_cache: ThreadCache | None = None,
         global_stores: dict[str, Any] | None = None,
+        recycled: TaskStores | None = None,
     ) -> None:
         self.id = task_id
         self.topology = topology
@@ -83,8 +84,24 @@ class StreamTask(TaskCommitting, TaskErrorHandling):
         """Per partition, (partition time, metadata version, commit metadata string) last encoded."""
         self._serialized: tuple[int, bytes] = (-1, b"")
         """(version, bytes) of the processor metadata last serialized (the same for every partition)."""
-        self.context = TaskContext(task_id, self.app_id, config, wall_clock)
-        self.context.metrics = self.metrics
+        if recycled is None:
+            recycled = open_task_stores(
+                task_id,
+                topology,
+                subtopology,
+                config,
+                wall_clock,
+                self.metrics,
+                thread_cache,
+                collector,
+            )
+        else:  # a standby's open stores (Kafka Streams' recycling): its context comes along
+            assert recycled.changelog_target is not None and recycled.context is not None
+            recycled.changelog_target.point(collector)
+            recycled.context.metrics = self.metrics
+        self.stores = recycled
+        assert recycled.context is not None
+        self.context: TaskContext = recycled.context
         self._processors: list[Any] = []
         self._node_fns: list[tuple[str, Any]] = []
         """(node name, compiled function) of every processor and sink: see failing_node."""
@@ -100,19 +117,6 @@ class StreamTask(TaskCommitting, TaskErrorHandling):
         bind = getattr(collector, "bind", None)
         self._send_failures = None if bind is None else bind(config, self.metrics)
         """Asks the production handler about records the broker refused (Kafka collector)."""
-        ctx = self.context
-        self.stores = TaskStores(
-            task_id,
-            topology,
-            subtopology,
-            config,
-            collector,
-            self._request_commit,
-            # changelog records carry the timestamp of the record being processed (Java)
-            lambda: ctx.timestamp if ctx.timestamp >= 0 else wall_clock(),
-            thread_cache,
-            ctx,
-        )
         self.context.stores = self.stores.stores
         if global_stores:
             # as Kafka Streams: stream processors read global stores, never write them
@@ -459,6 +463,32 @@ class StreamTask(TaskCommitting, TaskErrorHandling):
     # -- closing ------------------------------------------------------------------------------
     def close(self, clean: bool = False) -> None:
         """Close every processor and store of the task (``clean``: after a successful commit)."""
+        errors = self._close_processors()
+        try:
+            self.stores.close(clean)
+        except StreamsError as exc:
+            errors.append(exc)
+        if errors:
+            raise StreamsError(
+                f"Task {self.id}: error while closing processors: {errors[0]}"
+            ) from errors[0]
+
+    def recycle(self) -> TaskStores:
+        """Close the processors and hand the stores over open, with their checkpoints and
+        uncommitted writes dropped, to a standby task of this instance (Kafka Streams'
+        recycling of an active task into a standby; call it right after a commit). A
+        processor that fails to close closes the stores too, then raises."""
+        errors = self._close_processors()
+        if errors:
+            try:
+                self.stores.close()
+            finally:
+                raise StreamsError(
+                    f"Task {self.id}: error while closing processors: {errors[0]}"
+                ) from errors[0]
+        return recycle(self.stores)
+
+    def _close_processors(self) -> list[Exception]:
         errors = []
         for p in self._processors:
             close = getattr(p, "close", None)
@@ -469,14 +499,7 @@ class StreamTask(TaskCommitting, TaskErrorHandling):
             except Exception as exc:
                 errors.append(exc)
         self._processors.clear()
-        try:
-            self.stores.close(clean)
-        except StreamsError as exc:
-            errors.append(exc)
-        if errors:
-            raise StreamsError(
-                f"Task {self.id}: error while closing processors: {errors[0]}"
-            ) from errors[0]
+        return errors
 
     def __repr__(self) -> str:
         return f"StreamTask({self.id})"

@@ -137,7 +137,9 @@ class TaskManager:
     Args:
         topology: The built topology.
         app_id: The ``application.id`` (internal topic names).
-        create_task: Makes the task for an id and its partitions (opens its stores).
+        create_task: Makes the task for an id and its partitions (opens its stores); called
+            with a third argument, the open stores of its standby here, when it has one
+            (recycling: the task adopts them).
         restore_tasks: Restores created tasks' stores from their changelogs: a
             :class:`Restorer` (bounded steps from the loop), or a function that restores a
             list of tasks to the end in one call.
@@ -156,7 +158,7 @@ class TaskManager:
         self,
         topology: Topology,
         app_id: str,
-        create_task: Callable[[TaskId, list[TopicPartition]], StreamTask],
+        create_task: Callable[..., StreamTask],
         restore_tasks: Restorer | Callable[[list[StreamTask]], None],
         client_id: str = "",
         lock_scope: str | None = None,
@@ -334,8 +336,6 @@ class TaskManager:
                 continue
             new[task_id] = sorted(tps)
         if new:
-            if self.standbys is not None:
-                self.standbys.promote(new)  # their stores reopen as active, from the checkpoint
             self._start(new)
         started.extend(self.restore_step(route=False))
         for task_id, missing in incomplete.items():
@@ -388,11 +388,22 @@ class TaskManager:
         deadline = None if budget is None else time.monotonic() + budget
         later = []
         try:
+            standbys = self.standbys
             for task_id, partitions in new.items():
                 if deadline is not None and tasks and time.monotonic() >= deadline:
                     later.append(task_id)  # created by the next call, after a poll
                     continue
-                task = self._create_task(task_id, partitions)
+                # a standby of it here hands its open stores over (recycling): restoration
+                # starts at their checkpoints
+                handed = None if standbys is None else standbys.promote([task_id]).get(task_id)
+                if handed is None:
+                    task = self._create_task(task_id, partitions)
+                else:
+                    try:
+                        task = self._create_task(task_id, partitions, handed)
+                    except BaseException:
+                        handed.close()
+                        raise
                 self.tasks[task_id] = task
                 self._set(task_id, TaskState.CREATED)
                 tasks.append(task)
@@ -400,7 +411,8 @@ class TaskManager:
                 self.pending = self.creating = True
                 if self._lock_scope is not None:
                     for task_id in later:
-                        TASK_LOCKS.unlock(self._lock_scope, task_id, self)
+                        if standbys is None or not standbys.holds(task_id):
+                            TASK_LOCKS.unlock(self._lock_scope, task_id, self)
                 log.debug(
                     "%s: %d task(s) created, %d left for the next round",
                     self.client_id,
@@ -446,8 +458,11 @@ class TaskManager:
         standbys = self.standbys
         if standbys is None:
             return 0
-        mine = set(self.tasks) | {self.task_of(tp) for tp in self.assignment}
-        standbys.update(set(placed) - mine)
+        assigned = {self.task_of(tp) for tp in self.assignment}
+        # a standby of a task assigned here but not created yet stays open (it is promoted
+        # when the task is created)
+        waiting = {i for i in assigned if i not in self.tasks and standbys.holds(i)}
+        standbys.update((set(placed) - set(self.tasks) - assigned) | waiting)
         if self._restoring:
             return 0  # restoring active tasks first (Kafka Streams pauses standbys meanwhile)
         return int(standbys.step())
@@ -475,14 +490,25 @@ class TaskManager:
                 if self._lock_scope is not None:
                     TASK_LOCKS.unlock(self._lock_scope, task_id, self)
                 continue
+            recycling = (clean or committed) and self._recyclable(task)
             try:
-                task.close(clean or committed)
+                if recycling:
+                    # its stores stay open for a standby here (the next standby round keeps
+                    # them if the placement puts one here, else closes them), lock and all
+                    self.standbys.park(task_id, task.recycle())
+                else:
+                    task.close(clean or committed)
             except StreamsError as exc:
+                recycling = False
                 log.error("%s: %s", self.client_id, exc)
             finally:
-                if self._lock_scope is not None:
+                if self._lock_scope is not None and not recycling:
                     TASK_LOCKS.unlock(self._lock_scope, task_id, self)
         self._route()
+
+    def _recyclable(self, task: Any) -> bool:
+        """Whether a task closed cleanly keeps its stores open for a standby here."""
+        return self.standbys is not None and hasattr(task, "recycle") and bool(task.stores.logged())
 
     def close_all(self, clean: bool = False) -> None:
         """Close every active task (standby tasks stay: a rewind after an aborted transaction

@@ -22,7 +22,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kstreams.errors import StreamsError
+from kstreams.errors import IllegalStateError, StreamsError
+from kstreams.processor.context import TaskContext
 from kstreams.processor.task_id import TaskId
 from kstreams.serde.base import Headers, as_serde
 from kstreams.serde.windowed import WindowedSerde
@@ -53,6 +54,46 @@ class _SourceTopicChangelog:
 _SOURCE_TOPIC_CHANGELOG = _SourceTopicChangelog()
 
 
+class ChangelogTarget:
+    """Where a task's stores send their changelog records: the active task's collector, or
+    nowhere while they serve a standby task (a standby never writes).
+
+    The stores keep this object for their whole life; a change of role (a standby promoted,
+    an active task recycled into a standby) only repoints it. Pointed, its ``send_changelog``
+    is the collector's own bound method in the instance dict: no extra call per record.
+    """
+
+    def __init__(self, collector: Any = None) -> None:
+        if collector is not None:
+            self.point(collector)
+
+    def send_changelog(
+        self,
+        topic: str,
+        key: bytes,
+        value: bytes | None,
+        timestamp: int,
+        partition: int,
+        headers: Headers = None,
+    ) -> None:
+        raise IllegalStateError(
+            f"A store wrote to changelog {topic} while its task is a standby (or its task's "
+            "record collector sends no changelog records): a standby never writes"
+        )
+
+    def point(self, collector: Any) -> None:
+        """Send to ``collector`` from now on (one without ``send_changelog``: refused)."""
+        send = getattr(collector, "send_changelog", None)
+        if send is None:
+            self.refuse()
+        else:
+            self.send_changelog = send  # type: ignore[method-assign]
+
+    def refuse(self) -> None:
+        """Refuse every write from now on (the stores serve a standby)."""
+        self.__dict__.pop("send_changelog", None)
+
+
 CLEAN_CLOSE_MARKER = ".clean-close"
 """File in a task directory: the task was closed cleanly (exactly-once keeps its state)."""
 
@@ -80,6 +121,11 @@ class TaskStores:
         from kstreams.state import StateStoreContext
 
         self.task_id = task_id
+        self.context: TaskContext | None = None
+        """The task context the stores were opened with (:func:`open_task_stores`): it moves
+        with them when they change role."""
+        self.changelog_target: ChangelogTarget | None = None
+        """Where the stores' changelog records go (:func:`open_task_stores`)."""
         self.stores: dict[str, Any] = {}
         self.unverified: set[str] = set()
         """Stores whose checkpoint restoration must check against the changelog first (an
@@ -237,6 +283,63 @@ class TaskStores:
             assert self.directory is not None
             with open(os.path.join(self.directory, CLEAN_CLOSE_MARKER), "w") as f:
                 f.write("closed cleanly after a commit\n")
+
+
+def open_task_stores(
+    task_id: TaskId,
+    topology: Topology,
+    subtopology: Subtopology,
+    config: Any,
+    wall_clock: Callable[[], int],
+    metrics: Any = None,
+    thread_cache: ThreadCache | None = None,
+    collector: Any = None,
+) -> TaskStores:
+    """A task's stores with the task context they report to, open for either role: an active
+    task (``collector``: where their changelog records go) or a standby (None: writes are
+    refused). Kafka Streams recycles a task's state manager the same way: the stores, their
+    caches and their checkpoints survive a promotion or a demotion (see :func:`recycle`).
+    """
+    ctx = TaskContext(task_id, config.application_id, config, wall_clock)
+    ctx.metrics = metrics
+    target = ChangelogTarget(collector)
+
+    def request_commit() -> None:
+        ctx.commit_requested = True
+
+    stores = TaskStores(
+        task_id,
+        topology,
+        subtopology,
+        config,
+        target,
+        request_commit,
+        # changelog records carry the timestamp of the record being processed (Java)
+        lambda: ctx.timestamp if ctx.timestamp >= 0 else wall_clock(),
+        thread_cache,
+        ctx,
+    )
+    ctx.stores = stores.stores
+    ctx.state_dir = stores.directory
+    stores.context = ctx
+    stores.changelog_target = target
+    return stores
+
+
+def recycle(stores: TaskStores) -> TaskStores:
+    """Make an active task's open stores a standby's: uncommitted writes dropped, the task
+    context reset (a fresh one, the same object: the stores keep it) and writes refused."""
+    stores.abort()
+    ctx = stores.context
+    if ctx is not None:
+        metrics = ctx.metrics
+        ctx.__init__(ctx.task_id, ctx.application_id, ctx.config, ctx.wall_clock)  # type: ignore[misc]
+        ctx.metrics = metrics
+        ctx.stores = stores.stores
+        ctx.state_dir = stores.directory
+    if stores.changelog_target is not None:
+        stores.changelog_target.refuse()
+    return stores
 
 
 def _apply_default_serdes(builder: Any, config: Any) -> None:

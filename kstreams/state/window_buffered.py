@@ -350,7 +350,9 @@ class BufferedSegmentedStore(WrappedStateStore):
     # -- restoration ------------------------------------------------------------------------
     def restore_offset(self) -> int | None:
         engine = self._engine
-        if not engine.persistent or self._topic is None:
+        # an in-memory engine's checkpoint lives as long as the store is open (a standby's
+        # stores handed over to the active task keep theirs)
+        if self._topic is None:
             return None
         if engine.get_meta(META_TOPIC) != self._topic.encode():
             return None

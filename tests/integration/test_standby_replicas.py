@@ -57,6 +57,34 @@ def _tasks(text: str) -> tuple[set[str], set[str], int] | None:
     return set(filter(None, active.split(","))), set(filter(None, standby.split(","))), int(lag)
 
 
+_LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) ", re.M)
+
+
+def _log_ms(line: str) -> float:
+    """The time of a log line (``asctime``), in ms since the epoch."""
+    found = _LOG_TIME.match(line)
+    assert found, line
+    stamp = time.mktime(time.strptime(found.group(1), "%Y-%m-%d %H:%M:%S"))
+    return stamp * 1000 + int(found.group(2))
+
+
+def _promotion_ms(text: str) -> float | None:
+    """From the first promotion of standby tasks in ``text`` to the next ``running tasks``
+    log line (the promoted tasks restored their tails and run); None without a promotion."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if "promoting standby tasks" in line), None)
+    if start is None:
+        return None
+    end = next((line for line in lines[start:] if ": running tasks [" in line), None)
+    return None if end is None else _log_ms(end) - _log_ms(lines[start])
+
+
+def _recycled(text: str) -> int:
+    """The last ``RECYCLED`` count in ``text`` (0 if none)."""
+    found = re.findall(r"^RECYCLED (\d+)$", text, re.M)
+    return int(found[-1]) if found else 0
+
+
 def _committed_records(bootstrap: str, partitions: list[tuple[str, int]]) -> int:
     """The committed records (read_committed) of changelog partitions, start to end."""
     consumer = Consumer(
@@ -122,9 +150,12 @@ def _failover(
     protocol: str,
     names: tuple[str, ...] = ("a", "b"),
     partitions: int = PARTITIONS,
+    extra_args: tuple[str, ...] = (),
+    after_kill: dict[str, tuple[str, str]] | None = None,
 ) -> tuple[int, int]:
     """Run the scenario with the instances ``names``, the last one SIGKILLed; (records the
-    survivors restored, records of the stores of the tasks that moved)."""
+    survivors restored, records of the stores of the tasks that moved). ``after_kill``, if
+    given, gets each survivor's output before the kill and from the kill on."""
     topics, app_id, logs, log, args = _setup(
         bootstrap,
         new_topic,
@@ -134,6 +165,7 @@ def _failover(
         standbys=standbys,
         protocol=protocol,
     )
+    args = [*args, *extra_args]
     first_n = FIRST * partitions // PARTITIONS  # about 2,000 records per store partition
     started = time.monotonic()
     first = Generator(bootstrap, topics["input"], first_n, KEYS, 4.0, seed=11)
@@ -218,6 +250,12 @@ def _failover(
             ]
             records = _committed_records(bootstrap, changelogs)
             log(f"moved {sorted(moved)}: survivors restored {restored} of their {records} records")
+            for name in survivors:
+                out = runs[name].output()[killed_at[name] :]
+                promotion = _promotion_ms(out)
+                log(f"{name}: promotion to RUNNING took {promotion} ms; {_recycled(out)} recycled")
+                if after_kill is not None:
+                    after_kill[name] = (runs[name].output()[: killed_at[name]], out)
             second.start()
             second.result()
             assert pace.until_complete(first_n + SECOND, 90), reader.counts()
@@ -246,16 +284,51 @@ def test_a_failover_with_a_standby_restores_only_the_tail(
     monkeypatch.setattr(chaos, "APP", APPS_DIR / "standby_eos_app.py")
     (tmp_path / "with").mkdir()
     (tmp_path / "without").mkdir()
+    after_kill: dict[str, tuple[str, str]] = {}
     restored, records = _failover(
-        kafka_bootstrap, new_topic, tmp_path / "with", standbys=1, protocol="consumer"
+        kafka_bootstrap,
+        new_topic,
+        tmp_path / "with",
+        standbys=1,
+        protocol="consumer",
+        after_kill=after_kill,
     )
     assert records >= 2000, "a good amount moved"
     assert restored <= records // 10, f"restored {restored} of {records} with a standby"
+    # the survivor's standbys were promoted with their stores open (recycled), not reopened
+    ((before, out),) = after_kill.values()
+    assert "their stores stay open" in out
+    assert _recycled(out) > _recycled(before), "the promotions recycled the standbys"
     # the contrast: without standbys the survivor restores every record of the moved stores
     restored, records = _failover(
         kafka_bootstrap, new_topic, tmp_path / "without", standbys=0, protocol="classic"
     )
     assert restored == records, f"restored {restored} of {records} without a standby"
+
+
+def test_a_failover_with_in_memory_stores_restores_only_the_tail(
+    kafka_bootstrap: str, new_topic: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # in-memory (logged) stores are shadowed too, as in Kafka Streams: the standby keeps them
+    # up to date in memory and hands them over open when promoted (an in-memory store does not
+    # survive a close, so without recycling the survivor would restore every record)
+    monkeypatch.setattr(chaos, "APP", APPS_DIR / "standby_eos_app.py")
+    after_kill: dict[str, tuple[str, str]] = {}
+    restored, records = _failover(
+        kafka_bootstrap,
+        new_topic,
+        tmp_path,
+        standbys=1,
+        protocol="consumer",
+        extra_args=("--in-memory",),
+        after_kill=after_kill,
+    )
+    ((before, out),) = after_kill.values()
+    state = tmp_path / "state"
+    assert state.is_dir() and not list(state.rglob("rocksdb")), "every store is in memory"
+    assert records >= 2000, "a good amount moved"
+    assert restored <= records // 10, f"restored {restored} of {records} with a standby"
+    assert _recycled(out) > _recycled(before), "the promotions recycled the standbys"
 
 
 @pytest.mark.parametrize("protocol", ["consumer", "classic"])

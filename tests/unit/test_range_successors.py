@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 from kstreams.processor.task_id import TaskId
 from kstreams.runtime.range_successors import (
     GroupMember,
+    fallbacks,
     range_index,
     sort_members,
     successors,
@@ -103,3 +105,41 @@ def test_only_range_groups_are_replayed() -> None:
     assert _range_protocol(group("uniform", "CONSUMER")) is None
     assert _range_protocol(group("cooperative-sticky", "CLASSIC")) is None
     assert _range_protocol(SimpleNamespace()) is None
+
+
+def _double_failures_covered(placed: dict[str, frozenset[TaskId]], members: list[Any]) -> int:
+    """How many (task, other instance) double failures land the task on one of its standbys."""
+    covered = 0
+    owners = {TaskId(0, p): "abcd"[p // 2] for p in range(8)}
+    for task, owner in owners.items():
+        for other in "abcd":
+            if other == owner:
+                continue
+            rest = sort_members(
+                [x for x in members if x.instance not in (owner, other)], "consumer"
+            )
+            index = range_index(task.partition, 8, len(rest))
+            assert index is not None
+            covered += task in placed[rest[index].instance]
+    return covered
+
+
+def test_a_second_standby_goes_where_two_failures_at_once_land_the_task_most_often() -> None:
+    members = [m("m1", "a"), m("m2", "b"), m("m3", "c"), m("m4", "d")]
+    owners = {TaskId(0, p): {"abcd"[p // 2]} for p in range(8)}  # a: 0-1, b: 2-3, ...
+    second = fallbacks(members, owners, {0: 8}, "consumer")
+    # task 0_1 of a: without a and b -> c; without a and c, or a and d -> b
+    assert second[TaskId(0, 1)] == ["b", "c"]
+    heirs = successors(members, owners, {0: 8}, "consumer")
+    assert heirs[TaskId(0, 1)] == "b"
+    placed = assign_standbys(owners, "abcd", 2, heirs, second)
+    assert TaskId(0, 1) in placed["b"] and TaskId(0, 1) in placed["c"]
+    ring = assign_standbys(owners, "abcd", 2, heirs)
+    assert TaskId(0, 1) in ring["d"]  # the ring's turn: no copy where a+b's death sends it
+    # every double failure that takes a task's owner finds a copy where the task lands
+    assert _double_failures_covered(placed, members) == 8 * 3
+    assert _double_failures_covered(ring, members) < 8 * 3
+    # one standby: the successor only, as before
+    assert assign_standbys(owners, "abcd", 1, heirs, second) == assign_standbys(
+        owners, "abcd", 1, heirs
+    )

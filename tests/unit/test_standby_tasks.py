@@ -1,5 +1,6 @@
 """Standby tasks in the task manager: opened where placed, following their changelogs,
-promoted when their task is assigned here, closed when placed elsewhere."""
+promoted (their open stores handed over) when their task is assigned here, closed when
+placed elsewhere."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ class Setup:
         self.manager = TaskManager(
             builder.build(),
             "app",
-            lambda task_id, _: Task(task_id, [self.disk[task_id.partition]]),
+            self.new_task,
             ChangelogReader(self.restore_log, step_s=0.0),
             "t",
             lock_scope=scope,
@@ -80,6 +81,13 @@ class Setup:
             client_id="t",
             step_s=60.0,  # a step ends when a round brings nothing (not on a slow machine's clock)
         )
+
+    def new_task(self, task_id: TaskId, _: Any, handed: StandbyStores | None = None) -> Task:
+        """The active task; ``handed``: its standby's open stores, which it adopts."""
+        task = Task(task_id, [self.disk[task_id.partition]])
+        if handed is not None:
+            task.stores = handed  # type: ignore[assignment]
+        return task
 
     def grow(self, partition: int, by: int) -> None:
         tp = (self.disk[partition].changelog_topic, partition)
@@ -131,7 +139,8 @@ def test_an_assigned_standby_is_promoted_and_restores_only_the_tail(tmp_path: An
     manager.assigned([("in", 0)])
     manager.handle_assignment()
     assert manager.standby_tasks() == {}
-    assert s.opened[0].closed is True  # closed cleanly: its checkpoint is trusted
+    # recycled: the active task adopts the standby's open stores, never closed and reopened
+    assert manager.tasks[T0].stores is s.opened[0] and s.opened[0].closed is None
     assert manager.state_of(T0) in (TaskState.RESTORING, TaskState.RUNNING)
     while manager.state_of(T0) is not TaskState.RUNNING:
         manager.restore_step()
