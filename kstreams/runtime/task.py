@@ -32,6 +32,7 @@ from kstreams.runtime.record_size import CHECK_MARGIN
 from kstreams.runtime.task_commit import TaskCommitting
 from kstreams.runtime.task_errors import TaskErrorHandling
 from kstreams.runtime.task_stores import TaskStores
+from kstreams.runtime.windowed_sink import windowed_fast_sink
 from kstreams.serde.base import Headers, as_serde
 from kstreams.serde.windowed import WindowedPartitioner, WindowedSerde
 from kstreams.state.caching import ThreadCache
@@ -388,6 +389,26 @@ class StreamTask(TaskCommitting, TaskErrorHandling):
             except RecordTooLargeError as exc:
                 on_send_error(name, topic, kb, vb, ts, headers, exc)
 
+        place = partitioner.fast_placer() if isinstance(partitioner, WindowedPartitioner) else None
+        if (
+            static_topic is not None
+            and place is not None
+            and vfast is not None
+            and produce is not None
+        ):
+            limit = None if record_limit is None else record_limit(static_topic)
+            return windowed_fast_sink(
+                name,
+                static_topic,
+                place,
+                vfast,
+                produce,
+                limit,
+                collector.partitions_for,
+                sink,
+                deliver,
+                on_send_error,
+            )
         return sink
 
     # -- processing ---------------------------------------------------------------------------
