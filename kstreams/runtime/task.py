@@ -389,7 +389,9 @@ class StreamTask(TaskCommitting, TaskErrorHandling):
             except RecordTooLargeError as exc:
                 on_send_error(name, topic, kb, vb, ts, headers, exc)
 
-        place = partitioner.fast_placer() if isinstance(partitioner, WindowedPartitioner) else None
+        place = None
+        if isinstance(partitioner, WindowedPartitioner) and partitioner.serde is key_serde:
+            place = partitioner.fast_placer()  # the sink's own key serde: its bytes are the key's
         if (
             static_topic is not None
             and place is not None

@@ -15,6 +15,7 @@ from kstreams.config import StreamsConfig
 from kstreams.errors import SerializationError
 from kstreams.processor.task_id import TaskId
 from kstreams.runtime.task import StreamTask
+from kstreams.serde.base import Serde
 from kstreams.serde.primitives import StringSerde
 from kstreams.serde.windowed import TimeWindowedSerde, WindowedSerdes, murmur2
 from kstreams.windows import TimeWindows
@@ -70,16 +71,20 @@ class Shouting(StringSerde):
         return None if data is None else str(data).upper().encode()
 
 
-def run(inner: Any, collector: Any, keys: list[Any]) -> list[tuple[Any, ...]]:
+def run(
+    inner: Any, collector: Any, keys: list[Any], key_serde: Any = None, partitioner: Any = None
+) -> list[tuple[Any, ...]]:
     b = StreamsBuilder()
     size = timedelta(seconds=60)
+    if key_serde is None:
+        key_serde = WindowedSerdes.time_windowed_serde_from(inner, size)
     (
         b.stream(IN, key_serde=inner, value_serde=Serdes.String())
         .group_by_key()
         .windowed_by(TimeWindows.of_size_with_no_grace(size).advance_by(timedelta(seconds=10)))
         .count()
         .to_stream()
-        .to(OUT, key_serde=WindowedSerdes.time_windowed_serde_from(inner, size))
+        .to(OUT, key_serde=key_serde, partitioner=partitioner)
     )
     topology = b.build()
     cfg = StreamsConfig(
@@ -143,3 +148,23 @@ def test_placer_matches_serializer_and_partitioner() -> None:
     assert TimeWindowedSerde(Shouting(), 10).partitioner().fast_placer() is None
     session = WindowedSerdes.session_windowed_serde_from(Serdes.String())
     assert session.partitioner().fast_placer() is None
+
+
+class AtSign(Serde[Any]):
+    """A windowed key serde of the user's own (``key@start``), not a WindowedSerde."""
+
+    def serialize(self, topic: str, data: Any, headers: Any = None) -> bytes | None:
+        return None if data is None else f"{data.key}@{data.window.start}".encode()
+
+    def deserialize(self, topic: str, data: bytes | None, headers: Any = None) -> Any:
+        raise NotImplementedError
+
+
+def test_a_windowed_partitioner_over_another_key_serde_takes_the_full_path() -> None:
+    # the partitioner's serde is not the sink's: the key's bytes are the sink's serde's
+    partitioner = TimeWindowedSerde(Serdes.String(), 60_000).partitioner()
+    fast = Producing()
+    got = run(Serdes.String(), fast, KEYS, AtSign(), partitioner)
+    assert fast.produced == 0
+    assert got == run(Serdes.String(), SendOnly(), KEYS, AtSign(), partitioner)
+    assert got[0][1] == b"user-0@0"
