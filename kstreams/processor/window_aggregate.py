@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kstreams.processor.aggregate import count_aggregator, count_initializer
 from kstreams.processor.change import Change
 from kstreams.processor.compiled import CompiledProcessor
 from kstreams.processor.context import Forward, ProcessorContext
@@ -88,6 +89,8 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
         send_updates = not cached and not on_close
         snapshots = send_updates and send_old
         initializer, aggregator = self.initializer, self.aggregator
+        # a count's fold, which the record cache does inline (old + 1, no call per window)
+        counting = initializer is count_initializer and aggregator is count_aggregator
         windows = self.windows
         size, advance, grace = windows.size_ms, windows.advance_ms, windows.grace_period
         dropped_null = null_key_dropper(context)
@@ -158,7 +161,7 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
         if cached and aggregate_windows is None:  # a cache over a store of another kind
 
             def aggregate_windows(
-                key: Any, starts: Any, value: Any, ts: int, init: Any, agg: Any
+                key: Any, starts: Any, value: Any, ts: int, init: Any, agg: Any, counting: bool
             ) -> None:
                 store.update_windows(key, starts, aggregation(key, value, ts, init, agg))
 
@@ -180,7 +183,7 @@ class TimeWindowAggregateProcessor(CompiledProcessor):
             if start > ts:
                 return
             aggregate_windows(
-                key, range(start, ts + 1, advance), value, ts, initializer, aggregator
+                key, range(start, ts + 1, advance), value, ts, initializer, aggregator, counting
             )
 
         def observed_time() -> int:

@@ -34,6 +34,7 @@ from kstreams.runtime.sink_step import fast_sink_step
 from kstreams.runtime.task_commit import TaskCommitting
 from kstreams.runtime.task_errors import TaskErrorHandling
 from kstreams.runtime.task_stores import TaskStores, open_task_stores, recycle
+from kstreams.runtime.windowed_sink import windowed_fast_sink
 from kstreams.serde.base import Headers, as_serde
 from kstreams.serde.windowed import WindowedPartitioner, WindowedSerde
 from kstreams.state.caching import ThreadCache
@@ -349,6 +350,28 @@ class StreamTask(TaskCommitting, TaskErrorHandling):
             except RecordTooLargeError as exc:
                 on_send_error(name, topic, kb, vb, ts, headers, exc)
 
+        place = None
+        if isinstance(partitioner, WindowedPartitioner) and partitioner.serde is key_serde:
+            place = partitioner.fast_placer()  # the sink's own key serde: its bytes are the key's
+        if (
+            static_topic is not None
+            and place is not None
+            and vfast is not None
+            and produce is not None
+        ):
+            limit = None if record_limit is None else record_limit(static_topic)
+            return windowed_fast_sink(
+                name,
+                static_topic,
+                place,
+                vfast,
+                produce,
+                limit,
+                collector.partitions_for,
+                sink,
+                deliver,
+                on_send_error,
+            )
         return sink
 
     # -- processing ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import struct
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -122,6 +123,57 @@ class WindowedPartitioner:
     def bind(self, serde: WindowedSerde) -> WindowedPartitioner:
         """The same partitioner over ``serde`` (the sink's resolved key serde)."""
         return WindowedPartitioner(serde)
+
+    def fast_placer(self) -> Callable[[Windowed[Any], int], tuple[bytes, int]] | None:
+        """For a sink's per-record path: ``place(windowed_key, num_partitions)`` gives the
+        key's bytes and its partition from one serialization of the inner key; None when the
+        serde is not a plain :class:`TimeWindowedSerde` whose inner serde has a fast path.
+
+        Contract: ``place(key, n)`` for a non-None ``key`` either raises or returns exactly
+        ``(serde.serialize(topic, key), self(topic, key, None, n))``; a caller takes the full
+        path whenever it raises, so errors stay those of the full path.
+        """
+        serde = self.serde
+        if not isinstance(serde, TimeWindowedSerde) or (
+            type(serde).serialize is not TimeWindowedSerde.serialize
+        ):
+            return None
+        fast = serde._inner_fast() if serde.inner is not None else None
+        by_text = self._by_text
+        if fast is None or by_text is None:
+            return None
+        hashes = self._hashes
+        pack = _LONG.pack
+        limit = self.MAX_MEMOIZED
+
+        def place(key: Windowed[Any], num_partitions: int) -> tuple[bytes, int]:
+            inner_key = key.key
+            if inner_key is None:
+                raise SerializationError("null inner key")  # the full path says it fully
+            raw = fast(inner_key)
+            kb: bytes = raw + pack(key.window.start)
+            if num_partitions == 1:
+                return kb, 0
+            if type(inner_key) is str:
+                h = by_text.get(inner_key)
+                if h is None:
+                    h = hashes.get(raw)
+                    if h is None:
+                        if len(hashes) >= limit:
+                            hashes.clear()
+                        h = hashes[raw] = murmur2(raw) & 0x7FFFFFFF
+                    if len(by_text) >= limit:
+                        by_text.clear()
+                    by_text[inner_key] = h
+            else:
+                h = hashes.get(raw)
+                if h is None:
+                    if len(hashes) >= limit:
+                        hashes.clear()
+                    h = hashes[raw] = murmur2(raw) & 0x7FFFFFFF
+            return kb, h % num_partitions
+
+        return place
 
     def __call__(self, topic: str, key: Any, value: Any, num_partitions: int) -> int | None:
         if key is None:

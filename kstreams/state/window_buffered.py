@@ -265,8 +265,21 @@ class BufferedSegmentedStore(WrappedStateStore):
         if not buf:
             return stored
         matches = schema.matches
+        get = buf.get
         if key_from is not None and key_from == key_to:
-            candidates = list(self._buf_by_key.get(key_from, ()))
+            keys = self._buf_by_key.get(key_from)
+            if not keys:
+                return stored
+            if schema.name == "window":
+                # schema.matches without its frame: the window start follows the record key
+                at = len(key_from)
+                pending = [
+                    (k, get(k))
+                    for k in list(keys)
+                    if time_from <= unpack_long_from(k, at)[0] <= time_to
+                ]
+            else:
+                pending = [(k, get(k)) for k in list(keys) if matches(k, time_from, time_to)]
         else:
             key_of = schema.record_key
             candidates = [
@@ -275,12 +288,12 @@ class BufferedSegmentedStore(WrappedStateStore):
                 if (key_from is None or key_of(k) >= key_from)
                 and (key_to is None or key_of(k) <= key_to)
             ]
-        get = buf.get
-        pending = [(k, get(k)) for k in candidates if matches(k, time_from, time_to)]
+            pending = [(k, get(k)) for k in candidates if matches(k, time_from, time_to)]
         if not pending:
             return stored
         order = self._order
-        pending.sort(key=lambda e: order(e[0]), reverse=reverse)
+        if len(pending) > 1:
+            pending.sort(key=lambda e: order(e[0]), reverse=reverse)
         return merge_ordered(pending, stored, order, reverse)
 
     def order_key(self) -> Any:

@@ -261,6 +261,7 @@ class SegmentedCache(RecordCache):
         windows: Any,
         update: Callable[[Any], Any] | None,
         fold: tuple[Any, int, Callable[[], Any], Callable[[Any, Any, Any], Any]] | None = None,
+        counting: bool = False,
     ) -> None:
         """``_put(key, window, update(value of key's window))`` for each of ``windows`` in
         turn (``key`` hashable), with one lookup of ``key``'s cached windows, dirty windows
@@ -270,7 +271,9 @@ class SegmentedCache(RecordCache):
         With ``fold = (value, ts, initializer, aggregator)`` instead of ``update``, the update
         is a timestamped aggregation's, made here without a frame of its own: the new value is
         ``ValueAndTimestamp(aggregator(key, value, old aggregate or initializer()), max(ts,
-        old timestamp))``, a delete if the aggregate is None.
+        old timestamp))``, a delete if the aggregate is None. ``counting`` (with ``fold``): the
+        initializer and aggregator are a count's (0, one more), done inline: ``old + 1``, an
+        int, so never kept frozen.
         """
         values = self._values
         cached = values.get(key)
@@ -304,6 +307,14 @@ class SegmentedCache(RecordCache):
                         if type(inner) not in IMMUTABLE_SCALARS and not is_immutable(inner):
                             raw = wrapped.encode_value(value)
                             value = None if raw is None else Frozen(raw)
+                elif counting:  # count_initializer / count_aggregator, inline
+                    if old is None:
+                        value = new_vt(ValueAndTimestamp, (1, ts))
+                    else:
+                        new_ts = old[1]
+                        value = new_vt(
+                            ValueAndTimestamp, (old[0] + 1, ts if ts > new_ts else new_ts)
+                        )
                 else:
                     if old is None:
                         agg = aggregator(key, record_value, initializer())

@@ -209,6 +209,7 @@ class CachingTimestampedWindowStore(CachingWindowStore, TimestampedWindowStore):
         ts: int,
         initializer: Callable[[], Any],
         aggregator: Callable[[Any, Any, Any], Any],
+        counting: bool = False,
     ) -> None:
         """A window aggregation's update of every window of one record, in one call.
 
@@ -216,6 +217,8 @@ class CachingTimestampedWindowStore(CachingWindowStore, TimestampedWindowStore):
         aggregate or initializer()), max(ts, old timestamp))`` (a delete when the aggregate is
         None), without a frame per window for the update (Java's ``KStreamWindowAggregate``
         fetches and puts each window; the reads, aggregator calls and writes are the same).
+        ``counting``: ``initializer`` and ``aggregator`` are a count's (0, one more): a window's
+        count is its old count + 1 (1 for a new window), without a call of them per window.
         """
         if key is None:
             raise null_key(self.name)
@@ -225,7 +228,7 @@ class CachingTimestampedWindowStore(CachingWindowStore, TimestampedWindowStore):
             update = aggregation(key, value, ts, initializer, aggregator)
             WindowStore.update_windows(self, key, window_starts, update)
             return
-        self._update(key, window_starts, None, (value, ts, initializer, aggregator))
+        self._update(key, window_starts, None, (value, ts, initializer, aggregator), counting)
 
 
 class CachingSessionStore(SegmentedCache, SessionStore):

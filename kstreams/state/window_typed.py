@@ -151,6 +151,7 @@ class TimestampedWindowStore(WindowStore):
         ts: int,
         initializer: Callable[[], Any],
         aggregator: Callable[[Any, Any, Any], Any],
+        counting: bool = False,
     ) -> None:
         """A window aggregation's update of every window of one record (Java's
         ``KStreamWindowAggregate``): for each of ``window_starts`` in turn, the window's
@@ -158,7 +159,8 @@ class TimestampedWindowStore(WindowStore):
         larger of ``ts`` and its timestamp (a None aggregate deletes the window).
 
         :meth:`update_windows` of that update; a store with a record cache folds it into its
-        own update, without a frame per window.
+        own update, without a frame per window. ``counting``: ``initializer`` and
+        ``aggregator`` are a count's (0, one more), which a record cache may do inline.
         """
         self.update_windows(
             key, window_starts, aggregation(key, value, ts, initializer, aggregator)

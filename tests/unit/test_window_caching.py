@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kstreams.processor.aggregate import count_aggregator, count_initializer
 from kstreams.serde import Serdes
 from kstreams.state import StateStoreContext, Stores, ValueAndTimestamp
 from kstreams.state.caching import ThreadCache, cached_store
@@ -313,6 +314,41 @@ def test_update_windows_is_a_fetch_and_a_put_per_window(
         runs.append((forwarded, collector.records, finals))
     assert runs[0] == runs[1] == runs[2]
     assert runs[0][0], "windows were forwarded"
+
+
+@pytest.mark.parametrize("budget", [1 << 20, 1500])
+def test_a_count_done_inline_is_the_count_through_its_aggregator(
+    tmp_path: Path, engine: str, budget: int
+) -> None:
+    # counting=True: the cache adds one inline instead of calling count_aggregator; the
+    # same windows, forwards, changelog records and cache accounting (evictions included)
+    runs = []
+    for counting in (False, True):
+        collector = Collector()
+        store, forwarded, record = open_cached(
+            tmp_path / str(counting),
+            Stores.timestamped_window_store_builder(window_supplier(engine), J, L),
+            budget=budget,
+            collector=collector,
+        )
+        for i in range(80):
+            key: Any = f"k{i % 7}" if i % 5 else [f"unhashable-{i % 3}"]
+            ts = (i * 37) % 50  # out of order: a window's timestamp is its largest
+            record.timestamp, record.offset = ts, i
+            starts = range(max(0, ts - 20) // 10 * 10, ts + 1, 10)
+            store.aggregate_windows(
+                key, starts, "v", ts, count_initializer, count_aggregator, counting
+            )
+            if i % 17 == 16:
+                store.flush_changelog()
+                store.commit(i)
+        store.flush_cache()
+        assert store._thread_cache.size == _cache_accounting(store)
+        finals = [list(store.fetch_range(f"k{k}", 0, 100)) for k in range(7)]
+        runs.append((forwarded, collector.records, finals))
+    assert runs[0] == runs[1]
+    assert runs[0][0], "windows were forwarded"
+    assert any(vt.value > 1 for final in runs[0][2] for _, vt in final), "windows were counted"
 
 
 def test_update_windows_without_a_cache_is_a_fetch_and_a_put_per_window(tmp_path: Path) -> None:
