@@ -1,12 +1,15 @@
 """How a test app subprocess is stopped, and how a stop that hangs reports where it hangs.
 
 Both sides of one protocol (the apps import this module as ``app_signals`` with
-``tests/integration`` on their path, first of all: it imports only the standard library):
+``tests/integration`` on their path, first of all):
 
-* the app's side: :func:`stop_event` -- SIGTERM / SIGINT set a ``threading.Event`` the main
-  thread waits on, and SIGUSR1 (:data:`STACKS_SIGNAL`) prints every thread's stack;
-  :func:`close_and_report` closes the client and prints ``CLOSED <True|False> <state>``
-  (and every thread's stack when the close timed out);
+* the app's side: :func:`stop_event` -- SIGTERM / SIGINT are taken by kstreams' own
+  :class:`kstreams.signals.ShutdownSignals` (what :func:`kstreams.wait_for_shutdown_signal`
+  uses: a handler that only records the signal, so a signal landing while the main thread
+  holds a lock cannot hang it, and one that comes during start-up is kept), and SIGUSR1
+  (:data:`STACKS_SIGNAL`) prints every thread's stack; :func:`close_and_report` closes the
+  client and prints ``CLOSED <True|False> <state>`` (and every thread's stack when the close
+  timed out);
 * the harness's side: :func:`stacks_then_kill` asks a process that did not exit in time for
   its threads' stacks, then SIGKILLs it; :func:`overrun_report` puts them, with the tail of
   the log before them, into a failure message (CI keeps no logs: a failure carries its own
@@ -15,9 +18,7 @@ Both sides of one protocol (the apps import this module as ``app_signals`` with
 Why not ``signal.signal(SIGTERM, lambda *_: stop.set())``: a Python signal handler runs in
 the main thread between two bytecodes, also inside ``stop.wait(0.2)`` while that holds the
 event's (non-reentrant) lock, and ``Event.set()`` there waits for that lock forever: the
-process hangs before it even calls ``close()`` (CPython's ``signal`` docs warn against locks
-in handlers; a busy stream thread holding the GIL widens the window). Here no handler runs
-Python code: the signals are blocked and a daemon thread takes them with ``sigwait``.
+process hangs before it even calls ``close()`` (see :mod:`kstreams.signals`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 STACKS_SIGNAL = signal.SIGUSR1
 """Sent by the harness to an app that did not exit in time: it prints every thread's stack."""
 
@@ -51,23 +52,43 @@ STACKS_HEADER = "most recent call first"
 # --------------------------------------------------------------------------- #
 
 
-def stop_event() -> threading.Event:
-    """An event that SIGTERM and SIGINT set; SIGUSR1 prints every thread's stack to stderr.
+class AppStop:
+    """When an app stops: SIGTERM / SIGINT came, or the app itself asked (:meth:`set`).
 
-    Call it first, before any other thread starts: the stop signals are blocked in the
-    calling thread, so in every thread started after it (librdkafka blocks them in its own),
-    and taken by a daemon thread with ``sigwait``, which sets the event outside any signal
-    handler. The stack dump is faulthandler's, written from C: it works while the main
-    thread is stuck, even holding the GIL.
+    The main thread waits with :meth:`wait`; :meth:`set` may be called from any other thread
+    (a state listener that saw ``ERROR``): it sets a plain flag, never from a signal handler.
     """
-    stop = threading.Event()
-    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
 
-    def take_stop_signal() -> None:
-        signal.sigwait(STOP_SIGNALS)
-        stop.set()
+    def __init__(self) -> None:
+        from kstreams.signals import ShutdownSignals
 
-    threading.Thread(target=take_stop_signal, name="stop-signal", daemon=True).start()
+        self._signals = ShutdownSignals(STOP_SIGNALS)
+        self._asked = threading.Event()
+
+    def set(self) -> None:
+        """Stop without a signal (from the app's own code, any thread)."""
+        self._asked.set()
+
+    def is_set(self) -> bool:
+        """Whether a stop signal came or :meth:`set` was called."""
+        return self._signals.received is not None or self._asked.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block the main thread until :meth:`is_set` (True) or ``timeout`` s passed (False)."""
+        self._signals.wait(timeout, until=self._asked.is_set)
+        return self.is_set()
+
+
+def stop_event() -> AppStop:
+    """What stops the app: SIGTERM, SIGINT or :meth:`AppStop.set`; SIGUSR1 prints every
+    thread's stack to stderr.
+
+    Call it first, in the main thread, before the app starts its client: from then on a stop
+    signal is recorded (:class:`kstreams.signals.ShutdownSignals`), however early it comes. The
+    stack dump is faulthandler's, written from C: it works while the main thread is stuck,
+    even holding the GIL.
+    """
+    stop = AppStop()
     faulthandler.register(STACKS_SIGNAL, file=sys.stderr, all_threads=True)
     return stop
 

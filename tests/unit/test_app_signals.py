@@ -1,9 +1,10 @@
 """How the integration tests' app subprocesses stop (``tests/integration/app_signals.py``).
 
-SIGTERM must reach the app's main thread as a set event even when it arrives while that
-thread holds the event's lock (the CI rehearsal's hang: ``Event.set()`` in a signal handler
-waited for a lock its own thread held, before ``close()`` was called), and an app that does
-not exit in time fails its test with its threads' stacks and the tail of its log.
+SIGTERM must stop the app even when it arrives while the main thread holds a lock (the CI
+rehearsal's hang: ``Event.set()`` in a signal handler waited for a lock its own thread held,
+before ``close()`` was called; the apps now stop on :class:`kstreams.signals.ShutdownSignals`),
+and an app that does not exit in time fails its test with its threads' stacks and the tail of
+its log.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from helpers import AppProcess  # noqa: E402
 
 pytestmark = pytest.mark.skipif(
     sys.platform != "linux",
-    reason="the test apps' stop protocol uses signal.sigwait, pthread_sigmask and SIGUSR1, "
-    "which exist on POSIX only; the broker test apps run on Linux",
+    reason="the test apps' stop protocol uses SIGUSR1 stack dumps (faulthandler.register) and "
+    "SIGTERM, which exist on POSIX only; the broker test apps run on Linux",
 )
 
 # SIGTERM while the main thread is inside the event's lock, as in ``stop.wait(0.2)`` between
@@ -66,18 +67,24 @@ def test_an_event_set_by_a_signal_handler_can_hang_the_main_thread(tmp_path: Pat
     assert _run(tmp_path, body, HOLD_LOCK_AND_SIGTERM, timeout=3) is None
 
 
-def test_sigterm_sets_the_stop_event_whatever_the_main_thread_holds(tmp_path: Path) -> None:
+def test_sigterm_stops_the_app_whatever_the_main_thread_holds(tmp_path: Path) -> None:
+    # the apps' stop is kstreams.signals.ShutdownSignals: its handler takes no lock, so a
+    # SIGTERM landing while the main thread holds the stop's own event lock still stops it
     body = """
         from app_signals import stop_event
         stop = stop_event()
+        with stop._asked._cond:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+        print("STOPPED", stop.wait(5), flush=True)
     """
-    result = _run(tmp_path, body, HOLD_LOCK_AND_SIGTERM, timeout=10)
+    result = _run(tmp_path, body, timeout=10)
     assert result is not None, "the app hung on SIGTERM"
     assert result.returncode == 0, result.stdout
     assert "STOPPED True" in result.stdout
 
 
-def test_sigint_sets_it_too(tmp_path: Path) -> None:
+def test_sigint_stops_it_too(tmp_path: Path) -> None:
     body = """
         from app_signals import stop_event
         stop = stop_event()
@@ -86,6 +93,35 @@ def test_sigint_sets_it_too(tmp_path: Path) -> None:
     """
     result = _run(tmp_path, body, timeout=10)
     assert result is not None and "STOPPED True" in result.stdout
+
+
+def test_a_sigterm_during_start_up_is_kept_for_the_wait(tmp_path: Path) -> None:
+    body = """
+        from app_signals import stop_event
+        stop = stop_event()
+        os.kill(os.getpid(), signal.SIGTERM)  # before the app waits: starting its client
+        time.sleep(0.3)
+        print("SET", stop.is_set(), flush=True)
+        print("STOPPED", stop.wait(0), flush=True)
+    """
+    result = _run(tmp_path, body, timeout=10)
+    assert result is not None and result.returncode == 0, result
+    assert "SET True\nSTOPPED True" in result.stdout
+
+
+def test_the_app_stops_itself_from_another_thread_and_a_wait_times_out(tmp_path: Path) -> None:
+    # a state listener that saw ERROR calls stop.set() from a stream thread
+    body = """
+        from app_signals import stop_event
+        stop = stop_event()
+        started = time.monotonic()
+        print("TIMED OUT", not stop.wait(0.3), time.monotonic() - started >= 0.25, flush=True)
+        threading.Timer(0.2, stop.set).start()
+        print("STOPPED", stop.wait(5), flush=True)
+    """
+    result = _run(tmp_path, body, timeout=10)
+    assert result is not None and result.returncode == 0, result
+    assert "TIMED OUT True True\nSTOPPED True" in result.stdout
 
 
 def test_an_app_that_does_not_exit_fails_with_its_stacks_and_log(tmp_path: Path) -> None:

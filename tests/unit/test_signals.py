@@ -13,6 +13,7 @@ import time
 import pytest
 
 from kstreams import wait_for_shutdown_signal
+from kstreams.signals import ShutdownSignals
 
 
 def test_it_returns_the_signal_that_came_and_puts_the_old_handlers_back() -> None:
@@ -86,3 +87,22 @@ def test_a_busy_process_stops_on_sigterm_every_time() -> None:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def test_shutdown_signals_keep_a_signal_that_came_before_the_wait() -> None:
+    before = signal.getsignal(signal.SIGUSR2)
+    with ShutdownSignals([signal.SIGUSR2]) as taken:
+        assert taken.received is None
+        os.kill(os.getpid(), signal.SIGUSR2)
+        time.sleep(0.05)  # the handler runs in the main thread, at its next bytecode
+        assert taken.received == signal.SIGUSR2
+        assert taken.wait(timeout=0) == signal.SIGUSR2
+    assert signal.getsignal(signal.SIGUSR2) is before
+
+
+def test_shutdown_signals_wait_ends_on_until_or_timeout() -> None:
+    with ShutdownSignals([signal.SIGUSR2]) as taken:
+        started = time.monotonic()
+        assert taken.wait(timeout=0.15) is None
+        assert 0.1 <= time.monotonic() - started < 2
+        assert taken.wait(timeout=10, until=lambda: True) is None
