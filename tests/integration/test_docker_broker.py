@@ -158,6 +158,8 @@ def test_a_terminated_session_removes_its_container(how: signal.Signals) -> None
         stderr=subprocess.PIPE,
         text=True,
         env=os.environ,
+        # a pytest-xdist worker ignores SIGINT, and a child would inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert proc.stdout is not None

@@ -197,12 +197,20 @@ class Thread(ThreadCommitting):
 
 def test_the_thread_sends_its_offsets_before_the_caches_flush() -> None:
     thread = Thread(hooks=False)
-    thread.commit()
+    thread.commit(periodic=True)
     assert thread.log == ["ahead [(7, 'm')]", "prepare", "commit [(7, 'm')]"]
+
+
+def test_a_commit_on_revocation_or_close_sends_its_offsets_after_the_flush() -> None:
+    # inside the consumer's rebalance callback the offsets are not sent ahead from the
+    # helper thread (send_offsets_to_transaction stalled there)
+    thread = Thread(hooks=False)
+    thread.commit()
+    assert thread.log == ["prepare", "commit [(7, 'm')]"]
 
 
 def test_tasks_with_commit_hooks_send_their_offsets_after_the_flush() -> None:
     # the hooks fill the processor metadata that goes with the offsets
     thread = Thread(hooks=True)
-    thread.commit()
+    thread.commit(periodic=True)
     assert thread.log == ["prepare", "commit [(7, 'm')]"]
