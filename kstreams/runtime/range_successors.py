@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from kstreams.processor.task_id import TaskId
@@ -82,6 +82,37 @@ def range_index(partition: int, partitions: int, members: int) -> int | None:
     return extra + (partition - wide) // quota
 
 
+class _Landing:
+    """Where the ``range`` assignor puts a task's partition when some instances are gone
+    (each set of gone instances sorted once)."""
+
+    def __init__(self, members: Sequence[GroupMember], protocol: str) -> None:
+        self._members = members
+        self._protocol = protocol
+        self._without: dict[frozenset[str], list[GroupMember]] = {}
+
+    def instance(self, task: TaskId, count: int, gone: frozenset[str]) -> str | None:
+        rest = self._without.get(gone)
+        if rest is None:
+            rest = self._without[gone] = sort_members(
+                (m for m in self._members if m.instance not in gone), self._protocol
+            )
+        index = range_index(task.partition, count, len(rest))
+        return None if index is None else rest[index].instance
+
+
+def _single_owned(
+    owners: Mapping[TaskId, Iterable[str]], partitions: Mapping[int, int]
+) -> Iterator[tuple[TaskId, str, int]]:
+    """``(task, its one owner, its sub-topology's partition count)``; tasks moving (several
+    owners) or of unknown sub-topologies are left out."""
+    for task, holders in owners.items():
+        held = set(holders)
+        count = partitions.get(task.subtopology)
+        if len(held) == 1 and count is not None:
+            yield task, next(iter(held)), count
+
+
 def successors(
     members: Sequence[GroupMember],
     owners: Mapping[TaskId, Iterable[str]],
@@ -101,22 +132,12 @@ def successors(
         ``{task: instance}``; tasks whose owner is the only instance, or whose owners are
         several (a task moving), are left out.
     """
+    landing = _Landing(members, protocol)
     out: dict[TaskId, str] = {}
-    without: dict[str, list[GroupMember]] = {}
-    for task, holders in owners.items():
-        held = set(holders)
-        count = partitions.get(task.subtopology)
-        if len(held) != 1 or count is None:
-            continue
-        (owner,) = held
-        rest = without.get(owner)
-        if rest is None:
-            rest = without[owner] = sort_members(
-                (m for m in members if m.instance != owner), protocol
-            )
-        index = range_index(task.partition, count, len(rest))
-        if index is not None:
-            out[task] = rest[index].instance
+    for task, owner, count in _single_owned(owners, partitions):
+        instance = landing.instance(task, count, frozenset((owner,)))
+        if instance is not None:
+            out[task] = instance
     return out
 
 
@@ -134,26 +155,14 @@ def fallbacks(
     double failures (its successor, :func:`successors`, covers the single ones).
     """
     instances = sorted({m.instance for m in members})
-    without: dict[frozenset[str], list[GroupMember]] = {}
+    landing = _Landing(members, protocol)
     out: dict[TaskId, list[str]] = {}
-    for task, holders in owners.items():
-        held = set(holders)
-        count = partitions.get(task.subtopology)
-        if len(held) != 1 or count is None:
-            continue
-        (owner,) = held
+    for task, owner, count in _single_owned(owners, partitions):
         landed: Counter[str] = Counter()
         for other in instances:
-            if other == owner:
-                continue
-            gone = frozenset((owner, other))
-            rest = without.get(gone)
-            if rest is None:
-                rest = without[gone] = sort_members(
-                    (m for m in members if m.instance not in gone), protocol
-                )
-            index = range_index(task.partition, count, len(rest))
-            if index is not None:
-                landed[rest[index].instance] += 1
+            if other != owner:
+                instance = landing.instance(task, count, frozenset((owner, other)))
+                if instance is not None:
+                    landed[instance] += 1
         out[task] = [name for name, _ in sorted(landed.items(), key=lambda kv: (-kv[1], kv[0]))]
     return out

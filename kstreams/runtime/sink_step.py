@@ -13,8 +13,25 @@ from typing import Any
 
 from confluent_kafka import KafkaException
 
+from kstreams.errors import RecordTooLargeError
 from kstreams.processor.fused import Step
-from kstreams.runtime.collector import UNASSIGNED
+from kstreams.runtime.collector import UNASSIGNED, produce_failed
+
+
+def produce_refusal(
+    name: str, topic: str, on_send_error: Callable[..., None]
+) -> Callable[[Any, Any, int, KafkaException], None]:
+    """What a fast sink does when ``produce()`` raises: a record too large goes to
+    ``on_send_error`` (production.exception.handler decides), any other refusal is raised."""
+
+    def refused(kb: Any, vb: Any, ts: int, exc: KafkaException) -> None:
+        error = produce_failed(topic, exc)
+        if not isinstance(error, RecordTooLargeError):
+            raise error from exc
+        on_send_error(name, topic, kb, vb, ts, None, error)
+
+    return refused
+
 
 _CODE = """\
 try:

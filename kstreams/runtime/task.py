@@ -14,8 +14,6 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import KafkaException
-
 from kstreams.errors import ConfigError, RecordTooLargeError, StreamsError
 from kstreams.handlers import SerializationExceptionOrigin
 from kstreams.processor.change import ChangeSerde
@@ -25,12 +23,12 @@ from kstreams.processor.fused import fuse, node_at
 from kstreams.processor.task_id import TaskId
 from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.runtime import record_path
-from kstreams.runtime.collector import RecordCollector, produce_failed
+from kstreams.runtime.collector import RecordCollector
 from kstreams.runtime.global_store_view import ReadOnlyGlobalStoreView
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.record_path import RawProcess, RunProcess, Shape, SourcePath
 from kstreams.runtime.record_size import CHECK_MARGIN
-from kstreams.runtime.sink_step import fast_sink_step
+from kstreams.runtime.sink_step import fast_sink_step, produce_refusal
 from kstreams.runtime.task_commit import TaskCommitting
 from kstreams.runtime.task_errors import TaskErrorHandling
 from kstreams.runtime.task_stores import TaskStores, open_task_stores, recycle
@@ -318,12 +316,7 @@ class StreamTask(TaskCommitting, TaskErrorHandling):
             topic_ = static_topic
             limit = None if record_limit is None else record_limit(topic_)
 
-            def refused(kb: Any, vb: Any, ts: int, exc: KafkaException) -> None:
-                error = produce_failed(topic_, exc)
-                if not isinstance(error, RecordTooLargeError):
-                    raise error from exc
-                on_send_error(name, topic_, kb, vb, ts, None, error)
-
+            refused = produce_refusal(name, topic_, on_send_error)
             cap = None if limit is None else limit - CHECK_MARGIN
             step = fast_sink_step(
                 name, topic_, kfast, vfast, produce, serialize, refused, deliver, cap

@@ -12,10 +12,9 @@ from typing import Any
 
 from confluent_kafka import KafkaException
 
-from kstreams.errors import RecordTooLargeError
 from kstreams.processor.context import Forward
-from kstreams.runtime.collector import produce_failed
 from kstreams.runtime.record_size import CHECK_MARGIN
+from kstreams.runtime.sink_step import produce_refusal
 from kstreams.serde.base import Headers
 from kstreams.windows.window import Windowed
 
@@ -45,11 +44,7 @@ def windowed_fast_sink(
     cap = None if limit is None else limit - CHECK_MARGIN
     empty = b""
 
-    def refused(kb: Any, vb: Any, ts: int, exc: KafkaException) -> None:
-        error = produce_failed(topic, exc)
-        if not isinstance(error, RecordTooLargeError):
-            raise error from exc
-        on_send_error(name, topic, kb, vb, ts, None, error)
+    refused = produce_refusal(name, topic, on_send_error)
 
     def windowed_sink(key: Any, value: Any, ts: int, headers: Headers) -> None:
         if key is None or headers is not None:
