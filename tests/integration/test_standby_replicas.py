@@ -7,10 +7,14 @@ standby tasks are the other's active tasks; once the input is processed and the 
 caught up, one instance is SIGKILLed: the survivor
 takes its tasks over restoring at most 10% of their stores' records, processes more input,
 and ``eos/verifier.py`` finds the outputs exact. With three instances the same holds: the
-standbys sit where the brokers' range assignment sends each task when its owner dies. Without standbys the same scenario restores
-every record of the moved stores (run under the classic protocol, whose shorter session
-timeout makes the failover quicker). And scaling 1 → 3 → 1 instances while input flows, with
-standbys: every task has one, never where it runs, and the outputs stay exact.
+standbys sit where the brokers' range assignment sends each task when its owner dies (with
+``num.standby.replicas=2`` on both other instances). With two standbys and four instances, two
+SIGKILLed at once: every task that moves finds a copy where it lands (the second standby goes
+where the task lands when its owner and one other instance leave together). Without standbys
+the same scenario restores every record of the moved stores (run under the classic protocol,
+whose shorter session timeout makes the failover quicker). And scaling 1 → 3 → 1 instances
+while input flows, with standbys and without: every task has its standby, never where it runs,
+and the outputs stay exact.
 """
 
 from __future__ import annotations
@@ -152,10 +156,11 @@ def _failover(
     partitions: int = PARTITIONS,
     extra_args: tuple[str, ...] = (),
     after_kill: dict[str, tuple[str, str]] | None = None,
+    victims: int = 1,
 ) -> tuple[int, int]:
-    """Run the scenario with the instances ``names``, the last one SIGKILLed; (records the
-    survivors restored, records of the stores of the tasks that moved). ``after_kill``, if
-    given, gets each survivor's output before the kill and from the kill on."""
+    """Run the scenario with the instances ``names``, the last ``victims`` of them SIGKILLed
+    at once; (records the survivors restored, records of the stores of the tasks that moved).
+    ``after_kill``, if given, gets each survivor's output before the kill and from the kill on."""
     topics, app_id, logs, log, args = _setup(
         bootstrap,
         new_topic,
@@ -171,7 +176,8 @@ def _failover(
     first = Generator(bootstrap, topics["input"], first_n, KEYS, 4.0, seed=11)
     second = Generator(bootstrap, topics["input"], SECOND, KEYS, 1.0, seed=12, first=first_n)
     every = {f"{sub}_{p}" for sub in (0, 1) for p in range(partitions)}
-    victim, survivors = names[-1], names[:-1]
+    killed, survivors = names[-victims:], names[:-victims]
+    copies = min(standbys, len(names) - 1)  # standbys per task: at most one per other instance
     try:
         with (
             Instances(args, tmp_path / "state", logs, log) as instances,
@@ -196,9 +202,9 @@ def _failover(
                     return False
                 if standbys == 0:
                     return not any(t[1] for t in now.values())  # type: ignore[index]
-                # every task one standby, never where it runs, all caught up
+                # every task its standbys, never where it runs, all caught up
                 placed = sorted(task for t in now.values() for task in t[1])  # type: ignore[index]
-                return placed == sorted(every) and all(
+                return placed == sorted(list(every) * copies) and all(
                     not (t[0] & t[1]) and t[2] == 0  # type: ignore[index]
                     for t in now.values()
                 )
@@ -208,10 +214,12 @@ def _failover(
                 pace.wait(0.3)
             assert settled(), seen()
             before = seen()
-            log(f"{before}; SIGKILL {victim}")
+            log(f"{before}; SIGKILL {', '.join(killed)}")
             killed_at = {name: len(runs[name].output()) for name in survivors}
-            instances.kill(victim)
-            instances.current.pop(victim)  # stays dead: no stop at the end
+            for victim in killed:  # at once: no rebalance between the kills
+                instances.kill(victim)
+            for victim in killed:
+                instances.current.pop(victim)  # stays dead: no stop at the end
 
             def after() -> dict[str, set[str]]:
                 out = {}
@@ -331,23 +339,29 @@ def test_a_failover_with_in_memory_stores_restores_only_the_tail(
     assert _recycled(out) > _recycled(before), "the promotions recycled the standbys"
 
 
-@pytest.mark.parametrize("protocol", ["consumer", "classic"])
+@pytest.mark.parametrize(
+    ("protocol", "standbys"),
+    [("consumer", 1), ("classic", 1), ("consumer", 2)],
+    ids=["consumer", "classic", "consumer-two-standbys"],
+)
 def test_with_three_instances_the_failover_lands_on_the_standbys(
     kafka_bootstrap: str,
     new_topic: Any,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     protocol: str,
+    standbys: int,
 ) -> None:
     # The brokers choose the new owners (range); the standbys are placed where the range
     # assignment sends a task when its owner leaves (runtime/range_successors.py), so after a
-    # SIGKILL of one of three instances every task that moved finds its standby there.
+    # SIGKILL of one of three instances every task that moved finds its standby there. With
+    # num.standby.replicas=2 every task has a copy on both other instances.
     monkeypatch.setattr(chaos, "APP", APPS_DIR / "standby_eos_app.py")
     restored, records = _failover(
         kafka_bootstrap,
         new_topic,
         tmp_path,
-        standbys=1,
+        standbys=standbys,
         protocol=protocol,
         names=("a", "b", "c"),
         partitions=6,
@@ -356,12 +370,41 @@ def test_with_three_instances_the_failover_lands_on_the_standbys(
     assert restored <= records // 10, f"restored {restored} of {records} with standbys"
 
 
-def test_scaling_one_to_three_to_one_with_standbys_stays_exact(
+def test_two_of_four_instances_killed_at_once_land_on_the_second_standbys(
     kafka_bootstrap: str, new_topic: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Issue 16 §6: 1 → 3 → 1 instances while input flows, exactly_once_v2 with
-    # num.standby.replicas=1 (consumer protocol): while three run, every task has one standby,
-    # never on the instance running it; the verifier stays exact through both scale steps.
+    # num.standby.replicas=2: a task's second standby goes where the range assignment sends it
+    # when its owner and one other instance leave together (range_successors.fallbacks). Two of
+    # four instances SIGKILLed at once: every task that moves, the two survivors' own among
+    # them, lands on a copy (with four instances and four partitions, whichever two die; with
+    # the second standby on the ring instead, 1-3 tasks of most pairs would land on none), so
+    # the survivors restore only the tails.
+    monkeypatch.setattr(chaos, "APP", APPS_DIR / "standby_eos_app.py")
+    restored, records = _failover(
+        kafka_bootstrap,
+        new_topic,
+        tmp_path,
+        standbys=2,
+        protocol="consumer",
+        names=("a", "b", "c", "d"),
+        partitions=4,
+        victims=2,
+    )
+    assert records >= 4000, "a good amount moved"
+    assert restored <= records // 10, f"restored {restored} of {records} with two standbys"
+
+
+@pytest.mark.parametrize("standbys", [1, 0], ids=["with-standbys", "without-standbys"])
+def test_scaling_one_to_three_to_one_stays_exact(
+    kafka_bootstrap: str,
+    new_topic: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    standbys: int,
+) -> None:
+    # Issue 16 §6: 1 → 3 → 1 instances while input flows, exactly_once_v2 (consumer protocol),
+    # with num.standby.replicas=1 and without: while three run, every task has its standby (if
+    # any), never on the instance running it; the verifier stays exact through both scale steps.
     monkeypatch.setattr(chaos, "APP", APPS_DIR / "standby_eos_app.py")
     bootstrap = kafka_bootstrap
     partitions, total = 4, 6000
@@ -371,7 +414,7 @@ def test_scaling_one_to_three_to_one_with_standbys_stays_exact(
         tmp_path,
         prefix="standby-scale",
         partitions=partitions,
-        standbys=1,
+        standbys=standbys,
         protocol="consumer",
     )
     started = time.monotonic()
@@ -401,7 +444,7 @@ def test_scaling_one_to_three_to_one_with_standbys_stays_exact(
                     return False
                 placed = [task for s in standbys for task in s]
                 return (
-                    sorted(placed) == sorted(every)  # one standby each
+                    sorted(placed) == (sorted(every) if standbys else [])  # one standby each
                     and all(not (act & sb) for act, sb in zip(actives, standbys, strict=True))
                 )
 
