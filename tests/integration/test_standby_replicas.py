@@ -438,14 +438,14 @@ def test_scaling_one_to_three_to_one_stays_exact(
                 if any(t is None or not t[0] for t in seen):
                     return False
                 actives = [t[0] for t in seen]  # type: ignore[index]
-                standbys = [t[1] for t in seen]  # type: ignore[index]
+                shadows = [t[1] for t in seen]  # type: ignore[index]
                 every = set().union(*actives)
                 if len(every) != 2 * partitions or sum(map(len, actives)) != len(every):
                     return False
-                placed = [task for s in standbys for task in s]
+                placed = [task for s in shadows for task in s]
                 return (
                     sorted(placed) == (sorted(every) if standbys else [])  # one standby each
-                    and all(not (act & sb) for act, sb in zip(actives, standbys, strict=True))
+                    and all(not (act & sb) for act, sb in zip(actives, shadows, strict=True))
                 )
 
             deadline = time.monotonic() + 60
