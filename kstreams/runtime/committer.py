@@ -104,7 +104,7 @@ class AtLeastOnceCommitter:
 
     exactly_once = False
 
-    def send_offsets(self, offsets: list[TopicPartition]) -> None:
+    def send_offsets(self, offsets: list[TopicPartition], in_poll: bool = False) -> None:
         """Nothing to send ahead: offsets are committed after the flush."""
 
     def __init__(self, consumer: Any, producer: Any, collector: Any, name: str) -> None:
@@ -216,7 +216,7 @@ class ExactlyOnceCommitter:
         self.producer = self.replace_producer() if close_old else self.replace_producer(False)
         self._init()
 
-    def send_offsets(self, offsets: list[TopicPartition]) -> None:
+    def send_offsets(self, offsets: list[TopicPartition], in_poll: bool = False) -> None:
         """Start adding ``offsets`` to the transaction, on a helper thread, and return at once.
 
         The stream thread calls this before it flushes its caches: the input offsets of a
@@ -228,17 +228,26 @@ class ExactlyOnceCommitter:
         :meth:`commit` waits for the call (and sends the offsets it is given again if they
         differ); no other transactional call runs beside it (:meth:`abort`, :meth:`close`
         wait for it first).
+
+        The consumer's group metadata is read on the helper (~1 ms per commit off the stream
+        thread under load), unless ``in_poll``: the caller is inside the consumer's poll (a
+        rebalance callback) and reads it here. confluent-kafka 2.16+ lets one thread at a time
+        into a consumer (other threads wait at its gate until the call in progress returns;
+        the thread inside it and its callbacks get in), so the helper's read would wait for
+        the poll, which waits for this commit: ``send_offsets_to_transaction`` "stalled" until
+        the bounded call gave up and the producer was replaced (docs/benchmarks.md).
         """
         self._settle_ahead()
         if not offsets:
             return
         producer, consumer = self.producer, self.consumer
+        group = consumer.consumer_group_metadata() if in_poll else None
 
         def fn(t: float) -> None:
-            # the group metadata is read here too, off the stream thread (~1 ms per commit
-            # under load: librdkafka's group lock, then serialized for send_offsets), a few
-            # milliseconds later than the stream thread would have, in the same commit
-            producer.send_offsets_to_transaction(offsets, consumer.consumer_group_metadata(), t)
+            # a few milliseconds later than the stream thread would have, in the same commit
+            # (a retry reads it again only if the helper read it the first time)
+            meta = consumer.consumer_group_metadata() if group is None else group
+            producer.send_offsets_to_transaction(offsets, meta, t)
 
         self._ahead = _OffsetsAhead(offsets, fn, self._start_call(fn, TXN_TIMEOUT_S))
 

@@ -68,20 +68,16 @@ class ThreadCommitting:
         """
         tasks = self.tasks
         committer = self.committer
-        if (
-            periodic
-            and committer.exactly_once
-            and not any(t.has_commit_hooks for t in tasks.values())
-        ):
+        if committer.exactly_once and not any(t.has_commit_hooks for t in tasks.values()):
             # the input offsets are known before the caches flush (a flush consumes nothing):
             # they go to the transaction while the thread flushes (see
             # ExactlyOnceCommitter.send_offsets); commit() sends them again should the
             # flush have changed them (processor metadata written by a forwarded record).
             # Tasks with commit hooks fill their metadata after the flush: no sending ahead.
-            # Nor in a commit on revocation or close: inside the consumer's rebalance callback
-            # the group metadata is read on this thread, as the commit's last step (sent ahead
-            # from the helper thread there, send_offsets_to_transaction could stall 40 s).
-            committer.send_offsets(_committable(tasks)[2])
+            # A commit on revocation runs inside the consumer's poll: the group metadata is
+            # read on this thread, where the consumer lets it in (on the helper it would wait
+            # for the poll to return, i.e. for this commit); so is a close's, to be simple.
+            committer.send_offsets(_committable(tasks)[2], in_poll=not periodic)
         for task in tasks.values():
             task.prepare_commit()
         offsets, per_task, tps = _committable(tasks)

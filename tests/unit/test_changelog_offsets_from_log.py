@@ -122,7 +122,7 @@ class Committer:
         self.exactly_once = exactly_once
         self.committed: list[list[Any]] = []
 
-    def send_offsets(self, tps: list[Any]) -> None:
+    def send_offsets(self, tps: list[Any], in_poll: bool = False) -> None:
         pass
 
     def commit(self, tps: list[Any]) -> None:

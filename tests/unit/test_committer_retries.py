@@ -291,7 +291,7 @@ def test_a_corrupted_transaction_rewinds_on_a_renewed_producer_other_aborts_do_n
         def __init__(self) -> None:
             self.renews: list[bool] = []
 
-        def send_offsets(self, offsets: list[TopicPartition]) -> None:
+        def send_offsets(self, offsets: list[TopicPartition], in_poll: bool = False) -> None:
             pass
 
         def commit(self, offsets: list[TopicPartition]) -> None:

@@ -129,6 +129,67 @@ def test_aborting_or_closing_waits_for_the_offsets_sent_ahead(
     assert producer.overlapping == []
 
 
+class GatedConsumer:
+    """A consumer that lets one thread in at a time, as confluent-kafka 2.16+ does: while a
+    thread is inside ``poll`` (and its rebalance callback), that thread's calls get in and
+    other threads' wait until it returns."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._inside: int | None = None
+        self.read_by: list[str] = []
+
+    def poll_begins(self) -> None:
+        with self._cond:
+            self._inside = threading.get_ident()
+
+    def poll_returns(self) -> None:
+        with self._cond:
+            self._inside = None
+            self._cond.notify_all()
+
+    def consumer_group_metadata(self) -> object:
+        with self._cond:
+            while self._inside not in (None, threading.get_ident()):
+                self._cond.wait()
+        self.read_by.append(threading.current_thread().name)
+        return object()
+
+
+def test_in_a_rebalance_callback_the_offsets_go_ahead_with_the_callers_group_metadata() -> None:
+    # a commit on revocation runs inside the consumer's poll: read by the caller, the group
+    # metadata comes at once, and the helper never waits at the consumer's gate for the poll
+    producer = Producer()
+    consumer = GatedConsumer()
+    c = ExactlyOnceCommitter(consumer, producer, Collector(), "t")
+    c._in_txn = True
+    consumer.poll_begins()
+    try:
+        c.send_offsets(tps(5), in_poll=True)
+        assert producer.entered.wait(5), "send_offsets_to_transaction under way"
+        c.commit(tps(5))
+    finally:
+        consumer.poll_returns()
+    assert consumer.read_by == [threading.current_thread().name]
+    assert [name for name, _ in producer.calls] == ["send_offsets", "commit", "begin"]
+
+
+def test_the_helper_reading_the_group_metadata_waits_for_the_poll_to_return() -> None:
+    # why: reading the metadata, the helper waits at the gate as long as the poll runs
+    # (inside a rebalance callback: until the commit it serves gave up, 40 s)
+    producer = Producer()
+    consumer = GatedConsumer()
+    c = ExactlyOnceCommitter(consumer, producer, Collector(), "t")
+    c._in_txn = True
+    consumer.poll_begins()
+    c.send_offsets(tps(5))
+    assert not producer.entered.wait(0.3), "the helper got past the consumer's gate"
+    consumer.poll_returns()
+    assert producer.entered.wait(5)
+    c.commit(tps(5))
+    assert consumer.read_by == ["t-transactional-calls"]
+
+
 def test_a_failure_of_the_offsets_sent_ahead_aborts_the_commit() -> None:
     producer = Producer()
     producer.error = KafkaException(
@@ -169,8 +230,9 @@ class Committer:
     def __init__(self, log: list[str]) -> None:
         self.log = log
 
-    def send_offsets(self, offsets: list[TopicPartition]) -> None:
-        self.log.append(f"ahead {[(tp.offset, tp.metadata) for tp in offsets]}")
+    def send_offsets(self, offsets: list[TopicPartition], in_poll: bool = False) -> None:
+        where = " (in the poll)" if in_poll else ""
+        self.log.append(f"ahead {[(tp.offset, tp.metadata) for tp in offsets]}{where}")
 
     def commit(self, offsets: list[TopicPartition]) -> None:
         self.log.append(f"commit {[(tp.offset, tp.metadata) for tp in offsets]}")
@@ -201,12 +263,12 @@ def test_the_thread_sends_its_offsets_before_the_caches_flush() -> None:
     assert thread.log == ["ahead [(7, 'm')]", "prepare", "commit [(7, 'm')]"]
 
 
-def test_a_commit_on_revocation_or_close_sends_its_offsets_after_the_flush() -> None:
-    # inside the consumer's rebalance callback the offsets are not sent ahead from the
-    # helper thread (send_offsets_to_transaction stalled there)
+def test_a_commit_on_revocation_or_close_sends_ahead_reading_the_group_metadata_itself() -> None:
+    # inside the consumer's rebalance callback the helper could not read the group metadata
+    # (the consumer lets it in only once the poll returned): the thread reads it
     thread = Thread(hooks=False)
     thread.commit()
-    assert thread.log == ["prepare", "commit [(7, 'm')]"]
+    assert thread.log == ["ahead [(7, 'm')] (in the poll)", "prepare", "commit [(7, 'm')]"]
 
 
 def test_tasks_with_commit_hooks_send_their_offsets_after_the_flush() -> None:
