@@ -51,9 +51,15 @@ def build() -> Path:
 
 # (zone label, "module:Class.method" or a special name) in zone order z00, z01, ...
 WINDOW_ZONES = [
-    ("cache: a record's window updates (_update)", "kstreams.state.window_cache:SegmentedCache._update"),
+    (
+        "cache: a record's window updates (_update)",
+        "kstreams.state.window_cache:SegmentedCache._update",
+    ),
     ("cache: flush (all of it)", "kstreams.state.window_cache:SegmentedCache.flush_cache"),
-    ("  flush -> change-logging put (incl. buffer)", "kstreams.state.window_changelogging:ChangeLoggingSegmentedStore.put"),
+    (
+        "  flush -> change-logging put (incl. buffer)",
+        "kstreams.state.window_changelogging:ChangeLoggingSegmentedStore.put",
+    ),
     ("    write buffer put", "kstreams.state.window_buffered:BufferedSegmentedStore.put"),
     ("  flush -> listener (to_stream + sink)", "listener"),
     ("    windowed sink", "windowed_sink"),
@@ -70,10 +76,16 @@ WINDOW_ZONES = [
 JOIN_ZONES = [
     ("join window processor (forward + put)", "join_window"),
     ("  metered put_raw", "kstreams.state.window_metered:MeteredWindowStore.put_raw"),
-    ("    change-logging put (incl. buffer)", "kstreams.state.window_changelogging:ChangeLoggingSegmentedStore.put"),
+    (
+        "    change-logging put (incl. buffer)",
+        "kstreams.state.window_changelogging:ChangeLoggingSegmentedStore.put",
+    ),
     ("      write buffer put", "kstreams.state.window_buffered:BufferedSegmentedStore.put"),
     ("join processor (stream_join)", "stream_join"),
-    ("  other store fetch_range (metered)", "kstreams.state.window_metered:MeteredWindowStore.fetch_range"),
+    (
+        "  other store fetch_range (metered)",
+        "kstreams.state.window_metered:MeteredWindowStore.fetch_range",
+    ),
     ("    write buffer fetch", "kstreams.state.window_buffered:BufferedSegmentedStore.fetch"),
     ("      segments scan", "kstreams.state.segments:RocksDBSegmentedEngine.scan"),
     ("  joiner (user code)", "joiner"),
@@ -118,7 +130,9 @@ def install(zones: list[tuple[str, str]]) -> None:
 
             orig_set = SegmentedCache.set_flush_listener
 
-            def set_flush_listener(self: Any, listener: Any, *a: Any, _z: Any = zone, _o: Any = orig_set) -> Any:
+            def set_flush_listener(
+                self: Any, listener: Any, *a: Any, _z: Any = zone, _o: Any = orig_set
+            ) -> Any:
                 return _o(self, functools.partial(_z, listener), *a)
 
             SegmentedCache.set_flush_listener = set_flush_listener  # type: ignore[method-assign]
@@ -139,10 +153,16 @@ def install(zones: list[tuple[str, str]]) -> None:
         elif target in ("join_window", "stream_join", "joiner"):
             from kstreams.processor import stream_stream_join as ssj
 
-            cls = ssj.JoinWindowProcessor if target == "join_window" else ssj.StreamStreamJoinProcessor
+            cls = (
+                ssj.JoinWindowProcessor
+                if target == "join_window"
+                else ssj.StreamStreamJoinProcessor
+            )
             orig_compile = cls.__dict__["compile"]
 
-            def compile(self: Any, context: Any, _z: Any = zone, _o: Any = orig_compile, _t: str = target) -> Any:
+            def compile(
+                self: Any, context: Any, _z: Any = zone, _o: Any = orig_compile, _t: str = target
+            ) -> Any:
                 if _t == "joiner":
                     self.joiner = functools.partial(_z, self.joiner)
                     return _o(self, context)
@@ -166,8 +186,15 @@ def child(workload: str, n: int, records: int, commit_every: int) -> None:
     zones = JOIN_ZONES if workload == "stream-stream" else WINDOW_ZONES
     install(zones)
     sys.argv = [
-        "window_path.py", "--only", workload, "--records", str(records),
-        "--callgrind", str(n), "--commit-every", str(commit_every),
+        "window_path.py",
+        "--only",
+        workload,
+        "--records",
+        str(records),
+        "--callgrind",
+        str(n),
+        "--commit-every",
+        str(commit_every),
     ]
     sys.path.insert(0, str(HERE))
     import window_path
@@ -178,7 +205,9 @@ def child(workload: str, n: int, records: int, commit_every: int) -> None:
 def inclusive(out_file: str) -> dict[str, int]:
     text = subprocess.run(
         ["callgrind_annotate", "--inclusive=yes", "--threshold=100", out_file],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     found: dict[str, int] = {}
     for line in text.splitlines():
@@ -208,14 +237,26 @@ def main() -> None:
     totals = []
     for n in (args.n, 2 * args.n):
         f = os.path.join(out, f"cg.{n}")
-        subprocess.run(
-            [
-                "valgrind", "--tool=callgrind", f"--callgrind-out-file={f}", sys.executable,
-                __file__, args.workload, str(n), "--commit-every", str(args.commit_every), "--child",
-                "--records", str(3 * args.n),
-            ],
-            check=True, stdout=subprocess.DEVNULL, stderr=open(os.path.join(out, f"log.{n}"), "w"),
-        )
+        with open(os.path.join(out, f"log.{n}"), "w") as log:
+            subprocess.run(
+                [
+                    "valgrind",
+                    "--tool=callgrind",
+                    f"--callgrind-out-file={f}",
+                    sys.executable,
+                    __file__,
+                    args.workload,
+                    str(n),
+                    "--commit-every",
+                    str(args.commit_every),
+                    "--child",
+                    "--records",
+                    str(3 * args.n),
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         totals.append(inclusive(f))
     zones = JOIN_ZONES if args.workload == "stream-stream" else WINDOW_ZONES
     a, b = totals

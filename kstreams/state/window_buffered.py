@@ -310,7 +310,9 @@ class BufferedSegmentedStore(WrappedStateStore):
             # schema.matches without its frame: the window start follows the record key
             at = len(kb)
             pending = [
-                (k, get(k)) for k in list(keys) if time_from <= unpack_long_from(k, at)[0] <= time_to
+                (k, get(k))
+                for k in list(keys)
+                if time_from <= unpack_long_from(k, at)[0] <= time_to
             ]
         else:
             matches = self.schema.matches

@@ -504,10 +504,10 @@ class SegmentedCache(RecordCache):
             return False
         self._flushing = True
         self._dirty = {}
-        # (seq, ...) tuples: seqs are unique, so the tuples sort by them alone
-        entries = sorted(
-            (d[0], key, window, d) for key, ws in dirty.items() for window, d in ws.items()
-        )
+        # (seq, ...) tuples: seqs are unique, so the tuples sort by them alone (a list made
+        # at once and sorted in place: no generator resumed per entry)
+        entries = [(d[0], key, window, d) for key, ws in dirty.items() for window, d in ws.items()]
+        entries.sort()
         record = self._record
         listener = self._listener
         values = self._values

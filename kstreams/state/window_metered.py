@@ -289,7 +289,9 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
             entries = self._wrapped.fetch(kb, kb, time_from, time_to, reverse)
         else:
             entries = fetch_key(kb, time_from, time_to, reverse)
-        return iter([(unpack_long_from(store_key, at)[0], decode(raw)) for store_key, raw in entries])
+        return iter(
+            [(unpack_long_from(store_key, at)[0], decode(raw)) for store_key, raw in entries]
+        )
 
     def fetch_range(self, key: Any, time_from: int, time_to: int) -> Iterator[tuple[int, Any]]:
         # _times(key, time_from, time_to, False) without its frame (a join's lookup per record)
@@ -301,7 +303,9 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
             entries = self._wrapped.fetch(kb, kb, time_from, time_to, False)
         else:
             entries = fetch_key(kb, time_from, time_to)
-        return iter([(unpack_long_from(store_key, at)[0], decode(raw)) for store_key, raw in entries])
+        return iter(
+            [(unpack_long_from(store_key, at)[0], decode(raw)) for store_key, raw in entries]
+        )
 
     def backward_fetch_range(
         self, key: Any, time_from: int, time_to: int
