@@ -357,7 +357,13 @@ class SegmentedCache(RecordCache):
                     dirty = dirty_all.get(key)
                 else:
                     was = dirty.get(window)
-                    dirty[window] = (seq, context, estimate_size(entry) if was is None else was[2])
+                    if was is not None:
+                        accounted = was[2]
+                    elif type(entry) is ValueAndTimestamp and type(entry[0]) is int:
+                        accounted = NUMBER_VT_SIZE  # estimate_size, without its call
+                    else:
+                        accounted = estimate_size(entry)
+                    dirty[window] = (seq, context, accounted)
                     cached[window] = value  # type: ignore[index]
         finally:
             self._seq = seq
