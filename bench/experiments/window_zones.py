@@ -123,7 +123,11 @@ def install(zones: list[tuple[str, str]]) -> None:
             mod, qual = target.split(":")
             cls_name, meth = qual.split(".")
             cls = getattr(importlib.import_module(mod), cls_name)
-            setattr(cls, meth, _method_wrapper(zone, getattr(cls, meth)))
+            fn = getattr(cls, meth, None)
+            if fn is None:  # not in this tree (an older or newer kstreams): the zone stays 0
+                print(f"window_zones: no {target}", file=sys.stderr)
+                continue
+            setattr(cls, meth, _method_wrapper(zone, fn))
             continue
         if target == "listener":
             from kstreams.state.window_cache import SegmentedCache
