@@ -37,20 +37,25 @@ def windowed_fast_sink(
     """A sink to the static ``topic`` for windowed keys placed by ``place``.
 
     ``produce``: the collector's ``produce_fn()`` (positional, partition given); ``limit``:
-    the topic's record limit or None; ``full_sink``: the sink's full path, which takes records
+    the topic's record limit or None; ``partitions_for``: the collector's, asked once, on the
+    first record (a collector keeps a topic's partition count for its life, as
+    ``KafkaRecordCollector`` does); ``full_sink``: the sink's full path, which takes records
     with headers or a None key, and any record that ``place`` or ``vfast`` refuses;
     ``deliver``: the collector's ``send`` with the size check (when the queue is full).
     """
     cap = None if limit is None else limit - CHECK_MARGIN
     empty = b""
+    n = 0  # the topic's partition count, once known
 
     refused = produce_refusal(name, topic, on_send_error)
 
     def windowed_sink(key: Any, value: Any, ts: int, headers: Headers) -> None:
+        nonlocal n
         if key is None or headers is not None:
             full_sink(key, value, ts, headers)
             return
-        n = partitions_for(topic)
+        if not n:
+            n = partitions_for(topic)
         try:
             kb, partition = place(key, n)
             vb = None if value is None else vfast(value)

@@ -107,8 +107,8 @@ class Segment:
         """The record keys written to this segment, each with its one store key in it (None:
         several): a key range scan of one key skips a segment without it, and reads the one
         entry of a key written once with a point lookup (a join's lookup of the other side:
-        no iterator). None: not known (a segment opened from disk, or one with more than
-        ``MAX_TRACKED_KEYS`` keys)."""
+        no iterator). None: not known (a segment opened from disk, one written before its
+        store's first scan of one key, or one with more than ``MAX_TRACKED_KEYS`` keys)."""
 
     def track(self, store_keys: Iterable[bytes], suffix_size: int) -> None:
         """Remember the record keys of ``store_keys`` (written to the segment; their last
@@ -126,23 +126,8 @@ class Segment:
         if len(known) > MAX_TRACKED_KEYS:
             self.record_keys = None
 
-    def may_hold(self, record_key: bytes) -> bool:
-        """Whether the segment may hold entries of ``record_key`` (False: it holds none)."""
-        known = self.record_keys
-        return known is None or record_key in known
-
     def __repr__(self) -> str:
         return f"Segment({self.id}, {self.path!r})"
-
-    def write(self, items: list[tuple[bytes, bytes | None]]) -> None:
-        """Apply ``items`` (None: delete) in one batch."""
-        batch = WriteBatch(raw_mode=True)
-        for key, value in items:
-            if value is None:
-                batch.delete(key)
-            else:
-                batch.put(key, value)
-        self.db.write(batch)
 
     def range(
         self, lo: bytes | None, hi: bytes | None, reverse: bool
@@ -257,6 +242,11 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         self.name = name
         self.schema = schema
         self._suffix = schema.suffix_size  # the segment timestamp opens the suffix
+        self._windows = schema.name == "window"
+        self._tracking = False
+        """Whether written segments remember their record keys (:attr:`Segment.record_keys`):
+        from the first scan of one key on (a join's, a session aggregation's lookups); a store
+        only read by point lookups (a window aggregation's) does not pay for it."""
         self.retention_period = retention_period
         self.segment_interval = segment_interval
         self.directory: str | None = None
@@ -434,24 +424,35 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         suffix = self._suffix  # the segment timestamp opens the suffix: no frame per item
         interval = self.segment_interval
         min_live = self.segment_id(stream_time - self.retention_period)
-        batches: dict[int, list[tuple[bytes, bytes | None]]] = {}
-        for key, value in items:
+        # one pass: each live segment's WriteBatch, and the store keys put in it (what a
+        # tracking segment remembers; none: only deletes)
+        tracking = self._tracking
+        batches: dict[int, tuple[Any, list[bytes]]] = {}
+        for kv in items:
+            key = kv[0]
             segment_id = unpack_long_from(key, len(key) - suffix)[0] // interval
             if segment_id < min_live:
                 continue  # an expired segment (Java: getOrCreateSegmentIfLive)
             batch = batches.get(segment_id)
             if batch is None:
-                batches[segment_id] = [(key, value)]
+                batch = batches[segment_id] = (WriteBatch(raw_mode=True), [])
+            value = kv[1]
+            if value is None:
+                batch[0].delete(key)
             else:
-                batch.append((key, value))
+                batch[0].put(key, value)
+                batch[1].append(key)
         for segment_id in sorted(batches):
-            batch = batches[segment_id]
-            if segment_id not in self._segments and all(v is None for _, v in batch):
+            wb, put = batches[segment_id]
+            if not put and segment_id not in self._segments:
                 continue  # deletes of a segment that holds nothing
             segment = self._segment(segment_id)
-            segment.write(batch)
+            segment.db.write(wb)
             if segment.record_keys is not None:
-                segment.track([k for k, v in batch if v is not None], suffix)
+                if tracking:
+                    segment.track(put, suffix)
+                else:  # written while nothing scans one key: the segment does not know its keys
+                    segment.record_keys = None
         if meta:
             wb = WriteBatch(raw_mode=True)
             for key, value in meta.items():
@@ -469,33 +470,48 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         time_to: int,
         reverse: bool = False,
     ) -> Iterator[tuple[bytes, bytes]]:
+        if key_from is not None and key_from == key_to:
+            return iter(self.scan_key(key_from, time_from, time_to, reverse))
         if self._meta is None:
             raise InvalidStateStoreError(f"Store {self.name} is currently closed")
         schema = self.schema
+        lo = None if key_from is None else schema.range_lower(key_from)
+        hi = None if key_to is None else schema.range_upper(key_to, time_to)
+        ids = self._segment_ids(time_from, time_to, reverse)
+        return self._scan(
+            [self._segments[i] for i in ids], lo, hi, key_from, key_to, time_from, time_to, reverse
+        )
+
+    def _segment_ids(self, time_from: int, time_to: int, reverse: bool) -> list[int]:
+        # the open segments that may hold entries matching the time bounds, in scan order
         interval = self.segment_interval
         first = time_from // interval  # segment_id, without its frame (a join scans per record)
-        if schema.name == "window":
+        if self._windows:
             last = time_to // interval
             ids = [i for i in self._segments if first <= i <= last]
         else:  # sessions are found by end >= time_from: every later segment may hold one
             ids = [i for i in self._segments if i >= first]
         if reverse:
             ids.reverse()
-        if key_from is not None and key_from == key_to:
-            return self._scan_key(key_from, ids, time_from, time_to, reverse)
-        else:
-            lo = None if key_from is None else schema.range_lower(key_from)
-            hi = None if key_to is None else schema.range_upper(key_to, time_to)
-        return self._scan(
-            [self._segments[i] for i in ids], lo, hi, key_from, key_to, time_from, time_to, reverse
-        )
+        return ids
 
-    def _scan_key(
-        self, kb: bytes, ids: list[int], time_from: int, time_to: int, reverse: bool
-    ) -> Iterator[tuple[bytes, bytes]]:
+    def scan_key(
+        self, kb: bytes, time_from: int, time_to: int, reverse: bool = False
+    ) -> list[tuple[bytes, bytes]]:
         # one key (the joins' and aggregations' lookups): the segments that may hold it, read
         # at once (a few entries; no generator per segment and entry)
+        if self._meta is None:
+            raise InvalidStateStoreError(f"Store {self.name} is currently closed")
+        self._tracking = True  # the segments written from now on remember their keys
         segments = self._segments
+        first = time_from // self.segment_interval  # _segment_ids, without its frame
+        if self._windows:
+            last = time_to // self.segment_interval
+            ids = [i for i in segments if first <= i <= last]
+        else:
+            ids = [i for i in segments if i >= first]
+        if reverse:
+            ids.reverse()
         found: list[tuple[bytes, bytes]] = []
         schema = self.schema
         lo = hi = b""
@@ -507,7 +523,7 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
             if known is not None:
                 only = known.get(kb, _UNSEEN)
                 if only is _UNSEEN:
-                    continue  # Segment.may_hold, without its frame
+                    continue  # the segment holds no entry of the key
             if not lo:
                 lo = schema.lower_bound(kb, time_from)
                 hi = schema.upper_bound(kb, time_to)
@@ -517,7 +533,7 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
                 value = segment.get(only)  # the key's one entry here: no iterator
                 if value is not None:
                     found.append((only, value))
-        return iter(found)
+        return found
 
     def _scan(
         self,

@@ -89,6 +89,9 @@ class BufferedSegmentedStore(WrappedStateStore):
         self.schema = engine.schema
         self.retention_period = engine.retention_period
         self._engine_get = engine.get
+        self._engine_scan_key = engine.scan_key
+        self._windows = engine.schema.name == "window"
+        """Window store keys (the window start right after the record key), not sessions."""
         self._order = engine.order_key()
         """The sort key of store keys in the engine's iteration order."""
         self._suffix = engine.schema.suffix_size
@@ -254,11 +257,13 @@ class BufferedSegmentedStore(WrappedStateStore):
         The buffered part is a snapshot taken now, so interactive queries may call this
         from other threads.
         """
+        if key_from is not None and key_from == key_to:
+            return iter(self.fetch_key(key_from, time_from, time_to, reverse))
         schema = self.schema
         live_from = self.observed_stream_time - self._expiry  # _live_from, without its frame
         if time_from < live_from:
             time_from = live_from
-        if schema.name == "window" and time_to < time_from:
+        if self._windows and time_to < time_from:
             return iter(())
         stored = self._engine.scan(key_from, key_to, time_from, time_to, reverse)
         buf = self._buf
@@ -266,35 +271,60 @@ class BufferedSegmentedStore(WrappedStateStore):
             return stored
         matches = schema.matches
         get = buf.get
-        if key_from is not None and key_from == key_to:
-            keys = self._buf_by_key.get(key_from)
-            if not keys:
-                return stored
-            if schema.name == "window":
-                # schema.matches without its frame: the window start follows the record key
-                at = len(key_from)
-                pending = [
-                    (k, get(k))
-                    for k in list(keys)
-                    if time_from <= unpack_long_from(k, at)[0] <= time_to
-                ]
-            else:
-                pending = [(k, get(k)) for k in list(keys) if matches(k, time_from, time_to)]
-        else:
-            key_of = schema.record_key
-            candidates = [
-                k
-                for k in list(buf)
-                if (key_from is None or key_of(k) >= key_from)
-                and (key_to is None or key_of(k) <= key_to)
-            ]
-            pending = [(k, get(k)) for k in candidates if matches(k, time_from, time_to)]
+        key_of = schema.record_key
+        candidates = [
+            k
+            for k in list(buf)
+            if (key_from is None or key_of(k) >= key_from)
+            and (key_to is None or key_of(k) <= key_to)
+        ]
+        pending = [(k, get(k)) for k in candidates if matches(k, time_from, time_to)]
         if not pending:
             return stored
         order = self._order
         if len(pending) > 1:
             pending.sort(key=lambda e: order(e[0]), reverse=reverse)
         return merge_ordered(pending, stored, order, reverse)
+
+    def fetch_key(
+        self, kb: bytes, time_from: int, time_to: int, reverse: bool = False
+    ) -> list[tuple[bytes, bytes]]:
+        """:meth:`fetch` of the one record key ``kb``, as a list (a join's lookup of the other
+        side, a session aggregation's): the engine's entries read at once
+        (:meth:`~SegmentedBytesEngine.scan_key`), the buffered ones laid over them, and no
+        iterator when only one of the two has entries."""
+        live_from = self.observed_stream_time - self._expiry
+        if time_from < live_from:
+            time_from = live_from
+        windows = self._windows
+        if windows and time_to < time_from:
+            return []
+        stored = self._engine_scan_key(kb, time_from, time_to, reverse)
+        if not self._buf:
+            return stored
+        keys = self._buf_by_key.get(kb)
+        if not keys:
+            return stored
+        get = self._buf.get
+        if windows:
+            # schema.matches without its frame: the window start follows the record key
+            at = len(kb)
+            pending = [
+                (k, get(k))
+                for k in list(keys)
+                if time_from <= unpack_long_from(k, at)[0] <= time_to
+            ]
+        else:
+            matches = self.schema.matches
+            pending = [(k, get(k)) for k in list(keys) if matches(k, time_from, time_to)]
+        if not pending:
+            return stored
+        order = self._order
+        if len(pending) > 1:
+            pending.sort(key=lambda e: order(e[0]), reverse=reverse)
+        if not stored:  # nothing committed of the key in the bounds: the buffered entries alone
+            return [kv for kv in pending if kv[1] is not None]  # type: ignore[misc]
+        return list(merge_ordered(pending, iter(stored), order, reverse))
 
     def order_key(self) -> Any:
         """The sort key of store keys in the engine's iteration order."""

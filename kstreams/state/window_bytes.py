@@ -96,6 +96,12 @@ class SegmentedBytesEngine(ABC):
         window matches ``[time_from, time_to]`` (:meth:`KeySchema.matches`), in
         :meth:`order_key` order (reversed with ``reverse``)."""
 
+    def scan_key(
+        self, kb: bytes, time_from: int, time_to: int, reverse: bool = False
+    ) -> list[tuple[bytes, bytes]]:
+        """:meth:`scan` of the one record key ``kb``, read at once into a list."""
+        return list(self.scan(kb, kb, time_from, time_to, reverse))
+
     @abstractmethod
     def order_key(self) -> Callable[[bytes], Any]:
         """The sort key of store keys that gives this engine's iteration order."""

@@ -59,6 +59,9 @@ MISSING: Any = object()
 WINDOW_OVERHEAD = 120
 """Approximate bytes a cached window costs beyond its value (its slot, its window)."""
 
+NUMBER_VT_SIZE = estimate_size(ValueAndTimestamp(0, 0))
+"""``estimate_size`` of a ``ValueAndTimestamp`` of a number (a count's), without its call."""
+
 
 class SegmentedCache(RecordCache):
     """The cache over a metered window or session store; subclasses say how a window is
@@ -112,8 +115,16 @@ class SegmentedCache(RecordCache):
         """The ``Windowed`` key the flush listener and range reads give ``key``'s ``window``."""
 
     @abstractmethod
+    def _window_of(self, window: Any) -> Any:
+        """The ``Window`` of a cached window (what :meth:`_windowed` gives its key)."""
+
+    @abstractmethod
     def _store_key(self, kb: bytes, window: Any) -> bytes:
         """The store key of ``window`` of the record key serialized to ``kb``."""
+
+    _key_suffix: Callable[[Any, int], bytes] | None = None
+    """``_key_suffix(window, 0)``: the bytes :meth:`_store_key` appends to the record key, when
+    it is one ``struct`` pack (window stores; the flush makes store keys without a call)."""
 
     @abstractmethod
     def _matches(self, window: Any, time_from: int, time_to: int) -> bool:
@@ -346,7 +357,13 @@ class SegmentedCache(RecordCache):
                     dirty = dirty_all.get(key)
                 else:
                     was = dirty.get(window)
-                    dirty[window] = (seq, context, estimate_size(entry) if was is None else was[2])
+                    if was is not None:
+                        accounted = was[2]
+                    elif type(entry) is ValueAndTimestamp and type(entry[0]) is int:
+                        accounted = NUMBER_VT_SIZE  # estimate_size, without its call
+                    else:
+                        accounted = estimate_size(entry)
+                    dirty[window] = (seq, context, accounted)
                     cached[window] = value  # type: ignore[index]
         finally:
             self._seq = seq
@@ -493,14 +510,15 @@ class SegmentedCache(RecordCache):
             return False
         self._flushing = True
         self._dirty = {}
-        # (seq, ...) tuples: seqs are unique, so the tuples sort by them alone
-        entries = sorted(
-            (d[0], key, window, d) for key, ws in dirty.items() for window, d in ws.items()
-        )
+        # (seq, ...) tuples: seqs are unique, so the tuples sort by them alone (a list made
+        # at once and sorted in place: no generator resumed per entry)
+        entries = [(d[0], key, window, d) for key, ws in dirty.items() for window, d in ws.items()]
+        entries.sort()
         record = self._record
         listener = self._listener
         values = self._values
-        windowed = self._windowed
+        window_of = self._window_of
+        windows: dict[Any, Any] = {}  # window -> its Window object, made once per flush
         wrapped = self._wrapped
         get_at = wrapped.get_at
         put_at = wrapped.put_at
@@ -508,6 +526,7 @@ class SegmentedCache(RecordCache):
         encode = wrapped.encode_value
         serialize = wrapped.serialize_key
         store_key_of = self._store_key
+        suffix_of = self._key_suffix
         key_bytes = self._key_bytes  # a cached key's bytes, serialized once while it is cached
         send_old = self._send_old_values
         saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
@@ -516,7 +535,11 @@ class SegmentedCache(RecordCache):
         try:
             for _, key, window, (_, context, accounted) in entries:
                 entry = values[key][window]
-                grown = estimate_size(entry) - accounted  # the accounting, as the entry is now
+                # the accounting, as the entry is now (a number's size without a call)
+                if type(entry) is ValueAndTimestamp and type(entry[0]) is int:
+                    grown = NUMBER_VT_SIZE - accounted
+                else:
+                    grown = estimate_size(entry) - accounted
                 if grown:
                     sizes[key] += grown
                     thread.size += grown
@@ -524,7 +547,10 @@ class SegmentedCache(RecordCache):
                 kb = key_bytes.get(key)
                 if kb is None:
                     kb = key_bytes[key] = serialize(key)
-                store_key = store_key_of(kb, window)
+                if suffix_of is None:
+                    store_key = store_key_of(kb, window)
+                else:
+                    store_key = kb + suffix_of(window, 0)
                 old = None
                 if listener is not None and (send_old or entry is None):
                     # as Java: the old value is what the store below holds now (a window it
@@ -547,8 +573,11 @@ class SegmentedCache(RecordCache):
                 else:
                     put_at(store_key, None if entry is None else encode(entry))
                 if listener is not None:
+                    w = windows.get(window)
+                    if w is None:
+                        w = windows[window] = window_of(window)
                     listener(
-                        windowed(key, window),
+                        Windowed(key, w),
                         decode(entry.raw) if type(entry) is Frozen else entry,
                         old,
                         ts,

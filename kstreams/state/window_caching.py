@@ -27,7 +27,12 @@ from kstreams.state.window_metered import (
     MeteredTimestampedWindowStore,
     MeteredWindowStore,
 )
-from kstreams.state.window_schema import MAX_TIMESTAMP, session_key, window_key
+from kstreams.state.window_schema import (
+    MAX_TIMESTAMP,
+    pack_window_suffix,
+    session_key,
+    window_key,
+)
 from kstreams.state.window_typed import (
     SessionStore,
     TimestampedWindowStore,
@@ -57,10 +62,22 @@ class CachingWindowStore(SegmentedCache, WindowStore):
     def _raw_key(self, key: Any, window: Any) -> bytes:
         return self._wrapped.store_key(key, window)  # type: ignore[no-any-return]
 
+    def _load(self, key: Any, window: Any) -> bytes | None:
+        # The store below holds no window starting after its observed stream time (the
+        # largest start written or restored), so a window the stream has just opened (the
+        # first record of each key in it) is not looked up: no read, the same None.
+        if window > self._wrapped.observed_stream_time:
+            return None
+        return self._wrapped.get_at(self._wrapped.store_key(key, window))  # type: ignore[no-any-return]
+
     def _windowed(self, key: Any, window: Any) -> Windowed[Any]:
         return Windowed(key, self._wrapped.window_for(window))
 
+    def _window_of(self, window: Any) -> Any:
+        return self._wrapped.window_for(window)
+
     _store_key = staticmethod(window_key)  # (kb, window start): no frame of ours per flushed window
+    _key_suffix = staticmethod(pack_window_suffix)  # window_key's suffix: kb + it, no call
 
     def _matches(self, window: Any, time_from: int, time_to: int) -> bool:
         return time_from <= window <= time_to  # type: ignore[no-any-return]
@@ -243,6 +260,9 @@ class CachingSessionStore(SegmentedCache, SessionStore):
 
     def _windowed(self, key: Any, window: Any) -> Windowed[Any]:
         return Windowed(key, SessionWindow(window[0], window[1]))
+
+    def _window_of(self, window: Any) -> Any:
+        return SessionWindow(window[0], window[1])
 
     def _store_key(self, kb: bytes, window: Any) -> bytes:
         return session_key(kb, window[0], window[1])

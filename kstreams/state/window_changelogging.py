@@ -60,10 +60,11 @@ class ChangeLoggingSegmentedStore(ChangeLoggingLayer):
         # reads pass straight through: the layer above binds these once (no frame of ours)
         self.get = self._wrapped.get  # type: ignore[method-assign]
         self.fetch = self._wrapped.fetch  # type: ignore[method-assign]
+        self.fetch_key = self._wrapped.fetch_key  # type: ignore[method-assign]
 
     def close(self) -> None:
-        self.__dict__.pop("get", None)
-        self.__dict__.pop("fetch", None)
+        for bound in ("get", "fetch", "fetch_key"):
+            self.__dict__.pop(bound, None)
         super().close()
 
     # -- reads pass through -----------------------------------------------------------------
@@ -79,6 +80,11 @@ class ChangeLoggingSegmentedStore(ChangeLoggingLayer):
         reverse: bool = False,
     ) -> Iterator[tuple[bytes, bytes]]:
         return self._wrapped.fetch(key_from, key_to, time_from, time_to, reverse)  # type: ignore[no-any-return]
+
+    def fetch_key(
+        self, kb: bytes, time_from: int, time_to: int, reverse: bool = False
+    ) -> list[tuple[bytes, bytes]]:
+        return self._wrapped.fetch_key(kb, time_from, time_to, reverse)  # type: ignore[no-any-return]
 
     def order_key(self) -> Any:
         """The sort key of store keys in the engine's iteration order."""
@@ -102,12 +108,13 @@ class ChangeLoggingSegmentedStore(ChangeLoggingLayer):
         Streams logs it (restoration skips it again).
         """
         kept = self._put_below(store_key, value)
-        if self._topic is not None:
-            self._remember(store_key, value, kept)
+        if self._topic is not None:  # _remember, without its frame
+            # the store holds a kept write (read back at flush); a dropped one is kept here
+            self._unsent[store_key] = self._now() if kept else (self._now(), value)
         return kept  # type: ignore[no-any-return]
 
     def _remember(self, store_key: bytes, value: bytes | None, kept: bool) -> None:
-        # the store holds a kept write (read back at flush); a dropped one is kept here
+        # what put remembers (a subclass that remembers otherwise overrides both)
         self._unsent[store_key] = self._now() if kept else (self._now(), value)
 
     def delete(self, store_key: bytes) -> bool:
@@ -135,6 +142,12 @@ class ChangeLoggingTimestampedSegmentedStore(ChangeLoggingSegmentedStore):
     """Logs a timestamped window store: stored values are ``8-byte timestamp + value``; a
     changelog record carries the bare value with that timestamp (a delete: the deleting
     record's), as in Kafka Streams. Restored records get the layout back."""
+
+    def put(self, store_key: bytes, value: bytes | None) -> bool:
+        kept = self._put_below(store_key, value)
+        if self._topic is not None:  # _remember, without its frame
+            self._unsent[store_key] = self._now() if value is None else value
+        return kept  # type: ignore[no-any-return]
 
     def _remember(self, store_key: bytes, value: bytes | None, kept: bool) -> None:
         self._unsent[store_key] = self._now() if value is None else value

@@ -17,7 +17,7 @@ then key, then start. A single key's windows come in time order either way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from kstreams.errors import StreamsError
@@ -80,6 +80,7 @@ class _MeteredSegmented(WrappedStateStore):
         self._kfast: Any = None
         self._vfast: Any = None
         self._vfast_de: Any = None
+        self._fetch_key: Any = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
@@ -93,6 +94,8 @@ class _MeteredSegmented(WrappedStateStore):
         self._topic = bytes_store.changelog_topic or bytes_store.name
         self.get_at = bytes_store.get  # type: ignore[method-assign]  # no frame of ours
         self.put_at = bytes_store.put  # type: ignore[method-assign]
+        # one key's entries as a list (the write buffer's), else through fetch
+        self._fetch_key = getattr(bytes_store, "fetch_key", None)
         self._kser = self.key_serde.serialize  # type: ignore[union-attr]
         self._kde = self.key_serde.deserialize  # type: ignore[union-attr]
         self._vser = self.value_serde.serialize  # type: ignore[union-attr]
@@ -281,15 +284,28 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
         kb = self.serialize_key(key)
         decode = self.decode_value
         at = len(kb)  # where the window start sits in every store key of ``kb``
+        fetch_key = self._fetch_key
+        if fetch_key is None:
+            entries = self._wrapped.fetch(kb, kb, time_from, time_to, reverse)
+        else:
+            entries = fetch_key(kb, time_from, time_to, reverse)
         return iter(
-            [
-                (unpack_long_from(store_key, at)[0], decode(raw))
-                for store_key, raw in self._wrapped.fetch(kb, kb, time_from, time_to, reverse)
-            ]
+            [(unpack_long_from(store_key, at)[0], decode(raw)) for store_key, raw in entries]
         )
 
     def fetch_range(self, key: Any, time_from: int, time_to: int) -> Iterator[tuple[int, Any]]:
-        return self._times(key, time_from, time_to, False)
+        # _times(key, time_from, time_to, False) without its frame (a join's lookup per record)
+        kb = self.serialize_key(key)
+        decode = self.decode_value
+        at = len(kb)
+        fetch_key = self._fetch_key
+        if fetch_key is None:
+            entries = self._wrapped.fetch(kb, kb, time_from, time_to, False)
+        else:
+            entries = fetch_key(kb, time_from, time_to)
+        return iter(
+            [(unpack_long_from(store_key, at)[0], decode(raw)) for store_key, raw in entries]
+        )
 
     def backward_fetch_range(
         self, key: Any, time_from: int, time_to: int
@@ -440,6 +456,9 @@ class MeteredSessionStore(_MeteredSegmented, SessionStore):
     ) -> Iterator[tuple[Windowed[Any], Any]]:
         if single:
             kb = self.serialize_key(key_from)
+            fetch_key = self._fetch_key
+            if fetch_key is not None:
+                return self._decode_sessions(fetch_key(kb, earliest_end, latest_start, reverse))
             bounds: tuple[bytes | None, bytes | None] | None = (kb, kb)
         else:
             bounds = self._key_bounds(key_from, key_to)
@@ -449,7 +468,7 @@ class MeteredSessionStore(_MeteredSegmented, SessionStore):
         return self._decode_sessions(entries)
 
     def _decode_sessions(
-        self, entries: Iterator[tuple[bytes, bytes]]
+        self, entries: Iterable[tuple[bytes, bytes]]
     ) -> Iterator[tuple[Windowed[Any], Any]]:
         topic = self._topic
         kde = self._kde

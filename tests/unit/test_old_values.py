@@ -266,9 +266,11 @@ def store_gets(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 
 def test_cached_flushes_do_not_read_the_store_without_old_values(store_gets: list[int]) -> None:
     """Ten updates of one key and window, a flush (the driver's commit) after each: the
-    first read misses the cache, then nothing reads the store unless old values are sent.
-    Then the window cache reads each flushed window's old value from the store (as Java's);
-    the key-value cache only the first time (later it knows the value it flushed)."""
+    first read misses the cache (the window cache skips it: the window starts after the
+    store's stream time, so the store cannot hold it), then nothing reads the store unless
+    old values are sent. Then the window cache reads each flushed window's old value from the
+    store (as Java's); the key-value cache only the first time (later it knows the value it
+    flushed)."""
     rows = [("a", str(n), n) for n in range(10)]
 
     def windowed(b: StreamsBuilder) -> KTable:
@@ -282,10 +284,10 @@ def test_cached_flushes_do_not_read_the_store_without_old_values(store_gets: lis
     def plain(b: StreamsBuilder) -> KTable:
         return b.stream("in").group_by_key().count(materialized(True))
 
-    for build, reads_with_old in ((windowed, 1 + 10), (plain, 1 + 1)):
+    for build, first_reads, reads_with_old in ((windowed, 0, 0 + 10), (plain, 1, 1 + 1)):
         store_gets[0] = 0
         run(build, rows, None)
-        assert store_gets[0] == 1, build.__name__
+        assert store_gets[0] == first_reads, build.__name__
         store_gets[0] = 0
         run(build, rows, NEEDS["filter"])
         assert store_gets[0] == reads_with_old, build.__name__

@@ -541,12 +541,38 @@ def test_expired_writes_count_as_dropped_records_as_in_java(engine: str, dropped
         ]
 
 
+def test_segments_written_before_any_scan_of_one_key_do_not_track_keys_and_are_read(
+    tmp_path: Path,
+) -> None:
+    store = open_store(tmp_path, "rocksdb", retention=timedelta(minutes=4), size=60_000)
+    for key, ts in [("a", 10), ("ab", 20), ("a", 30)]:
+        store.put(key, ts, ts)
+    commit(store, 1)
+    engine = store.inner
+    assert engine._segments[0].record_keys is None  # a point-lookup store pays no tracking
+    assert list(store.fetch_range("a", 0, 10**9)) == [(10, 10), (30, 30)]
+    assert list(store.fetch_range("ab", 0, 10**9)) == [(20, 20)]
+    assert list(store.fetch_range("b", 0, 10**9)) == []
+    # after that first scan, a segment written fresh remembers its keys; the old one still
+    # does not (it is read by iterator, with the same results)
+    store.put("a", 1, 130_000)
+    store.put("c", 2, 10)
+    commit(store, 2)
+    assert engine._segments[0].record_keys is None
+    assert engine._segments[1].record_keys == {b"a": window_key(b"a", 130_000)}
+    assert list(store.fetch_range("a", 0, 10**9)) == [(10, 10), (30, 30), (130_000, 1)]
+    assert list(store.fetch_range("c", 0, 10**9)) == [(10, 2)]
+    store.close()
+
+
 def test_scans_of_one_key_skip_segments_without_it_and_read_the_others(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
     from kstreams.state import segments
 
     store = open_store(tmp_path, "rocksdb", retention=timedelta(minutes=4), size=60_000)
+    # a store scanned by key: the segments it writes from then on remember their keys
+    assert list(store.fetch_range("a", 0, 10**9)) == []
     for key, ts in [("a", 10), ("ab", 20), ("b", 130_000), ("a", 140_000), ("a", 150_000)]:
         store.put(key, ts, ts)
     commit(store, 1)
