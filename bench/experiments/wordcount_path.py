@@ -18,7 +18,10 @@ everything and does nothing; the input is the benchmark's (``bench/data.py``, Zi
 ``--callgrind N`` builds the input of ``--records`` lines, then runs N of them through both
 stages once and exits: the difference of two such runs' instruction counts (N and 2N, say)
 divided by N is the instructions per line, start-up and input building left out
-(``bench/experiments/callgrind_diff.sh`` does that). ``--compare REV`` works as in
+(``bench/experiments/callgrind_diff.sh`` does that; ``commit_callgrind.sh`` also splits it into
+the commits and the rest). ``--collector kafka`` gives stage 2 the stream thread's
+``KafkaRecordCollector`` over a producer that counts and drops records, so the changelog
+sends run the app's code (the default, ``capture``, is session 10's no-op collector). ``--compare REV`` works as in
 ``task_path.py``: one worker on ``kstreams/`` of REV, one on the checkout, passes alternating.
 """
 
