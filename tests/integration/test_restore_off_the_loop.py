@@ -61,7 +61,9 @@ def test_a_restoring_task_does_not_stop_the_loop(
         **{
             "state.dir": str(tmp_path),
             "commit.interval.ms": 200,
-            "restore.consumer.max.partition.fetch.bytes": 2048,  # many small batches
+            # many small batches: small fetches, and no more than 2,000 records queued ahead
+            "restore.consumer.max.partition.fetch.bytes": 2048,
+            "restore.consumer.queued.min.messages": 2000,
         },
     )
     topology = word_count.build_topology(src, dst)
