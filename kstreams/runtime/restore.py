@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Protocol
+from typing import Any
 
 from confluent_kafka import KafkaError, TopicPartition
 
@@ -30,6 +30,8 @@ from kstreams.runtime.changelog_offsets import (
     log_offsets,
     watermarks,
 )
+from kstreams.runtime.restore_listener import StateRestoreListener as StateRestoreListener
+from kstreams.runtime.restore_listener import _call
 
 log = logging.getLogger("kstreams")
 
@@ -45,44 +47,6 @@ TAIL = 2**63 - 1
 RESTORE_WAIT_S = 0.01
 """How long a restoration round waits for more records (then it checks positions: a clean
 exactly-once restart finds only a transaction marker after each checkpoint)."""
-
-
-class StateRestoreListener(Protocol):
-    """Told about restoration progress (Java: ``StateRestoreListener``); every method is optional."""
-
-    def on_restore_start(
-        self, topic_partition: tuple[str, int], store_name: str, start_offset: int, end_offset: int
-    ) -> None:
-        """Restoration of ``store_name`` from ``topic_partition`` begins."""
-
-    def on_batch_restored(
-        self,
-        topic_partition: tuple[str, int],
-        store_name: str,
-        batch_end_offset: int,
-        num_restored: int,
-    ) -> None:
-        """A batch was written."""
-
-    def on_restore_end(
-        self, topic_partition: tuple[str, int], store_name: str, total_restored: int
-    ) -> None:
-        """The store is up to date."""
-
-    def on_restore_suspended(
-        self, topic_partition: tuple[str, int], store_name: str, total_restored: int
-    ) -> None:
-        """The store's task was taken away (revoked, closed) before it caught up; what it
-        restored stays in the store, with its offset (Java 3.5+: ``onRestoreSuspended``)."""
-
-
-def _call(listener: Any, method: str, *args: Any) -> None:
-    fn = getattr(listener, method, None) if listener is not None else None
-    if fn is not None:
-        try:
-            fn(*args)
-        except Exception:
-            log.exception("state restore listener %s failed", method)
 
 
 STALL_REPORT_S = 30.0
