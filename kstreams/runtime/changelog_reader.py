@@ -158,10 +158,7 @@ class ChangelogReader:
     def step(self) -> list[Any]:
         """Restore for up to ``step_s``; the tasks that caught up (taken back: they may run).
 
-        Stops early when two rounds in a row bring nothing (the loop polls and comes back):
-        one quiet round is often librdkafka still parsing a fetch response (a 64-partition
-        restoration stopped after one: 8 partitions were done after 40 ms, the other 56
-        only 150 ms later, after the stream thread had started those 8 tasks). Raises
+        Stops early when a round brings nothing (the loop polls and comes back). Raises
         :class:`~kstreams.errors.StreamsError` when a restoration fails or stalls past
         ``task.timeout.ms``; the tasks stay handed over (the caller closes them).
         """
@@ -169,14 +166,14 @@ class ChangelogReader:
         if restoration.active:
             restoration.listener = self._listener()
             deadline = time.monotonic() + self._step_s
-            quiet = 0  # rounds in a row that restored and finished nothing
             while restoration.active:
                 before = restoration.restored
                 finished = restoration.round(RESTORE_WAIT_S)
                 if finished:
                     self._finished(finished)
-                quiet = quiet + 1 if restoration.restored == before and not finished else 0
-                if quiet >= 2 or time.monotonic() >= deadline:
+                if (restoration.restored == before and not finished) or (
+                    time.monotonic() >= deadline
+                ):
                     break
             self._maybe_report()
         done, self._caught_up = self._caught_up, []
