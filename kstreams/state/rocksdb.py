@@ -216,7 +216,7 @@ class RocksDBStore(KeyValueBytesEngine):
 
         Written as :meth:`write` writes, WAL on: the offset in the batch is where a restart
         resumes, whatever RocksDB had flushed. Without the WAL a restored record costs
-        0.06 µs less (measured), but the memtables would have to be flushed before the task
+        0.03-0.06 µs less (measured), but the memtables would have to be flushed before the task
         runs: later writes, logged, would otherwise survive a crash that lost the restored
         data below them.
         """
