@@ -72,6 +72,8 @@ _RUNNING = re.compile(r"BENCH RUNNING ([\d.]+)")
 _RESTORED = re.compile(
     r"Restored (\d+) records into (\S+) from (\S+) in ([\d.]+)s \(([\d.]+) records/s\)"
 )
+_RESTORATION_CPU = re.compile(r"restoration done: .*; ([\d.]+) µs CPU a record\)")
+"""The stream thread's last restoration line: the process' CPU time per record restored."""
 
 
 def log(msg: str) -> None:
@@ -446,7 +448,7 @@ class Bench:
             log(
                 f"restored {r['records']:,} records from {r['partitions']} changelog partitions "
                 f"in {r['restore_s']:.1f}s ({r['rate']:,.0f} records/s; process "
-                f"{r['process_wall_s']:.1f}s)"
+                f"{r['process_wall_s']:.1f}s; CPU {r['cpu_us_per_record']} µs a record restored)"
             )
         finally:
             self.cleanup(app_id)
@@ -490,6 +492,7 @@ class Bench:
         total = sum(r[0] for r in restored)
         took = max((r[1] for r in restored), default=0.0)
         running = _RUNNING.search(text)
+        cpu = [float(m.group(1)) for m in _RESTORATION_CPU.finditer(text)]
         return {
             "exit_code": proc.returncode,
             "records": total,
@@ -497,6 +500,7 @@ class Bench:
             "restore_s": took,
             "rate": total / took if took else 0.0,
             "per_partition_rates": [r[2] for r in restored],
+            "cpu_us_per_record": cpu[-1] if cpu else None,
             "to_running_s": float(running.group(1)) if running else None,
             "process_wall_s": wall,
             "log": str(log_path),
@@ -527,7 +531,8 @@ class Bench:
                     log(
                         f"{label}: clean restart RUNNING after {row['clean']['to_running_s']}s, "
                         f"wiped {row['wiped']['to_running_s']}s "
-                        f"({row['wiped']['records']:,} records at {row['wiped']['rate']:,.0f}/s)"
+                        f"({row['wiped']['records']:,} records at {row['wiped']['rate']:,.0f}/s, "
+                        f"CPU {row['wiped']['cpu_us_per_record']} µs a record)"
                     )
                 finally:
                     rows.append(row)

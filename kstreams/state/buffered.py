@@ -27,6 +27,7 @@ from kstreams.errors import IllegalStateError
 from kstreams.state.api import ChangelogRecord, KeyValueBytesEngine, KeyValueBytesStore
 from kstreams.state.context import DEFAULT_CACHE_MAX_BYTES
 from kstreams.state.merge import merge, merge_reverse
+from kstreams.state.restore_writer import RestoreWriter
 from kstreams.state.thread_cache import ThreadCache
 from kstreams.state.wrapped import WrappedStateStore
 
@@ -298,6 +299,27 @@ class BufferedBytesStore(WrappedStateStore, KeyValueBytesStore):
         if self._topic is not None:
             meta[META_TOPIC] = self._topic.encode()
         self._engine.write([(k, v) for k, v, _ in records], meta)
+
+    def restore_writer(self) -> RestoreWriter | None:
+        """A bulk restoration writer straight into the engine's batch (records in the stored
+        layout), written with the offset as :meth:`restore_batch` writes them; None when
+        the engine has no batch of its own (then :meth:`restore_batch`)."""
+        bulk_batch = getattr(self._engine, "bulk_batch", None)
+        if bulk_batch is None:
+            return None
+        if self._buf:
+            raise IllegalStateError(
+                f"Store {self.name} cannot restore while it has uncommitted writes"
+            )
+        topic = None if self._topic is None else self._topic.encode()
+        pack = _OFFSET.pack
+
+        def meta(last_offset: int) -> dict[bytes, bytes]:
+            if topic is None:
+                return {META_OFFSET: pack(last_offset)}
+            return {META_OFFSET: pack(last_offset), META_TOPIC: topic}
+
+        return RestoreWriter(bulk_batch(), meta)
 
     def wipe(self) -> None:
         self._reset_buffer()

@@ -141,3 +141,9 @@ class ChangeLoggingTimestampedKeyValueBytesStore(ChangeLoggingKeyValueBytesStore
             [(k, None if v is None else pack_timestamp(ts) + v, ts) for k, v, ts in records],
             last_offset,
         )
+
+    def restore_writer(self) -> Any:
+        """The store below's bulk restoration writer, storing ``timestamp + value``; or None."""
+        below = getattr(self._wrapped, "restore_writer", None)
+        writer = below() if below is not None else None
+        return None if writer is None else writer.stamped(pack_timestamp)

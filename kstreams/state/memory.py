@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from kstreams.state.api import KeyValueBytesEngine
 from kstreams.state.errors import InvalidStateStoreError
+from kstreams.state.restore_writer import EngineBatch
 
 if TYPE_CHECKING:
     from kstreams.state.context import StateStoreContext
@@ -80,6 +81,20 @@ class InMemoryStore(KeyValueBytesEngine):
             self._write(items)
             if meta:
                 self._meta.update(meta)
+
+    def bulk_batch(self) -> EngineBatch:
+        """A batch for bulk restoration (:mod:`kstreams.state.restore_writer`): a dict of the
+        latest value per key (its own ``__setitem__`` is ``put``), written as :meth:`write`."""
+        self._check_open()
+        pending: dict[bytes, bytes | None] = {}
+
+        def delete(key: bytes) -> None:
+            pending[key] = None
+
+        def apply(meta: Mapping[bytes, bytes]) -> None:
+            self.write(pending.items(), meta)
+
+        return EngineBatch(pending.__setitem__, delete, apply)
 
     def _write(self, items: Iterable[tuple[bytes, bytes | None]]) -> None:
         data = self._data

@@ -125,3 +125,10 @@ class RecordCache(WrappedStateStore):
     def restore_batch(self, records: Any, last_offset: int) -> None:
         self._clear_cache()
         self._wrapped.restore_batch(records, last_offset)
+
+    def restore_writer(self) -> Any:
+        """The store below's bulk restoration writer (the cache emptied first, as by
+        :meth:`restore_batch`), or None."""
+        self._clear_cache()
+        below = getattr(self._wrapped, "restore_writer", None)
+        return below() if below is not None else None

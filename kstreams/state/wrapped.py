@@ -92,6 +92,16 @@ class WrappedStateStore(StateStore):
     def restore_batch(self, records: list[ChangelogRecord], last_offset: int) -> None:
         self._wrapped.restore_batch(records, last_offset)
 
+    def restore_writer(self) -> Any:
+        """The store below's :class:`~kstreams.state.restore_writer.RestoreWriter` (bulk
+        restoration), or None: restore with :meth:`restore_batch`. A layer with a
+        ``restore_batch`` of its own (it changes restored records) has none unless it
+        overrides this method too."""
+        if type(self).restore_batch is not WrappedStateStore.restore_batch:
+            return None
+        below = getattr(self._wrapped, "restore_writer", None)
+        return below() if below is not None else None
+
     def wipe(self) -> None:
         self._wrapped.wipe()
 

@@ -27,7 +27,6 @@ from helpers import (
 
 from kstreams import KafkaStreams
 from kstreams.processor.task_id import TaskId
-from kstreams.runtime.restore import RESTORE_BATCH
 
 sys.path.insert(0, str(REPO_ROOT / "examples"))
 
@@ -53,7 +52,7 @@ def test_a_restoring_task_does_not_stop_the_loop(
 ) -> None:
     src, dst = new_topic(partitions=1), new_topic(partitions=1)
     app_id = unique_app_id("restore-loop")
-    n = 3 * RESTORE_BATCH + 5000  # changelog records: at least 4 restore rounds
+    n = 35000  # changelog records: many restore rounds of 2 KB fetches
     lines = [(f"line-{i}", f"word{i}") for i in range(n)]
     counts = {f"word{i}": 1 for i in range(n)}
     config = streams_config(
@@ -62,7 +61,9 @@ def test_a_restoring_task_does_not_stop_the_loop(
         **{
             "state.dir": str(tmp_path),
             "commit.interval.ms": 200,
-            "restore.consumer.max.partition.fetch.bytes": 2048,  # many small batches
+            # many small batches: small fetches, and no more than 2,000 records queued ahead
+            "restore.consumer.max.partition.fetch.bytes": 2048,
+            "restore.consumer.queued.min.messages": 2000,
         },
     )
     topology = word_count.build_topology(src, dst)
