@@ -22,16 +22,20 @@ if TYPE_CHECKING:
 
 #: Integration modules that load the machine most: several app subprocesses, a multi-broker or
 #: secured cluster, broker kills and restarts. File names in ``tests/integration/`` (unique in
-#: ``tests/``, see ``test_test_layout.py``); a new heavy module is one more line here.
+#: ``tests/``, see ``test_test_layout.py``); a new heavy module is one more line here, and
+#: they run in this order.
 HEAVY_MODULES: tuple[str, ...] = (
-    "test_eos_chaos.py",  # instances SIGKILLed in a loop, a broker restart, EOS verification
-    "test_cluster_broker_failures.py",  # 3 broker JVMs, one killed under load
-    "test_cluster_cli.py",  # a detached 3-broker cluster
+    # in the order they run: the start of a run is its busiest time (both session brokers and
+    # the differential tests' JVM start beside them), so the 3-broker cluster modules come last
+    # (on CI a restarted cluster node was still loading its logs after 120 s at that time)
     "test_secured_cluster.py",  # SASL/SSL brokers with ACLs
     "test_secured_lifecycle.py",
     "test_state_recovery.py",  # app subprocesses killed with SIGKILL, state restored
     "test_standby_replicas.py",  # instances killed, standby tasks take over
     "test_incremental_rebalance.py",  # instances joining and leaving under load
+    "test_eos_chaos.py",  # instances SIGKILLed in a loop, a broker restart, EOS verification
+    "test_cluster_cli.py",  # a detached 3-broker cluster
+    "test_cluster_broker_failures.py",  # 3 broker JVMs, one killed under load
 )
 
 #: The name of the heavy modules' work unit in the xdist scheduler.
@@ -62,6 +66,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadFileScheduling
 
     heavy = frozenset(HEAVY_MODULES)
+    order = {name: rank for rank, name in enumerate(HEAVY_MODULES)}
 
     class HeavyApartScheduling(LoadFileScheduling):
         """Modules whole on one worker; the heavy ones together, one after another."""
@@ -72,8 +77,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return super()._split_scope(nodeid)
 
         def _assign_work_unit(self, node: Any) -> None:
-            # the longest unit first: the other worker(s) run the rest meanwhile
+            # the longest unit first: the other worker(s) run the rest meanwhile; its modules
+            # in HEAVY_MODULES' order (a worker runs the tests in the order it is sent them)
             if HEAVY_SCOPE in self.workqueue:
+                unit = self.workqueue[HEAVY_SCOPE]
+                ranked = sorted(unit, key=lambda nodeid: order[_module_name(nodeid)])
+                self.workqueue[HEAVY_SCOPE] = {nodeid: unit[nodeid] for nodeid in ranked}
                 self.workqueue.move_to_end(HEAVY_SCOPE, last=False)
             super()._assign_work_unit(node)
 
