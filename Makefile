@@ -37,9 +37,10 @@ demo: install
 # or local KRaft node), each test module whole on one of them (--dist loadfile: module fixtures
 # and the modules that restart their broker stay as they are). The heavy modules (chaos, the
 # 3-broker and secured clusters, the kill/restart ones: HEAVY_MODULES in tests/conftest.py) are
-# one unit, run one after another on one worker while the other runs the rest. --durations: the
-# slowest tests and modules and each worker's busy time, so a log shows where the time went.
-TEST_WORKERS ?= 2
+# one unit, run one after another on one worker while the other runs the rest. The default is
+# still 0: on 2 busy cores the 3-broker cluster starved the other worker's broker (see
+# docs/guide/testing.md). --durations: the slowest tests and modules, each worker's busy time.
+TEST_WORKERS ?= 0
 test: install
 	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
