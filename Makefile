@@ -33,13 +33,16 @@ demo: install
 	KSTREAMS_BROKER_BACKEND=$${KSTREAMS_BROKER_BACKEND:-local} $(PY) examples/demo.py
 
 # pytest exits 5 when it collected no tests: a run that tests nothing is a failure.
-# TEST_WORKERS pytest-xdist workers, each with its own broker (container or local KRaft node),
-# each test module whole on one of them (--dist loadfile: module fixtures and the modules that
-# restart their broker stay as they are). The default, 0, runs it all in one process: on
-# 2 cores the chaos and 3-broker cluster modules can overlap on two workers and time out.
+# TEST_WORKERS pytest-xdist workers (0: all in one process), each with its own broker (container
+# or local KRaft node), each test module whole on one of them (--dist loadfile: module fixtures
+# and the modules that restart their broker stay as they are). The heavy modules (chaos, the
+# 3-broker and secured clusters, the kill/restart ones: HEAVY_MODULES in tests/conftest.py) are
+# one unit, run one after another on one worker while the other runs the rest. The default is
+# still 0: on 2 busy cores the 3-broker cluster starved the other worker's broker (see
+# docs/guide/testing.md). --durations: the slowest tests and modules, each worker's busy time.
 TEST_WORKERS ?= 0
 test: install
-	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$rc
 
