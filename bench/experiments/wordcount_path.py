@@ -18,7 +18,10 @@ everything and does nothing; the input is the benchmark's (``bench/data.py``, Zi
 ``--callgrind N`` builds the input of ``--records`` lines, then runs N of them through both
 stages once and exits: the difference of two such runs' instruction counts (N and 2N, say)
 divided by N is the instructions per line, start-up and input building left out
-(``bench/experiments/callgrind_diff.sh`` does that). ``--compare REV`` works as in
+(``bench/experiments/callgrind_diff.sh`` does that; ``commit_callgrind.sh`` also splits it into
+the commits and the rest). ``--collector kafka`` gives stage 2 the stream thread's
+``KafkaRecordCollector`` over a producer that counts and drops records, so the changelog
+sends run the app's code (the default, ``capture``, is session 10's no-op collector). ``--compare REV`` works as in
 ``task_path.py``: one worker on ``kstreams/`` of REV, one on the checkout, passes alternating.
 """
 
@@ -30,6 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
+from operator import call
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +74,47 @@ class CapturingCollector:
         return 1
 
 
+class NullProducer:
+    """What :class:`~kstreams.runtime.collector.KafkaRecordCollector` calls of a confluent-kafka
+    ``Producer``: ``produce`` counts output and changelog records and drops them."""
+
+    def __init__(self) -> None:
+        self.output = 0
+        self.changelog = 0
+
+    def produce(
+        self,
+        topic: str,
+        value: Any = None,
+        key: Any = None,
+        partition: int = -1,
+        callback: Any = None,
+        on_delivery: Any = None,
+        timestamp: int = 0,
+        headers: Any = None,
+    ) -> None:
+        if topic[-10:] == "-changelog":
+            self.changelog += 1
+        else:
+            self.output += 1
+
+    def poll(self, timeout: float = 0) -> int:
+        return 0
+
+    def flush(self, timeout: float = 0) -> int:
+        return 0
+
+
+def kafka_collector() -> Any:
+    """Stage 2's collector as the stream thread has it (changelog offsets from the log ends,
+    as with the default ``delivery.report.only.error``), over a :class:`NullProducer`."""
+    from kstreams.runtime.collector import KafkaRecordCollector
+
+    collector = KafkaRecordCollector(NullProducer())
+    collector.offsets_from_log = True
+    return collector
+
+
 def as_messages(topic: str, records: list[tuple[Any, Any, int]], start: int) -> list[Any]:
     """``records`` as the consumer would hand them over: ``Message`` s of ``topic``."""
     from confluent_kafka import Message
@@ -92,7 +137,7 @@ def as_messages(topic: str, records: list[tuple[Any, Any, int]], start: int) -> 
 class WordCount:
     """The word count's two tasks, their collectors and their input."""
 
-    def __init__(self, guarantee: str, state_dir: str) -> None:
+    def __init__(self, guarantee: str, state_dir: str, collector: str = "capture") -> None:
         from kstreams_app import topology
 
         from kstreams.config import StreamsConfig
@@ -113,7 +158,7 @@ class WordCount:
             topo.resolve_topic(t, "wordcount-path") for t in second.source_topics
         )
         self.c1 = CapturingCollector(self.repartition)
-        self.c2 = CapturingCollector(None)
+        self.c2 = CapturingCollector(None) if collector == "capture" else kafka_collector()
         cache = ThreadCache(config.get("statestore.cache.max.bytes"))
         now = lambda: 0  # noqa: E731
         self.t1 = StreamTask(
@@ -193,7 +238,9 @@ def run_callgrind(wc: WordCount, msgs: list[Any], n: int, run_size: int, commit_
     """Stage 1 over the first ``n`` lines, then stage 2 over their words, in runs, with commits.
 
     Stage 2's messages of every line are built first (from a dry run of stage 1 on a second
-    pair of tasks), so the instructions of two runs differ by the processing of lines only."""
+    pair of tasks), so the instructions of two runs differ by the processing of lines only.
+    Commits are called through ``operator.call``, which nothing else calls: its inclusive
+    cost in the callgrind output is the commits' (``commit_callgrind.sh`` reads it)."""
     with tempfile.TemporaryDirectory(prefix="kstreams-wc-dry-") as d:
         dry = WordCount(wc.t1.config.get("processing.guarantee"), d)
         chunks = []
@@ -210,15 +257,21 @@ def run_callgrind(wc: WordCount, msgs: list[Any], n: int, run_size: int, commit_
         wc.stage2(chunks[idx])
         since += run_size
         if since >= commit_every:
-            wc.commit()
+            call(wc.commit)
             since = 0
-    wc.commit()
+    call(wc.commit)
+    c2 = wc.c2
+    if isinstance(c2, CapturingCollector):
+        print(f"changelog records {c2.changelog_records}", file=sys.stderr)
+    else:
+        p = c2.producer
+        print(f"changelog records {p.changelog} output records {p.output}", file=sys.stderr)
 
 
 def serve(args: argparse.Namespace) -> None:
     """Worker of ``--compare``: one pass on each stdin line."""
     with tempfile.TemporaryDirectory(prefix="kstreams-wc-") as d:
-        wc = WordCount(args.guarantee, d)
+        wc = WordCount(args.guarantee, d, args.collector)
         msgs = lines(args.records)
         run(wc, msgs[: args.records // 5], args.run, args.commit_every)  # warm-up
         print("ready", flush=True)
@@ -231,7 +284,7 @@ def compare(args: argparse.Namespace) -> None:
 
     cmd = [sys.executable, __file__, "--serve", "--records", str(args.records)]
     cmd += ["--run", str(args.run), "--commit-every", str(args.commit_every)]
-    cmd += ["--guarantee", args.guarantee]
+    cmd += ["--guarantee", args.guarantee, "--collector", args.collector]
     ns: dict[str, list[float]] = {"base": [], "new": []}
     with ab_workers(args.compare, cmd) as ask:
         for r in range(args.rounds):
@@ -260,6 +313,13 @@ def main() -> None:
     p.add_argument(
         "--guarantee", default="at_least_once", choices=["at_least_once", "exactly_once_v2"]
     )
+    p.add_argument(
+        "--collector",
+        default="capture",
+        choices=["capture", "kafka"],
+        help="stage 2's collector: a no-op capture (session 10's figures), or the stream "
+        "thread's KafkaRecordCollector over a producer that drops records",
+    )
     add_compare_args(p, rounds=10)
     p.add_argument("--callgrind", type=int, metavar="N", help="run N lines once and exit")
     p.add_argument("--gc-off", action="store_true", help="with --callgrind: no cyclic GC")
@@ -271,7 +331,7 @@ def main() -> None:
         compare(args)
         return
     with tempfile.TemporaryDirectory(prefix="kstreams-wc-") as d:
-        wc = WordCount(args.guarantee, d)
+        wc = WordCount(args.guarantee, d, args.collector)
         msgs = lines(args.records)
         if args.callgrind is not None:
             import kstreams
