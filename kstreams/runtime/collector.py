@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Collection
 from typing import Any, Protocol
 
 from confluent_kafka import OFFSET_END, KafkaError, KafkaException, TopicPartition
@@ -376,6 +377,47 @@ class KafkaRecordCollector:
                 self.producer.poll(0.05)
             except KafkaException as exc:
                 raise produce_failed(topic, exc) from exc
+
+    def send_changelogs(
+        self, topic: str, partition: int, records: Collection[tuple[bytes, bytes | None, int]]
+    ) -> None:
+        """Send a store's changes to its changelog partition in one call: each ``(key, value,
+        timestamp)`` of ``records`` in turn, as :meth:`send_changelog` would (no headers).
+
+        A commit's flush sends every changed key of a store this way: one Python call per
+        store and commit instead of one per record (the producer's ``produce`` is called
+        positionally, see :data:`UNASSIGNED`).
+        """
+        if not records:
+            return
+        if self.offsets_from_log:
+            self._changelog_written.add((topic, partition))
+            self._changelog_unread += len(records)
+            callback = None  # failures reach on_delivery
+        else:
+            callback = self._on_changelog_delivery
+        produce = self.producer.produce
+        try:
+            for key, value, ts in records:
+                try:
+                    produce(topic, value, key, partition, callback, None, ts, None)
+                except BufferError:
+                    self._produce_when_room(topic, value, key, partition, callback, ts)
+        except KafkaException as exc:
+            raise produce_failed(topic, exc) from exc
+
+    def _produce_when_room(
+        self, topic: str, value: Any, key: Any, partition: int, callback: Any, ts: int
+    ) -> None:
+        # The local queue is full: serve delivery reports until there is room.
+        producer = self.producer
+        while True:
+            producer.poll(0.05)
+            try:
+                producer.produce(topic, value, key, partition, callback, None, ts, None)
+                return
+            except BufferError:
+                continue
 
     def read_changelog_offsets(self, consumer: Any, timeout: float = 30.0) -> None:
         """After a flush, with :attr:`offsets_from_log`: the offset of the last record (or

@@ -86,12 +86,18 @@ class ChangelogTarget:
         send = getattr(collector, "send_changelog", None)
         if send is None:
             self.refuse()
+            return
+        self.send_changelog = send  # type: ignore[method-assign]
+        send_all = getattr(collector, "send_changelogs", None)  # a flush's records in one call
+        if send_all is None:
+            self.__dict__.pop("send_changelogs", None)
         else:
-            self.send_changelog = send  # type: ignore[method-assign]
+            self.send_changelogs = send_all
 
     def refuse(self) -> None:
         """Refuse every write from now on (the stores serve a standby)."""
         self.__dict__.pop("send_changelog", None)
+        self.__dict__.pop("send_changelogs", None)
 
 
 CLEAN_CLOSE_MARKER = ".clean-close"

@@ -319,7 +319,9 @@ class CachingStore(RecordCache):
 
         Returns whether anything was dirty. Called by the task before a commit
         (and by eviction); the task repeats it until no cache of the task is
-        dirty, since forwarding may write to a downstream store's cache.
+        dirty, since forwarding may write to a downstream store's cache. Keys are
+        written and forwarded one after the other, in the order of their latest
+        update, as Kafka Streams' caching stores do.
         """
         dirty = self._dirty
         if not dirty or self._flushing:
@@ -327,85 +329,131 @@ class CachingStore(RecordCache):
         self._flushing = True
         self._dirty = {}
         record = self._record
-        listener = self._listener
-        values = self._values
-        sizes = self._sizes
-        thread = self._thread_cache
-        store_get = self._store_get
-        store_put = self._store_put
-        put_bytes = self._put_bytes
-        serialize_key = self._serialize_key
-        decode = self._decode
-        send_old = self._send_old_values
-        kfast, vfast = self._kfast, self._vfast
-        timestamped = self._timestamped
         saved = _record_of(record)
         try:
-            for key, (old, written, kb) in dirty.items():
-                ts, headers, topic, partition, offset = written
-                entry = values[key]
-                # the sizes of a string key and of a number's ValueAndTimestamp inline (the
-                # common aggregate): estimate_size's figures, without two calls per key
-                te = type(entry)
-                size = ENTRY_OVERHEAD + (49 + len(key) if type(key) is str else estimate_size(key))
-                if te is ValueAndTimestamp and type(entry[0]) is int:
-                    size += _NUMBER_VT_SIZE
-                else:
-                    size += estimate_size(entry)
-                thread.size += size - sizes[key]
-                sizes[key] = size
-                if listener is not None:
-                    # as Java: the old value is read only if it is forwarded or the new one
-                    # is a delete, and a delete of what the store does not hold is neither
-                    # written nor forwarded
-                    if entry is None:
-                        if old is _UNKNOWN:
-                            old = store_get(key)
-                        if old is None:
-                            continue
-                        if not send_old:
-                            old = None
-                    elif not send_old:
-                        old = None
-                    elif old is _UNKNOWN:
-                        old = store_get(key)
-                record.timestamp = ts
-                record.headers = headers
-                record.topic = topic
-                record.partition = partition
-                record.offset = offset
-                if te is Frozen:
-                    put_bytes(serialize_key(key) if kb is None else kb, entry.raw)
-                    entry = decode(entry.raw)
-                elif entry is None or kfast is None:
-                    store_put(key, entry)
-                else:
-                    # the metered store's bytes through the serdes' fast paths; a value they
-                    # refuse (or a null one) goes through its put, which decides (as sinks do)
-                    try:
-                        if kb is None:
-                            kb = kfast(key)
-                        if timestamped:
-                            inner = entry[0]
-                            if inner is None:
-                                raise TypeError("null value")
-                            raw = pack_timestamp(entry[1]) + vfast(inner)  # type: ignore[misc]
-                        else:
-                            raw = vfast(entry)  # type: ignore[misc]
-                    except Exception:
-                        store_put(key, entry)
-                    else:
-                        put_bytes(kb, raw)
-                if listener is not None:
-                    if type(old) is Frozen:
-                        old = decode(old.raw)
-                    listener(key, entry, old, ts, headers)
+            if (
+                self._timestamped
+                and self._kfast is not None
+                and self._listener is not None
+                and not self._send_old_values
+            ):
+                self._flush_forwarding(dirty)
+            else:
+                flush_entry = self._flush_entry
+                for key, (old, written, kb) in dirty.items():
+                    flush_entry(key, old, written, kb)
         finally:
             (record.timestamp, record.headers, record.topic, record.partition, record.offset) = (
                 saved
             )
             self._flushing = False
         return True
+
+    def _flush_forwarding(self, dirty: dict[Any, list[Any]]) -> None:
+        # The common case in one loop (a DSL aggregation's store: timestamped, serdes with fast
+        # paths, a listener without old values): a string key and a value kept as an object
+        # are serialized, written and forwarded here; any other entry (a delete, a frozen
+        # value, another kind of key, a value the fast serializer refuses) by _flush_entry,
+        # at its turn. The same writes, forwards and sizes as _flush_entry.
+        record = self._record
+        listener = self._listener
+        values = self._values
+        sizes = self._sizes
+        thread = self._thread_cache
+        put_bytes = self._put_bytes
+        kfast, vfast = self._kfast, self._vfast
+        flush_entry = self._flush_entry
+        vt = ValueAndTimestamp
+        str_key = ENTRY_OVERHEAD + 49  # estimate_size of a str key is 49 + its length
+        count = str_key + _NUMBER_VT_SIZE
+        for key, (old, written, kb) in dirty.items():
+            entry = values[key]
+            if type(entry) is not vt or type(key) is not str or (inner := entry[0]) is None:
+                flush_entry(key, old, written, kb)
+                continue
+            try:
+                raw = pack_timestamp(entry[1]) + vfast(inner)  # type: ignore[misc]
+                if kb is None:
+                    kb = kfast(key)  # type: ignore[misc]
+            except Exception:
+                flush_entry(key, old, written, kb)  # through the metered store's put
+                continue
+            if type(inner) is int:
+                size = count + len(key)
+            else:
+                size = str_key + len(key) + estimate_size(entry)
+            thread.size += size - sizes[key]
+            sizes[key] = size
+            (record.timestamp, record.headers, record.topic, record.partition, record.offset) = (
+                written
+            )
+            put_bytes(kb, raw)
+            listener(key, entry, None, written[0], written[1])
+
+    def _flush_entry(self, key: Any, old: Any, written: tuple[Any, ...], kb: Any) -> None:
+        # one dirty key written down (with the record context of its latest write) and
+        # forwarded: every kind of entry, with or without old values
+        entry = self._values[key]
+        sizes = self._sizes
+        # the sizes of a string key and of a number's ValueAndTimestamp inline (the common
+        # aggregate): estimate_size's figures, without two calls per key
+        te = type(entry)
+        size = ENTRY_OVERHEAD + (49 + len(key) if type(key) is str else estimate_size(key))
+        if te is ValueAndTimestamp and type(entry[0]) is int:
+            size += _NUMBER_VT_SIZE
+        else:
+            size += estimate_size(entry)
+        self._thread_cache.size += size - sizes[key]
+        sizes[key] = size
+        listener = self._listener
+        send_old = self._send_old_values
+        if listener is not None:
+            # as Java: the old value is read only if it is forwarded or the new one is a
+            # delete, and a delete of what the store does not hold is neither written nor
+            # forwarded
+            if entry is None:
+                if old is _UNKNOWN:
+                    old = self._store_get(key)
+                if old is None:
+                    return
+                if not send_old:
+                    old = None
+            elif not send_old:
+                old = None
+            elif old is _UNKNOWN:
+                old = self._store_get(key)
+        record = self._record
+        ts, headers, record.topic, record.partition, record.offset = written
+        record.timestamp = ts
+        record.headers = headers
+        kfast = self._kfast
+        if te is Frozen:
+            self._put_bytes(self._serialize_key(key) if kb is None else kb, entry.raw)
+            entry = self._decode(entry.raw)
+        elif entry is None or kfast is None:
+            self._store_put(key, entry)
+        else:
+            # the metered store's bytes through the serdes' fast paths; a value they refuse
+            # (or a null one) goes through its put, which decides (as sinks do)
+            vfast = self._vfast
+            try:
+                if kb is None:
+                    kb = kfast(key)
+                if self._timestamped:
+                    inner = entry[0]
+                    if inner is None:
+                        raise TypeError("null value")
+                    raw = pack_timestamp(entry[1]) + vfast(inner)  # type: ignore[misc]
+                else:
+                    raw = vfast(entry)  # type: ignore[misc]
+            except Exception:
+                self._store_put(key, entry)
+            else:
+                self._put_bytes(kb, raw)
+        if listener is not None:
+            if type(old) is Frozen:
+                old = self._decode(old.raw)
+            listener(key, entry, old, ts, headers)
 
     # -- ranges -----------------------------------------------------------------------------
     def _scan(

@@ -101,12 +101,8 @@ class ChangeLoggingKeyValueBytesStore(ChangeLoggingLayer, KeyValueBytesStore):
     # -- commit protocol --------------------------------------------------------------------
     def _send(self, unsent: dict[bytes, Any]) -> None:
         """Send the latest value (or a tombstone) of every key changed since the last flush."""
-        send = self._collector.send_changelog
-        topic = self._topic
-        partition = self._partition
         get = self._wrapped.get
-        for key, ts in unsent.items():
-            send(topic, key, get(key), ts, partition)
+        self._send_records([(key, get(key), ts) for key, ts in unsent.items()])
 
 
 class ChangeLoggingTimestampedKeyValueBytesStore(ChangeLoggingKeyValueBytesStore):
@@ -129,14 +125,15 @@ class ChangeLoggingTimestampedKeyValueBytesStore(ChangeLoggingKeyValueBytesStore
         self._put_below(key, value)
 
     def _send(self, unsent: dict[bytes, Any]) -> None:
-        send = self._collector.send_changelog
-        topic = self._topic
-        partition = self._partition
-        for key, change in unsent.items():
-            if type(change) is int:  # a delete, at the deleting record's timestamp
-                send(topic, key, None, change, partition)
-            else:
-                send(topic, key, change[TIMESTAMP_SIZE:], unpack_timestamp(change)[0], partition)
+        # a delete (an int) goes at the deleting record's timestamp
+        self._send_records(
+            [
+                (key, None, change)
+                if type(change) is int
+                else (key, change[TIMESTAMP_SIZE:], unpack_timestamp(change)[0])
+                for key, change in unsent.items()
+            ]
+        )
 
     def restore_batch(self, records: list[ChangelogRecord], last_offset: int) -> None:
         """Changelog records (bare value, record timestamp) in the stored layout, passed down."""

@@ -76,6 +76,20 @@ class ChangeLoggingLayer(WrappedStateStore):
     def _send(self, unsent: Any) -> None:
         """Send ``unsent`` (not empty) to the changelog."""
 
+    def _send_records(self, records: list[tuple[bytes, bytes | None, int]]) -> None:
+        """Send ``(key, value, timestamp)`` records to the changelog partition: in one call when
+        the collector takes a batch (the runtime's ``send_changelogs``), else one
+        ``send_changelog`` each."""
+        collector = self._collector
+        topic, partition = self._topic, self._partition
+        send_all = getattr(collector, "send_changelogs", None)
+        if send_all is not None:
+            send_all(topic, partition, records)
+            return
+        send = collector.send_changelog
+        for key, value, ts in records:
+            send(topic, key, value, ts, partition)
+
     def flush_changelog(self) -> bool:
         """Send the changes since the last flush."""
         sent = self._wrapped.flush_changelog()

@@ -39,6 +39,62 @@ def test_changelog_records_report_to_their_own_callback() -> None:
     assert default == []
 
 
+def test_a_flush_of_changelog_records_reports_to_their_own_callback() -> None:
+    collector, default, changelog = _collector()
+    collector.send_changelogs("cl", 1, [(b"k1", b"v", 1234), (b"k2", None, 1235)])
+    assert collector.producer.flush(10) == 0
+    assert changelog == [("cl", b"k1", 1), ("cl", b"k2", 1)]
+    assert default == []
+
+
+class RecordingProducer:
+    """Keeps what ``produce`` got; refuses the first ``full`` calls with a full queue."""
+
+    def __init__(self, full: int = 0) -> None:
+        self.full = full
+        self.polls = 0
+        self.produced: list[tuple[Any, ...]] = []
+
+    def produce(self, *args: Any) -> None:
+        if self.full:
+            self.full -= 1
+            raise BufferError("Local: Queue full")
+        self.produced.append(args)
+
+    def poll(self, timeout: float = 0) -> int:
+        self.polls += 1
+        return 0
+
+
+def test_a_flush_of_changelog_records_is_what_one_send_each_would_produce() -> None:
+    records = [(b"a", b"1", 10), (b"b", None, 11), (b"c", b"3", 12)]
+    one, batch = (
+        KafkaRecordCollector(RecordingProducer()),
+        KafkaRecordCollector(RecordingProducer()),
+    )
+    for collector in (one, batch):
+        collector.offsets_from_log = True
+    for key, value, ts in records:
+        one.send_changelog("cl", key, value, ts, 3)
+    batch.send_changelogs("cl", 3, records)
+    assert batch.producer.produced == one.producer.produced
+    assert [r[:4] + r[6:] for r in batch.producer.produced] == [
+        ("cl", b"1", b"a", 3, 10, None),
+        ("cl", None, b"b", 3, 11, None),
+        ("cl", b"3", b"c", 3, 12, None),
+    ]
+    # the changelog ends are read for that partition, the records counted towards a checkpoint
+    assert batch._changelog_written == one._changelog_written == {("cl", 3)}
+    assert batch._changelog_unread == one._changelog_unread == 3
+
+
+def test_a_flush_of_changelog_records_waits_for_room_in_a_full_queue() -> None:
+    collector = KafkaRecordCollector(RecordingProducer(full=2))
+    collector.send_changelogs("cl", 0, [(b"a", b"1", 10), (b"b", b"2", 11)])
+    assert [r[2] for r in collector.producer.produced] == [b"a", b"b"]
+    assert collector.producer.polls == 2
+
+
 def test_sent_records_report_to_the_default_callback() -> None:
     collector, default, changelog = _collector()
     collector.send("out", b"k1", b"v", 1234, None, None)
@@ -69,6 +125,7 @@ def test_a_producer_error_in_produce_stops_the_thread_not_the_record() -> None:
     for send in (
         lambda: collector.send("out", b"k", b"v", 1, None, None),
         lambda: collector.send_changelog("cl", b"k", b"v", 1, 0),
+        lambda: collector.send_changelogs("cl", 0, [(b"k", b"v", 1)]),
     ):
         with pytest.raises(ProductionError, match=r"fatal producer error.*out of order sequence"):
             send()

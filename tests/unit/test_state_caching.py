@@ -21,6 +21,7 @@ from kstreams.testing import TopologyTestDriver
 TOPIC = "app-c-changelog"
 S = Serdes.String()
 L = Serdes.Long()
+JSON = Serdes.JSON()
 
 
 class FakeCollector:
@@ -56,6 +57,7 @@ def make(
     cache: ThreadCache,
     record: RecordContext,
     timestamped: bool = True,
+    value_serde: Any = L,
 ) -> Any:
     if timestamped:
         supplier = (
@@ -63,14 +65,14 @@ def make(
             if kind == "rocksdb"
             else Stores.in_memory_key_value_store("c")
         )
-        builder: Any = Stores.timestamped_key_value_store_builder(supplier, S, L)
+        builder: Any = Stores.timestamped_key_value_store_builder(supplier, S, value_serde)
     else:
         supplier = (
             Stores.persistent_key_value_store("c")
             if kind == "rocksdb"
             else Stores.in_memory_key_value_store("c")
         )
-        builder = Stores.key_value_store_builder(supplier, S, L)
+        builder = Stores.key_value_store_builder(supplier, S, value_serde)
     store = cached_store(builder.with_caching_enabled().build(), cache)
     store.init(
         StateStoreContext(
@@ -147,6 +149,53 @@ def test_flush_forwards_latest_value_with_last_forwarded_as_old(kind: str, tmp_p
     ]
     assert store.get("b") is None
     store.close()
+
+
+def test_the_forwarding_flush_loop_is_the_flush_of_one_entry_after_another(
+    kind: str, tmp_path: Path
+) -> None:
+    # flush_cache's loop for the common case (timestamped, fast serdes, no old values) against
+    # _flush_entry for every key: the same forwards (with the record context each key was
+    # written under), changelog records, stored values and cache sizes, whatever mix of
+    # entries (numbers, strings, tuples, frozen dicts, deletes of known and unknown keys)
+    def run(store: Any, record: RecordContext) -> list[Any]:
+        seen: list[Any] = []
+        store.set_flush_listener(
+            lambda *a: seen.append((*a, record.topic, record.partition, record.offset)),
+            send_old_values=False,
+        )
+        rounds = [
+            [("a", 1), ("b", "x"), ("c", (1, "y")), ("d", {"n": 1}), ("a", 2), ("gone", None)],
+            [("b", None), ("c", (2, "z")), ("e", 3), ("d", {"n": 2}), ("a", 3)],
+        ]
+        for i, writes in enumerate(rounds):
+            for j, (key, value) in enumerate(writes):
+                record.timestamp, record.offset, record.topic = 100 * i + j, 10 * i + j, f"t{j}"
+                store.put(key, None if value is None else ValueAndTimestamp(value, 100 * i + j))
+            commit(store, i)
+            seen.append(("sizes", dict(store._sizes), store._thread_cache.size))
+        seen.append(("stored", list(store.all())))
+        return seen
+
+    results = []
+    for forced in (False, True):
+        collector, cache, record = FakeCollector(), ThreadCache(1 << 20), RecordContext()
+        store = make(kind, tmp_path / str(forced), collector, cache, record, value_serde=JSON)
+        one_by_one = store._flush_entry
+        entries: list[Any] = []
+        store._flush_entry = lambda key, *rest, f=one_by_one, log=entries: (
+            log.append(key),
+            f(key, *rest),
+        )
+        if forced:
+            store._flush_forwarding = lambda dirty, s=store: [
+                s._flush_entry(key, *fields) for key, fields in dirty.items()
+            ]
+        results.append((run(store, record), collector.records))
+        # the loop itself took the numbers, strings and tuples; the rest went one by one
+        assert forced or entries == ["d", "gone", "b", "d"]
+        store.close()
+    assert results[0] == results[1]
 
 
 def test_dirty_keys_flush_in_the_order_of_their_latest_update(kind: str, tmp_path: Path) -> None:

@@ -35,6 +35,20 @@ class FakeCollector:
         self.records.append((topic, key, value, timestamp, partition))
 
 
+class BatchCollector(FakeCollector):
+    """Also takes a flush's records in one call (``send_changelogs``), as the runtime's does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches = 0
+
+    def send_changelogs(
+        self, topic: str, partition: int, records: list[tuple[bytes, bytes | None, int]]
+    ) -> None:
+        self.batches += 1
+        self.records.extend((topic, key, value, ts, partition) for key, value, ts in records)
+
+
 def context(
     tmp_path: Path,
     collector: FakeCollector | None = None,
@@ -64,9 +78,10 @@ def kind(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest.fixture
-def collector() -> FakeCollector:
-    return FakeCollector()
+@pytest.fixture(params=["per-record", "batch"])
+def collector(request: pytest.FixtureRequest) -> FakeCollector:
+    """Changelog records sent one call each, or a flush's in one call: the same records."""
+    return FakeCollector() if request.param == "per-record" else BatchCollector()
 
 
 @pytest.fixture

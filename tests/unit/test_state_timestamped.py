@@ -24,6 +24,15 @@ class FakeCollector:
         self.records.append((topic, key, value, timestamp, partition))
 
 
+class BatchCollector(FakeCollector):
+    """Also takes a flush's records in one call (``send_changelogs``), as the runtime's does."""
+
+    def send_changelogs(
+        self, topic: str, partition: int, records: list[tuple[bytes, bytes | None, int]]
+    ) -> None:
+        self.records.extend((topic, key, value, ts, partition) for key, value, ts in records)
+
+
 @pytest.fixture(params=["rocksdb", "memory"])
 def kind(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -92,8 +101,11 @@ def test_api_returns_value_and_timestamp(kind: str, tmp_path: Path) -> None:
     s.close()
 
 
-def test_changelog_carries_bare_value_and_its_timestamp(kind: str, tmp_path: Path) -> None:
-    collector = FakeCollector()
+@pytest.mark.parametrize("collector_kind", [FakeCollector, BatchCollector])
+def test_changelog_carries_bare_value_and_its_timestamp(
+    kind: str, tmp_path: Path, collector_kind: type[FakeCollector]
+) -> None:
+    collector = collector_kind()
     s = make(kind, tmp_path, collector, record_ts=555)
     s.put("a", ValueAndTimestamp(1, 10))
     s.put("a", ValueAndTimestamp(2, 20))
