@@ -18,6 +18,7 @@ BEGIN = "<!-- bench:results:begin -->"
 END = "<!-- bench:results:end -->"
 LABELS = {
     "ceiling": "ceiling (confluent-kafka loop)",
+    "ceiling-repartition": "ceiling through a repartition topic (word count's floor)",
     "kstreams": "kstreams",
     "quixstreams": "Quix Streams",
     "faust": "Faust",

@@ -49,9 +49,10 @@ from kstreams.testing.broker import (  # noqa: E402
 )
 
 WORKLOADS = ("passthrough", "wordcount", *data.WINDOWED, *data.JOINS)
-CONTENDERS = ("ceiling", "kstreams", "quixstreams", "faust", "java")
-WORKLOADS_OF = {"faust": ("passthrough", "wordcount")}
-"""Contenders that implement only some workloads (Faust has no windowed counts nor joins here)."""
+CONTENDERS = ("ceiling", "ceiling-repartition", "kstreams", "quixstreams", "faust", "java")
+WORKLOADS_OF = {"faust": ("passthrough", "wordcount"), "ceiling-repartition": ("wordcount",)}
+"""Contenders that implement only some workloads (Faust has no windowed counts nor joins here;
+``ceiling-repartition`` is the word count's floor through a repartition topic)."""
 GUARANTEES = ("at_least_once", "exactly_once_v2")
 PARTITIONS = 4
 COMMIT_INTERVAL_MS = {"at_least_once": 1000, "exactly_once_v2": 100}
@@ -150,7 +151,7 @@ class Contenders:
         )
         for name in names:
             try:
-                if name in ("ceiling", "kstreams"):
+                if name in ("ceiling", "ceiling-repartition", "kstreams"):
                     self.python[name] = Path(sys.executable)
                     if name == "kstreams":
                         import kstreams
@@ -191,6 +192,9 @@ class Contenders:
     def command(self, name: str, args: list[str]) -> list[str]:
         if name == "java":
             return [*self.java_cmd, *args]
+        if name == "ceiling-repartition":
+            script = str(CONTENDER_DIR / "ceiling.py")
+            return [str(self.python[name]), script, "--repartition", *args]
         script = {
             "ceiling": "ceiling.py",
             "kstreams": "kstreams_app.py",
@@ -213,7 +217,9 @@ def counts_exact(contender: str, workload: str) -> bool:
         return True
     if workload == "stream-stream":
         return False
-    return not (contender in ("java", "kstreams") and workload != "passthrough")
+    return not (
+        contender in ("java", "kstreams", "ceiling-repartition") and workload != "passthrough"
+    )
 
 
 # --------------------------------------------------------------------------- one run

@@ -14,6 +14,13 @@ library: batch consume, asynchronous produce, periodic commit.
   to each of its windows that is still open (end > stream time, no grace, as Kafka Streams)
   and produces every update (windowed key + 8-byte start, Long count); closed windows leave
   the dict as stream time passes them. No durable state either;
+* wordcount with ``--repartition`` (the contender ``ceiling-repartition``): the least work of
+  the word count's shape in Kafka Streams, and so the floor for any framework that keeps its
+  semantics on this client library. Each word goes to a repartition topic (key and value the
+  word, 4 partitions), the same consumer reads it back, a plain ``dict`` counts it, and at each
+  commit every word counted since the last one is produced once to the output (String/Long)
+  and once to a changelog topic: the latest count per word per commit, as a record cache
+  flushes. No RocksDB, no serdes beyond ``encode``, no record context, no handlers;
 * stream-table: first reads the whole table topic (``--other-input``) into a plain ``dict``
   (key -> parsed customer), then per event: orjson decode, a dict lookup,
   :func:`common.enrich`, orjson encode. The table is not changelogged, not kept in RocksDB;
@@ -48,6 +55,7 @@ from common import (
     words,
 )
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
 
 BATCH = 1000
 
@@ -85,10 +93,23 @@ def load_table(bootstrap: str, topic: str) -> dict[bytes, Any]:
     return table
 
 
+def create_topics(bootstrap: str, topics: list[str], partitions: int) -> None:
+    """Create ``topics`` (``partitions`` each, replication 1), waiting until they exist."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for future in admin.create_topics([NewTopic(t, partitions, 1) for t in topics]).values():
+        future.result(30)
+
+
 def main() -> None:
-    args = parse_args(__doc__ or "")
+    args = parse_args(__doc__ or "", repartition=True)
     stop = stop_event()
     eos = args.guarantee == "exactly_once_v2"
+    repartition = f"{args.app_id}-repartition" if args.repartition else None
+    changelog = f"{args.app_id}-counts-changelog"
+    if repartition is not None:
+        if args.workload != "wordcount":
+            raise SystemExit("--repartition is a word count's: use --workload wordcount")
+        create_topics(args.bootstrap, [repartition, changelog], args.partitions)
     consumer = Consumer(
         {
             "bootstrap.servers": args.bootstrap,
@@ -115,7 +136,8 @@ def main() -> None:
     enrichment = args.workload == "stream-table"
     joining = args.workload == "stream-stream"
     table = load_table(args.bootstrap, args.other_input) if enrichment else {}
-    consumer.subscribe([args.input, args.other_input] if joining else [args.input])
+    topics = [args.input, args.other_input] if joining else [args.input]
+    consumer.subscribe([*topics, repartition] if repartition else topics)
     # stream-stream: partition -> key -> [(timestamp, value)], per side (True: the orders)
     sides: dict[bool, dict[int, dict[bytes, list[tuple[int, Any]]]]] = {True: {}, False: {}}
     join_time: dict[int, int] = {}
@@ -125,7 +147,7 @@ def main() -> None:
     out = args.output
     produce = producer.produce
     long = struct.Struct(">q").pack
-    counts: dict[str, int] = {}
+    counts: dict[Any, int] = {}
     wordcount = args.workload == "wordcount"
     windowed = args.workload in WINDOW_ADVANCE_MS
     size = WINDOW_SIZE_MS
@@ -137,16 +159,26 @@ def main() -> None:
     commit_s = args.commit_interval_ms / 1000.0
     next_commit = time.monotonic() + commit_s
     dirty = False
+    updated: dict[bytes, int] = {}  # --repartition: word -> count, since the last commit
 
     def send(key: bytes | None, value: bytes) -> None:
+        send_to(out, key, value)
+
+    def send_to(topic: str, key: bytes | None, value: bytes) -> None:
         while True:
             try:
-                produce(out, value, key)
+                produce(topic, value, key)
                 return
             except BufferError:
                 producer.poll(0.05)
 
     def commit() -> None:
+        if updated:  # --repartition: the record cache's flush
+            for word, n in updated.items():
+                count = long(n)
+                send(word, count)
+                send_to(changelog, word, count)
+            updated.clear()
         assignment = consumer.assignment()
         if eos:
             positions = [tp for tp in consumer.position(assignment) if tp.offset >= 0]
@@ -210,6 +242,16 @@ def main() -> None:
                     purged[p] = now_p
                     for wk in [wk for wk in counts_p if wk[1] + size <= now_p]:
                         del counts_p[wk]
+            elif repartition is not None:
+                if msg.topic() == repartition:
+                    word = msg.key()
+                    n = counts.get(word, 0) + 1
+                    counts[word] = n
+                    updated[word] = n
+                    continue
+                for word in words(msg.value().decode()):
+                    encoded = word.encode()
+                    send_to(repartition, encoded, encoded)
             elif wordcount:
                 for word in words(msg.value().decode()):
                     n = counts.get(word, 0) + 1

@@ -78,8 +78,9 @@ def paid(order: dict[str, Any], payment: dict[str, Any]) -> dict[str, Any]:
     return {**order, "payment": payment}
 
 
-def parse_args(description: str) -> argparse.Namespace:
-    """The command line every contender takes."""
+def parse_args(description: str, *, repartition: bool = False) -> argparse.Namespace:
+    """The command line every contender takes (``repartition``: and the ceiling's
+    ``--repartition``)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--workload", choices=WORKLOADS, required=True)
@@ -98,6 +99,12 @@ def parse_args(description: str) -> argparse.Namespace:
         action="store_true",
         help="stop as soon as the app is up (after restoration); for the restore measurement",
     )
+    if repartition:
+        parser.add_argument(
+            "--repartition",
+            action="store_true",
+            help="wordcount: through a repartition topic, with a changelog (the floor of its shape)",
+        )
     return parser.parse_args()
 
 
