@@ -104,41 +104,116 @@ offset before that offset counts as not committed (aborted records are filtered 
 
 
 def committed_at(
-    consumer: Any, topic: str, partition: int, offset: int, timeout_s: float = 300.0
+    consumer: Any,
+    topic: str,
+    partition: int,
+    offset: int,
+    timeout_s: float = 300.0,
+    low: int = 0,
 ) -> bool:
-    """Whether the record at ``offset`` is a committed one, read with ``consumer`` (read_committed).
+    """Whether the checkpoint ``offset`` is committed, read with ``consumer`` (read_committed):
+    one partition's :func:`committed_records` (``low``: its log start offset)."""
+    return committed_records(consumer, [(topic, partition, offset, low)], timeout_s)[
+        (topic, partition)
+    ]
 
-    A committed record is returned at its offset; an aborted one is skipped, so the first
-    record returned lies beyond it, or none is returned although the last stable offset is
-    past it. While a transaction at or before ``offset`` is open, it waits (up to
-    ``timeout_s``) for it to be decided.
+
+def committed_records(
+    consumer: Any, checks: list[tuple[str, int, int, int]], timeout_s: float = 300.0
+) -> dict[tuple[str, int], bool]:
+    """Whether each checkpoint ``(topic, partition, offset, log start)`` is committed, read
+    with ``consumer`` (read_committed), every partition at once: ``{(topic, partition): ...}``.
+
+    A checkpoint is committed if the record at ``offset`` is committed data (the last record
+    a store applied: restoration, delivery reports) or the marker of a committed transaction
+    (the log end read right after a commit, kstreams' checkpoints under exactly-once): then
+    the record before it is committed data of that transaction, since only the task's
+    producer writes its changelog partition. So the read starts at ``offset - 1`` (not before
+    the log start) and the first committed record must come at ``offset - 1`` or ``offset``.
+    Aborted data and markers are skipped: the first record returned lies beyond, or the
+    consumer's position passes ``offset`` with none returned (an aborted transaction last in
+    the log), or, failing both, none is returned for ``QUIET_FETCH_S`` although the last
+    stable offset is past it. While a transaction at or before ``offset`` is open, it waits
+    (up to ``timeout_s``) for it to be decided. The consumer is left unassigned.
     """
-    tp = TopicPartition(topic, partition)
-    consumer.assign([TopicPartition(topic, partition, offset)])
-    consumer.resume([tp])  # the restore consumer may have paused it (librdkafka keeps pauses)
+    pending = {(t, p): o for t, p, o, _ in checks}
+    result: dict[tuple[str, int], bool] = {}
+    if not pending:
+        return result
+    tps = [TopicPartition(t, p) for t, p in pending]
+    consumer.assign([TopicPartition(t, p, max(low, o - 1)) for t, p, o, low in checks])
+    consumer.resume(tps)  # the restore consumer may have paused them (librdkafka keeps pauses)
+
+    def decide(key: tuple[str, int], committed: bool) -> None:
+        result[key] = committed
+        del pending[key]
+        consumer.pause([TopicPartition(*key)])  # nothing more to fetch there
+
     try:
         deadline = time.monotonic() + timeout_s
-        quiet_since = time.monotonic()
-        while True:
-            for msg in consumer.consume(1, 0.2):
+        quiet_since = dict.fromkeys(pending, time.monotonic())
+        while pending:
+            for msg in consumer.consume(len(pending), 0.2):
                 err = msg.error()
-                if err is None:
-                    return msg.offset() == offset
-                if err.code() != KafkaError._PARTITION_EOF:
-                    raise StreamsError(f"Checking {topic}-{partition}@{offset}: {err}")
+                if err is not None:
+                    if err.code() != KafkaError._PARTITION_EOF:
+                        raise StreamsError(
+                            f"Checking {msg.topic()}-{msg.partition()} at offset "
+                            f"{pending.get((msg.topic(), msg.partition()))}: {err}"
+                        )
+                    continue
+                key = (msg.topic(), msg.partition())
+                if key in pending:
+                    decide(key, pending[key] - 1 <= msg.offset() <= pending[key])
+            if not pending:
+                break
             now = time.monotonic()
-            stable = watermarks(consumer, tp)[1]  # read_committed: the last stable offset
-            if stable <= offset:
-                quiet_since = now  # an open transaction: wait for it to be decided
-            elif now - quiet_since >= QUIET_FETCH_S:
-                return False
-            if now > deadline:
+            waiting = [TopicPartition(t, p) for t, p in pending]
+            for tp in consumer.position(waiting):
+                key = (tp.topic, tp.partition)
+                if tp.offset > pending[key]:
+                    decide(key, False)  # skipped: aborted data or a transaction marker
+            for key in list(pending):
+                stable = watermarks(consumer, TopicPartition(*key))[1]  # the last stable offset
+                if stable <= pending[key]:
+                    quiet_since[key] = now  # an open transaction: wait for it to be decided
+                elif now - quiet_since[key] >= QUIET_FETCH_S:
+                    decide(key, False)
+            if pending and now > deadline:
+                undecided = ", ".join(f"{t}-{p}@{o}" for (t, p), o in sorted(pending.items()))
                 raise StreamsError(
-                    f"Checking the checkpoint {topic}-{partition}@{offset}: still undecided "
+                    f"Checking the checkpoint(s) {undecided}: still undecided "
                     f"(an open transaction) after {timeout_s}s"
                 )
     finally:
+        consumer.resume(tps)
         consumer.unassign()
+    return result
+
+
+def check_checkpoints(
+    consumer: Any,
+    end_consumer: Any,
+    checkpoints: list[tuple[str, int, int | None]],
+    marks: dict[tuple[str, int], tuple[int, int]],
+    timeout_s: float = 300.0,
+) -> dict[tuple[str, int], bool]:
+    """Whether each store checkpoint ``(changelog topic, partition, offset or None)`` is
+    committed, all checked at once (:func:`committed_records`: the wait for a quiet fetch or
+    an open transaction is paid once, not once per store). Checkpoints outside the log (none,
+    before its start, at or past its end: wiped without asking) are left out. ``marks``: the
+    partitions' log start and end offsets; those missing are looked up (and added)."""
+    checks = []
+    for topic, partition, stored in checkpoints:
+        if stored is None:
+            continue
+        tp = (topic, partition)
+        if tp not in marks:
+            marks[tp] = watermarks(end_consumer or consumer, TopicPartition(*tp))
+        low, high = marks[tp]
+        if low <= stored < high:
+            checks.append((topic, partition, stored, low))
+    return committed_records(consumer, checks, timeout_s)
 
 
 def log_offsets(

@@ -26,6 +26,7 @@ from kstreams.errors import StreamsError
 from kstreams.runtime.changelog_offsets import (
     CommittedOffsets,
     admin_committed_offsets,
+    check_checkpoints,
     committed_at,
     log_offsets,
     watermarks,
@@ -124,11 +125,13 @@ def plan_restore(
     verify_checkpoint: bool = False,
     timeout_s: float = 300.0,
     marks: tuple[int, int] | None = None,
+    committed: bool | None = None,
 ) -> _Job | None:
     """Where ``store``'s restoration from its changelog ``partition`` starts and ends; None
     when it is up to date. A store ahead of its changelog, or (``verify_checkpoint``) whose
     checkpoint is not a committed record, is wiped first (see :func:`restore_store`).
-    ``marks``: the partition's log start and end offsets, if already known."""
+    ``marks``: the partition's log start and end offsets, if already known; ``committed``:
+    whether the checkpoint is a committed record, if already checked."""
     topic = store.changelog_topic
     tp = TopicPartition(topic, partition)
     # The end is the log end offset (read_uncommitted): under exactly-once a read_committed
@@ -154,7 +157,14 @@ def plan_restore(
     elif (
         verify_checkpoint
         and stored is not None
-        and not (stored >= low and committed_at(consumer, topic, partition, stored, timeout_s))
+        and not (
+            stored >= low
+            and (
+                committed
+                if committed is not None
+                else committed_at(consumer, topic, partition, stored, timeout_s, low)
+            )
+        )
     ):
         log.warning(
             "Store %s: its checkpoint, offset %s of changelog %s-%s, is not a committed "
@@ -520,9 +530,12 @@ def plan_tasks(
         lookup = committed_offsets or admin_committed_offsets(tasks[0].config)
         ends = lookup(sourced_tps)
     marks = log_offsets(admin, [(s.changelog_topic, p) for _, s, p, _, _ in plans])
+    checkpoints = [(s.changelog_topic, p, s.restore_offset()) for _, s, p, v, _ in plans if v]
+    checked = check_checkpoints(consumer, end_consumer, checkpoints, marks, timeout_s)
     jobs: dict[Any, list[_Job]] = {task: [] for task in tasks}
     for task, store, partition, verify, sourced in plans:
-        end = (ends.get((store.changelog_topic, partition)) or 0) if sourced else None
+        tp = (store.changelog_topic, partition)
+        end = (ends.get(tp) or 0) if sourced else None
         job = plan_restore(
             consumer,
             store,
@@ -531,7 +544,8 @@ def plan_tasks(
             end,
             verify,
             timeout_s,
-            marks.get((store.changelog_topic, partition)),
+            marks.get(tp),
+            checked.get(tp),
         )
         if job is not None:
             jobs[task].append(job)

@@ -12,8 +12,10 @@ checks every output record against the input: nothing missing, nothing duplicate
 aggregate exact.
 
 * the second test also restarts the broker in the middle of the chaos;
-* the last two replay, deterministically, what the chaos found: a task's store restored
-  while a killed instance's transaction is still open on its changelog partition.
+* the next two replay, deterministically, what the chaos found: a task's store restored
+  while a killed instance's transaction is still open on its changelog partition;
+* the last one kills an instance after its commits: restarted, it keeps its stores (their
+  checkpoints verified as committed) and restores only the tail.
 
 Besides exactness, every test fails when an instance did not run or stop cleanly: a stream
 thread that died (the app's uncaught-exception handler reports it, then the client shuts
@@ -309,7 +311,7 @@ def test_exactly_once_with_instances_killed_and_a_broker_restart(
 
 def run_with_open_transaction(
     bootstrap: str, new_topic: Any, tmp_path: Path, steps: list[str]
-) -> None:
+) -> list[Any]:
     """Run ``steps`` with one instance at a time, a killed instance's transaction open meanwhile.
 
     An instance killed while it commits leaves an open transaction holding records on a
@@ -321,7 +323,8 @@ def run_with_open_transaction(
     with one record on the ``cnt`` changelog (1-partition topics). Other steps:
     ``"a"``/``"b"`` -- start that instance (its own state directory) and wait for RUNNING;
     ``"batch"`` -- write 200 records and wait until every output has them; ``"stop"`` --
-    stop the running instance cleanly (SIGTERM). Then everything is verified.
+    stop the running instance cleanly (SIGTERM); ``"kill"`` -- SIGKILL it. Then everything
+    is verified; returns the instances' runs (their logs).
     """
     topics = {name: new_topic(partitions=1) for name in ("input", *OUTPUTS)}
     app_id = unique_app_id("eos-zombie")
@@ -360,6 +363,10 @@ def run_with_open_transaction(
                     assert running is not None
                     instances.stop(running)
                     running = None
+                elif step == "kill":
+                    assert running is not None
+                    instances.kill(running)
+                    running = None
                 elif step == "batch":
                     Generator(
                         bootstrap, topics["input"], batch, 10, 0.0, batches, batches * batch
@@ -395,6 +402,7 @@ def run_with_open_transaction(
             zombie.abort_transaction(30)
         if passed:
             _delete_internal_topics(bootstrap, app_id)
+    return instances.runs
 
 
 def test_exactly_once_restarting_while_a_killed_instances_transaction_is_open(
@@ -427,3 +435,21 @@ def test_exactly_once_moving_a_task_back_while_a_killed_instances_transaction_is
         tmp_path,
         ["a", "batch", "stop", "zombie", "b", "batch", "stop", "a", "batch"],
     )
+
+
+def test_exactly_once_a_killed_instance_keeps_its_committed_state(
+    kafka_bootstrap: str, new_topic: Any, tmp_path: Path
+) -> None:
+    """SIGKILLed after its commits, the instance restarts with its stores as they were: each
+    checkpoint (the marker of the last transaction that wrote its changelog) is verified as
+    committed, and only the tail after it is restored, nothing is wiped."""
+    runs = run_with_open_transaction(
+        kafka_bootstrap,
+        new_topic,
+        tmp_path,
+        ["a", "batch", "stop", "a", "batch", "kill", "a", "batch"],
+    )
+    restarted = runs[-1].output()
+    assert "no clean close recorded under exactly-once" in restarted  # the checkpoints checked
+    assert "is not a committed record" not in restarted, restarted
+    assert "wiping" not in restarted, restarted
