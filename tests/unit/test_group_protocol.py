@@ -6,8 +6,10 @@ import logging
 from typing import Any
 
 import pytest
+from confluent_kafka import KafkaError, KafkaException
 
 from kstreams.config import StreamsConfig
+from kstreams.errors import StreamsError
 from kstreams.runtime import group_protocol
 from kstreams.runtime.group_protocol import broker_protocols, choose_group_protocol
 
@@ -40,14 +42,22 @@ class Entry:
 class Admin:
     """Answers describe_cluster / describe_configs; ``protocols`` None: no such config key."""
 
-    def __init__(self, protocols: str | None, fail: bool = False) -> None:
+    def __init__(
+        self, protocols: str | None, fail: bool = False, unanswered: list[Exception] | None = None
+    ) -> None:
         self.protocols = protocols
         self.fail = fail
+        self.unanswered = list(unanswered or [])
+        """What the next questions fail with (the brokers unreachable), one each."""
         self.asked: list[str] = []
 
     def describe_cluster(self, request_timeout: float) -> Done:
         if self.fail:
-            return Done(RuntimeError("Broker: Cluster authorization failed"))
+            return Done(
+                KafkaException(KafkaError(KafkaError.CLUSTER_AUTHORIZATION_FAILED, "denied"))
+            )
+        if self.unanswered:
+            return Done(self.unanswered.pop(0))
         return Done(Cluster([3, 1, 2]))
 
     def describe_configs(self, resources: list[Any], request_timeout: float) -> dict[Any, Done]:
@@ -118,3 +128,24 @@ def test_unset_with_a_classic_only_setting_is_classic(caplog: pytest.LogCaptureF
             "classic"
         )
     assert admin.asked == [] and "session.timeout.ms set" in caplog.text
+
+
+def timed_out() -> KafkaException:
+    return KafkaException(KafkaError(KafkaError._TIMED_OUT, "Failed while waiting for controller"))
+
+
+def test_an_unanswered_question_is_asked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the brokers restarting: falling back to classic would make this the group's only
+    # classic member
+    monkeypatch.setattr(group_protocol, "LOOKUP_RETRY_S", 0.0)
+    admin = Admin("classic,consumer", unanswered=[timed_out(), TimeoutError()])
+    assert choose_group_protocol(config("a:1"), admin) == "consumer"
+    assert admin.unanswered == []
+
+
+def test_a_question_unanswered_for_task_timeout_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(group_protocol, "LOOKUP_RETRY_S", 0.01)
+    admin = Admin("classic,consumer", unanswered=[timed_out() for _ in range(1000)])
+    with pytest.raises(StreamsError, match=r"set group\.protocol"):
+        choose_group_protocol(config("a:1", **{"task.timeout.ms": 50}), admin)
+    assert group_protocol._CACHE == {}  # nothing decided: the next thread asks again
