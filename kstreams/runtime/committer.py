@@ -37,8 +37,17 @@ MIGRATED_CODES = {
     KafkaError.UNKNOWN_MEMBER_ID,
     KafkaError.FENCED_INSTANCE_ID,
     KafkaError._ASSIGNMENT_LOST,
+    KafkaError.STALE_MEMBER_EPOCH,
+    KafkaError.FENCED_MEMBER_EPOCH,
 }
-"""Errors that mean the consumer group has moved on without this member."""
+"""Errors that mean the consumer group has moved on without this member (or, under the
+consumer protocol, past the member epoch the commit carried: Java's CommitFailedException,
+which Kafka Streams turns into TaskMigratedException)."""
+
+STALE_EPOCH_RETRY_S = 5.0
+"""How long an offset commit refused for a stale member epoch (KIP-848: the epoch moved while
+the commit was on its way; librdkafka retries its own commits then, not the application's) is
+tried again before the tasks count as migrated."""
 
 FENCED_CODES = {
     KafkaError._FENCED,
@@ -121,15 +130,25 @@ class AtLeastOnceCommitter:
         self.collector.flush()
         if not offsets:
             return
-        try:
-            self.consumer.commit(offsets=offsets, asynchronous=False)
-        except KafkaException as exc:
-            err = exc.args[0]
-            if err.code() in MIGRATED_CODES:
-                raise TaskMigratedError(
-                    f"offset commit failed because the group rebalanced: {err}"
-                ) from exc
-            raise
+        deadline = time.monotonic() + STALE_EPOCH_RETRY_S
+        backoff, longest = RETRY_BACKOFF_S
+        while True:
+            try:
+                self.consumer.commit(offsets=offsets, asynchronous=False)
+                return
+            except KafkaException as exc:
+                err = exc.args[0]
+                if err.code() == KafkaError.STALE_MEMBER_EPOCH and time.monotonic() < deadline:
+                    # the heartbeat that librdkafka sends at once brings the current epoch;
+                    # the partitions are still this member's (it revokes before its epoch moves)
+                    time.sleep(backoff)
+                    backoff = min(backoff * 2, longest)
+                    continue
+                if err.code() in MIGRATED_CODES:
+                    raise TaskMigratedError(
+                        f"offset commit failed because the group rebalanced: {err}"
+                    ) from exc
+                raise
 
     def abort(self, renew: bool = False) -> None:
         """Nothing to abort: records already sent stay sent (at-least-once); ``renew`` is

@@ -107,13 +107,16 @@ class ThreadCommitting:
         try:
             self.commit(periodic=True)
         except TaskMigratedError as exc:
+            # no rebalance callback need follow (under the consumer protocol a stale member
+            # epoch moves no partition): the tasks start again from the committed offsets of
+            # the partitions still assigned, and a rebalance that does follow moves them
             log.warning(
-                "stream-thread [%s] %s; closing tasks without commit, they will be reassigned",
+                "stream-thread [%s] %s; closing the tasks without commit and starting them "
+                "again from their committed offsets",
                 self.client_id,
                 exc,
             )
-            self.task_manager.close_all()
-            self.committer.abort()
+            self._rewind()
         except TransactionAbortedError as exc:
             log.warning(
                 "stream-thread [%s] %s; rewinding tasks to their last committed offsets",
