@@ -198,6 +198,11 @@ def finish_and_verify(
     sections = []
     if problems:
         sections.append("NOT exactly once:\n" + "\n".join(problems))
+    # the failure message: the problems cut short (all of them in report.txt), so that the
+    # events and the logs' warnings after them survive a CI excerpt of the output
+    brief = [p if len(p) <= 400 else p[:400] + " ..." for p in problems[:6]]
+    if len(problems) > len(brief):
+        brief.append(f"... and {len(problems) - len(brief)} more ({tmp_path / 'report.txt'})")
     if failures:
         sections.append(
             f"instance runs that did not run or stop cleanly (logs in {instances.log_dir}):\n"
@@ -205,7 +210,8 @@ def finish_and_verify(
         )
     print(report)
     (tmp_path / "report.txt").write_text(report + "\n\n" + "\n\n".join(sections) + "\n")
-    assert not sections, "\n\n".join(sections) + "\n\n" + report
+    shown = ["NOT exactly once:\n" + "\n".join(brief), *sections[1:]] if problems else sections
+    assert not sections, "\n\n".join(shown) + "\n\n" + report
 
 
 def run_chaos(
