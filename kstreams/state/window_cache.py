@@ -366,6 +366,44 @@ class SegmentedCache(CachedWindowReads, RecordCache):
         finally:
             self._seq = seq
 
+    def _count(self, key: Any, windows: Any, ts: int) -> None:
+        """:meth:`_update` of a count (``counting``) for each of ``windows`` (``key``
+        hashable): while the windows are cached counts (the common case of a hopping count:
+        a record's windows were all seen by the key's records before), one more each in a
+        loop of its own (~a third of the general loop's work per window); from the first
+        window that is not, the general loop does the rest."""
+        cached = self._values.get(key)
+        if cached is None:
+            self._update(key, windows, None, (None, ts, None, None), True)
+            return
+        self._values.move_to_end(key)
+        record = self._record
+        context = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
+        dirty = self._dirty.get(key)
+        if dirty is None:
+            dirty = self._dirty[key] = {}
+        get = cached.get
+        seq = self._seq
+        vt = ValueAndTimestamp
+        rest = iter(windows)
+        left = None
+        for window in rest:
+            entry = get(window)
+            if entry.__class__ is not vt:  # not cached, or frozen
+                left = window
+                break
+            n, old_ts = entry
+            if n.__class__ is not int:
+                left = window
+                break
+            seq += 1
+            # the size accounted for the window: a count's, whether it was dirty already or not
+            dirty[window] = (seq, context, NUMBER_VT_SIZE)
+            cached[window] = new_vt(vt, (n + 1, ts if ts > old_ts else old_ts))
+        self._seq = seq
+        if left is not None:
+            self._update(key, [left, *rest], None, (None, ts, None, None), True)
+
     def _put_through(self, key: Any, window: Any, value: Any) -> None:
         # a key that cannot be cached (unhashable): written down and forwarded at once
         listener = self._listener

@@ -245,6 +245,9 @@ class CachingTimestampedWindowStore(CachingWindowStore, TimestampedWindowStore):
             update = aggregation(key, value, ts, initializer, aggregator)
             WindowStore.update_windows(self, key, window_starts, update)
             return
+        if counting:
+            self._count(key, window_starts, ts)
+            return
         self._update(key, window_starts, None, (value, ts, initializer, aggregator), counting)
 
 

@@ -481,6 +481,26 @@ def hopping_count_large_input(b: StreamsBuilder) -> None:
     )
 
 
+@scenario(
+    inputs={"in": S},
+    steps=pipes("in", LARGE),
+    outputs={"out": (tw(50), "Long")},
+    stores=(StoreQuery("hop", "String", "Long", gets=("a", "e"), kind="window"),),
+    java_class=WINDOWS,
+)
+def hopping_count_large_input_cached(b: StreamsBuilder) -> None:
+    # the record cache's count path: a record's windows cached counts (one loop of their own),
+    # or some not cached yet (a new window, after the retention: the general loop)
+    (
+        b.stream("in")
+        .group_by_key()
+        .windowed_by(TimeWindows.of_size_and_grace(50, 20).advance_by(10))
+        .count(Materialized.as_("hop").with_retention(200))
+        .to_stream()
+        .to("out", value_serde=Serdes.Long())
+    )
+
+
 # -- names: Named, shared repartition topics, several windowed aggregations -------------------
 
 

@@ -378,6 +378,15 @@ public final class WindowScenarios {
                 .to("out", longs(50));
     }
 
+    public static void hoppingCountLargeInputCached(final StreamsBuilder b) {
+        b.<String, String>stream("in")
+                .groupByKey()
+                .windowedBy(TimeWindows.ofSizeAndGrace(ms(50), ms(20)).advanceBy(ms(10)))
+                .count(windowCounts("hop").withRetention(ms(200)))
+                .toStream()
+                .to("out", longs(50));
+    }
+
     public static void slidingAggregateLargeInputMutatedInPlace(final StreamsBuilder b) {
         b.<String, String>stream("in")
                 .groupByKey()
