@@ -44,6 +44,7 @@ from kstreams.runtime.group_protocol import choose_group_protocol
 from kstreams.runtime.metrics import TaskMetrics
 from kstreams.runtime.send_errors import TransactionCorruptedError
 from kstreams.runtime.standby_tasks import standby_tasks_for
+from kstreams.runtime.static_rejoin import UnreleasedInstanceId, is_unreleased_instance_id
 from kstreams.runtime.streams_producer import StreamsProducer
 from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_manager import TaskManager
@@ -100,6 +101,11 @@ class StreamThread(ThreadCommitting, threading.Thread):
         # the group protocol the user chose, else classic until the loop asked the brokers
         # (run(): a consumer of the other protocol replaces this one before it subscribes)
         self.group_protocol = config.group_protocol or "classic"
+        self._unreleased = UnreleasedInstanceId(
+            f"stream-thread [{self.client_id}]", config.task_timeout_ms / 1000.0
+        )
+        self._refused: Any = None
+        """The consumer's UNRELEASED_INSTANCE_ID error, for the loop to join again."""
         self.consumer = self._main_consumer(self.group_protocol)
         transactional_id = f"{self.app_id}-{process_id}-{index}" if config.exactly_once else None
         producer_config = config.producer_config(
@@ -206,6 +212,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
         # librdkafka's lines go to kstreams.client, a line repeated within 10 s once
         ClientDiagnostics.install(consumer_config, client_log)
         self._default_reset = str(consumer_config.get("auto.offset.reset", "earliest"))
+        self._instance_id = consumer_config.get("group.instance.id")
         return Consumer(consumer_config)
 
     def _choose_group_protocol(self) -> None:
@@ -300,16 +307,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
         self._choose_group_protocol()
         self.committer.start()
         topics = sorted(self._topic_sub)
-        if self.incremental:
-            # the consumer learns its topics (and their ids) first: under the consumer protocol
-            # the broker assigns partitions by topic id, and librdkafka holds back those of a
-            # topic its metadata does not know yet, e.g. a repartition topic start() just
-            # created, until a later metadata refresh (seconds)
-            for topic in topics:
-                self.consumer.list_topics(topic, timeout=10)
-        self.consumer.subscribe(
-            topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
-        )
+        self._subscribe(topics)
         cfg = self.config
         max_records = CONSUME_BATCH
         poll_s = cfg.poll_ms / 1000.0
@@ -337,6 +335,9 @@ class StreamThread(ThreadCommitting, threading.Thread):
                 manager.standby_round(self.standby_placement.standbys_for(self.index))
             if msgs:
                 self._process_batch(msgs)
+                if self._refused is not None:  # a new consumer: its instance id was still held
+                    self._join_again(topics)
+                    consume = self.consumer.consume
             collector.poll()
             try:
                 collector.check_errors()
@@ -356,6 +357,34 @@ class StreamThread(ThreadCommitting, threading.Thread):
                 # (an exactly-once transaction's round trips) leaves a full interval of work
                 next_commit = time.monotonic() + commit_s
                 self._maybe_purge()
+
+    def _subscribe(self, topics: list[str]) -> None:
+        if self.incremental:
+            # the consumer learns its topics (and their ids) first: under the consumer protocol
+            # the broker assigns partitions by topic id, and librdkafka holds back those of a
+            # topic its metadata does not know yet, e.g. a repartition topic start() just
+            # created, until a later metadata refresh (seconds)
+            for topic in topics:
+                self.consumer.list_topics(topic, timeout=10)
+        self.consumer.subscribe(
+            topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
+        )
+
+    def _join_again(self, topics: list[str]) -> None:
+        """Replace the consumer the coordinator refused (UNRELEASED_INSTANCE_ID made it fatal)
+        with a new one after a backoff (:mod:`kstreams.runtime.static_rejoin`)."""
+        err, self._refused = self._refused, None
+        wait_s = self._unreleased.refused(err, self._instance_id)  # raises after task.timeout.ms
+        old = self.consumer
+        self.consumer = self._main_consumer(self.group_protocol)
+        self.committer.consumer = self.consumer
+        close_err = close_consumer(old)
+        if close_err is not None:
+            log.debug(
+                "stream-thread [%s] closing the refused consumer: %s", self.client_id, close_err
+            )
+        if not self._stop_event.wait(wait_s):
+            self._subscribe(topics)
 
     def _process_batch(self, msgs: list[Any]) -> None:
         """Run each message through its task.
@@ -405,7 +434,11 @@ class StreamThread(ThreadCommitting, threading.Thread):
     def _consumer_error(self, err: Any) -> None:
         if err.code() == KafkaError._PARTITION_EOF:
             return
-        if err.fatal():
+        manager = self.task_manager
+        if is_unreleased_instance_id(err) and not manager.tasks and not manager.assignment:
+            self._refused = err  # the loop joins again with a new consumer
+            return
+        if err.fatal() or err.code() == KafkaError._FATAL:  # a message's error is not .fatal()
             raise KafkaException(err)
         if err.code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError.TOPIC_AUTHORIZATION_FAILED):
             raise StreamsError(
@@ -419,6 +452,7 @@ class StreamThread(ThreadCommitting, threading.Thread):
         # record the assignment and pause the partitions whose task does not run yet; the
         # loop creates and restores the tasks after this poll (_handle_assignment)
         self._set_state("PARTITIONS_ASSIGNED")
+        self._unreleased.joined()
         if self._resets:
             apply_offset_resets(consumer, partitions, self._resets)
         tps = [(tp.topic, tp.partition) for tp in partitions]
