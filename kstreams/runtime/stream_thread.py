@@ -33,7 +33,7 @@ from kstreams.processor.task_id import TaskId
 from kstreams.runtime.changelog_offsets import group_committed_offsets
 from kstreams.runtime.changelog_reader import ChangelogReader
 from kstreams.runtime.client_diagnostics import ClientDiagnostics
-from kstreams.runtime.clients import close_consumer, close_producer, same_kafka_error
+from kstreams.runtime.clients import close_consumer
 from kstreams.runtime.collector import KafkaRecordCollector, configure_delivery_reports
 from kstreams.runtime.committer import (
     AtLeastOnceCommitter,
@@ -49,6 +49,8 @@ from kstreams.runtime.streams_producer import StreamsProducer
 from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_manager import TaskManager
 from kstreams.runtime.task_offsets import apply_offset_resets, initialize_tasks
+from kstreams.runtime.thread_close import CLOSE_FLUSH_TIMEOUT_S as CLOSE_FLUSH_TIMEOUT_S
+from kstreams.runtime.thread_close import ThreadClosing
 from kstreams.runtime.thread_commit import ThreadCommitting
 from kstreams.state.caching import ThreadCache
 from kstreams.topology.topology import Topology
@@ -65,15 +67,12 @@ TASK_CREATE_BUDGET_S = 0.1
 """How long one loop iteration may spend creating new tasks (opening their stores, ~15-60 ms
 each) before it polls again; the rest are created in the next iterations."""
 
-CLOSE_FLUSH_TIMEOUT_S = 30.0
-"""How long closing a thread waits for its producer to deliver what it holds."""
-
 
 def _wall_ms() -> int:
     return int(time.time() * 1000)
 
 
-class StreamThread(ThreadCommitting, threading.Thread):
+class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
     """Runs the tasks of one consumer-group member. Internal: ``KafkaStreams`` manages these."""
 
     def __init__(
@@ -549,90 +548,6 @@ class StreamThread(ThreadCommitting, threading.Thread):
             self._rewind()
             return
         self.task_manager.close(lost)
-
-    def _close_all(self, clean: bool, failure: BaseException | None = None) -> None:
-        """Commit (``clean``), close the tasks and every client. Never raises.
-
-        Each step runs whatever the previous ones did. After a ``failure`` (reported already)
-        errors met here are secondary: a warning each, none for the same Kafka error again (a
-        fatal producer raises its error from every call). Otherwise the first one is logged
-        as the error (with its traceback), later ones as secondary.
-        """
-        errors: list[tuple[str, BaseException]] = []
-        committed = False
-        if clean and self.tasks:
-            self.close_step = "the final commit"
-            try:
-                self.commit()
-                committed = True
-            except Exception as exc:
-                errors.append(("the final commit", exc))
-        self._dirty = True  # nothing may commit from here on (close() revokes)
-        for what, step in (
-            ("closing the tasks", lambda: self.task_manager.close_all(clean=committed)),
-            ("closing the standby tasks", self.task_manager.close_standbys),
-            ("aborting the open transaction", self.committer.close),
-        ):
-            self.close_step = what
-            try:
-                step()
-            except Exception as exc:
-                errors.append((what, exc))
-        errors.extend(self._close_clients())
-        self.close_step = "done"
-        for i, (what, exc) in enumerate(errors):
-            if failure is not None and same_kafka_error(exc, failure):
-                log.debug("stream-thread [%s] %s: %s", self.client_id, what, exc)
-            elif i == 0 and failure is None:
-                log.error(
-                    "stream-thread [%s] %s failed while shutting down: %s",
-                    self.client_id,
-                    what,
-                    exc,
-                    exc_info=exc,
-                )
-            else:
-                log.warning(
-                    "stream-thread [%s] %s failed too (after the error above): %s",
-                    self.client_id,
-                    what,
-                    exc,
-                )
-
-    def _close_clients(self) -> list[tuple[str, BaseException]]:
-        """Close the consumers and the producer (each whatever the others did); their errors."""
-        errors: list[tuple[str, BaseException]] = []
-        if self.consumer is None:
-            return errors
-        for what, consumer in (
-            ("closing the consumer", self.consumer),
-            ("closing the restore consumer", self.restore_consumer),
-            ("closing the restore end-offset consumer", self.end_consumer),
-            ("closing the standby consumer", getattr(self.task_manager.standbys, "consumer", None)),
-        ):
-            if consumer is None:
-                continue
-            self.close_step = what
-            err = close_consumer(consumer)
-            if err is not None:
-                errors.append((what, err))
-        self.close_step = (
-            f"closing the producer (delivering for up to {CLOSE_FLUSH_TIMEOUT_S:.0f} s)"
-        )
-        err = close_producer(
-            self.producer, CLOSE_FLUSH_TIMEOUT_S, log, f"stream-thread [{self.client_id}]"
-        )
-        if err is not None:
-            errors.append(("closing the producer", err))
-        self.collector.producer = None
-        self.committer.producer = self.committer.consumer = None
-        self.producer = None  # type: ignore[assignment]
-        self.consumer = None  # type: ignore[assignment]
-        self.restore_consumer = None  # type: ignore[assignment]
-        self.end_consumer = None  # type: ignore[assignment]
-        self.admin = None
-        self._committed_offsets = None  # type: ignore[assignment]  # it holds the admin client
-        return errors
 
     def release(self) -> None:
         """Close the clients of a thread never started (one that ran closed its own)."""
