@@ -103,6 +103,11 @@ QUIET_FETCH_S = 5.0
 offset before that offset counts as not committed (aborted records are filtered out)."""
 
 
+_OUT_OF_RANGE = {KafkaError._AUTO_OFFSET_RESET, KafkaError.OFFSET_OUT_OF_RANGE}
+"""A checkpoint read that starts before the log start (retention moved it after the lookup):
+the restore consumer's ``auto.offset.reset`` is ``error``."""
+
+
 def committed_at(
     consumer: Any,
     topic: str,
@@ -156,6 +161,10 @@ def committed_records(
             for msg in consumer.consume(len(pending), 0.2):
                 err = msg.error()
                 if err is not None:
+                    key = (msg.topic(), msg.partition())
+                    if key in pending and err.code() in _OUT_OF_RANGE:
+                        decide(key, False)  # the log start moved past it meanwhile: wiped
+                        continue
                     if err.code() != KafkaError._PARTITION_EOF:
                         raise StreamsError(
                             f"Checking {msg.topic()}-{msg.partition()} at offset "

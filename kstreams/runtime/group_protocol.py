@@ -46,14 +46,14 @@ LOOKUP_RETRY_S = 1.0
 def _refused(exc: BaseException) -> bool:
     """Whether the brokers refused to say (e.g. no DESCRIBE_CONFIGS permission: every
     instance gets the same answer) rather than failed to answer (a timeout, a broker
-    restarting: another instance, asking a moment later, would hear ``consumer``)."""
-    if isinstance(exc, TimeoutError):  # a future not done in time
-        return False
+    restarting, an empty cluster description: another instance, asking a moment later, would
+    hear ``consumer``). Only a Kafka error that is neither retriable nor a sign of brokers out
+    of reach is a refusal."""
     if not isinstance(exc, KafkaException):
-        return True
+        return False  # concurrent.futures.TimeoutError (not TimeoutError before 3.11), ...
     err = exc.args[0] if exc.args else None
     if not isinstance(err, KafkaError):
-        return True
+        return False
     return not (err.retriable() or err.code() in _UNREACHED)
 
 

@@ -18,7 +18,12 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, KafkaError, KafkaException, TopicPartition
 
 from kstreams.errors import StreamsError, TaskMigratedError
-from kstreams.runtime.committer import RETRY_BACKOFF_S, RETRY_LOG_EVERY_S, TransactionAbortedError
+from kstreams.runtime.committer import (
+    MIGRATED_CODES,
+    RETRY_BACKOFF_S,
+    RETRY_LOG_EVERY_S,
+    TransactionAbortedError,
+)
 from kstreams.runtime.send_errors import TransactionCorruptedError
 
 log = logging.getLogger("kstreams")
@@ -28,10 +33,12 @@ _RETRIED_COMMITTED_ERRORS = {
     KafkaError.NOT_COORDINATOR,
     KafkaError.COORDINATOR_NOT_AVAILABLE,
     KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+    KafkaError.STALE_MEMBER_EPOCH,
 }
 """Errors of reading the committed offsets that librdkafka does not mark retriable but that
 pass: the group coordinator's broker died or its partition moved (a 3-broker cluster losing
-one), or the new coordinator is still loading the group."""
+one), or the new coordinator is still loading the group; under the consumer protocol a
+member epoch that moved (the OffsetFetch carries it) until the next heartbeat brings it."""
 
 
 class ThreadCommitting:
@@ -55,6 +62,8 @@ class ThreadCommitting:
     _internal_sources: set[str]
     _purge_offsets: dict[tuple[str, int], int]
     _last_purge: float
+    _rewind_due: bool = False
+    """A rewind that could not read the committed offsets: the next commit interval retries."""
 
     def commit(self, periodic: bool = False) -> int:
         """Flush the producer, then commit what every task has processed. Returns partitions committed.
@@ -104,6 +113,9 @@ class ThreadCommitting:
 
     def commit_or_recover(self) -> None:
         """Commit; if the group moved on or the transaction aborted, recover and carry on."""
+        if self._rewind_due:  # a rewind that could not read the committed offsets last time
+            self._rewind_when_possible()
+            return
         try:
             self.commit(periodic=True)
         except TaskMigratedError as exc:
@@ -116,7 +128,7 @@ class ThreadCommitting:
                 self.client_id,
                 exc,
             )
-            self._rewind()
+            self._rewind_when_possible()
         except TransactionAbortedError as exc:
             log.warning(
                 "stream-thread [%s] %s; rewinding tasks to their last committed offsets",
@@ -126,6 +138,28 @@ class ThreadCommitting:
             self._rewind()
         except TransactionCorruptedError as exc:
             self._recover_corrupted(exc)
+
+    def _rewind_when_possible(self) -> None:
+        """:meth:`_rewind`; when the group refuses this member even the committed offsets
+        (fenced, unknown: a rebalance callback follows), its tasks stay closed and their
+        partitions paused (no record fetched and dropped meanwhile), and the next commit
+        interval tries again."""
+        self._rewind_due = False
+        try:
+            self._rewind()
+        except KafkaException as exc:
+            if exc.args[0].code() not in MIGRATED_CODES:
+                raise
+            self._rewind_due = True
+            assignment = [TopicPartition(t, p) for t, p in sorted(self.task_manager.assignment)]
+            if assignment:
+                self.consumer.pause(assignment)
+            log.info(
+                "stream-thread [%s] the committed offsets cannot be read yet (%s); the tasks "
+                "start again once they can, or the rebalance moves them",
+                self.client_id,
+                exc.args[0],
+            )
 
     def _recover_corrupted(self, exc: TransactionCorruptedError) -> None:
         """Records of the open transaction timed out: abort it and rewind (Java: the tasks are

@@ -398,6 +398,8 @@ class SegmentedCache(CachedWindowReads, RecordCache):
                 break
             seq += 1
             # the size accounted for the window: a count's, whether it was dirty already or not
+            # (unless a put of None made it dirty in this flush interval, which counts do not:
+            # then the cache's estimate is 88 bytes low for it until the key is evicted)
             dirty[window] = (seq, context, NUMBER_VT_SIZE)
             cached[window] = new_vt(vt, (n + 1, ts if ts > old_ts else old_ts))
         self._seq = seq

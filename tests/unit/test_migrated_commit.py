@@ -143,3 +143,25 @@ def test_a_migrated_commit_starts_the_tasks_again_from_the_committed_offsets() -
     assert sorted(consumer.seeks) == [("in", 0, 42), ("in", 1, OFFSET_BEGINNING)]
     assert sorted(consumer.paused) == [("in", 0), ("in", 1)]  # until their tasks run again
     assert manager.pending  # the loop creates them after its next poll
+
+
+def test_a_rewind_refused_the_committed_offsets_pauses_and_tries_again() -> None:
+    # a fenced or unknown member may be refused the OffsetFetch too: its tasks stay closed,
+    # its partitions paused (nothing fetched and dropped), and the next commit interval retries
+    manager = Manager({("in", 0)})
+    consumer = Consumer([], {("in", 0): 7})
+    refusals = [KafkaError.UNKNOWN_MEMBER_ID]
+    committed = consumer.committed
+
+    def refusing(tps: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+        if refusals:
+            raise refused(refusals.pop(0))
+        return committed(tps, timeout)
+
+    consumer.committed = refusing  # type: ignore[method-assign]
+    thread = Thread(consumer, manager)
+    thread.commit_or_recover()
+    assert manager.closed == 1 and consumer.seeks == [] and consumer.paused == [("in", 0)]
+    assert thread._rewind_due and not manager.pending
+    thread.commit_or_recover()  # the next interval: the offsets can be read now
+    assert consumer.seeks == [("in", 0, 7)] and manager.pending and not thread._rewind_due

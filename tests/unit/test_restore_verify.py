@@ -216,3 +216,24 @@ def test_without_verification_the_checkpoint_is_trusted() -> None:
     store = Store(checkpoint=2)
     restore_store(changelog, store, 0)
     assert not store.wiped
+
+
+def test_a_read_before_the_log_start_counts_as_not_committed() -> None:
+    # retention moved the log start past the checkpoint after the lookup: the restore
+    # consumer (auto.offset.reset=error) reports it; the store is wiped, the thread goes on
+    from confluent_kafka import KafkaError
+
+    class ResetError:
+        def code(self) -> int:
+            return KafkaError._AUTO_OFFSET_RESET
+
+    class Reset(Msg):
+        def error(self) -> Any:  # type: ignore[override]
+            return ResetError()
+
+    class Consumer(Changelog):
+        def consume(self, n: int, timeout: float) -> list[Msg]:
+            return [Reset("t", 2)]
+
+    consumer = Consumer(committed={5}, end=8)
+    assert not committed_at(consumer, "t", 0, 3, low=2)
