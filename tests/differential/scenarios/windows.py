@@ -463,42 +463,36 @@ def _shuffled(n: int, keys: str, spread: int, seed: int) -> list[tuple[Any, Any,
 LARGE = _shuffled(300, "abcde", 40, 7)
 
 
-@scenario(
+LARGE_HOP = dict(
     inputs={"in": S},
     steps=pipes("in", LARGE),
     outputs={"out": (tw(50), "Long")},
     stores=(StoreQuery("hop", "String", "Long", gets=("a", "e"), kind="window"),),
     java_class=WINDOWS,
 )
-def hopping_count_large_input(b: StreamsBuilder) -> None:
+
+
+def _hopping_count_large(b: StreamsBuilder, m: Materialized) -> None:
     (
         b.stream("in")
         .group_by_key()
         .windowed_by(TimeWindows.of_size_and_grace(50, 20).advance_by(10))
-        .count(Materialized.as_("hop").with_caching_disabled().with_retention(200))
+        .count(m.with_retention(200))
         .to_stream()
         .to("out", value_serde=Serdes.Long())
     )
 
 
-@scenario(
-    inputs={"in": S},
-    steps=pipes("in", LARGE),
-    outputs={"out": (tw(50), "Long")},
-    stores=(StoreQuery("hop", "String", "Long", gets=("a", "e"), kind="window"),),
-    java_class=WINDOWS,
-)
+@scenario(**LARGE_HOP)
+def hopping_count_large_input(b: StreamsBuilder) -> None:
+    _hopping_count_large(b, Materialized.as_("hop").with_caching_disabled())
+
+
+@scenario(**LARGE_HOP)
 def hopping_count_large_input_cached(b: StreamsBuilder) -> None:
     # the record cache's count path: a record's windows cached counts (one loop of their own),
     # or some not cached yet (a new window, after the retention: the general loop)
-    (
-        b.stream("in")
-        .group_by_key()
-        .windowed_by(TimeWindows.of_size_and_grace(50, 20).advance_by(10))
-        .count(Materialized.as_("hop").with_retention(200))
-        .to_stream()
-        .to("out", value_serde=Serdes.Long())
-    )
+    _hopping_count_large(b, Materialized.as_("hop"))
 
 
 # -- names: Named, shared repartition topics, several windowed aggregations -------------------
