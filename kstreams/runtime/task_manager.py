@@ -9,12 +9,13 @@ heavy work (creating tasks, restoring their stores) after the poll that ran them
   :meth:`added`) and returns the partitions to pause: every partition whose task is not
   running yet;
 * :meth:`revoked` (``on_revoke``) names the running tasks that lose a partition; the thread
-  commits, then :meth:`suspend` s them: they stop processing but keep their stores open,
-  because under the eager protocol most of them come straight back. A restoring task that
+  commits, then :meth:`suspend` s them: they stop processing until the assignment is
+  handled, and are then closed cleanly. A restoring task that
   loses a partition is closed at once (it has nothing to commit);
 * :meth:`lost` (``on_lost``) names the tasks to close at once without a commit;
-* :meth:`handle_assignment` (the loop, after the poll) closes suspended tasks that did not
-  come back, resumes those that did, and creates each new task whose partitions are
+* :meth:`handle_assignment` (the loop, after the poll) closes the suspended tasks (those
+  that come back too: another member may have committed them in between, so they are
+  created again and restore the tail of their changelogs), and creates each task whose partitions are
   **all** assigned to this member, handing it to the restorer. A task with only some of
   its partitions is never created (another member may own the others, and two owners
   would write the same changelog partition): its partitions stay paused until an
@@ -312,15 +313,13 @@ class TaskManager:
         for tp in assignment:
             task_id = self.task_of(tp)
             wanted.setdefault(task_id, []).append(tp)
-        # suspended tasks: back with all their partitions, or closed
-        for task_id in [i for i, s in self.states.items() if s is TaskState.SUSPENDED]:
-            task = self.tasks[task_id]
-            if task_id in wanted and set(task.partitions) <= assignment:
-                self._set(task_id, TaskState.RUNNING)
-                del self._suspended_clean[task_id]
-                started.extend(task.partitions)
-            else:
-                self.close({task_id})
+        # suspended tasks are closed (cleanly: they were committed), also those that come
+        # back: another member may have owned and committed them in between (a member that
+        # rejoined late misses a generation), so their stores and caches may be behind the
+        # changelog; created again below, they restore the tail from their checkpoints
+        suspended = [i for i, s in self.states.items() if s is TaskState.SUSPENDED]
+        if suspended:
+            self.close(suspended)
         # new tasks: only those with all of their partitions
         incomplete: dict[TaskId, list[TopicPartition]] = {}
         new: dict[TaskId, list[TopicPartition]] = {}
