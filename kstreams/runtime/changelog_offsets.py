@@ -159,20 +159,16 @@ def committed_records(
         quiet_since = dict.fromkeys(pending, time.monotonic())
         while pending:
             for msg in consumer.consume(len(pending), 0.2):
+                key = (msg.topic(), msg.partition())
                 err = msg.error()
                 if err is not None:
-                    key = (msg.topic(), msg.partition())
                     if key in pending and err.code() in _OUT_OF_RANGE:
                         decide(key, False)  # the log start moved past it meanwhile: wiped
-                        continue
-                    if err.code() != KafkaError._PARTITION_EOF:
+                    elif err.code() != KafkaError._PARTITION_EOF:
                         raise StreamsError(
-                            f"Checking {msg.topic()}-{msg.partition()} at offset "
-                            f"{pending.get((msg.topic(), msg.partition()))}: {err}"
+                            f"Checking {key[0]}-{key[1]} at offset {pending.get(key)}: {err}"
                         )
-                    continue
-                key = (msg.topic(), msg.partition())
-                if key in pending:
+                elif key in pending:
                     decide(key, pending[key] - 1 <= msg.offset() <= pending[key])
             if not pending:
                 break

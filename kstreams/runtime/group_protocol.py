@@ -12,9 +12,10 @@ silently); unset, the brokers are asked whether their group coordinator speaks t
 protocol (broker config ``group.coordinator.rebalance.protocols``) and classic is the
 fallback when they refuse to say (no permission: every instance hears the same). A question
 that goes unanswered (the brokers restarting) is asked again, up to ``task.timeout.ms``, then
-the thread fails: a fallback there would make this instance the group's only classic member. Unset with a classic-only consumer setting given
-(``session.timeout.ms``, ``heartbeat.interval.ms``: under the consumer protocol the broker
-owns them), classic is used, so that the setting takes effect.
+the thread fails: a fallback there would make this instance the group's only classic member.
+Unset with a classic-only consumer setting given (``session.timeout.ms``,
+``heartbeat.interval.ms``: under the consumer protocol the broker owns them), classic is used,
+so that the setting takes effect.
 """
 
 from __future__ import annotations

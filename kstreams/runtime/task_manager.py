@@ -15,17 +15,17 @@ heavy work (creating tasks, restoring their stores) after the poll that ran them
 * :meth:`lost` (``on_lost``) names the tasks to close at once without a commit;
 * :meth:`handle_assignment` (the loop, after the poll) closes the suspended tasks (those
   that come back too: another member may have committed them in between, so they are
-  created again and restore the tail of their changelogs), and creates each task whose partitions are
-  **all** assigned to this member, handing it to the restorer. A task with only some of
-  its partitions is never created (another member may own the others, and two owners
-  would write the same changelog partition): its partitions stay paused until an
+  created again and restore the tail of their changelogs), and creates each task whose
+  partitions are **all** assigned to this member, handing it to the restorer. A task with
+  only some of its partitions is never created (another member may own the others, and two
+  owners would write the same changelog partition): its partitions stay paused until an
   assignment completes it;
 * :meth:`restore_step` (the loop, every iteration while tasks restore) lets the restorer
   (a :class:`~kstreams.runtime.changelog_reader.ChangelogReader`) restore for a bounded
   time and starts the tasks that caught up: restoration never blocks the loop for long,
   so the consumer keeps polling and the running tasks keep processing.
 
-Task states: ``CREATED → RESTORING → RUNNING ⇄ SUSPENDED → CLOSED``. Only running tasks
+Task states: ``CREATED → RESTORING → RUNNING → SUSPENDED → CLOSED``. Only running tasks
 process records (:attr:`entries` routes their partitions) and commit.
 
 Standby tasks (``num.standby.replicas``, :mod:`kstreams.runtime.standby_tasks`) live beside
@@ -301,7 +301,7 @@ class TaskManager:
         self._route()
 
     def handle_assignment(self) -> list[TopicPartition]:
-        """Close, resume and create tasks for the recorded assignment.
+        """Close the suspended tasks and create tasks for the recorded assignment.
 
         Returns the partitions whose task now runs (the thread resumes them). Raises what
         creating or restoring a task raised, after closing that task.

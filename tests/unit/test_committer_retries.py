@@ -50,13 +50,7 @@ def test_retries_back_off_and_are_logged_rarely(
 
 
 def test_a_call_that_keeps_failing_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = [0.0]
-
-    def sleep(s: float) -> None:
-        clock[0] += s
-
-    monkeypatch.setattr(committer_module.time, "sleep", sleep)
-    monkeypatch.setattr(committer_module.time, "monotonic", lambda: clock[0])
+    clock = fake_clock(monkeypatch)
     c = ExactlyOnceCommitter(None, Producer(failures=10**9), None, "t")
     with pytest.raises(StreamsError, match="begin_transaction failed"):
         c._begin()

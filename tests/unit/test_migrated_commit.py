@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, KafkaError, KafkaException, TopicPartition
+from test_committer_retries import fake_clock
 
 from kstreams.errors import TaskMigratedError
 from kstreams.runtime import committer as committer_module
@@ -61,13 +62,7 @@ def test_a_stale_member_epoch_is_tried_again(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_a_stale_member_epoch_that_stays_means_migrated(monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = [0.0]
-
-    def sleep(s: float) -> None:
-        clock[0] += s
-
-    monkeypatch.setattr(committer_module.time, "sleep", sleep)
-    monkeypatch.setattr(committer_module.time, "monotonic", lambda: clock[0])
+    clock = fake_clock(monkeypatch)
     consumer = Consumer([KafkaError.STALE_MEMBER_EPOCH] * 10**6, {})
     with pytest.raises(TaskMigratedError, match="STALE_MEMBER_EPOCH"):
         AtLeastOnceCommitter(consumer, None, Collector(), "t").commit([TopicPartition("in", 0, 5)])
