@@ -10,6 +10,8 @@ exactly once, in the order they were sent.
 
 from __future__ import annotations
 
+import collections
+import logging
 import random
 import struct
 import threading
@@ -45,6 +47,9 @@ class Generator(threading.Thread):
         self.sent = 0
         self.delivered = 0
         self.errors: list[str] = []
+        # librdkafka's error events and warnings, the last 20: what a stalled flush leaves to
+        # look at (a broker restart once left the producer delivering nothing for 120 s)
+        self.client_events: collections.deque[str] = collections.deque(maxlen=20)
         self.exception: BaseException | None = None
         self._stop_event = threading.Event()
 
@@ -57,6 +62,9 @@ class Generator(threading.Thread):
             self.errors.append(str(err))
         else:
             self.delivered += 1
+
+    def _on_error(self, err: Any) -> None:
+        self.client_events.append(f"{time.strftime('%H:%M:%S')} error: {err}")
 
     def run(self) -> None:
         try:
@@ -73,6 +81,8 @@ class Generator(threading.Thread):
                 "acks": "all",
                 "linger.ms": 5,
                 "client.id": "eos-generator",
+                "error_cb": self._on_error,
+                "logger": _EventLog(self.client_events),
             }
         )
         rng = random.Random(self.seed)
@@ -92,7 +102,10 @@ class Generator(threading.Thread):
                 time.sleep(ahead)
         remaining = producer.flush(120)
         if remaining:
-            self.errors.append(f"{remaining} record(s) not delivered after 120 s")
+            self.errors.append(
+                f"{remaining} record(s) not delivered after 120 s; the producer's last events: "
+                f"{list(self.client_events) or 'none'}"
+            )
 
     def result(self, timeout: float = 180.0) -> int:
         """Wait for the end; the number of records written (AssertionError if any failed)."""
@@ -103,3 +116,15 @@ class Generator(threading.Thread):
         assert not self.errors, f"the generator's deliveries failed: {self.errors[:5]}"
         assert self.delivered == self.sent, (self.delivered, self.sent)
         return self.delivered
+
+
+class _EventLog(logging.Logger):
+    """A logger for librdkafka's log lines (warnings and worse) that keeps them in a deque."""
+
+    def __init__(self, events: collections.deque[str]) -> None:
+        super().__init__("eos-generator.librdkafka", logging.WARNING)
+        self._events = events
+
+    def handle(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            self._events.append(f"{time.strftime('%H:%M:%S')} {record.getMessage()}")
