@@ -326,17 +326,23 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
                 msgs = consume(1, poll_s)
                 if msgs:
                     msgs.extend(consume(max_records - 1, 0))
+            if msgs:
+                # before the assignment is acted on: a record goes to the task that ran when
+                # it was fetched, or to none. A rebalance callback (or the rewind of a lost
+                # partition under exactly-once) in the second consume above may have closed
+                # its task and moved its partition back to the committed offset; a task
+                # created for it now would process the first call's record, fetched from the
+                # old position, then again when the partition is read again from there
+                self._process_batch(msgs)
+                if self._refused is not None:  # a new consumer: its instance id was still held
+                    self._join_again(topics)
+                    consume = self.consumer.consume
             if manager.pending:
                 self._handle_assignment()
             elif manager.restoring():
                 self._restore_step()
             if self.standby_placement is not None:
                 manager.standby_round(self.standby_placement.standbys_for(self.index))
-            if msgs:
-                self._process_batch(msgs)
-                if self._refused is not None:  # a new consumer: its instance id was still held
-                    self._join_again(topics)
-                    consume = self.consumer.consume
             collector.poll()
             try:
                 collector.check_errors()
