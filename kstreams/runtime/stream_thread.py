@@ -427,8 +427,9 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
         if err is not None:
             self._consumer_error(err)
             return
-        # a record fetched before its partition was revoked (or its task suspended): it is
-        # not processed, and its offset is not committed, so its next owner reads it again
+        # a record fetched before its partition was revoked, lost or rewound (or its task
+        # suspended): it is not processed, and its offset is not committed, so its next owner
+        # (or this thread, from the committed offset) reads it again
         log.debug(
             "stream-thread [%s] no running task for %s-%s; record left for its owner",
             self.client_id,
