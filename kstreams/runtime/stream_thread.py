@@ -468,10 +468,18 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
         else:
             consumer.assign(partitions)
             paused = self.task_manager.assigned(tps)
+            # every partition starts again from its committed offset: a rewind left for
+            # the next commit interval has nothing left to do (it would close the new tasks)
+            self._rewind_due = False
         if paused:
             consumer.pause([TopicPartition(t, p) for t, p in paused])
 
     def _handle_assignment(self) -> None:
+        if self._rewind_due:
+            # the partitions waiting for their rewind (paused) get no task before it: one
+            # would process them from where the closed tasks left off, past records whose
+            # offsets were never committed. The next commit interval rewinds, then creates
+            return
         started = self.task_manager.handle_assignment()
         if started:
             self.consumer.resume([TopicPartition(t, p) for t, p in started])
@@ -518,6 +526,7 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
         self._set_state("PARTITIONS_REVOKED")
         manager = self.task_manager
         losing = manager.revoked((tp.topic, tp.partition) for tp in partitions)
+        self._forget_rewind_if_unassigned()
         committed = False
         if not self._dirty and losing:
             try:
@@ -549,12 +558,20 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
         )
         lost_tps = [(tp.topic, tp.partition) for tp in partitions]
         lost = self.task_manager.lost(lost_tps)
+        self._forget_rewind_if_unassigned()
         if lost and self.committer.exactly_once:
             # the open transaction holds the lost tasks' output: abort it, and with it the
             # uncommitted work of every other task, which therefore starts again too
             self._rewind()
             return
         self.task_manager.close(lost)
+
+    def _forget_rewind_if_unassigned(self) -> None:
+        """A rewind left for the next commit interval concerns the partitions assigned then:
+        once none is left, it is dropped (the next assignment starts from the committed
+        offsets; a late rewind would close its new tasks and process their records again)."""
+        if self._rewind_due and not self.task_manager.assignment:
+            self._rewind_due = False
 
     def release(self) -> None:
         """Close the clients of a thread never started (one that ran closed its own)."""

@@ -160,12 +160,17 @@ class ExactlyOnce:
 
 
 class Record(Processor):
-    def __init__(self, seen: list[tuple[int, int]]) -> None:
+    """Records where each record came from; asks for a commit after the ``commit_after`` ones."""
+
+    def __init__(self, seen: list[tuple[int, int]], commit_after: set[int]) -> None:
         self.seen = seen
+        self.commit_after = commit_after
 
     def process(self, record: Any) -> None:
         meta = self.context.record_metadata()
         self.seen.append((meta.partition, meta.offset))
+        if meta.offset in self.commit_after:
+            self.context.commit()
 
 
 def run_thread(
@@ -174,19 +179,21 @@ def run_thread(
     stop_at: int,
     protocol: str = "consumer",
     exactly_once: bool = True,
+    commit_after: frozenset[int] = frozenset(),
+    commit_interval_ms: int = 600_000,
 ) -> Any:
     """The thread's loop over a fake consumer until its ``stop_at``-th consume call."""
     seen: list[tuple[int, int]] = []
     builder = StreamsBuilder()
     builder.stream(IN, key_serde=Serdes.String(), value_serde=Serdes.String()).process(
-        lambda: Record(seen)
+        lambda: Record(seen, set(commit_after))
     )
     config = StreamsConfig(
         {
             "application.id": "stale",
             "bootstrap.servers": "127.0.0.1:1",
             "group.protocol": protocol,
-            "commit.interval.ms": 600_000,
+            "commit.interval.ms": commit_interval_ms,
             "poll.ms": 1,
             "state.dir": tempfile.mkdtemp(prefix="kstreams-stale-"),
         }
