@@ -21,6 +21,7 @@ from confluent_kafka import OFFSET_BEGINNING, TopicPartition
 from kstreams import Serdes, StreamsBuilder
 from kstreams.config import StreamsConfig
 from kstreams.processor.api import Processor
+from kstreams.runtime.committer import TransactionAbortedError
 from kstreams.runtime.stream_thread import StreamThread
 
 IN = "in"
@@ -67,6 +68,7 @@ class FakeConsumer:
         self.paused: set[tuple[str, int]] = set()
         self.committed_offsets: dict[tuple[str, int], int] = {}
         self.callbacks: dict[str, Any] = {}
+        self.thread: Any = None
 
     # group membership
     def list_topics(self, topic: str, timeout: float) -> None:
@@ -142,6 +144,7 @@ class ExactlyOnce:
 
     def __init__(self) -> None:
         self.aborts = 0
+        self.fail_commits = 0
 
     def start(self) -> None:
         pass
@@ -150,7 +153,9 @@ class ExactlyOnce:
         pass
 
     def commit(self, offsets: Any) -> None:
-        pass
+        if self.fail_commits:
+            self.fail_commits -= 1
+            raise TransactionAbortedError("commit_transaction failed: the broker restarts")
 
     def abort(self, renew: bool = False) -> None:
         self.aborts += 1
@@ -200,6 +205,7 @@ def run_thread(
     )
     thread = StreamThread(0, builder.build(), config, "c", None, lambda *a: None, lambda *a: None)
     fake = FakeConsumer(ends, {**script, stop_at: lambda c: thread.shutdown()})
+    fake.thread = thread
     real = thread.consumer
     thread.consumer = fake
     if exactly_once:
@@ -257,3 +263,26 @@ def test_a_record_fetched_before_an_eager_rebalance_is_not_processed_twice() -> 
     # before: offset 3, fetched before the revocation, went to the task created again, then
     # came again from the committed offset
     assert seen == [(0, 0), (0, 1), (0, 2), (0, 3)]
+
+
+def test_a_record_fetched_before_a_failed_revocation_commit_is_processed_once() -> None:
+    # exactly-once, consumer protocol: the revocation's commit fails (the transaction aborted):
+    # the tasks that stay are rewound to their committed offsets too
+    ends = {(IN, 0): 3, (IN, 1): 0}
+
+    def more(c: FakeConsumer) -> None:
+        c.ends[(IN, 0)] = 4
+
+    def revoke(c: FakeConsumer) -> None:
+        thread_ref[0].committer.fail_commits = 1
+        c.rebalance("revoke", [(IN, 1)])
+
+    thread_ref: list[Any] = []
+    script = {
+        1: lambda c: (thread_ref.append(c.thread), c.rebalance("assign", [(IN, 0), (IN, 1)])),
+        5: more,
+        6: revoke,
+    }
+    seen, _, thread = run_thread(script, ends, stop_at=12)
+    assert thread.committer.aborts >= 1
+    assert seen == [(0, 0), (0, 1), (0, 2), (0, 0), (0, 1), (0, 2), (0, 3)]
