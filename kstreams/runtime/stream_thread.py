@@ -326,17 +326,23 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
                 msgs = consume(1, poll_s)
                 if msgs:
                     msgs.extend(consume(max_records - 1, 0))
+            if msgs:
+                # before the assignment is acted on: a record goes to the task that ran when
+                # it was fetched, or to none. A rebalance callback (or the rewind of a lost
+                # partition under exactly-once) in the second consume above may have closed
+                # its task and moved its partition back to the committed offset; a task
+                # created for it now would process the first call's record, fetched from the
+                # old position, then again when the partition is read again from there
+                self._process_batch(msgs)
+                if self._refused is not None:  # a new consumer: its instance id was still held
+                    self._join_again(topics)
+                    consume = self.consumer.consume
             if manager.pending:
                 self._handle_assignment()
             elif manager.restoring():
                 self._restore_step()
             if self.standby_placement is not None:
                 manager.standby_round(self.standby_placement.standbys_for(self.index))
-            if msgs:
-                self._process_batch(msgs)
-                if self._refused is not None:  # a new consumer: its instance id was still held
-                    self._join_again(topics)
-                    consume = self.consumer.consume
             collector.poll()
             try:
                 collector.check_errors()
@@ -421,8 +427,9 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
         if err is not None:
             self._consumer_error(err)
             return
-        # a record fetched before its partition was revoked (or its task suspended): it is
-        # not processed, and its offset is not committed, so its next owner reads it again
+        # a record fetched before its partition was revoked, lost or rewound (or its task
+        # suspended): it is not processed, and its offset is not committed, so its next owner
+        # (or this thread, from the committed offset) reads it again
         log.debug(
             "stream-thread [%s] no running task for %s-%s; record left for its owner",
             self.client_id,
@@ -461,10 +468,18 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
         else:
             consumer.assign(partitions)
             paused = self.task_manager.assigned(tps)
+            # every partition starts again from its committed offset: a rewind left for
+            # the next commit interval has nothing left to do (it would close the new tasks)
+            self._rewind_due = False
         if paused:
             consumer.pause([TopicPartition(t, p) for t, p in paused])
 
     def _handle_assignment(self) -> None:
+        if self._rewind_due:
+            # the partitions waiting for their rewind (paused) get no task before it: one
+            # would process them from where the closed tasks left off, past records whose
+            # offsets were never committed. The next commit interval rewinds, then creates
+            return
         started = self.task_manager.handle_assignment()
         if started:
             self.consumer.resume([TopicPartition(t, p) for t, p in started])
@@ -511,6 +526,7 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
         self._set_state("PARTITIONS_REVOKED")
         manager = self.task_manager
         losing = manager.revoked((tp.topic, tp.partition) for tp in partitions)
+        self._forget_rewind_if_unassigned()
         committed = False
         if not self._dirty and losing:
             try:
@@ -542,12 +558,20 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
         )
         lost_tps = [(tp.topic, tp.partition) for tp in partitions]
         lost = self.task_manager.lost(lost_tps)
+        self._forget_rewind_if_unassigned()
         if lost and self.committer.exactly_once:
             # the open transaction holds the lost tasks' output: abort it, and with it the
             # uncommitted work of every other task, which therefore starts again too
             self._rewind()
             return
         self.task_manager.close(lost)
+
+    def _forget_rewind_if_unassigned(self) -> None:
+        """A rewind left for the next commit interval concerns the partitions assigned then:
+        once none is left, it is dropped (the next assignment starts from the committed
+        offsets; a late rewind would close its new tasks and process their records again)."""
+        if self._rewind_due and not self.task_manager.assignment:
+            self._rewind_due = False
 
     def release(self) -> None:
         """Close the clients of a thread never started (one that ran closed its own)."""

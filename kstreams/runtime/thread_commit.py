@@ -34,11 +34,13 @@ _RETRIED_COMMITTED_ERRORS = {
     KafkaError.COORDINATOR_NOT_AVAILABLE,
     KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
     KafkaError.STALE_MEMBER_EPOCH,
+    KafkaError.UNSTABLE_OFFSET_COMMIT,
 }
 """Errors of reading the committed offsets that librdkafka does not mark retriable but that
 pass: the group coordinator's broker died or its partition moved (a 3-broker cluster losing
 one), or the new coordinator is still loading the group; under the consumer protocol a
-member epoch that moved (the OffsetFetch carries it) until the next heartbeat brings it."""
+member epoch that moved (the OffsetFetch carries it) until the next heartbeat brings it; a
+partition's offset still in a transaction being completed (``require_stable``, exactly-once)."""
 
 
 class ThreadCommitting:
@@ -205,7 +207,8 @@ class ThreadCommitting:
     def _committed_retrying(self, tps: list[TopicPartition]) -> list[TopicPartition]:
         """The group's committed offsets of ``tps``; timeouts (the broker restarting, an open
         transaction on the offsets) and a moving group coordinator are retried, with backoff,
-        for up to ``task.timeout.ms``.
+        for up to ``task.timeout.ms``. A partition answered with an error of its own counts as
+        the request failing with it (retried as above, else raised): never as no commit.
 
         ``NOT_COORDINATOR`` and ``COORDINATOR_NOT_AVAILABLE`` come back at once while the
         group coordinator's partition moves (a broker of a cluster died): without a pause
@@ -218,7 +221,15 @@ class ThreadCommitting:
         logged_at = -RETRY_LOG_EVERY_S
         while True:
             try:
-                return list(self.consumer.committed(tps, timeout=30))
+                committed = list(self.consumer.committed(tps, timeout=30))
+                for tp in committed:
+                    if tp.error is not None:
+                        # a partition's own error (the request itself succeeded): its offset
+                        # is unknown, not absent; read as "no commit" it would send a rewind
+                        # to the reset policy's end of the partition (earliest: everything
+                        # processed again, latest: records skipped)
+                        raise KafkaException(tp.error)
+                return committed
             except KafkaException as exc:
                 err = exc.args[0]
                 if not err.retriable() and err.code() not in _RETRIED_COMMITTED_ERRORS:
