@@ -88,9 +88,8 @@ _KEY_BYTES = 2
 
 _record_of = attrgetter("timestamp", "headers", "topic", "partition", "offset")
 """``(timestamp, headers, topic, partition, offset)`` of the record context: what a dirty
-entry keeps of the record that wrote it last (restored when it is flushed). The per-record
-writes build the same tuple from five attribute loads instead, about a fifth of this call's
-instructions on the task's slotted context (``put``, ``merger``)."""
+entry keeps of its last write (restored at flush). ``put`` and ``merger`` build it from five
+attribute loads, a fifth of this call's instructions on the task's slotted context."""
 
 _new_vt = tuple.__new__
 
@@ -570,9 +569,7 @@ class CachingTimestampedKeyValueStore(CachingStore, TimestampedKeyValueStore):
             r = self._record
             fields[1] = (r.timestamp, r.headers, r.topic, r.partition, r.offset)
             dirty[key] = fields
-            # a plain pair (a ValueAndTimestamp costs a tuple.__new__ call per update): reads
-            # hand out a ValueAndTimestamp, the flush and its listener index it
-            values[key] = (agg, new_ts)
+            values[key] = (agg, new_ts)  # a plain pair: no tuple.__new__ per update
             values.move_to_end(key)
 
         return merge
