@@ -33,6 +33,7 @@ MAX_CHAIN = 8
 
 _CHAIN_ATTR = "_kstreams_chain"
 _LINES_ATTR = "_kstreams_node_lines"
+_DERIVED_ATTR = "_kstreams_derived"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,10 @@ class Step:
     changes_value: bool = False
     temps: tuple[str, ...] = ()
     """Local names of ``code`` (renamed per step, so two steps of a kind keep theirs apart)."""
+    unwraps_change: bool = False
+    """The step is ``new_value = value.new_value`` then ``$forward`` and nothing else (a
+    ``Change`` 's new value, ``to_stream``): a flush listener may hand the steps after it that
+    value without building the ``Change`` (:func:`flush_listener`)."""
 
 
 _MARKER = re.compile(r"^(\s*)\$forward\s*$")
@@ -63,9 +68,23 @@ def _rename(code: str, names: dict[str, str]) -> str:
     return _NAMES.sub(lambda m: names.get(m.group(0), m.group(0)), code)
 
 
-def render(steps: tuple[Step, ...]) -> tuple[str, list[tuple[int, int, str]]]:
+_LISTENER_HEAD = """\
+if new is None:
+    value = None
+else:
+    value = new[0]
+    ts = new[1]"""
+"""What a flush listener (``key, new, old, ts, headers``) does for a step that unwraps a
+``Change``: the value is the new ``(value, timestamp)`` pair's, the timestamp too unless it
+is a delete (the cache's own forwarding: ``processor/table_forwarder.py``)."""
+
+
+def render(
+    steps: tuple[Step, ...], head: str | None = None
+) -> tuple[str, list[tuple[int, int, str]]]:
     """The factory's text for ``steps`` (arguments: ``forward`` and every step's bindings),
-    and ``(first line, last line, node)`` of each step's code in it (1-based)."""
+    and ``(first line, last line, node)`` of each step's code in it (1-based). With ``head``
+    (a node that unwraps a ``Change``), a flush listener's: ``head`` 's lines first."""
     key, value = "key", "value"
     parts: list[tuple[str, str]] = []  # (node, renamed code) in order
     args: list[str] = ["forward"]
@@ -102,9 +121,15 @@ def render(steps: tuple[Step, ...]) -> tuple[str, list[tuple[int, int, str]]]:
         "):",
         "    def fused(key, value, ts, headers):",
     ]
+    head_spans: list[tuple[int, int, str]] = []
+    if head is not None:
+        header[-1] = "    def fused(key, new, old, ts, headers):"
+        first = len(header) + 1
+        header.extend(textwrap.indent(_LISTENER_HEAD, "        ").splitlines())
+        head_spans.append((first, len(header), head))
     text = "\n".join([*header, textwrap.indent(body, "        "), "    return fused", ""])
     offset = len(header) + 1
-    return text, [(a + offset, b + offset, n) for a, b, n in spans_inner]
+    return text, [(a + offset, b + offset, n) for a, b, n in spans_inner] + head_spans
 
 
 _factories: dict[str, Callable[..., Forward]] = {}
@@ -112,15 +137,18 @@ _ids = itertools.count(1)
 """Numbers of the generated files (``next`` is atomic: stream threads build tasks at once)."""
 
 
-def _factory(steps: tuple[Step, ...]) -> tuple[Callable[..., Forward], list[tuple[int, int, str]]]:
+def _factory(
+    steps: tuple[Step, ...], head: str | None = None
+) -> tuple[Callable[..., Any], list[tuple[int, int, str]]]:
     """The compiled factory of ``steps`` (shared by chains of the same text: nodes of one kind
     share code, as closures do) and the chain's own line spans."""
-    text, spans = render(steps)
+    text, spans = render(steps, head)
     known = _factories.get(text)
     if known is not None:
         return known, spans
     # no ":" nor parentheses: profilers print frames as "function (file:line)"
-    filename = f"<kstreams fused chain {next(_ids)}, {len(steps)} nodes>"
+    kind = "fused chain" if head is None else "flush listener"
+    filename = f"<kstreams {kind} {next(_ids)}, {len(steps)} nodes>"
     namespace: dict[str, Any] = {"__builtins__": builtins}
     exec(compile(text, filename, "exec"), namespace)
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
@@ -145,6 +173,34 @@ def fuse(step: Step, forward: Forward | None) -> Forward:
     setattr(fn, _CHAIN_ATTR, (steps, tail))
     setattr(fn, _LINES_ATTR, spans)
     return fn
+
+
+def flush_listener(forward: Any) -> Callable[[Any, Any, Any, int, Any], None] | None:
+    """A record cache's flush listener ``(key, new, old, ts, headers)`` that runs the chain
+    ``forward`` without the ``Change`` its first step would unwrap: what forwarding
+    ``Change(new value, old value)`` to ``forward`` does, in one call (None when ``forward``'s
+    first step unwraps no ``Change``). The listener is kept on ``forward``
+    (:func:`derived`): it runs that node's steps, for the failing-node lookup."""
+    chain = getattr(forward, _CHAIN_ATTR, None)
+    if chain is None or not chain[0][0].unwraps_change:
+        return None
+    steps, tail = chain
+    rest = steps[1:]
+    if not rest and tail is None:
+        return None
+    factory, spans = _factory(rest, steps[0].node)
+    args: list[Any] = [tail]
+    for s in rest:
+        args.extend(s.bindings.values())
+    fn = factory(*args)
+    setattr(fn, _LINES_ATTR, spans)
+    setattr(forward, _DERIVED_ATTR, (*derived(forward), fn))
+    return fn  # type: ignore[no-any-return]
+
+
+def derived(fn: Any) -> tuple[Any, ...]:
+    """The flush listeners made from fused function ``fn`` (:func:`flush_listener`)."""
+    return getattr(fn, _DERIVED_ATTR, ())  # type: ignore[no-any-return]
 
 
 def node_at(fn: Any, line: int) -> str | None:

@@ -89,7 +89,12 @@ class TableToStreamProcessor(CompiledProcessor):
 
     def compile(self, context: ProcessorContext) -> Forward:
         # a fused step: one call with the sink after it (processor/fused.py)
-        step = Step(context.node_name, "new_value = value.new_value\n$forward", changes_value=True)
+        step = Step(
+            context.node_name,
+            "new_value = value.new_value\n$forward",
+            changes_value=True,
+            unwraps_change=True,
+        )
         return fuse(step, context.forward_fn)
 
 

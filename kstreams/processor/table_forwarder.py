@@ -14,6 +14,7 @@ from typing import Any
 
 from kstreams.processor.change import Change
 from kstreams.processor.context import Forward
+from kstreams.processor.fused import flush_listener
 
 
 def forwards_on_flush(store: Any, forward: Forward, send_old_values: bool) -> bool:
@@ -36,6 +37,10 @@ def forwards_on_flush(store: Any, forward: Forward, send_old_values: bool) -> bo
     register = getattr(store, "set_flush_listener", None)
     if register is None:
         return False
+
+    unwrapped = flush_listener(forward)
+    if unwrapped is not None:  # to_stream first: the Change would only be unwrapped
+        return bool(register(unwrapped, send_old_values))
 
     new_change = tuple.__new__  # Change(new, old) without the NamedTuple's Python __new__
 

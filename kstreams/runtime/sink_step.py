@@ -36,7 +36,7 @@ def produce_refusal(
 _CODE = """\
 try:
     kb = None if key is None else kfast(key)
-    vb = None if value is None else vfast(value)
+    $value
     sending = True
 except Exception:
     # the full serializers, and if they fail too, production.exception.handler decides
@@ -57,6 +57,11 @@ if sending and headers is None$fits:
 if sending:
     deliver(topic, kb, vb, ts, headers, None)
 """
+
+_VALUE = "vb = None if value is None else vfast(value)"
+# one serializer for both (String keys and values, say): a value that is the key object (a
+# word count's ``group_by(lambda k, word: word)``) has the key's bytes, serialized once
+_VALUE_IS_KEY = "vb = None if value is None else kb if value is key else vfast(value)"
 
 # records whose key and value stay under ``cap`` fit; the collector measures bigger ones
 # exactly (record_size.batch_size). ``x or empty``: None or empty, no bytes (the cheapest test)
@@ -93,5 +98,6 @@ def fast_sink_step(
     if cap is not None:
         bindings["cap"], bindings["empty"] = cap, b""
         fits = _FITS
-    code = _CODE.replace("$fits", fits)
+    value = _VALUE_IS_KEY if kfast is vfast else _VALUE
+    code = _CODE.replace("$fits", fits).replace("$value", value)
     return Step(node, code, bindings, temps=("kb", "vb", "pair", "sending", "exc"))

@@ -19,7 +19,7 @@ from kstreams.handlers import SerializationExceptionOrigin
 from kstreams.processor.change import ChangeSerde
 from kstreams.processor.compiled import compile_processor
 from kstreams.processor.context import Forward, ProcessorContext, TaskContext, fan_out
-from kstreams.processor.fused import fuse, node_at
+from kstreams.processor.fused import derived, fuse, node_at
 from kstreams.processor.task_id import TaskId
 from kstreams.processor.timestamps import FailOnInvalidTimestamp
 from kstreams.runtime import record_path
@@ -169,9 +169,10 @@ class StreamTask(TaskCommitting, TaskErrorHandling):
         """
         by_code: dict[Any, list[tuple[str, Any]]] = {}
         for name, fn in self._node_fns:
-            code = getattr(fn, "__code__", None)
-            if code is not None:
-                by_code.setdefault(code, []).append((name, fn))
+            for f in (fn, *derived(fn)):  # a flush listener made from the node's chain
+                code = getattr(f, "__code__", None)
+                if code is not None:
+                    by_code.setdefault(code, []).append((name, f))
         found = None
         tb = exc.__traceback__
         while tb is not None:

@@ -68,6 +68,7 @@ from kstreams.state.record_cache import (
     RecordCache,
     _RecordContextless,
     estimate_size,
+    pair_size,
 )
 from kstreams.state.thread_cache import ThreadCache
 from kstreams.state.typed import KeyValueStore, TimestampedKeyValueStore, null_key, store_serdes
@@ -86,8 +87,11 @@ _KEY_BYTES = 2
 """Index of a dirty entry's serialized key (None until a range or a flush needs it)."""
 
 _record_of = attrgetter("timestamp", "headers", "topic", "partition", "offset")
-"""``(timestamp, headers, topic, partition, offset)`` of the record context, in one C call:
-what a dirty entry keeps of the record that wrote it last (restored when it is flushed)."""
+"""``(timestamp, headers, topic, partition, offset)`` of the record context: what a dirty
+entry keeps of its last write (restored at flush). ``put`` and ``merger`` build it from five
+attribute loads, a fifth of this call's instructions on the task's slotted context."""
+
+_new_vt = tuple.__new__
 
 
 class CachingStore(RecordCache):
@@ -106,7 +110,8 @@ class CachingStore(RecordCache):
         super().__init__(store)
         self._thread_cache = thread_cache
         self._values: OrderedDict[Any, Any] = OrderedDict()
-        """Cached values in least-recently-used-first order; None: deleted (dirty)."""
+        """Cached values in least-recently-used-first order; None: deleted (dirty). A
+        timestamped store keeps what a merge wrote as a plain ``(value, timestamp)`` pair."""
         self._sizes: dict[Any, int] = {}
         self._dirty: dict[Any, list[Any]] = {}
         """Dirty keys in the order of their latest write: ``[old value, (ts, headers, topic,
@@ -193,9 +198,12 @@ class CachingStore(RecordCache):
         return len(self._dirty)
 
     def _thaw(self, entry: Any) -> Any:
-        """The value of a cache entry: a fresh copy if it is frozen."""
+        """The value of a cache entry: a fresh copy if it is frozen, a ``ValueAndTimestamp``
+        for a merged pair (see :meth:`CachingTimestampedKeyValueStore.merger`)."""
         if type(entry) is Frozen:
             return self._decode(entry.raw)
+        if type(entry) is tuple and self._timestamped:
+            return _new_vt(ValueAndTimestamp, entry)
         return entry
 
     # -- reads ------------------------------------------------------------------------------
@@ -218,8 +226,11 @@ class CachingStore(RecordCache):
             self._insert(key, value if immutable else Frozen(raw))
             return value
         values.move_to_end(key)
-        if type(entry) is Frozen:
+        te = type(entry)
+        if te is Frozen:
             return self._decode(entry.raw)
+        if te is tuple and self._timestamped:  # a merged pair: handed out (and kept) as a VT
+            entry = values[key] = _new_vt(ValueAndTimestamp, entry)
         return entry
 
     def _get_concurrent(self, key: Any) -> Any:
@@ -263,7 +274,8 @@ class CachingStore(RecordCache):
         # Kafka Streams' NamedCache flushes its dirty keys
         dirty = self._dirty
         fields = dirty.pop(key, None) or [_UNKNOWN if old is _MISSING else old, None, None]
-        fields[1] = _record_of(self._record)
+        r = self._record
+        fields[1] = (r.timestamp, r.headers, r.topic, r.partition, r.offset)
         dirty[key] = fields
         if old is _MISSING:
             self._insert(key, value)
@@ -368,7 +380,12 @@ class CachingStore(RecordCache):
         count = str_key + _NUMBER_VT_SIZE
         for key, (old, written, kb) in dirty.items():
             entry = values[key]
-            if type(entry) is not vt or type(key) is not str or (inner := entry[0]) is None:
+            te = type(entry)
+            if (
+                (te is not tuple and te is not vt)
+                or type(key) is not str
+                or (inner := entry[0]) is None
+            ):
                 flush_entry(key, old, written, kb)
                 continue
             try:
@@ -378,10 +395,7 @@ class CachingStore(RecordCache):
             except Exception:
                 flush_entry(key, old, written, kb)  # through the metered store's put
                 continue
-            if type(inner) is int:
-                size = count + len(key)
-            else:
-                size = str_key + len(key) + estimate_size(entry)
+            size = count + len(key) if type(inner) is int else str_key + len(key) + pair_size(entry)
             thread.size += size - sizes[key]
             sizes[key] = size
             (record.timestamp, record.headers, record.topic, record.partition, record.offset) = (
@@ -401,6 +415,8 @@ class CachingStore(RecordCache):
         size = ENTRY_OVERHEAD + (49 + len(key) if type(key) is str else estimate_size(key))
         if te is ValueAndTimestamp and type(entry[0]) is int:
             size += _NUMBER_VT_SIZE
+        elif te is tuple and self._timestamped:  # a merged (value, timestamp) pair
+            size += pair_size(entry)
         else:
             size += estimate_size(entry)
         self._thread_cache.size += size - sizes[key]
@@ -512,7 +528,10 @@ class CachingTimestampedKeyValueStore(CachingStore, TimestampedKeyValueStore):
         A null key or value is not merged: ``skip(key, value)`` is called instead. ``merge``
         has the signature of a processor's forward function (``headers`` are the record
         context's, as for ``put``), so that it can be one. ``counting``: ``initializer`` and
-        ``combine`` are a count's (0, one more), done inline for a cached key.
+        ``combine`` are a count's (0, one more), done inline for a cached key. A cached key's
+        new value is kept as a plain ``(value, timestamp)`` pair, sized as its
+        ``ValueAndTimestamp``: ``get`` and ranges hand out a ``ValueAndTimestamp``, flush
+        listeners get the pair (see ``FlushListener``).
         """
         get, put = self.get, self.put
         new_vt = tuple.__new__
@@ -547,9 +566,10 @@ class CachingTimestampedKeyValueStore(CachingStore, TimestampedKeyValueStore):
                 return
             dirty = self._dirty  # put's bookkeeping of a cached key
             fields = dirty.pop(key, None) or [entry, None, None]
-            fields[1] = _record_of(self._record)
+            r = self._record
+            fields[1] = (r.timestamp, r.headers, r.topic, r.partition, r.offset)
             dirty[key] = fields
-            values[key] = new_vt(ValueAndTimestamp, (agg, new_ts))
+            values[key] = (agg, new_ts)  # a plain pair: no tuple.__new__ per update
             values.move_to_end(key)
 
         return merge

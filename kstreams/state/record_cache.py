@@ -24,7 +24,9 @@ ENTRY_OVERHEAD = 300
 the ordered dict node, the size slot and, while dirty, the record context)."""
 
 FlushListener = Callable[[Any, Any, Any, int, Any], None]
-"""``listener(key, new_value, old_value, timestamp, headers)``: a flushed dirty key."""
+"""``listener(key, new_value, old_value, timestamp, headers)``: a flushed dirty key. A
+timestamped store's values are ``(value, timestamp)`` pairs: a ``ValueAndTimestamp``, or a
+plain tuple for what a merge wrote (read them by index)."""
 
 _NUMBER_VT_SIZE = 120
 """``estimate_size`` of a ``ValueAndTimestamp`` of a number: 88 + the number's 32."""
@@ -60,6 +62,16 @@ def estimate_size(obj: Any) -> int:
     if t is int or t is float or obj is None:
         return 32
     return sys.getsizeof(obj)
+
+
+def pair_size(entry: tuple[Any, int]) -> int:
+    """``estimate_size`` of ``ValueAndTimestamp(*entry)``: what a timestamped cache counts for
+    an entry it keeps as a plain ``(value, timestamp)`` pair (see ``CachingStore.merger``)."""
+    inner = entry[0]
+    ti = type(inner)
+    if ti is int or ti is float or inner is None:
+        return _NUMBER_VT_SIZE
+    return 88 + estimate_size(inner)
 
 
 class _RecordContextless:
