@@ -52,6 +52,10 @@ def build() -> Path:
 # (zone label, "module:Class.method" or a special name) in zone order z00, z01, ...
 WINDOW_ZONES = [
     (
+        "cache: a count's window updates (_count)",
+        "kstreams.state.window_cache:SegmentedCache._count",
+    ),
+    (
         "cache: a record's window updates (_update)",
         "kstreams.state.window_cache:SegmentedCache._update",
     ),

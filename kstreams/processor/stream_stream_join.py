@@ -188,7 +188,13 @@ class StreamStreamJoinProcessor(CompiledProcessor):
 
     def compile(self, context: ProcessorContext) -> Forward:
         other_store = context.get_state_store(self.other_store_name)
-        fetch = other_store.fetch_range
+        fetch_list = getattr(other_store, "fetch_range_list", None)  # the metered store's
+        if fetch_list is None:
+            fetch = other_store.fetch_range
+
+            def fetch_list(key: Any, time_from: int, time_to: int) -> list[tuple[int, Any]]:
+                return list(fetch(key, time_from, time_to))
+
         forward = context.forward_fn
         user_joiner = self.joiner
         left_side, outer = self.left_side, self.outer
@@ -307,7 +313,7 @@ class StreamStreamJoinProcessor(CompiledProcessor):
                 time_from = 0
             if time_to < 0:
                 time_to = 0
-            matches = list(fetch(key, time_from, time_to))
+            matches = fetch_list(key, time_from, time_to)
             if matches:
                 if outer_store is not None:
                     kb = kser(topic, key)

@@ -505,18 +505,17 @@ class RocksDBSegmentedEngine(SegmentedBytesEngine):
         self._tracking = True  # the segments written from now on remember their keys
         segments = self._segments
         first = time_from // self.segment_interval  # _segment_ids, without its frame
-        if self._windows:
-            last = time_to // self.segment_interval
-            ids = [i for i in segments if first <= i <= last]
-        else:
-            ids = [i for i in segments if i >= first]
+        last = time_to // self.segment_interval if self._windows else None
+        ids = list(segments)  # a snapshot: segments may be opened meanwhile (queries)
         if reverse:
             ids.reverse()
         found: list[tuple[bytes, bytes]] = []
         schema = self.schema
         lo = hi = b""
         matches = schema.matches
-        for i in ids:
+        for i in ids:  # filtered here: a comprehension is a frame of its own (Python 3.11)
+            if i < first or (last is not None and i > last):
+                continue
             segment = segments[i]
             known = segment.record_keys
             only: bytes | None = None

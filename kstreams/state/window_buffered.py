@@ -307,13 +307,13 @@ class BufferedSegmentedStore(WrappedStateStore):
             return stored
         get = self._buf.get
         if windows:
-            # schema.matches without its frame: the window start follows the record key
+            # schema.matches without its frame: the window start follows the record key (and
+            # a loop: a comprehension is a frame of its own in Python 3.11, for an entry or two)
             at = len(kb)
-            pending = [
-                (k, get(k))
-                for k in list(keys)
-                if time_from <= unpack_long_from(k, at)[0] <= time_to
-            ]
+            pending = []
+            for k in list(keys):
+                if time_from <= unpack_long_from(k, at)[0] <= time_to:
+                    pending.append((k, get(k)))
         else:
             matches = self.schema.matches
             pending = [(k, get(k)) for k in list(keys) if matches(k, time_from, time_to)]
@@ -323,7 +323,11 @@ class BufferedSegmentedStore(WrappedStateStore):
         if len(pending) > 1:
             pending.sort(key=lambda e: order(e[0]), reverse=reverse)
         if not stored:  # nothing committed of the key in the bounds: the buffered entries alone
-            return [kv for kv in pending if kv[1] is not None]  # type: ignore[misc]
+            found: list[tuple[bytes, bytes]] = []
+            for kv in pending:
+                if kv[1] is not None:
+                    found.append(kv)  # type: ignore[arg-type]
+            return found
         return list(merge_ordered(pending, iter(stored), order, reverse))
 
     def order_key(self) -> Any:

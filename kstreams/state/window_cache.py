@@ -16,6 +16,9 @@ order of each window's latest update (Java's ``NamedCache`` moves a rewritten ke
 end of its dirty keys). Mutable values are kept serialized
 (:class:`~kstreams.state.caching.Frozen`) and deserialized afresh for every reader, so
 what the cache hands back, forwards or writes to the changelog is what was written.
+A count's window (a timestamped window store's ``ValueAndTimestamp`` of the count) is kept
+as a plain ``(count, timestamp)`` tuple, which costs a fraction of a ``ValueAndTimestamp`` to
+make and free per update, and made a ``ValueAndTimestamp`` again for every reader.
 
 Entries are grouped by record key: ``record key -> {window: entry}`` (a window store's
 window is its start, a session store's ``(start, end)``), so the per-record path hashes
@@ -59,6 +62,11 @@ WINDOW_OVERHEAD = 120
 
 NUMBER_VT_SIZE = estimate_size(ValueAndTimestamp(0, 0))
 """``estimate_size`` of a ``ValueAndTimestamp`` of a number (a count's), without its call."""
+
+COUNT = tuple
+"""The type of a count's cached window in a timestamped cache: ``(count, timestamp)``, read
+as ``ValueAndTimestamp`` (no other entry of a timestamped cache is a plain tuple: a put or an
+update of one is made a ``ValueAndTimestamp``); its accounted size is ``NUMBER_VT_SIZE``."""
 
 
 class SegmentedCache(CachedWindowReads, RecordCache):
@@ -185,7 +193,23 @@ class SegmentedCache(CachedWindowReads, RecordCache):
     def _thaw(self, entry: Any) -> Any:
         if type(entry) is Frozen:
             return self._wrapped.decode_value(entry.raw)
+        if type(entry) is COUNT and self._timestamped:
+            return new_vt(ValueAndTimestamp, entry)
         return entry
+
+    def _accounted(self, entry: Any) -> int:
+        """The size a cached entry is accounted at (a count's without ``estimate_size``)."""
+        if type(entry) is COUNT and self._timestamped:
+            return NUMBER_VT_SIZE
+        if type(entry) is ValueAndTimestamp and type(entry[0]) is int:
+            return NUMBER_VT_SIZE
+        return estimate_size(entry)
+
+    def _normal(self, value: Any) -> Any:
+        """``value`` as a timestamped cache keeps it: a plain tuple as ``ValueAndTimestamp``."""
+        if type(value) is COUNT and self._timestamped:
+            return new_vt(ValueAndTimestamp, value)
+        return value
 
     def _kept(self, raw: bytes) -> tuple[Any, Any]:
         """``(value, what the cache keeps of it)`` of stored bytes."""
@@ -208,9 +232,7 @@ class SegmentedCache(CachedWindowReads, RecordCache):
             entry = windows.get(window, MISSING)
             if entry is not MISSING:
                 values.move_to_end(key)
-                if type(entry) is Frozen:
-                    return self._wrapped.decode_value(entry.raw)
-                return entry
+                return self._thaw(entry)
         raw = self._load(key, window)
         return None if raw is None else self._wrapped.decode_value(raw)
 
@@ -240,6 +262,7 @@ class SegmentedCache(CachedWindowReads, RecordCache):
         windows = values.get(key)
         old = MISSING if windows is None else windows.get(window, MISSING)
         if value is not None:
+            value = self._normal(value)
             inner = value[0] if self._timestamped else value
             if type(inner) not in IMMUTABLE_SCALARS and not is_immutable(inner):
                 raw = self._wrapped.encode_value(value)
@@ -259,7 +282,7 @@ class SegmentedCache(CachedWindowReads, RecordCache):
             dirty_windows[window] = (
                 seq,
                 context,
-                estimate_size(old) if dirty is None else dirty[2],
+                self._accounted(old) if dirty is None else dirty[2],
             )
             windows[window] = value  # type: ignore[index]
             values.move_to_end(key)
@@ -281,8 +304,8 @@ class SegmentedCache(CachedWindowReads, RecordCache):
         is a timestamped aggregation's, made here without a frame of its own: the new value is
         ``ValueAndTimestamp(aggregator(key, value, old aggregate or initializer()), max(ts,
         old timestamp))``, a delete if the aggregate is None. ``counting`` (with ``fold``): the
-        initializer and aggregator are a count's (0, one more), done inline: ``old + 1``, an
-        int, so never kept frozen.
+        initializer and aggregator are a count's (0, one more), done inline: ``old + 1``, kept
+        as a plain ``(count, timestamp)`` tuple (``COUNT``).
         """
         values = self._values
         cached = values.get(key)
@@ -307,23 +330,25 @@ class SegmentedCache(CachedWindowReads, RecordCache):
                     old = None if raw is None else decode(raw)
                 elif type(entry) is Frozen:
                     old = decode(entry.raw)
+                elif type(entry) is COUNT and timestamped and fold is None:
+                    old = new_vt(ValueAndTimestamp, entry)  # a fold reads a count's as it is
                 else:
                     old = entry
                 if fold is None:
                     value = update(old)  # type: ignore[misc]
                     if value is not None:
+                        if timestamped and type(value) is COUNT:
+                            value = new_vt(ValueAndTimestamp, value)
                         inner = value[0] if timestamped else value
                         if type(inner) not in IMMUTABLE_SCALARS and not is_immutable(inner):
                             raw = wrapped.encode_value(value)
                             value = None if raw is None else Frozen(raw)
-                elif counting:  # count_initializer / count_aggregator, inline
+                elif counting:  # count_initializer / count_aggregator, inline, kept as COUNT
                     if old is None:
-                        value = new_vt(ValueAndTimestamp, (1, ts))
+                        value = (1, ts)
                     else:
                         new_ts = old[1]
-                        value = new_vt(
-                            ValueAndTimestamp, (old[0] + 1, ts if ts > new_ts else new_ts)
-                        )
+                        value = (old[0] + 1, ts if ts > new_ts else new_ts)
                 else:
                     if old is None:
                         agg = aggregator(key, record_value, initializer())
@@ -344,7 +369,7 @@ class SegmentedCache(CachedWindowReads, RecordCache):
                 if dirty is None:
                     dirty = dirty_all[key] = {}
                 if entry is MISSING:
-                    size = estimate_size(value)
+                    size = NUMBER_VT_SIZE if counting else estimate_size(value)
                     dirty[window] = (seq, context, size)  # before an eviction may flush it
                     self._seq = seq
                     self._insert(key, window, value, size)
@@ -357,10 +382,19 @@ class SegmentedCache(CachedWindowReads, RecordCache):
                     was = dirty.get(window)
                     if was is not None:
                         accounted = was[2]
+                    elif type(entry) is COUNT and timestamped:
+                        accounted = NUMBER_VT_SIZE
                     elif type(entry) is ValueAndTimestamp and type(entry[0]) is int:
                         accounted = NUMBER_VT_SIZE  # estimate_size, without its call
                     else:
                         accounted = estimate_size(entry)
+                    if counting and accounted != NUMBER_VT_SIZE:
+                        # a count's window is accounted at its fixed size from now on (the
+                        # count loop does not look up what a window was accounted at)
+                        grown = NUMBER_VT_SIZE - accounted
+                        self._sizes[key] += grown
+                        self._thread_cache.size += grown
+                        accounted = NUMBER_VT_SIZE
                     dirty[window] = (seq, context, accounted)
                     cached[window] = value  # type: ignore[index]
         finally:
@@ -368,10 +402,12 @@ class SegmentedCache(CachedWindowReads, RecordCache):
 
     def _count(self, key: Any, windows: Any, ts: int) -> None:
         """:meth:`_update` of a count (``counting``) for each of ``windows`` (``key``
-        hashable): while the windows are cached counts (the common case of a hopping count:
-        a record's windows were all seen by the key's records before), one more each in a
-        loop of its own (~a third of the general loop's work per window); from the first
-        window that is not, the general loop does the rest."""
+        hashable): while the windows are cached counts (``COUNT``; the common case of a
+        hopping count: a record's windows were all seen by the key's records before), one
+        more each in a loop of its own (~a third of the general loop's work per window); from
+        the first window that is not, the general loop does the rest. A cached count is
+        accounted at ``NUMBER_VT_SIZE`` whether it is dirty or not (the general loop sees to
+        it), so its size is not looked up."""
         cached = self._values.get(key)
         if cached is None:
             self._update(key, windows, None, (None, ts, None, None), True)
@@ -384,24 +420,18 @@ class SegmentedCache(CachedWindowReads, RecordCache):
             dirty = self._dirty[key] = {}
         get = cached.get
         seq = self._seq
-        vt = ValueAndTimestamp
+        count = COUNT
         rest = iter(windows)
         left = None
         for window in rest:
             entry = get(window)
-            if entry.__class__ is not vt:  # not cached, or frozen
+            if entry.__class__ is not count:  # not cached, or not a count's
                 left = window
                 break
             n, old_ts = entry
-            if n.__class__ is not int:
-                left = window
-                break
             seq += 1
-            # the size accounted for the window: a count's, whether it was dirty already or not
-            # (unless a put of None made it dirty in this flush interval, which counts do not:
-            # then the cache's estimate is 88 bytes low for it until the key is evicted)
             dirty[window] = (seq, context, NUMBER_VT_SIZE)
-            cached[window] = new_vt(vt, (n + 1, ts if ts > old_ts else old_ts))
+            cached[window] = (n + 1, ts if ts > old_ts else old_ts)
         self._seq = seq
         if left is not None:
             self._update(key, [left, *rest], None, (None, ts, None, None), True)
@@ -467,11 +497,16 @@ class SegmentedCache(CachedWindowReads, RecordCache):
         saved = (record.timestamp, record.headers, record.topic, record.partition, record.offset)
         sizes = self._sizes
         thread = self._thread_cache
+        timestamped = self._timestamped
+        new_windowed = tuple.__new__  # Windowed(key, w) without its Python __new__
         try:
             for _, key, window, (_, context, accounted) in entries:
                 entry = values[key][window]
                 # the accounting, as the entry is now (a number's size without a call)
-                if type(entry) is ValueAndTimestamp and type(entry[0]) is int:
+                if type(entry) is COUNT and timestamped:
+                    entry = new_vt(ValueAndTimestamp, entry)  # what is written and forwarded
+                    grown = NUMBER_VT_SIZE - accounted
+                elif type(entry) is ValueAndTimestamp and type(entry[0]) is int:
                     grown = NUMBER_VT_SIZE - accounted
                 else:
                     grown = estimate_size(entry) - accounted
@@ -512,7 +547,7 @@ class SegmentedCache(CachedWindowReads, RecordCache):
                     if w is None:
                         w = windows[window] = window_of(window)
                     listener(
-                        Windowed(key, w),
+                        new_windowed(Windowed, (key, w)),
                         decode(entry.raw) if type(entry) is Frozen else entry,
                         old,
                         ts,

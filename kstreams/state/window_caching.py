@@ -21,7 +21,9 @@ from typing import Any
 from kstreams.state.record_cache import Frozen
 from kstreams.state.thread_cache import ThreadCache
 from kstreams.state.typed import null_key
-from kstreams.state.window_cache import MISSING, SegmentedCache
+from kstreams.state.value_and_timestamp import ValueAndTimestamp
+from kstreams.state.value_and_timestamp import new_value_and_timestamp as new_vt
+from kstreams.state.window_cache import COUNT, MISSING, SegmentedCache
 from kstreams.state.window_metered import (
     MeteredSessionStore,
     MeteredTimestampedWindowStore,
@@ -126,6 +128,8 @@ class CachingWindowStore(SegmentedCache, WindowStore):
                 values.move_to_end(key)
                 if type(entry) is Frozen:
                     return self._wrapped.decode_value(entry.raw)
+                if type(entry) is COUNT and self._timestamped:
+                    return new_vt(ValueAndTimestamp, entry)
                 return entry
         if key is None:
             raise null_key(self.name)

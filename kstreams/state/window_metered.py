@@ -259,7 +259,15 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
     def put_raw(self, key: Any, raw: bytes | None, window_start: int) -> None:
         """:meth:`put` of a value already serialized with :meth:`encode_value` (None: delete,
         ignored with ``retain_duplicates``), for callers that needed its bytes anyway."""
-        kb = self.serialize_key(key)
+        kb = None
+        kfast = self._kfast  # serialize_key's fast path without its frame (a join's, per record)
+        if kfast is not None and key is not None:
+            try:
+                kb = kfast(key)
+            except Exception:
+                kb = None  # serialize_key's full serializer says why
+        if kb is None:
+            kb = self.serialize_key(key)
         if self._retain_duplicates:
             if raw is None:
                 return
@@ -295,17 +303,33 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
 
     def fetch_range(self, key: Any, time_from: int, time_to: int) -> Iterator[tuple[int, Any]]:
         # _times(key, time_from, time_to, False) without its frame (a join's lookup per record)
-        kb = self.serialize_key(key)
-        decode = self.decode_value
-        at = len(kb)
+        return iter(self.fetch_range_list(key, time_from, time_to))
+
+    def fetch_range_list(self, key: Any, time_from: int, time_to: int) -> list[tuple[int, Any]]:
+        """:meth:`fetch_range` as a list (a join's lookup of the other side, per record)."""
+        kb = None
+        kfast = self._kfast  # serialize_key's fast path without its frame
+        if kfast is not None and key is not None:
+            try:
+                kb = kfast(key)
+            except Exception:
+                kb = None  # serialize_key's full serializer says why
+        if kb is None:
+            kb = self.serialize_key(key)
         fetch_key = self._fetch_key
         if fetch_key is None:
             entries = self._wrapped.fetch(kb, kb, time_from, time_to, False)
         else:
             entries = fetch_key(kb, time_from, time_to)
-        return iter(
-            [(unpack_long_from(store_key, at)[0], decode(raw)) for store_key, raw in entries]
-        )
+        found: list[tuple[int, Any]] = []
+        if entries:
+            # a loop, not a comprehension: a join finds a few entries, and a comprehension is
+            # a frame of its own (Python 3.11)
+            decode = self.decode_value
+            at = len(kb)
+            for store_key, raw in entries:
+                found.append((unpack_long_from(store_key, at)[0], decode(raw)))
+        return found
 
     def backward_fetch_range(
         self, key: Any, time_from: int, time_to: int

@@ -14,10 +14,17 @@ Example::
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import namedtuple
 from datetime import datetime, timezone
-from typing import Any, Generic, TypeVar
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 K = TypeVar("K")
+
+# C-level getters: reading a window's bounds or a windowed key's parts runs no Python frame
+# (a windowed sink reads all three per record it places)
+_start_of, _end_of = attrgetter("_start"), attrgetter("_end")
+_FIELDS = namedtuple("_FIELDS", ("key", "window"))  # its fields' getters are Windowed's
 
 
 class Window(ABC):
@@ -39,15 +46,19 @@ class Window(ABC):
         self._start = start
         self._end = end
 
-    @property
-    def start(self) -> int:
-        """The start, epoch ms (inclusive)."""
-        return self._start
+    if TYPE_CHECKING:
 
-    @property
-    def end(self) -> int:
-        """The end, epoch ms."""
-        return self._end
+        @property
+        def start(self) -> int:
+            """The start, epoch ms (inclusive)."""
+
+        @property
+        def end(self) -> int:
+            """The end, epoch ms."""
+
+    else:
+        start = property(_start_of, doc="The start, epoch ms (inclusive).")
+        end = property(_end_of, doc="The end, epoch ms.")
 
     @property
     def start_time(self) -> datetime:
@@ -115,43 +126,50 @@ class SessionWindow(Window):
         return not (other._end < self._start or self._end < other._start)
 
 
-class Windowed(Generic[K]):
+class Windowed(tuple[Any, Any], Generic[K]):
     """A key and its window: the key of windowed results (Java: ``Windowed``).
 
     Example::
 
         for windowed, count in store.fetch_all(0, 120_000):
             print(windowed.key, windowed.window.start, count)
+
+    Immutable. Under the hood a ``(key, window)`` tuple, as cheap to make and read as a
+    ``NamedTuple`` (a windowed result's key is made and read once per record forwarded), but
+    equal only to another ``Windowed``: not to the plain tuple of its parts.
     """
 
-    __slots__ = ("_key", "_window")
+    __slots__ = ()
 
-    def __init__(self, key: K, window: Window) -> None:
-        self._key = key
-        self._window = window
+    def __new__(cls, key: K, window: Window) -> Windowed[K]:
+        return tuple.__new__(cls, (key, window))
 
-    @property
-    def key(self) -> K:
-        """The record key."""
-        return self._key
+    if TYPE_CHECKING:
 
-    @property
-    def window(self) -> Window:
-        """The window."""
-        return self._window
+        @property
+        def key(self) -> K:
+            """The record key."""
+
+        @property
+        def window(self) -> Window:
+            """The window."""
+
+    else:
+        key = _FIELDS.key
+        key.__doc__ = "The record key."
+        window = _FIELDS.window
+        window.__doc__ = "The window."
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Windowed)
-            and self._key == other._key
-            and self._window == other._window
-        )
+        return isinstance(other, Windowed) and tuple.__eq__(self, other)
 
-    def __hash__(self) -> int:
-        return hash((self._key, self._window))
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = tuple.__hash__  # hash((key, window))
 
     def __repr__(self) -> str:
-        return f"[{self._key}@{self._window.start}/{self._window.end}]"
+        return f"[{self[0]}@{self[1].start}/{self[1].end}]"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Windowed, (self._key, self._window))
+        return (Windowed, (self[0], self[1]))
