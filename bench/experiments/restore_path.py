@@ -8,7 +8,10 @@ Two modes:
   (timestamped key-value store, record cache, change-logging, write buffer, RocksDB; or
   ``--store memory`` / ``none``): CPU µs per record of the reader and the stores, without
   librdkafka. ``--callgrind N`` runs it once over N records for
-  ``bench/experiments/restore_callgrind.sh``.
+  ``bench/experiments/restore_callgrind.sh``. ``--fresh``: every ``consume`` hands back new
+  ``Message`` objects, as the real consumer does (the garbage collector then sees them
+  allocated and alive for a round; ``--heap N`` keeps N other objects alive, as an
+  application's heap, which a full collection walks).
 * ``broker``: ``--records`` changelog records (distinct keys, 8-byte counts, the word
   count's changelog) on ``--partitions`` partitions of a topic on the broker of
   ``$KSTREAMS_BOOTSTRAP_SERVERS``, produced once (``--transactional``: in transactions of
@@ -114,8 +117,11 @@ class Replay:
     """The restore consumer's part restoration uses, over messages built in advance: each
     ``consume`` returns up to ``n`` of them in runs of ``run`` per partition."""
 
-    def __init__(self, topic: str, partitions: int, per_partition: int, run: int) -> None:
+    def __init__(
+        self, topic: str, partitions: int, per_partition: int, run: int, fresh: bool = False
+    ) -> None:
         self.topic = topic
+        self.fresh = fresh
         self.ends = {p: per_partition for p in range(partitions)}
         value = _COUNT.pack(7)
         self.logs = {
@@ -170,6 +176,19 @@ class Replay:
                     break
             if not took:
                 break
+        if self.fresh:  # new objects, as confluent-kafka builds them for each consume()
+            return [
+                Message(
+                    topic=m.topic(),
+                    partition=m.partition(),
+                    offset=m.offset(),
+                    key=m.key(),
+                    value=m.value(),
+                    timestamp=m.timestamp(),
+                    error=None,
+                )
+                for m in out
+            ]
         return out
 
     def position(self, tps: list[Any]) -> list[Position]:
@@ -192,7 +211,8 @@ def apply_once(replay: Replay, kind: str, partitions: int) -> tuple[float, float
 
 def run_apply(args: argparse.Namespace) -> None:
     per_partition = args.records // args.partitions
-    replay = Replay("restore-path-changelog", args.partitions, per_partition, args.run)
+    replay = Replay("restore-path-changelog", args.partitions, per_partition, args.run, args.fresh)
+    heap = [[i] for i in range(args.heap)]  # noqa: F841 (alive: what a full collection walks)
     if args.callgrind:
         # the messages of --records are built whatever is restored: the difference of two
         # runs' instruction counts is the restoration's alone
@@ -399,6 +419,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--run", type=int, default=2500, help="apply: records per partition run")
     parser.add_argument("--callgrind", type=int, default=0)
+    parser.add_argument("--fresh", action="store_true", help="apply: new messages per consume")
+    parser.add_argument("--heap", type=int, default=0, help="apply: other live objects")
     parser.add_argument("--transactional", action="store_true")
     parser.add_argument("--topic", help="broker: an existing changelog topic (not produced)")
     parser.add_argument("--keep", action="store_true", help="broker: keep the topic")

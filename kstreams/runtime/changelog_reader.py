@@ -216,7 +216,7 @@ class ChangelogReader:
                 # the process' CPU time (every thread's) over the restoration, per record
                 cpu = time.process_time() - self._window_cpu
                 log.info(
-                    "stream-thread [%s] restoration done: %d records in %.2fs (%.0f records/s; "
+                    "stream-thread [%s] restoration done: %d records in %.3fs (%.0f records/s; "
                     "%.2f µs CPU a record)",
                     self.client_id,
                     restored,

@@ -16,8 +16,12 @@ those with a null key, which the table drops, are skipped.
 
 from __future__ import annotations
 
+import gc
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from confluent_kafka import KafkaError, TopicPartition
@@ -52,6 +56,37 @@ exactly-once restart finds only a transaction marker after each checkpoint)."""
 
 STALL_REPORT_S = 30.0
 """How long restoration may make no progress before it says so (and again after as long)."""
+
+_gc_guard = threading.Lock()
+_gc_pausers = 0
+_gc_resume = False
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a round's messages are alive (back on after,
+    if it was on when the first of the process' nested or concurrent pauses began).
+
+    ``consume()`` hands back up to :data:`RESTORE_BATCH` ``Message`` objects, which the
+    collector tracks: with it on, a round of 50,000 ran ~70 young collections, a few of
+    the middle generation and often a full one over the whole heap (4 partitions,
+    110,000 records: 76 ms of a 590 ms restoration in collections). Nothing a round
+    allocates forms cycles; the messages are freed by reference counting before the
+    collector is back on, so its counts are back where they were.
+    """
+    global _gc_pausers, _gc_resume
+    with _gc_guard:
+        if _gc_pausers == 0:
+            _gc_resume = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_guard:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_resume:
+                gc.enable()
 
 
 class _Job:
@@ -309,11 +344,12 @@ class Restoration:
         if not active:
             return []
         consumer = self.consumer
-        msgs = consumer.consume(max(1, min(RESTORE_BATCH, self.left())), wait_s)
-        runs = self._apply(msgs) if msgs else {}
+        with gc_paused():
+            msgs = consumer.consume(max(1, min(RESTORE_BATCH, self.left())), wait_s)
+            moved = bool(self._apply(msgs)) if msgs else False
+            del msgs  # freed while the collector is off (see gc_paused)
         asked = list(active.values())
         now = time.monotonic()
-        moved = bool(runs)
         for job, pos in zip(asked, consumer.position([j.tp for j in asked]), strict=True):
             if pos.offset > job.position:  # past transaction markers and aborted records
                 job.position, moved = pos.offset, True
@@ -412,7 +448,7 @@ class Restoration:
     def _done(self, job: _Job, now: float) -> None:
         took = now - self._began.pop((job.topic, job.partition), now)
         log.info(
-            "Restored %d records into %s in %.2fs (%.0f records/s)",
+            "Restored %d records into %s in %.3fs (%.0f records/s)",
             job.total,
             job.where(),
             took,
