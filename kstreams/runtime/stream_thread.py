@@ -48,7 +48,7 @@ from kstreams.runtime.static_rejoin import UnreleasedInstanceId, is_unreleased_i
 from kstreams.runtime.streams_producer import StreamsProducer
 from kstreams.runtime.task import StreamTask
 from kstreams.runtime.task_manager import TaskManager
-from kstreams.runtime.task_offsets import StartOffsets, apply_offset_resets
+from kstreams.runtime.task_offsets import apply_offset_resets, initialize_tasks
 from kstreams.runtime.thread_close import CLOSE_FLUSH_TIMEOUT_S as CLOSE_FLUSH_TIMEOUT_S
 from kstreams.runtime.thread_close import ThreadClosing
 from kstreams.runtime.thread_commit import ThreadCommitting
@@ -155,9 +155,6 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
             client_id=self.client_id,
             admin=admin,
         )
-        self._start_offsets = StartOffsets(
-            self._committed_retrying, self.client_id, admin, config.application_id
-        )
         self.task_manager = TaskManager(
             topology,
             self.app_id,
@@ -165,7 +162,6 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
             self.changelog_reader,
             self.client_id,
             initialize_tasks=self._initialize_tasks,
-            prefetch_offsets=self._start_offsets.prefetch,
             create_budget_s=TASK_CREATE_BUDGET_S,
             lock_scope=os.path.join(os.path.abspath(config.state_dir), self.app_id),
         )
@@ -521,7 +517,7 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
         )
 
     def _initialize_tasks(self, tasks: list[StreamTask]) -> None:
-        self._start_offsets.initialize(tasks)
+        initialize_tasks(self._committed_retrying, tasks, self.client_id)
 
     def _on_revoke(self, consumer: Any, partitions: list[Any]) -> None:
         # as in Kafka Streams, the tasks losing partitions are committed here, the last moment

@@ -147,8 +147,6 @@ class TaskManager:
         client_id: For log lines.
         initialize_tasks: Starts restored tasks from their committed offsets' metadata
             (partition times, processor metadata) before they run; None: nothing to read.
-        prefetch_offsets: Called with the tasks just created, before they restore: asks for
-            the committed offsets ``initialize_tasks`` will read (without waiting for them).
         lock_scope: The application's state directory: tasks are locked in it
             (:class:`TaskLocks`) while this manager has them; None: no locking.
         create_budget_s: While some tasks run, how long one :meth:`handle_assignment` may
@@ -167,9 +165,7 @@ class TaskManager:
         lock_scope: str | None = None,
         initialize_tasks: Callable[[list[StreamTask]], None] | None = None,
         create_budget_s: float | None = None,
-        prefetch_offsets: Callable[[list[StreamTask]], None] | None = None,
     ) -> None:
-        self._prefetch_offsets = prefetch_offsets
         self._create_budget_s = create_budget_s
         self._initialize_tasks = initialize_tasks
         self._lock_scope = lock_scope
@@ -422,8 +418,6 @@ class TaskManager:
                     len(tasks),
                     len(later),
                 )
-            if tasks and self._prefetch_offsets is not None:
-                self._prefetch_offsets(tasks)  # answered while they restore
             for task in tasks:
                 self._set(task.id, TaskState.RESTORING)
             self._restoring = {**self._restoring, **{t.id: t for t in tasks}}

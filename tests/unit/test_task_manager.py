@@ -175,29 +175,3 @@ def test_task_creation_over_its_budget_is_left_for_the_next_call() -> None:
     assert not m.pending and not m.creating
     assert sorted(str(t) for t in m.running()) == ["0_0", "0_1", "0_2", "0_3", "0_4"]
     m.close_all()
-
-
-def test_new_tasks_offsets_are_asked_for_before_they_restore_and_read_when_they_start() -> None:
-    builder = StreamsBuilder()
-    builder.stream("c").to("out")
-    events: list[tuple[str, list[str]]] = []
-
-    def ids(tasks: list[Any]) -> list[str]:
-        return sorted(str(t.id) for t in tasks)
-
-    m = TaskManager(
-        builder.build(),
-        "app",
-        FakeTask,
-        lambda tasks: events.append(("restore", ids(tasks))),
-        "t",
-        initialize_tasks=lambda tasks: events.append(("initialize", ids(tasks))),
-        prefetch_offsets=lambda tasks: events.append(("prefetch", ids(tasks))),
-    )
-    m.assigned([("c", 0), ("c", 1)])
-    m.handle_assignment()
-    assert events == [
-        ("prefetch", ["0_0", "0_1"]),
-        ("restore", ["0_0", "0_1"]),
-        ("initialize", ["0_0", "0_1"]),
-    ]
