@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, TopicPartition
+from test_task_runs import Msg
 
 from kstreams import Serdes, StreamsBuilder
 from kstreams.config import StreamsConfig
@@ -25,35 +26,6 @@ from kstreams.runtime.committer import TransactionAbortedError
 from kstreams.runtime.stream_thread import StreamThread
 
 IN = "in"
-
-
-class Msg:
-    def __init__(self, topic: str, partition: int, offset: int) -> None:
-        self._t, self._p, self._o = topic, partition, offset
-
-    def topic(self) -> str:
-        return self._t
-
-    def partition(self) -> int:
-        return self._p
-
-    def offset(self) -> int:
-        return self._o
-
-    def key(self) -> bytes:
-        return f"k{self._o}".encode()
-
-    def value(self) -> bytes:
-        return f"v{self._o}".encode()
-
-    def timestamp(self) -> tuple[int, int]:
-        return (1, 1000 + self._o)
-
-    def headers(self) -> None:
-        return None
-
-    def error(self) -> None:
-        return None
 
 
 class FakeConsumer:
@@ -129,7 +101,10 @@ class FakeConsumer:
             if key in self.paused:
                 continue
             while self.pos[key] < self.ends.get(key, 0) and len(out) < num_messages:
-                out.append(Msg(key[0], key[1], self.pos[key]))
+                o = self.pos[key]
+                out.append(
+                    Msg(key[1], o, f"k{o}".encode(), f"v{o}".encode(), 1000 + o, topic=key[0])
+                )
                 self.pos[key] += 1
         return out
 
