@@ -480,6 +480,11 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
             # would process them from where the closed tasks left off, past records whose
             # offsets were never committed. The next commit interval rewinds, then creates
             return
+        back = self.task_manager.reclaim_orphans()
+        if back:
+            # partitions a closed task kept: fetched (and dropped) meanwhile, they start again
+            # where it committed
+            self._seek_committed([TopicPartition(t, p) for t, p in back])
         started = self.task_manager.handle_assignment()
         if started:
             self.consumer.resume([TopicPartition(t, p) for t, p in started])
@@ -545,6 +550,7 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
                 # the aborted transaction held the output of the tasks that stay too: they
                 # start again from their committed offsets
                 self._rewind()
+        self._pause_orphans()
         if self.incremental:
             # no assignment need follow: the loop closes the suspended tasks (under the eager
             # protocol they wait for the next assignment, which most of them are part of)
@@ -565,6 +571,14 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
             self._rewind()
             return
         self.task_manager.close(lost)
+        self._pause_orphans()
+
+    def _pause_orphans(self) -> None:
+        """Nothing is fetched for the partitions of closed tasks that stay assigned (what
+        would be is dropped): paused until their task is created again."""
+        orphaned = self.task_manager.orphaned
+        if orphaned:
+            self.consumer.pause([TopicPartition(t, p) for t, p in sorted(orphaned)])
 
     def _forget_rewind_if_unassigned(self) -> None:
         """A rewind left for the next commit interval concerns the partitions assigned then:

@@ -199,6 +199,12 @@ class TaskManager:
         self.creating = False
         """Whether :meth:`handle_assignment` left tasks to create for its next call (its time
         budget ran out): the loop calls it again without waiting for input."""
+        self.orphaned: set[TopicPartition] = set()
+        """Assigned partitions whose task was closed while they stayed assigned (under an
+        incremental rebalance it lost its other partitions): what was fetched from them since
+        was dropped, so their position is past what the task processed. The thread pauses
+        them and, before their task is created again, moves them back to their committed
+        offsets (:meth:`reclaim_orphans`)."""
         self._suspended_clean: dict[TaskId, bool] = {}
         self._incomplete: dict[TaskId, list[TopicPartition]] = {}
         self.standbys: Any = None
@@ -254,6 +260,7 @@ class TaskManager:
         """Record the new assignment (all of it); return the partitions to pause until their
         task runs."""
         self.assignment = set(partitions)
+        self.orphaned.clear()  # assigned anew (or rewound): they start at the committed offsets
         self.pending = True
         running = self.entries
         return sorted(tp for tp in self.assignment if tp not in running)
@@ -271,20 +278,45 @@ class TaskManager:
         """Partitions were revoked: the running tasks that lose one (commit, then suspend them)."""
         gone = set(partitions)
         self.assignment -= gone
+        self.orphaned -= gone
         losing = {i for i, task in self.tasks.items() if gone.intersection(task.partitions)}
         restoring = {i for i in losing if self.states[i] is not TaskState.RUNNING}
         # restoring (or created) tasks have processed nothing: closed now, cleanly (their
-        # stores hold only what restoration applied, with its offset)
+        # stores hold only what restoration applied, with its offset); their partitions are
+        # paused, so those they keep are still at the committed offsets
         self.close({i for i in restoring if self.states[i] is not TaskState.SUSPENDED}, True)
+        self._orphan(losing - restoring)
         return losing - restoring
 
     def lost(self, partitions: Iterable[TopicPartition]) -> set[TaskId]:
         """Partitions were lost (the member left the group): the tasks to close without commit."""
         gone = set(partitions)
         self.assignment -= gone
-        return {
+        self.orphaned -= gone
+        lost = {
             task_id for task_id, task in self.tasks.items() if gone.intersection(task.partitions)
         }
+        self._orphan(lost)
+        return lost
+
+    def _orphan(self, task_ids: Iterable[TaskId]) -> None:
+        """These running tasks are closing: the partitions they keep are orphaned."""
+        for task_id in task_ids:
+            self.orphaned.update(
+                tp for tp in self.tasks[task_id].partitions if tp in self.assignment
+            )
+
+    def reclaim_orphans(self) -> list[TopicPartition]:
+        """The orphaned partitions whose task has all of its partitions assigned again; they
+        are orphans no more (the caller moves them back to their committed offsets, then the
+        task is created)."""
+        back = sorted(
+            tp
+            for tp in self.orphaned
+            if all(p in self.assignment for p in self.task_partitions(self.task_of(tp)))
+        )
+        self.orphaned.difference_update(back)
+        return back
 
     # -- acting (the thread's loop) -------------------------------------------------------------
     def suspend(self, task_ids: Iterable[TaskId], clean: bool) -> None:

@@ -182,16 +182,20 @@ class ThreadCommitting:
         assignment = [TopicPartition(t, p) for t, p in sorted(manager.assignment)]
         if not assignment:
             return
-        committed = self._committed_retrying(assignment)
-        for tp in committed:
-            if tp.offset < 0:
-                policy = self._resets.get(tp.topic) or self._default_reset
-                tp.offset = OFFSET_END if policy == "latest" else OFFSET_BEGINNING
-            self.consumer.seek(tp)
+        self._seek_committed(assignment)
         # the loop creates the tasks again after its next poll; until then nothing is fetched
         paused = manager.assigned(manager.assignment)
         if paused:
             self.consumer.pause([TopicPartition(t, p) for t, p in paused])
+
+    def _seek_committed(self, tps: list[TopicPartition]) -> None:
+        """Move these partitions back to their committed offsets (none: to the end their
+        source's reset policy names)."""
+        for tp in self._committed_retrying(tps):
+            if tp.offset < 0:
+                policy = self._resets.get(tp.topic) or self._default_reset
+                tp.offset = OFFSET_END if policy == "latest" else OFFSET_BEGINNING
+            self.consumer.seek(tp)
 
     def _replace_producer(self, close_old: bool = True) -> Any:
         """A new transactional producer in place of a stuck or failed one (an abort that

@@ -142,13 +142,15 @@ class ExactlyOnce:
 class Record(Processor):
     """Records where each record came from; asks for a commit after the ``commit_after`` ones."""
 
-    def __init__(self, seen: list[tuple[int, int]], commit_after: set[int]) -> None:
+    def __init__(self, seen: list[Any], commit_after: set[int], with_topic: bool = False) -> None:
         self.seen = seen
         self.commit_after = commit_after
+        self.with_topic = with_topic
 
     def process(self, record: Any) -> None:
         meta = self.context.record_metadata()
-        self.seen.append((meta.partition, meta.offset))
+        where = (meta.partition, meta.offset)
+        self.seen.append((meta.topic, *where) if self.with_topic else where)
         if meta.offset in self.commit_after:
             self.context.commit()
 
@@ -161,12 +163,18 @@ def run_thread(
     exactly_once: bool = True,
     commit_after: frozenset[int] = frozenset(),
     commit_interval_ms: int = 600_000,
+    topics: tuple[str, ...] = (IN,),
 ) -> Any:
-    """The thread's loop over a fake consumer until its ``stop_at``-th consume call."""
-    seen: list[tuple[int, int]] = []
+    """The thread's loop over a fake consumer until its ``stop_at``-th consume call.
+
+    ``topics``: the topology's one source reads them all (one task per partition number:
+    several topics make multi-partition tasks, whose records are seen as (topic, partition,
+    offset))."""
+    seen: list[Any] = []
     builder = StreamsBuilder()
-    builder.stream(IN, key_serde=Serdes.String(), value_serde=Serdes.String()).process(
-        lambda: Record(seen, set(commit_after))
+    many = len(topics) > 1
+    builder.stream(list(topics), key_serde=Serdes.String(), value_serde=Serdes.String()).process(
+        lambda: Record(seen, set(commit_after), many)
     )
     config = StreamsConfig(
         {
