@@ -11,7 +11,9 @@ heavy work (creating tasks, restoring their stores) after the poll that ran them
 * :meth:`revoked` (``on_revoke``) names the running tasks that lose a partition; the thread
   commits, then :meth:`suspend` s them: they stop processing until the assignment is
   handled, and are then closed cleanly. A restoring task that
-  loses a partition is closed at once (it has nothing to commit);
+  loses a partition is closed at once (it has nothing to commit). The partitions a closed
+  task keeps (an incremental rebalance took only some) are :attr:`orphaned`: paused, and
+  moved back to their committed offsets before the task is created again;
 * :meth:`lost` (``on_lost``) names the tasks to close at once without a commit;
 * :meth:`handle_assignment` (the loop, after the poll) closes the suspended tasks (those
   that come back too: another member may have committed them in between, so they are

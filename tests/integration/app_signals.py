@@ -86,9 +86,12 @@ def stop_event() -> AppStop:
     Call it first, in the main thread, before the app starts its client: from then on a stop
     signal is recorded (:class:`kstreams.signals.ShutdownSignals`), however early it comes. The
     stack dump is faulthandler's, written from C: it works while the main thread is stuck,
-    even holding the GIL.
+    even holding the GIL. A fatal signal (SIGSEGV, SIGABRT, SIGBUS, SIGFPE) prints every
+    thread's Python stack to stderr too, before the process dies: where a crash in the
+    native clients came from.
     """
     stop = AppStop()
+    faulthandler.enable(file=sys.stderr, all_threads=True)
     faulthandler.register(STACKS_SIGNAL, file=sys.stderr, all_threads=True)
     return stop
 
