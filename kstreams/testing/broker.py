@@ -50,7 +50,12 @@ from kstreams.testing.broker_env import (
     BrokerStartError,
     cache_dir,
 )
-from kstreams.testing.kafka_admin import admin_client, create_topic, wait_for_kafka
+from kstreams.testing.kafka_admin import (
+    admin_client,
+    create_topic,
+    wait_for_group_coordinator,
+    wait_for_kafka,
+)
 from kstreams.testing.kafka_jars import SCALA_VERSION as SCALA_VERSION
 from kstreams.testing.kafka_jars import kafka_libs_dir
 from kstreams.testing.processes import _free_ports, _port_open, _terminate
@@ -157,6 +162,13 @@ def _java() -> str:
 
 
 # --------------------------------------------------------------------------- the local broker
+
+
+STARTUP_PROGRESS_S = 20.0
+"""Past its ``startup_timeout``, a starting broker is waited for while its log grew within
+this many seconds."""
+STARTUP_PROGRESS_CAP = 3.0
+"""... but no longer than this many times its ``startup_timeout`` in all."""
 
 
 class LocalKafkaBroker:
@@ -413,6 +425,8 @@ class LocalKafkaBroker:
         """Stop the broker (SIGTERM, or SIGKILL if ``hard``) and start it again.
 
         Same ports, same data directory, same cluster: committed data and offsets survive.
+        Returns once the broker answers and its group coordinator has loaded the groups
+        (committed offsets can be read and written), or after ``startup_timeout``.
         """
         with self._lock:
             if hard:
@@ -420,6 +434,8 @@ class LocalKafkaBroker:
             else:
                 self.stop(timeout=timeout)
             self.start()
+            partitions = int(self.server_properties().get("offsets.topic.num.partitions", 50))
+            wait_for_group_coordinator(self.bootstrap_servers, partitions, self.startup_timeout)
 
     # ---- internals
 
@@ -500,9 +516,21 @@ class LocalKafkaBroker:
             )
 
     def _await_ready(self, started: float, log_offset: int) -> None:
+        """Until the broker answers, for ``startup_timeout`` s; and past that, for as long as
+        its log keeps growing (up to :data:`STARTUP_PROGRESS_CAP` times the timeout): a node
+        restarted after SIGKILL on a loaded machine recovers every partition's log first,
+        which can take minutes, and is not stuck while it logs the recovery."""
         assert self._proc is not None
         deadline = started + self.startup_timeout
-        while time.monotonic() < deadline:
+        cap = started + self.startup_timeout * STARTUP_PROGRESS_CAP
+        logged, grew_at = self._log_size(), time.monotonic()
+        while True:
+            now = time.monotonic()
+            size = self._log_size()
+            if size > logged:
+                logged, grew_at = size, now
+            if now >= deadline and (now >= cap or now - grew_at > STARTUP_PROGRESS_S):
+                break
             if self._proc.poll() is not None:
                 code = self._proc.returncode
                 self._proc = None
@@ -513,14 +541,28 @@ class LocalKafkaBroker:
                         raise _PortTaken(message)
                 raise BrokerStartError(message)
             if _port_open(self.host, self.port) and self._answers(
-                min(5.0, max(0.1, deadline - time.monotonic()))
+                min(5.0, max(0.5, max(deadline, grew_at + STARTUP_PROGRESS_S) - now))
             ):
                 return
             time.sleep(0.1)
-        message = self._failure(f"the broker did not answer within {self.startup_timeout:.0f}s")
+        waited = time.monotonic() - started
+        message = self._failure(
+            f"the broker did not answer within {self.startup_timeout:.0f}s"
+            + (
+                f" (waited {waited:.0f}s while its log grew)"
+                if waited > self.startup_timeout + 1
+                else ""
+            )
+        )
         _terminate(self._proc.pid, self._proc, 10.0)
         self._proc = None
         raise BrokerStartError(message)
+
+    def _log_size(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
 
     def _answers(self, timeout: float) -> bool:
         """Whether the broker answers a metadata request within ``timeout`` s (a subclass with

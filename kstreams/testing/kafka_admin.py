@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["admin_client", "create_topic", "wait_for_kafka"]
+__all__ = ["admin_client", "create_topic", "wait_for_group_coordinator", "wait_for_kafka"]
 
 # librdkafka's connection errors while a broker boots are expected: keep them off the terminal.
 # (The logger keeps the name it had when these helpers lived in kstreams.testing.broker.)
@@ -51,6 +51,67 @@ def wait_for_kafka(bootstrap_servers: str, timeout: float = 30.0) -> bool:
         except Exception:  # KafkaException while the broker is not there yet
             pass
         time.sleep(min(0.2, max(deadline - time.monotonic(), 0)))
+
+
+def _offsets_partition(group_id: str, partitions: int) -> int:
+    """The partition of ``__consumer_offsets`` a group's coordinator keeps it in: Kafka's
+    ``Utils.abs(groupId.hashCode()) % partitions`` (Java's ``String.hashCode``)."""
+    units = group_id.encode("utf-16-be")
+    h = 0
+    for i in range(0, len(units), 2):
+        h = (31 * h + (units[i] << 8 | units[i + 1])) & 0xFFFFFFFF
+    return (h & 0x7FFFFFFF) % partitions
+
+
+def wait_for_group_coordinator(
+    bootstrap_servers: str, offsets_partitions: int, timeout: float = 30.0
+) -> bool:
+    """Return True once the group coordinator answers for groups of every partition of
+    ``__consumer_offsets`` (``offsets_partitions`` of them): after a restart the broker answers
+    metadata before it has loaded them, and until then reading or committing a group's
+    offsets fails with ``NOT_COORDINATOR`` or ``COORDINATOR_LOAD_IN_PROGRESS``.
+
+    Returns False if some partition still did not answer within ``timeout`` seconds.
+    """
+    from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException
+
+    loading = {
+        KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+        KafkaError.NOT_COORDINATOR,
+        KafkaError.COORDINATOR_NOT_AVAILABLE,
+        KafkaError._TIMED_OUT,
+        KafkaError.REQUEST_TIMED_OUT,
+        KafkaError._TRANSPORT,
+    }
+
+    probes: dict[int, str] = {}
+    n = 0
+    while len(probes) < offsets_partitions:
+        name = f"kstreams-coordinator-probe-{n}"
+        probes.setdefault(_offsets_partition(name, offsets_partitions), name)
+        n += 1
+    deadline = time.monotonic() + timeout
+    admin = admin_client(bootstrap_servers)
+    waiting = sorted(probes.values())
+    while waiting:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        still = []
+        for group in waiting:
+            future = admin.list_consumer_group_offsets(
+                [ConsumerGroupTopicPartitions(group)], request_timeout=min(5.0, max(left, 0.1))
+            )[group]
+            try:
+                future.result()
+            except KafkaException as exc:
+                err = exc.args[0]
+                if not isinstance(err, KafkaError) or err.code() in loading:
+                    still.append(group)  # any other error is the coordinator answering
+        waiting = still
+        if waiting:
+            time.sleep(min(0.2, max(deadline - time.monotonic(), 0)))
+    return True
 
 
 def create_topic(
