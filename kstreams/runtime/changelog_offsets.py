@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from kstreams.errors import StreamsError
 
@@ -57,28 +57,34 @@ CommittedOffsets = Callable[[list[tuple[str, int]]], dict[tuple[str, int], int |
 the application's committed offsets (next offset to read) of input partitions."""
 
 
-def group_committed_offsets(admin: Any, group_id: str, timeout_s: float = 30.0) -> CommittedOffsets:
-    """A :data:`CommittedOffsets` lookup of ``group_id`` through an ``AdminClient``, with
-    stable offsets only (``require_stable``: no offset of a transaction still open), as
-    Kafka Streams' ``StoreChangelogReader`` asks."""
+def consumer_committed_offsets(
+    committed: Callable[[list[TopicPartition]], list[TopicPartition]], group_id: str
+) -> CommittedOffsets:
+    """A :data:`CommittedOffsets` lookup through a consumer's ``committed()``: ``committed``
+    reads the offsets of group ``group_id`` (the stream thread's retrying read on its main
+    consumer, which is ``read_committed`` under exactly-once, so librdkafka asks for stable
+    offsets only, no offset of a transaction still open, as Kafka Streams'
+    ``StoreChangelogReader`` does).
+
+    Not through an ``AdminClient``: librdkafka's ``ListConsumerGroupOffsets`` crashes the
+    process (SIGSEGV in ``rd_kafka_cgrp_op``: an admin client has no consumer group to tell)
+    when the coordinator answers ``NOT_COORDINATOR``, as it does while a group coordinator
+    moves to another broker or loads after a restart (confluentinc/librdkafka#5040; seen in
+    the 3-broker tests, both instances dead when the coordinator's node was killed).
+    """
 
     def lookup(partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int | None]:
-        request = ConsumerGroupTopicPartitions(
-            group_id, [TopicPartition(t, p) for t, p in partitions]
-        )
+        asked = [TopicPartition(t, p) for t, p in partitions]
         try:
-            futures = admin.list_consumer_group_offsets(
-                [request], require_stable=True, request_timeout=timeout_s
-            )
-            answer = futures[group_id].result(timeout_s)
-        except (KafkaException, TimeoutError) as exc:
+            answer = committed(asked)
+        except (KafkaException, StreamsError) as exc:
             cause = exc.args[0] if exc.args else type(exc).__name__
             raise StreamsError(
                 f"Could not read the committed offsets of group {group_id} for {partitions} "
                 f"(needed to restore stores from their source topics): {cause}"
             ) from exc
         result: dict[tuple[str, int], int | None] = {}
-        for tp in answer.topic_partitions:
+        for tp in answer:
             if tp.error is not None:
                 raise StreamsError(
                     f"Could not read the committed offset of group {group_id} for "
@@ -90,12 +96,22 @@ def group_committed_offsets(admin: Any, group_id: str, timeout_s: float = 30.0) 
     return lookup
 
 
-def admin_committed_offsets(config: Any) -> CommittedOffsets:
-    """The committed-offset lookup of the application ``config`` names (an admin client of its own)."""
-    from confluent_kafka.admin import AdminClient
+def admin_committed_offsets(config: Any, timeout_s: float = 30.0) -> CommittedOffsets:
+    """The committed-offset lookup of the application ``config`` names, on a short-lived
+    consumer of its own (the restore consumer's settings, ``read_committed``: stable offsets
+    only); see :func:`consumer_committed_offsets` for why not an admin client."""
+    from confluent_kafka import Consumer
 
-    admin = AdminClient(config.admin_config(client_id=f"{config.application_id}-restore-admin"))
-    return group_committed_offsets(admin, config.application_id)
+    def committed(tps: list[TopicPartition]) -> list[TopicPartition]:
+        settings = config.restore_consumer_config(f"{config.application_id}-restore-offsets")
+        settings["isolation.level"] = "read_committed"
+        consumer = Consumer(settings)
+        try:
+            return list(consumer.committed(tps, timeout=timeout_s))
+        finally:
+            consumer.close()
+
+    return consumer_committed_offsets(committed, config.application_id)
 
 
 QUIET_FETCH_S = 5.0

@@ -30,7 +30,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from kstreams.errors import StreamsError, TaskMigratedError
 from kstreams.processor.task_id import TaskId
-from kstreams.runtime.changelog_offsets import group_committed_offsets
+from kstreams.runtime.changelog_offsets import consumer_committed_offsets
 from kstreams.runtime.changelog_reader import ChangelogReader
 from kstreams.runtime.client_diagnostics import ClientDiagnostics
 from kstreams.runtime.clients import close_consumer
@@ -93,7 +93,11 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
         self.topology = topology
         self.config = config
         self.admin = admin
-        self._committed_offsets = group_committed_offsets(admin, config.application_id)
+        # the main consumer's reads (retried): not the admin client's, which crashes on a
+        # moving coordinator (see consumer_committed_offsets)
+        self._committed_offsets = consumer_committed_offsets(
+            lambda tps: self._committed_retrying(tps), config.application_id
+        )
         self._on_state = on_state
         self._on_error = on_error
         self.app_id: str = config.application_id

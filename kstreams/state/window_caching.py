@@ -116,7 +116,9 @@ class CachingWindowStore(SegmentedCache, WindowStore):
             return
         self._update(key, window_starts, update)
 
-    def fetch(self, key: Any, time: int) -> Any:
+    def fetch(self, key: Any, time: int, time_to: int | None = None) -> Any:
+        if time_to is not None:
+            return self.fetch_range(key, time, time_to)
         values = self._values
         try:
             windows = values.get(key)

@@ -275,8 +275,11 @@ class MeteredWindowStore(_MeteredSegmented, WindowStore):
         self._wrapped.put(kb + pack_window_suffix(window_start, self._seqnum), raw)
 
     # -- reads ------------------------------------------------------------------------------
-    def fetch(self, key: Any, time: int) -> Any:
-        """The value of ``key`` in the window starting exactly at ``time``, or None."""
+    def fetch(self, key: Any, time: int, time_to: int | None = None) -> Any:
+        """The value of ``key`` in the window starting exactly at ``time``, or None; with
+        ``time_to``, Java's ``fetch(key, timeFrom, timeTo)``: :meth:`fetch_range`."""
+        if time_to is not None:
+            return self.fetch_range(key, time, time_to)
         raw = self._wrapped.get(self.serialize_key(key) + pack_window_suffix(time, self._seqnum))
         return None if raw is None else self.decode_value(raw)
 

@@ -83,8 +83,9 @@ class WindowStore(StateStore):
             put(key, update(fetch(key, start)), start)
 
     @abstractmethod
-    def fetch(self, key: Any, time: int) -> Any:
-        """The value of ``key`` in the window starting exactly at ``time``, or None."""
+    def fetch(self, key: Any, time: int, time_to: int | None = None) -> Any:
+        """The value of ``key`` in the window starting exactly at ``time``, or None; with
+        ``time_to``, Java's ``fetch(key, timeFrom, timeTo)``: :meth:`fetch_range`."""
 
     @abstractmethod
     def fetch_range(self, key: Any, time_from: int, time_to: int) -> Iterator[tuple[int, Any]]:

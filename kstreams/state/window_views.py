@@ -174,7 +174,9 @@ class PlainValueWindowStore:
         """Store ``value`` (None: delete) for ``key``'s window at ``window_start``."""
         self._store.put(key, ValueAndTimestamp.make(value, NO_TIMESTAMP), window_start)
 
-    def fetch(self, key: Any, time: int) -> Any:
+    def fetch(self, key: Any, time: int, time_to: int | None = None) -> Any:
+        if time_to is not None:
+            return self.fetch_range(key, time, time_to)
         return ValueAndTimestamp.get_value_or_null(self._store.fetch(key, time))
 
     def fetch_range(self, key: Any, time_from: int, time_to: int) -> Iterator[tuple[int, Any]]:

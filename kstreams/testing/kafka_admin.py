@@ -71,17 +71,17 @@ def wait_for_group_coordinator(
     metadata before it has loaded them, and until then reading or committing a group's
     offsets fails with ``NOT_COORDINATOR`` or ``COORDINATOR_LOAD_IN_PROGRESS``.
 
+    Asks with a consumer's ``committed()``, not the admin client's
+    ``list_consumer_group_offsets``: librdkafka's admin ``ListConsumerGroupOffsets`` crashes
+    the process (SIGSEGV) on a ``NOT_COORDINATOR`` answer (confluentinc/librdkafka#5040).
     Returns False if some partition still did not answer within ``timeout`` seconds.
     """
-    from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException
+    from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
     loading = {
         KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
         KafkaError.NOT_COORDINATOR,
         KafkaError.COORDINATOR_NOT_AVAILABLE,
-        KafkaError._TIMED_OUT,
-        KafkaError.REQUEST_TIMED_OUT,
-        KafkaError._TRANSPORT,
     }
 
     probes: dict[int, str] = {}
@@ -91,26 +91,32 @@ def wait_for_group_coordinator(
         probes.setdefault(_offsets_partition(name, offsets_partitions), name)
         n += 1
     deadline = time.monotonic() + timeout
-    admin = admin_client(bootstrap_servers)
-    waiting = sorted(probes.values())
-    while waiting:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        still = []
-        for group in waiting:
-            future = admin.list_consumer_group_offsets(
-                [ConsumerGroupTopicPartitions(group)], request_timeout=min(5.0, max(left, 0.1))
-            )[group]
-            try:
-                future.result()
-            except KafkaException as exc:
-                err = exc.args[0]
-                if not isinstance(err, KafkaError) or err.code() in loading:
-                    still.append(group)  # any other error is the coordinator answering
-        waiting = still
-        if waiting:
-            time.sleep(min(0.2, max(deadline - time.monotonic(), 0)))
+    for group in sorted(probes.values()):
+        consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap_servers,
+                "group.id": group,
+                "logger": _quiet_client_log,
+                "enable.auto.commit": False,
+            }
+        )
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                try:
+                    [answer] = consumer.committed(
+                        [TopicPartition("kstreams-coordinator-probe", 0)],
+                        timeout=min(5.0, max(left, 0.5)),
+                    )
+                    if answer.error is None or answer.error.code() not in loading:
+                        break
+                except KafkaException:  # not loaded yet, or not answering yet
+                    pass
+                time.sleep(min(0.2, max(deadline - time.monotonic(), 0)))
+        finally:
+            consumer.close()
     return True
 
 

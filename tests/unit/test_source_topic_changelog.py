@@ -10,6 +10,7 @@ describe texts and produced topics are Kafka Streams 4.4.0's for the same topolo
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -364,29 +365,50 @@ def test_a_store_ahead_of_the_committed_offset_is_wiped(tmp_path: Path) -> None:
     stores.close()
 
 
-def test_group_committed_offsets_asks_for_stable_offsets() -> None:
-    from concurrent.futures import Future
+def test_committed_offsets_are_read_through_the_consumer_not_an_admin_client() -> None:
+    """librdkafka's admin ListConsumerGroupOffsets crashes the process on NOT_COORDINATOR
+    (confluentinc/librdkafka#5040): the lookup reads through a consumer's committed()."""
+    from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+    from kstreams.errors import StreamsError
+    from kstreams.runtime.changelog_offsets import consumer_committed_offsets
 
-    from kstreams.runtime.changelog_offsets import group_committed_offsets
+    asked: list[list[tuple[str, int]]] = []
 
-    calls: list[dict[str, Any]] = []
+    def committed(tps: list[TopicPartition]) -> list[TopicPartition]:
+        asked.append([(tp.topic, tp.partition) for tp in tps])
+        return [TopicPartition("users", 0, 5), TopicPartition("users", 1, -1001)]
 
-    class Admin:
-        def list_consumer_group_offsets(self, requests: Any, **kwargs: Any) -> dict[str, Any]:
-            calls.append(kwargs)
-            [request] = requests
-            future: Future = Future()
-            future.set_result(
-                ConsumerGroupTopicPartitions(
-                    request.group_id,
-                    [TopicPartition("users", 0, 5), TopicPartition("users", 1, -1001)],
-                )
-            )
-            return {request.group_id: future}
-
-    lookup = group_committed_offsets(Admin(), "app")
-
+    lookup = consumer_committed_offsets(committed, "app")
     assert lookup([("users", 0), ("users", 1)]) == {("users", 0): 5, ("users", 1): None}
-    assert calls[0]["require_stable"] is True
+    assert asked == [[("users", 0), ("users", 1)]]
+
+    def failing(tps: list[TopicPartition]) -> list[TopicPartition]:
+        raise KafkaException(KafkaError(KafkaError._TIMED_OUT, "coordinator gone"))
+
+    with pytest.raises(StreamsError, match=r"committed offsets of group app .*coordinator gone"):
+        consumer_committed_offsets(failing, "app")([("users", 0)])
+
+    def partition_error(tps: list[TopicPartition]) -> list[Any]:
+        # a partition answered with an error of its own (TopicPartition.error is read-only)
+        error = KafkaError(KafkaError.UNSTABLE_OFFSET_COMMIT)
+        return [SimpleNamespace(topic="users", partition=0, offset=-1001, error=error)]
+
+    with pytest.raises(StreamsError, match="users-0"):
+        consumer_committed_offsets(partition_error, "app")([("users", 0)])
+
+
+def test_the_stream_thread_reads_committed_offsets_stable_under_exactly_once() -> None:
+    """The lookup goes through the main consumer, read_committed under exactly-once: librdkafka
+    then asks for stable offsets only (require_stable), as an open transaction's offsets must
+    not count."""
+    from kstreams.config import StreamsConfig
+
+    config = StreamsConfig(
+        {
+            "application.id": "app",
+            "bootstrap.servers": "127.0.0.1:1",
+            "processing.guarantee": "exactly_once_v2",
+        }
+    )
+    assert config.main_consumer_config("app", "c")["isolation.level"] == "read_committed"

@@ -474,6 +474,44 @@ def test_the_driver_shows_a_timestamped_window_store_with_plain_values(tmp_path:
         plain = driver.get_window_store("w")
         assert plain.fetch("a", 0) == 1
         assert list(plain.all()) == [(Windowed("a", TimeWindow(0, 10)), 1)]
+        # Java's fetch(key, timeFrom, timeTo) on both faces
+        assert list(plain.fetch("a", 0, 10)) == [(0, 1)]
+        stamped = driver.get_timestamped_window_store("w")
+        assert list(stamped.fetch("a", 0, 10)) == [(0, ValueAndTimestamp(1, 3))]
+
+
+@pytest.mark.parametrize("engine", ["rocksdb", "memory"])
+@pytest.mark.parametrize("cached", [True, False])
+def test_fetch_with_a_time_range_is_java_s_three_argument_fetch(engine: str, cached: bool) -> None:
+    """``fetch(key, time_from, time_to)`` on the store a processor and the driver get, with
+    and without the record cache: the windows of ``key`` starting in the bounds, as
+    ``fetch_range`` (Java's ``WindowStore.fetch(key, timeFrom, timeTo)``)."""
+    seen: list[Any] = []
+
+    class Reader(WindowCount):
+        def process(self, record: Record) -> None:
+            super().process(record)
+            seen.append(list(self.store.fetch(record.key, 0, 100)))
+
+    builder = Stores.window_store_builder(supplier(engine, 100, 10), S, L)
+    if cached:
+        builder = builder.with_caching_enabled()
+    topology = (
+        Topology()
+        .add_source("src", "in", key_serde=S, value_serde=S)
+        .add_processor("p", Reader, "src")
+        .add_state_store(builder, "p")
+    )
+    with TopologyTestDriver(topology, {"application.id": "app"}) as driver:
+        topic = driver.create_input_topic("in", S, S)
+        topic.pipe_input("a", "x", 3)
+        topic.pipe_input("a", "x", 15)
+        store = driver.get_window_store("w")
+        assert list(store.fetch("a", 0, 10)) == [(0, 1), (10, 1)]
+        assert list(store.fetch("a", 5, 10)) == [(10, 1)]
+        assert store.fetch("a", 10) == 1
+        assert list(store.fetch("b", 0, 10)) == []
+    assert seen == [[(0, 1)], [(0, 1), (10, 1)]]
 
 
 def test_time_ordered_store_iterates_time_first_and_keeps_windows_one_ms_longer(
