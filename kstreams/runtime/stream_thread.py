@@ -526,7 +526,13 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
         )
 
     def _initialize_tasks(self, tasks: list[StreamTask]) -> None:
-        initialize_tasks(self._committed_retrying, tasks, self.client_id)
+        initialize_tasks(
+            self._committed_retrying,
+            tasks,
+            self.client_id,
+            self.consumer.seek,
+            self._reset_start,
+        )
 
     def _on_revoke(self, consumer: Any, partitions: list[Any]) -> None:
         # as in Kafka Streams, the tasks losing partitions are committed here, the last moment

@@ -16,13 +16,24 @@ def initialize_tasks(
     committed_offsets: Callable[[list[TopicPartition]], list[TopicPartition]],
     tasks: list[Any],
     client_id: str,
+    seek: Callable[[TopicPartition], None] | None = None,
+    reset_start: Callable[[str], int] | None = None,
 ) -> None:
-    """Start restored tasks from their committed offsets' metadata (partition times,
-    processor metadata): Kafka Streams' ``resetOffsetsIfNeededAndInitializeMetadata``.
+    """Start restored tasks from their committed offsets and those offsets' metadata
+    (partition times, processor metadata): Kafka Streams'
+    ``resetOffsetsIfNeededAndInitializeMetadata``.
 
     ``committed_offsets`` reads the group's committed offsets, retrying what passes (a
     timeout, ``NOT_COORDINATOR`` while a dead broker's group coordinator moves) for up to
-    ``task.timeout.ms``: the stream thread's ``_committed_retrying``.
+    ``task.timeout.ms``: the stream thread's ``_committed_retrying``. ``seek`` (the main
+    consumer's) moves each partition with a committed offset to it: a new task has processed
+    nothing, so that is where its records begin, whatever the consumer's position says (a
+    partition that stayed assigned may be past it: records fetched before a rewind's seek,
+    or while no task ran, were dropped, and librdkafka resumes a paused partition from the
+    position it had then; Kafka Streams seeks a revived task's partitions too). A
+    partition without a commit goes where ``reset_start(topic)`` says (its source's reset
+    policy: ``OFFSET_BEGINNING`` or ``OFFSET_END``, as Kafka Streams resets at a task's
+    initialization).
     """
     tps = [TopicPartition(t, p) for task in tasks for t, p in task.partitions]
     if not tps:
@@ -41,6 +52,13 @@ def initialize_tasks(
         for tp in committed
         if tp.error is None and tp.offset >= 0
     }
+    if seek is not None:
+        for tp in tps:
+            key = (tp.topic, tp.partition)
+            if key in found:
+                seek(TopicPartition(tp.topic, tp.partition, found[key][0]))
+            elif reset_start is not None:
+                seek(TopicPartition(tp.topic, tp.partition, reset_start(tp.topic)))
     for task in tasks:
         task.initialize_metadata({tp: found[tp] for tp in task.partitions if tp in found})
 

@@ -193,9 +193,14 @@ class ThreadCommitting:
         source's reset policy names)."""
         for tp in self._committed_retrying(tps):
             if tp.offset < 0:
-                policy = self._resets.get(tp.topic) or self._default_reset
-                tp.offset = OFFSET_END if policy == "latest" else OFFSET_BEGINNING
+                tp.offset = self._reset_start(tp.topic)
             self.consumer.seek(tp)
+
+    def _reset_start(self, topic: str) -> int:
+        """Where a partition of ``topic`` without a committed offset starts: its source's
+        reset policy (``latest``: the end; else the beginning)."""
+        policy = self._resets.get(topic) or self._default_reset
+        return OFFSET_END if policy == "latest" else OFFSET_BEGINNING
 
     def _replace_producer(self, close_old: bool = True) -> Any:
         """A new transactional producer in place of a stuck or failed one (an abort that
