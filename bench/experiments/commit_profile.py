@@ -6,7 +6,9 @@ and its steps (every task's ``prepare_commit``: cache flushes and changelog send
 committer: at-least-once ``flush`` + ``consumer.commit``, exactly-once
 ``consumer_group_metadata``, ``send_offsets_to_transaction``, ``commit_transaction``,
 ``begin_transaction``; reading the changelog ends; ``commit_stores``: the RocksDB writes) and
-the cyclic GC's pauses on the stream thread. At exit it appends one JSON line (totals per
+the cyclic GC's pauses on the stream thread; every thread's CPU (``/proc/self/task``, sampled
+every 0.2 s: the stream thread against librdkafka's ``rdk:`` threads) and the requests the
+thread's producer and main consumer sent, by type (librdkafka statistics). At exit it appends one JSON line (totals per
 step, lines and words consumed) to ``$BENCH_COMMIT_PROFILE_OUT``; ``--report FILE`` prints
 them per input line:
 
@@ -58,7 +60,7 @@ def install() -> None:
     """Wrap the stream thread's steps (called when this file runs as a patch)."""
     import confluent_kafka
 
-    from kstreams.runtime import committer, stream_thread, task, thread_commit
+    from kstreams.runtime import committer, stream_thread, streams_producer, task, thread_commit
 
     class TimedConsumer(confluent_kafka.Consumer):  # type: ignore[misc]
         timed = False
@@ -129,7 +131,76 @@ def install() -> None:
             s[2] += _cpu() - c
 
     gc.callbacks.append(on_gc)
+    _count_requests(streams_producer, stream_thread)
+    threading.Thread(target=_sample_threads, name="commit-profile-sampler", daemon=True).start()
     atexit.register(_dump)
+
+
+THREAD_CPU: dict[int, list[Any]] = {}
+"""Thread id -> [name, CPU ticks] at its last sample: librdkafka's threads are named
+(``rdk:main``, ``rdk:broker1``, ...), Python's by their ``threading`` name."""
+
+STATS: dict[str, dict[str, Any]] = {}
+"""Client name -> its last librdkafka statistics (requests sent by type, messages)."""
+
+
+def _sample_threads() -> None:
+    """Every 0.2 s, each live thread's CPU ticks (utime + stime), kept past its end."""
+    while True:
+        names = {t.native_id: t.name for t in threading.enumerate()}
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{tid}/stat") as f:
+                    stat = f.read()
+                with open(f"/proc/self/task/{tid}/comm") as f:
+                    comm = f.read().strip()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            ticks = int(fields[11]) + int(fields[12])
+            name = names.get(int(tid)) or comm
+            entry = THREAD_CPU.setdefault(int(tid), [name, 0])
+            entry[1] = ticks
+            if not entry[0].startswith(("rdk:", "StreamThread")) and name != comm:
+                entry[0] = name
+        time.sleep(0.2)
+
+
+def _count_requests(streams_producer: Any, stream_thread: Any) -> None:
+    """The thread's producer and main consumer report librdkafka statistics every second."""
+
+    def with_stats(cls: Any, label: str) -> Any:
+        class WithStats(cls):  # type: ignore[misc, valid-type]
+            def __init__(self, conf: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+                name = f"{label}-{len(STATS)}"
+                STATS[name] = {}
+
+                def on_stats(raw: str) -> None:
+                    STATS[name] = json.loads(raw)
+
+                conf = dict(conf, **{"statistics.interval.ms": 1000, "stats_cb": on_stats})
+                super().__init__(conf, *args, **kwargs)
+
+        return WithStats
+
+    streams_producer.Producer = with_stats(streams_producer.Producer, "producer")
+    stream_thread.Consumer = with_stats(stream_thread.Consumer, "consumer")
+
+
+def _requests(stats: dict[str, Any]) -> dict[str, Any]:
+    """Requests sent, by type, summed over the client's brokers, and its message totals."""
+    reqs: dict[str, int] = defaultdict(int)
+    for broker in (stats.get("brokers") or {}).values():
+        for kind, n in (broker.get("req") or {}).items():
+            if n:
+                reqs[kind] += n
+    return {
+        "requests": dict(reqs),
+        "txmsgs": stats.get("txmsgs", 0),
+        "rxmsgs": stats.get("rxmsgs", 0),
+        "tx": stats.get("tx", 0),
+        "rx": stats.get("rx", 0),
+    }
 
 
 def _dump() -> None:
@@ -141,6 +212,8 @@ def _dump() -> None:
         "label": os.environ.get("BENCH_COMMIT_PROFILE_LABEL", ""),
         "steps": dict(STEPS),
         "counts": dict(COUNTS),
+        "threads": {f"{name} ({tid})": ticks for tid, (name, ticks) in THREAD_CPU.items()},
+        "clients": {name: _requests(stats) for name, stats in STATS.items()},
     }
     with open(out, "a") as f:
         f.write(json.dumps(record) + "\n")
@@ -166,6 +239,18 @@ def report(path: str) -> None:
         print(f"{'step':52s} {'calls':>8s} {'wall µs/line':>13s} {'CPU µs/line':>12s}")
         for name, (calls, wall, cpu) in sorted(r["steps"].items()):
             print(f"{name:52s} {calls:8d} {wall / 1e3 / lines:13.2f} {cpu / 1e3 / lines:12.2f}")
+        tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
+        threads = sorted(r.get("threads", {}).items(), key=lambda kv: -kv[1])
+        if threads:
+            total = sum(t for _, t in threads)
+            print(f"threads' CPU, µs per line (all: {total * tick_us / lines:.2f}):")
+            for name, ticks in threads:
+                if ticks:
+                    print(f"  {name:50s} {ticks * tick_us / lines:8.2f}")
+        for name, c in sorted(r.get("clients", {}).items()):
+            if c.get("requests"):
+                reqs = ", ".join(f"{k} {v}" for k, v in sorted(c["requests"].items()))
+                print(f"  {name}: tx msgs {c['txmsgs']}, rx msgs {c['rxmsgs']}; requests: {reqs}")
 
 
 def summary(path: str) -> None:
