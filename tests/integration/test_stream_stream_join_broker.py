@@ -140,3 +140,51 @@ def test_joined_topics_of_different_partition_counts_are_refused_at_start(
         assert f"{right} (2 partitions)" in str(info.value)
     finally:
         streams.close()
+
+
+@pytest.mark.parametrize("logging", ["enabled", "disabled"])
+def test_stream_joined_logging_config_reaches_the_changelog_topics(
+    kafka_bootstrap: str, new_topic: Any, tmp_path: Path, logging: str
+) -> None:
+    """``StreamJoined.with_logging_enabled(config)``: the join's window-store changelogs are
+    created with the user's topic configs (beside kstreams' own ``cleanup.policy=delete``);
+    ``with_logging_disabled()``: no changelog topic at all."""
+    from kstreams import StreamJoined
+
+    left, right, out = new_topic(partitions=1), new_topic(partitions=1), new_topic(partitions=1)
+    app_id = unique_app_id(f"ss-join-log-{logging[:3]}")
+    joined = StreamJoined.as_("pay")
+    if logging == "enabled":
+        joined = joined.with_logging_enabled(
+            {"retention.ms": "7200000", "segment.bytes": "1048576"}
+        )
+    else:
+        joined = joined.with_logging_disabled()
+    b = StreamsBuilder()
+    b.stream(left).join(
+        b.stream(right),
+        lambda lv, rv: f"{lv}|{rv}",
+        JoinWindows.of_time_difference_with_no_grace(WINDOW_MS),
+        joined,
+    ).to(out)
+    config = streams_config(kafka_bootstrap, app_id, **{"state.dir": str(tmp_path)})
+    base = int(time.time() * 1000)
+    with running_streams(b.build(), config):
+        produce(kafka_bootstrap, left, [("k", "L", base)])
+        produce(kafka_bootstrap, right, [("k", "R", base + 1)])
+        with TopicReader(kafka_bootstrap, out) as reader:
+            records = reader.wait_for(lambda recs: len(recs) >= 1, timeout=60, what="the join")
+        assert _pairs(records) == [("k", "L|R")]
+    changelogs = sorted(t for t in app_topics(kafka_bootstrap, app_id) if t.endswith("-changelog"))
+    if logging == "disabled":
+        assert changelogs == []
+        return
+    assert changelogs == [
+        f"{app_id}-pay-other-join-store-changelog",
+        f"{app_id}-pay-this-join-store-changelog",
+    ]
+    for topic in changelogs:
+        configs = topic_configs(kafka_bootstrap, topic)
+        assert configs["retention.ms"] == "7200000", topic
+        assert configs["segment.bytes"] == "1048576", topic
+        assert configs["cleanup.policy"] == "delete", topic
