@@ -1,14 +1,18 @@
 """A task starts where its partitions were committed, whatever the consumer's position.
 
 A task that is created (again) has processed nothing: its records begin at the committed
-offset. The consumer's position for a partition that stayed assigned need not be there:
-records fetched before a rewind's seek, or while no task ran, are dropped, and librdkafka
-moves its position past each record it hands out, and resumes a paused partition from the
-position it had when it was paused. A task that took the position as its start skipped
-those records, and its next commit stepped over them for good: under exactly-once, 1,000
-records of one partition lost in the 3-broker coordinator-kill test (one `consume()` batch).
-Kafka Streams seeks a revived task's partitions to their committed offsets; so does kstreams,
-for every task it starts.
+offset. The consumer's position for a partition that stayed assigned need not be there.
+librdkafka (rdkafka_queue.c, ``rd_kafka_q_serve_rkmessages``) moves a partition's position
+past the messages of a ``consume()`` batch only at the end of the batch, after the
+rebalance callbacks served in its middle. A callback that rewinds a partition (exactly-once:
+a lost partition aborts every task's transaction; the thread seeks the others to their
+committed offsets and pauses them) is followed by the batch's stale messages of that
+partition moving its position past the seek; the pause, handled on librdkafka's thread after
+that, saves this position as where fetching resumes. The stale messages are dropped (their
+task is closed), and the task created again resumed after them: under exactly-once, the
+3-broker coordinator-kill test lost 1,000 records of one partition (one batch) at load ~100.
+Kafka Streams seeks a revived task's partitions to their committed offsets; kstreams seeks
+every task's partitions when it starts.
 """
 
 from __future__ import annotations
