@@ -38,6 +38,10 @@ _INT = struct.Struct(">i")
 _LONG = struct.Struct(">q")
 
 
+KILL_REAP_TIMEOUT_S = 120.0
+"""How long a SIGKILLed instance may take to be gone on a loaded machine."""
+
+
 class EventLog:
     """``(seconds since start, text)`` of what happened, printed as it goes."""
 
@@ -91,7 +95,10 @@ class _Run:
     def kill(self) -> None:
         if self.alive():
             self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
+        # SIGKILL cannot be ignored, but each of the process' threads (librdkafka's too)
+        # exits in its own context, on the CPU it gets: at load ~100 on two cores the
+        # teardown took over 10 s once. The kill is certain; this only waits for the reaping.
+        self.proc.wait(KILL_REAP_TIMEOUT_S)
 
     def terminate(self) -> None:
         """SIGTERM, once it can handle it (a fresh process may still be starting Python)."""
