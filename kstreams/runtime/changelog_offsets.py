@@ -70,7 +70,7 @@ def consumer_committed_offsets(
     process (SIGSEGV in ``rd_kafka_cgrp_op``: an admin client has no consumer group to tell)
     when the coordinator answers ``NOT_COORDINATOR``, as it does while a group coordinator
     moves to another broker or loads after a restart (confluentinc/librdkafka#5040; seen in
-    the 3-broker tests, both instances dead when the coordinator's node was killed).
+    session 16's reverted prefetch: both instances dead when the coordinator's node was killed).
     """
 
     def lookup(partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int | None]:
@@ -96,7 +96,7 @@ def consumer_committed_offsets(
     return lookup
 
 
-def admin_committed_offsets(config: Any, timeout_s: float = 30.0) -> CommittedOffsets:
+def own_consumer_committed_offsets(config: Any, timeout_s: float = 30.0) -> CommittedOffsets:
     """The committed-offset lookup of the application ``config`` names, on a short-lived
     consumer of its own (the restore consumer's settings, ``read_committed``: stable offsets
     only); see :func:`consumer_committed_offsets` for why not an admin client."""

@@ -29,10 +29,10 @@ from confluent_kafka import KafkaError, TopicPartition
 from kstreams.errors import StreamsError
 from kstreams.runtime.changelog_offsets import (
     CommittedOffsets,
-    admin_committed_offsets,
     check_checkpoints,
     committed_at,
     log_offsets,
+    own_consumer_committed_offsets,
     watermarks,
 )
 from kstreams.runtime.restore_listener import StateRestoreListener as StateRestoreListener
@@ -563,7 +563,7 @@ def plan_tasks(
             plans.append((task, store, partition, verify, sourced))
     ends: dict[tuple[str, int], int | None] = {}
     if sourced_tps:
-        lookup = committed_offsets or admin_committed_offsets(tasks[0].config)
+        lookup = committed_offsets or own_consumer_committed_offsets(tasks[0].config)
         ends = lookup(sourced_tps)
     marks = log_offsets(admin, [(s.changelog_topic, p) for _, s, p, _, _ in plans])
     checkpoints = [(s.changelog_topic, p, s.restore_offset()) for _, s, p, v, _ in plans if v]
