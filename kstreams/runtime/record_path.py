@@ -47,7 +47,7 @@ import logging
 import re
 import textwrap
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from itertools import chain
 from typing import Any
 
@@ -94,6 +94,11 @@ class Shape:
     partition_times: bool = False
     """The task reads several partitions: each one's time is kept in ``partition_time`` (with
     one partition it is the task's stream time; with an extractor it is always kept)."""
+    value_like_key: bool = False
+    """Key and value have one fast deserializer of immutable results (:data:`SHARED_DECODERS`,
+    set by :func:`build`): a value whose bytes equal the key's is the key object, decoded once
+    (a grouping's repartition topic of ``group_by(lambda k, word: word)``, whose sink encodes
+    the word once too)."""
 
     def __str__(self) -> str:
         return ", ".join(f.name for f in fields(self) if getattr(self, f.name)) or "plain"
@@ -159,8 +164,16 @@ else:
         {out} = {full}(topic, {raw}, headers)"""
 
 
+SHARED_DECODERS: tuple[Any, ...] = (bytes.decode,)
+"""Fast deserializers whose results cannot change (``str``): equal bytes may share one."""
+
+
 def deserialize(shape: Shape) -> str:
     """Key and value from bytes; a failure goes to the deserialization exception handler."""
+    value = _deserialize_one("value", "vb", "vfast", "vdes", shape.value_fast)
+    if shape.value_like_key:
+        # the same decoder of equal bytes: the same (immutable) value, without decoding again
+        value = value.replace("else:\n", "elif vb == kb:\n    value = key\nelse:\n", 1)
     return fill(
         """\
         try:
@@ -172,7 +185,7 @@ def deserialize(shape: Shape) -> str:
             $next_record
         """,
         key=_deserialize_one("key", "kb", "kfast", "kdes", shape.key_fast),
-        value=_deserialize_one("value", "vb", "vfast", "vdes", shape.value_fast),
+        value=value,
     )
 
 
@@ -436,6 +449,9 @@ def build(shape: Shape, bindings: dict[str, Any], stages: tuple[Stage, ...] = ST
             f"record path bindings: missing {sorted(BINDINGS.keys() - bindings.keys())}, "
             f"unknown {sorted(bindings.keys() - BINDINGS.keys())}"
         )
+    kfast = bindings["kfast"]
+    if shape.key_fast and kfast is bindings["vfast"] and any(kfast is d for d in SHARED_DECODERS):
+        shape = replace(shape, value_like_key=True)
     text = _texts.get((shape, stages))
     if text is None:  # rendered once per shape: a restart creates a task per partition
         text = _texts[(shape, stages)] = render(shape, stages)
