@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from test_record_path import Msg, bindings
 
 from kstreams.runtime import record_path
 from kstreams.runtime.record_path import Shape
-from tests.unit.test_record_path import Msg, bindings
 
 
 @pytest.fixture

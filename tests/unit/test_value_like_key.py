@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from test_record_path import Msg, bindings
 
 from kstreams import Serdes, StreamsBuilder
 from kstreams.runtime import record_path
 from kstreams.runtime.record_path import Shape
 from kstreams.testing import TopologyTestDriver
-from tests.unit.test_record_path import Msg, bindings
 
 
 def _strings(out: list[Any]) -> dict[str, Any]:
