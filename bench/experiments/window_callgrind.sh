@@ -10,6 +10,8 @@ N=${1:-5000}
 [ $# -gt 0 ] && shift
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 PY=${PYTHON:-$HERE/.venv/bin/python}
+# A fixed hash seed: dict and set layouts (and so their lookups) agree between runs of one tree.
+export PYTHONHASHSEED="${PYTHONHASHSEED:-0}"
 OUT=$(mktemp -d /tmp/callgrind-win.XXXXXX)
 total() {
     n=$1

@@ -572,7 +572,31 @@ class CachingTimestampedKeyValueStore(CachingStore, TimestampedKeyValueStore):
             values[key] = (agg, new_ts)  # a plain pair: no tuple.__new__ per update
             values.move_to_end(key)
 
-        return merge
+        if not counting:
+            return merge
+
+        def count(key: Any, value: Any, ts: int, headers: Any) -> None:
+            # merge's path of a count whose key holds a merged pair (the common update) in
+            # one test: anything else (null, a miss, a delete, a ValueAndTimestamp a get
+            # handed out) takes merge
+            values = self._values
+            try:
+                entry = values.get(key)
+            except TypeError:
+                entry = None
+            if type(entry) is not tuple or value is None:
+                merge(key, value, ts, headers)
+                return
+            dirty = self._dirty
+            fields = dirty.pop(key, None) or [entry, None, None]
+            r = self._record
+            fields[1] = (r.timestamp, r.headers, r.topic, r.partition, r.offset)
+            dirty[key] = fields
+            old_ts = entry[1]
+            values[key] = (entry[0] + 1, ts if ts > old_ts else old_ts)
+            values.move_to_end(key)
+
+        return count
 
 
 _CACHING: dict[type, type[CachingStore]] = {
