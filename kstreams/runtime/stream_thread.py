@@ -530,7 +530,7 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
             self._committed_retrying,
             tasks,
             self.client_id,
-            self.consumer.seek,
+            self._seek_start,
             self._reset_start,
         )
 
@@ -582,13 +582,6 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
             return
         self.task_manager.close(lost)
         self._pause_orphans()
-
-    def _pause_orphans(self) -> None:
-        """Nothing is fetched for the partitions of closed tasks that stay assigned (what
-        would be is dropped): paused until their task is created again."""
-        orphaned = self.task_manager.orphaned
-        if orphaned:
-            self.consumer.pause([TopicPartition(t, p) for t, p in sorted(orphaned)])
 
     def _forget_rewind_if_unassigned(self) -> None:
         """A rewind left for the next commit interval concerns the partitions assigned then:

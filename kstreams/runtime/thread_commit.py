@@ -6,7 +6,9 @@ offset the partition time and processor metadata); :meth:`~ThreadCommitting.comm
 turns a migrated group or an aborted or corrupted transaction into closing the tasks and
 rewinding to the committed offsets (Kafka Streams: the tasks are corrupted and revived)
 instead of stopping the thread. Committed repartition offsets are purged from their topics
-every ``repartition.purge.interval.ms``.
+every ``repartition.purge.interval.ms``. Where partitions start again is here too: the seeks
+of a rewind, of a starting task (:meth:`~ThreadCommitting._seek_start`) and of the
+partitions a closed task kept (paused meanwhile, :meth:`~ThreadCommitting._pause_orphans`).
 """
 
 from __future__ import annotations
@@ -201,6 +203,31 @@ class ThreadCommitting:
         reset policy (``latest``: the end; else the beginning)."""
         policy = self._resets.get(topic) or self._default_reset
         return OFFSET_END if policy == "latest" else OFFSET_BEGINNING
+
+    def _seek_start(self, tp: TopicPartition) -> None:
+        """A starting task's partition to ``tp.offset``. librdkafka refuses the seek of a
+        partition whose fetch has not started yet (``_STATE``: just assigned, its committed
+        offset still being looked up): that one starts at its committed offset by itself, and
+        nothing of it was fetched, so there is nothing to undo."""
+        try:
+            self.consumer.seek(tp)
+        except KafkaException as exc:
+            if exc.args[0].code() not in (KafkaError._STATE, KafkaError._PREV_IN_PROGRESS):
+                raise
+            log.debug(
+                "stream-thread [%s] %s-%s not fetching yet (%s): it starts at its committed offset",
+                self.client_id,
+                tp.topic,
+                tp.partition,
+                exc.args[0],
+            )
+
+    def _pause_orphans(self) -> None:
+        """Nothing is fetched for the partitions of closed tasks that stay assigned (what
+        would be is dropped): paused until their task is created again."""
+        orphaned = self.task_manager.orphaned
+        if orphaned:
+            self.consumer.pause([TopicPartition(t, p) for t, p in sorted(orphaned)])
 
     def _replace_producer(self, close_old: bool = True) -> Any:
         """A new transactional producer in place of a stuck or failed one (an abort that
