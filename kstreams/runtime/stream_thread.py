@@ -484,11 +484,6 @@ class StreamThread(ThreadCommitting, ThreadClosing, threading.Thread):
             # would process them from where the closed tasks left off, past records whose
             # offsets were never committed. The next commit interval rewinds, then creates
             return
-        back = self.task_manager.reclaim_orphans()
-        if back:
-            # partitions a closed task kept: fetched (and dropped) meanwhile, they start again
-            # where it committed
-            self._seek_committed([TopicPartition(t, p) for t, p in back])
         started = self.task_manager.handle_assignment()
         if started:
             self.consumer.resume([TopicPartition(t, p) for t, p in started])

@@ -12,8 +12,8 @@ heavy work (creating tasks, restoring their stores) after the poll that ran them
   commits, then :meth:`suspend` s them: they stop processing until the assignment is
   handled, and are then closed cleanly. A restoring task that
   loses a partition is closed at once (it has nothing to commit). The partitions a closed
-  task keeps (an incremental rebalance took only some) are :attr:`orphaned`: paused, and
-  moved back to their committed offsets before the task is created again;
+  task keeps (an incremental rebalance took only some) are :attr:`orphaned`: paused until the
+  task is created again, whose start seeks them back to their committed offsets;
 * :meth:`lost` (``on_lost``) names the tasks to close at once without a commit;
 * :meth:`handle_assignment` (the loop, after the poll) closes the suspended tasks (those
   that come back too: another member may have committed them in between, so they are
@@ -205,8 +205,8 @@ class TaskManager:
         """Assigned partitions whose task was closed while they stayed assigned (under an
         incremental rebalance it lost its other partitions): what was fetched from them since
         was dropped, so their position is past what the task processed. The thread pauses
-        them and, before their task is created again, moves them back to their committed
-        offsets (:meth:`reclaim_orphans`)."""
+        them; once their task is created again (they are orphans no more), its start seeks
+        them to their committed offsets, as every task's start does."""
         self._suspended_clean: dict[TaskId, bool] = {}
         self._incomplete: dict[TaskId, list[TopicPartition]] = {}
         self.standbys: Any = None
@@ -307,18 +307,6 @@ class TaskManager:
             self.orphaned.update(
                 tp for tp in self.tasks[task_id].partitions if tp in self.assignment
             )
-
-    def reclaim_orphans(self) -> list[TopicPartition]:
-        """The orphaned partitions whose task has all of its partitions assigned again; they
-        are orphans no more (the caller moves them back to their committed offsets, then the
-        task is created)."""
-        back = sorted(
-            tp
-            for tp in self.orphaned
-            if all(p in self.assignment for p in self.task_partitions(self.task_of(tp)))
-        )
-        self.orphaned.difference_update(back)
-        return back
 
     # -- acting (the thread's loop) -------------------------------------------------------------
     def suspend(self, task_ids: Iterable[TaskId], clean: bool) -> None:
@@ -438,6 +426,7 @@ class TaskManager:
                         handed.close()
                         raise
                 self.tasks[task_id] = task
+                self.orphaned.difference_update(partitions)  # its start seeks them
                 self._set(task_id, TaskState.CREATED)
                 tasks.append(task)
             if later:
